@@ -1,0 +1,143 @@
+// AWS errors, turned into errors that say what failed, where, and how to fix it, and whether a
+// retry can help. Temporal's retry policy does the retrying (the SDK's own is switched off).
+
+export type AwsErrorType =
+  | 'PrincipalNotFound'
+  | 'PolicyNotFound'
+  | 'DeployerRoleDenied'
+  | 'AccessDenied'
+  | 'LimitExceeded'
+  | 'MalformedPolicy'
+  | 'NotOwnedByGrantflow'
+  | 'IamUnavailable'
+  | 'Unexpected';
+
+export class GrantflowAwsError extends Error {
+  constructor(
+    readonly type: AwsErrorType,
+    message: string,
+    readonly retryable: boolean,
+    readonly awsCode?: string,
+  ) {
+    super(message);
+    this.name = type;
+  }
+}
+
+export interface CallContext {
+  account: string;
+  environment?: string;
+  operation: string;
+  principalType?: 'user' | 'role';
+  principal?: string;
+  policyArn?: string;
+  roleArn?: string;
+}
+
+interface AwsLikeError {
+  name?: string;
+  Code?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+  $retryable?: unknown;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'SlowDown']);
+
+export function accountLabel(context: Pick<CallContext, 'account' | 'environment'>): string {
+  return context.environment ? `${context.environment} (${context.account})` : context.account;
+}
+
+export function awsErrorCode(error: unknown): string {
+  const e = error as AwsLikeError;
+  return e?.name && e.name !== 'Error' ? e.name : (e?.Code ?? e?.code ?? 'Error');
+}
+
+export function isNoSuchEntity(error: unknown): boolean {
+  return awsErrorCode(error) === 'NoSuchEntity' || awsErrorCode(error) === 'NoSuchEntityException';
+}
+
+export function isNetworkError(error: unknown): boolean {
+  const e = error as AwsLikeError & { cause?: AwsLikeError };
+  const code = e?.code ?? e?.cause?.code;
+  return (
+    (code !== undefined && NETWORK_CODES.has(code)) ||
+    /socket hang up|ECONNREFUSED|ECONNRESET|timed? ?out|EPIPE|network/i.test(e?.message ?? '') ||
+    e?.name === 'TimeoutError'
+  );
+}
+
+/** What a caller should see for an error from `operation`. */
+export function classifyAwsError(error: unknown, context: CallContext): GrantflowAwsError {
+  if (error instanceof GrantflowAwsError) return error;
+  const e = error as AwsLikeError;
+  const code = awsErrorCode(error);
+  const status = e?.$metadata?.httpStatusCode;
+  const awsMessage = e?.message ?? String(error);
+  const where = `account ${accountLabel(context)}`;
+  const who = context.principal ? `${context.principalType ?? 'user'} ${context.principal}` : undefined;
+
+  if (isNoSuchEntity(error) && context.principal && !context.policyArn) {
+    const create =
+      context.principalType === 'role'
+        ? `aws iam create-role --role-name ${context.principal} --assume-role-policy-document file://trust.json`
+        : `aws iam create-user --user-name ${context.principal}`;
+    return new GrantflowAwsError(
+      'PrincipalNotFound',
+      `IAM ${who} does not exist in ${where}. IAM users and roles must exist before access is granted: ` +
+        `create it with \`${create}\` using credentials for account ${context.account}, or fix the name in the YAML`,
+      false,
+      code,
+    );
+  }
+  if (isNoSuchEntity(error) && context.policyArn) {
+    return new GrantflowAwsError(
+      'PolicyNotFound',
+      `managed policy ${context.policyArn} does not exist in ${where} (${context.operation}: ${awsMessage}); fix the ARN in aws-policies`,
+      !context.policyArn.includes(':aws:policy/') && !context.policyArn.includes('::aws:policy/'),
+      code,
+    );
+  }
+  if (context.operation === 'AssumeRole' && (code === 'AccessDenied' || code === 'AccessDeniedException' || status === 403)) {
+    return new GrantflowAwsError(
+      'DeployerRoleDenied',
+      `cannot assume the deployer role ${context.roleArn} in ${where}: ${awsMessage}. Check that the role exists and that its ` +
+        'trust policy allows the credentials grantflow runs with (`grantflow deployer-policy` prints both policies)',
+      false,
+      code,
+    );
+  }
+  if (code === 'AccessDenied' || code === 'AccessDeniedException' || code === 'UnauthorizedOperation' || status === 403) {
+    return new GrantflowAwsError(
+      'AccessDenied',
+      `the deployer role may not call iam:${context.operation} in ${where}${who ? ` on ${who}` : ''}: ${awsMessage}. ` +
+        'Update the role policy from `grantflow deployer-policy`',
+      false,
+      code,
+    );
+  }
+  // SDK v3 treats LimitExceeded as throttling and would retry it; it is a quota, and retrying cannot help.
+  if (code === 'LimitExceeded' || code === 'LimitExceededException') {
+    return new GrantflowAwsError(
+      'LimitExceeded',
+      `IAM limit reached in ${where}${who ? ` for ${who}` : ''} during ${context.operation}: ${awsMessage}. ` +
+        'Detach or remove something first, or raise the quota with Service Quotas',
+      false,
+      code,
+    );
+  }
+  if (code === 'MalformedPolicyDocument' || code === 'MalformedPolicyDocumentException' || code === 'InvalidInput') {
+    return new GrantflowAwsError('MalformedPolicy', `IAM refused ${context.operation} in ${where}: ${awsMessage}`, false, code);
+  }
+  if (THROTTLING.has(code) || (status !== undefined && status >= 500) || code === 'ServiceFailure' || code === 'ConcurrentModification' || isNetworkError(error)) {
+    return new GrantflowAwsError(
+      'IamUnavailable',
+      `IAM ${context.operation} in ${where} failed and will be retried: ${code}${status ? ` (HTTP ${status})` : ''}: ${awsMessage}`,
+      true,
+      code,
+    );
+  }
+  return new GrantflowAwsError('Unexpected', `${context.operation} in ${where} failed: ${code}: ${awsMessage}`, true, code);
+}

@@ -1,0 +1,43 @@
+// Who else needs a managed policy on a principal. A detach asks Temporal's visibility store for the
+// other live grant workflows on the same account and principal (search attributes GrantAccount,
+// GrantPrincipal, GrantState) and reads the policies each one attaches from its memo. Visibility is
+// eventually consistent: a grant started a moment ago may be missed, and the next re-apply restores
+// what it needs; the reconcile sweep likewise removes any attachment no grant holds.
+import type { Client } from '@temporalio/client';
+import { GrantState } from '../workflows/search-attributes';
+import type { GrantMemo } from '../src/temporal/grant-start';
+
+export interface HolderQuery {
+  account: string;
+  principalType: 'user' | 'role';
+  principal: string;
+  /** The asking grant itself. */
+  excludeId?: string;
+}
+
+export interface HolderDirectory {
+  /** Managed-policy ARNs that live grants other than `excludeId` hold on the principal. */
+  neededArns(query: HolderQuery): Promise<Set<string>>;
+}
+
+const ENDING: ReadonlySet<string> = new Set(['revoking', 'revoked', 'failed']);
+
+export class VisibilityHolderDirectory implements HolderDirectory {
+  constructor(private readonly client: Client) {}
+
+  async neededArns(query: HolderQuery): Promise<Set<string>> {
+    const needed = new Set<string>();
+    const visibilityQuery =
+      `WorkflowType = 'grantWorkflow' AND ExecutionStatus = 'Running' AND ` +
+      `GrantAccount = '${query.account}' AND GrantPrincipal = '${query.principal}'`;
+    for await (const execution of this.client.workflow.list({ query: visibilityQuery })) {
+      if (execution.workflowId === query.excludeId) continue;
+      const state = execution.typedSearchAttributes.get(GrantState);
+      if (state && ENDING.has(state)) continue;
+      const memo = (execution.memo ?? {}) as Partial<GrantMemo>;
+      if (memo.principalType !== query.principalType) continue;
+      for (const arn of memo.attachedArns ?? []) needed.add(arn);
+    }
+    return needed;
+  }
+}

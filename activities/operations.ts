@@ -1,0 +1,61 @@
+// The complete list of AWS operations grantflow sends. The SDK middleware in accounts.ts refuses any
+// other, so this list is exactly what the deployer role needs: `grantflow deployer-policy` prints it.
+
+export const IAM_OPERATIONS = [
+  // customer-managed policies (T-P)
+  'GetPolicy',
+  'CreatePolicy',
+  'GetPolicyVersion',
+  'ListPolicyVersions',
+  'CreatePolicyVersion',
+  'DeletePolicyVersion',
+  'DeletePolicy',
+  // managed-policy attachments
+  'ListAttachedUserPolicies',
+  'ListAttachedRolePolicies',
+  'AttachUserPolicy',
+  'AttachRolePolicy',
+  'DetachUserPolicy',
+  'DetachRolePolicy',
+  // ownership marks on principals
+  'ListUserTags',
+  'ListRoleTags',
+  'TagUser',
+  'TagRole',
+  'UntagUser',
+  'UntagRole',
+  // temporary inline policies
+  'ListUserPolicies',
+  'GetUserPolicy',
+  'PutUserPolicy',
+  'DeleteUserPolicy',
+  // quotas (plan, doctor)
+  'GetAccountSummary',
+] as const;
+
+export const STS_OPERATIONS = ['AssumeRole', 'GetCallerIdentity'] as const;
+
+export type IamOperation = (typeof IAM_OPERATIONS)[number];
+
+/** Operations that change IAM; a re-run with nothing to do must send none of these. */
+export const IAM_WRITES: ReadonlySet<string> = new Set<IamOperation>([
+  'CreatePolicy',
+  'CreatePolicyVersion',
+  'DeletePolicyVersion',
+  'DeletePolicy',
+  'AttachUserPolicy',
+  'AttachRolePolicy',
+  'DetachUserPolicy',
+  'DetachRolePolicy',
+  'TagUser',
+  'TagRole',
+  'UntagUser',
+  'UntagRole',
+  'PutUserPolicy',
+  'DeleteUserPolicy',
+]);
+
+/** `AttachUserPolicyCommand` -> `AttachUserPolicy`. */
+export function operationName(commandName: string): string {
+  return commandName.replace(/Command$/, '');
+}

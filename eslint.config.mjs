@@ -1,0 +1,69 @@
+// Lint rules that guard grantflow's two promises about code: no promise is left floating, and
+// workflow code stays deterministic (no Node built-ins, no I/O, activities imported as types only).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+
+/** Code that runs inside the workflow sandbox: workflows/ and the pure core they import. */
+const deterministic = ['workflows/**/*.ts', 'src/core/**/*.ts'];
+
+export default tseslint.config(
+  { ignores: ['lib/**', 'node_modules/**', '.tools/**', '.grantflow/**', '.test-output/**', 'bench-results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  {
+    files: deterministic,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
+          patterns: [
+            {
+              group: ['**/activities', '**/activities/**'],
+              allowTypeImports: true,
+              message: 'Workflows import activities as types only and call them through proxyActivities.',
+            },
+            {
+              group: ['@aws-sdk/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing', '@cloud-copilot/*'],
+              message: 'No I/O in workflow code: AWS and Temporal client calls belong in activities or src/.',
+            },
+            {
+              group: ['**/src/config/**', '../config/**', '**/src/cli/**', '**/src/temporal/**'],
+              message: 'Workflow code may import only the pure core (src/core).',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'Workflow code must not read the process environment.' },
+        { name: 'require', message: 'Use static imports in workflow code.' },
+        { name: 'fetch', message: 'No I/O in workflow code.' },
+      ],
+    },
+  },
+  {
+    files: ['scripts/**/*.js', 'bin/**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+);

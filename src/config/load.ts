@@ -1,0 +1,119 @@
+// Reads a team's YAML files from the config folder. The only part of config handling that touches
+// the file system; everything after it is pure.
+import fs from 'node:fs';
+import path from 'node:path';
+import { error, warning, type Diagnostic, type Position } from '../core/diagnostics';
+import { TEAM_NAME } from '../core/names';
+import { FILE_KINDS, type FileKind, type Settings } from '../core/team-config';
+import type { Locate } from '../core/rules';
+import { FILE_SCHEMAS, settingsFileSchema, type SettingsFile } from './schema';
+import { resolveSettings } from './settings';
+import { normalizeTeam, type TeamFiles } from './normalize';
+import { parseYaml, type YamlSource } from './yaml-source';
+import { zodIssuesToDiagnostics } from './zod-diagnostics';
+import type { TeamConfig } from '../core/team-config';
+
+export const SETTINGS_FILE = 'grantflow.yaml';
+
+/** `--config DIR`, else `GRANTFLOW_CONFIG`, else `config/`. */
+export function configDirectory(option: string | undefined, env: Record<string, string | undefined>): string {
+  return option ?? env.GRANTFLOW_CONFIG ?? 'config';
+}
+
+export interface LoadedTeam {
+  config: TeamConfig;
+  locate: Locate;
+  /** Paths of the files read, for messages. */
+  files: string[];
+}
+
+function readIfPresent(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw cause;
+  }
+}
+
+function parseFile(file: string, text: string, schema: (typeof FILE_SCHEMAS)[FileKind] | typeof settingsFileSchema) {
+  const parsed = parseYaml(file, text);
+  if (parsed.diagnostics.length > 0) return { source: parsed.source, diagnostics: parsed.diagnostics, data: undefined };
+  if (parsed.source.data === null || parsed.source.data === undefined) {
+    return { source: parsed.source, diagnostics: [warning({ file, line: 1, col: 1 }, 'the file is empty; it is read as "none of this kind"')], data: undefined };
+  }
+  const result = schema.safeParse(parsed.source.data);
+  if (!result.success) {
+    return { source: parsed.source, diagnostics: zodIssuesToDiagnostics(result.error.issues, parsed.source, schema), data: undefined };
+  }
+  return { source: parsed.source, diagnostics: [], data: result.data };
+}
+
+/** The settings in `<dir>/grantflow.yaml` (optional) with environment overrides. */
+export function loadSettings(dir: string, env: Record<string, string | undefined>): { settings: Settings; diagnostics: Diagnostic[] } {
+  const file = path.join(dir, SETTINGS_FILE);
+  const text = readIfPresent(file);
+  let data: SettingsFile | undefined;
+  let source: YamlSource | undefined;
+  const diagnostics: Diagnostic[] = [];
+  if (text !== undefined) {
+    const parsed = parseFile(file, text, settingsFileSchema);
+    diagnostics.push(...parsed.diagnostics);
+    data = parsed.data as SettingsFile | undefined;
+    source = parsed.source;
+  }
+  const at = (key: keyof SettingsFile): Position => source?.locate([key]) ?? { file, line: 1, col: 1 };
+  const resolved = resolveSettings(data, env, at);
+  return { settings: resolved.settings, diagnostics: [...diagnostics, ...resolved.diagnostics] };
+}
+
+/** Reads and normalises one team; `config` is absent when a file could not be read into shape. */
+export function loadTeam(
+  dir: string,
+  team: string,
+  env: Record<string, string | undefined>,
+): { loaded?: LoadedTeam; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const dirPosition: Position = { file: dir, line: 1, col: 1 };
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    return { diagnostics: [error(dirPosition, `config folder "${dir}" not found; pass --config DIR or set GRANTFLOW_CONFIG`)] };
+  }
+  if (!TEAM_NAME.test(team)) {
+    return { diagnostics: [error(dirPosition, `team name "${team}" may contain only letters, digits, _ and - (at most 64 characters)`)] };
+  }
+
+  const settings = loadSettings(dir, env);
+  diagnostics.push(...settings.diagnostics);
+
+  const files: TeamFiles = { team };
+  const sources: Partial<Record<FileKind, YamlSource>> = {};
+  const read: string[] = [];
+  let shapeErrors = false;
+  for (const kind of FILE_KINDS) {
+    const relative = `${kind}/${team}.yaml`;
+    const file = path.join(dir, relative);
+    const text = readIfPresent(file);
+    if (text === undefined) continue;
+    read.push(file);
+    const parsed = parseFile(file, text, FILE_SCHEMAS[kind]);
+    sources[kind] = parsed.source;
+    diagnostics.push(...parsed.diagnostics);
+    if (parsed.diagnostics.some((d) => d.severity === 'error')) shapeErrors = true;
+    if (parsed.data === undefined) continue;
+    const key = ({ 'aws-accounts': 'accounts', 'aws-policies': 'policies', 'permanent-access': 'permanent', 'temporary-access': 'temporary' } as const)[kind];
+    (files as unknown as Record<string, unknown>)[key] = { data: parsed.data, source: parsed.source, relative };
+  }
+
+  if (read.length === 0) {
+    const expected = FILE_KINDS.map((kind) => path.join(dir, kind, `${team}.yaml`)).join(', ');
+    return { diagnostics: [error(dirPosition, `team "${team}" has no config files; expected at least one of ${expected}`)] };
+  }
+  const locate: Locate = (kind, segments, options) =>
+    sources[kind]?.locate(segments, options) ?? { file: path.join(dir, kind, `${team}.yaml`), line: 1, col: 1 };
+
+  if (shapeErrors || settings.diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  const normalized = normalizeTeam(files, settings.settings);
+  diagnostics.push(...normalized.diagnostics);
+  if (normalized.diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  return { loaded: { config: normalized.config, locate, files: read }, diagnostics };
+}

@@ -1,0 +1,101 @@
+// From the files as written to the normalised TeamConfig: emails become IAM user names, dates become
+// UTC timestamps, statements take IAM's JSON shape, and every entry remembers its file and line.
+import { error, type Diagnostic } from '../core/diagnostics';
+import { iamUserName } from '../core/names';
+import type { IamStatement, Policy, Settings, TeamConfig, TemporaryGrantEntry } from '../core/team-config';
+import { parseInstant } from '../core/time';
+import type { AccountsFile, PermanentFile, PoliciesFile, StatementInput, TemporaryFile } from './schema';
+import type { YamlSource } from './yaml-source';
+
+export interface TeamFiles {
+  team: string;
+  accounts?: { data: AccountsFile; source: YamlSource; relative: string };
+  policies?: { data: PoliciesFile; source: YamlSource; relative: string };
+  permanent?: { data: PermanentFile; source: YamlSource; relative: string };
+  temporary?: { data: TemporaryFile; source: YamlSource; relative: string };
+}
+
+function toIamStatement(statement: StatementInput): IamStatement {
+  return {
+    ...(statement.sid !== undefined ? { Sid: statement.sid } : {}),
+    Effect: statement.effect,
+    ...(statement.actions ? { Action: statement.actions } : {}),
+    ...(statement.not_actions ? { NotAction: statement.not_actions } : {}),
+    ...(statement.resources ? { Resource: statement.resources } : {}),
+    ...(statement.not_resources ? { NotResource: statement.not_resources } : {}),
+    ...(statement.conditions ? { Condition: statement.conditions } : {}),
+  };
+}
+
+export function normalizeTeam(files: TeamFiles, settings: Settings): { config: TeamConfig; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+
+  const policies: Record<string, Policy> = {};
+  if (files.policies) {
+    const { data, source, relative } = files.policies;
+    for (const [name, policy] of Object.entries(data['aws-policies'])) {
+      policies[name] = {
+        description: policy.description,
+        managedPolicyArns: policy.managed_policies ?? [],
+        statements: (policy.custom_statements ?? []).map(toIamStatement),
+        source: { file: relative, line: source.locate(['aws-policies', name], { key: true }).line },
+      };
+    }
+  }
+
+  const permanent: TeamConfig['permanent'] = [];
+  if (files.permanent) {
+    const { data, source, relative } = files.permanent;
+    data['permanent-access'].forEach((entry, index) => {
+      permanent.push({
+        description: entry.description,
+        users: (entry.users ?? []).map((written) => ({ written, name: iamUserName(written) })),
+        roles: entry.roles ?? [],
+        environments: entry.environments,
+        grants: entry.grants,
+        source: { file: relative, line: source.locate(['permanent-access', index]).line, index },
+      });
+    });
+  }
+
+  const temporary: TemporaryGrantEntry[] = [];
+  if (files.temporary) {
+    const { data, source, relative } = files.temporary;
+    data['temporary-access'].forEach((entry, index) => {
+      const path = ['temporary-access', index];
+      const expiry = parseInstant(entry.expiration_date, { endOfDay: true });
+      if (!expiry.ok) {
+        diagnostics.push(error(source.locate([...path, 'expiration_date']), `expiration_date: ${expiry.reason}`));
+        return;
+      }
+      const start = entry.start_date === undefined ? undefined : parseInstant(entry.start_date, { endOfDay: false });
+      if (start && !start.ok) {
+        diagnostics.push(error(source.locate([...path, 'start_date']), `start_date: ${start.reason}`));
+        return;
+      }
+      temporary.push({
+        description: entry.description,
+        user: { written: entry.user, name: iamUserName(entry.user) },
+        environment: entry.environment,
+        grant: entry.grant,
+        expiresAt: expiry.iso,
+        ...(start?.ok ? { startsAt: start.iso } : {}),
+        ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
+        ...(entry.ticket !== undefined ? { ticket: entry.ticket } : {}),
+        source: { file: relative, line: source.locate(path).line, index },
+      });
+    });
+  }
+
+  return {
+    config: {
+      team: files.team,
+      accounts: { ...(files.accounts?.data['aws-accounts'] ?? {}) },
+      policies,
+      permanent,
+      temporary,
+      settings,
+    },
+    diagnostics,
+  };
+}

@@ -1,0 +1,120 @@
+// The shapes of the YAML files a team keeps in git. These zod schemas are the only definition of
+// the config's types (see z.infer below); semantic rules that need more than one file live in
+// src/core/rules/.
+import { z } from 'zod';
+import type { FileKind } from '../core/team-config';
+
+const text = (what: string) =>
+  z.string({ error: (issue) => (issue.input === undefined ? `${what} is required` : undefined) }).trim().min(1, `${what} must not be empty`);
+
+/** One string or a list of them; the seed writes lists, a single value is accepted for convenience. */
+const oneOrMany = (what: string) =>
+  z.union([text(what).transform((value) => [value]), z.array(text(what)).min(1, `${what} must list at least one value`)], {
+    error: () => `${what} must be a string or a list of strings`,
+  });
+
+const conditionValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()])).min(1)]);
+
+export const statementInputSchema = z
+  .strictObject({
+    sid: z.string().regex(/^[A-Za-z0-9]+$/, 'sid may contain only letters and digits (IAM rule)').optional(),
+    effect: z.enum(['Allow', 'Deny'], {
+      error: (issue) =>
+        issue.input === undefined
+          ? 'effect is required: "Allow" or "Deny"'
+          : `effect must be "Allow" or "Deny" (case-sensitive), got ${JSON.stringify(issue.input)}`,
+    }),
+    actions: oneOrMany('actions').optional(),
+    not_actions: oneOrMany('not_actions').optional(),
+    resources: oneOrMany('resources').optional(),
+    not_resources: oneOrMany('not_resources').optional(),
+    conditions: z.record(z.string().min(1), z.record(z.string().min(1), conditionValue)).optional(),
+  })
+  .superRefine((statement, ctx) => {
+    const both = (a: keyof typeof statement, b: keyof typeof statement, what: string) => {
+      if (statement[a] !== undefined && statement[b] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [b], message: `a statement takes ${a} or ${b}, not both` });
+      } else if (statement[a] === undefined && statement[b] === undefined) {
+        ctx.addIssue({ code: 'custom', path: [], message: `a statement needs ${what}: add ${a} (or ${b})` });
+      }
+    };
+    both('actions', 'not_actions', 'actions');
+    both('resources', 'not_resources', 'resources');
+  });
+
+export const policyInputSchema = z.strictObject({
+  description: text('description'),
+  managed_policies: z.array(text('managed policy ARN')).optional(),
+  custom_statements: z.array(statementInputSchema).optional(),
+});
+
+export const accountsFileSchema = z.strictObject({
+  'aws-accounts': z.record(
+    z.string(),
+    z
+      .string({ error: (issue) => (issue.input === undefined ? 'an account id is required' : undefined) })
+      .regex(/^\d{12}$/, 'an AWS account id is exactly 12 digits, written in quotes, e.g. "123456789012"'),
+  ),
+});
+
+export const policiesFileSchema = z.strictObject({
+  'aws-policies': z.record(z.string(), policyInputSchema),
+});
+
+export const permanentEntrySchema = z.strictObject({
+  description: text('description'),
+  users: z.array(text('user')).optional(),
+  roles: z.array(text('role')).optional(),
+  environments: z.array(text('environment')).min(1, 'environments must list at least one environment'),
+  grants: z.array(text('grant')).min(1, 'grants must list at least one policy'),
+});
+
+export const permanentFileSchema = z.strictObject({
+  'permanent-access': z.array(permanentEntrySchema).nullable().transform((entries) => entries ?? []),
+});
+
+export const temporaryEntrySchema = z.strictObject({
+  description: text('description'),
+  user: text('user'),
+  environment: text('environment'),
+  grant: text('grant'),
+  expiration_date: text('expiration_date'),
+  start_date: text('start_date').optional(),
+  reason: text('reason').optional(),
+  ticket: text('ticket').optional(),
+});
+
+export const temporaryFileSchema = z.strictObject({
+  'temporary-access': z.array(temporaryEntrySchema).nullable().transform((entries) => entries ?? []),
+});
+
+/** grantflow.yaml: settings shared by every team in the config folder; environment variables override. */
+export const settingsFileSchema = z.strictObject({
+  deployer_role: text('deployer_role').optional(),
+  deployer_external_id: text('deployer_external_id').optional(),
+  partition: z.enum(['aws', 'aws-cn', 'aws-us-gov']).optional(),
+  max_temporary_days: z.number().int().min(1).max(365).optional(),
+  reconcile_interval: text('reconcile_interval').optional(),
+  task_queue: text('task_queue').optional(),
+  max_managed_policies_per_principal: z.number().int().min(1).max(20).optional(),
+  iam_calls_per_second: z.number().min(0.1).max(1000).optional(),
+  revoke_max_backoff: text('revoke_max_backoff').optional(),
+});
+
+export type StatementInput = z.infer<typeof statementInputSchema>;
+export type PolicyInput = z.infer<typeof policyInputSchema>;
+export type AccountsFile = z.infer<typeof accountsFileSchema>;
+export type PoliciesFile = z.infer<typeof policiesFileSchema>;
+export type PermanentEntry = z.infer<typeof permanentEntrySchema>;
+export type PermanentFile = z.infer<typeof permanentFileSchema>;
+export type TemporaryEntry = z.infer<typeof temporaryEntrySchema>;
+export type TemporaryFile = z.infer<typeof temporaryFileSchema>;
+export type SettingsFile = z.infer<typeof settingsFileSchema>;
+
+/** The schema of each kind of team file. */
+export const FILE_SCHEMAS = {
+  'aws-accounts': accountsFileSchema,
+  'aws-policies': policiesFileSchema,
+  'permanent-access': permanentFileSchema,
+  'temporary-access': temporaryFileSchema,
+} as const satisfies Record<FileKind, unknown>;

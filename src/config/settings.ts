@@ -1,0 +1,92 @@
+// Settings: defaults, then grantflow.yaml beside the team folders, then environment variables.
+import { error, type Diagnostic, type Position } from '../core/diagnostics';
+import { DEFAULT_SETTINGS, type Settings } from '../core/team-config';
+import { IAM_NAME_CHARS } from '../core/names';
+import { DAY_MS, parseDuration } from '../core/time';
+import type { SettingsFile } from './schema';
+
+export const SETTINGS_ENV = {
+  deployerRole: 'GRANTFLOW_DEPLOYER_ROLE',
+  deployerExternalId: 'GRANTFLOW_DEPLOYER_EXTERNAL_ID',
+  partition: 'GRANTFLOW_PARTITION',
+  maxTemporaryDays: 'GRANTFLOW_MAX_TEMPORARY_DAYS',
+  reconcileInterval: 'GRANTFLOW_RECONCILE_INTERVAL',
+  taskQueue: 'GRANTFLOW_TASK_QUEUE',
+  maxManagedPoliciesPerPrincipal: 'GRANTFLOW_MAX_MANAGED_POLICIES',
+  iamCallsPerSecond: 'GRANTFLOW_IAM_CALLS_PER_SECOND',
+  revokeMaxBackoff: 'GRANTFLOW_REVOKE_MAX_BACKOFF',
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * @param file the parsed grantflow.yaml, if there is one
+ * @param at where a setting was written (for diagnostics); environment values are reported as `env:NAME`
+ */
+export function resolveSettings(
+  file: SettingsFile | undefined,
+  env: Env,
+  at: (key: keyof SettingsFile) => Position,
+): { settings: Settings; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const settings: Settings = { ...DEFAULT_SETTINGS };
+  const envAt = (name: string): Position => ({ file: `env:${name}`, line: 1, col: 1 });
+
+  const pick = <K extends keyof SettingsFile>(key: K, envName: string): { value: string | number | undefined; where: Position } => {
+    const fromEnv = env[envName];
+    if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, where: envAt(envName) };
+    return { value: file?.[key] as string | number | undefined, where: at(key) };
+  };
+
+  const role = pick('deployer_role', SETTINGS_ENV.deployerRole);
+  if (role.value !== undefined) {
+    const name = String(role.value);
+    if (!IAM_NAME_CHARS.test(name) || name.length > 64) {
+      diagnostics.push(error(role.where, `deployer_role "${name}" is not a valid IAM role name (letters, digits, + = , . @ _ -; at most 64)`));
+    } else settings.deployerRole = name;
+  }
+
+  const externalId = pick('deployer_external_id', SETTINGS_ENV.deployerExternalId);
+  if (externalId.value !== undefined) settings.deployerExternalId = String(externalId.value);
+
+  const partition = pick('partition', SETTINGS_ENV.partition);
+  if (partition.value !== undefined) {
+    const value = String(partition.value);
+    if (value === 'aws' || value === 'aws-cn' || value === 'aws-us-gov') settings.partition = value;
+    else diagnostics.push(error(partition.where, `partition "${value}" must be aws, aws-cn or aws-us-gov`));
+  }
+
+  const number = (key: keyof SettingsFile, envName: string, min: number, max: number, integer: boolean): number | undefined => {
+    const { value, where } = pick(key, envName);
+    if (value === undefined) return undefined;
+    const parsed = typeof value === 'number' ? value : Number(value);
+    if (!Number.isFinite(parsed) || parsed < min || parsed > max || (integer && !Number.isInteger(parsed))) {
+      diagnostics.push(error(where, `${key} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(value)}`));
+      return undefined;
+    }
+    return parsed;
+  };
+  settings.maxTemporaryDays = number('max_temporary_days', SETTINGS_ENV.maxTemporaryDays, 1, 365, true) ?? settings.maxTemporaryDays;
+  settings.maxManagedPoliciesPerPrincipal =
+    number('max_managed_policies_per_principal', SETTINGS_ENV.maxManagedPoliciesPerPrincipal, 1, 20, true) ??
+    settings.maxManagedPoliciesPerPrincipal;
+  settings.iamCallsPerSecond = number('iam_calls_per_second', SETTINGS_ENV.iamCallsPerSecond, 0.1, 1000, false) ?? settings.iamCallsPerSecond;
+
+  const duration = (key: keyof SettingsFile, envName: string, minMs: number, maxMs: number): number | undefined => {
+    const { value, where } = pick(key, envName);
+    if (value === undefined) return undefined;
+    const ms = parseDuration(String(value));
+    if (ms === undefined || ms < minMs || ms > maxMs) {
+      diagnostics.push(error(where, `${key} must be a duration such as 90s, 15m, 1h or 1d, between ${minMs / 1000}s and ${maxMs / DAY_MS}d; got ${JSON.stringify(value)}`));
+      return undefined;
+    }
+    return ms;
+  };
+  settings.reconcileIntervalMs = duration('reconcile_interval', SETTINGS_ENV.reconcileInterval, 10_000, 7 * DAY_MS) ?? settings.reconcileIntervalMs;
+  settings.revokeMaxBackoffMs = duration('revoke_max_backoff', SETTINGS_ENV.revokeMaxBackoff, 1000, DAY_MS) ?? settings.revokeMaxBackoffMs;
+
+  const queue = pick('task_queue', SETTINGS_ENV.taskQueue);
+  if (queue.value !== undefined) settings.taskQueue = String(queue.value);
+
+  return { settings, diagnostics };
+}

@@ -1,0 +1,112 @@
+// Policy documents: rendering, the expiry condition, canonical comparison and IAM's size count.
+import type { IamStatement } from './team-config';
+
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: IamStatement[];
+}
+
+export const POLICY_VERSION = '2012-10-17';
+
+/** IAM's limits, counted as non-whitespace characters of the document. */
+export const LIMITS = {
+  managedPolicyChars: 6144,
+  userInlineChars: 2048,
+  roleInlineChars: 10240,
+  policyVersions: 5,
+} as const;
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Sorted keys at every level: maps written in any order give the same text. */
+function sortKeys(value: unknown): Json {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    const out: { [key: string]: Json } = {};
+    for (const key of Object.keys(value).sort()) {
+      const inner = (value as Record<string, unknown>)[key];
+      if (inner !== undefined) out[key] = sortKeys(inner);
+    }
+    return out;
+  }
+  return value as Json;
+}
+
+/** The statement in IAM's usual key order, with its condition maps sorted. */
+function orderStatement(statement: IamStatement): IamStatement {
+  return {
+    ...(statement.Sid !== undefined ? { Sid: statement.Sid } : {}),
+    Effect: statement.Effect,
+    ...(statement.Action ? { Action: statement.Action } : {}),
+    ...(statement.NotAction ? { NotAction: statement.NotAction } : {}),
+    ...(statement.Resource ? { Resource: statement.Resource } : {}),
+    ...(statement.NotResource ? { NotResource: statement.NotResource } : {}),
+    ...(statement.Condition ? { Condition: sortKeys(statement.Condition) as IamStatement['Condition'] } : {}),
+  };
+}
+
+export function renderDocument(statements: readonly IamStatement[]): string {
+  const document: PolicyDocument = { Version: POLICY_VERSION, Statement: statements.map(orderStatement) };
+  return JSON.stringify(document);
+}
+
+/**
+ * Every statement gains `DateLessThan aws:CurrentTime <expiry>`, merged with its own conditions, so
+ * AWS itself stops honouring the policy at expiry even if nothing else runs. A statement that already
+ * limits `aws:CurrentTime` keeps the earlier of the two limits.
+ */
+export function withExpiry(statements: readonly IamStatement[], expiresAt: string): IamStatement[] {
+  return statements.map((statement) => {
+    const condition = { ...(statement.Condition ?? {}) };
+    const dateLessThan = { ...(condition.DateLessThan ?? {}) };
+    const existing = dateLessThan['aws:CurrentTime'];
+    const earlier =
+      typeof existing === 'string' && !Number.isNaN(Date.parse(existing)) && Date.parse(existing) < Date.parse(expiresAt)
+        ? existing
+        : expiresAt;
+    dateLessThan['aws:CurrentTime'] = earlier;
+    condition.DateLessThan = dateLessThan;
+    return { ...statement, Condition: condition };
+  });
+}
+
+/** IAM counts every character except whitespace. */
+export function policySize(document: string): number {
+  let size = 0;
+  for (let i = 0; i < document.length; i++) {
+    const c = document.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) size++;
+  }
+  return size;
+}
+
+/**
+ * A form of a policy document that ignores what IAM ignores: whitespace, key order, and a single
+ * value written as a string or as a one-element list. Used to decide whether a new version is needed.
+ */
+export function canonicalDocument(document: string): string {
+  const parsed = JSON.parse(document) as unknown;
+  const normalise = (value: unknown, key?: string): unknown => {
+    if (Array.isArray(value)) {
+      const items = value.map((item) => normalise(item));
+      return key !== 'Statement' && items.length === 1 ? items[0] : items;
+    }
+    if (value && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(value).sort()) out[k] = normalise((value as Record<string, unknown>)[k], k);
+      return out;
+    }
+    return value;
+  };
+  const normalised = normalise(parsed) as Record<string, unknown>;
+  if (normalised.Statement && !Array.isArray(normalised.Statement)) normalised.Statement = [normalised.Statement];
+  return JSON.stringify(normalised);
+}
+
+export function sameDocument(a: string, b: string): boolean {
+  try {
+    return canonicalDocument(a) === canonicalDocument(b);
+  } catch {
+    return false;
+  }
+}

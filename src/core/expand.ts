@@ -1,0 +1,154 @@
+// Expansion of a team's entries into atomic grants: one per principal × environment × policy for a
+// permanent entry, exactly one for a temporary entry. Deterministic: the same config gives the same
+// grants, ids, names and documents in the same order, whatever the order of keys in the YAML.
+import { deployerFor, type GrantSpec, type PolicySync } from './grant';
+import { grantWorkflowId, type PrincipalType } from './ids';
+import { customPolicyArn, customPolicyName, inlinePolicyName } from './names';
+import { renderDocument, withExpiry } from './documents';
+import type { SourceRef, TeamConfig, TemporaryGrantEntry } from './team-config';
+
+export interface SkippedGrant {
+  id: string;
+  reason: 'expired';
+  expiresAt: string;
+  source: SourceRef;
+}
+
+export interface Expansion {
+  /** Grants to hold now or later (a future `start_date` included), sorted by id, duplicates merged. */
+  grants: GrantSpec[];
+  /** Temporary entries already past their expiry. */
+  skipped: SkippedGrant[];
+  /** Customer-managed policies that must exist, per account, sorted by account then name. */
+  policies: PolicySync[];
+  /** Ids that more than one entry produced (first source kept). */
+  duplicates: { id: string; first: SourceRef; again: SourceRef }[];
+}
+
+export function expandTeam(config: TeamConfig, nowMs: number): Expansion {
+  const { team, settings } = config;
+  const deployer = deployerFor(settings);
+  const byId = new Map<string, GrantSpec>();
+  const duplicates: Expansion['duplicates'] = [];
+  const skipped: SkippedGrant[] = [];
+  const add = (grant: GrantSpec) => {
+    const first = byId.get(grant.id);
+    if (first) duplicates.push({ id: grant.id, first: first.source, again: grant.source });
+    else byId.set(grant.id, grant);
+  };
+
+  for (const entry of config.permanent) {
+    const principals: { type: PrincipalType; name: string; written: string }[] = [
+      ...entry.users.map((user) => ({ type: 'user' as const, name: user.name, written: user.written })),
+      ...entry.roles.map((role) => ({ type: 'role' as const, name: role, written: role })),
+    ];
+    for (const principal of principals) {
+      for (const environment of entry.environments) {
+        for (const policyName of entry.grants) {
+          const account = config.accounts[environment];
+          const policy = config.policies[policyName];
+          if (account === undefined || policy === undefined) continue; // reported by the reference rules
+          add({
+            id: grantWorkflowId({ team, kind: 'permanent', account, principalType: principal.type, principal: principal.name, policy: policyName }),
+            team,
+            kind: 'permanent',
+            principalType: principal.type,
+            principal: principal.name,
+            principalWritten: principal.written,
+            environment,
+            account,
+            policy: policyName,
+            ...(policy.statements.length > 0 ? { customPolicyArn: customPolicyArn(settings.partition, account, team, policyName) } : {}),
+            managedPolicyArns: [...policy.managedPolicyArns],
+            deployer,
+            description: entry.description,
+            source: entry.source,
+            revokeMaxBackoffMs: settings.revokeMaxBackoffMs,
+          });
+        }
+      }
+    }
+  }
+
+  for (const entry of config.temporary) {
+    const grant = temporaryGrant(config, entry, deployer);
+    if (!grant) continue;
+    if (Date.parse(entry.expiresAt) <= nowMs) {
+      skipped.push({ id: grant.id, reason: 'expired', expiresAt: entry.expiresAt, source: entry.source });
+      continue;
+    }
+    add(grant);
+  }
+
+  const grants = [...byId.values()].sort((a, b) => compare(a.id, b.id));
+  return { grants, skipped: skipped.sort((a, b) => compare(a.id, b.id)), policies: policySyncs(config, grants), duplicates };
+}
+
+function temporaryGrant(config: TeamConfig, entry: TemporaryGrantEntry, deployer: GrantSpec['deployer']): GrantSpec | undefined {
+  const { team } = config;
+  const account = config.accounts[entry.environment];
+  const policy = config.policies[entry.grant];
+  if (account === undefined || policy === undefined) return undefined;
+  return {
+    id: grantWorkflowId({
+      team,
+      kind: 'temporary',
+      account,
+      principalType: 'user',
+      principal: entry.user.name,
+      policy: entry.grant,
+      expiresAt: entry.expiresAt,
+    }),
+    team,
+    kind: 'temporary',
+    principalType: 'user',
+    principal: entry.user.name,
+    principalWritten: entry.user.written,
+    environment: entry.environment,
+    account,
+    policy: entry.grant,
+    managedPolicyArns: [...policy.managedPolicyArns],
+    ...(policy.statements.length > 0
+      ? {
+          inlinePolicy: {
+            name: inlinePolicyName(team, entry.grant, entry.expiresAt),
+            document: renderDocument(withExpiry(policy.statements, entry.expiresAt)),
+          },
+        }
+      : {}),
+    ...(entry.startsAt ? { startsAt: entry.startsAt } : {}),
+    expiresAt: entry.expiresAt,
+    deployer,
+    description: entry.description,
+    source: entry.source,
+    revokeMaxBackoffMs: config.settings.revokeMaxBackoffMs,
+    ...(entry.reason ? { reason: entry.reason } : {}),
+    ...(entry.ticket ? { ticket: entry.ticket } : {}),
+  };
+}
+
+/** The customer-managed policies the permanent grants attach, one per (account, policy). */
+function policySyncs(config: TeamConfig, grants: readonly GrantSpec[]): PolicySync[] {
+  const syncs = new Map<string, PolicySync>();
+  for (const grant of grants) {
+    if (!grant.customPolicyArn || syncs.has(grant.customPolicyArn)) continue;
+    const policy = config.policies[grant.policy]!;
+    syncs.set(grant.customPolicyArn, {
+      account: grant.account,
+      environment: grant.environment,
+      team: config.team,
+      policy: grant.policy,
+      name: customPolicyName(config.team, grant.policy),
+      arn: grant.customPolicyArn,
+      document: renderDocument(policy.statements),
+      description: policy.description,
+    });
+  }
+  return [...syncs.values()].sort((a, b) => compare(a.account, b.account) || compare(a.name, b.name));
+}
+
+/** Code-unit order, independent of the locale of the machine running it. */
+export function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+

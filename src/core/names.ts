@@ -1,0 +1,93 @@
+// Names of the IAM objects grantflow creates, and the rules IAM applies to names.
+import { toCompactTime } from './time';
+
+/** IAM's character set for user, role and policy names. */
+export const IAM_NAME_CHARS = /^[\w+=,.@-]+$/;
+export const IAM_USER_NAME_MAX = 64;
+export const IAM_ROLE_NAME_MAX = 64;
+export const IAM_POLICY_NAME_MAX = 128;
+
+/** Team names become parts of IAM names, workflow ids and file names. */
+export const TEAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Where grantflow's customer-managed policies live; the path is part of the ownership check. */
+export const POLICY_PATH = '/grantflow/';
+/** Every inline policy grantflow writes starts with this; it never touches inline policies without it. */
+export const INLINE_PREFIX = 'grantflow.';
+export const OWNER_TAG = { key: 'managed-by', value: 'grantflow' } as const;
+export const TEAM_TAG_KEY = 'grantflow:team';
+
+/** `user@example.com` becomes IAM user `user` (the domain is dropped); a bare name stays as it is. */
+export function iamUserName(written: string): string {
+  const at = written.lastIndexOf('@');
+  return at > 0 ? written.slice(0, at) : written;
+}
+
+export type NameProblem = { ok: true } | { ok: false; reason: string };
+
+export function checkIamName(name: string, max: number, what: string): NameProblem {
+  if (name.length === 0) return { ok: false, reason: `${what} is empty` };
+  if (name.length > max) return { ok: false, reason: `${what} "${name}" is ${name.length} characters; IAM allows at most ${max}` };
+  if (!IAM_NAME_CHARS.test(name)) {
+    const bad = [...new Set([...name].filter((c) => !/[\w+=,.@-]/.test(c)))].map((c) => JSON.stringify(c)).join(', ');
+    return { ok: false, reason: `${what} "${name}" contains ${bad}; IAM allows only letters, digits and + = , . @ _ -` };
+  }
+  return { ok: true };
+}
+
+/** The customer-managed policy that holds policy P's custom statements for team T: `T-P`. */
+export function customPolicyName(team: string, policy: string): string {
+  return `${team}-${policy}`;
+}
+
+export function customPolicyArn(partition: string, account: string, team: string, policy: string): string {
+  return `arn:${partition}:iam::${account}:policy${POLICY_PATH}${customPolicyName(team, policy)}`;
+}
+
+/** The temporary grant's inline user policy: `grantflow.<team>.<policy>.<expiry YYYYMMDDTHHMMSSZ>`. */
+export function inlinePolicyName(team: string, policy: string, expiresAt: string): string {
+  return `${INLINE_PREFIX}${team}.${policy}.${toCompactTime(expiresAt)}`;
+}
+
+export interface ParsedInlineName {
+  team: string;
+  policy: string;
+  expiresAt: string;
+}
+
+/** Reads back what `inlinePolicyName` wrote; team names hold no dot, so the split is unambiguous. */
+export function parseInlinePolicyName(name: string): ParsedInlineName | undefined {
+  if (!name.startsWith(INLINE_PREFIX)) return undefined;
+  const rest = name.slice(INLINE_PREFIX.length);
+  const match = /^([A-Za-z0-9_-]+)\.(.+)\.(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(rest);
+  if (!match) return undefined;
+  const [, team, policy, y, mo, d, h, mi, s] = match;
+  return { team: team!, policy: policy!, expiresAt: `${y}-${mo}-${d}T${h}:${mi}:${s}Z` };
+}
+
+const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'];
+const MANAGED_POLICY_ARN = /^arn:([a-z-]+):iam::(aws|\d{12}):policy\/((?:[\x21-\x7e]+\/)*)([\w+=,.@-]{1,128})$/;
+
+export type ArnCheck = { ok: true; partition: string; owner: string; name: string } | { ok: false; reason: string };
+
+/** A managed policy ARN in any partition: `arn:<partition>:iam::(aws|<account>):policy/<path/>name`. */
+export function parseManagedPolicyArn(arn: string): ArnCheck {
+  const match = MANAGED_POLICY_ARN.exec(arn);
+  if (!match) {
+    return {
+      ok: false,
+      reason: `"${arn}" is not a managed policy ARN; expected arn:aws:iam::aws:policy/<name> or arn:aws:iam::<12-digit account>:policy/<name>`,
+    };
+  }
+  const [, partition, owner, , name] = match;
+  if (!PARTITIONS.includes(partition!)) {
+    return { ok: false, reason: `"${arn}" names partition "${partition}"; known partitions are ${PARTITIONS.join(', ')}` };
+  }
+  return { ok: true, partition: partition!, owner: owner!, name: name! };
+}
+
+/** Tag key that marks a managed-policy attachment on a user or role as grantflow's (value: the ARN). */
+export function attachmentTagKey(arnDigest: string): string {
+  return `grantflow:attached:${arnDigest}`;
+}
+export const ATTACHMENT_TAG_PREFIX = 'grantflow:attached:';

@@ -1,0 +1,26 @@
+// All of a team's offline checks, in one call. Pure: no file, network or clock access.
+import { sortDiagnostics, type Diagnostic } from '../diagnostics';
+import { expandTeam, type Expansion } from '../expand';
+import type { TeamConfig } from '../team-config';
+import type { ActionCatalog, Locate, Rule } from './context';
+import { duplicateRules } from './duplicates';
+import { limitRules } from './limits';
+import { nameRules } from './names';
+import { policyRules } from './policies';
+import { referenceRules } from './references';
+import { temporaryRules } from './temporary';
+
+const RULES: readonly Rule[] = [referenceRules, nameRules, policyRules, temporaryRules, limitRules, duplicateRules];
+
+export interface TeamCheck {
+  expansion: Expansion;
+  diagnostics: Diagnostic[];
+}
+
+export function checkTeam(config: TeamConfig, options: { nowMs: number; locate: Locate; catalog?: ActionCatalog }): TeamCheck {
+  const expansion = expandTeam(config, options.nowMs);
+  const context = { config, expansion, ...options };
+  return { expansion, diagnostics: sortDiagnostics(RULES.flatMap((rule) => rule(context))) };
+}
+
+export type { ActionCatalog, Locate } from './context';

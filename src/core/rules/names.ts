@@ -1,0 +1,76 @@
+// Names IAM would refuse are caught here, after email conversion, instead of failing mid-grant.
+import { error, warning, type Diagnostic } from '../diagnostics';
+import {
+  checkIamName,
+  customPolicyName,
+  IAM_POLICY_NAME_MAX,
+  IAM_ROLE_NAME_MAX,
+  IAM_USER_NAME_MAX,
+  inlinePolicyName,
+} from '../names';
+import type { Rule } from './context';
+
+const ENVIRONMENT_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export const nameRules: Rule = ({ config, locate }) => {
+  const out: Diagnostic[] = [];
+
+  for (const environment of Object.keys(config.accounts)) {
+    if (!ENVIRONMENT_NAME.test(environment)) {
+      out.push(
+        error(
+          locate('aws-accounts', ['aws-accounts', environment], { key: true }),
+          `environment name "${environment}" may contain only letters, digits, _ . - (at most 64 characters)`,
+        ),
+      );
+    }
+  }
+
+  for (const [name, policy] of Object.entries(config.policies)) {
+    const at = locate('aws-policies', ['aws-policies', name], { key: true });
+    const own = checkIamName(name, IAM_POLICY_NAME_MAX, 'policy name');
+    if (!own.ok) {
+      out.push(error(at, own.reason));
+      continue;
+    }
+    if (policy.statements.length > 0) {
+      const managed = checkIamName(customPolicyName(config.team, name), IAM_POLICY_NAME_MAX, 'customer-managed policy name');
+      if (!managed.ok) out.push(error(at, `${managed.reason}; shorten the policy name "${name}"`));
+      const inline = inlinePolicyName(config.team, name, '2000-01-01T00:00:00Z');
+      if (inline.length > IAM_POLICY_NAME_MAX) {
+        out.push(
+          error(at, `a temporary grant of "${name}" needs the inline policy name ${inline.length} characters long; IAM allows ${IAM_POLICY_NAME_MAX}; shorten the policy name`),
+        );
+      }
+    }
+  }
+
+  // Users as written (often emails) map to IAM names; two spellings of one user are worth a warning.
+  const writtenFor = new Map<string, string>();
+  const checkUser = (written: string, name: string, at: ReturnType<typeof locate>) => {
+    const result = checkIamName(name, IAM_USER_NAME_MAX, 'IAM user name');
+    if (!result.ok) {
+      const converted = written === name ? '' : ` (from "${written}", domain dropped)`;
+      out.push(error(at, `${result.reason}${converted}; fix the name in YAML or create the user under a valid name`));
+      return;
+    }
+    const other = writtenFor.get(name);
+    if (other !== undefined && other !== written) {
+      out.push(warning(at, `"${written}" and "${other}" both become IAM user "${name}"; they are the same person in IAM`));
+    } else writtenFor.set(name, written);
+  };
+
+  config.permanent.forEach((entry, fallback) => {
+    const index = entry.source.index ?? fallback;
+    entry.users.forEach((user, i) => checkUser(user.written, user.name, locate('permanent-access', ['permanent-access', index, 'users', i])));
+    entry.roles.forEach((role, i) => {
+      const result = checkIamName(role, IAM_ROLE_NAME_MAX, 'IAM role name');
+      if (!result.ok) out.push(error(locate('permanent-access', ['permanent-access', index, 'roles', i]), result.reason));
+    });
+  });
+  config.temporary.forEach((entry, fallback) => {
+    const index = entry.source.index ?? fallback;
+    checkUser(entry.user.written, entry.user.name, locate('temporary-access', ['temporary-access', index, 'user']));
+  });
+  return out;
+};

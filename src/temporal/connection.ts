@@ -1,0 +1,48 @@
+// Temporal connection settings from @temporalio/envconfig: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+// TEMPORAL_API_KEY, TLS options and named profiles (TEMPORAL_PROFILE, temporal.toml), so the same
+// binary talks to a laptop dev server, a self-hosted cluster or Temporal Cloud.
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection } from '@temporalio/worker';
+
+export interface TemporalTarget {
+  address: string;
+  namespace: string;
+  connectionOptions: ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
+}
+
+export function temporalTarget(): TemporalTarget {
+  const config = loadClientConnectConfig();
+  const address = config.connectionOptions.address ?? 'localhost:7233';
+  return {
+    address,
+    namespace: config.namespace ?? 'default',
+    connectionOptions: { ...config.connectionOptions, address },
+  };
+}
+
+export class TemporalUnreachable extends Error {
+  constructor(readonly address: string, cause: unknown) {
+    super(
+      `cannot reach Temporal at ${address}: ${(cause as Error)?.message ?? String(cause)}. ` +
+        'Start one (`npm run demo` or `temporal server start-dev`) or set TEMPORAL_ADDRESS / TEMPORAL_PROFILE',
+    );
+  }
+}
+
+export async function connectClient(target = temporalTarget()): Promise<{ client: Client; connection: Connection; target: TemporalTarget }> {
+  try {
+    const connection = await Connection.connect({ ...target.connectionOptions, connectTimeout: 5000 } as Parameters<typeof Connection.connect>[0]);
+    return { client: new Client({ connection, namespace: target.namespace }), connection, target };
+  } catch (error) {
+    throw new TemporalUnreachable(target.address, error);
+  }
+}
+
+export async function connectWorker(target = temporalTarget()): Promise<NativeConnection> {
+  try {
+    return await NativeConnection.connect(target.connectionOptions);
+  } catch (error) {
+    throw new TemporalUnreachable(target.address, error);
+  }
+}

@@ -1,0 +1,52 @@
+// How a grant workflow is started: its deterministic id, search attributes and memo. Shared by the
+// reconcile's start activity and by tests that start a grant on its own.
+import type { WorkflowStartOptions } from '@temporalio/client';
+import { attachedArns, type GrantSpec } from '../core/grant';
+import type { Revision } from '../core/revision';
+import type { GrantInput, grantWorkflow } from '../../workflows/grant';
+import { grantSearchAttributes } from '../../workflows/search-attributes';
+
+/** What the Temporal UI shows beside a grant, and what a detach reads to find other holders. */
+export interface GrantMemo {
+  description: string;
+  source: string;
+  reason?: string;
+  ticket?: string;
+  revision?: string;
+  submittedBy?: string;
+  principalType: 'user' | 'role';
+  principalWritten: string;
+  attachedArns: string[];
+  inlinePolicy?: string;
+}
+
+export function grantMemo(spec: GrantSpec, revision?: Revision): GrantMemo {
+  return {
+    description: spec.description,
+    source: `${spec.source.file}:${spec.source.line}`,
+    ...(spec.reason ? { reason: spec.reason } : {}),
+    ...(spec.ticket ? { ticket: spec.ticket } : {}),
+    ...(revision ? { revision: revision.commit ?? revision.submittedAt, submittedBy: revision.submittedBy } : {}),
+    principalType: spec.principalType,
+    principalWritten: spec.principalWritten,
+    attachedArns: attachedArns(spec),
+    ...(spec.inlinePolicy ? { inlinePolicy: spec.inlinePolicy.name } : {}),
+  };
+}
+
+export function grantStartOptions(
+  spec: GrantSpec,
+  options: { taskQueue: string; reconcileWorkflowId?: string; revision?: Revision },
+): WorkflowStartOptions<typeof grantWorkflow> {
+  const input: GrantInput = { spec, ...(options.reconcileWorkflowId ? { reconcileWorkflowId: options.reconcileWorkflowId } : {}) };
+  return {
+    workflowId: spec.id,
+    taskQueue: options.taskQueue,
+    args: [input],
+    // Re-submitting the same YAML finds the running grant instead of starting a second one.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    typedSearchAttributes: grantSearchAttributes(spec, 'pending'),
+    memo: grantMemo(spec, options.revision) as unknown as Record<string, unknown>,
+  };
+}

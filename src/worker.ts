@@ -1,0 +1,67 @@
+// The grantflow worker: runs the grant and reconcile workflows and the IAM activities.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import { AccountClients, type CallObserver } from '../activities/accounts';
+import { VisibilityHolderDirectory, type HolderDirectory } from '../activities/holders';
+import { createActivities } from '../activities';
+
+/** Written by `npm run build` (scripts/bundle-workflows.js), so the worker starts without bundling. */
+export const PREBUILT_BUNDLE = path.resolve(__dirname, '..', 'workflow-bundle.js');
+const WORKFLOWS_PATH = require.resolve('../workflows');
+
+let bundlePromise: Promise<WorkflowBundleOption> | undefined;
+
+/** The prebuilt bundle if there is one that is newer than the workflow code, else a fresh bundle. */
+export function workflowBundle(): Promise<WorkflowBundleOption> {
+  bundlePromise ??= (async () => {
+    if (fs.existsSync(PREBUILT_BUNDLE)) return { codePath: PREBUILT_BUNDLE };
+    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+    return { code };
+  })();
+  return bundlePromise;
+}
+
+const quietBundlerLogger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => process.stderr.write(`bundler: ${message}\n`),
+  error: (message: string) => process.stderr.write(`bundler: ${message}\n`),
+  log: () => undefined,
+};
+
+export interface WorkerOptions {
+  connection: NativeConnection;
+  client: Client;
+  namespace: string;
+  taskQueue: string;
+  iamCallsPerSecond: number;
+  /** Workflows kept in memory; sleeping grants beyond it are replayed from history when they wake. */
+  maxCachedWorkflows?: number;
+  observer?: CallObserver;
+  holders?: HolderDirectory;
+  identity?: string;
+}
+
+export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; accounts: AccountClients }> {
+  const accounts = new AccountClients({ iamCallsPerSecond: options.iamCallsPerSecond, ...(options.observer ? { observer: options.observer } : {}) });
+  const activities = createActivities({
+    accounts,
+    holders: options.holders ?? new VisibilityHolderDirectory(options.client),
+    temporal: options.client,
+  });
+  const worker = await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities,
+    maxCachedWorkflows: options.maxCachedWorkflows ?? 500,
+    maxConcurrentActivityTaskExecutions: 100,
+    shutdownGraceTime: '20 seconds',
+    ...(options.identity ? { identity: options.identity } : {}),
+  });
+  return { worker, accounts };
+}

@@ -1,0 +1,100 @@
+// The Temporal dev server (the Temporal CLI's `server start-dev`): free ports, grantflow's search
+// attributes registered, a SQLite file in a temporary folder, retention set like the local stack.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { freePort, startProcess, waitFor, type Managed } from './processes';
+import { toolPaths } from './tools';
+
+export interface DevServer {
+  address: string;
+  uiUrl: string;
+  namespace: string;
+  dbFile: string;
+  client(): Promise<Client>;
+  /** Stops the server, keeping its SQLite file, so `start()` brings the same state back. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops it and deletes its files. */
+  destroy(): Promise<void>;
+}
+
+const TYPE_NAMES: Record<string, string> = { KEYWORD: 'Keyword', DATETIME: 'Datetime', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', KEYWORD_LIST: 'KeywordList' };
+
+export async function startDevServer(options: { retentionDays?: number; searchAttributes?: boolean } = {}): Promise<DevServer> {
+  const tools = await toolPaths();
+  if (!tools.temporal) throw new Error('no Temporal CLI: run `npm run bootstrap` (needs Go) to build it');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-dev-server-'));
+  const dbFile = path.join(dir, 'temporal.db');
+  const port = await freePort();
+  const uiPort = await freePort();
+  const address = `127.0.0.1:${port}`;
+  const namespace = 'default';
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(port),
+    '--ui-port', String(uiPort),
+    '--db-filename', dbFile,
+    '--log-level', 'error',
+    ...(options.searchAttributes === false ? [] : SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${TYPE_NAMES[key.type]}`])),
+  ];
+  let server: Managed | undefined;
+  let connection: Connection | undefined;
+  let client: Client | undefined;
+
+  const start = async () => {
+    server = startProcess(tools.temporal!, args, { logFile: path.join(dir, 'server.log') });
+    await waitFor(
+      'Temporal dev server',
+      async () => {
+        const probe = await Connection.connect({ address, connectTimeout: 1000 });
+        try {
+          await probe.workflowService.describeNamespace({ namespace });
+          return true;
+        } finally {
+          await probe.close();
+        }
+      },
+      60_000,
+      server,
+    );
+  };
+  await start();
+
+  const clientFor = async () => {
+    connection ??= await Connection.connect({ address });
+    client ??= new Client({ connection, namespace });
+    return client;
+  };
+  if (options.retentionDays !== undefined) {
+    const c = await clientFor();
+    await c.workflowService.updateNamespace({
+      namespace,
+      config: { workflowExecutionRetentionTtl: msToTs(options.retentionDays * 24 * 3600 * 1000) },
+    });
+  }
+
+  const stop = async () => {
+    await connection?.close().catch(() => undefined);
+    connection = undefined;
+    client = undefined;
+    await server?.stop(10_000);
+  };
+  return {
+    address,
+    uiUrl: `http://127.0.0.1:${uiPort}`,
+    namespace,
+    dbFile,
+    client: clientFor,
+    stop,
+    start,
+    async destroy() {
+      await stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,113 @@
+// An HTTP proxy in front of moto that counts IAM/STS calls by action and can inject faults:
+// throttling, 500s and dropped connections, on a chosen fraction of calls or on all of them.
+import http from 'node:http';
+import type net from 'node:net';
+import { freePort } from './processes';
+
+export type Fault = 'throttle' | 'server-error' | 'drop';
+
+export interface FaultPlan {
+  /** Fraction of calls (0..1) that fail; 1 fails them all. */
+  rate: number;
+  kinds: Fault[];
+  /** Deterministic fault choice for a reproducible run. */
+  seed?: number;
+}
+
+export interface IamProxy {
+  endpoint: string;
+  /** Calls seen so far, by action name (e.g. AttachUserPolicy). */
+  counts(): Record<string, number>;
+  resetCounts(): void;
+  setFaults(plan: FaultPlan | undefined): void;
+  faultsInjected(): number;
+  close(): Promise<void>;
+}
+
+function throttleBody(): string {
+  return (
+    '<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type>' +
+    '<Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>proxy</RequestId></ErrorResponse>'
+  );
+}
+
+function serverErrorBody(): string {
+  return (
+    '<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Receiver</Type>' +
+    '<Code>ServiceFailure</Code><Message>injected failure</Message></Error><RequestId>proxy</RequestId></ErrorResponse>'
+  );
+}
+
+/** mulberry32: a small seeded generator, so a fault run can be replayed from its seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export async function startIamProxy(upstream: string): Promise<IamProxy> {
+  const target = new URL(upstream);
+  const port = await freePort();
+  const counts: Record<string, number> = {};
+  let plan: FaultPlan | undefined;
+  let random = Math.random;
+  let injected = 0;
+  const sockets = new Set<net.Socket>();
+
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const action = new URLSearchParams(body.toString('utf8')).get('Action') ?? 'unknown';
+      counts[action] = (counts[action] ?? 0) + 1;
+      if (plan && random() < plan.rate && !action.startsWith('moto')) {
+        injected++;
+        const kind = plan.kinds[Math.floor(random() * plan.kinds.length)] ?? 'throttle';
+        if (kind === 'drop') {
+          request.socket.destroy();
+          return;
+        }
+        response.writeHead(kind === 'throttle' ? 400 : 500, { 'Content-Type': 'text/xml' });
+        response.end(kind === 'throttle' ? throttleBody() : serverErrorBody());
+        return;
+      }
+      const forward = http.request(
+        { host: target.hostname, port: target.port, method: request.method, path: request.url, headers: request.headers },
+        (upstreamResponse) => {
+          response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+          upstreamResponse.pipe(response);
+        },
+      );
+      forward.on('error', () => request.socket.destroy());
+      forward.end(body);
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    counts: () => ({ ...counts }),
+    resetCounts: () => {
+      for (const key of Object.keys(counts)) delete counts[key];
+    },
+    setFaults: (next) => {
+      plan = next;
+      random = next?.seed !== undefined ? seededRandom(next.seed) : Math.random;
+    },
+    faultsInjected: () => injected,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,60 @@
+// Team configs for tests, built in code (the YAML path is covered by the config tests), expanded by
+// the real pure core.
+import { expandTeam } from '../../src/core/expand';
+import type { GrantSpec } from '../../src/core/grant';
+import { DEFAULT_SETTINGS, type Policy, type Settings, type TeamConfig, type TemporaryGrantEntry } from '../../src/core/team-config';
+
+export const ACCOUNTS = { nonprod: '111111111111', prod: '222222222222' } as const;
+
+export const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+export const VIEW_ONLY = 'arn:aws:iam::aws:policy/job-function/ViewOnlyAccess';
+export const SECURITY_AUDIT = 'arn:aws:iam::aws:policy/SecurityAudit';
+
+export type TemporaryInput = Omit<TemporaryGrantEntry, 'source' | 'description' | 'user'> & { user: string; description?: string };
+
+export function policy(managed: string[], actions: string[] = [], description = 'test policy'): Policy {
+  return {
+    description,
+    managedPolicyArns: managed,
+    statements: actions.length ? [{ Effect: 'Allow', Action: actions, Resource: ['*'] }] : [],
+    source: { file: 'aws-policies/test.yaml', line: 1 },
+  };
+}
+
+export function team(parts: {
+  name?: string;
+  policies: Record<string, Policy>;
+  permanent?: { users?: string[]; roles?: string[]; environments: string[]; grants: string[] }[];
+  temporary?: TemporaryInput[];
+  settings?: Partial<Settings>;
+  accounts?: Record<string, string>;
+}): TeamConfig {
+  return {
+    team: parts.name ?? 'test-team',
+    accounts: parts.accounts ?? { ...ACCOUNTS },
+    policies: parts.policies,
+    permanent: (parts.permanent ?? []).map((entry, index) => ({
+      description: `permanent ${index}`,
+      users: (entry.users ?? []).map((u) => ({ written: u, name: u.replace(/@.*/, '') })),
+      roles: entry.roles ?? [],
+      environments: entry.environments,
+      grants: entry.grants,
+      source: { file: 'permanent-access/test.yaml', line: 2 + index, index },
+    })),
+    temporary: (parts.temporary ?? []).map((entry, index) => ({
+      ...entry,
+      description: entry.description ?? `temporary ${index}`,
+      user: { written: entry.user, name: entry.user.replace(/@.*/, '') },
+      source: { file: 'temporary-access/test.yaml', line: 2 + index, index },
+    })),
+    settings: { ...DEFAULT_SETTINGS, ...parts.settings },
+  };
+}
+
+export function grantsOf(config: TeamConfig, nowMs = Date.now()): GrantSpec[] {
+  return expandTeam(config, nowMs).grants;
+}
+
+export function inHours(hours: number, from = Date.now()): string {
+  return new Date(Math.floor((from + hours * 3600 * 1000) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}

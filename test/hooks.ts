@@ -1,0 +1,13 @@
+// mocha root hooks: quiet Temporal runtime logs, and whatever a test started is stopped when the
+// run ends, pass or fail.
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { stopAll } from './harness/processes';
+
+Runtime.install({ logger: new DefaultLogger(process.env.GRANTFLOW_TEST_LOG === 'debug' ? 'DEBUG' : 'WARN') });
+
+export const mochaHooks = {
+  async afterAll(this: Mocha.Context) {
+    this.timeout(60_000);
+    await stopAll();
+  },
+};

@@ -1,0 +1,350 @@
+// The IAM activities against moto's server over HTTP: idempotent (a second run sends no write, and a
+// run after a crash at any write ends in the same state), ownership-safe, and multi-account.
+// The "other live grants" lookup normally asks Temporal's visibility store; here a small in-memory
+// directory plays that part so the IAM behaviour can be shown on its own (the workflow tests use
+// the real one).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { AttachUserPolicyCommand, CreatePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { ApplicationFailure } from '@temporalio/common';
+import { AccountClients, type CallRecord } from '../../activities/accounts';
+import type { HolderDirectory, HolderQuery } from '../../activities/holders';
+import { createActivities, type Activities } from '../../activities';
+import { IAM_OPERATIONS } from '../../activities/operations';
+import { attachedArns, deployerFor, revokeTarget, type GrantSpec, type PolicySync } from '../../src/core/grant';
+import { expandTeam } from '../../src/core/expand';
+import { renderDocument, withExpiry } from '../../src/core/documents';
+import { deployerActions, deployerPolicies } from '../../src/deployer-policy';
+import { DEFAULT_SETTINGS } from '../../src/core/team-config';
+import { startMoto, type Moto } from '../harness/moto';
+import { snapshotAccount } from '../harness/iam-snapshot';
+import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
+
+/** The grants a test says are live, standing in for Temporal visibility. */
+class LiveGrants implements HolderDirectory {
+  readonly live = new Map<string, GrantSpec>();
+  add(...grants: GrantSpec[]) {
+    for (const g of grants) this.live.set(g.id, g);
+  }
+  remove(grant: GrantSpec) {
+    this.live.delete(grant.id);
+  }
+  async neededArns(query: HolderQuery): Promise<Set<string>> {
+    const needed = new Set<string>();
+    for (const g of this.live.values()) {
+      if (g.id === query.excludeId || g.account !== query.account || g.principal !== query.principal || g.principalType !== query.principalType) continue;
+      attachedArns(g).forEach((arn) => needed.add(arn));
+    }
+    return needed;
+  }
+}
+
+/** Every AWS operation any test in this file saw sent; checked against the deployer policy at the end. */
+const observedOperations = new Set<string>();
+
+describe('IAM activities (moto)', function () {
+  let moto: Moto;
+  let calls: CallRecord[];
+  let failOnWrite: number | undefined;
+  let holders: LiveGrants;
+  let accounts: AccountClients;
+  let activities: Activities;
+
+  const writes = () => calls.filter((c) => c.write).map((c) => `${c.account}:${c.operation}`);
+
+  before(async () => {
+    moto = await startMoto();
+    Object.assign(process.env, moto.env);
+  });
+  after(async () => {
+    await moto?.stop();
+  });
+  /** A fresh moto state; moto forgets assumed-role keys on reset, so the clients are new too. */
+  async function resetIam(): Promise<void> {
+    accounts?.destroy();
+    await moto.reset();
+    await moto.createUsers(ACCOUNTS.nonprod, ['alice', 'bob']);
+    await moto.createUsers(ACCOUNTS.prod, ['alice']);
+    await moto.createRoles(ACCOUNTS.nonprod, ['deployer-ci']);
+    calls = [];
+    failOnWrite = undefined;
+    accounts = new AccountClients({
+      iamCallsPerSecond: 1000,
+      observer: (call) => {
+        observedOperations.add(`${call.service}:${call.operation}`);
+        if (call.write && failOnWrite !== undefined && writes().length + 1 === failOnWrite) {
+          throw new Error(`simulated crash before write #${failOnWrite} (${call.operation})`);
+        }
+        calls.push(call);
+      },
+    });
+    activities = createActivities({ accounts, holders });
+  }
+
+  beforeEach(async () => {
+    holders = new LiveGrants();
+    await resetIam();
+  });
+  after(() => accounts?.destroy());
+
+  const config = team({
+    policies: {
+      reader: policy([READ_ONLY], ['s3:ListBucket', 'ec2:DescribeInstances']),
+      auditor: policy([SECURITY_AUDIT, READ_ONLY]),
+    },
+    permanent: [
+      { users: ['alice@example.com'], environments: ['nonprod', 'prod'], grants: ['reader'] },
+      { roles: ['deployer-ci'], environments: ['nonprod'], grants: ['auditor'] },
+    ],
+    temporary: [{ user: 'bob@example.com', environment: 'nonprod', grant: 'reader', expiresAt: inHours(24) }],
+  });
+  const expansion = expandTeam(config, Date.now());
+  const grants = expansion.grants;
+  const aliceNonprod = grants.find((g) => g.principal === 'alice' && g.account === ACCOUNTS.nonprod)!;
+  const aliceProd = grants.find((g) => g.principal === 'alice' && g.account === ACCOUNTS.prod)!;
+  const bobTemporary = grants.find((g) => g.kind === 'temporary')!;
+  const ref = (account: string, environment = 'nonprod') => ({ account, environment, deployer: deployerFor(DEFAULT_SETTINGS) });
+  const policiesIn = (account: string): PolicySync[] => expansion.policies.filter((p) => p.account === account);
+
+  /** Runs every grant-side activity once; returns when all of the team's access is in place. */
+  async function grantEverything(): Promise<void> {
+    for (const account of [ACCOUNTS.nonprod, ACCOUNTS.prod]) {
+      await activities.syncPolicies({ ref: ref(account), policies: policiesIn(account) });
+    }
+    for (const grant of grants) await activities.applyGrant(grant);
+    holders.add(...grants);
+  }
+
+  async function snapshots() {
+    return { nonprod: await snapshotAccount(moto, ACCOUNTS.nonprod), prod: await snapshotAccount(moto, ACCOUNTS.prod) };
+  }
+
+  describe('idempotency', function () {
+    it('grants everything once, and a second run of every activity makes zero writes and changes nothing', async () => {
+      await grantEverything();
+      const afterFirst = await snapshots();
+      assert.deepEqual(afterFirst.nonprod.users.alice!.attached, [READ_ONLY, aliceNonprod.customPolicyArn].sort());
+      assert.deepEqual(Object.keys(afterFirst.nonprod.users.bob!.inline), [bobTemporary.inlinePolicy!.name]);
+      assert.deepEqual(afterFirst.nonprod.roles['deployer-ci']!.attached, [READ_ONLY, SECURITY_AUDIT].sort());
+      assert.ok(writes().length > 0);
+
+      calls = [];
+      await grantEverything();
+      assert.deepEqual(writes(), [], 'a second run must send no write');
+      assert.deepEqual(await snapshots(), afterFirst);
+    });
+
+    it('revokes everything, and a second revoke makes zero writes and changes nothing', async () => {
+      await grantEverything();
+      for (const grant of grants) {
+        holders.remove(grant);
+        await activities.revokeGrant(revokeTarget(grant));
+      }
+      const afterFirst = await snapshots();
+      assert.deepEqual(afterFirst.nonprod.users.alice!.attached, []);
+      assert.deepEqual(afterFirst.nonprod.users.bob, { attached: [], inline: {}, tags: {} });
+      calls = [];
+      for (const grant of grants) await activities.revokeGrant(revokeTarget(grant));
+      assert.deepEqual(writes(), []);
+      assert.deepEqual(await snapshots(), afterFirst);
+    });
+
+    it('deletes unused team policies once; the second run makes zero writes', async () => {
+      await activities.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: policiesIn(ACCOUNTS.nonprod) });
+      const arns = policiesIn(ACCOUNTS.nonprod).map((p) => p.arn);
+      assert.deepEqual(await activities.deleteUnusedPolicies({ ref: ref(ACCOUNTS.nonprod), team: 'test-team', arns }), { [arns[0]!]: 'deleted' });
+      calls = [];
+      assert.deepEqual(await activities.deleteUnusedPolicies({ ref: ref(ACCOUNTS.nonprod), team: 'test-team', arns }), { [arns[0]!]: 'absent' });
+      assert.deepEqual(writes(), []);
+    });
+
+    it('ends in the same state after a crash before any one of its writes, once re-run', async () => {
+      await grantEverything();
+      const expected = await snapshots();
+      const total = writes().length;
+      for (let k = 1; k <= total; k++) {
+        await resetIam();
+        failOnWrite = k;
+        await assert.rejects(grantEverything(), /simulated crash/);
+        failOnWrite = undefined;
+        await grantEverything();
+        assert.deepEqual(await snapshots(), expected, `state after a crash before write #${k}`);
+      }
+    });
+
+    it('revoke ends in the same state after a crash before any one of its writes', async () => {
+      await grantEverything();
+      for (const g of grants) holders.remove(g);
+      const revokeAll = async () => {
+        for (const grant of grants) await activities.revokeGrant(revokeTarget(grant));
+      };
+      calls = [];
+      await revokeAll();
+      const expected = await snapshots();
+      const total = writes().length;
+      for (let k = 1; k <= total; k++) {
+        await grantEverything();
+        for (const g of grants) holders.remove(g);
+        calls = [];
+        failOnWrite = k;
+        await assert.rejects(revokeAll(), /simulated crash/);
+        failOnWrite = undefined;
+        await revokeAll();
+        assert.deepEqual(await snapshots(), expected, `state after a crash before revoke write #${k}`);
+      }
+    });
+  });
+
+  it('keeps at most 5 versions of a policy changed 7 times, the newest as default', async () => {
+    const sync = policiesIn(ACCOUNTS.nonprod)[0]!;
+    const documents: string[] = [];
+    for (let change = 0; change < 8; change++) {
+      const document = renderDocument([{ Effect: 'Allow', Action: [`s3:GetObject`], Resource: [`arn:aws:s3:::bucket-${change}/*`] }]);
+      documents.push(document);
+      const outcome = await activities.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: [{ ...sync, document }] });
+      assert.equal(outcome[sync.arn], change === 0 ? 'created' : 'updated');
+    }
+    const state = (await snapshotAccount(moto, ACCOUNTS.nonprod)).policies[sync.arn]!;
+    assert.equal(state.versions.length, 5);
+    assert.deepEqual(state.document, JSON.parse(documents[7]!));
+    assert.equal(state.defaultVersion, 'v8');
+  });
+
+  it('leaves a policy attached by hand before grantflow, and a hand-written inline policy, through grant and revoke', async () => {
+    const iam = await moto.iamIn(ACCOUNTS.nonprod);
+    await iam.send(new AttachUserPolicyCommand({ UserName: 'bob', PolicyArn: READ_ONLY }));
+    const handWritten = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:ListQueues', Resource: '*' }] });
+    await iam.send(new PutUserPolicyCommand({ UserName: 'bob', PolicyName: 'bobs-own', PolicyDocument: handWritten }));
+    iam.destroy();
+
+    const grant = await activities.applyGrant(bobTemporary);
+    assert.deepEqual(grant.foreign, [READ_ONLY], 'the hand-made attachment is recognised as not grantflow\'s');
+    const during = (await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!;
+    assert.deepEqual(Object.keys(during.inline).sort(), ['bobs-own', bobTemporary.inlinePolicy!.name].sort());
+
+    const revoked = await activities.revokeGrant(revokeTarget(bobTemporary));
+    assert.deepEqual(revoked.kept, [{ arn: READ_ONLY, reason: 'attached before grantflow' }]);
+    const after = (await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!;
+    assert.deepEqual(after.attached, [READ_ONLY]);
+    assert.deepEqual(Object.keys(after.inline), ['bobs-own']);
+    assert.deepEqual(JSON.parse(after.inline['bobs-own']!), JSON.parse(handWritten));
+  });
+
+  it('keeps a managed policy two grants share until both are revoked', async () => {
+    const shared = team({
+      policies: { reader: policy([READ_ONLY, VIEW_ONLY]), auditor: policy([READ_ONLY, SECURITY_AUDIT]) },
+      permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader', 'auditor'] }],
+    });
+    const [auditor, reader] = grantsOf(shared);
+    for (const g of [auditor!, reader!]) {
+      await activities.applyGrant(g);
+      holders.add(g);
+    }
+    assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.alice!.attached, [READ_ONLY, SECURITY_AUDIT, VIEW_ONLY].sort());
+
+    holders.remove(reader!);
+    const first = await activities.revokeGrant(revokeTarget(reader!));
+    assert.deepEqual(first.detached, [VIEW_ONLY]);
+    assert.deepEqual(first.kept, [{ arn: READ_ONLY, reason: 'needed by another live grant' }]);
+    assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.alice!.attached, [READ_ONLY, SECURITY_AUDIT].sort());
+
+    holders.remove(auditor!);
+    await activities.revokeGrant(revokeTarget(auditor!));
+    assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.alice, { attached: [], inline: {}, tags: {} });
+  });
+
+  it('lands grants in two accounts only in their own account', async () => {
+    await activities.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: policiesIn(ACCOUNTS.nonprod) });
+    await activities.syncPolicies({ ref: ref(ACCOUNTS.prod, 'prod'), policies: policiesIn(ACCOUNTS.prod) });
+    await activities.applyGrant(aliceNonprod);
+    await activities.applyGrant(aliceProd);
+    const { nonprod, prod } = await snapshots();
+    assert.deepEqual(nonprod.users.alice!.attached, [READ_ONLY, aliceNonprod.customPolicyArn].sort());
+    assert.deepEqual(prod.users.alice!.attached, [READ_ONLY, aliceProd.customPolicyArn].sort());
+    assert.ok(aliceNonprod.customPolicyArn!.includes(`:${ACCOUNTS.nonprod}:`) && aliceProd.customPolicyArn!.includes(`:${ACCOUNTS.prod}:`));
+    assert.deepEqual(Object.keys(nonprod.policies), [aliceNonprod.customPolicyArn]);
+    assert.deepEqual(Object.keys(prod.policies), [aliceProd.customPolicyArn]);
+    assert.ok(calls.filter((c) => c.service === 'iam').every((c) => c.account === ACCOUNTS.nonprod || c.account === ACCOUNTS.prod));
+  });
+
+  it('fails at once, non-retryable, for a missing user, naming the principal, account and the create-user command', async () => {
+    const ghost = grantsOf(
+      team({ policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['ghost@example.com'], environments: ['prod'], grants: ['reader'] }] }),
+    )[0]!;
+    const error = await activities.applyGrant(ghost).then(
+      () => assert.fail('expected a failure'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof ApplicationFailure);
+    assert.equal(error.type, 'PrincipalNotFound');
+    assert.equal(error.nonRetryable, true);
+    assert.match(error.message, /IAM user ghost does not exist in account prod \(222222222222\)/);
+    assert.match(error.message, /aws iam create-user --user-name ghost/);
+    assert.equal(calls.filter((c) => c.service === 'iam').length, 1, 'one read, no retries by the SDK');
+  });
+
+  it('refuses to edit a policy of the same name and path that grantflow did not create', async () => {
+    const sync = policiesIn(ACCOUNTS.nonprod)[0]!;
+    const iam = await moto.iamIn(ACCOUNTS.nonprod);
+    await iam.send(new CreatePolicyCommand({ PolicyName: sync.name, Path: '/grantflow/', PolicyDocument: sync.document }));
+    iam.destroy();
+    const changed = renderDocument(withExpiry([{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['*'] }], inHours(1)));
+    await assert.rejects(activities.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: [{ ...sync, document: changed }] }), (e: unknown) => {
+      assert.ok(e instanceof ApplicationFailure);
+      assert.equal(e.type, 'NotOwnedByGrantflow');
+      return true;
+    });
+  });
+
+  it('sweeps the team\'s expired inline policies and orphaned attachments, and only those', async () => {
+    const expired = grantsOf(
+      team({ policies: { reader: policy([VIEW_ONLY], ['s3:ListBucket']) }, temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt: inHours(1) }] }),
+    )[0]!;
+    await activities.applyGrant(expired);
+    const iam = await moto.iamIn(ACCOUNTS.nonprod);
+    await iam.send(new PutUserPolicyCommand({ UserName: 'bob', PolicyName: 'grantflow.other-team.x.20200101T000000Z', PolicyDocument: expired.inlinePolicy!.document }));
+    iam.destroy();
+    const sweep = (dryRun: boolean, nowMs: number) =>
+      activities.sweepPrincipals({
+        team: 'test-team',
+        ref: ref(ACCOUNTS.nonprod),
+        principals: [{ type: 'user', name: 'bob' }],
+        liveGrantIds: [expired.id],
+        ownNeeds: { 'user/bob': nowMs > Date.now() ? [] : attachedArns(expired) },
+        nowMs,
+        maxTemporaryDays: 6,
+        dryRun,
+      });
+    assert.deepEqual(await sweep(false, Date.now()), [], 'nothing to sweep while the grant is live');
+    const later = Date.now() + 2 * 3600 * 1000;
+    const findings = await sweep(true, later);
+    assert.deepEqual(findings.map((f) => [f.object, f.why]).sort(), [
+      [`inline policy ${expired.inlinePolicy!.name}`, 'expired'],
+      [`managed policy ${VIEW_ONLY}`, 'no live grant holds it'],
+    ]);
+    assert.deepEqual(Object.keys((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!.inline).length, 2, 'dry run changes nothing');
+    await sweep(false, later);
+    const bob = (await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!;
+    assert.deepEqual(Object.keys(bob.inline), ['grantflow.other-team.x.20200101T000000Z'], 'another team\'s policy is left alone');
+    assert.deepEqual(bob.attached, []);
+  });
+
+  describe('deployer-policy', function () {
+    it('allows every operation the tests above sent, and lists none the code never sends', function () {
+      assert.ok(observedOperations.size >= 15, `observed only ${[...observedOperations].join(', ')}`);
+      const allowed = new Set(deployerActions());
+      for (const operation of observedOperations) {
+        if (operation.startsWith('sts:')) continue; // AssumeRole is the caller's permission, printed separately
+        assert.ok(allowed.has(operation), `${operation} was sent but is not in the deployer policy`);
+      }
+      const source = ['activities/iam.ts', 'activities/accounts.ts'].map((f) => fs.readFileSync(path.resolve(__dirname, '../../..', f), 'utf8')).join('\n');
+      for (const operation of IAM_OPERATIONS) {
+        assert.match(source, new RegExp(`new ${operation}Command\\(`), `iam:${operation} is in the policy but nothing sends it`);
+      }
+      const policies = deployerPolicies({ partition: 'aws', roleName: 'AWSSelfServeDeployer', trustedPrincipal: 'arn:aws:iam::999999999999:root' });
+      const listed = (policies.permissions as { Statement: { Action: string[] }[] }).Statement.flatMap((s) => s.Action);
+      assert.deepEqual([...listed].sort(), [...allowed].sort());
+    });
+  });
+});

@@ -1,0 +1,258 @@
+// One grant workflow per atomic grant: pending → (start_date) → attach → active → (expiry, revoke
+// signal/update, or cancellation) → revoking → revoked. The revoke runs in a non-cancellable scope
+// and never gives up: it retries with capped backoff while the grant shows `revoking`.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+  allHandlersFinished,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { revokeTarget, type GrantSpec } from '../src/core/grant';
+import { grantChangedSignal } from './reconcile';
+import { stateUpdate, type GrantState } from './search-attributes';
+
+/** Errors where retrying the attach cannot help; the grant fails at once and says why. */
+const PERMANENT_ERRORS = ['PrincipalNotFound', 'PolicyNotFound', 'DeployerRoleDenied', 'AccessDenied', 'LimitExceeded', 'MalformedPolicy', 'NotOwnedByGrantflow'];
+
+const { applyGrant } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: PERMANENT_ERRORS },
+});
+
+/** A few quick tries per round; the workflow loop below adds the long, capped backoff between rounds. */
+const { revokeGrant } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
+});
+
+export type RevokeOrigin = 'operator' | 'reconcile';
+/** Why a grant ended: `early` (by an operator) is sticky; the others are not. */
+export type EndCause = 'expired' | 'early' | 'removed' | 'superseded' | 'beyond-limit' | 'failed';
+
+export interface RevokeRequest {
+  reason: string;
+  by?: string;
+  origin?: RevokeOrigin;
+  /** Set by the reconcile workflow: why the YAML no longer wants the grant. */
+  cause?: Exclude<EndCause, 'early' | 'expired' | 'failed'>;
+}
+
+export interface GrantStatus {
+  id: string;
+  state: GrantState;
+  kind: GrantSpec['kind'];
+  principal: string;
+  account: string;
+  environment: string;
+  policy: string;
+  startsAt?: string;
+  expiresAt?: string;
+  activeSince?: string;
+  endedAt?: string;
+  cause?: EndCause;
+  reason?: string;
+  revokedBy?: string;
+  /** Managed policies that were attached before grantflow and that it will leave alone. */
+  foreign: string[];
+  revokeAttempts: number;
+  lastError?: string;
+}
+
+export interface GrantInput {
+  spec: GrantSpec;
+  /** The team's reconcile workflow, told of every change of state. */
+  reconcileWorkflowId?: string;
+  /** Carried across continue-as-new. */
+  carried?: { status: GrantStatus; revoke?: RevokeRequest };
+}
+
+export interface GrantOutcome {
+  id: string;
+  state: 'revoked' | 'failed';
+  cause: EndCause;
+  reason?: string;
+  error?: string;
+}
+
+export const revokeSignal = defineSignal<[RevokeRequest]>('revoke');
+export const revokeUpdate = defineUpdate<GrantState, [RevokeRequest]>('revoke');
+export const reapplySignal = defineSignal<[]>('reapply');
+export const statusQuery = defineQuery<GrantStatus>('status');
+
+/** Permanent grants continue as new before their history grows long (each re-apply adds events). */
+const HISTORY_LIMIT = 2000;
+
+function describeFailure(error: unknown): string {
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) return error.cause.message;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
+  const { spec } = input;
+  const status: GrantStatus = input.carried?.status ?? {
+    id: spec.id,
+    state: 'pending',
+    kind: spec.kind,
+    principal: spec.principal,
+    account: spec.account,
+    environment: spec.environment,
+    policy: spec.policy,
+    ...(spec.startsAt ? { startsAt: spec.startsAt } : {}),
+    ...(spec.expiresAt ? { expiresAt: spec.expiresAt } : {}),
+    foreign: [],
+    revokeAttempts: 0,
+  };
+  let revoke: RevokeRequest | undefined = input.carried?.revoke;
+  let reapplyRequested = false;
+
+  setHandler(statusQuery, () => status);
+  setHandler(revokeSignal, (request) => {
+    revoke ??= { origin: 'operator', ...request };
+  });
+  setHandler(
+    revokeUpdate,
+    async (request) => {
+      revoke ??= { origin: 'operator', ...request };
+      await condition(() => status.state === 'revoked' || status.state === 'failed');
+      return status.state;
+    },
+    {
+      validator: (request) => {
+        if (!request || typeof request.reason !== 'string' || request.reason.trim() === '') throw new Error('a revoke needs a reason');
+      },
+    },
+  );
+  setHandler(reapplySignal, () => {
+    reapplyRequested = true;
+  });
+
+  const setState = async (state: GrantState, cause?: EndCause) => {
+    status.state = state;
+    upsertSearchAttributes(stateUpdate(state));
+    if (!input.reconcileWorkflowId) return;
+    try {
+      await getExternalWorkflowHandle(input.reconcileWorkflowId).signal(grantChangedSignal, {
+        id: spec.id,
+        state,
+        ...(cause ? { cause } : {}),
+        at: new Date(Date.now()).toISOString(),
+      });
+    } catch (error) {
+      // The grant does not depend on its reconcile workflow (it may not exist, e.g. when started by hand).
+      log.warn('could not notify the reconcile workflow', { reconcile: input.reconcileWorkflowId, error: describeFailure(error) });
+    }
+  };
+
+  const apply = async (): Promise<boolean> => {
+    try {
+      const outcome = await applyGrant(spec);
+      status.foreign = outcome.foreign;
+      delete status.lastError;
+      return true;
+    } catch (error) {
+      status.lastError = describeFailure(error);
+      return false;
+    }
+  };
+
+  /** A revoke that keeps failing for days continues as new rather than outgrow its history. */
+  const carryOn = async () => {
+    await condition(allHandlersFinished);
+    await continueAsNew<typeof grantWorkflow>({ ...input, carried: { status, ...(revoke ? { revoke } : {}) } });
+  };
+
+  const expiresMs = spec.expiresAt ? Date.parse(spec.expiresAt) : undefined;
+  let cancelled: unknown;
+  try {
+    if (status.state === 'pending') {
+      if (!input.carried) upsertSearchAttributes(stateUpdate('pending'));
+      if (spec.startsAt && Date.parse(spec.startsAt) > Date.now()) {
+        await condition(() => revoke !== undefined, Date.parse(spec.startsAt) - Date.now());
+      }
+      if (!revoke && (expiresMs === undefined || expiresMs > Date.now())) {
+        if (await apply()) {
+          status.activeSince = new Date(Date.now()).toISOString();
+          await setState('active');
+        } else {
+          // Nothing half-done may stay behind: undo whatever part of the grant did land.
+          await CancellationScope.nonCancellable(() => revokeUntilDone(spec, status, carryOn));
+          status.endedAt = new Date(Date.now()).toISOString();
+          status.cause = 'failed';
+          await setState('failed', 'failed');
+          return { id: spec.id, state: 'failed', cause: 'failed', ...(status.lastError ? { error: status.lastError } : {}) };
+        }
+      }
+    }
+
+    while (status.state === 'active' && !revoke) {
+      const remaining = expiresMs === undefined ? undefined : expiresMs - Date.now();
+      if (remaining !== undefined && remaining <= 0) break;
+      const wake = () => revoke !== undefined || reapplyRequested || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT;
+      if (remaining === undefined) await condition(wake);
+      else await condition(wake, remaining);
+      if (reapplyRequested && !revoke) {
+        reapplyRequested = false;
+        await apply(); // drift repair; a failure is shown in the status and tried again next time
+      }
+      if (!revoke && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT)) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof grantWorkflow>({ ...input, carried: { status } });
+      }
+    }
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    // Cancel in the Temporal UI or API means "revoke now", exactly like the revoke signal.
+    cancelled = error;
+    revoke ??= { reason: 'cancelled in Temporal', by: 'Temporal cancellation', origin: 'operator' };
+  }
+
+  const cause: EndCause = revoke ? (revoke.origin === 'reconcile' ? (revoke.cause ?? 'removed') : 'early') : 'expired';
+  await CancellationScope.nonCancellable(async () => {
+    if (status.state !== 'revoking') await setState('revoking');
+    await revokeUntilDone(spec, status, carryOn);
+    status.endedAt = new Date(Date.now()).toISOString();
+    status.cause = cause;
+    if (revoke) {
+      status.reason = revoke.reason;
+      if (revoke.by) status.revokedBy = revoke.by;
+    }
+    if (cause === 'early') upsertMemo({ revokedEarly: true, revokedBy: revoke?.by ?? 'unknown', revokeReason: revoke?.reason ?? '' });
+    await setState('revoked', cause);
+  });
+  if (cancelled) throw cancelled;
+  return { id: spec.id, state: 'revoked', cause, ...(revoke ? { reason: revoke.reason } : {}) };
+}
+
+/** Revokes until IAM holds nothing of the grant; between failed rounds it waits 1 s, 2 s, 4 s … up to the cap. */
+async function revokeUntilDone(spec: GrantSpec, status: GrantStatus, carryOn: () => Promise<void>): Promise<void> {
+  const target = revokeTarget(spec);
+  for (let round = 0; ; round++) {
+    if (workflowInfo().historyLength > HISTORY_LIMIT * 5) await carryOn();
+    status.revokeAttempts++;
+    try {
+      await revokeGrant(target);
+      delete status.lastError;
+      return;
+    } catch (error) {
+      status.lastError = describeFailure(error);
+      log.warn('revoke failed; will retry', { grant: spec.id, round, error: status.lastError });
+      await sleep(Math.min(spec.revokeMaxBackoffMs, 1000 * 2 ** Math.min(round, 20)));
+    }
+  }
+}

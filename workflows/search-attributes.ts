@@ -1,0 +1,35 @@
+// The search attributes operators filter grants by in the Temporal Web UI (SPEC: "Temporal").
+import { defineSearchAttributeKey, type SearchAttributePair, type SearchAttributeUpdatePair } from '@temporalio/common';
+import type { GrantSpec } from '../src/core/grant';
+
+export type GrantState = 'pending' | 'active' | 'revoking' | 'revoked' | 'failed';
+
+export const GrantTeam = defineSearchAttributeKey('GrantTeam', 'KEYWORD');
+export const GrantPrincipal = defineSearchAttributeKey('GrantPrincipal', 'KEYWORD');
+export const GrantAccount = defineSearchAttributeKey('GrantAccount', 'KEYWORD');
+export const GrantEnvironment = defineSearchAttributeKey('GrantEnvironment', 'KEYWORD');
+export const GrantPolicy = defineSearchAttributeKey('GrantPolicy', 'KEYWORD');
+export const GrantKind = defineSearchAttributeKey('GrantKind', 'KEYWORD');
+export const GrantState = defineSearchAttributeKey('GrantState', 'KEYWORD');
+export const GrantExpiresAt = defineSearchAttributeKey('GrantExpiresAt', 'DATETIME');
+
+/** Every attribute grantflow needs registered in the namespace, with its type. */
+export const SEARCH_ATTRIBUTES = [GrantTeam, GrantPrincipal, GrantAccount, GrantEnvironment, GrantPolicy, GrantKind, GrantState, GrantExpiresAt];
+
+/** The attributes a grant starts with. */
+export function grantSearchAttributes(spec: GrantSpec, state: GrantState): SearchAttributePair[] {
+  return [
+    { key: GrantTeam, value: spec.team },
+    { key: GrantPrincipal, value: spec.principal },
+    { key: GrantAccount, value: spec.account },
+    { key: GrantEnvironment, value: spec.environment },
+    { key: GrantPolicy, value: spec.policy },
+    { key: GrantKind, value: spec.kind },
+    { key: GrantState, value: state },
+    ...(spec.expiresAt ? [{ key: GrantExpiresAt, value: new Date(spec.expiresAt) }] : []),
+  ];
+}
+
+export function stateUpdate(state: GrantState): SearchAttributeUpdatePair[] {
+  return [{ key: GrantState, value: state }];
+}
