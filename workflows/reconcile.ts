@@ -158,6 +158,8 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
   const selfId = workflowInfo().workflowId;
   const taskQueue = workflowInfo().taskQueue;
 
+  let intervalChanged = false;
+
   // Submissions, restores, sweeps and interval passes run one at a time, in arrival order.
   let tail: Promise<unknown> = Promise.resolve();
   const serialized = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -230,6 +232,7 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
   async function applySubmission(submission: Submission): Promise<PlanSummary> {
     refuseIfStale(submission);
     const summary = await reconcile(submission.config, submission.revision);
+    if (memory.config?.settings.reconcileIntervalMs !== submission.config.settings.reconcileIntervalMs) intervalChanged = true;
     memory.config = submission.config;
     memory.revision = submission.revision;
     return summary;
@@ -504,8 +507,13 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
   const wantsContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT;
   for (;;) {
     const interval = memory.config?.settings.reconcileIntervalMs ?? DEFAULT_INTERVAL_MS;
-    const early = await condition(wantsContinueAsNew, interval);
-    if (!early) await serialized(intervalPass);
+    const woken = await condition(() => wantsContinueAsNew() || intervalChanged, interval);
+    if (intervalChanged) {
+      // A submission set a new interval: start timing it from now.
+      intervalChanged = false;
+      continue;
+    }
+    if (!woken) await serialized(intervalPass);
     if (wantsContinueAsNew()) {
       await condition(() => allHandlersFinished());
       await continueAsNew<typeof reconcileWorkflow>({ team, memory });

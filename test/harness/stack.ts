@@ -1,0 +1,110 @@
+// The whole stack for workflow and end-to-end tests: a Temporal dev server, moto behind a
+// fault-injecting proxy, and a grantflow worker (in this process, or as a child process).
+import type { Client } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { AccountClients } from '../../activities/accounts';
+import { createWorker } from '../../src/worker';
+import { startDevServer, type DevServer } from './dev-server';
+import { startIamProxy, type IamProxy } from './iam-proxy';
+import { startMoto, type Moto } from './moto';
+
+export interface Stack {
+  server: DevServer;
+  moto: Moto;
+  proxy: IamProxy;
+  client: Client;
+  taskQueue: string;
+  /** Environment for child processes (CLI, worker) pointing at this stack. */
+  env: Record<string, string>;
+  startWorker(options?: { maxCachedWorkflows?: number }): Promise<void>;
+  stopWorker(): Promise<void>;
+  /** moto forgets assumed-role keys on reset, so the worker's cached clients are dropped too. */
+  resetIam(): Promise<void>;
+  /** Ends every running workflow (so one test's live grants are not another test's holders). */
+  terminateAll(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: { retentionDays?: number; worker?: boolean } = {}): Promise<Stack> {
+  const [server, moto] = await Promise.all([startDevServer({ retentionDays: options.retentionDays ?? 8 }), startMoto()]);
+  const proxy = await startIamProxy(moto.endpoint);
+  const iamEnv = { ...moto.env, AWS_ENDPOINT_URL_IAM: proxy.endpoint, AWS_ENDPOINT_URL_STS: proxy.endpoint };
+  Object.assign(process.env, iamEnv);
+  const client = await server.client();
+  const taskQueue = `grantflow-test-${Date.now()}`;
+
+  let connection: NativeConnection | undefined;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let accounts: AccountClients | undefined;
+
+  const stack: Stack = {
+    server,
+    moto,
+    proxy,
+    client,
+    taskQueue,
+    env: { ...iamEnv, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace, GRANTFLOW_TASK_QUEUE: taskQueue },
+    async startWorker(workerOptions = {}) {
+      connection ??= await NativeConnection.connect({ address: server.address });
+      const created = await createWorker({
+        connection,
+        client: await server.client(),
+        namespace: server.namespace,
+        taskQueue,
+        iamCallsPerSecond: 1000,
+        ...(workerOptions.maxCachedWorkflows ? { maxCachedWorkflows: workerOptions.maxCachedWorkflows } : {}),
+      });
+      worker = created.worker;
+      accounts = created.accounts;
+      running = worker.run();
+    },
+    async stopWorker() {
+      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      await running?.catch(() => undefined);
+      accounts?.destroy();
+      worker = undefined;
+      running = undefined;
+    },
+    async resetIam() {
+      const wasRunning = worker !== undefined;
+      if (wasRunning) await stack.stopWorker();
+      await moto.reset();
+      if (wasRunning) await stack.startWorker();
+    },
+    async terminateAll() {
+      const running: string[] = [];
+      for await (const execution of client.workflow.list({ query: `ExecutionStatus = 'Running'` })) running.push(execution.workflowId);
+      await Promise.all(running.map((id) => client.workflow.getHandle(id).terminate('test cleanup').catch(() => undefined)));
+      // Visibility catches up asynchronously; wait until the holders lookup no longer sees them.
+      await eventually('terminated workflows leave visibility', async () => {
+        for await (const execution of client.workflow.list({ query: `ExecutionStatus = 'Running'` })) return execution ? undefined : true;
+        return true;
+      });
+    },
+    async stop() {
+      await stack.stopWorker();
+      await connection?.close().catch(() => undefined);
+      await proxy.close();
+      await Promise.all([server.destroy(), moto.stop()]);
+    },
+  };
+  if (options.worker !== false) await stack.startWorker();
+  return stack;
+}
+
+/** Polls `check` until it returns a value that is not undefined (or throws after `timeoutMs`). */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not reached in ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

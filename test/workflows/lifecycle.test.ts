@@ -1,0 +1,235 @@
+// Grant and reconcile workflows on a real Temporal dev server with a real worker and moto's IAM:
+// early revocations stick, expiry changes never leave a gap, a revoke outlasts an IAM outage,
+// drift is repaired, races resolve to the newer revision, and terminated grants are swept.
+import assert from 'node:assert/strict';
+import { DetachUserPolicyCommand } from '@aws-sdk/client-iam';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Revision } from '../../src/core/revision';
+import type { TeamConfig } from '../../src/core/team-config';
+import { grantStatus, reconcileStatus, restoreGrant, revokeGrantNow, submitTeam, sweepTeam } from '../../src/temporal/operations';
+import { revokeSignal, type GrantStatus } from '../../workflows/grant';
+import { snapshotAccount } from '../harness/iam-snapshot';
+import { eventually, startStack, type Stack } from '../harness/stack';
+import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
+
+let revisionClock = Date.parse('2026-01-01T00:00:00Z');
+function revision(commit?: string): Revision {
+  revisionClock += 60_000;
+  return { commit: commit ?? `c${revisionClock}`, committedAt: new Date(revisionClock).toISOString(), submittedAt: new Date().toISOString(), submittedBy: 'test' };
+}
+
+describe('grant and reconcile workflows (dev server + moto)', function () {
+  let stack: Stack;
+  let teamCounter = 0;
+  const nextTeam = () => `wf-team-${++teamCounter}`;
+
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+  beforeEach(async () => {
+    stack.proxy.setFaults(undefined);
+    await stack.terminateAll();
+    await stack.resetIam();
+    await stack.moto.createUsers(ACCOUNTS.nonprod, ['alice', 'bob']);
+  });
+
+  const submit = (config: TeamConfig, rev = revision()) => submitTeam(stack.client, { config, revision: rev, taskQueue: stack.taskQueue });
+  const user = async (name: string) => (await snapshotAccount(stack.moto, ACCOUNTS.nonprod)).users[name]!;
+  const statusOf = (id: string) => grantStatus(stack.client, id);
+  const waitState = (id: string, state: GrantStatus['state'], timeoutMs = 30_000) =>
+    eventually(`${id} ${state}`, async () => ((await statusOf(id)).state === state ? true : undefined), timeoutMs);
+
+  function readerTeam(name: string, expiresAt = inHours(24)) {
+    return team({
+      name,
+      policies: { reader: policy([READ_ONLY], ['s3:ListBucket']) },
+      permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }],
+      temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt }],
+    });
+  }
+
+  for (const how of ['signal', 'update', 'cancellation'] as const) {
+    it(`revokes at once by ${how}, sticks when the same YAML is submitted again, and restore lifts it`, async () => {
+      const config = readerTeam(nextTeam());
+      const [permanent, temporary] = grantsOf(config).sort((a, b) => a.kind.localeCompare(b.kind));
+      const first = await submit(config);
+      assert.deepEqual(first.added.sort(), [permanent!.id, temporary!.id].sort());
+      await waitState(temporary!.id, 'active');
+      assert.deepEqual(Object.keys((await user('bob')).inline), [temporary!.inlinePolicy!.name]);
+
+      const handle = stack.client.workflow.getHandle(temporary!.id);
+      if (how === 'signal') await handle.signal(revokeSignal, { reason: 'incident over', by: 'ops' });
+      if (how === 'update') assert.equal(await revokeGrantNow(stack.client, temporary!.id, { reason: 'incident over', by: 'ops' }), 'revoked');
+      if (how === 'cancellation') await handle.cancel();
+      await eventually('the grant ends', async () => ((await handle.describe()).status.name !== 'RUNNING' ? true : undefined));
+      assert.deepEqual(await user('bob'), { attached: [], inline: {}, tags: {} }, 'IAM holds nothing of the revoked grant');
+      assert.equal((await handle.describe()).status.name, how === 'cancellation' ? 'CANCELLED' : 'COMPLETED');
+
+      const again = await submit(config);
+      assert.deepEqual(again.sticky, [temporary!.id]);
+      assert.deepEqual(again.added, []);
+      assert.deepEqual(await user('bob'), { attached: [], inline: {}, tags: {} }, 'the early revoke sticks');
+
+      const restored = await restoreGrant(stack.client, config.team, temporary!.id, 'test');
+      assert.equal(restored.started, true);
+      await waitState(temporary!.id, 'active');
+      assert.deepEqual(Object.keys((await user('bob')).inline), [temporary!.inlinePolicy!.name]);
+    });
+  }
+
+  it('lifts stickiness when the entry leaves the YAML and comes back', async () => {
+    const config = readerTeam(nextTeam());
+    const temporary = grantsOf(config).find((g) => g.kind === 'temporary')!;
+    await submit(config);
+    await waitState(temporary.id, 'active');
+    await revokeGrantNow(stack.client, temporary.id, { reason: 'done', by: 'ops' });
+    const without = { ...config, temporary: [] };
+    await submit(without);
+    const back = await submit(config);
+    assert.deepEqual(back.added, [temporary.id]);
+    await waitState(temporary.id, 'active');
+  });
+
+  it('replaces a grant whose expiry changed with no moment without access', async () => {
+    const config = readerTeam(nextTeam(), inHours(10));
+    const old = grantsOf(config).find((g) => g.kind === 'temporary')!;
+    await submit(config);
+    await waitState(old.id, 'active');
+
+    const changed = readerTeam(config.team, inHours(20));
+    const replacement = grantsOf(changed).find((g) => g.kind === 'temporary')!;
+    let sampling = true;
+    const samples: string[][] = [];
+    const sampler = (async () => {
+      while (sampling) samples.push(Object.keys((await user('bob')).inline));
+    })();
+    const plan = await submit(changed);
+    await waitState(replacement.id, 'active');
+    await eventually('old grant revoked', async () => ((await statusOf(old.id)).state === 'revoked' ? true : undefined));
+    sampling = false;
+    await sampler;
+
+    assert.deepEqual(plan.replaced, [{ from: old.id, to: replacement.id }]);
+    const oldStatus = await statusOf(old.id);
+    const newStatus = await statusOf(replacement.id);
+    assert.ok(Date.parse(newStatus.activeSince!) <= Date.parse(oldStatus.endedAt!), 'the new grant was active before the old one ended');
+    assert.ok(samples.length > 2);
+    for (const sample of samples) assert.ok(sample.length > 0, `a sample saw bob without access: ${JSON.stringify(samples)}`);
+    assert.deepEqual(Object.keys((await user('bob')).inline), [replacement.inlinePolicy!.name]);
+    assert.equal(oldStatus.cause, 'superseded');
+  });
+
+  it('keeps revoking while IAM fails at expiry, and completes when IAM comes back', async () => {
+    const config = team({
+      name: nextTeam(),
+      policies: { reader: policy([VIEW_ONLY], ['s3:ListBucket']) },
+      temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt: new Date(Date.now() + 6000).toISOString().replace(/\.\d+Z/, 'Z') }],
+      settings: { revokeMaxBackoffMs: 1000 },
+    });
+    const grant = grantsOf(config)[0]!;
+    await submit(config);
+    await waitState(grant.id, 'active');
+    stack.proxy.setFaults({ rate: 1, kinds: ['throttle', 'server-error'] });
+    await waitState(grant.id, 'revoking', 20_000);
+    const stuck = await eventually('several failed rounds', async () => {
+      const s = await statusOf(grant.id);
+      return s.revokeAttempts >= 3 ? s : undefined;
+    });
+    assert.equal(stuck.state, 'revoking');
+    assert.match(stuck.lastError ?? '', /Throttling|ServiceFailure|retried/);
+    assert.ok(Object.keys((await user('bob')).inline).length === 1, 'IAM still holds it during the outage');
+
+    stack.proxy.setFaults(undefined);
+    await waitState(grant.id, 'revoked', 30_000);
+    assert.deepEqual(await user('bob'), { attached: [], inline: {}, tags: {} });
+  });
+
+  it('puts back a permanent policy detached by hand, on the next submission and on the next interval pass', async () => {
+    const config = team({
+      name: nextTeam(),
+      policies: { reader: policy([READ_ONLY], ['s3:ListBucket']) },
+      permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }],
+      settings: { reconcileIntervalMs: 10_000 },
+    });
+    const grant = grantsOf(config)[0]!;
+    await submit(config);
+    await waitState(grant.id, 'active');
+    const detach = async () => {
+      const iam = await stack.moto.iamIn(ACCOUNTS.nonprod);
+      await iam.send(new DetachUserPolicyCommand({ UserName: 'alice', PolicyArn: READ_ONLY }));
+      iam.destroy();
+      assert.deepEqual((await user('alice')).attached, [grant.customPolicyArn]);
+    };
+    await detach();
+    const plan = await submit(config);
+    assert.deepEqual(plan.kept, [grant.id]);
+    await eventually('re-attached after the submission', async () => ((await user('alice')).attached.includes(READ_ONLY) ? true : undefined), 10_000);
+
+    await detach();
+    const before = (await reconcileStatus(stack.client, config.team)).lastPassAt;
+    await eventually('re-attached by the interval pass', async () => ((await user('alice')).attached.includes(READ_ONLY) ? true : undefined), 40_000);
+    const passAt = await eventually('the interval pass finishes', async () => {
+      const at = (await reconcileStatus(stack.client, config.team)).lastPassAt;
+      return at !== before ? at : undefined;
+    });
+    assert.ok(passAt);
+  });
+
+  it('refuses the older of two racing revisions, and IAM ends equal to the newer', async () => {
+    const name = nextTeam();
+    const older = team({ name, policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }] });
+    const newer = team({ name, policies: { audit: policy([SECURITY_AUDIT]) }, permanent: [{ users: ['bob'], environments: ['nonprod'], grants: ['audit'] }] });
+    const olderRevision = revision('older');
+    const newerRevision = revision('newer');
+    const [a, b] = await Promise.allSettled([submit(newer, newerRevision), submit(older, olderRevision)]);
+    assert.equal(a.status, 'fulfilled');
+    if (b.status === 'rejected') {
+      assert.ok(b.reason instanceof WorkflowUpdateFailedError, String(b.reason));
+      assert.match(String((b.reason as WorkflowUpdateFailedError).cause?.message), /older than the last applied revision/);
+    }
+    // Submitted again after the newer one landed, the older is always refused.
+    await assert.rejects(submit(older, olderRevision), /older than the last applied revision|Update failed/);
+    const bobGrant = grantsOf(newer)[0]!;
+    await waitState(bobGrant.id, 'active');
+    await eventually('alice has nothing', async () => ((await user('alice')).attached.length === 0 ? true : undefined), 20_000);
+    assert.deepEqual((await user('bob')).attached, [SECURITY_AUDIT]);
+    assert.deepEqual((await user('alice')).attached, []);
+  });
+
+  it('keeps a managed policy two live grants share until both are revoked (holders from visibility)', async () => {
+    const config = team({
+      name: nextTeam(),
+      policies: { reader: policy([READ_ONLY, VIEW_ONLY]), auditor: policy([READ_ONLY, SECURITY_AUDIT]) },
+      permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader', 'auditor'] }],
+    });
+    const [auditor, reader] = grantsOf(config);
+    await submit(config);
+    await waitState(auditor!.id, 'active');
+    await waitState(reader!.id, 'active');
+    assert.deepEqual((await user('alice')).attached, [READ_ONLY, SECURITY_AUDIT, VIEW_ONLY].sort());
+    await revokeGrantNow(stack.client, reader!.id, { reason: 'test', by: 'test' });
+    assert.deepEqual((await user('alice')).attached, [READ_ONLY, SECURITY_AUDIT].sort());
+    await revokeGrantNow(stack.client, auditor!.id, { reason: 'test', by: 'test' });
+    assert.deepEqual(await user('alice'), { attached: [], inline: {}, tags: {} });
+  });
+
+  it('sweeps the access a grant workflow terminated from outside left behind', async () => {
+    const config = readerTeam(nextTeam());
+    const temporary = grantsOf(config).find((g) => g.kind === 'temporary')!;
+    await submit(config);
+    await waitState(temporary.id, 'active');
+    await stack.client.workflow.getHandle(temporary.id).terminate('operator pressed the wrong button');
+    assert.equal(Object.keys((await user('bob')).inline).length, 1, 'termination skips the revoke');
+    const dry = await sweepTeam(stack.client, config.team, true, 'test');
+    assert.deepEqual(dry.terminated, [temporary.id]);
+    assert.equal(Object.keys((await user('bob')).inline).length, 1, 'a dry run changes nothing');
+    const swept = await sweepTeam(stack.client, config.team, false, 'test');
+    assert.deepEqual(swept.terminated, [temporary.id]);
+    assert.deepEqual(await user('bob'), { attached: [], inline: {}, tags: {} });
+    const status = await reconcileStatus(stack.client, config.team);
+    assert.deepEqual(status.grants.find((g) => g.id === temporary.id), { id: temporary.id, state: 'revoked', sticky: true, kind: 'temporary', cause: 'terminated', expiresAt: temporary.expiresAt });
+  });
+});
