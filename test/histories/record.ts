@@ -1,0 +1,128 @@
+// Records the full lifecycle histories that test/replay.test.ts replays on every `npm test`, so a
+// change that breaks determinism for grants already running fails CI.
+// Run: npm run build && node lib/test/histories/record.js   (writes test/histories/*.json)
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { reconcileWorkflowId } from '../../src/core/ids';
+import type { Revision } from '../../src/core/revision';
+import { grantStartOptions } from '../../src/temporal/grant-start';
+import { restoreGrant, revokeGrantNow, submitTeam, sweepTeam } from '../../src/temporal/operations';
+import { reapplySignal, revokeSignal, statusQuery } from '../../workflows/grant';
+import { stopAll } from '../harness/processes';
+import { eventually, startStack, type Stack } from '../harness/stack';
+import { toolPaths } from '../harness/tools';
+import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, team } from '../harness/team';
+
+const OUT = path.resolve(__dirname, '../../../test/histories');
+
+function seconds(n: number): string {
+  return new Date(Date.now() + n * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** The history as `temporal workflow show --output json` writes it, the format the replayer reads. */
+async function save(stack: Stack, workflowId: string, file: string): Promise<void> {
+  const { temporal } = await toolPaths();
+  const json = execFileSync(temporal!, ['workflow', 'show', '--address', stack.server.address, '--workflow-id', workflowId, '--output', 'json'], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const events = (JSON.parse(json) as { events: unknown[] }).events.length;
+  fs.writeFileSync(path.join(OUT, file), json.endsWith('\n') ? json : `${json}\n`);
+  process.stderr.write(`recorded ${file} (${events} events)\n`);
+}
+
+async function waitState(stack: Stack, id: string, state: string): Promise<void> {
+  await eventually(`${id} ${state}`, async () => ((await stack.client.workflow.getHandle(id).query(statusQuery)).state === state ? true : undefined), 60_000);
+}
+
+async function waitClosed(stack: Stack, id: string): Promise<void> {
+  await eventually(`${id} closed`, async () => ((await stack.client.workflow.getHandle(id).describe()).status.name !== 'RUNNING' ? true : undefined), 60_000);
+}
+
+async function main(): Promise<void> {
+  fs.mkdirSync(OUT, { recursive: true });
+  const stack = await startStack();
+  try {
+    await stack.moto.createUsers(ACCOUNTS.nonprod, ['alice', 'bob']);
+    const policies = { reader: policy([READ_ONLY], ['s3:ListBucket']) };
+    const start = async (config: ReturnType<typeof team>) => {
+      const grant = grantsOf(config)[0]!;
+      await stack.client.workflow.start('grantWorkflow', grantStartOptions(grant, { taskQueue: stack.taskQueue }));
+      return grant;
+    };
+
+    // 1. temporary: active, re-applied once, expires, revoked
+    const expiring = await start(team({ name: 'h1', policies, temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt: seconds(6) }] }));
+    await waitState(stack, expiring.id, 'active');
+    await stack.client.workflow.getHandle(expiring.id).signal(reapplySignal);
+    await waitClosed(stack, expiring.id);
+    await save(stack, expiring.id, 'grant-temporary-expires.json');
+
+    // 2. permanent: active, re-applied, revoked by update
+    const permanent = await start(team({ name: 'h2', policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }] }));
+    await waitState(stack, permanent.id, 'active');
+    await stack.client.workflow.getHandle(permanent.id).signal(reapplySignal);
+    await revokeGrantNow(stack.client, permanent.id, { reason: 'recording', by: 'recorder' });
+    await save(stack, permanent.id, 'grant-permanent-revoked-by-update.json');
+
+    // 3. temporary, cancelled in "the UI"
+    const cancelled = await start(team({ name: 'h3', policies, temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt: inHours(5) }] }));
+    await waitState(stack, cancelled.id, 'active');
+    await stack.client.workflow.getHandle(cancelled.id).cancel();
+    await waitClosed(stack, cancelled.id);
+    await save(stack, cancelled.id, 'grant-cancelled.json');
+
+    // 4. a user that does not exist: failed
+    const failed = await start(team({ name: 'h4', policies, permanent: [{ users: ['nobody'], environments: ['nonprod'], grants: ['reader'] }] }));
+    await waitClosed(stack, failed.id);
+    await save(stack, failed.id, 'grant-failed-missing-user.json');
+
+    // 5. start_date in the future, then revoked by signal
+    const later = await start(
+      team({ name: 'h5', policies, temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', startsAt: seconds(3), expiresAt: inHours(5) }] }),
+    );
+    await waitState(stack, later.id, 'active');
+    await stack.client.workflow.getHandle(later.id).signal(revokeSignal, { reason: 'recording', by: 'recorder' });
+    await waitClosed(stack, later.id);
+    await save(stack, later.id, 'grant-start-date-then-signal.json');
+
+    // 6. reconcile: submit, re-submit, expiry change, early revoke, restore, sweep, interval pass
+    const revision = (n: number): Revision => ({ commit: `rev${n}`, committedAt: new Date(Date.parse('2026-01-01T00:00:00Z') + n * 60_000).toISOString(), submittedAt: new Date().toISOString(), submittedBy: 'recorder' });
+    const base = (expiresAt: string) =>
+      team({
+        name: 'h6',
+        policies,
+        permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }],
+        temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt }],
+        settings: { reconcileIntervalMs: 10_000 },
+      });
+    const first = base(inHours(5));
+    const submit = (config: ReturnType<typeof team>, n: number) => submitTeam(stack.client, { config, revision: revision(n), taskQueue: stack.taskQueue });
+    await submit(first, 1);
+    const [permanentGrant] = grantsOf(first).filter((g) => g.kind === 'permanent');
+    await waitState(stack, permanentGrant!.id, 'active');
+    await submit(first, 2);
+    const second = base(inHours(6));
+    await submit(second, 3);
+    const temporaryGrant = grantsOf(second).find((g) => g.kind === 'temporary')!;
+    await revokeGrantNow(stack.client, temporaryGrant.id, { reason: 'recording', by: 'recorder' });
+    await submit(second, 4);
+    await restoreGrant(stack.client, 'h6', temporaryGrant.id, 'recorder');
+    await waitState(stack, temporaryGrant.id, 'active');
+    await sweepTeam(stack.client, 'h6', false, 'recorder');
+    await new Promise((resolve) => setTimeout(resolve, 12_000)); // one interval pass
+    await save(stack, reconcileWorkflowId('h6'), 'reconcile-lifecycle.json');
+  } finally {
+    await stack.stop();
+    await stopAll();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`${(error as Error).stack}\n`);
+    process.exit(1);
+  },
+);
