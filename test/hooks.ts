@@ -1,7 +1,7 @@
 // mocha root hooks: quiet Temporal runtime logs, and whatever a test started is stopped when the
 // run ends, pass or fail.
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { stopAll } from './harness/processes';
+import { stopAll } from '../src/local/processes';
 
 Runtime.install({ logger: new DefaultLogger(process.env.GRANTFLOW_TEST_LOG === 'debug' ? 'DEBUG' : 'WARN') });
 

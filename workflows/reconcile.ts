@@ -18,6 +18,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, SweepFinding } from '../activities';
+import { classify } from '../src/core/diff';
 import { compare, expandTeam } from '../src/core/expand';
 import { deployerFor, revokeTarget, type Deployer, type GrantSpec, type PolicySync, type RevokeTarget } from '../src/core/grant';
 import { parseGrantWorkflowId } from '../src/core/ids';
@@ -145,13 +146,6 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** The key a temporary grant keeps when only its expiry changes. */
-function replacementKey(id: string): string | undefined {
-  const key = parseGrantWorkflowId(id);
-  if (!key || key.kind !== 'temporary') return undefined;
-  return `${key.team}/${key.account}/${key.principalType}/${key.principal}/${key.policy}`;
-}
-
 export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
   const { team } = input;
   const memory: Memory = input.memory ?? { records: {}, lifted: {}, policies: {} };
@@ -267,28 +261,14 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
 
     await syncCustomerPolicies(expansion.policies, deployerFor(config.settings), summary);
 
-    const adds: GrantSpec[] = [];
-    const keeps: string[] = [];
-    for (const grant of expansion.grants) {
-      const record = memory.records[grant.id];
-      if (record?.sticky) summary.sticky.push(grant.id);
-      else if (isLive(record)) keeps.push(grant.id);
-      else adds.push(grant);
-    }
-
-    // Live grants the YAML no longer wants: replaced (same grant, new expiry) or revoked.
-    const unwanted = Object.keys(memory.records).filter((id) => !desired.has(id) && isLive(memory.records[id]));
-    const byReplacementKey = new Map<string, string>();
-    for (const id of unwanted) {
-      const key = replacementKey(id);
-      if (key && !byReplacementKey.has(key)) byReplacementKey.set(key, id);
-    }
-    const replaced = new Map<string, string>();
-    for (const grant of adds) {
-      const key = replacementKey(grant.id);
-      const old = key ? byReplacementKey.get(key) : undefined;
-      if (old && !replaced.has(old)) replaced.set(old, grant.id);
-    }
+    const liveIds = new Set(Object.keys(memory.records).filter((id) => isLive(memory.records[id])));
+    const stickyIds = new Set(Object.keys(memory.records).filter((id) => memory.records[id]!.sticky));
+    const plan = classify([...desired.keys()], liveIds, stickyIds);
+    const adds = plan.add.map((id) => desired.get(id)!);
+    const keeps = plan.keep;
+    summary.sticky.push(...plan.sticky);
+    /** old id -> new id */
+    const replaced = new Map([...plan.replaces].map(([to, from]) => [from, to]));
 
     await start(adds, revision, summary);
     summary.kept = keeps;
@@ -297,8 +277,7 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
     const beyondLimit = Object.entries(memory.records)
       .filter(([id, r]) => desired.has(id) && isLive(r) && r.expiresAt && Date.parse(r.expiresAt) > now + config.settings.maxTemporaryDays * DAY_MS)
       .map(([id]) => id);
-    const removed = unwanted.filter((id) => !replaced.has(id));
-    await revoke(removed, 'removed', 'removed from the YAML', revision, summary);
+    await revoke(plan.revoke, 'removed', 'removed from the YAML', revision, summary);
     await revoke(beyondLimit, 'beyond-limit', 'beyond max_temporary_days', revision, summary);
 
     if (replaced.size > 0) {

@@ -2,7 +2,7 @@
 // throttling, 500s and dropped connections, on a chosen fraction of calls or on all of them.
 import http from 'node:http';
 import type net from 'node:net';
-import { freePort } from './processes';
+import { freePort } from '../../src/local/processes';
 
 export type Fault = 'throttle' | 'server-error' | 'drop';
 

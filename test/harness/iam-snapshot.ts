@@ -13,7 +13,7 @@ import {
   ListUsersCommand,
   ListUserTagsCommand,
 } from '@aws-sdk/client-iam';
-import type { Moto } from './moto';
+import type { Moto } from '../../src/local/moto';
 
 export interface PrincipalSnapshot {
   attached: string[];

@@ -4,9 +4,9 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { AccountClients } from '../../activities/accounts';
 import { createWorker } from '../../src/worker';
-import { startDevServer, type DevServer } from './dev-server';
+import { startDevServer, type DevServer } from '../../src/local/dev-server';
 import { startIamProxy, type IamProxy } from './iam-proxy';
-import { startMoto, type Moto } from './moto';
+import { startMoto, type Moto } from '../../src/local/moto';
 
 export interface Stack {
   server: DevServer;

@@ -9,9 +9,9 @@ import type { Revision } from '../../src/core/revision';
 import { grantStartOptions } from '../../src/temporal/grant-start';
 import { restoreGrant, revokeGrantNow, submitTeam, sweepTeam } from '../../src/temporal/operations';
 import { reapplySignal, revokeSignal, statusQuery } from '../../workflows/grant';
-import { stopAll } from '../harness/processes';
+import { stopAll } from '../../src/local/processes';
 import { eventually, startStack, type Stack } from '../harness/stack';
-import { toolPaths } from '../harness/tools';
+import { toolPaths } from '../../src/local/tools';
 import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, team } from '../harness/team';
 
 const OUT = path.resolve(__dirname, '../../../test/histories');

@@ -17,7 +17,7 @@ import { expandTeam } from '../../src/core/expand';
 import { renderDocument, withExpiry } from '../../src/core/documents';
 import { deployerActions, deployerPolicies } from '../../src/deployer-policy';
 import { DEFAULT_SETTINGS } from '../../src/core/team-config';
-import { startMoto, type Moto } from '../harness/moto';
+import { startMoto, type Moto } from '../../src/local/moto';
 import { snapshotAccount } from '../harness/iam-snapshot';
 import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
 

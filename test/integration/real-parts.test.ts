@@ -8,10 +8,10 @@ import { AttachUserPolicyCommand, CreateUserCommand, ListAttachedUserPoliciesCom
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { GrantTeam } from '../../workflows/search-attributes';
 import { sleeperWorkflow } from '../fixtures/workflows';
-import { startDevServer, type DevServer } from '../harness/dev-server';
-import { startMoto, type Moto } from '../harness/moto';
+import { startDevServer, type DevServer } from '../../src/local/dev-server';
+import { startMoto, type Moto } from '../../src/local/moto';
 import { createTimeSkippingEnv } from '../harness/time-skipping';
-import { toolPaths } from '../harness/tools';
+import { toolPaths } from '../../src/local/tools';
 
 const run = promisify(execFile);
 const FIXTURE_WORKFLOWS = path.resolve(__dirname, '../fixtures/workflows');

@@ -12,7 +12,7 @@ import { workflowBundle } from '../../src/worker';
 import { statusQuery, type GrantOutcome } from '../../workflows/grant';
 import { GrantState, SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { snapshotAccount } from '../harness/iam-snapshot';
-import { startMoto, type Moto } from '../harness/moto';
+import { startMoto, type Moto } from '../../src/local/moto';
 import { eventually } from '../harness/stack';
 import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, team } from '../harness/team';
 import { createTimeSkippingEnv } from '../harness/time-skipping';

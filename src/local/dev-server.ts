@@ -1,5 +1,6 @@
-// The Temporal dev server (the Temporal CLI's `server start-dev`): free ports, grantflow's search
-// attributes registered, a SQLite file in a temporary folder, retention set like the local stack.
+// The Temporal dev server (the Temporal CLI's `server start-dev`) for tests and the demo: free ports
+// unless told otherwise, grantflow's search attributes registered, state in a SQLite file, and the
+// namespace retention grantflow needs.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,13 +25,23 @@ export interface DevServer {
 
 const TYPE_NAMES: Record<string, string> = { KEYWORD: 'Keyword', DATETIME: 'Datetime', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', KEYWORD_LIST: 'KeywordList' };
 
-export async function startDevServer(options: { retentionDays?: number; searchAttributes?: boolean } = {}): Promise<DevServer> {
+export interface DevServerOptions {
+  retentionDays?: number;
+  searchAttributes?: boolean;
+  /** Keep state here (the demo); by default a temporary folder that `destroy()` removes. */
+  dir?: string;
+  port?: number;
+  uiPort?: number;
+}
+
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const tools = await toolPaths();
   if (!tools.temporal) throw new Error('no Temporal CLI: run `npm run bootstrap` (needs Go) to build it');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-dev-server-'));
+  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-dev-server-'));
+  fs.mkdirSync(dir, { recursive: true });
   const dbFile = path.join(dir, 'temporal.db');
-  const port = await freePort();
-  const uiPort = await freePort();
+  const port = options.port ?? (await freePort());
+  const uiPort = options.uiPort ?? (await freePort());
   const address = `127.0.0.1:${port}`;
   const namespace = 'default';
   const args = [
@@ -94,7 +105,7 @@ export async function startDevServer(options: { retentionDays?: number; searchAt
     start,
     async destroy() {
       await stop();
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (!options.dir) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,4 +1,5 @@
-// moto's server: a real IAM and STS API over HTTP, on a free port, with AWS managed policies loaded.
+// moto's server for tests and the demo: a real IAM and STS API over HTTP, on a free port, with AWS
+// managed policies loaded (MOTO_IAM_LOAD_MANAGED_POLICIES=true).
 import { CreateRoleCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { freePort, startProcess, waitFor, type Managed } from './processes';

@@ -1,5 +1,5 @@
-// Child processes for tests: each in its own process group, so a teardown (or an exit after a
-// failed test) kills it together with everything it started.
+// Child processes of tests and the demo: each in its own process group, so a teardown (or an exit
+// after a failed test, or Ctrl-C) kills it together with everything it started.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -70,7 +70,7 @@ export function startProcess(command: string, args: readonly string[], options: 
   return { child, output: () => output, stop, kill, exited };
 }
 
-/** Stops every process the harness started; mocha's root hook calls this after all tests. */
+/** Stops every process started here (mocha's root hook calls this after all tests; the demo on Ctrl-C). */
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((child) => {
     killGroup(child, 'SIGTERM');

@@ -1,0 +1,98 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { AccountClients } from '../../../activities/accounts';
+import { VisibilityHolderDirectory } from '../../../activities/holders';
+import { createActivities, type SweepFinding } from '../../../activities';
+import { connectClient } from '../../temporal/connection';
+import { listLiveGrants, sweepTeam } from '../../temporal/operations';
+import { currentRevision } from '../revision';
+import { CONFIG_OPTION, EXIT, write, type Command } from '../command';
+import { table } from '../table';
+import { loadValidTeam } from '../team-input';
+import type { ValidTeam } from '../../validate';
+
+export const cleanupCommand: Command = {
+  name: 'cleanup',
+  summary: 'Remove expired or out-of-policy grantflow access now (the seed\'s cleanup.py).',
+  usage: 'grantflow cleanup <team> [--config DIR] [--dry-run]',
+  details: `
+Runs the reconcile workflow's sweep at once instead of waiting for its interval: revokes grants
+beyond max_temporary_days, removes what grant workflows terminated from outside left behind, and
+deletes the team's grantflow inline policies that are past expiry, beyond the limit or held by no
+live grant, and grantflow-made attachments no live grant needs. It never touches IAM objects
+grantflow did not create. Without a reconcile workflow (the team was never submitted), it sweeps
+the principals of the team's YAML directly.
+
+Options:
+  -c, --config DIR   config folder (used when the team has no reconcile workflow)
+      --dry-run      list what would be removed, change nothing
+
+Exit codes: 0 done, 1 invalid config, 2 usage error, 3 Temporal or AWS unreachable.`,
+  options: { ...CONFIG_OPTION, 'dry-run': { type: 'boolean' } },
+  positionals: { min: 1, max: 1 },
+  async run({ values, positionals, io }) {
+    const team = positionals[0]!;
+    const dryRun = values['dry-run'] === true;
+    const by = currentRevision('.', io.env).submittedBy;
+    const { client, connection } = await connectClient();
+    try {
+      let findings: SweepFinding[];
+      let terminated: string[] = [];
+      let revoked: string[] = [];
+      try {
+        write(io.stderr, `cleanup: asking ${team}'s reconcile workflow to sweep${dryRun ? ' (dry run)' : ''}`);
+        ({ findings, terminated, revoked } = await sweepTeam(client, team, dryRun, by));
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+        write(io.stderr, `cleanup: ${team} has no reconcile workflow; sweeping the principals in its YAML directly`);
+        const { validation } = await loadValidTeam(io, team, values);
+        if (!validation.ok) return EXIT.failed;
+        findings = await sweepDirectly(client, validation.team.config.settings.iamCallsPerSecond, validation.team, dryRun);
+      }
+      const verb = dryRun ? 'would remove' : 'removed';
+      if (findings.length > 0) {
+        write(io.stdout, table(['ACCOUNT', 'PRINCIPAL', verb.toUpperCase(), 'WHY'], findings.map((f) => [f.account, f.principal, f.object, f.why])));
+      }
+      for (const id of terminated) write(io.stdout, `${dryRun ? 'would clean up' : 'cleaned up'} terminated grant ${id}`);
+      for (const id of revoked) write(io.stdout, `${dryRun ? 'would revoke' : 'revoked'} ${id} (beyond max_temporary_days)`);
+      write(io.stdout, `${team}: ${verb} ${findings.length} IAM object${findings.length === 1 ? '' : 's'}`);
+      return EXIT.ok;
+    } finally {
+      await connection.close();
+    }
+  },
+};
+
+async function sweepDirectly(
+  client: Client,
+  iamCallsPerSecond: number,
+  valid: ValidTeam,
+  dryRun: boolean,
+): Promise<SweepFinding[]> {
+  const accounts = new AccountClients({ iamCallsPerSecond });
+  try {
+    const activities = createActivities({ accounts, holders: new VisibilityHolderDirectory(client) });
+    const liveGrantIds = (await listLiveGrants(client, { team: valid.config.team })).map((g) => g.id);
+    const byAccount = new Map<string, (typeof valid.expansion.grants)[number][]>();
+    for (const grant of valid.expansion.grants) byAccount.set(grant.account, [...(byAccount.get(grant.account) ?? []), grant]);
+    const findings: SweepFinding[] = [];
+    for (const grants of byAccount.values()) {
+      const first = grants[0]!;
+      const principals = [...new Map(grants.map((g) => [`${g.principalType}/${g.principal}`, { type: g.principalType, name: g.principal }])).values()];
+      findings.push(
+        ...(await activities.sweepPrincipals({
+          team: valid.config.team,
+          ref: { account: first.account, environment: first.environment, deployer: first.deployer },
+          principals,
+          liveGrantIds,
+          ownNeeds: {},
+          nowMs: Date.now(),
+          maxTemporaryDays: valid.config.settings.maxTemporaryDays,
+          dryRun,
+        })),
+      );
+    }
+    return findings;
+  } finally {
+    accounts.destroy();
+  }
+}

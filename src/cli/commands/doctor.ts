@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { AccountClients } from '../../../activities/accounts';
+import { readQuotas } from '../../../activities/iam';
+import { loadSettings, loadTeam } from '../../config/load';
+import { formatDiagnostic } from '../../core/diagnostics';
+import { deployerFor } from '../../core/grant';
+import { DAY_MS, formatDuration } from '../../core/time';
+import { connectClient } from '../../temporal/connection';
+import { missingSearchAttributes, namespaceRetentionMs } from '../../temporal/namespace-setup';
+import { CONFIG_OPTION, EXIT, write, type Command } from '../command';
+import { configDirFrom } from '../team-input';
+
+type Outcome = 'ok' | 'FAIL' | 'warn';
+
+export const doctorCommand: Command = {
+  name: 'doctor',
+  summary: 'Check the connection, namespace retention, search attributes and the deployer role in each account.',
+  usage: 'grantflow doctor [<team>...] [--config DIR] [--json]',
+  details: `
+Checks that:
+  - Temporal answers at TEMPORAL_ADDRESS (exit 3 if not);
+  - the namespace keeps closed workflows longer than max_temporary_days + 1 day, so an early
+    revocation is remembered for as long as the grant could have lived;
+  - grantflow's search attributes are registered;
+  - a worker polls the task queue (a warning only);
+  - the deployer role can be assumed in every account of the given teams (default: every team in
+    the config folder), and its quotas can be read.
+
+Options:
+  -c, --config DIR   config folder (default: $GRANTFLOW_CONFIG or ./config)
+      --json         print the checks as JSON
+
+Exit codes: 0 all good, 1 a check failed, 3 Temporal unreachable.`,
+  options: { ...CONFIG_OPTION, json: { type: 'boolean' } },
+  positionals: { min: 0, max: 100 },
+  async run({ values, positionals, io }) {
+    const dir = configDirFrom(io, values);
+    const { settings, diagnostics } = loadSettings(dir, io.env);
+    for (const d of diagnostics) write(io.stderr, formatDiagnostic(d));
+    const checks: { check: string; outcome: Outcome; detail: string }[] = [];
+    const report = (check: string, outcome: Outcome, detail: string) => {
+      checks.push({ check, outcome, detail });
+      if (!values.json) write(io.stdout, `[${outcome}] ${check}: ${detail}`);
+    };
+
+    const { client, connection, target } = await connectClient();
+    try {
+      await client.workflowService.getSystemInfo({});
+      report('temporal', 'ok', `reachable at ${target.address}, namespace ${target.namespace}`);
+
+      const needMs = (settings.maxTemporaryDays + 1) * DAY_MS;
+      const retention = await namespaceRetentionMs(client, target.namespace);
+      if (retention === undefined || retention < needMs) {
+        report(
+          'retention',
+          'FAIL',
+          `namespace ${target.namespace} keeps closed workflows ${retention === undefined ? 'for an unknown time' : formatDuration(retention)}; ` +
+            `grantflow needs at least ${formatDuration(needMs)} (max_temporary_days + 1 day) so early revocations are remembered. ` +
+            `Fix: temporal operator namespace update --namespace ${target.namespace} --retention ${settings.maxTemporaryDays + 2}d`,
+        );
+      } else report('retention', 'ok', `${formatDuration(retention)} (needs at least ${formatDuration(needMs)})`);
+
+      try {
+        const missing = await missingSearchAttributes(client, target.namespace);
+        if (missing.length) report('search attributes', 'FAIL', `missing ${missing.join(', ')}; start \`grantflow worker\` (it registers them) or add them with the temporal CLI / tcld`);
+        else report('search attributes', 'ok', 'all registered');
+      } catch (error) {
+        report('search attributes', 'warn', `could not list them: ${(error as Error).message}`);
+      }
+
+      try {
+        const pollers = await client.workflowService.describeTaskQueue({ namespace: target.namespace, taskQueue: { name: settings.taskQueue }, taskQueueType: 1 });
+        if ((pollers.pollers ?? []).length === 0) report('worker', 'warn', `no worker polls task queue "${settings.taskQueue}"; run \`grantflow worker\``);
+        else report('worker', 'ok', `${pollers.pollers!.length} poller(s) on task queue "${settings.taskQueue}"`);
+      } catch (error) {
+        report('worker', 'warn', `could not describe task queue "${settings.taskQueue}": ${(error as Error).message}`);
+      }
+
+      const teams = positionals.length > 0 ? positionals : teamsIn(dir);
+      const accounts = new AccountClients({ iamCallsPerSecond: settings.iamCallsPerSecond });
+      try {
+        const seen = new Set<string>();
+        for (const team of teams) {
+          const loaded = loadTeam(dir, team, io.env);
+          if (!loaded.loaded) {
+            report(`team ${team}`, 'FAIL', `config does not load; run \`grantflow validate ${team}\``);
+            continue;
+          }
+          for (const [environment, account] of Object.entries(loaded.loaded.config.accounts)) {
+            if (seen.has(account)) continue;
+            seen.add(account);
+            const ref = { account, environment, deployer: deployerFor(settings) };
+            try {
+              const quotas = await readQuotas({ client: accounts.iam(ref), account, environment });
+              report(`account ${environment} (${account})`, 'ok', `assumed ${settings.deployerRole}; managed policies per user ${quotas.attachedPerUser}, per role ${quotas.attachedPerRole}`);
+            } catch (error) {
+              report(`account ${environment} (${account})`, 'FAIL', (error as Error).message);
+            }
+          }
+        }
+      } finally {
+        accounts.destroy();
+      }
+    } finally {
+      await connection.close();
+    }
+    if (values.json) write(io.stdout, JSON.stringify(checks, null, 2));
+    return checks.some((c) => c.outcome === 'FAIL') ? EXIT.failed : EXIT.ok;
+  },
+};
+
+function teamsIn(dir: string): string[] {
+  try {
+    return fs
+      .readdirSync(path.join(dir, 'aws-accounts'))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.replace(/\.yaml$/, ''))
+      .sort();
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,62 @@
+import { AccountClients } from '../../../activities/accounts';
+import { planTeam, type PlanEntry } from '../../core/plan';
+import { readLiveView } from '../../live-view';
+import { connectClient } from '../../temporal/connection';
+import type { ValidTeam } from '../../validate';
+import { CONFIG_OPTION, EXIT, write, type Command, type Io } from '../command';
+import { appendStepSummary, expiryNotes, planCounts, planMarkdown, planTable } from '../plan-output';
+import { loadValidTeam } from '../team-input';
+
+/** Desired (the YAML) against live (running grants, early revocations, IAM): shared by plan and submit --dry-run. */
+export async function computePlan(io: Io, valid: ValidTeam): Promise<PlanEntry[]> {
+  const { client, connection } = await connectClient();
+  const accounts = new AccountClients({ iamCallsPerSecond: valid.config.settings.iamCallsPerSecond });
+  try {
+    write(io.stderr, `plan: reading running grants from Temporal and ${new Set(valid.expansion.grants.map((g) => g.principal)).size} principals from IAM`);
+    const live = await readLiveView(client, accounts, valid.config.team, valid.expansion, (message) => write(io.stderr, `warning: ${message}`));
+    return planTeam(valid.expansion, live);
+  } finally {
+    accounts.destroy();
+    await connection.close();
+  }
+}
+
+export async function printPlan(io: Io, team: string, entries: PlanEntry[], json: boolean): Promise<void> {
+  if (json) {
+    write(io.stdout, JSON.stringify({ team, entries }, null, 2));
+  } else {
+    write(io.stdout, planTable(entries));
+    const notes = expiryNotes(entries);
+    write(io.stdout, `\n${team}: ${planCounts(entries)}${notes ? `\n\n${notes}` : ''}`);
+  }
+  appendStepSummary(io.env, planMarkdown(team, entries, 'grantflow plan'));
+}
+
+export const planCommand: Command = {
+  name: 'plan',
+  summary: 'Show what submitting a team would change: add, keep, replace, revoke.',
+  usage: 'grantflow plan <team> [--config DIR] [--json]',
+  details: `
+Validates the team's YAML (as \`validate\` does), then compares it with the running grant workflows,
+early revocations and what IAM holds on each principal. For every grant it prints the action, any
+drift a submission would repair (a policy detached by hand), and for temporary grants which parts
+AWS expires by itself (the inline policy's DateLessThan aws:CurrentTime condition) and which only
+the workflow removes (managed-policy attachments). Same as \`submit --dry-run\`. With
+$GITHUB_STEP_SUMMARY set, the plan is also written there as Markdown.
+
+Options:
+  -c, --config DIR   config folder (default: $GRANTFLOW_CONFIG or ./config)
+      --json         print the plan as JSON on stdout
+
+Exit codes: 0 planned, 1 invalid config, 2 usage error, 3 Temporal or AWS unreachable.`,
+  options: { ...CONFIG_OPTION, json: { type: 'boolean' } },
+  positionals: { min: 1, max: 1 },
+  async run({ values, positionals, io }) {
+    const team = positionals[0]!;
+    const { validation } = await loadValidTeam(io, team, values);
+    if (!validation.ok) return EXIT.failed;
+    const entries = await computePlan(io, validation.team);
+    await printPlan(io, team, entries, values.json === true);
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,92 @@
+import type { Client } from '@temporalio/client';
+import { connectClient } from '../../temporal/connection';
+import { reconcileStatus, submitTeam } from '../../temporal/operations';
+import { CONFIG_OPTION, EXIT, UsageError, write, type Command, type Io } from '../command';
+import { appendStepSummary, submissionSummary } from '../plan-output';
+import { currentRevision } from '../revision';
+import { loadValidTeam } from '../team-input';
+import { parseDuration } from '../../core/time';
+import { computePlan, printPlan } from './plan';
+
+/** Waits until every grant the submission wants is active (or failed), printing progress as it changes. */
+async function waitForGrants(io: Io, client: Client, team: string, wanted: readonly string[], timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const status = await reconcileStatus(client, team);
+    const states = new Map(status.grants.map((g) => [g.id, g.state]));
+    const active = wanted.filter((id) => states.get(id) === 'active');
+    const failed = wanted.filter((id) => states.get(id) === 'failed' || states.get(id) === 'revoked');
+    const line = `submit: ${active.length}/${wanted.length} grants active${failed.length ? `, ${failed.length} failed` : ''}`;
+    if (line !== last) write(io.stderr, line);
+    last = line;
+    if (active.length + failed.length === wanted.length) {
+      for (const id of failed) write(io.stderr, `failed: ${id} (see its workflow in the Temporal UI for the error)`);
+      return failed.length ? EXIT.failed : EXIT.ok;
+    }
+    if (Date.now() > deadline) {
+      write(io.stderr, `submit: timed out waiting; still pending: ${wanted.filter((id) => !active.includes(id) && !failed.includes(id)).join(', ')}`);
+      return EXIT.failed;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+export const submitCommand: Command = {
+  name: 'submit',
+  summary: 'Validate a team and hand it to its reconcile workflow, which grants and revokes to match.',
+  usage: 'grantflow submit <team> [--config DIR] [--wait [--timeout 10m]] [--dry-run] [--json]',
+  details: `
+Validates the team's YAML first; with any error nothing is sent. Then it hands the whole team, with
+its git revision, to the team's reconcile workflow (started if needed), which syncs the team's
+policies, starts missing grants, re-applies live ones, replaces grants whose expiry changed and
+revokes what left the YAML. An older revision than the last applied is refused. Prints what the
+workflow did; with $GITHUB_STEP_SUMMARY set, also writes it there.
+
+Options:
+  -c, --config DIR   config folder (default: $GRANTFLOW_CONFIG or ./config)
+      --wait         wait until every grant is active, printing progress
+      --timeout D    how long --wait waits (default 10m)
+      --dry-run      print the plan instead of submitting (same as \`grantflow plan\`)
+      --json         print the workflow's summary as JSON on stdout
+
+Exit codes: 0 submitted (and, with --wait, all active), 1 invalid config, refused or failed grants,
+2 usage error, 3 Temporal or AWS unreachable.`,
+  options: { ...CONFIG_OPTION, wait: { type: 'boolean' }, timeout: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
+  positionals: { min: 1, max: 1 },
+  async run({ values, positionals, io }) {
+    const team = positionals[0]!;
+    const timeoutMs = typeof values.timeout === 'string' ? parseDuration(values.timeout) : 10 * 60 * 1000;
+    if (timeoutMs === undefined) throw new UsageError(`--timeout: "${values.timeout}" is not a duration such as 90s, 10m or 1h`);
+    const { validation, dir } = await loadValidTeam(io, team, values);
+    if (!validation.ok) return EXIT.failed;
+    if (values['dry-run']) {
+      await printPlan(io, team, await computePlan(io, validation.team), values.json === true);
+      return EXIT.ok;
+    }
+    const { config, expansion } = validation.team;
+    const revision = currentRevision(dir, io.env);
+    const { client, connection } = await connectClient();
+    try {
+      write(io.stderr, `submit: handing ${team} (${expansion.grants.length} grants, revision ${revision.commit?.slice(0, 12) ?? revision.submittedAt}) to its reconcile workflow`);
+      let summary;
+      try {
+        summary = await submitTeam(client, { config, revision, taskQueue: config.settings.taskQueue });
+      } catch (error) {
+        const cause = (error as { cause?: Error }).cause;
+        write(io.stderr, `error: the reconcile workflow refused the submission: ${cause?.message ?? (error as Error).message}`);
+        return EXIT.failed;
+      }
+      write(io.stdout, values.json ? JSON.stringify(summary, null, 2) : submissionSummary(summary));
+      appendStepSummary(io.env, `### grantflow submit: ${team}\n\n\`\`\`\n${submissionSummary(summary)}\n\`\`\`\n`);
+      let code: number = summary.errors.length ? EXIT.failed : EXIT.ok;
+      if (values.wait) {
+        const wanted = expansion.grants.map((g) => g.id).filter((id) => !summary.sticky.includes(id));
+        code = Math.max(code, await waitForGrants(io, client, team, wanted, timeoutMs));
+      }
+      return code;
+    } finally {
+      await connection.close();
+    }
+  },
+};

@@ -1,0 +1,69 @@
+import { loadSettings } from '../../config/load';
+import { connectClient, connectWorker } from '../../temporal/connection';
+import { registerSearchAttributes } from '../../temporal/namespace-setup';
+import { createWorker } from '../../worker';
+import { CONFIG_OPTION, EXIT, write, type Command } from '../command';
+import { configDirFrom } from '../team-input';
+import { formatDiagnostic } from '../../core/diagnostics';
+
+export const workerCommand: Command = {
+  name: 'worker',
+  summary: 'Run a grantflow worker: the grant and reconcile workflows and the IAM activities.',
+  usage: 'grantflow worker [--config DIR] [--task-queue Q] [--max-cached-workflows N]',
+  details: `
+Connects to Temporal with the TEMPORAL_* environment (or a temporal.toml profile), registers
+grantflow's search attributes if the namespace lacks them, and polls the task queue (setting
+task_queue, default "grantflow"). AWS credentials come from the SDK's default chain; the worker
+assumes the deployer role in each account. SIGTERM or SIGINT stops it gracefully: it finishes the
+tasks in hand and exits. Run several workers for capacity; they share the work.
+
+Options:
+  -c, --config DIR             folder holding grantflow.yaml (settings; teams are not read)
+      --task-queue Q           override the task queue
+      --max-cached-workflows N workflows kept in memory (default 500); others replay on wake-up
+
+Exit codes: 0 stopped cleanly, 1 failed, 3 Temporal unreachable.`,
+  options: { ...CONFIG_OPTION, 'task-queue': { type: 'string' }, 'max-cached-workflows': { type: 'string' } },
+  positionals: { min: 0, max: 0 },
+  async run({ values, io }) {
+    const { settings, diagnostics } = loadSettings(configDirFrom(io, values), io.env);
+    for (const d of diagnostics) write(io.stderr, formatDiagnostic(d));
+    if (diagnostics.some((d) => d.severity === 'error')) return EXIT.failed;
+    const taskQueue = typeof values['task-queue'] === 'string' ? values['task-queue'] : settings.taskQueue;
+    const { client, connection, target } = await connectClient();
+    try {
+      try {
+        const added = await registerSearchAttributes(client, target.namespace);
+        if (added.length) write(io.stderr, `worker: registered search attributes ${added.join(', ')} in namespace ${target.namespace}`);
+      } catch (error) {
+        write(io.stderr, `warning: could not check or register search attributes (${(error as Error).message}); on Temporal Cloud add them with tcld or the Cloud UI; \`grantflow doctor\` checks them`);
+      }
+      const native = await connectWorker(target);
+      const { worker, accounts } = await createWorker({
+        connection: native,
+        client,
+        namespace: target.namespace,
+        taskQueue,
+        iamCallsPerSecond: settings.iamCallsPerSecond,
+        ...(typeof values['max-cached-workflows'] === 'string' ? { maxCachedWorkflows: Number(values['max-cached-workflows']) } : {}),
+      });
+      const stop = (signal: string) => {
+        write(io.stderr, `worker: ${signal} received; finishing tasks in hand and stopping`);
+        worker.shutdown();
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+      write(io.stderr, `worker: polling task queue "${taskQueue}" in namespace ${target.namespace} at ${target.address}`);
+      try {
+        await worker.run();
+      } finally {
+        accounts.destroy();
+        await native.close();
+      }
+      write(io.stderr, 'worker: stopped');
+      return EXIT.ok;
+    } finally {
+      await connection.close();
+    }
+  },
+};

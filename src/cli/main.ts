@@ -1,0 +1,94 @@
+// grantflow's command line: dispatch, help, and the one place where errors become messages and
+// exit codes (0 success, 1 invalid config or failed operation, 2 usage error, 3 unreachable).
+import { GrantflowAwsError, isNetworkError } from '../../activities/errors';
+import { TemporalUnreachable } from '../temporal/connection';
+import { EXIT, helpText, parseCommandArgs, UsageError, write, type Command, type Io } from './command';
+import { cleanupCommand } from './commands/cleanup';
+import { demoCommand } from './commands/demo';
+import { deployerPolicyCommand } from './commands/deployer-policy';
+import { doctorCommand } from './commands/doctor';
+import { planCommand } from './commands/plan';
+import { restoreCommand } from './commands/restore';
+import { revokeCommand } from './commands/revoke';
+import { statusCommand } from './commands/status';
+import { submitCommand } from './commands/submit';
+import { validateCommand } from './commands/validate';
+import { workerCommand } from './commands/worker';
+
+export const COMMANDS: readonly Command[] = [
+  validateCommand,
+  planCommand,
+  submitCommand,
+  statusCommand,
+  revokeCommand,
+  restoreCommand,
+  cleanupCommand,
+  workerCommand,
+  demoCommand,
+  doctorCommand,
+  deployerPolicyCommand,
+];
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'grantflow: AWS IAM access as code, granted and revoked by Temporal workflows.',
+    '',
+    'usage: grantflow <command> [options]      (or: npm run grantflow -- <command> [options])',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `grantflow <command> --help` for a command\'s options.',
+    'Temporal: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE.',
+    'AWS: the SDK\'s default credential chain; AWS_ENDPOINT_URL_IAM / _STS point at an emulator.',
+    'Config: --config DIR, GRANTFLOW_CONFIG, or ./config.',
+    '',
+  ].join('\n');
+}
+
+function unreachable(error: unknown): boolean {
+  if (error instanceof TemporalUnreachable) return true;
+  if (error instanceof GrantflowAwsError) return error.type === 'IamUnavailable' && isNetworkError({ message: error.message });
+  const message = (error as Error)?.message ?? '';
+  return /14 UNAVAILABLE|Connection refused|ECONNREFUSED|failed to connect|transport error/i.test(message);
+}
+
+export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    const command = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    write(io.stdout, command ? helpText(command) : overview());
+    return EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    write(io.stdout, (require('../../../package.json') as { version: string }).version);
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    write(io.stderr, `grantflow: unknown command "${name}"\n\n${overview()}`);
+    return EXIT.usage;
+  }
+  try {
+    const parsed = parseCommandArgs(command, rest);
+    if (parsed.help) {
+      write(io.stdout, helpText(command));
+      return EXIT.ok;
+    }
+    return await command.run({ values: parsed.values, positionals: parsed.positionals, io });
+  } catch (error) {
+    if (error instanceof UsageError) {
+      write(io.stderr, `grantflow ${command.name}: ${error.message}\nusage: ${command.usage}\n(see \`grantflow ${command.name} --help\`)`);
+      return EXIT.usage;
+    }
+    if (unreachable(error)) {
+      write(io.stderr, `grantflow ${command.name}: ${(error as Error).message}`);
+      return EXIT.unreachable;
+    }
+    write(io.stderr, `grantflow ${command.name}: error: ${(error as Error).message ?? String(error)}`);
+    if (io.env.GRANTFLOW_DEBUG) write(io.stderr, (error as Error).stack ?? '');
+    return EXIT.failed;
+  }
+}

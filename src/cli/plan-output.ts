@@ -1,0 +1,79 @@
+// How a plan and a submission read: in the terminal, as JSON, and as a GitHub step summary.
+import fs from 'node:fs';
+import type { PlanEntry } from '../core/plan';
+import type { PlanSummary } from '../../workflows/reconcile';
+import { table } from './table';
+
+function short(arn: string): string {
+  return arn.replace(/^arn:[^:]+:iam::(aws|\d{12}):policy\//, '');
+}
+
+export function planTable(entries: readonly PlanEntry[]): string {
+  const rows = entries.map((e) => [
+    e.action,
+    e.principal,
+    e.environment ? `${e.environment} (${e.account})` : e.account,
+    e.policy,
+    e.kind,
+    e.expiresAt ?? '-',
+    [...(e.drift.length ? [`drift: ${e.drift.map(short).join(', ')}`] : []), ...(e.replaces ? [`replaces ${e.replaces.split('/until/')[1]}`] : []), e.note ?? '']
+      .filter(Boolean)
+      .join('; '),
+  ]);
+  return table(['ACTION', 'PRINCIPAL', 'ACCOUNT', 'POLICY', 'KIND', 'EXPIRES', 'NOTES'], rows);
+}
+
+/** Which parts of each temporary grant AWS expires by itself and which only grantflow removes. */
+export function expiryNotes(entries: readonly PlanEntry[]): string {
+  const temporary = entries.filter((e) => e.kind === 'temporary' && (e.action === 'add' || e.action === 'replace' || e.action === 'keep'));
+  if (temporary.length === 0) return '';
+  const lines = ['Expiry of temporary grants:'];
+  for (const e of temporary) {
+    lines.push(`  ${e.principal} ${e.policy} until ${e.expiresAt}:`);
+    lines.push(`    AWS denies after expiry (DateLessThan aws:CurrentTime): ${e.awsExpires.length ? e.awsExpires.join(', ') : 'nothing (no custom statements)'}`);
+    lines.push(`    grantflow's workflow detaches at expiry: ${e.workflowExpires.length ? e.workflowExpires.map(short).join(', ') : 'nothing'}`);
+  }
+  return lines.join('\n');
+}
+
+export function planCounts(entries: readonly PlanEntry[]): string {
+  const count = (action: PlanEntry['action']) => entries.filter((e) => e.action === action).length;
+  const drifted = entries.filter((e) => e.drift.length > 0).length;
+  return `${count('add')} to add, ${count('replace')} to replace, ${count('revoke')} to revoke, ${count('keep')} to keep (${drifted} drifted), ${count('sticky')} revoked early, ${count('skip')} expired`;
+}
+
+export function planMarkdown(team: string, entries: readonly PlanEntry[], heading: string): string {
+  const escape = (s: string) => s.replace(/\|/g, '\\|');
+  const lines = [`### ${heading}: ${team}`, '', planCounts(entries), '', '| action | principal | account | policy | kind | expires | notes |', '|---|---|---|---|---|---|---|'];
+  for (const e of entries) {
+    const notes = [...(e.drift.length ? [`drift: ${e.drift.map(short).join(', ')}`] : []), e.note ?? ''].filter(Boolean).join('; ');
+    lines.push(`| ${e.action} | ${escape(e.principal)} | ${e.environment ?? ''} ${e.account} | ${escape(e.policy)} | ${e.kind} | ${e.expiresAt ?? '-'} | ${escape(notes)} |`);
+  }
+  const temporary = entries.filter((e) => e.kind === 'temporary' && e.action !== 'revoke' && e.action !== 'skip');
+  if (temporary.length) {
+    lines.push('', 'AWS itself denies the inline policies after expiry; the workflow detaches the managed policies.');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function submissionSummary(summary: PlanSummary): string {
+  const lines = [
+    `submitted ${summary.team}${summary.revision?.commit ? ` at ${summary.revision.commit.slice(0, 12)}` : ''}: ` +
+      `${summary.added.length} added, ${summary.replaced.length} replaced, ${summary.revoked.length} revoked, ` +
+      `${summary.kept.length} kept, ${summary.sticky.length} left revoked (early revocation), ${summary.skippedExpired.length} expired entries skipped`,
+  ];
+  for (const id of summary.added) lines.push(`  + ${id}`);
+  for (const { from, to } of summary.replaced) lines.push(`  ~ ${to} (replaces ${from})`);
+  for (const id of summary.revoked) lines.push(`  - ${id}`);
+  for (const id of summary.sticky) lines.push(`  ! ${id} stays revoked; \`grantflow restore ${id}\` lifts it`);
+  const policies = Object.entries(summary.policies).filter(([, outcome]) => outcome !== 'unchanged');
+  for (const [arn, outcome] of policies) lines.push(`  policy ${short(arn)}: ${outcome}`);
+  for (const error of summary.errors) lines.push(`  error: ${error}`);
+  return lines.join('\n');
+}
+
+/** Appends to $GITHUB_STEP_SUMMARY when GitHub Actions provides one. */
+export function appendStepSummary(env: Record<string, string | undefined>, markdown: string): void {
+  const file = env.GITHUB_STEP_SUMMARY;
+  if (file) fs.appendFileSync(file, `${markdown}\n`);
+}

@@ -1,0 +1,43 @@
+// What is live now, for `plan`: the team's running grant workflows and early revocations from
+// Temporal, and what IAM holds on each principal the YAML names. Reads only.
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { AccountClients } from '../activities/accounts';
+import { GrantflowAwsError } from '../activities/errors';
+import { listInlinePolicies, readAttachments } from '../activities/iam';
+import type { Expansion } from './core/expand';
+import { principalKey, type LiveView } from './core/plan';
+import { listLiveGrants, reconcileStatus } from './temporal/operations';
+
+export async function readLiveView(
+  client: Client,
+  accounts: AccountClients,
+  team: string,
+  expansion: Expansion,
+  warn: (message: string) => void,
+): Promise<LiveView> {
+  const view: LiveView = { grants: {}, sticky: [], iam: {} };
+  for (const grant of await listLiveGrants(client, { team })) view.grants[grant.id] = { state: grant.state };
+  try {
+    view.sticky = (await reconcileStatus(client, team)).grants.filter((g) => g.sticky).map((g) => g.id);
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
+
+  const principals = new Map<string, (typeof expansion.grants)[number]>();
+  for (const grant of expansion.grants) principals.set(principalKey(grant.account, grant.principalType, grant.principal), grant);
+  await Promise.all(
+    [...principals.entries()].map(async ([key, grant]) => {
+      const target = { client: accounts.iam({ account: grant.account, environment: grant.environment, deployer: grant.deployer }), account: grant.account, environment: grant.environment };
+      try {
+        const attachments = await readAttachments(target, { type: grant.principalType, name: grant.principal });
+        const inline = grant.principalType === 'user' ? ((await listInlinePolicies(target, grant.principal)) ?? []) : [];
+        view.iam[key] = { exists: true, attached: [...attachments.attached], inline };
+      } catch (error) {
+        if (error instanceof GrantflowAwsError && error.type === 'PrincipalNotFound') view.iam[key] = { exists: false, attached: [], inline: [] };
+        else if (error instanceof GrantflowAwsError && error.type === 'IamUnavailable') throw error;
+        else warn(`could not read ${key} from IAM, so its drift is not shown: ${(error as Error).message}`);
+      }
+    }),
+  );
+  return view;
+}

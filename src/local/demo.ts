@@ -1,0 +1,205 @@
+// The embedded local stack behind `grantflow demo`: a Temporal dev server (SQLite under .grantflow/,
+// Web UI, retention set), moto's IAM seeded with the example team's accounts and users, a worker,
+// and a submission of the example team plus a grant that expires a couple of minutes later.
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { ListUserPoliciesCommand } from '@aws-sdk/client-iam';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { loadTeam } from '../config/load';
+import { deployerFor } from '../core/grant';
+import { toIamTime } from '../core/time';
+import { submitTeam, listLiveGrants } from '../temporal/operations';
+import { createWorker } from '../worker';
+import { startDevServer, type DevServer } from './dev-server';
+import { startMoto, type Moto } from './moto';
+import { freePort, stopAll } from './processes';
+import { toolPaths } from './tools';
+
+export interface DemoOptions {
+  configDir: string;
+  team: string;
+  expireInMs: number;
+  exitWhenRevoked: boolean;
+  stateDir: string;
+  log: (line: string) => void;
+  print: (text: string) => void;
+  /** Renders the status table (the `status` command's output). */
+  showStatus: (team: string) => Promise<void>;
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** The example team's files plus one temporary entry that expires soon, in the demo's own folder. */
+function overlayConfig(options: DemoOptions, expiresAt: string, user: string, environment: string, grant: string): string {
+  const dir = path.join(options.stateDir, 'config');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.cpSync(options.configDir, dir, { recursive: true });
+  const file = path.join(dir, 'temporary-access', `${options.team}.yaml`);
+  const entry = [
+    '  - description: "Demo: watch this grant expire and be revoked"',
+    `    user: ${user}`,
+    `    environment: ${environment}`,
+    `    grant: ${grant}`,
+    `    expiration_date: "${expiresAt}"`,
+    '    reason: grantflow demo',
+    '',
+  ].join('\n');
+  const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : 'temporary-access:\n';
+  fs.writeFileSync(file, `${existing.endsWith('\n') ? existing : `${existing}\n`}${entry}`);
+  return dir;
+}
+
+export async function runDemo(options: DemoOptions): Promise<number> {
+  const { log, print } = options;
+  // The worker's routine INFO lines would drown the demo's own output.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  log('demo: preparing the Temporal CLI, moto and the test server (first run builds them; later runs reuse .tools/)');
+  const tools = await toolPaths();
+  if (!tools.temporal) throw new Error('the demo needs the Temporal CLI; install Go and run `npm run bootstrap`');
+
+  const base = loadTeam(options.configDir, options.team, process.env);
+  if (!base.loaded) throw new Error(`the ${options.team} config does not load; run \`grantflow validate ${options.team}\``);
+  const config = base.loaded.config;
+
+  fs.rmSync(path.join(options.stateDir, 'temporal'), { recursive: true, force: true });
+  const port = (await portIsFree(7233)) ? 7233 : await freePort();
+  const uiPort = (await portIsFree(8233)) ? 8233 : await freePort();
+  let server: DevServer | undefined;
+  let moto: Moto | undefined;
+  let stopping = false;
+  let stopWorker: (() => Promise<void>) | undefined;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    log('demo: stopping the worker, the IAM emulator and the Temporal dev server');
+    await stopWorker?.();
+    await moto?.stop();
+    await server?.stop();
+    await stopAll();
+    log(`demo: stopped; Temporal's SQLite file stays in ${path.join(options.stateDir, 'temporal')}`);
+  };
+
+  try {
+    log(`demo: starting the Temporal dev server on 127.0.0.1:${port} (Web UI on ${uiPort}, SQLite in ${path.relative(process.cwd(), options.stateDir) || '.'}/temporal)`);
+    server = await startDevServer({ dir: path.join(options.stateDir, 'temporal'), port, uiPort, retentionDays: config.settings.maxTemporaryDays + 2 });
+    log('demo: starting moto (IAM and STS emulator) with AWS managed policies loaded');
+    moto = await startMoto();
+    Object.assign(process.env, moto.env, { TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace });
+
+    // What the accounts would already have: the deployer role, and the users and roles the YAML names.
+    const deployer = deployerFor(config.settings).roleName;
+    const users = new Set<string>(['developer']);
+    const roles = new Set<string>();
+    for (const entry of config.permanent) {
+      entry.users.forEach((u) => users.add(u.name));
+      entry.roles.forEach((r) => roles.add(r));
+    }
+    for (const entry of config.temporary) users.add(entry.user.name);
+    for (const [environment, account] of Object.entries(config.accounts)) {
+      await moto.createRoles(account, [deployer, ...roles]);
+      await moto.createUsers(account, [...users]);
+      log(`demo: seeded ${environment} (${account}) with role ${deployer}, ${users.size} users and ${roles.size} roles`);
+    }
+
+    const connection = await NativeConnection.connect({ address: server.address });
+    const client = await server.client();
+    const { worker, accounts } = await createWorker({
+      connection,
+      client,
+      namespace: server.namespace,
+      taskQueue: config.settings.taskQueue,
+      iamCallsPerSecond: config.settings.iamCallsPerSecond,
+    });
+    const running = worker.run();
+    stopWorker = async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+      accounts.destroy();
+      await connection.close();
+    };
+    log(`demo: worker polling task queue "${config.settings.taskQueue}"`);
+
+    const prod = Object.keys(config.accounts).includes('prod') ? 'prod' : Object.keys(config.accounts)[0]!;
+    const policy = Object.keys(config.policies)[0]!;
+    const expiresAt = toIamTime(Date.now() + options.expireInMs);
+    const overlay = overlayConfig(options, expiresAt, 'developer@example.com', prod, policy);
+    const loaded = loadTeam(overlay, options.team, process.env);
+    if (!loaded.loaded) throw new Error('the demo config does not load');
+    log(`demo: submitting ${options.team} plus a temporary grant of ${policy} to developer in ${prod}, expiring at ${expiresAt}`);
+    const summary = await submitTeam(client, {
+      config: loaded.loaded.config,
+      revision: { submittedAt: new Date().toISOString(), submittedBy: 'grantflow demo' },
+      taskQueue: config.settings.taskQueue,
+    });
+    const demoGrant = summary.added.find((id) => id.includes('/until/'));
+    log(`demo: ${summary.added.length} grants started, ${summary.skippedExpired.length} expired entries skipped`);
+
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const live = await listLiveGrants(client, { team: options.team });
+      if (live.length >= summary.added.length && live.every((g) => g.state === 'active')) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    print('');
+    await options.showStatus(options.team);
+    const query = encodeURIComponent(`GrantTeam="${options.team}"`);
+    print(
+      [
+        '',
+        `Temporal Web UI: ${server.uiUrl}/namespaces/${server.namespace}/workflows?query=${query}`,
+        '  Filter by GrantPrincipal, open a grant, and Cancel it to revoke it (never Terminate).',
+        'In another terminal, against this stack:',
+        `  export TEMPORAL_ADDRESS=${server.address} AWS_ENDPOINT_URL_IAM=${moto.endpoint} AWS_ENDPOINT_URL_STS=${moto.endpoint} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing`,
+        `  npm run grantflow -- status ${options.team}`,
+        '',
+        `Watching grant states; the demo grant expires at ${expiresAt}. Press Ctrl-C to stop everything.`,
+      ].join('\n'),
+    );
+
+    const stop = new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    const states = new Map<string, string>();
+    let revokedSeen = false;
+    for (;;) {
+      const all = new Map<string, string>();
+      for await (const execution of client.workflow.list({ query: `WorkflowType = 'grantWorkflow' AND GrantTeam = '${options.team}'` })) {
+        all.set(execution.workflowId, (execution.searchAttributes.GrantState as string[] | undefined)?.[0] ?? execution.status.name);
+      }
+      for (const [id, state] of all) {
+        if (states.get(id) !== state) {
+          if (states.has(id)) print(`${new Date().toISOString()}  ${state.padEnd(8)} ${id}`);
+          states.set(id, state);
+        }
+      }
+      if (demoGrant && all.get(demoGrant) === 'revoked' && !revokedSeen) {
+        revokedSeen = true;
+        const iam = await moto.iamIn(config.accounts[prod]!);
+        const left = (await iam.send(new ListUserPoliciesCommand({ UserName: 'developer' }))).PolicyNames?.filter((n) => n.startsWith('grantflow.')) ?? [];
+        iam.destroy();
+        print(
+          `${new Date().toISOString()}  the demo grant expired and was revoked; ` +
+            (left.length === 0
+              ? 'IAM in prod no longer holds its inline policy (and AWS denied it from its expiry on, by its DateLessThan condition)'
+              : `IAM still holds ${left.join(', ')}`),
+        );
+        if (options.exitWhenRevoked) break;
+      }
+      const stopped = await Promise.race([stop.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000))]);
+      if (stopped) break;
+    }
+    await shutdown();
+    return 0;
+  } catch (error) {
+    await shutdown();
+    throw error;
+  }
+}
