@@ -67,13 +67,52 @@ export function loadSettings(dir: string, env: Record<string, string | undefined
   return { settings: resolved.settings, diagnostics: [...diagnostics, ...resolved.diagnostics] };
 }
 
-/** Reads and normalises one team; `config` is absent when a file could not be read into shape. */
+/** The text of each of a team's files that exists, keyed by kind, with the path used in messages. */
+export type TeamTexts = Partial<Record<FileKind, { file: string; text: string }>>;
+
+/**
+ * Parses, shape-checks and normalises one team from its files' texts (pure: no file system), so the
+ * same code serves the CLI and tests. `loaded` is absent when a file could not be read into shape.
+ */
+export function teamFromTexts(
+  team: string,
+  texts: TeamTexts,
+  settings: { settings: Settings; diagnostics: Diagnostic[] },
+  dir: string,
+): { loaded?: LoadedTeam; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [...settings.diagnostics];
+  const files: TeamFiles = { team };
+  const sources: Partial<Record<FileKind, YamlSource>> = {};
+  let shapeErrors = false;
+  for (const kind of FILE_KINDS) {
+    const input = texts[kind];
+    if (!input) continue;
+    const parsed = parseFile(input.file, input.text, FILE_SCHEMAS[kind]);
+    sources[kind] = parsed.source;
+    diagnostics.push(...parsed.diagnostics);
+    if (parsed.diagnostics.some((d) => d.severity === 'error')) shapeErrors = true;
+    if (parsed.data === undefined) continue;
+    const relative = `${kind}/${team}.yaml`;
+    const key = ({ 'aws-accounts': 'accounts', 'aws-policies': 'policies', 'permanent-access': 'permanent', 'temporary-access': 'temporary' } as const)[kind];
+    (files as unknown as Record<string, unknown>)[key] = { data: parsed.data, source: parsed.source, relative };
+  }
+  const locate: Locate = (kind, segments, options) =>
+    sources[kind]?.locate(segments, options) ?? { file: texts[kind]?.file ?? path.join(dir, kind, `${team}.yaml`), line: 1, col: 1 };
+
+  if (shapeErrors || settings.diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  const normalized = normalizeTeam(files, settings.settings);
+  diagnostics.push(...normalized.diagnostics);
+  if (normalized.diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  const read = FILE_KINDS.filter((kind) => texts[kind]).map((kind) => texts[kind]!.file);
+  return { loaded: { config: normalized.config, locate, files: read }, diagnostics };
+}
+
+/** Reads and normalises one team from the config folder. */
 export function loadTeam(
   dir: string,
   team: string,
   env: Record<string, string | undefined>,
 ): { loaded?: LoadedTeam; diagnostics: Diagnostic[] } {
-  const diagnostics: Diagnostic[] = [];
   const dirPosition: Position = { file: dir, line: 1, col: 1 };
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     return { diagnostics: [error(dirPosition, `config folder "${dir}" not found; pass --config DIR or set GRANTFLOW_CONFIG`)] };
@@ -81,39 +120,15 @@ export function loadTeam(
   if (!TEAM_NAME.test(team)) {
     return { diagnostics: [error(dirPosition, `team name "${team}" may contain only letters, digits, _ and - (at most 64 characters)`)] };
   }
-
-  const settings = loadSettings(dir, env);
-  diagnostics.push(...settings.diagnostics);
-
-  const files: TeamFiles = { team };
-  const sources: Partial<Record<FileKind, YamlSource>> = {};
-  const read: string[] = [];
-  let shapeErrors = false;
+  const texts: TeamTexts = {};
   for (const kind of FILE_KINDS) {
-    const relative = `${kind}/${team}.yaml`;
-    const file = path.join(dir, relative);
+    const file = path.join(dir, kind, `${team}.yaml`);
     const text = readIfPresent(file);
-    if (text === undefined) continue;
-    read.push(file);
-    const parsed = parseFile(file, text, FILE_SCHEMAS[kind]);
-    sources[kind] = parsed.source;
-    diagnostics.push(...parsed.diagnostics);
-    if (parsed.diagnostics.some((d) => d.severity === 'error')) shapeErrors = true;
-    if (parsed.data === undefined) continue;
-    const key = ({ 'aws-accounts': 'accounts', 'aws-policies': 'policies', 'permanent-access': 'permanent', 'temporary-access': 'temporary' } as const)[kind];
-    (files as unknown as Record<string, unknown>)[key] = { data: parsed.data, source: parsed.source, relative };
+    if (text !== undefined) texts[kind] = { file, text };
   }
-
-  if (read.length === 0) {
+  if (Object.keys(texts).length === 0) {
     const expected = FILE_KINDS.map((kind) => path.join(dir, kind, `${team}.yaml`)).join(', ');
     return { diagnostics: [error(dirPosition, `team "${team}" has no config files; expected at least one of ${expected}`)] };
   }
-  const locate: Locate = (kind, segments, options) =>
-    sources[kind]?.locate(segments, options) ?? { file: path.join(dir, kind, `${team}.yaml`), line: 1, col: 1 };
-
-  if (shapeErrors || settings.diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
-  const normalized = normalizeTeam(files, settings.settings);
-  diagnostics.push(...normalized.diagnostics);
-  if (normalized.diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
-  return { loaded: { config: normalized.config, locate, files: read }, diagnostics };
+  return teamFromTexts(team, texts, loadSettings(dir, env), dir);
 }

@@ -30,9 +30,10 @@ export function parseYaml(file: string, text: string): ParsedYaml {
   for (const problem of [...doc.errors, ...doc.warnings]) {
     const at = problem.linePos ? { file, line: problem.linePos[0].line, col: problem.linePos[0].col } : position(problem.pos[0]);
     const summary = problem.message.split('\n')[0] ?? problem.message;
+    const key = (/^("[^"]*"|'[^']*'|[^:#\n]+)/.exec(text.slice(problem.pos[0]))?.[1] ?? '').trim().replace(/^["']|["']$/g, '');
     const message =
       problem.code === 'DUPLICATE_KEY'
-        ? `duplicate key: ${summary.replace(/^Map keys must be unique.*$/, 'a key appears twice in the same mapping')}; keep one`
+        ? `duplicate key ${JSON.stringify(key)}: it appears twice in the same mapping; keep one`
         : `YAML syntax error: ${summary}`;
     diagnostics.push(error(at, message));
   }

@@ -88,7 +88,7 @@ export function zodIssuesToDiagnostics(issues: readonly z.core.$ZodIssue[], sour
       }
       default: {
         const value = valueAt(source.data, path);
-        const shown = typeof value === 'string' ? ` (got ${JSON.stringify(value)})` : '';
+        const shown = value !== undefined && (typeof value !== 'object' || value === null) ? ` (got ${JSON.stringify(value)})` : '';
         const message = issue.message.includes(' got ') ? issue.message : `${issue.message}${shown}`;
         out.push(error(source.locate(path), `${label}: ${message}`));
       }

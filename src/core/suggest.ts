@@ -26,7 +26,10 @@ export function closest(word: string, candidates: readonly string[]): string | u
     }
   }
   const allowed = Math.max(2, Math.floor(word.length / 3));
-  return best !== undefined && bestDistance <= allowed ? best : undefined;
+  if (best !== undefined && bestDistance <= allowed) return best;
+  // `production` for `prod`, `development` for `dev`: one name abbreviates the other.
+  const lower = word.toLowerCase();
+  return candidates.find((c) => c.length >= 3 && lower.length >= 3 && (lower.startsWith(c.toLowerCase()) || c.toLowerCase().startsWith(lower)));
 }
 
 /** `did you mean "x"?` or the list of what exists. */

@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+// `npm test`: on a fresh clone, installs what is missing (npm packages, the Temporal CLI, moto, the
+// Java test server, Debian's Chromium for the browser test), then typechecks, lints and runs every
+// test; afterwards it checks that no process a test started is still running.
+//
+//   npm test                      everything
+//   npm test -- --only unit       one group: unit, integration, workflows, e2e, proof
+//   npm test -- --grep <pattern>  passed to mocha
+'use strict';
+
+const { spawn, spawnSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const GROUPS = ['unit', 'integration', 'workflows', 'e2e', 'proof'];
+const started = Date.now();
+const timings = [];
+
+function log(message) {
+  process.stderr.write(`test: ${message}\n`);
+}
+
+function step(name, command, args, options = {}) {
+  const t0 = Date.now();
+  log(`${name} ...`);
+  const result = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit', ...options });
+  const seconds = (Date.now() - t0) / 1000;
+  timings.push([name, seconds]);
+  if (result.status !== 0) {
+    log(`${name} failed (exit ${result.status ?? result.signal}) after ${seconds.toFixed(1)} s`);
+    process.exit(result.status || 1);
+  }
+}
+
+function which(command) {
+  const result = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.trim() : null;
+}
+
+function needsNpmInstall() {
+  const marker = path.join(ROOT, 'node_modules', '.package-lock.json');
+  if (!fs.existsSync(marker)) return true;
+  return fs.statSync(path.join(ROOT, 'package-lock.json')).mtimeMs > fs.statSync(marker).mtimeMs;
+}
+
+/** The browser test drives Debian's Chromium; install it when this machine allows (root + apt). */
+function ensureChromium() {
+  if (which('chromium') || process.env.GRANTFLOW_CHROMIUM) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !which('apt-get')) {
+    log('Chromium is not installed and cannot be installed here (needs root and apt-get); the browser test will report it');
+    return;
+  }
+  step('installing Chromium from Debian (browser test)', 'sh', [
+    '-c',
+    'apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null',
+  ]);
+}
+
+/** Processes whose environment carries this run's marker: started by the tests and still alive. */
+function leftovers(marker) {
+  const found = [];
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    if (Number(pid) === process.pid) continue;
+    try {
+      const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8');
+      if (!environ.split('\0').includes(marker)) continue;
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      found.push({ pid: Number(pid), cmdline });
+    } catch {
+      // the process ended meanwhile, or is not ours to read
+    }
+  }
+  return found;
+}
+
+function specsFor(groups) {
+  const files = [];
+  const walk = (dir) => {
+    if (!fs.existsSync(dir)) return;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.test.js')) files.push(full);
+    }
+  };
+  for (const group of groups) walk(path.join(ROOT, 'lib', 'test', group));
+  return files.sort();
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : GROUPS;
+  const unknown = only.filter((g) => !GROUPS.includes(g));
+  if (unknown.length) {
+    log(`unknown group ${unknown.join(', ')}; groups are ${GROUPS.join(', ')}`);
+    process.exit(2);
+  }
+  const mochaExtra = argv.includes('--grep') ? ['--grep', argv[argv.indexOf('--grep') + 1]] : [];
+
+  if (needsNpmInstall()) step('npm ci', 'npm', ['ci', '--no-audit', '--no-fund']);
+  step('tools (scripts/bootstrap.js)', process.execPath, ['scripts/bootstrap.js']);
+  if (only.includes('e2e')) ensureChromium();
+  step('typecheck and build (tsc, workflow bundle)', 'npm', ['run', '--silent', 'build']);
+  step('lint (eslint)', 'npx', ['eslint', '--max-warnings', '0', '.']);
+
+  const specs = specsFor(only);
+  const marker = `GRANTFLOW_TEST_RUN=${crypto.randomUUID()}`;
+  const [key, value] = marker.split('=');
+  const t0 = Date.now();
+  log(`mocha: ${specs.length} test files (${only.join(', ')})`);
+  const mocha = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js'), ...mochaExtra, ...specs], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, [key]: value, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --disable-warning=NodeVersionSupportWarning`.trim() },
+  });
+  const code = await new Promise((resolve) => mocha.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+  timings.push(['mocha', (Date.now() - t0) / 1000]);
+
+  // Every process the tests started must be gone, pass or fail.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const left = leftovers(marker);
+  for (const p of left) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  log(`timings: ${timings.map(([n, s]) => `${n} ${s.toFixed(1)}s`).join(', ')}; total ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  if (left.length) {
+    log(`FAIL: ${left.length} process(es) started by the tests were still running (now killed):`);
+    for (const p of left) log(`  pid ${p.pid}: ${p.cmdline.slice(0, 200)}`);
+    process.exit(1);
+  }
+  log(`no test process left running`);
+  process.exit(code);
+}
+
+main().catch((error) => {
+  log(error.stack || String(error));
+  process.exit(1);
+});

@@ -1,0 +1,95 @@
+// How AWS failures are classified: what is retried, what fails at once, and what the message says.
+import assert from 'node:assert/strict';
+import { classifyAwsError, type AwsErrorType, type CallContext } from '../../activities/errors';
+import { RateLimiter } from '../../activities/rate-limit';
+
+function awsError(name: string, status: number, message = 'aws says no') {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+}
+
+describe('AWS error classification', function () {
+  const context: CallContext = { account: '222222222222', environment: 'prod', operation: 'AttachUserPolicy', principalType: 'user', principal: 'bob' };
+  const cases: { name: string; error: unknown; context?: Partial<CallContext>; type: AwsErrorType; retryable: boolean; message: RegExp }[] = [
+    {
+      name: 'a missing user',
+      error: awsError('NoSuchEntityException', 404, 'The user with name bob cannot be found.'),
+      type: 'PrincipalNotFound',
+      retryable: false,
+      message: /IAM user bob does not exist in account prod \(222222222222\).*aws iam create-user --user-name bob/,
+    },
+    {
+      name: 'a missing role',
+      error: awsError('NoSuchEntity', 404),
+      context: { principalType: 'role', principal: 'ci' },
+      type: 'PrincipalNotFound',
+      retryable: false,
+      message: /IAM role ci does not exist.*aws iam create-role --role-name ci/,
+    },
+    {
+      name: 'a missing AWS managed policy',
+      error: awsError('NoSuchEntityException', 404),
+      context: { policyArn: 'arn:aws:iam::aws:policy/NoSuch' },
+      type: 'PolicyNotFound',
+      retryable: false,
+      message: /managed policy arn:aws:iam::aws:policy\/NoSuch does not exist in account prod/,
+    },
+    {
+      name: 'AccessDenied on AssumeRole',
+      error: awsError('AccessDenied', 403, 'not authorized to perform sts:AssumeRole'),
+      context: { operation: 'AssumeRole', roleArn: 'arn:aws:iam::222222222222:role/AWSSelfServeDeployer' },
+      type: 'DeployerRoleDenied',
+      retryable: false,
+      message: /cannot assume the deployer role arn:aws:iam::222222222222:role\/AWSSelfServeDeployer in account prod.*trust policy/,
+    },
+    {
+      name: 'AccessDenied on an IAM call',
+      error: awsError('AccessDeniedException', 403),
+      type: 'AccessDenied',
+      retryable: false,
+      message: /may not call iam:AttachUserPolicy in account prod \(222222222222\) on user bob.*deployer-policy/,
+    },
+    {
+      name: 'LimitExceeded (which the SDK would treat as throttling)',
+      error: awsError('LimitExceededException', 409, 'Cannot exceed quota for PoliciesPerUser: 10'),
+      type: 'LimitExceeded',
+      retryable: false,
+      message: /IAM limit reached in account prod \(222222222222\) for user bob during AttachUserPolicy: Cannot exceed quota for PoliciesPerUser: 10/,
+    },
+    { name: 'throttling', error: awsError('Throttling', 400, 'Rate exceeded'), type: 'IamUnavailable', retryable: true, message: /will be retried: Throttling/ },
+    { name: 'a 500', error: awsError('ServiceFailure', 500), type: 'IamUnavailable', retryable: true, message: /HTTP 500/ },
+    { name: 'a 503 of unknown name', error: awsError('Whatever', 503), type: 'IamUnavailable', retryable: true, message: /HTTP 503/ },
+    {
+      name: 'a refused connection',
+      error: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+      type: 'IamUnavailable',
+      retryable: true,
+      message: /ECONNREFUSED/,
+    },
+    { name: 'a dropped connection', error: new Error('socket hang up'), type: 'IamUnavailable', retryable: true, message: /socket hang up/ },
+    { name: 'a malformed document', error: awsError('MalformedPolicyDocumentException', 400), type: 'MalformedPolicy', retryable: false, message: /IAM refused AttachUserPolicy/ },
+  ];
+  for (const c of cases) {
+    it(`${c.retryable ? 'retries' : 'fails at once on'} ${c.name}`, () => {
+      const classified = classifyAwsError(c.error, { ...context, ...c.context });
+      assert.equal(classified.type, c.type);
+      assert.equal(classified.retryable, c.retryable);
+      assert.match(classified.message, c.message);
+    });
+  }
+});
+
+describe('per-account rate limit', function () {
+  it('lets a burst through, then spaces calls at the configured rate', async () => {
+    const limiter = new RateLimiter(20, 5);
+    const started = Date.now();
+    const times: number[] = [];
+    await Promise.all(Array.from({ length: 15 }, async () => {
+      await limiter.take();
+      times.push(Date.now() - started);
+    }));
+    times.sort((a, b) => a - b);
+    // 10 calls beyond the burst of 5 at 20/s cannot finish in under ~500 ms; a loaded machine only makes it longer.
+    assert.ok(times[14]! >= 450, `the calls after the burst are spaced: the last came at ${times[14]} ms`);
+    assert.ok(times[14]! - times[5]! >= 400, `spacing after the burst: ${times.join(', ')}`);
+  });
+});

@@ -1,0 +1,381 @@
+// The bad-config corpus: every mistake is an error (exit 1) at the right file and line, naming the
+// offending value, and nothing else is needed to find it. The line each case expects is marked in
+// its YAML with `#<`.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FileKind } from '../../src/core/team-config';
+import { runCli } from '../support/cli';
+import { BASE, markedLine, NOW, writeTeam } from '../support/config-dir';
+
+interface Case {
+  name: string;
+  kind: FileKind | 'grantflow';
+  text: string;
+  /** Where the error is, when it is reported in another file than the one changed. */
+  at?: { kind: FileKind; line: number };
+  /** The message must match this and contain `value`. */
+  message: RegExp;
+  value: string;
+}
+
+const longActions = Array.from({ length: 90 }, () => `"s3:GetObject"`).join(', ');
+const longResources = Array.from({ length: 90 }, (_, i) => `"arn:aws:s3:::a-rather-long-bucket-name-number-${i}/*"`).join(', ');
+const bigStatement = (sid: string) =>
+  `      - sid: ${sid}\n        effect: Allow\n        actions: ["s3:GetObject"]\n        resources: [${Array.from({ length: 20 }, (_, i) => `"arn:aws:s3:::bucket-${sid}-${i}/*"`).join(', ')}]\n`;
+
+const CASES: Case[] = [
+  {
+    name: 'YAML syntax error',
+    kind: 'aws-accounts',
+    text: 'aws-accounts:\n  nonprod: "111111111111"\n  prod: "222222222222": x #<\n',
+    message: /YAML syntax error/,
+    value: '',
+  },
+  {
+    name: 'duplicate key',
+    kind: 'aws-accounts',
+    text: 'aws-accounts:\n  nonprod: "111111111111"\n  prod: "222222222222"\n  prod: "333333333333" #<\n',
+    message: /duplicate key/,
+    value: 'prod',
+  },
+  {
+    name: 'misspelt top-level key',
+    kind: 'permanent-access',
+    text: 'permanent_access: #<\n  - description: x\n',
+    message: /unknown key "permanent_access".*did you mean "permanent-access"/,
+    value: 'permanent_access',
+  },
+  {
+    name: 'misspelt entry key',
+    kind: 'permanent-access',
+    text: BASE['permanent-access'].replace('    environments:', '    enviroments: #<'),
+    message: /unknown key "enviroments".*did you mean "environments"/,
+    value: 'enviroments',
+  },
+  {
+    name: 'unquoted account id with a leading zero',
+    kind: 'aws-accounts',
+    text: 'aws-accounts:\n  nonprod: 011111111111 #<\n  prod: "222222222222"\n',
+    message: /must be a quoted string.*read as number 11111111111.*"011111111111"/,
+    value: '011111111111',
+  },
+  {
+    name: 'unquoted account id',
+    kind: 'aws-accounts',
+    text: 'aws-accounts:\n  nonprod: "111111111111"\n  prod: 222222222222 #<\n',
+    message: /must be a quoted string/,
+    value: '222222222222',
+  },
+  {
+    name: 'account id with 11 digits',
+    kind: 'aws-accounts',
+    text: 'aws-accounts:\n  nonprod: "11111111111" #<\n  prod: "222222222222"\n',
+    message: /exactly 12 digits/,
+    value: '11111111111',
+  },
+  {
+    name: 'unknown environment in permanent access',
+    kind: 'permanent-access',
+    text: BASE['permanent-access'].replace('      - nonprod', '      - staging #<'),
+    message: /unknown environment "staging".*nonprod/,
+    value: 'staging',
+  },
+  {
+    name: 'unknown environment in temporary access',
+    kind: 'temporary-access',
+    text: BASE['temporary-access'].replace('environment: prod', 'environment: production #<'),
+    message: /unknown environment "production".*did you mean "prod"/,
+    value: 'production',
+  },
+  {
+    name: 'unknown policy in permanent access',
+    kind: 'permanent-access',
+    text: BASE['permanent-access'].replace('      - reader', '      - readers #<'),
+    message: /unknown policy "readers".*did you mean "reader"/,
+    value: 'readers',
+  },
+  {
+    name: 'unknown policy in temporary access',
+    kind: 'temporary-access',
+    text: BASE['temporary-access'].replace('grant: reader', 'grant: admin #<'),
+    message: /unknown policy "admin"/,
+    value: 'admin',
+  },
+  {
+    name: 'user name IAM refuses after email conversion',
+    kind: 'permanent-access',
+    text: BASE['permanent-access'].replace('      - alice@example.com', '      - alice smith@example.com #<'),
+    message: /IAM user name "alice smith" contains " ".*from "alice smith@example.com"/,
+    value: 'alice smith',
+  },
+  {
+    name: 'role name too long',
+    kind: 'permanent-access',
+    text: BASE['permanent-access'].replace('      - ci-role', `      - ${'r'.repeat(65)} #<`),
+    message: /IAM role name ".*" is 65 characters; IAM allows at most 64/,
+    value: 'r'.repeat(65),
+  },
+  {
+    name: 'malformed managed policy ARN',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('"arn:aws:iam::aws:policy/ReadOnlyAccess"', '"arn:aws:iam::aws:ReadOnlyAccess" #<'),
+    message: /is not a managed policy ARN/,
+    value: 'arn:aws:iam::aws:ReadOnlyAccess',
+  },
+  {
+    name: 'managed policy ARN in an unknown partition',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('"arn:aws:iam::aws:policy/ReadOnlyAccess"', '"arn:aws-moon:iam::aws:policy/ReadOnlyAccess" #<'),
+    message: /partition "aws-moon"/,
+    value: 'aws-moon',
+  },
+  {
+    name: 'managed policy ARN in another partition than configured',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('"arn:aws:iam::aws:policy/ReadOnlyAccess"', '"arn:aws-cn:iam::aws:policy/ReadOnlyAccess" #<'),
+    message: /is in partition aws-cn, but grantflow is set to partition aws/,
+    value: 'arn:aws-cn:iam::aws:policy/ReadOnlyAccess',
+  },
+  {
+    name: 'action that does not exist',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('actions: ["s3:ListBucket", "ec2:DescribeInstances"]', 'actions: ["s3:ListBuckets", "ec2:DescribeInstances"] #<'),
+    message: /action "s3:ListBuckets" does not exist in service "s3"/,
+    value: 's3:ListBuckets',
+  },
+  {
+    name: 'action with a typo gets a suggestion',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('actions: ["s3:ListBucket", "ec2:DescribeInstances"]', 'actions: ["s3:ListBucket", "ec2:DescribeInstance"] #<'),
+    message: /"ec2:DescribeInstance" does not exist.*did you mean "ec2:DescribeInstances"/,
+    value: 'ec2:DescribeInstance',
+  },
+  {
+    name: 'wildcard that matches no action',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('actions: ["s3:ListBucket", "ec2:DescribeInstances"]', 'actions: ["s3:Frobnicate*"] #<'),
+    message: /"s3:Frobnicate\*" matches no action/,
+    value: 's3:Frobnicate*',
+  },
+  {
+    name: 'unknown service prefix',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('actions: ["s3:ListBucket", "ec2:DescribeInstances"]', 'actions: ["s4:GetObject"] #<'),
+    message: /no AWS service has the prefix "s4"/,
+    value: 's4:GetObject',
+  },
+  {
+    name: 'statement without actions',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('      - effect: "Allow"\n        actions: ["s3:ListBucket", "ec2:DescribeInstances"]\n', '      - effect: "Allow" #<\n'),
+    message: /a statement needs actions: add actions/,
+    value: 'actions',
+  },
+  {
+    name: 'statement without resources',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('        resources: ["*"]\n', '').replace('      - effect: "Allow"', '      - effect: "Allow" #<'),
+    message: /a statement needs resources/,
+    value: 'resources',
+  },
+  {
+    name: 'effect other than Allow or Deny',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('      - effect: "Allow"', '      - effect: "allow" #<'),
+    message: /effect must be "Allow" or "Deny" \(case-sensitive\), got "allow"/,
+    value: 'allow',
+  },
+  {
+    name: 'both actions and not_actions',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('        resources: ["*"]', '        not_actions: ["iam:*"] #<\n        resources: ["*"]'),
+    message: /takes actions or not_actions, not both/,
+    value: 'not_actions',
+  },
+  {
+    name: 'resource that is not an ARN',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('        resources: ["*"]', '        resources: ["my-bucket"] #<'),
+    message: /resource "my-bucket" is not an ARN/,
+    value: 'my-bucket',
+  },
+  {
+    name: 'unknown condition operator',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('        resources: ["*"]', '        resources: ["*"]\n        conditions:\n          StringEqual: #<\n            aws:RequestedRegion: eu-west-1'),
+    message: /unknown condition operator "StringEqual"; did you mean "StringEquals"/,
+    value: 'StringEqual',
+  },
+  {
+    name: 'sid with characters IAM refuses',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('      - effect: "Allow"', '      - sid: read-buckets #<\n        effect: "Allow"'),
+    message: /sid may contain only letters and digits/,
+    value: 'read-buckets',
+  },
+  {
+    name: 'policy that grants nothing',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'] + '  empty: #<\n    description: "nothing here"\n',
+    message: /policy "empty" grants nothing/,
+    value: 'empty',
+  },
+  {
+    name: 'policy name IAM refuses',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('  breakglass:', '  "break glass": #<'),
+    message: /policy name "break glass" contains " "/,
+    value: 'break glass',
+  },
+  {
+    name: 'customer-managed policy document over 6,144 characters',
+    kind: 'aws-policies',
+    text: `aws-policies:\n  reader:\n    description: "huge"\n    custom_statements: #<\n      - effect: Allow\n        actions: [${longActions}]\n        resources: [${longResources}]\n`,
+    message: /render to [\d,]+ characters in customer-managed policy team-reader; IAM allows 6,144/,
+    value: 'team-reader',
+  },
+  {
+    name: 'unparsable expiration date',
+    kind: 'temporary-access',
+    text: BASE['temporary-access'].replace('expiration_date: 2026-06-03', 'expiration_date: 2026-13-03 #<'),
+    message: /expiration_date: 2026-13-03 is not a calendar date/,
+    value: '2026-13-03',
+  },
+  {
+    name: 'timestamp without a time zone',
+    kind: 'temporary-access',
+    text: BASE['temporary-access'].replace('expiration_date: 2026-06-03', 'expiration_date: "2026-06-03T10:00:00" #<'),
+    message: /has no time zone; add Z/,
+    value: '2026-06-03T10:00:00',
+  },
+  {
+    name: 'expiration date as a number',
+    kind: 'temporary-access',
+    text: BASE['temporary-access'].replace('expiration_date: 2026-06-03', 'expiration_date: 20260603 #<'),
+    message: /must be a quoted string.*20260603/,
+    value: '20260603',
+  },
+  {
+    name: 'expiry beyond max_temporary_days',
+    kind: 'temporary-access',
+    text: BASE['temporary-access'].replace('expiration_date: 2026-06-03', 'expiration_date: 2026-06-30 #<'),
+    message: /expiration_date 2026-06-30T23:59:59Z is 30 days away; .* at most 6 days .*latest allowed now is 2026-06-07T00:00:00Z/,
+    value: '2026-06-30',
+  },
+  {
+    name: 'start date not before expiry',
+    kind: 'temporary-access',
+    text: BASE['temporary-access'].replace('expiration_date: 2026-06-03', 'expiration_date: 2026-06-03\n    start_date: 2026-06-04 #<'),
+    message: /start_date 2026-06-04T00:00:00Z is not before expiration_date 2026-06-03T23:59:59Z/,
+    value: '2026-06-04',
+  },
+  {
+    name: 'one user\'s concurrent inline policies over 2,048 characters',
+    kind: 'aws-policies',
+    text: `aws-policies:\n  reader:\n    description: "big one"\n    custom_statements:\n${bigStatement('A')}${bigStatement('B')}${bigStatement('C')}  breakglass:\n    description: "other"\n    managed_policies: ["arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"]\n`,
+    at: { kind: 'temporary-access', line: 2 },
+    message: /user bob in prod \(222222222222\) would hold [\d,]+ characters of inline policy at once .*IAM allows 2,048/,
+    value: 'grantflow.team.reader.20260603T235959Z',
+  },
+  {
+    name: 'more managed policies on one principal than the quota',
+    kind: 'aws-policies',
+    text: `aws-policies:\n  reader:\n    description: "many"\n    managed_policies:\n${Array.from({ length: 11 }, (_, i) => `      - "arn:aws:iam::111111111111:policy/p${i}"`).join('\n')}\n  breakglass:\n    description: x\n    managed_policies: ["arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"]\n`,
+    at: { kind: 'permanent-access', line: 2 },
+    message: /would have 1\d managed policies attached at once; the quota is 10/,
+    value: 'arn:aws:iam::111111111111:policy/p10',
+  },
+  {
+    name: 'permanent entry naming no principal',
+    kind: 'permanent-access',
+    text: 'permanent-access:\n  - description: Nobody #<\n    environments: [nonprod]\n    grants: [reader]\n',
+    message: /entry "Nobody" names no principal: add users or roles/,
+    value: 'Nobody',
+  },
+  {
+    name: 'missing description',
+    kind: 'temporary-access',
+    text: 'temporary-access:\n  - user: bob@example.com #<\n    environment: prod\n    grant: reader\n    expiration_date: 2026-06-03\n',
+    message: /temporary-access\[0\]\.description is required/,
+    value: 'description',
+  },
+  {
+    name: 'empty environments list',
+    kind: 'permanent-access',
+    text: BASE['permanent-access'].replace('    environments:\n      - nonprod', '    environments: [] #<'),
+    message: /environments must list at least one environment/,
+    value: 'environments',
+  },
+  {
+    name: 'grants given as a string, not a list',
+    kind: 'permanent-access',
+    text: BASE['permanent-access'].replace('    grants:\n      - reader', '    grants: reader #<'),
+    message: /permanent-access\[0\]\.grants must be a list, got the string "reader"/,
+    value: 'reader',
+  },
+  {
+    name: 'invalid setting in grantflow.yaml',
+    kind: 'grantflow',
+    text: 'deployer_role: AWSSelfServeDeployer\nmax_temporary_days: 0 #<\n',
+    message: /max_temporary_days/,
+    value: '0',
+  },
+  {
+    name: 'unknown setting in grantflow.yaml',
+    kind: 'grantflow',
+    text: 'deployer_rol: X #<\n',
+    message: /unknown key "deployer_rol".*did you mean "deployer_role"/,
+    value: 'deployer_rol',
+  },
+];
+
+describe('validate: the bad-config corpus', function () {
+  it(`has at least 30 distinct cases (${CASES.length})`, () => {
+    assert.ok(CASES.length >= 30);
+    assert.equal(new Set(CASES.map((c) => c.name)).size, CASES.length);
+  });
+
+  it('passes the base team the cases start from', async () => {
+    const dir = writeTeam();
+    const result = await runCli(['validate', 'team', '--config', dir, '--now', NOW]);
+    assert.equal(result.code, 0, result.stderr);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  for (const c of CASES) {
+    it(`rejects: ${c.name}`, async () => {
+      const dir = writeTeam({ [c.kind]: c.text });
+      try {
+        const result = await runCli(['validate', 'team', '--config', dir, '--now', NOW]);
+        assert.equal(result.code, 1, `exit code; stderr:\n${result.stderr}`);
+        const file = c.at ? path.join(dir, c.at.kind, 'team.yaml') : c.kind === 'grantflow' ? path.join(dir, 'grantflow.yaml') : path.join(dir, c.kind, 'team.yaml');
+        const line = c.at?.line ?? markedLine(c.text);
+        const errors = result.stderr.split('\n').filter((l) => l.includes(': error: '));
+        const match = errors.find((l) => l.startsWith(`${file}:${line}:`) && c.message.test(l));
+        assert.ok(match, `expected an error at ${file}:${line} matching ${c.message}; got:\n${result.stderr}`);
+        assert.ok(match.includes(c.value), `the message should name "${c.value}": ${match}`);
+        assert.match(match, /^.+:\d+:\d+: error: .+/, 'diagnostic format <file>:<line>:<col>: error: <message>');
+        assert.equal(result.stdout, '', 'no grant table when the config is invalid');
+      } finally {
+        fs.rmSync(dir, { recursive: true });
+      }
+    });
+  }
+
+  it('reports a team with no files at all', async () => {
+    const dir = writeTeam({ 'aws-accounts': null, 'aws-policies': null, 'permanent-access': null, 'temporary-access': null });
+    const result = await runCli(['validate', 'team', '--config', dir, '--now', NOW]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /team "team" has no config files; expected at least one of/);
+  });
+
+  it('reports every error of a file at once, not just the first', async () => {
+    const text = BASE['permanent-access'].replace('      - nonprod', '      - staging').replace('      - reader', '      - readers');
+    const dir = writeTeam({ 'permanent-access': text });
+    const result = await runCli(['validate', 'team', '--config', dir, '--now', NOW]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /unknown environment "staging"/);
+    assert.match(result.stderr, /unknown policy "readers"/);
+  });
+});
