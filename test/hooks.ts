@@ -3,7 +3,8 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { stopAll } from '../src/local/processes';
 
-Runtime.install({ logger: new DefaultLogger(process.env.GRANTFLOW_TEST_LOG === 'debug' ? 'DEBUG' : 'WARN') });
+// Activity failures the tests cause on purpose are logged at WARN; ERROR keeps the output readable.
+Runtime.install({ logger: new DefaultLogger(process.env.GRANTFLOW_TEST_LOG === 'debug' ? 'DEBUG' : 'ERROR') });
 
 export const mochaHooks = {
   async afterAll(this: Mocha.Context) {

@@ -14,10 +14,22 @@ export interface FaultPlan {
   seed?: number;
 }
 
+/** One answered call, for measuring when IAM changed (revocation lag). */
+export interface CallEvent {
+  action: string;
+  user?: string;
+  status: number;
+  /** Epoch ms when the answer went back. */
+  at: number;
+}
+
 export interface IamProxy {
   endpoint: string;
   /** Calls seen so far, by action name (e.g. AttachUserPolicy). */
   counts(): Record<string, number>;
+  /** Answered calls of the given actions, once `record` is on. */
+  events(): CallEvent[];
+  record(actions: string[] | undefined): void;
   resetCounts(): void;
   setFaults(plan: FaultPlan | undefined): void;
   faultsInjected(): number;
@@ -58,13 +70,16 @@ export async function startIamProxy(upstream: string): Promise<IamProxy> {
   let random = Math.random;
   let injected = 0;
   const sockets = new Set<net.Socket>();
+  let recording: Set<string> | undefined;
+  const events: CallEvent[] = [];
 
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const body = Buffer.concat(chunks);
-      const action = new URLSearchParams(body.toString('utf8')).get('Action') ?? 'unknown';
+      const params = new URLSearchParams(body.toString('utf8'));
+      const action = params.get('Action') ?? 'unknown';
       counts[action] = (counts[action] ?? 0) + 1;
       if (plan && random() < plan.rate && !action.startsWith('moto')) {
         injected++;
@@ -82,6 +97,9 @@ export async function startIamProxy(upstream: string): Promise<IamProxy> {
         (upstreamResponse) => {
           response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
           upstreamResponse.pipe(response);
+          if (recording?.has(action)) {
+            upstreamResponse.on('end', () => events.push({ action, user: params.get('UserName') ?? undefined, status: upstreamResponse.statusCode ?? 0, at: Date.now() }));
+          }
         },
       );
       forward.on('error', () => request.socket.destroy());
@@ -96,6 +114,11 @@ export async function startIamProxy(upstream: string): Promise<IamProxy> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     counts: () => ({ ...counts }),
+    events: () => [...events],
+    record: (actions) => {
+      recording = actions ? new Set(actions) : undefined;
+      events.length = 0;
+    },
     resetCounts: () => {
       for (const key of Object.keys(counts)) delete counts[key];
     },

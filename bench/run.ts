@@ -1,0 +1,282 @@
+// `npm run bench [-- --quick]`: grantflow's claims as figures, against the Temporal dev server and
+// moto (behind a counting proxy), with the worker as its own process. Prints a table, writes JSON
+// to bench-results/, and ends with one `bench:` line. See docs/BENCHMARKS.md.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AttachUserPolicyCommand, CreatePolicyCommand, IAMClient, TagUserCommand } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { customPolicyArn } from '../src/core/names';
+import { IAM_WRITES } from '../activities/operations';
+import { startProcess, stopAll, type Managed } from '../src/local/processes';
+import { listLiveGrants, reconcileStatus, submitTeam } from '../src/temporal/operations';
+import { validateTeam } from '../src/validate';
+import { startStack, type Stack } from '../test/harness/stack';
+import { benchValidate } from './validate';
+import { BENCH_ACCOUNTS, permanentTeam, temporaryTeam, type GeneratedTeam } from './generate';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'grantflow.js');
+const CONCURRENCY = 100; // the worker's activity slots; the floor script uses as many
+
+interface Sizes {
+  converge: number;
+  revoke: number;
+  sleeping: number;
+  revokeLeadMs: number;
+}
+
+const FULL: Sizes = { converge: 1000, revoke: 200, sleeping: 10_000, revokeLeadMs: 90_000 };
+const QUICK: Sizes = { converge: 150, revoke: 50, sleeping: 1000, revokeLeadMs: 30_000 };
+
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+function iso(ms: number): string {
+  return new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs: number, everyMs = 250): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+async function createUsers(stack: Stack, team: GeneratedTeam): Promise<void> {
+  for (const [account, users] of Object.entries(team.users)) {
+    for (let i = 0; i < users.length; i += 500) await stack.moto.createUsers(account, users.slice(i, i + 500));
+  }
+}
+
+async function submit(stack: Stack, team: GeneratedTeam): Promise<void> {
+  const validation = await validateTeam({ dir: team.dir, team: team.team, env: { GRANTFLOW_TASK_QUEUE: stack.taskQueue }, nowMs: Date.now() });
+  if (!validation.ok) throw new Error(`${team.team}: ${validation.diagnostics.map((d) => d.message).join('; ')}`);
+  await submitTeam(stack.client, {
+    config: validation.team.config,
+    revision: { submittedAt: new Date().toISOString(), submittedBy: 'bench' },
+    taskQueue: stack.taskQueue,
+  });
+}
+
+async function allActive(stack: Stack, team: string, count: number): Promise<boolean> {
+  const status = await reconcileStatus(stack.client, team);
+  return status.grants.filter((g) => g.state === 'active').length >= count;
+}
+
+function writes(counts: Record<string, number>): number {
+  return Object.entries(counts).filter(([action]) => IAM_WRITES.has(action)).reduce((sum, [, n]) => sum + n, 0);
+}
+
+function reads(counts: Record<string, number>): number {
+  return Object.entries(counts)
+    .filter(([action]) => !IAM_WRITES.has(action) && action !== 'AssumeRole' && action !== 'unknown')
+    .reduce((sum, [, n]) => sum + n, 0);
+}
+
+/** Waits until the proxy has seen no call for `quietMs`: the re-submission's re-applies are done. */
+async function quiesce(stack: Stack, quietMs: number, timeoutMs: number): Promise<void> {
+  let last = JSON.stringify(stack.proxy.counts());
+  let since = Date.now();
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() - since < quietMs) {
+    if (Date.now() > deadline) throw new Error('IAM traffic did not settle');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const now = JSON.stringify(stack.proxy.counts());
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    }
+  }
+}
+
+/** The floor: the same IAM writes grantflow makes for these grants, sent directly at the same concurrency. */
+async function floor(stack: Stack, team: GeneratedTeam): Promise<number> {
+  const config = { region: 'us-east-1', endpoint: stack.proxy.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+  const clients = new Map<string, IAMClient>();
+  const sts = new STSClient(config);
+  for (const account of BENCH_ACCOUNTS) {
+    const c = (await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/AWSSelfServeDeployer`, RoleSessionName: 'floor' }))).Credentials!;
+    clients.set(account, new IAMClient({ ...config, credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! } }));
+  }
+  sts.destroy();
+  const document = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetObject', 'ec2:DescribeInstances'], Resource: ['*'] }] });
+  const jobs = Object.entries(team.users).flatMap(([account, users]) => users.map((user) => ({ account, user })));
+  const started = Date.now();
+  await Promise.all(
+    BENCH_ACCOUNTS.map((account) =>
+      clients.get(account)!.send(new CreatePolicyCommand({ PolicyName: `${team.team}-reader`, Path: '/grantflow/', PolicyDocument: document, Tags: [{ Key: 'managed-by', Value: 'grantflow' }] })),
+    ),
+  );
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const { account, user } = jobs[next++]!;
+      const iam = clients.get(account)!;
+      const arns = [customPolicyArn('aws', account, team.team, 'reader'), 'arn:aws:iam::aws:policy/ReadOnlyAccess'];
+      await iam.send(new TagUserCommand({ UserName: user, Tags: arns.map((arn, i) => ({ Key: `grantflow:attached:${i}`, Value: arn })) }));
+      for (const arn of arns) await iam.send(new AttachUserPolicyCommand({ UserName: user, PolicyArn: arn }));
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const ms = Date.now() - started;
+  for (const client of clients.values()) client.destroy();
+  return ms;
+}
+
+function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const sizes = quick ? QUICK : FULL;
+  const results: Record<string, number> = {};
+  const started = Date.now();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-bench-'));
+  log(`${quick ? 'quick' : 'full'} run: ${sizes.converge} grants to converge, ${sizes.revoke} expiring at once, ${sizes.sleeping} sleeping`);
+  const stack = await startStack({ worker: false });
+  let worker: Managed | undefined;
+  try {
+    worker = startProcess(process.execPath, [BIN, 'worker'], {
+      env: { ...process.env, ...stack.env, GRANTFLOW_IAM_CALLS_PER_SECOND: '100000', GRANTFLOW_CONFIG: work },
+    });
+    await until('worker polling', async () => worker!.output().includes('polling task queue'), 60_000);
+    for (const account of BENCH_ACCOUNTS) await stack.moto.createRoles(account, ['AWSSelfServeDeployer']);
+
+    // 1. Convergence against the floor
+    const converge = permanentTeam(path.join(work, 'converge'), 'bench-converge', sizes.converge);
+    await createUsers(stack, converge);
+    stack.proxy.resetCounts();
+    let t0 = Date.now();
+    await submit(stack, converge);
+    await until('all grants active', () => allActive(stack, converge.team, converge.grants), 30 * 60_000);
+    results.converge_ms = Date.now() - t0;
+    results.converge_writes = writes(stack.proxy.counts());
+    results.converge_reads = reads(stack.proxy.counts());
+    log(`converged ${converge.grants} grants in ${results.converge_ms} ms (${results.converge_writes} writes, ${results.converge_reads} reads)`);
+
+    const floorTeam = permanentTeam(path.join(work, 'floor'), 'bench-floor', sizes.converge, 'f');
+    await createUsers(stack, floorTeam);
+    results.floor_ms = await floor(stack, floorTeam);
+    results.converge_ratio = Math.round((results.converge_ms / results.floor_ms) * 100) / 100;
+    log(`floor: the same writes sent directly at concurrency ${CONCURRENCY} took ${results.floor_ms} ms; ratio ${results.converge_ratio}`);
+
+    // 2. A re-submission of unchanged YAML
+    await quiesce(stack, 2000, 60_000);
+    stack.proxy.resetCounts();
+    t0 = Date.now();
+    await submit(stack, converge);
+    await quiesce(stack, 2000, 10 * 60_000);
+    const noop = stack.proxy.counts();
+    results.noop_ms = Date.now() - t0 - 2000;
+    results.noop_writes = writes(noop);
+    results.noop_reads_per_grant = Math.round((reads(noop) / converge.grants) * 100) / 100;
+    log(`re-submission: ${results.noop_writes} writes, ${results.noop_reads_per_grant} reads per grant (${JSON.stringify(noop)})`);
+
+    // 3. Revocation lag: grants expiring at the same second
+    const expiresMs = Math.ceil((Date.now() + sizes.revokeLeadMs) / 1000) * 1000;
+    const expiring = temporaryTeam(path.join(work, 'expiry'), 'bench-expiry', sizes.revoke, iso(expiresMs));
+    await createUsers(stack, expiring);
+    await submit(stack, expiring);
+    await until('expiring grants active', () => allActive(stack, expiring.team, expiring.grants), 10 * 60_000);
+    if (Date.now() > expiresMs - 2000) throw new Error('the expiring grants were not all active before their expiry; raise revokeLeadMs');
+    stack.proxy.record(['DeleteUserPolicy', 'DetachUserPolicy']);
+    const done = () => {
+      const last = new Map<string, number>();
+      const seen = new Map<string, Set<string>>();
+      for (const event of stack.proxy.events()) {
+        if (event.status !== 200 || !event.user?.startsWith('t')) continue;
+        seen.set(event.user, (seen.get(event.user) ?? new Set()).add(event.action));
+        last.set(event.user, Math.max(last.get(event.user) ?? 0, event.at));
+      }
+      return [...last.entries()].filter(([user]) => seen.get(user)!.size === 2).map(([, at]) => at - expiresMs);
+    };
+    await until('every expired grant revoked', async () => done().length >= expiring.grants, sizes.revokeLeadMs + 10 * 60_000, 200);
+    const lags = done();
+    results.revoke_lag_p50_ms = Math.round(percentile(lags, 50));
+    results.revoke_lag_p99_ms = Math.round(percentile(lags, 99));
+    results.revoke_lag_max_ms = Math.round(Math.max(...lags));
+    log(`revocation lag over ${lags.length} grants: p50 ${results.revoke_lag_p50_ms} ms, p99 ${results.revoke_lag_p99_ms} ms`);
+
+    // 4. Sleeping grants: worker memory and `status` time
+    const teams: GeneratedTeam[] = [];
+    for (let i = 0; i * 1000 < sizes.sleeping; i++) {
+      const count = Math.min(1000, sizes.sleeping - i * 1000);
+      teams.push(temporaryTeam(path.join(work, `sleep${i}`), `bench-sleep-${i}`, count, iso(Date.now() + 5 * 86_400_000), `s${i}-`));
+    }
+    for (const team of teams) await createUsers(stack, team);
+    t0 = Date.now();
+    for (const team of teams) await submit(stack, team);
+    for (const team of teams) await until(`${team.team} active`, () => allActive(stack, team.team, team.grants), 60 * 60_000, 1000);
+    results.sleeping_start_ms = Date.now() - t0;
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    results.worker_rss_mb = Math.round(rssMb(worker.child.pid!));
+    const live = (await listLiveGrants(stack.client)).length;
+    t0 = Date.now();
+    const status = spawnSync(process.execPath, [BIN, 'status', '--json'], { env: { ...process.env, ...stack.env }, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
+    results.status_ms = Date.now() - t0;
+    if (status.status !== 0) throw new Error(`grantflow status failed: ${status.stderr}`);
+    results.status_grants = (JSON.parse(status.stdout) as unknown[]).length;
+    log(`${live} live grants: worker RSS ${results.worker_rss_mb} MB, \`grantflow status\` listed ${results.status_grants} in ${results.status_ms} ms`);
+  } finally {
+    await worker?.stop(30_000);
+    await stack.stop();
+    await stopAll();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+
+  // 5. validate on 6,000 entries
+  const validate = await benchValidate();
+  results.validate_ms = Math.round(validate.ms);
+  results.total_s = Math.round((Date.now() - started) / 1000);
+
+  const rows: [string, string, string][] = [
+    ['converge (submit -> all active)', `${results.converge_ms} ms for ${sizes.converge} grants / 3 accounts`, ''],
+    ['floor (same writes, direct)', `${results.floor_ms} ms`, ''],
+    ['converge_ratio', String(results.converge_ratio), 'goal <= 1.5'],
+    ['noop re-submission writes', String(results.noop_writes), 'goal 0'],
+    ['noop reads per grant', String(results.noop_reads_per_grant), ''],
+    ['revoke lag p50 / p99', `${results.revoke_lag_p50_ms} / ${results.revoke_lag_p99_ms} ms (${sizes.revoke} at once)`, 'goal p99 <= 2000'],
+    ['worker RSS', `${results.worker_rss_mb} MB with ${sizes.sleeping} sleeping grants`, 'goal <= 250 MB at 10,000'],
+    ['status', `${results.status_ms} ms for ${results.status_grants} grants`, ''],
+    ['validate 6,000 entries', `${results.validate_ms} ms`, 'goal < 1000'],
+  ];
+  const width = Math.max(...rows.map((r) => r[0].length));
+  process.stdout.write(`\n${rows.map(([k, v, g]) => `${k.padEnd(width)}  ${v}${g ? `   (${g})` : ''}`).join('\n')}\n\n`);
+  const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+  const outDir = path.join(ROOT, 'bench-results');
+  fs.mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, `bench-${quick ? 'quick' : 'full'}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const commit = (() => {
+    try {
+      return execFileSync('git', ['-C', ROOT, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    } catch {
+      return undefined;
+    }
+  })();
+  fs.writeFileSync(file, `${JSON.stringify({ quick, sizes, results, machine, commit, at: new Date().toISOString() }, null, 2)}\n`);
+  log(`wrote ${path.relative(ROOT, file)}`);
+  process.stdout.write(
+    `bench: converge_ratio=${results.converge_ratio} noop_writes=${results.noop_writes} noop_reads_per_grant=${results.noop_reads_per_grant} ` +
+      `revoke_lag_p50_ms=${results.revoke_lag_p50_ms} revoke_lag_p99_ms=${results.revoke_lag_p99_ms} worker_rss_mb=${results.worker_rss_mb} ` +
+      `validate_ms=${results.validate_ms}\n`,
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`bench: failed: ${(error as Error).stack}\n`);
+    process.exit(1);
+  },
+);
