@@ -2,7 +2,8 @@
 // and the Temporal client, turning errors into Temporal failures that say whether to retry.
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { GrantSpec, PolicySync, RevokeTarget } from '../src/core/grant';
+import type { GrantSpec, PolicySync } from '../src/core/grant';
+import type { RevokeTarget } from '../src/core/grant-derived';
 import { grantWorkflowId } from '../src/core/ids';
 import { parseInlinePolicyName } from '../src/core/names';
 import type { Revision } from '../src/core/revision';
@@ -187,23 +188,30 @@ export function createActivities(deps: ActivityDeps) {
       revision?: Revision;
       /** Ids to check for an earlier run that an operator revoked early. */
       checkSticky: string[];
+      /** Ids that replace another grant: they report `active` to the reconcile workflow. */
+      notifyActive?: string[];
     }): Promise<StartResult> {
       const client = temporal();
-      const check = new Set(input.checkSticky);
       const result: StartResult = { started: [], sticky: [] };
+      // One visibility query finds the ids that ran before; only those closed runs are described.
+      const check = new Set(input.checkSticky);
+      const closedBefore = new Set<string>();
+      if (check.size > 0) {
+        const team = input.grants[0]?.team;
+        for await (const execution of client.workflow.list({ query: `WorkflowType = 'grantWorkflow' AND GrantTeam = '${team}' AND ExecutionStatus != 'Running'` })) {
+          if (check.has(execution.workflowId)) closedBefore.add(execution.workflowId);
+        }
+      }
+      const notify = new Set(input.notifyActive ?? []);
       await eachLimited(input.grants, 16, async (spec) => {
-        if (check.has(spec.id)) {
-          try {
-            const description = await client.workflow.getHandle(spec.id).describe();
-            if (description.status.name !== 'RUNNING' && (description.memo as { revokedEarly?: boolean } | undefined)?.revokedEarly) {
-              result.sticky.push(spec.id);
-              return;
-            }
-          } catch (error) {
-            if (!(error instanceof WorkflowNotFoundError)) throw error;
+        if (closedBefore.has(spec.id)) {
+          const description = await client.workflow.getHandle(spec.id).describe();
+          if (description.status.name !== 'RUNNING' && (description.memo as { revokedEarly?: boolean } | undefined)?.revokedEarly) {
+            result.sticky.push(spec.id);
+            return;
           }
         }
-        await client.workflow.start('grantWorkflow', grantStartOptions(spec, input));
+        await client.workflow.start('grantWorkflow', grantStartOptions(spec, { ...input, notifyActive: notify.has(spec.id) }));
         result.started.push(spec.id);
       });
       return result;

@@ -10,7 +10,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { customPolicyArn } from '../src/core/names';
 import { IAM_WRITES } from '../activities/operations';
 import { startProcess, stopAll, type Managed } from '../src/local/processes';
-import { listLiveGrants, reconcileStatus, submitTeam } from '../src/temporal/operations';
+import { countTeamGrants, listLiveGrants, submitTeam } from '../src/temporal/operations';
 import { validateTeam } from '../src/validate';
 import { startStack, type Stack } from '../test/harness/stack';
 import { benchValidate } from './validate';
@@ -68,8 +68,7 @@ async function submit(stack: Stack, team: GeneratedTeam): Promise<void> {
 }
 
 async function allActive(stack: Stack, team: string, count: number): Promise<boolean> {
-  const status = await reconcileStatus(stack.client, team);
-  return status.grants.filter((g) => g.state === 'active').length >= count;
+  return (await countTeamGrants(stack.client, team)).active >= count;
 }
 
 function writes(counts: Record<string, number>): number {
@@ -148,9 +147,11 @@ async function main(): Promise<void> {
   let worker: Managed | undefined;
   try {
     worker = startProcess(process.execPath, [BIN, 'worker'], {
-      env: { ...process.env, ...stack.env, GRANTFLOW_IAM_CALLS_PER_SECOND: '100000', GRANTFLOW_CONFIG: work },
+      env: { ...process.env, ...stack.env, GRANTFLOW_IAM_CALLS_PER_SECOND: '1000', GRANTFLOW_CONFIG: work },
     });
-    await until('worker polling', async () => worker!.output().includes('polling task queue'), 60_000);
+    await until('worker polling', async () => worker!.output().includes('polling task queue'), 60_000).catch((error: Error) => {
+      throw new Error(`${error.message}; worker output:\n${worker!.output()}`);
+    });
     for (const account of BENCH_ACCOUNTS) await stack.moto.createRoles(account, ['AWSSelfServeDeployer']);
 
     // 1. Convergence against the floor

@@ -38,7 +38,7 @@ export interface WorkerOptions {
   namespace: string;
   taskQueue: string;
   iamCallsPerSecond: number;
-  /** Workflows kept in memory; sleeping grants beyond it are replayed from history when they wake. */
+  /** Workflows kept in memory (default 100); sleeping grants beyond it are replayed from their short histories when they wake. */
   maxCachedWorkflows?: number;
   observer?: CallObserver;
   holders?: HolderDirectory;
@@ -58,7 +58,7 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
     taskQueue: options.taskQueue,
     workflowBundle: await workflowBundle(),
     activities,
-    maxCachedWorkflows: options.maxCachedWorkflows ?? 500,
+    maxCachedWorkflows: options.maxCachedWorkflows ?? 100,
     maxConcurrentActivityTaskExecutions: 100,
     shutdownGraceTime: '20 seconds',
     ...(options.identity ? { identity: options.identity } : {}),

@@ -13,7 +13,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
-  proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   upsertMemo,
@@ -22,21 +22,26 @@ import {
   allHandlersFinished,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { revokeTarget, type GrantSpec } from '../src/core/grant';
+import type { GrantSpec } from '../src/core/grant';
+import { revokeTarget } from '../src/core/grant-derived';
 import { grantChangedSignal } from './reconcile';
 import { stateUpdate, type GrantState } from './search-attributes';
 
 /** Errors where retrying the attach cannot help; the grant fails at once and says why. */
 const PERMANENT_ERRORS = ['PrincipalNotFound', 'PolicyNotFound', 'DeployerRoleDenied', 'AccessDenied', 'LimitExceeded', 'MalformedPolicy', 'NotOwnedByGrantflow'];
 
-const { applyGrant } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
+// Local activities: a grant's IAM calls take milliseconds, so they run inside the workflow task that
+// needs them instead of going through a separate activity task (half the server round trips per
+// grant, and a revoke starts the moment its timer fires). Temporal still records each result and
+// retries failures; backoffs longer than a minute become durable timers.
+const { applyGrant } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: PERMANENT_ERRORS },
 });
 
 /** A few quick tries per round; the workflow loop below adds the long, capped backoff between rounds. */
-const { revokeGrant } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
+const { revokeGrant } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
 });
 
@@ -75,8 +80,10 @@ export interface GrantStatus {
 
 export interface GrantInput {
   spec: GrantSpec;
-  /** The team's reconcile workflow, told of every change of state. */
+  /** The team's reconcile workflow: told of early revocations and failures (and, if asked, of `active`). */
   reconcileWorkflowId?: string;
+  /** Set for a grant that replaces another: the reconcile waits for it to be active before revoking the old one. */
+  notifyActive?: boolean;
   /** Carried across continue-as-new. */
   carried?: { status: GrantStatus; revoke?: RevokeRequest };
 }
@@ -145,7 +152,9 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
   const setState = async (state: GrantState, cause?: EndCause) => {
     status.state = state;
     upsertSearchAttributes(stateUpdate(state));
-    if (!input.reconcileWorkflowId) return;
+    // Only what the reconcile workflow must know at once; other endings it finds out lazily.
+    const tell = (state === 'active' && input.notifyActive) || state === 'failed' || (state === 'revoked' && cause === 'early');
+    if (!input.reconcileWorkflowId || !tell) return;
     try {
       await getExternalWorkflowHandle(input.reconcileWorkflowId).signal(grantChangedSignal, {
         id: spec.id,
@@ -181,7 +190,6 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
   let cancelled: unknown;
   try {
     if (status.state === 'pending') {
-      if (!input.carried) upsertSearchAttributes(stateUpdate('pending'));
       if (spec.startsAt && Date.parse(spec.startsAt) > Date.now()) {
         await condition(() => revoke !== undefined, Date.parse(spec.startsAt) - Date.now());
       }

@@ -20,11 +20,12 @@ import {
 import type { Activities, SweepFinding } from '../activities';
 import { classify } from '../src/core/diff';
 import { compare, expandTeam } from '../src/core/expand';
-import { deployerFor, revokeTarget, type Deployer, type GrantSpec, type PolicySync, type RevokeTarget } from '../src/core/grant';
+import type { Deployer, GrantSpec, PolicySync } from '../src/core/grant';
+import { deployerFor, revokeTarget, type RevokeTarget } from '../src/core/grant-derived';
 import { parseGrantWorkflowId } from '../src/core/ids';
 import { describeRevision, isOlderRevision, type Revision } from '../src/core/revision';
 import { describeExpiryProblem, entriesBeyondLimit } from '../src/core/rules/temporary';
-import { teamConfigSchema, type TeamConfig } from '../src/core/team-config';
+import type { TeamConfig } from '../src/core/team-config';
 import { DAY_MS } from '../src/core/time';
 import type { EndCause, RevokeRequest } from './grant';
 import type { GrantState } from './search-attributes';
@@ -188,9 +189,15 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
 
   setHandler(submitUpdate, (submission) => serialized(() => applySubmission(submission)), {
     validator: (submission) => {
-      const shape = teamConfigSchema.safeParse(submission?.config);
-      if (!shape.success) throw new Error(`submission is not a team config: ${shape.error.issues[0]?.message ?? 'invalid'}`);
-      if (submission.config.team !== team) throw new Error(`this reconcile workflow is for team ${team}, not ${submission.config.team}`);
+      // `grantflow submit` has validated the config completely; this only refuses what is not one.
+      const config = submission?.config;
+      const shaped =
+        typeof config?.team === 'string' &&
+        [config.permanent, config.temporary].every(Array.isArray) &&
+        [config.accounts, config.policies, config.settings].every((part) => part !== null && typeof part === 'object') &&
+        typeof submission.revision?.submittedAt === 'string';
+      if (!shaped) throw new Error('the submission is not a team config with a revision; use `grantflow submit`');
+      if (config.team !== team) throw new Error(`this reconcile workflow is for team ${team}, not ${config.team}`);
       refuseIfStale(submission);
     },
   });
@@ -270,9 +277,17 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
     /** old id -> new id */
     const replaced = new Map([...plan.replaces].map(([to, from]) => [from, to]));
 
-    await start(adds, revision, summary);
+    await start(adds, revision, summary, new Set(replaced.values()));
     summary.kept = keeps;
-    if (keeps.length > 0) await signalGrants({ ids: keeps, signal: 'reapply' });
+    if (keeps.length > 0) {
+      const reapplied = await signalGrants({ ids: keeps, signal: 'reapply' });
+      // A kept grant that is not running ended without telling us (its expiry passed, say): start it next time.
+      for (const id of reapplied.notRunning) {
+        const record = memory.records[id];
+        if (record && isLive(record)) record.state = 'revoked';
+      }
+      summary.kept = reapplied.signalled;
+    }
 
     const beyondLimit = Object.entries(memory.records)
       .filter(([id, r]) => desired.has(id) && isLive(r) && r.expiresAt && Date.parse(r.expiresAt) > now + config.settings.maxTemporaryDays * DAY_MS)
@@ -310,7 +325,7 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
     );
   }
 
-  async function start(adds: readonly GrantSpec[], revision: Revision | undefined, summary: PlanSummary): Promise<void> {
+  async function start(adds: readonly GrantSpec[], revision: Revision | undefined, summary: PlanSummary, replacements: ReadonlySet<string> = new Set()): Promise<void> {
     if (adds.length === 0) return;
     // Record first: a grant may report `active` before the start activity returns.
     for (const grant of adds) {
@@ -331,6 +346,7 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
           reconcileWorkflowId: selfId,
           ...(revision ? { revision } : {}),
           checkSticky: checkSticky.filter((id) => ids.has(id)),
+          notifyActive: [...replacements].filter((id) => ids.has(id)),
         });
         summary.added.push(...result.started);
         for (const id of result.sticky) {
@@ -352,6 +368,11 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
     for (const id of result.signalled) {
       const record = memory.records[id];
       if (record && record.state !== 'revoked') record.state = 'revoking';
+    }
+    // Grants that already ended (expired, or revoked earlier) are only now known to have.
+    for (const id of result.notRunning) {
+      const record = memory.records[id];
+      if (record && isLive(record)) record.state = 'revoked';
     }
     summary.revoked.push(...result.signalled);
   }

@@ -1,7 +1,8 @@
 // Expansion of a team's entries into atomic grants: one per principal × environment × policy for a
 // permanent entry, exactly one for a temporary entry. Deterministic: the same config gives the same
 // grants, ids, names and documents in the same order, whatever the order of keys in the YAML.
-import { deployerFor, type GrantSpec, type PolicySync } from './grant';
+import type { GrantSpec, PolicySync } from './grant';
+import { deployerFor } from './grant-derived';
 import { grantWorkflowId, type PrincipalType } from './ids';
 import { customPolicyArn, customPolicyName, inlinePolicyName } from './names';
 import { renderDocument, withExpiry } from './documents';

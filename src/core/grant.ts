@@ -1,7 +1,8 @@
 // An atomic grant: one principal, one account, one policy (and, if temporary, one expiry). Each is
-// run by its own grant workflow, whose input is this spec.
+// run by its own grant workflow, whose input is this spec. Schemas and types only: what is derived
+// from a grant lives in grant-derived.ts, which workflow code can load without zod.
 import { z } from 'zod';
-import { sourceRefSchema, type Settings } from './team-config';
+import { sourceRefSchema } from './team-config';
 
 export const deployerSchema = z.object({
   roleName: z.string(),
@@ -39,20 +40,7 @@ export const grantSpecSchema = z.object({
 
 export type Deployer = z.infer<typeof deployerSchema>;
 
-/** The deployer role grantflow assumes in every account, from the settings. */
-export function deployerFor(settings: Pick<Settings, 'deployerRole' | 'partition' | 'deployerExternalId'>): Deployer {
-  return {
-    roleName: settings.deployerRole,
-    partition: settings.partition,
-    ...(settings.deployerExternalId ? { externalId: settings.deployerExternalId } : {}),
-  };
-}
 export type GrantSpec = z.infer<typeof grantSpecSchema>;
-
-/** Every managed policy the grant attaches: its own customer-managed policy first. */
-export function attachedArns(grant: Pick<GrantSpec, 'customPolicyArn' | 'managedPolicyArns'>): string[] {
-  return [...(grant.customPolicyArn ? [grant.customPolicyArn] : []), ...grant.managedPolicyArns];
-}
 
 /** A customer-managed policy `T-P` that must exist, with this document, in one account. */
 export const policySyncSchema = z.object({
@@ -67,37 +55,3 @@ export const policySyncSchema = z.object({
 });
 
 export type PolicySync = z.infer<typeof policySyncSchema>;
-
-/** Which parts of a grant AWS itself expires and which only the workflow removes. */
-export function expiryParts(grant: GrantSpec): { awsExpires: string[]; workflowExpires: string[] } {
-  if (grant.kind === 'permanent') return { awsExpires: [], workflowExpires: attachedArns(grant) };
-  return {
-    awsExpires: grant.inlinePolicy ? [`inline ${grant.inlinePolicy.name}`] : [],
-    workflowExpires: attachedArns(grant),
-  };
-}
-
-/** What revoking a grant needs to know; small enough for the reconcile workflow to keep per grant. */
-export interface RevokeTarget {
-  id: string;
-  account: string;
-  environment: string;
-  deployer: Deployer;
-  principalType: 'user' | 'role';
-  principal: string;
-  arns: string[];
-  inlinePolicyName?: string;
-}
-
-export function revokeTarget(grant: GrantSpec): RevokeTarget {
-  return {
-    id: grant.id,
-    account: grant.account,
-    environment: grant.environment,
-    deployer: grant.deployer,
-    principalType: grant.principalType,
-    principal: grant.principal,
-    arns: attachedArns(grant),
-    ...(grant.inlinePolicy ? { inlinePolicyName: grant.inlinePolicy.name } : {}),
-  };
-}

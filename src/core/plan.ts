@@ -2,7 +2,8 @@
 // revoke), what has drifted in IAM, and which parts AWS expires versus the workflow.
 import { classify } from './diff';
 import type { Expansion } from './expand';
-import { attachedArns, type GrantSpec } from './grant';
+import type { GrantSpec } from './grant';
+import { attachedArns } from './grant-derived';
 import { parseGrantWorkflowId } from './ids';
 
 export type PlanAction = 'add' | 'keep' | 'replace' | 'revoke' | 'sticky' | 'skip';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ListUserPoliciesCommand } from '@aws-sdk/client-iam';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadTeam } from '../config/load';
-import { deployerFor } from '../core/grant';
+import { deployerFor } from '../core/grant-derived';
 import { toIamTime } from '../core/time';
 import { submitTeam, listLiveGrants } from '../temporal/operations';
 import { createWorker } from '../worker';

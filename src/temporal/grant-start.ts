@@ -1,7 +1,8 @@
 // How a grant workflow is started: its deterministic id, search attributes and memo. Shared by the
 // reconcile's start activity and by tests that start a grant on its own.
 import type { WorkflowStartOptions } from '@temporalio/client';
-import { attachedArns, type GrantSpec } from '../core/grant';
+import type { GrantSpec } from '../core/grant';
+import { attachedArns } from '../core/grant-derived';
 import type { Revision } from '../core/revision';
 import type { GrantInput, grantWorkflow } from '../../workflows/grant';
 import { grantSearchAttributes } from '../../workflows/search-attributes';
@@ -36,14 +37,19 @@ export function grantMemo(spec: GrantSpec, revision?: Revision): GrantMemo {
 
 export function grantStartOptions(
   spec: GrantSpec,
-  options: { taskQueue: string; reconcileWorkflowId?: string; revision?: Revision },
+  options: { taskQueue: string; reconcileWorkflowId?: string; revision?: Revision; notifyActive?: boolean },
 ): WorkflowStartOptions<typeof grantWorkflow> {
-  const input: GrantInput = { spec, ...(options.reconcileWorkflowId ? { reconcileWorkflowId: options.reconcileWorkflowId } : {}) };
+  const input: GrantInput = {
+    spec,
+    ...(options.reconcileWorkflowId ? { reconcileWorkflowId: options.reconcileWorkflowId } : {}),
+    ...(options.notifyActive ? { notifyActive: true } : {}),
+  };
   return {
     workflowId: spec.id,
     taskQueue: options.taskQueue,
     args: [input],
     // Re-submitting the same YAML finds the running grant instead of starting a second one.
+    // The search attributes (GrantState=pending included) are set here, in the start itself.
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     typedSearchAttributes: grantSearchAttributes(spec, 'pending'),

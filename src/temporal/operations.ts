@@ -101,6 +101,26 @@ function quote(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
+/** The state of every grant workflow of a team (latest run per id, running or closed), from visibility. */
+export async function teamGrantStates(client: Client, team: string): Promise<Map<string, { state: string; running: boolean }>> {
+  const latest = new Map<string, { state: string; running: boolean; started: number }>();
+  for await (const execution of client.workflow.list({ query: `WorkflowType = 'grantWorkflow' AND GrantTeam = ${quote(team)}` })) {
+    const started = execution.startTime.getTime();
+    const seen = latest.get(execution.workflowId);
+    if (seen && seen.started >= started) continue;
+    latest.set(execution.workflowId, { state: execution.typedSearchAttributes.get(GrantState) ?? '', running: execution.status.name === 'RUNNING', started });
+  }
+  return new Map([...latest].map(([id, { state, running }]) => [id, { state, running }]));
+}
+
+/** How many of a team's grant workflows are running and active (a cheap count, for progress). */
+export async function countTeamGrants(client: Client, team: string): Promise<{ active: number }> {
+  const { count } = await client.workflow.count(
+    `WorkflowType = 'grantWorkflow' AND GrantTeam = ${quote(team)} AND ExecutionStatus = 'Running' AND GrantState = 'active'`,
+  );
+  return { active: count };
+}
+
 /** Running grant workflows, optionally of one team, principal or policy. */
 export async function listLiveGrants(client: Client, filter: { team?: string; principal?: string; policy?: string } = {}): Promise<LiveGrant[]> {
   const clauses = [`WorkflowType = 'grantWorkflow'`, `ExecutionStatus = 'Running'`];

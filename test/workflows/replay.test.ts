@@ -39,6 +39,13 @@ describe('replay of recorded workflow histories', function () {
     });
   }
 
+  it('keeps zod and other heavy modules out of the workflow bundle (each cached workflow pays for them)', async () => {
+    const bundle = await workflowBundle();
+    const code = 'code' in bundle ? bundle.code : fs.readFileSync(bundle.codePath, 'utf8');
+    const modules = new Set([...code.matchAll(/node_modules\/((?:@[\w.-]+\/)?[\w.-]+)/g)].map((m) => m[1]));
+    assert.deepEqual([...modules].filter((m) => !/^(@temporalio\/|long$|ms$|nexus-rpc$)/.test(m!)), []);
+  });
+
   it('fails a replay when a workflow\'s commands are reordered', async () => {
     const { code } = await bundleWorkflowCode({
       workflowsPath: require.resolve('../fixtures/reordered'),

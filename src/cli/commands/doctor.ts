@@ -4,7 +4,7 @@ import { AccountClients } from '../../../activities/accounts';
 import { readQuotas } from '../../../activities/iam';
 import { loadSettings, loadTeam } from '../../config/load';
 import { formatDiagnostic } from '../../core/diagnostics';
-import { deployerFor } from '../../core/grant';
+import { deployerFor } from '../../core/grant-derived';
 import { DAY_MS, formatDuration } from '../../core/time';
 import { connectClient } from '../../temporal/connection';
 import { missingSearchAttributes, namespaceRetentionMs } from '../../temporal/namespace-setup';

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { connectClient } from '../../temporal/connection';
-import { reconcileStatus, submitTeam } from '../../temporal/operations';
+import { submitTeam, teamGrantStates } from '../../temporal/operations';
 import { CONFIG_OPTION, EXIT, UsageError, write, type Command, type Io } from '../command';
 import { appendStepSummary, submissionSummary } from '../plan-output';
 import { currentRevision } from '../revision';
@@ -13,15 +13,14 @@ async function waitForGrants(io: Io, client: Client, team: string, wanted: reado
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
-    const status = await reconcileStatus(client, team);
-    const states = new Map(status.grants.map((g) => [g.id, g.state]));
-    const active = wanted.filter((id) => states.get(id) === 'active');
-    const failed = wanted.filter((id) => states.get(id) === 'failed' || states.get(id) === 'revoked');
+    const states = await teamGrantStates(client, team);
+    const active = wanted.filter((id) => states.get(id)?.running && states.get(id)?.state === 'active');
+    const failed = wanted.filter((id) => states.get(id) && !states.get(id)!.running);
     const line = `submit: ${active.length}/${wanted.length} grants active${failed.length ? `, ${failed.length} failed` : ''}`;
     if (line !== last) write(io.stderr, line);
     last = line;
     if (active.length + failed.length === wanted.length) {
-      for (const id of failed) write(io.stderr, `failed: ${id} (see its workflow in the Temporal UI for the error)`);
+      for (const id of failed) write(io.stderr, `failed: ${id} ended as ${states.get(id)!.state || 'closed'} (its workflow in the Temporal UI shows why)`);
       return failed.length ? EXIT.failed : EXIT.ok;
     }
     if (Date.now() > deadline) {

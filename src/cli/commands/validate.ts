@@ -1,4 +1,4 @@
-import { expiryParts } from '../../core/grant';
+import { expiryParts } from '../../core/grant-derived';
 import { EXIT, CONFIG_OPTION, write, type Command } from '../command';
 import { expiry, table } from '../table';
 import { loadValidTeam } from '../team-input';

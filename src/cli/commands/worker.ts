@@ -20,7 +20,7 @@ tasks in hand and exits. Run several workers for capacity; they share the work.
 Options:
   -c, --config DIR             folder holding grantflow.yaml (settings; teams are not read)
       --task-queue Q           override the task queue
-      --max-cached-workflows N workflows kept in memory (default 500); others replay on wake-up
+      --max-cached-workflows N workflows kept in memory (default 100); others replay on wake-up
 
 Exit codes: 0 stopped cleanly, 1 failed, 3 Temporal unreachable.`,
   options: { ...CONFIG_OPTION, 'task-queue': { type: 'string' }, 'max-cached-workflows': { type: 'string' } },

@@ -3,7 +3,8 @@
 import { compare } from '../expand';
 import { error, type Diagnostic } from '../diagnostics';
 import { LIMITS, policySize } from '../documents';
-import { attachedArns, type GrantSpec } from '../grant';
+import type { GrantSpec } from '../grant';
+import { attachedArns } from '../grant-derived';
 import type { Rule, RuleContext } from './context';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
