@@ -7,6 +7,7 @@ import type { Deployer } from '../src/core/grant';
 import { classifyAwsError } from './errors';
 import { IAM_OPERATIONS, IAM_WRITES, operationName, STS_OPERATIONS } from './operations';
 import { RateLimiter } from './rate-limit';
+import { QuickRetryStrategy } from './retry-strategy';
 
 export interface AccountRef {
   account: string;
@@ -85,8 +86,7 @@ export class AccountClients {
   private sts(partition: string): STSClient {
     let client = this.stsClients.get(partition);
     if (!client) {
-      // maxAttempts 1: Temporal's retry policy decides; the SDK would otherwise retry behind its back.
-      client = new STSClient({ region: REGION_BY_PARTITION[partition] ?? 'us-east-1', maxAttempts: 1 });
+      client = new STSClient({ region: REGION_BY_PARTITION[partition] ?? 'us-east-1', retryStrategy: new QuickRetryStrategy() });
       this.guard(client.middlewareStack, 'sts', 'caller');
       this.stsClients.set(partition, client);
     }
@@ -141,7 +141,8 @@ export class AccountClients {
     if (!client) {
       client = new IAMClient({
         region: REGION_BY_PARTITION[ref.deployer.partition] ?? 'us-east-1',
-        maxAttempts: 1,
+        // Two quick retries for throttling and 5xx at most (never for quotas); Temporal retries the rest.
+        retryStrategy: new QuickRetryStrategy(),
         credentials: () => this.credentialsFor(ref),
       });
       this.guard(client.middlewareStack, 'iam', ref.account);

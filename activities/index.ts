@@ -166,7 +166,10 @@ export function createActivities(deps: ActivityDeps) {
       return translated(async () => {
         const t = target(input.ref);
         const outcomes: Record<string, PolicyOutcome> = {};
-        for (const policy of input.policies) outcomes[policy.arn] = await ensureManagedPolicy(t, policy);
+        for (const policy of input.policies) {
+          outcomes[policy.arn] = await ensureManagedPolicy(t, policy);
+          heartbeat(policy.arn);
+        }
         return outcomes;
       });
     },
@@ -175,7 +178,10 @@ export function createActivities(deps: ActivityDeps) {
       return translated(async () => {
         const t = target(input.ref);
         const outcomes: Record<string, PolicyRemoval> = {};
-        for (const arn of input.arns) outcomes[arn] = await deletePolicyIfUnused(t, arn, input.team);
+        for (const arn of input.arns) {
+          outcomes[arn] = await deletePolicyIfUnused(t, arn, input.team);
+          heartbeat(arn);
+        }
         return outcomes;
       });
     },
@@ -200,6 +206,7 @@ export function createActivities(deps: ActivityDeps) {
         const team = input.grants[0]?.team;
         for await (const execution of client.workflow.list({ query: `WorkflowType = 'grantWorkflow' AND GrantTeam = '${team}' AND ExecutionStatus != 'Running'` })) {
           if (check.has(execution.workflowId)) closedBefore.add(execution.workflowId);
+          heartbeat('listing earlier runs');
         }
       }
       const notify = new Set(input.notifyActive ?? []);
@@ -240,6 +247,7 @@ export function createActivities(deps: ActivityDeps) {
       const client = temporal();
       const latest = new Map<string, TeamGrantExecution>();
       for await (const execution of client.workflow.list({ query: `WorkflowType = 'grantWorkflow' AND GrantTeam = '${input.team}'` })) {
+        heartbeat('listing grants');
         const seen = latest.get(execution.workflowId);
         if (seen && Date.parse(seen.startTime) >= execution.startTime.getTime()) continue;
         const state = execution.typedSearchAttributes.get(GrantState);

@@ -3,8 +3,13 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { stopAll } from '../src/local/processes';
 
-// Activity failures the tests cause on purpose are logged at WARN; ERROR keeps the output readable.
-Runtime.install({ logger: new DefaultLogger(process.env.GRANTFLOW_TEST_LOG === 'debug' ? 'DEBUG' : 'ERROR') });
+// Activity failures and server outages the tests cause on purpose are logged at WARN (by the SDK and
+// by its native core); ERROR keeps the output readable. GRANTFLOW_TEST_LOG=debug shows everything.
+const level = process.env.GRANTFLOW_TEST_LOG === 'debug' ? 'DEBUG' : 'ERROR';
+Runtime.install({
+  logger: new DefaultLogger(level),
+  telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
+});
 
 export const mochaHooks = {
   async afterAll(this: Mocha.Context) {

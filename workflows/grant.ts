@@ -21,7 +21,7 @@ import {
   workflowInfo,
   allHandlersFinished,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities, RevokeResult } from '../activities';
 import type { GrantSpec } from '../src/core/grant';
 import { revokeTarget } from '../src/core/grant-derived';
 import { grantChangedSignal } from './reconcile';
@@ -34,9 +34,11 @@ const PERMANENT_ERRORS = ['PrincipalNotFound', 'PolicyNotFound', 'DeployerRoleDe
 // needs them instead of going through a separate activity task (half the server round trips per
 // grant, and a revoke starts the moment its timer fires). Temporal still records each result and
 // retries failures; backoffs longer than a minute become durable timers.
+// Applying retries transient failures (throttling, 5xx, network) for as long as they last, showing
+// `pending`; only errors that a retry cannot fix (a missing user, a denied role, a quota) fail it.
 const { applyGrant } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: PERMANENT_ERRORS },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: PERMANENT_ERRORS },
 });
 
 /** A few quick tries per round; the workflow loop below adds the long, capped backoff between rounds. */
@@ -80,7 +82,7 @@ export interface GrantStatus {
 
 export interface GrantInput {
   spec: GrantSpec;
-  /** The team's reconcile workflow: told of early revocations and failures (and, if asked, of `active`). */
+  /** The team's reconcile workflow: told when the grant ends (and, if asked, when it is active). */
   reconcileWorkflowId?: string;
   /** Set for a grant that replaces another: the reconcile waits for it to be active before revoking the old one. */
   notifyActive?: boolean;
@@ -100,6 +102,9 @@ export const revokeSignal = defineSignal<[RevokeRequest]>('revoke');
 export const revokeUpdate = defineUpdate<GrantState, [RevokeRequest]>('revoke');
 export const reapplySignal = defineSignal<[]>('reapply');
 export const statusQuery = defineQuery<GrantStatus>('status');
+
+/** How long a revoke that kept a policy for another grant waits before checking that grant again. */
+const HOLDER_RECHECK_MS = 5000;
 
 /** Permanent grants continue as new before their history grows long (each re-apply adds events). */
 const HISTORY_LIMIT = 2000;
@@ -152,8 +157,8 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
   const setState = async (state: GrantState, cause?: EndCause) => {
     status.state = state;
     upsertSearchAttributes(stateUpdate(state));
-    // Only what the reconcile workflow must know at once; other endings it finds out lazily.
-    const tell = (state === 'active' && input.notifyActive) || state === 'failed' || (state === 'revoked' && cause === 'early');
+    // The reconcile workflow hears of every ending (and, for a replacement, of `active`).
+    const tell = (state === 'active' && input.notifyActive) || state === 'failed' || state === 'revoked';
     if (!input.reconcileWorkflowId || !tell) return;
     try {
       await getExternalWorkflowHandle(input.reconcileWorkflowId).signal(grantChangedSignal, {
@@ -250,17 +255,26 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
 /** Revokes until IAM holds nothing of the grant; between failed rounds it waits 1 s, 2 s, 4 s … up to the cap. */
 async function revokeUntilDone(spec: GrantSpec, status: GrantStatus, carryOn: () => Promise<void>): Promise<void> {
   const target = revokeTarget(spec);
-  for (let round = 0; ; round++) {
-    if (workflowInfo().historyLength > HISTORY_LIMIT * 5) await carryOn();
-    status.revokeAttempts++;
-    try {
-      await revokeGrant(target);
-      delete status.lastError;
-      return;
-    } catch (error) {
-      status.lastError = describeFailure(error);
-      log.warn('revoke failed; will retry', { grant: spec.id, round, error: status.lastError });
-      await sleep(Math.min(spec.revokeMaxBackoffMs, 1000 * 2 ** Math.min(round, 20)));
+  const revokeOnce = async (): Promise<RevokeResult> => {
+    for (let round = 0; ; round++) {
+      if (workflowInfo().historyLength > HISTORY_LIMIT * 5) await carryOn();
+      status.revokeAttempts++;
+      try {
+        const result = await revokeGrant(target);
+        delete status.lastError;
+        return result;
+      } catch (error) {
+        status.lastError = describeFailure(error);
+        log.warn('revoke failed; will retry', { grant: spec.id, round, error: status.lastError });
+        await sleep(Math.min(spec.revokeMaxBackoffMs, 1000 * 2 ** Math.min(round, 20)));
+      }
     }
+  };
+  const first = await revokeOnce();
+  if (first.kept.some((k) => k.reason === 'needed by another live grant')) {
+    // The other grant may be ending at this very moment, its state not yet visible; look again once
+    // visibility has caught up, so that two grants revoked together never both keep a shared policy.
+    await sleep(HOLDER_RECHECK_MS);
+    await revokeOnce();
   }
 }

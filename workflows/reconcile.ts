@@ -32,7 +32,8 @@ import type { GrantState } from './search-attributes';
 
 const { syncPolicies, deleteUnusedPolicies, startGrants, signalGrants, listTeamGrants, sweepPrincipals, revokeGrant } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '2 minutes',
+  // Long activities heartbeat per item; a worker that dies mid-activity is noticed within this.
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
@@ -268,9 +269,15 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
 
     await syncCustomerPolicies(expansion.policies, deployerFor(config.settings), summary);
 
-    const liveIds = new Set(Object.keys(memory.records).filter((id) => isLive(memory.records[id])));
+    // A grant still being revoked (it left an earlier revision) is started again once its revoke is done.
+    const revokingDesired = [...desired.keys()].filter((id) => memory.records[id]?.state === 'revoking');
+    const running = new Set(Object.keys(memory.records).filter((id) => isLive(memory.records[id]) && memory.records[id]!.state !== 'revoking'));
     const stickyIds = new Set(Object.keys(memory.records).filter((id) => memory.records[id]!.sticky));
-    const plan = classify([...desired.keys()], liveIds, stickyIds);
+    const plan = classify(
+      [...desired.keys()].filter((id) => !revokingDesired.includes(id)),
+      running,
+      stickyIds,
+    );
     const adds = plan.add.map((id) => desired.get(id)!);
     const keeps = plan.keep;
     summary.sticky.push(...plan.sticky);
@@ -302,6 +309,12 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
       await revoke([...replaced.keys()], 'superseded', 'replaced by a new expiry', revision, summary);
       summary.replaced = [...replaced].map(([from, to]) => ({ from, to }));
       summary.added = summary.added.filter((id) => ![...replaced.values()].includes(id));
+    }
+
+    if (revokingDesired.length > 0) {
+      await condition(() => revokingDesired.every((id) => memory.records[id]?.state !== 'revoking'), REPLACEMENT_WAIT);
+      const ended = revokingDesired.filter((id) => memory.records[id]?.state !== 'revoking' && !memory.records[id]?.sticky);
+      await start(ended.map((id) => desired.get(id)!), revision, summary);
     }
 
     await dropUnusedPolicies(new Set(expansion.policies.map((p) => p.arn)), summary);

@@ -16,7 +16,7 @@ export interface DevServer {
   namespace: string;
   dbFile: string;
   client(): Promise<Client>;
-  /** Stops the server, keeping its SQLite file, so `start()` brings the same state back. */
+  /** Stops the server, keeping its SQLite file, so `start()` brings the same state back; clients reconnect. */
   stop(): Promise<void>;
   start(): Promise<void>;
   /** Stops it and deletes its files. */
@@ -89,10 +89,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     });
   }
 
+  /** Stops the server process; clients stay and reconnect when it comes back, as they would in production. */
   const stop = async () => {
-    await connection?.close().catch(() => undefined);
-    connection = undefined;
-    client = undefined;
     await server?.stop(10_000);
   };
   return {
@@ -104,6 +102,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     stop,
     start,
     async destroy() {
+      await connection?.close().catch(() => undefined);
+      connection = undefined;
+      client = undefined;
       await stop();
       if (!options.dir) fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -4,7 +4,8 @@ import http from 'node:http';
 import type net from 'node:net';
 import { freePort } from '../../src/local/processes';
 
-export type Fault = 'throttle' | 'server-error' | 'drop';
+/** `drop` loses the request; `drop-after` lets IAM apply it, then loses the answer (the ambiguous case). */
+export type Fault = 'throttle' | 'server-error' | 'drop' | 'drop-after';
 
 export interface FaultPlan {
   /** Fraction of calls (0..1) that fail; 1 fails them all. */
@@ -86,6 +87,15 @@ export async function startIamProxy(upstream: string): Promise<IamProxy> {
         const kind = plan.kinds[Math.floor(random() * plan.kinds.length)] ?? 'throttle';
         if (kind === 'drop') {
           request.socket.destroy();
+          return;
+        }
+        if (kind === 'drop-after') {
+          const forward = http.request({ host: target.hostname, port: target.port, method: request.method, path: request.url, headers: request.headers }, (upstream) => {
+            upstream.resume();
+            upstream.on('end', () => request.socket.destroy());
+          });
+          forward.on('error', () => request.socket.destroy());
+          forward.end(body);
           return;
         }
         response.writeHead(kind === 'throttle' ? 400 : 500, { 'Content-Type': 'text/xml' });

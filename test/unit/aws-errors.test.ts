@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { classifyAwsError, type AwsErrorType, type CallContext } from '../../activities/errors';
 import { RateLimiter } from '../../activities/rate-limit';
+import { QuickRetryStrategy } from '../../activities/retry-strategy';
 
 function awsError(name: string, status: number, message = 'aws says no') {
   return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
@@ -91,5 +92,33 @@ describe('per-account rate limit', function () {
     // 10 calls beyond the burst of 5 at 20/s cannot finish in under ~500 ms; a loaded machine only makes it longer.
     assert.ok(times[14]! >= 450, `the calls after the burst are spaced: the last came at ${times[14]} ms`);
     assert.ok(times[14]! - times[5]! >= 400, `spacing after the burst: ${times.join(', ')}`);
+  });
+});
+
+describe('the SDK\'s quick retries', function () {
+  const strategy = new QuickRetryStrategy(3, 1);
+  const retry = async (name: string, errorType: 'TRANSIENT' | 'THROTTLING' | 'SERVER_ERROR' | 'CLIENT_ERROR', retriesSoFar = 0) => {
+    let token = await strategy.acquireInitialRetryToken();
+    for (let i = 0; i < retriesSoFar; i++) token = await strategy.refreshRetryTokenForRetry(token, { errorType: 'THROTTLING', error: { name: 'Throttling' } });
+    return strategy.refreshRetryTokenForRetry(token, { errorType, error: { name } });
+  };
+  const cases: [string, 'TRANSIENT' | 'THROTTLING' | 'SERVER_ERROR' | 'CLIENT_ERROR', boolean][] = [
+    ['Throttling', 'THROTTLING', true],
+    ['ServiceFailure', 'SERVER_ERROR', true],
+    ['TimeoutError', 'TRANSIENT', true],
+    ['LimitExceededException', 'THROTTLING', false],
+    ['LimitExceeded', 'CLIENT_ERROR', false],
+    ['NoSuchEntityException', 'CLIENT_ERROR', false],
+    ['AccessDenied', 'CLIENT_ERROR', false],
+  ];
+  for (const [name, type, retried] of cases) {
+    it(`${retried ? 'retries' : 'does not retry'} ${name} (${type})`, async () => {
+      if (retried) assert.equal((await retry(name, type)).getRetryCount(), 1);
+      else await assert.rejects(retry(name, type), (e: { name?: string }) => e.name === name);
+    });
+  }
+  it('stops after three attempts in all', async () => {
+    assert.equal((await retry('Throttling', 'THROTTLING', 1)).getRetryCount(), 2);
+    await assert.rejects(retry('Throttling', 'THROTTLING', 2), (e: { name?: string }) => e.name === 'Throttling');
   });
 });
