@@ -27,6 +27,16 @@ export interface AccountSnapshot {
   policies: Record<string, { path: string; versions: string[]; defaultVersion: string; document: unknown }>;
 }
 
+/** IAM may change between a list and a read (a grant is being revoked): what vanished is skipped. */
+async function unlessGone<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (/NoSuchEntity/.test((error as Error).name)) return undefined;
+    throw error;
+  }
+}
+
 export async function snapshotAccount(moto: Moto, account: string): Promise<AccountSnapshot> {
   const iam = await moto.iamIn(account);
   try {
@@ -36,8 +46,8 @@ export async function snapshotAccount(moto: Moto, account: string): Promise<Acco
       const attached = ((await iam.send(new ListAttachedUserPoliciesCommand({ UserName: name }))).AttachedPolicies ?? []).map((p) => p.PolicyArn!).sort();
       const inline: Record<string, string> = {};
       for (const policy of (await iam.send(new ListUserPoliciesCommand({ UserName: name }))).PolicyNames ?? []) {
-        const doc = await iam.send(new GetUserPolicyCommand({ UserName: name, PolicyName: policy }));
-        inline[policy] = JSON.stringify(JSON.parse(decodeURIComponent(doc.PolicyDocument!)));
+        const doc = await unlessGone(() => iam.send(new GetUserPolicyCommand({ UserName: name, PolicyName: policy })));
+        if (doc) inline[policy] = JSON.stringify(JSON.parse(decodeURIComponent(doc.PolicyDocument!)));
       }
       const tags = Object.fromEntries(((await iam.send(new ListUserTagsCommand({ UserName: name }))).Tags ?? []).map((t) => [t.Key!, t.Value!]));
       snapshot.users[name] = { attached, inline, tags };
@@ -49,8 +59,9 @@ export async function snapshotAccount(moto: Moto, account: string): Promise<Acco
       snapshot.roles[name] = { attached, tags };
     }
     for (const policy of (await iam.send(new ListPoliciesCommand({ Scope: 'Local' }))).Policies ?? []) {
-      const versions = (await iam.send(new ListPolicyVersionsCommand({ PolicyArn: policy.Arn! }))).Versions ?? [];
-      const current = await iam.send(new GetPolicyVersionCommand({ PolicyArn: policy.Arn!, VersionId: policy.DefaultVersionId! }));
+      const versions = (await unlessGone(() => iam.send(new ListPolicyVersionsCommand({ PolicyArn: policy.Arn! }))))?.Versions;
+      const current = await unlessGone(() => iam.send(new GetPolicyVersionCommand({ PolicyArn: policy.Arn!, VersionId: policy.DefaultVersionId! })));
+      if (!versions || !current) continue;
       snapshot.policies[policy.Arn!] = {
         path: policy.Path!,
         versions: versions.map((v) => v.VersionId!).sort(),

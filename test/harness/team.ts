@@ -1,6 +1,7 @@
 // Team configs for tests, built in code (the YAML path is covered by the config tests), expanded by
 // the real pure core.
 import { expandTeam } from '../../src/core/expand';
+import type { Revision } from '../../src/core/revision';
 import type { GrantSpec } from '../../src/core/grant';
 import { DEFAULT_SETTINGS, type Policy, type Settings, type TeamConfig, type TemporaryGrantEntry } from '../../src/core/team-config';
 
@@ -57,4 +58,13 @@ export function grantsOf(config: TeamConfig, nowMs = Date.now()): GrantSpec[] {
 
 export function inHours(hours: number, from = Date.now()): string {
   return new Date(Math.floor((from + hours * 3600 * 1000) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** Revisions in commit order, one minute apart from `start`, as CI would submit them. */
+export function revisionSequence(prefix: string, start: string): (commit?: string) => Revision {
+  let clock = Date.parse(start);
+  return (commit) => {
+    clock += 60_000;
+    return { commit: commit ?? `${prefix}${clock}`, committedAt: new Date(clock).toISOString(), submittedAt: new Date().toISOString(), submittedBy: prefix };
+  };
 }

@@ -4,22 +4,17 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { GrantSpec } from '../../src/core/grant';
-import type { Revision } from '../../src/core/revision';
 import type { TeamConfig } from '../../src/core/team-config';
 import { startProcess, type Managed } from '../../src/local/processes';
 import { countTeamGrants, submitTeam } from '../../src/temporal/operations';
 import { iamDifferences } from '../harness/desired-iam';
 import { seededRandom } from '../harness/iam-proxy';
 import { eventually, startStack, type Stack } from '../harness/stack';
-import { ACCOUNTS, grantsOf, policy, READ_ONLY, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
+import { ACCOUNTS, grantsOf, policy, READ_ONLY, revisionSequence, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
 
 const LARGE = process.env.GRANTFLOW_PROOF_SCALE === 'large';
 const BIN = path.resolve(__dirname, '../../../bin/grantflow.js');
-let revisionClock = Date.parse('2026-03-01T00:00:00Z');
-const revision = (): Revision => {
-  revisionClock += 60_000;
-  return { commit: `r${revisionClock}`, committedAt: new Date(revisionClock).toISOString(), submittedAt: new Date().toISOString(), submittedBy: 'faults' };
-};
+const revision = revisionSequence('faults', '2026-03-01T00:00:00Z');
 
 function seedFor(name: string): number {
   const seed = Number(process.env.GRANTFLOW_SEED ?? Math.floor(Math.random() * 2 ** 31));

@@ -8,13 +8,12 @@ import { AttachUserPolicyCommand, DetachUserPolicyCommand } from '@aws-sdk/clien
 import { expandTeam } from '../../src/core/expand';
 import type { GrantSpec } from '../../src/core/grant';
 import { attachedArns } from '../../src/core/grant-derived';
-import type { Revision } from '../../src/core/revision';
 import type { TeamConfig } from '../../src/core/team-config';
 import { restoreGrant, revokeGrantNow, submitTeam, teamGrantStates } from '../../src/temporal/operations';
 import { seededRandom } from '../harness/iam-proxy';
 import { snapshotAccount } from '../harness/iam-snapshot';
 import { startStack, type Stack } from '../harness/stack';
-import { ACCOUNTS, policy, READ_ONLY, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
+import { ACCOUNTS, policy, READ_ONLY, revisionSequence, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
 
 const SEQUENCES = Number(process.env.GRANTFLOW_MODEL_SEQUENCES ?? 4);
 const PARALLEL = Number(process.env.GRANTFLOW_MODEL_PARALLEL ?? 2);
@@ -66,11 +65,7 @@ interface Step {
   run(): Promise<void>;
 }
 
-let revisionClock = Date.parse('2026-05-01T00:00:00Z');
-function revision(): Revision {
-  revisionClock += 60_000;
-  return { commit: `m${revisionClock}`, committedAt: new Date(revisionClock).toISOString(), submittedAt: new Date().toISOString(), submittedBy: 'model' };
-}
+const revision = revisionSequence('model', '2026-05-01T00:00:00Z');
 
 async function runSequence(stack: Stack, seed: number): Promise<string[]> {
   const random = seededRandom(seed);
@@ -171,7 +166,11 @@ async function runSequence(stack: Stack, seed: number): Promise<string[]> {
     for (let step = 0; step < STEPS; step++) {
       const chosen = pick(steps());
       log.push(chosen.name);
-      await chosen.run();
+      try {
+        await chosen.run();
+      } catch (error) {
+        return [...log.map((l, i) => `step ${i + 1}: ${l}`), `failed: ${(error as Error).message}`];
+      }
       await settleAwayFromExpiry(model);
       const problems = await waitForAgreement(stack, model, users);
       if (problems.length > 0) return [...log.map((l, i) => `step ${i + 1}: ${l}`), 'disagreement:', ...problems];
@@ -233,7 +232,7 @@ async function waitForAgreement(stack: Stack, model: Model, users: string[]): Pr
   const deadline = Date.now() + 30_000;
   let problems: string[] = [];
   while (Date.now() < deadline) {
-    problems = await disagreements(stack, model, users);
+    problems = await disagreements(stack, model, users).catch((error: Error) => [`could not read the state: ${error.message}`]);
     if (problems.length === 0) return [];
     await new Promise((resolve) => setTimeout(resolve, 500));
     await settleAwayFromExpiry(model);

@@ -4,19 +4,14 @@
 import assert from 'node:assert/strict';
 import { DetachUserPolicyCommand } from '@aws-sdk/client-iam';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { Revision } from '../../src/core/revision';
 import type { TeamConfig } from '../../src/core/team-config';
 import { grantStatus, reconcileStatus, restoreGrant, revokeGrantNow, submitTeam, sweepTeam } from '../../src/temporal/operations';
 import { revokeSignal, type GrantStatus } from '../../workflows/grant';
 import { snapshotAccount } from '../harness/iam-snapshot';
 import { eventually, startStack, type Stack } from '../harness/stack';
-import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
+import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, revisionSequence, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
 
-let revisionClock = Date.parse('2026-01-01T00:00:00Z');
-function revision(commit?: string): Revision {
-  revisionClock += 60_000;
-  return { commit: commit ?? `c${revisionClock}`, committedAt: new Date(revisionClock).toISOString(), submittedAt: new Date().toISOString(), submittedBy: 'test' };
-}
+const revision = revisionSequence('lifecycle', '2026-01-01T00:00:00Z');
 
 describe('grant and reconcile workflows (dev server + moto)', function () {
   let stack: Stack;
