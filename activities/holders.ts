@@ -21,6 +21,7 @@ export interface HolderDirectory {
 }
 
 const ENDING: ReadonlySet<string> = new Set(['revoking', 'revoked', 'failed']);
+const PENDING_START_MARGIN_MS = 60_000;
 
 export class VisibilityHolderDirectory implements HolderDirectory {
   constructor(private readonly client: Client) {}
@@ -36,6 +37,9 @@ export class VisibilityHolderDirectory implements HolderDirectory {
       if (state && ENDING.has(state)) continue;
       const memo = (execution.memo ?? {}) as Partial<GrantMemo>;
       if (memo.principalType !== query.principalType) continue;
+      // Waiting for a start_date days away: keeping the policy for it would grant it early. A grant
+      // whose start is due now is counted, since its attach may be under way.
+      if (state === 'pending' && memo.startsAt && Date.parse(memo.startsAt) > Date.now() + PENDING_START_MARGIN_MS) continue;
       for (const arn of memo.attachedArns ?? []) needed.add(arn);
     }
     return needed;

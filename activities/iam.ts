@@ -76,6 +76,8 @@ function principalContext(principal: Principal): Partial<CallContext> {
   return { principalType: principal.type, principal: principal.name };
 }
 
+const TAG_VALUE_MAX = 256;
+
 export function markerKey(arn: string): string {
   return attachmentTagKey(digest(arn));
 }
@@ -224,9 +226,14 @@ export async function readAttachments(target: Target, principal: Principal): Pro
           call(target, 'ListRoleTags', extra, () => target.client.send(new ListRoleTagsCommand({ RoleName: principal.name, ...withMarker(marker) }))),
         );
   const marked = new Map<string, string>();
+  const markKeys = new Set<string>();
   for (const tag of tagPages.flatMap((page) => page.Tags ?? [])) {
-    if (tag.Key?.startsWith(ATTACHMENT_TAG_PREFIX) && tag.Value) marked.set(tag.Value, tag.Key);
+    if (!tag.Key?.startsWith(ATTACHMENT_TAG_PREFIX) || !tag.Value) continue;
+    markKeys.add(tag.Key);
+    // A tag value holds 256 characters: a longer ARN is cut short there, and found by its key below.
+    if (tag.Value.length < TAG_VALUE_MAX) marked.set(tag.Value, tag.Key);
   }
+  for (const arn of attached) if (markKeys.has(markerKey(arn))) marked.set(arn, markerKey(arn));
   return { attached, marked };
 }
 
@@ -274,7 +281,7 @@ export async function attachManaged(target: Target, principal: Principal, arns: 
     else missing.push(arn);
   }
   const unmarked = missing.filter((arn) => !state.marked.has(arn));
-  if (unmarked.length > 0) await tag(target, principal, unmarked.map((arn) => ({ Key: markerKey(arn), Value: arn.slice(0, 256) })));
+  if (unmarked.length > 0) await tag(target, principal, unmarked.map((arn) => ({ Key: markerKey(arn), Value: arn.slice(0, TAG_VALUE_MAX) })));
   for (const arn of missing) {
     const extra = { ...principalContext(principal), policyArn: arn };
     try {

@@ -224,14 +224,17 @@ export function createActivities(deps: ActivityDeps) {
       return result;
     },
 
-    /** Sends `reapply` or `revoke` to grant workflows; ids no longer running are reported, not failed. */
-    async signalGrants(input: { ids: string[]; signal: 'reapply' | 'revoke'; request?: unknown }): Promise<{ signalled: string[]; notRunning: string[] }> {
+    /** Sends `reapply` (with the new spec where one is given) or `revoke` to grant workflows; ids no longer running are reported, not failed. */
+    async signalGrants(input: { ids: string[]; signal: 'reapply' | 'revoke'; request?: unknown; specs?: GrantSpec[] }): Promise<{ signalled: string[]; notRunning: string[] }> {
       const client = temporal();
       const result = { signalled: [] as string[], notRunning: [] as string[] };
+      const specs = new Map((input.specs ?? []).map((spec) => [spec.id, spec]));
       await eachLimited(input.ids, 32, async (id) => {
         try {
           const handle = client.workflow.getHandle(id);
+          const spec = specs.get(id);
           if (input.signal === 'revoke') await handle.signal('revoke', input.request);
+          else if (spec) await handle.signal('reapply', { spec });
           else await handle.signal('reapply');
           result.signalled.push(id);
         } catch (error) {

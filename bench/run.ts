@@ -13,6 +13,7 @@ import { startProcess, stopAll, type Managed } from '../src/local/processes';
 import { countTeamGrants, listLiveGrants, submitTeam } from '../src/temporal/operations';
 import { validateTeam } from '../src/validate';
 import { startStack, type Stack } from '../test/harness/stack';
+import { cpuSeconds, cpuSpent, describeCpu } from './cpu';
 import { benchValidate } from './validate';
 import { BENCH_ACCOUNTS, permanentTeam, temporaryTeam, type GeneratedTeam } from './generate';
 
@@ -140,6 +141,7 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const sizes = quick ? QUICK : FULL;
   const results: Record<string, number> = {};
+  const cpu: Record<string, Record<string, number>> = {};
   const started = Date.now();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-bench-'));
   log(`${quick ? 'quick' : 'full'} run: ${sizes.converge} grants to converge, ${sizes.revoke} expiring at once, ${sizes.sleeping} sleeping`);
@@ -159,18 +161,24 @@ async function main(): Promise<void> {
     await createUsers(stack, converge);
     stack.proxy.resetCounts();
     let t0 = Date.now();
+    let cpu0 = cpuSeconds();
     await submit(stack, converge);
     await until('all grants active', () => allActive(stack, converge.team, converge.grants), 30 * 60_000);
     results.converge_ms = Date.now() - t0;
+    cpu.converge = cpuSpent(cpu0, cpuSeconds());
     results.converge_writes = writes(stack.proxy.counts());
     results.converge_reads = reads(stack.proxy.counts());
     log(`converged ${converge.grants} grants in ${results.converge_ms} ms (${results.converge_writes} writes, ${results.converge_reads} reads)`);
+    log(`  CPU while converging: ${describeCpu(cpu.converge)}`);
 
     const floorTeam = permanentTeam(path.join(work, 'floor'), 'bench-floor', sizes.converge, 'f');
     await createUsers(stack, floorTeam);
+    cpu0 = cpuSeconds();
     results.floor_ms = await floor(stack, floorTeam);
+    cpu.floor = cpuSpent(cpu0, cpuSeconds());
     results.converge_ratio = Math.round((results.converge_ms / results.floor_ms) * 100) / 100;
     log(`floor: the same writes sent directly at concurrency ${CONCURRENCY} took ${results.floor_ms} ms; ratio ${results.converge_ratio}`);
+    log(`  CPU during the floor: ${describeCpu(cpu.floor)}`);
 
     // 2. A re-submission of unchanged YAML
     await quiesce(stack, 2000, 60_000);
@@ -217,9 +225,12 @@ async function main(): Promise<void> {
     }
     for (const team of teams) await createUsers(stack, team);
     t0 = Date.now();
+    cpu0 = cpuSeconds();
     for (const team of teams) await submit(stack, team);
     for (const team of teams) await until(`${team.team} active`, () => allActive(stack, team.team, team.grants), 60 * 60_000, 1000);
     results.sleeping_start_ms = Date.now() - t0;
+    cpu.sleeping_start = cpuSpent(cpu0, cpuSeconds());
+    log(`started ${sizes.sleeping} sleeping grants in ${results.sleeping_start_ms} ms; CPU: ${describeCpu(cpu.sleeping_start)}`);
     await new Promise((resolve) => setTimeout(resolve, 5000));
     results.worker_rss_mb = Math.round(rssMb(worker.child.pid!));
     const live = (await listLiveGrants(stack.client)).length;
@@ -265,7 +276,7 @@ async function main(): Promise<void> {
       return undefined;
     }
   })();
-  fs.writeFileSync(file, `${JSON.stringify({ quick, sizes, results, machine, commit, at: new Date().toISOString() }, null, 2)}\n`);
+  fs.writeFileSync(file, `${JSON.stringify({ quick, sizes, results, cpu, machine, commit, at: new Date().toISOString() }, null, 2)}\n`);
   log(`wrote ${path.relative(ROOT, file)}`);
   process.stdout.write(
     `bench: converge_ratio=${results.converge_ratio} noop_writes=${results.noop_writes} noop_reads_per_grant=${results.noop_reads_per_grant} ` +

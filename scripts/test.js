@@ -6,6 +6,10 @@
 //   npm test                      everything
 //   npm test -- --only unit       one group: unit, integration, workflows, e2e, proof
 //   npm test -- --grep <pattern>  passed to mocha
+//   npm test -- --only proof --model 1000 [--parallel 8]
+//                                 the model-based test's 1,000-sequence run (default: 4 sequences)
+//   npm test -- --only proof --large
+//                                 the fault suite's larger variants
 'use strict';
 
 const { spawn, spawnSync } = require('node:child_process');
@@ -99,6 +103,18 @@ async function main() {
     process.exit(2);
   }
   const mochaExtra = argv.includes('--grep') ? ['--grep', argv[argv.indexOf('--grep') + 1]] : [];
+  const flagValue = (flag) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
+  const proofEnv = {
+    ...(flagValue('--model') ? { GRANTFLOW_MODEL_SEQUENCES: flagValue('--model') } : {}),
+    ...(flagValue('--parallel') ? { GRANTFLOW_MODEL_PARALLEL: flagValue('--parallel') } : {}),
+    ...(argv.includes('--large') ? { GRANTFLOW_PROOF_SCALE: 'large' } : {}),
+  };
+  for (const [flag, value] of Object.entries({ '--model': flagValue('--model'), '--parallel': flagValue('--parallel') })) {
+    if (value !== undefined && !/^[1-9]\d*$/.test(value)) {
+      log(`${flag} takes a positive whole number, not "${value}"`);
+      process.exit(2);
+    }
+  }
 
   if (needsNpmInstall()) step('npm ci', 'npm', ['ci', '--no-audit', '--no-fund']);
   step('tools (scripts/bootstrap.js)', process.execPath, ['scripts/bootstrap.js']);
@@ -114,7 +130,7 @@ async function main() {
   const mocha = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js'), ...mochaExtra, ...specs], {
     cwd: ROOT,
     stdio: 'inherit',
-    env: { ...process.env, [key]: value, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --disable-warning=NodeVersionSupportWarning`.trim() },
+    env: { ...process.env, ...proofEnv, [key]: value, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --disable-warning=NodeVersionSupportWarning`.trim() },
   });
   const code = await new Promise((resolve) => mocha.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
   timings.push(['mocha', (Date.now() - t0) / 1000]);

@@ -1,9 +1,9 @@
 // What is live now, for `plan`: the team's running grant workflows and early revocations from
-// Temporal, and what IAM holds on each principal the YAML names. Reads only.
+// Temporal, what IAM holds on each principal the YAML names, and each account's attach quotas. Reads only.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { AccountClients } from '../activities/accounts';
 import { GrantflowAwsError } from '../activities/errors';
-import { listInlinePolicies, readAttachments } from '../activities/iam';
+import { listInlinePolicies, readAttachments, readQuotas } from '../activities/iam';
 import type { Expansion } from './core/expand';
 import { principalKey, type LiveView } from './core/plan';
 import { listLiveGrants, reconcileStatus } from './temporal/operations';
@@ -21,6 +21,18 @@ export async function readLiveView(
     view.sticky = (await reconcileStatus(client, team)).grants.filter((g) => g.sticky).map((g) => g.id);
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
+
+  const accountsByGrant = new Map(expansion.grants.map((g) => [g.account, g]));
+  view.quotas = {};
+  for (const [account, grant] of accountsByGrant) {
+    try {
+      const quotas = await readQuotas({ client: accounts.iam({ account, environment: grant.environment, deployer: grant.deployer }), account, environment: grant.environment });
+      view.quotas[account] = { user: quotas.attachedPerUser, role: quotas.attachedPerRole };
+    } catch (error) {
+      if (error instanceof GrantflowAwsError && error.type === 'IamUnavailable') throw error;
+      warn(`could not read the managed-policy quotas of ${grant.environment} (${account}), so they are not checked: ${(error as Error).message}`);
+    }
   }
 
   const principals = new Map<string, (typeof expansion.grants)[number]>();

@@ -13,6 +13,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyLocalActivities,
   setHandler,
   sleep,
@@ -23,7 +24,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities, RevokeResult } from '../activities';
 import type { GrantSpec } from '../src/core/grant';
-import { revokeTarget } from '../src/core/grant-derived';
+import { attachedArns, releasedBy, revokeTarget } from '../src/core/grant-derived';
 import { grantChangedSignal } from './reconcile';
 import { stateUpdate, type GrantState } from './search-attributes';
 
@@ -100,7 +101,12 @@ export interface GrantOutcome {
 
 export const revokeSignal = defineSignal<[RevokeRequest]>('revoke');
 export const revokeUpdate = defineUpdate<GrantState, [RevokeRequest]>('revoke');
-export const reapplySignal = defineSignal<[]>('reapply');
+export interface ReapplyRequest {
+  /** The grant's new spec, sent when the YAML changed what it holds without changing its id. */
+  spec?: GrantSpec;
+}
+
+export const reapplySignal = defineSignal<[ReapplyRequest?]>('reapply');
 export const statusQuery = defineQuery<GrantStatus>('status');
 
 /** How long a revoke that kept a policy for another grant waits before checking that grant again. */
@@ -116,7 +122,7 @@ function describeFailure(error: unknown): string {
 }
 
 export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
-  const { spec } = input;
+  let spec = input.spec;
   const status: GrantStatus = input.carried?.status ?? {
     id: spec.id,
     state: 'pending',
@@ -132,6 +138,7 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
   };
   let revoke: RevokeRequest | undefined = input.carried?.revoke;
   let reapplyRequested = false;
+  let nextSpec: GrantSpec | undefined;
 
   setHandler(statusQuery, () => status);
   setHandler(revokeSignal, (request) => {
@@ -150,7 +157,8 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
       },
     },
   );
-  setHandler(reapplySignal, () => {
+  setHandler(reapplySignal, (request) => {
+    if (request?.spec?.id === spec.id) nextSpec = request.spec;
     reapplyRequested = true;
   });
 
@@ -185,15 +193,52 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
     }
   };
 
-  /** A revoke that keeps failing for days continues as new rather than outgrow its history. */
+  /**
+   * A new spec for the same grant: the new one lands first, then what only the old one held is
+   * released, so access that stays is never interrupted. A release that fails is left to the sweep
+   * (nothing live holds it any more).
+   */
+  const takeSpec = async (next: GrantSpec) => {
+    const previous = spec;
+    spec = next;
+    upsertMemo({ attachedArns: attachedArns(spec) });
+    if (!(await apply())) return;
+    const released = releasedBy(previous, spec);
+    if (!released) return;
+    try {
+      await revokeGrant(released);
+    } catch (error) {
+      status.lastError = describeFailure(error);
+      log.warn('could not release what the previous spec held; the sweep will', { grant: spec.id, error: status.lastError });
+    }
+  };
+
+  /**
+   * A revoke that keeps failing for days continues as new rather than outgrow its history. It does not
+   * wait for a revoke update's handler: that one waits for the revoke itself, which the next run carries.
+   */
   const carryOn = async () => {
-    await condition(allHandlersFinished);
-    await continueAsNew<typeof grantWorkflow>({ ...input, carried: { status, ...(revoke ? { revoke } : {}) } });
+    if (!revoke) await condition(allHandlersFinished);
+    await continueAsNew<typeof grantWorkflow>({ ...input, spec, carried: { status, ...(revoke ? { revoke } : {}) } });
+  };
+
+  /** Nothing half-done may stay behind a failed apply: undo whatever part of the grant did land. */
+  const failAfterCleanup = async (): Promise<GrantOutcome> => {
+    const error = status.lastError;
+    await CancellationScope.nonCancellable(() => revokeUntilDone(spec, status, carryOn));
+    if (error) status.lastError = error; // the reason it failed, not the cleanup's success
+    status.endedAt = new Date(Date.now()).toISOString();
+    await setState('failed', 'failed');
+    return { id: spec.id, state: 'failed', cause: 'failed', ...(status.lastError ? { error: status.lastError } : {}) };
   };
 
   const expiresMs = spec.expiresAt ? Date.parse(spec.expiresAt) : undefined;
   let cancelled: unknown;
   try {
+    if (status.state === 'revoking' && status.cause === 'failed') {
+      // Continued as new while cleaning up after a failed apply: finish that cleanup.
+      return await failAfterCleanup();
+    }
     if (status.state === 'pending') {
       if (spec.startsAt && Date.parse(spec.startsAt) > Date.now()) {
         await condition(() => revoke !== undefined, Date.parse(spec.startsAt) - Date.now());
@@ -203,12 +248,10 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
           status.activeSince = new Date(Date.now()).toISOString();
           await setState('active');
         } else {
-          // Nothing half-done may stay behind: undo whatever part of the grant did land.
-          await CancellationScope.nonCancellable(() => revokeUntilDone(spec, status, carryOn));
-          status.endedAt = new Date(Date.now()).toISOString();
+          // Carried across continue-as-new, so a run that continues the cleanup still ends as failed.
           status.cause = 'failed';
-          await setState('failed', 'failed');
-          return { id: spec.id, state: 'failed', cause: 'failed', ...(status.lastError ? { error: status.lastError } : {}) };
+          if (patched('show-revoking-during-failed-cleanup')) await setState('revoking');
+          return await failAfterCleanup();
         }
       }
     }
@@ -221,11 +264,15 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
       else await condition(wake, remaining);
       if (reapplyRequested && !revoke) {
         reapplyRequested = false;
-        await apply(); // drift repair; a failure is shown in the status and tried again next time
+        const next = nextSpec;
+        nextSpec = undefined;
+        // Drift repair (or a new spec); a failure is shown in the status and tried again next time.
+        if (next) await takeSpec(next);
+        else await apply();
       }
       if (!revoke && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT)) {
         await condition(allHandlersFinished);
-        await continueAsNew<typeof grantWorkflow>({ ...input, carried: { status } });
+        await continueAsNew<typeof grantWorkflow>({ ...input, spec, carried: { status } });
       }
     }
   } catch (error) {

@@ -12,6 +12,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
@@ -21,7 +22,7 @@ import type { Activities, SweepFinding } from '../activities';
 import { classify } from '../src/core/diff';
 import { compare, expandTeam } from '../src/core/expand';
 import type { Deployer, GrantSpec, PolicySync } from '../src/core/grant';
-import { deployerFor, revokeTarget, type RevokeTarget } from '../src/core/grant-derived';
+import { deployerFor, grantShape, revokeTarget, type RevokeTarget } from '../src/core/grant-derived';
 import { parseGrantWorkflowId } from '../src/core/ids';
 import { describeRevision, isOlderRevision, type Revision } from '../src/core/revision';
 import { describeExpiryProblem, entriesBeyondLimit } from '../src/core/rules/temporary';
@@ -84,6 +85,8 @@ export interface SweepSummary {
   terminated: string[];
   revoked: string[];
   dryRun: boolean;
+  /** Accounts or grants the sweep could not check or clean this time; the next pass tries again. */
+  errors: string[];
 }
 
 type RecordState = GrantState | 'starting';
@@ -99,6 +102,8 @@ interface GrantRecord {
   kind: GrantSpec['kind'];
   expiresAt?: string;
   target: RevokeTarget;
+  /** grantShape of the spec the grant runs with: a kept grant whose shape changed is sent the new spec. */
+  shape?: string;
   sticky?: boolean;
   cause?: EndCause | 'terminated';
 }
@@ -287,13 +292,25 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
     await start(adds, revision, summary, new Set(replaced.values()));
     summary.kept = keeps;
     if (keeps.length > 0) {
-      const reapplied = await signalGrants({ ids: keeps, signal: 'reapply' });
+      // A kept grant whose policy changed under the same id (its managed list, its temporary
+      // statements, the deployer) is sent its new spec; the others only re-apply.
+      const reshaped = new Set(keeps.filter((id) => memory.records[id]?.shape !== grantShape(desired.get(id)!)));
+      const unchanged = keeps.filter((id) => !reshaped.has(id));
+      const results = unchanged.length > 0 ? [await signalGrants({ ids: unchanged, signal: 'reapply' })] : [];
+      for (const batch of chunks([...reshaped], START_CHUNK)) {
+        const result = await signalGrants({ ids: batch, signal: 'reapply', specs: batch.map((id) => desired.get(id)!) });
+        for (const id of result.signalled) {
+          const spec = desired.get(id)!;
+          memory.records[id] = { ...memory.records[id]!, target: revokeTarget(spec), shape: grantShape(spec) };
+        }
+        results.push(result);
+      }
       // A kept grant that is not running ended without telling us (its expiry passed, say): start it next time.
-      for (const id of reapplied.notRunning) {
+      for (const id of results.flatMap((r) => r.notRunning)) {
         const record = memory.records[id];
         if (record && isLive(record)) record.state = 'revoked';
       }
-      summary.kept = reapplied.signalled;
+      summary.kept = results.flatMap((r) => r.signalled);
     }
 
     const beyondLimit = Object.entries(memory.records)
@@ -347,6 +364,7 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
         kind: grant.kind,
         ...(grant.expiresAt ? { expiresAt: grant.expiresAt } : {}),
         target: revokeTarget(grant),
+        shape: grantShape(grant),
       };
     }
     const checkSticky = adds.filter((g) => memory.lifted[g.id] === undefined).map((g) => g.id);
@@ -410,7 +428,7 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
   }
 
   /** Finds grant workflows that ended without telling us (terminated from outside) and removes their access. */
-  async function collectTerminated(dryRun: boolean): Promise<string[]> {
+  async function collectTerminated(dryRun: boolean, errors: string[]): Promise<string[]> {
     const executions = await listTeamGrants({ team });
     const terminated: string[] = [];
     for (const execution of executions) {
@@ -419,7 +437,12 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
       if (execution.status === 'TERMINATED' || execution.status === 'TIMED_OUT') {
         terminated.push(execution.id);
         if (dryRun) continue;
-        await revokeGrant(record.target);
+        try {
+          await revokeGrant(record.target);
+        } catch (error) {
+          errors.push(`removing what terminated grant ${execution.id} left: ${(error as Error).message}`);
+          continue; // its record stays live, so the next pass tries again
+        }
         // Terminating a grant was an operator's decision: it sticks like an early revoke.
         Object.assign(record, { state: 'revoked', cause: 'terminated', sticky: true });
       } else if (execution.state === 'revoked' || execution.state === 'failed') {
@@ -430,11 +453,15 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
   }
 
   async function sweep(dryRun: boolean): Promise<SweepSummary> {
-    const summary: SweepSummary = { findings: [], terminated: [], revoked: [], dryRun };
+    const summary: SweepSummary = { findings: [], terminated: [], revoked: [], dryRun, errors: [] };
     const config = memory.config;
     if (!config) return summary;
     const now = Date.now();
-    summary.terminated = await collectTerminated(dryRun);
+    try {
+      summary.terminated = await collectTerminated(dryRun, summary.errors);
+    } catch (error) {
+      summary.errors.push(`listing the team's grant workflows: ${(error as Error).message}`);
+    }
 
     const beyond = Object.entries(memory.records)
       .filter(([, r]) => isLive(r) && r.state !== 'revoking' && r.expiresAt && Date.parse(r.expiresAt) > now + config.settings.maxTemporaryDays * DAY_MS)
@@ -478,7 +505,7 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
         });
         summary.findings.push(...findings);
       } catch (error) {
-        log.warn('sweep failed for an account', { account: entry.target.account, error: (error as Error).message });
+        summary.errors.push(`sweeping ${entry.target.environment} (${entry.target.account}): ${(error as Error).message}`);
       }
     }
     return summary;
@@ -501,20 +528,26 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
     return { grantId: request.grantId, restored: true, started: true, message: `${request.grantId} restored by ${request.by} and granted again` };
   }
 
+  /** A pass that fails (IAM or Temporal unreachable for longer than the activities retry) is logged and tried again next interval: the workflow, and its memory of the team's grants, must outlive any outage. */
   async function intervalPass(): Promise<void> {
     if (!memory.config) return;
-    const summary = await reconcile(memory.config, memory.revision);
-    const swept = await sweep(false);
-    memory.lastPassAt = new Date(Date.now()).toISOString();
-    log.info('interval pass', {
-      team,
-      kept: summary.kept.length,
-      added: summary.added.length,
-      revoked: summary.revoked.length,
-      swept: swept.findings.length,
-      terminated: swept.terminated.length,
-      errors: summary.errors,
-    });
+    try {
+      const summary = await reconcile(memory.config, memory.revision);
+      const swept = await sweep(false);
+      memory.lastPassAt = new Date(Date.now()).toISOString();
+      log.info('interval pass', {
+        team,
+        kept: summary.kept.length,
+        added: summary.added.length,
+        revoked: summary.revoked.length,
+        swept: swept.findings.length,
+        terminated: swept.terminated.length,
+        errors: [...summary.errors, ...swept.errors],
+      });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      log.warn('interval pass failed; the next one tries again', { team, error: (error as Error).message });
+    }
   }
 
   const wantsContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT;

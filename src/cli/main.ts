@@ -56,7 +56,11 @@ function unreachable(error: unknown): boolean {
 
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name) {
+    write(io.stderr, `grantflow: which command?\n\n${overview()}`);
+    return EXIT.usage;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     const command = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
     write(io.stdout, command ? helpText(command) : overview());
     return EXIT.ok;

@@ -16,7 +16,7 @@ export function planTable(entries: readonly PlanEntry[]): string {
     e.policy,
     e.kind,
     e.expiresAt ?? '-',
-    [...(e.drift.length ? [`drift: ${e.drift.map(short).join(', ')}`] : []), ...(e.replaces ? [`replaces ${e.replaces.split('/until/')[1]}`] : []), e.note ?? '']
+    [...(e.problem ? ['OVER QUOTA'] : []), ...(e.drift.length ? [`drift: ${e.drift.map(short).join(', ')}`] : []), ...(e.replaces ? [`replaces ${e.replaces.split('/until/')[1]}`] : []), e.note ?? '']
       .filter(Boolean)
       .join('; '),
   ]);
@@ -46,7 +46,7 @@ export function planMarkdown(team: string, entries: readonly PlanEntry[], headin
   const escape = (s: string) => s.replace(/\|/g, '\\|');
   const lines = [`### ${heading}: ${team}`, '', planCounts(entries), '', '| action | principal | account | policy | kind | expires | notes |', '|---|---|---|---|---|---|---|'];
   for (const e of entries) {
-    const notes = [...(e.drift.length ? [`drift: ${e.drift.map(short).join(', ')}`] : []), e.note ?? ''].filter(Boolean).join('; ');
+    const notes = [...(e.problem ? [e.problem] : []), ...(e.drift.length ? [`drift: ${e.drift.map(short).join(', ')}`] : []), e.note ?? ''].filter(Boolean).join('; ');
     lines.push(`| ${e.action} | ${escape(e.principal)} | ${e.environment ?? ''} ${e.account} | ${escape(e.policy)} | ${e.kind} | ${e.expiresAt ?? '-'} | ${escape(notes)} |`);
   }
   const temporary = entries.filter((e) => e.kind === 'temporary' && e.action !== 'revoke' && e.action !== 'skip');

@@ -3,6 +3,7 @@
 // (every cached workflow pays for each module the bundle initialises).
 import type { Deployer, GrantSpec } from './grant';
 import type { Settings } from './team-config';
+import { digest } from './digest';
 
 /** The deployer role grantflow assumes in every account, from the settings. */
 export function deployerFor(settings: Pick<Settings, 'deployerRole' | 'partition' | 'deployerExternalId'>): Deployer {
@@ -17,9 +18,9 @@ export function attachedArns(grant: Pick<GrantSpec, 'customPolicyArn' | 'managed
   return [...(grant.customPolicyArn ? [grant.customPolicyArn] : []), ...grant.managedPolicyArns];
 }
 
-/** Which parts of a grant AWS itself expires and which only the workflow removes. */
+/** Which parts of a temporary grant AWS itself expires and which only the workflow removes (a permanent grant does not expire). */
 export function expiryParts(grant: GrantSpec): { awsExpires: string[]; workflowExpires: string[] } {
-  if (grant.kind === 'permanent') return { awsExpires: [], workflowExpires: attachedArns(grant) };
+  if (grant.kind === 'permanent') return { awsExpires: [], workflowExpires: [] };
   return {
     awsExpires: grant.inlinePolicy ? [`inline ${grant.inlinePolicy.name}`] : [],
     workflowExpires: attachedArns(grant),
@@ -49,4 +50,23 @@ export function revokeTarget(grant: GrantSpec): RevokeTarget {
     arns: attachedArns(grant),
     ...(grant.inlinePolicy ? { inlinePolicyName: grant.inlinePolicy.name } : {}),
   };
+}
+
+/**
+ * What a running grant's IAM state depends on. The id names only team, account, principal, policy and
+ * expiry, so a policy's managed list, its temporary statements or the deployer can change under the
+ * same id: when this digest differs, the running grant must take the new spec.
+ */
+export function grantShape(grant: GrantSpec): string {
+  return digest(JSON.stringify([revokeTarget(grant), grant.inlinePolicy?.document ?? null, grant.revokeMaxBackoffMs]));
+}
+
+/** What a grant held under its previous spec and no longer holds under the next: released once the next has landed. */
+export function releasedBy(previous: GrantSpec, next: GrantSpec): RevokeTarget | undefined {
+  const kept = new Set(attachedArns(next));
+  const arns = attachedArns(previous).filter((arn) => !kept.has(arn));
+  const inlineGone = previous.inlinePolicy && previous.inlinePolicy.name !== next.inlinePolicy?.name;
+  if (arns.length === 0 && !inlineGone) return undefined;
+  const { inlinePolicyName, ...target } = revokeTarget(previous);
+  return { ...target, arns, ...(inlineGone && inlinePolicyName ? { inlinePolicyName } : {}) };
 }

@@ -3,7 +3,7 @@
 import { classify } from './diff';
 import type { Expansion } from './expand';
 import type { GrantSpec } from './grant';
-import { attachedArns } from './grant-derived';
+import { attachedArns, expiryParts } from './grant-derived';
 import { parseGrantWorkflowId } from './ids';
 
 export type PlanAction = 'add' | 'keep' | 'replace' | 'revoke' | 'sticky' | 'skip';
@@ -22,6 +22,8 @@ export interface LiveView {
   sticky: string[];
   /** IAM, by `account/type/name`; a principal missing here was not read. */
   iam: Record<string, PrincipalState>;
+  /** Each account's quota of managed policies attached per user and per role, where it was read. */
+  quotas?: Record<string, { user: number; role: number }>;
 }
 
 export interface PlanEntry {
@@ -41,6 +43,8 @@ export interface PlanEntry {
   /** Removed only by grantflow: managed-policy attachments (they cannot carry a condition). */
   workflowExpires: string[];
   note?: string;
+  /** Why the grant cannot land as planned: `plan` reports it as an error and exits 1. */
+  problem?: string;
 }
 
 export function principalKey(account: string, type: string, name: string): string {
@@ -68,8 +72,7 @@ function entryFor(grant: GrantSpec, action: PlanAction, live: LiveView): PlanEnt
     policy: grant.policy,
     ...(grant.expiresAt ? { expiresAt: grant.expiresAt } : {}),
     drift,
-    awsExpires: grant.inlinePolicy ? [`inline ${grant.inlinePolicy.name}`] : [],
-    workflowExpires: grant.kind === 'temporary' ? arns : [],
+    ...expiryParts(grant),
     ...(note ? { note } : {}),
   };
 }
@@ -119,6 +122,41 @@ export function planTeam(expansion: Expansion, live: LiveView): PlanEntry[] {
       note: `expired at ${skipped.expiresAt} (${skipped.source.file}:${skipped.source.line})`,
     });
   }
+  flagOverQuota(entries, desired, live);
   const order: Record<PlanAction, number> = { add: 0, replace: 1, revoke: 2, keep: 3, sticky: 4, skip: 5 };
   return entries.sort((a, b) => order[a.action] - order[b.action] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * validate counts grantflow's own attachments against the setting; only plan sees the account's real
+ * quota and what is attached already (by hand, or by other teams), so a grant that would push a
+ * principal over it is flagged here, before its attach fails with LimitExceeded.
+ */
+function flagOverQuota(entries: PlanEntry[], desired: Map<string, GrantSpec>, live: LiveView): void {
+  const holding = new Map<string, { grants: GrantSpec[]; entries: PlanEntry[] }>();
+  for (const entry of entries) {
+    const grant = desired.get(entry.id);
+    if (!grant || !['add', 'replace', 'keep'].includes(entry.action)) continue;
+    const key = principalKey(grant.account, grant.principalType, grant.principal);
+    const held = holding.get(key) ?? { grants: [], entries: [] };
+    held.grants.push(grant);
+    held.entries.push(entry);
+    holding.set(key, held);
+  }
+  for (const [key, { grants, entries: principalEntries }] of holding) {
+    const state = live.iam[key];
+    const first = grants[0]!;
+    const quota = live.quotas?.[first.account]?.[first.principalType];
+    if (!state?.exists || quota === undefined) continue;
+    const wanted = new Set([...state.attached, ...grants.flatMap(attachedArns)]);
+    if (wanted.size <= quota) continue;
+    const problem =
+      `${first.principalType} ${first.principal} in ${first.environment} (${first.account}) would hold ${wanted.size} managed policies, ` +
+      `over the account's quota of ${quota} (${state.attached.length} attached now); ` +
+      `detach policies it no longer needs, or raise the quota with Service Quotas`;
+    for (const entry of principalEntries) {
+      const grant = desired.get(entry.id)!;
+      if (entry.action !== 'keep' && attachedArns(grant).some((arn) => !state.attached.includes(arn))) entry.problem = problem;
+    }
+  }
 }

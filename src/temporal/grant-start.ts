@@ -19,6 +19,8 @@ export interface GrantMemo {
   principalWritten: string;
   attachedArns: string[];
   inlinePolicy?: string;
+  /** A grant waiting for its start_date holds nothing yet. */
+  startsAt?: string;
 }
 
 export function grantMemo(spec: GrantSpec, revision?: Revision): GrantMemo {
@@ -32,6 +34,7 @@ export function grantMemo(spec: GrantSpec, revision?: Revision): GrantMemo {
     principalWritten: spec.principalWritten,
     attachedArns: attachedArns(spec),
     ...(spec.inlinePolicy ? { inlinePolicy: spec.inlinePolicy.name } : {}),
+    ...(spec.startsAt ? { startsAt: spec.startsAt } : {}),
   };
 }
 

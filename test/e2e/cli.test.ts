@@ -168,14 +168,14 @@ describe('grantflow command line, end to end (dev server, moto, worker and CLI a
   it('doctor passes on this stack and catches a 1-day retention', async () => {
     const ok = await cli('doctor', 'e2e');
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
-    assert.match(ok.stdout, /\[ok\] retention: 8d \(needs at least 7d\)/);
+    assert.match(ok.stdout, /\[ok\] retention: 8d \(needs more than 7d\)/);
     assert.match(ok.stdout, /\[ok\] account nonprod \(111111111111\): assumed AWSSelfServeDeployer/);
 
     await stack.client.workflowService.updateNamespace({ namespace: 'default', config: { workflowExecutionRetentionTtl: msToTs('1 day') } });
     try {
       const short = await cli('doctor', 'e2e');
       assert.equal(short.code, 1);
-      assert.match(short.stdout, /\[FAIL\] retention: namespace default keeps closed workflows 1d; grantflow needs at least 7d/);
+      assert.match(short.stdout, /\[FAIL\] retention: namespace default keeps closed workflows 1d; grantflow needs more than 7d/);
     } finally {
       await stack.client.workflowService.updateNamespace({ namespace: 'default', config: { workflowExecutionRetentionTtl: msToTs('8 days') } });
     }
@@ -190,6 +190,9 @@ describe('grantflow command line, end to end (dev server, moto, worker and CLI a
     const help = await cli('submit', '--help');
     assert.equal(help.code, 0);
     assert.match(help.stdout, /usage: grantflow submit <team>/);
+    const none = await cli();
+    assert.equal(none.code, 2, 'no command is a usage error');
+    assert.match(none.stderr, /which command\?[\s\S]*submit/);
   });
 
   it('stops the worker gracefully on SIGTERM', async () => {

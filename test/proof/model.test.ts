@@ -11,7 +11,7 @@ import { attachedArns } from '../../src/core/grant-derived';
 import type { TeamConfig } from '../../src/core/team-config';
 import { restoreGrant, revokeGrantNow, submitTeam, teamGrantStates } from '../../src/temporal/operations';
 import { seededRandom } from '../harness/iam-proxy';
-import { snapshotAccount } from '../harness/iam-snapshot';
+import { snapshotUsers } from '../harness/iam-snapshot';
 import { startStack, type Stack } from '../harness/stack';
 import { ACCOUNTS, policy, READ_ONLY, revisionSequence, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
 
@@ -195,7 +195,7 @@ async function disagreements(stack: Stack, model: Model, users: string[]): Promi
   const now = Date.now();
   const live = model.live(now);
   const problems: string[] = [];
-  const snapshot = await snapshotAccount(stack.moto, ACCOUNTS.nonprod);
+  const holdings = await snapshotUsers(stack.moto, ACCOUNTS.nonprod, users);
   for (const user of users) {
     const grants = live.filter((g) => g.principal === user);
     const foreign = model.foreign.get(user) ?? [];
@@ -203,7 +203,7 @@ async function disagreements(stack: Stack, model: Model, users: string[]): Promi
     const attached = [...new Set([...granted.filter((arn) => !model.drift.has(`${user}|${arn}`)), ...foreign])].sort();
     const marks = granted.filter((arn) => !foreign.includes(arn)).sort();
     const inline = grants.filter((g) => g.inlinePolicy).map((g) => g.inlinePolicy!.name).sort();
-    const held = snapshot.users[user]!;
+    const held = holdings[user]!;
     const heldMarks = Object.entries(held.tags).filter(([k]) => k.startsWith('grantflow:attached:')).map(([, v]) => v).sort();
     const heldInline = Object.keys(held.inline).filter((n) => n.startsWith('grantflow.')).sort();
     if (JSON.stringify(held.attached) !== JSON.stringify(attached)) problems.push(`${user} attached ${JSON.stringify(held.attached)}, model ${JSON.stringify(attached)}`);

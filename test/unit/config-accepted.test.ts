@@ -92,6 +92,8 @@ describe('validate: accepted configs and warnings', function () {
     const temporary = parsed.grants[2]!;
     assert.deepEqual(temporary.awsExpires, ['inline grantflow.team.reader.20260603T235959Z']);
     assert.deepEqual(temporary.workflowExpires, ['arn:aws:iam::aws:policy/ReadOnlyAccess']);
+    // A permanent grant does not expire: neither AWS nor the workflow removes anything on a date.
+    assert.deepEqual([parsed.grants[1]!.awsExpires, parsed.grants[1]!.workflowExpires], [[], []]);
   });
 
   it('makes no network connection at all (in process, with every connect refused)', async () => {

@@ -9,7 +9,9 @@ import { canonicalDocument, policySize, renderDocument, sameDocument, withExpiry
 import { expandTeam } from '../../src/core/expand';
 import { planTeam } from '../../src/core/plan';
 import { DEFAULT_SETTINGS, type IamStatement } from '../../src/core/team-config';
-import { ACCOUNTS, inHours, policy, READ_ONLY, team, VIEW_ONLY } from '../harness/team';
+import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
+import { grantShape, releasedBy } from '../../src/core/grant-derived';
+import type { GrantSpec } from '../../src/core/grant';
 
 describe('policy documents', function () {
   const statement: IamStatement = { Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['*'] };
@@ -225,4 +227,72 @@ describe('desired against live', function () {
     assert.equal(byPrincipal['user/old']!.action, 'revoke');
     assert.deepEqual(entries.map((e) => e.action), ['add', 'revoke', 'keep', 'keep']);
   });
+});
+
+describe('a grant whose policy changes under the same id', function () {
+  // The same entry (same id) under different policy definitions.
+  const specFor = (reader: ReturnType<typeof policy>, user = 'bob') =>
+    grantsOf(
+      team({ policies: { reader }, temporary: [{ user, environment: 'nonprod', grant: 'reader', expiresAt: '2026-06-03T23:59:59Z' }] }),
+      Date.parse('2026-06-01T00:00:00Z'),
+    )[0]!;
+  const base = specFor(policy([READ_ONLY, VIEW_ONLY], ['s3:ListBucket']));
+
+  const cases: { name: string; next: GrantSpec; changed: boolean; released?: { arns: string[]; inline?: string } }[] = [
+    { name: 'the same policy: unchanged, nothing released', next: specFor(policy([READ_ONLY, VIEW_ONLY], ['s3:ListBucket'])), changed: false },
+    { name: 'a managed policy dropped: released', next: specFor(policy([READ_ONLY], ['s3:ListBucket'])), changed: true, released: { arns: [VIEW_ONLY] } },
+    { name: 'a managed policy added: nothing released', next: specFor(policy([READ_ONLY, VIEW_ONLY, SECURITY_AUDIT], ['s3:ListBucket'])), changed: true },
+    { name: 'one managed policy swapped for another', next: specFor(policy([READ_ONLY, SECURITY_AUDIT], ['s3:ListBucket'])), changed: true, released: { arns: [VIEW_ONLY] } },
+    { name: 'new temporary statements: the inline policy is rewritten in place, not released', next: specFor(policy([READ_ONLY, VIEW_ONLY], ['s3:GetObject'])), changed: true },
+    {
+      name: 'the temporary statements removed: the inline policy is released',
+      next: specFor(policy([READ_ONLY, VIEW_ONLY])),
+      changed: true,
+      released: { arns: [], inline: base.inlinePolicy!.name },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      assert.equal(grantShape(c.next) !== grantShape(base), c.changed);
+      const released = releasedBy(base, c.next);
+      if (!c.released) assert.equal(released, undefined);
+      else {
+        assert.deepEqual(released!.arns, c.released.arns);
+        assert.equal(released!.inlinePolicyName, c.released.inline);
+        assert.equal(released!.id, base.id);
+      }
+    });
+  }
+});
+
+describe('plan: the account\'s managed-policy quota', function () {
+  const config = team({
+    policies: { wide: policy([READ_ONLY, VIEW_ONLY, SECURITY_AUDIT]) },
+    permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['wide'] }],
+  });
+  const expansion = expandTeam(config, Date.now());
+  const alice = expansion.grants[0]!;
+  const key = `${ACCOUNTS.nonprod}/user/alice`;
+  const foreign = (n: number) => Array.from({ length: n }, (_, i) => `arn:aws:iam::${ACCOUNTS.nonprod}:policy/by-hand-${i}`);
+
+  const cases: { name: string; attached: string[]; quota?: number; live?: boolean; problem: RegExp | undefined }[] = [
+    { name: 'fits: 3 new + 7 attached by hand = 10 of 10', attached: foreign(7), quota: 10, problem: undefined },
+    { name: 'over: 3 new + 8 attached by hand = 11 of 10', attached: foreign(8), quota: 10, problem: /user alice in nonprod \(111111111111\) would hold 11 managed policies, over the account's quota of 10 \(8 attached now\)/ },
+    { name: 'a raised quota fits it', attached: foreign(8), quota: 20, problem: undefined },
+    { name: 'the quota was not read: not checked', attached: foreign(8), problem: undefined },
+    { name: 'already held by the running grant: no new attach, no error', attached: [...foreign(8), READ_ONLY, VIEW_ONLY, SECURITY_AUDIT], quota: 10, live: true, problem: undefined },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const entries = planTeam(expansion, {
+        grants: c.live ? { [alice.id]: { state: 'active' } } : {},
+        sticky: [],
+        iam: { [key]: { exists: true, attached: c.attached, inline: [] } },
+        ...(c.quota ? { quotas: { [ACCOUNTS.nonprod]: { user: c.quota, role: c.quota } } } : {}),
+      });
+      const problem = entries.find((e) => e.id === alice.id)!.problem;
+      if (c.problem) assert.match(problem ?? '', c.problem);
+      else assert.equal(problem, undefined);
+    });
+  }
 });

@@ -211,6 +211,53 @@ describe('grant and reconcile workflows (dev server + moto)', function () {
     assert.deepEqual(await user('alice'), { attached: [], inline: {}, tags: {} });
   });
 
+  it('hands running grants their new spec when a policy changes under the same ids, and releases what only the old spec held', async () => {
+    const name = nextTeam();
+    const entries = {
+      permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }],
+      temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt: inHours(24) }],
+    };
+    const before = team({ name, policies: { reader: policy([READ_ONLY, VIEW_ONLY], ['s3:ListBucket']) }, ...entries });
+    const after = team({ name, policies: { reader: policy([READ_ONLY, SECURITY_AUDIT], ['s3:GetObject']) }, ...entries });
+    const [permanent, temporary] = grantsOf(before).sort((a, b) => a.kind.localeCompare(b.kind));
+    await submit(before);
+    await waitState(permanent!.id, 'active');
+    await waitState(temporary!.id, 'active');
+    assert.deepEqual((await user('bob')).attached, [READ_ONLY, VIEW_ONLY].sort());
+
+    const plan = await submit(after);
+    assert.deepEqual(plan.kept.sort(), [permanent!.id, temporary!.id].sort(), 'the same ids: kept, not replaced');
+    const want = { alice: [permanent!.customPolicyArn!, READ_ONLY, SECURITY_AUDIT].sort(), bob: [READ_ONLY, SECURITY_AUDIT].sort() };
+    await eventually('both grants hold the new policy, and nothing of the old', async () => {
+      const [alice, bob] = [await user('alice'), await user('bob')];
+      const inline = Object.values(bob.inline)[0] ?? '';
+      return JSON.stringify([alice.attached, bob.attached]) === JSON.stringify([want.alice, want.bob]) && inline.includes('s3:GetObject') && !inline.includes('s3:ListBucket')
+        ? true
+        : undefined;
+    }, 20_000);
+    assert.deepEqual(Object.values((await user('bob')).tags).sort(), want.bob, 'ownership marks follow the new spec');
+
+    // Revoking now removes what the new spec holds: nothing is left behind.
+    await revokeGrantNow(stack.client, temporary!.id, { reason: 'test', by: 'test' });
+    assert.deepEqual(await user('bob'), { attached: [], inline: {}, tags: {} });
+  });
+
+  it('does not keep a managed policy for a grant whose start_date is days away', async () => {
+    const name = nextTeam();
+    const later = { user: 'alice', environment: 'nonprod', grant: 'reader', startsAt: inHours(48), expiresAt: inHours(72) };
+    const both = team({ name, policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }], temporary: [later] });
+    const [permanent, scheduled] = grantsOf(both).sort((a, b) => a.kind.localeCompare(b.kind));
+    await submit(both);
+    await waitState(permanent!.id, 'active');
+    assert.equal((await statusOf(scheduled!.id)).state, 'pending');
+    assert.deepEqual((await user('alice')).attached, [READ_ONLY]);
+
+    await submit(team({ name, policies: { reader: policy([READ_ONLY]) }, temporary: [later] }));
+    await eventually('the permanent grant is revoked', async () => ((await statusOf(permanent!.id)).state === 'revoked' ? true : undefined));
+    assert.deepEqual((await user('alice')).attached, [], 'not held two days early for the scheduled grant');
+    assert.equal((await statusOf(scheduled!.id)).state, 'pending');
+  });
+
   it('sweeps the access a grant workflow terminated from outside left behind', async () => {
     const config = readerTeam(nextTeam());
     const temporary = grantsOf(config).find((g) => g.kind === 'temporary')!;

@@ -26,7 +26,7 @@ Options:
   -c, --config DIR   config folder (used when the team has no reconcile workflow)
       --dry-run      list what would be removed, change nothing
 
-Exit codes: 0 done, 1 invalid config, 2 usage error, 3 Temporal or AWS unreachable.`,
+Exit codes: 0 done, 1 invalid config or a part that could not be swept, 2 usage error, 3 Temporal or AWS unreachable.`,
   options: { ...CONFIG_OPTION, 'dry-run': { type: 'boolean' } },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals, io }) {
@@ -38,9 +38,10 @@ Exit codes: 0 done, 1 invalid config, 2 usage error, 3 Temporal or AWS unreachab
       let findings: SweepFinding[];
       let terminated: string[] = [];
       let revoked: string[] = [];
+      let errors: string[] = [];
       try {
         write(io.stderr, `cleanup: asking ${team}'s reconcile workflow to sweep${dryRun ? ' (dry run)' : ''}`);
-        ({ findings, terminated, revoked } = await sweepTeam(client, team, dryRun, by));
+        ({ findings, terminated, revoked, errors = [] } = await sweepTeam(client, team, dryRun, by));
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
         write(io.stderr, `cleanup: ${team} has no reconcile workflow; sweeping the principals in its YAML directly`);
@@ -55,6 +56,11 @@ Exit codes: 0 done, 1 invalid config, 2 usage error, 3 Temporal or AWS unreachab
       for (const id of terminated) write(io.stdout, `${dryRun ? 'would clean up' : 'cleaned up'} terminated grant ${id}`);
       for (const id of revoked) write(io.stdout, `${dryRun ? 'would revoke' : 'revoked'} ${id} (beyond max_temporary_days)`);
       write(io.stdout, `${team}: ${verb} ${findings.length} IAM object${findings.length === 1 ? '' : 's'}`);
+      for (const error of errors) write(io.stderr, `error: ${error}`);
+      if (errors.length > 0) {
+        write(io.stderr, `cleanup: ${errors.length} part${errors.length === 1 ? ' was' : 's were'} not swept; fix the cause (\`grantflow doctor\`) and run cleanup again`);
+        return EXIT.failed;
+      }
       return EXIT.ok;
     } finally {
       await connection.close();

@@ -43,6 +43,10 @@ Exit codes: 0 all good, 1 a check failed, 3 Temporal unreachable.`,
       checks.push({ check, outcome, detail });
       if (!values.json) write(io.stdout, `[${outcome}] ${check}: ${detail}`);
     };
+    const settingsErrors = diagnostics.filter((d) => d.severity === 'error');
+    if (settingsErrors.length > 0) {
+      report('settings', 'FAIL', `${settingsErrors.length} error(s) in ${settingsErrors[0]!.file} (above); the checks below use the defaults instead. Fix them: grantflow validate <team>`);
+    }
 
     const { client, connection, target } = await connectClient();
     try {
@@ -51,15 +55,15 @@ Exit codes: 0 all good, 1 a check failed, 3 Temporal unreachable.`,
 
       const needMs = (settings.maxTemporaryDays + 1) * DAY_MS;
       const retention = await namespaceRetentionMs(client, target.namespace);
-      if (retention === undefined || retention < needMs) {
+      if (retention === undefined || retention <= needMs) {
         report(
           'retention',
           'FAIL',
           `namespace ${target.namespace} keeps closed workflows ${retention === undefined ? 'for an unknown time' : formatDuration(retention)}; ` +
-            `grantflow needs at least ${formatDuration(needMs)} (max_temporary_days + 1 day) so early revocations are remembered. ` +
+            `grantflow needs more than ${formatDuration(needMs)} (max_temporary_days + 1 day) so early revocations are remembered. ` +
             `Fix: temporal operator namespace update --namespace ${target.namespace} --retention ${settings.maxTemporaryDays + 2}d`,
         );
-      } else report('retention', 'ok', `${formatDuration(retention)} (needs at least ${formatDuration(needMs)})`);
+      } else report('retention', 'ok', `${formatDuration(retention)} (needs more than ${formatDuration(needMs)})`);
 
       try {
         const missing = await missingSearchAttributes(client, target.namespace);
@@ -93,7 +97,16 @@ Exit codes: 0 all good, 1 a check failed, 3 Temporal unreachable.`,
             const ref = { account, environment, deployer: deployerFor(settings) };
             try {
               const quotas = await readQuotas({ client: accounts.iam(ref), account, environment });
-              report(`account ${environment} (${account})`, 'ok', `assumed ${settings.deployerRole}; managed policies per user ${quotas.attachedPerUser}, per role ${quotas.attachedPerRole}`);
+              const quota = Math.min(quotas.attachedPerUser, quotas.attachedPerRole);
+              if (settings.maxManagedPoliciesPerPrincipal > quota) {
+                report(
+                  `account ${environment} (${account})`,
+                  'FAIL',
+                  `max_managed_policies_per_principal is ${settings.maxManagedPoliciesPerPrincipal}, but the account's quota is ${quotas.attachedPerUser} per user and ${quotas.attachedPerRole} per role, so validate would pass grants IAM refuses; lower the setting to ${quota}`,
+                );
+              } else {
+                report(`account ${environment} (${account})`, 'ok', `assumed ${settings.deployerRole}; managed policies per user ${quotas.attachedPerUser}, per role ${quotas.attachedPerRole}`);
+              }
             } catch (error) {
               report(`account ${environment} (${account})`, 'FAIL', (error as Error).message);
             }

@@ -21,7 +21,10 @@ export async function computePlan(io: Io, valid: ValidTeam): Promise<PlanEntry[]
   }
 }
 
-export async function printPlan(io: Io, team: string, entries: PlanEntry[], json: boolean): Promise<void> {
+/** Prints the plan; the exit code is 1 when a grant could not land as planned (over a quota). */
+export async function printPlan(io: Io, team: string, entries: PlanEntry[], json: boolean): Promise<number> {
+  const problems = [...new Set(entries.flatMap((e) => (e.problem ? [e.problem] : [])))];
+  for (const problem of problems) write(io.stderr, `error: ${problem}`);
   if (json) {
     write(io.stdout, JSON.stringify({ team, entries }, null, 2));
   } else {
@@ -30,6 +33,7 @@ export async function printPlan(io: Io, team: string, entries: PlanEntry[], json
     write(io.stdout, `\n${team}: ${planCounts(entries)}${notes ? `\n\n${notes}` : ''}`);
   }
   appendStepSummary(io.env, planMarkdown(team, entries, 'grantflow plan'));
+  return problems.length ? EXIT.failed : EXIT.ok;
 }
 
 export const planCommand: Command = {
@@ -41,14 +45,16 @@ Validates the team's YAML (as \`validate\` does), then compares it with the runn
 early revocations and what IAM holds on each principal. For every grant it prints the action, any
 drift a submission would repair (a policy detached by hand), and for temporary grants which parts
 AWS expires by itself (the inline policy's DateLessThan aws:CurrentTime condition) and which only
-the workflow removes (managed-policy attachments). Same as \`submit --dry-run\`. With
+the workflow removes (managed-policy attachments). A grant that would push a principal over the
+account's quota of attached managed policies (counting what is attached already) is an error.
+Same as \`submit --dry-run\`. With
 $GITHUB_STEP_SUMMARY set, the plan is also written there as Markdown.
 
 Options:
   -c, --config DIR   config folder (default: $GRANTFLOW_CONFIG or ./config)
       --json         print the plan as JSON on stdout
 
-Exit codes: 0 planned, 1 invalid config, 2 usage error, 3 Temporal or AWS unreachable.`,
+Exit codes: 0 planned, 1 invalid config or a grant over a quota, 2 usage error, 3 Temporal or AWS unreachable.`,
   options: { ...CONFIG_OPTION, json: { type: 'boolean' } },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals, io }) {
@@ -56,7 +62,6 @@ Exit codes: 0 planned, 1 invalid config, 2 usage error, 3 Temporal or AWS unreac
     const { validation } = await loadValidTeam(io, team, values);
     if (!validation.ok) return EXIT.failed;
     const entries = await computePlan(io, validation.team);
-    await printPlan(io, team, entries, values.json === true);
-    return EXIT.ok;
+    return printPlan(io, team, entries, values.json === true);
   },
 };

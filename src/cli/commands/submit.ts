@@ -44,7 +44,7 @@ workflow did; with $GITHUB_STEP_SUMMARY set, also writes it there.
 
 Options:
   -c, --config DIR   config folder (default: $GRANTFLOW_CONFIG or ./config)
-      --wait         wait until every grant is active, printing progress
+      --wait         wait until every grant is active (except those whose start_date is ahead), printing progress
       --timeout D    how long --wait waits (default 10m)
       --dry-run      print the plan instead of submitting (same as \`grantflow plan\`)
       --json         print the workflow's summary as JSON on stdout
@@ -60,8 +60,7 @@ Exit codes: 0 submitted (and, with --wait, all active), 1 invalid config, refuse
     const { validation, dir } = await loadValidTeam(io, team, values);
     if (!validation.ok) return EXIT.failed;
     if (values['dry-run']) {
-      await printPlan(io, team, await computePlan(io, validation.team), values.json === true);
-      return EXIT.ok;
+      return printPlan(io, team, await computePlan(io, validation.team), values.json === true);
     }
     const { config, expansion } = validation.team;
     const revision = currentRevision(dir, io.env);
@@ -80,7 +79,11 @@ Exit codes: 0 submitted (and, with --wait, all active), 1 invalid config, refuse
       appendStepSummary(io.env, `### grantflow submit: ${team}\n\n\`\`\`\n${submissionSummary(summary)}\n\`\`\`\n`);
       let code: number = summary.errors.length ? EXIT.failed : EXIT.ok;
       if (values.wait) {
-        const wanted = expansion.grants.map((g) => g.id).filter((id) => !summary.sticky.includes(id));
+        const live = expansion.grants.filter((g) => !summary.sticky.includes(g.id));
+        // A grant whose start_date is still ahead stays pending until then: nothing to wait for.
+        const scheduled = live.filter((g) => g.startsAt && Date.parse(g.startsAt) > Date.now());
+        for (const g of scheduled) write(io.stderr, `submit: ${g.id} is scheduled to start at ${g.startsAt}; not waiting for it`);
+        const wanted = live.filter((g) => !scheduled.includes(g)).map((g) => g.id);
         code = Math.max(code, await waitForGrants(io, client, team, wanted, timeoutMs));
       }
       return code;
