@@ -386,8 +386,9 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
         }
         for (const id of result.started) delete memory.lifted[id];
       } catch (error) {
+        // Some of the batch may have started: their records stay, so that a later revoke still reaches
+        // them; one that did not start shows up as not running at the next signal and is started again.
         summary.errors.push(`starting ${batch.length} grants: ${(error as Error).message}`);
-        for (const id of ids) if (memory.records[id]?.state === 'starting') delete memory.records[id];
       }
     }
   }
@@ -513,10 +514,11 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
 
   async function restore(request: RestoreRequest): Promise<RestoreResult> {
     const record = memory.records[request.grantId];
-    memory.lifted[request.grantId] = Date.now();
-    if (record && !record.sticky) {
+    // A record left `starting` by a failed start may be retried: starting a running grant again is a no-op.
+    if (record && !record.sticky && record.state !== 'starting') {
       return { grantId: request.grantId, restored: false, started: false, message: `${request.grantId} was not revoked early (state ${record.state}); nothing to restore` };
     }
+    memory.lifted[request.grantId] = Date.now();
     if (record) delete memory.records[request.grantId];
     const wanted = memory.config ? expandTeam(memory.config, Date.now()).grants.find((g) => g.id === request.grantId) : undefined;
     if (!wanted) {

@@ -18,13 +18,10 @@ import { ACCOUNTS, policy, READ_ONLY, revisionSequence, SECURITY_AUDIT, team, VI
 const SEQUENCES = Number(process.env.GRANTFLOW_MODEL_SEQUENCES ?? 4);
 const PARALLEL = Number(process.env.GRANTFLOW_MODEL_PARALLEL ?? 2);
 const STEPS = Number(process.env.GRANTFLOW_MODEL_STEPS ?? 8);
-const POLICIES = {
-  p1: policy([READ_ONLY], ['s3:ListBucket']),
-  p2: policy([VIEW_ONLY, READ_ONLY]),
-  p3: policy([SECURITY_AUDIT]),
-};
-type PolicyName = keyof typeof POLICIES;
-const POLICY_NAMES = Object.keys(POLICIES) as PolicyName[];
+const MANAGED = [READ_ONLY, VIEW_ONLY, SECURITY_AUDIT];
+const INITIAL_POLICIES = { p1: [READ_ONLY], p2: [VIEW_ONLY, READ_ONLY], p3: [SECURITY_AUDIT] };
+type PolicyName = keyof typeof INITIAL_POLICIES;
+const POLICY_NAMES = Object.keys(INITIAL_POLICIES) as PolicyName[];
 
 /** The oracle: what the YAML says, what operators did, and what was changed by hand. */
 class Model {
@@ -35,6 +32,8 @@ class Model {
   drift = new Set<string>();
   /** ARNs attached by hand before grantflow: never detached by it. */
   foreign = new Map<string, string[]>();
+  /** Each policy's managed list: edited under running grants, whose ids stay the same. */
+  managed: Record<PolicyName, string[]> = structuredClone(INITIAL_POLICIES);
 
   constructor(readonly name: string, readonly users: string[]) {}
 
@@ -42,7 +41,7 @@ class Model {
     const byUser = [...this.permanent].map((k) => k.split('|') as [string, PolicyName]);
     return team({
       name: this.name,
-      policies: POLICIES,
+      policies: { p1: policy(this.managed.p1, ['s3:ListBucket']), p2: policy(this.managed.p2), p3: policy(this.managed.p3) },
       permanent: byUser.map(([user, grant]) => ({ users: [user], environments: ['nonprod'], grants: [grant] })),
       temporary: [...this.temporary].map(([k, expires]) => {
         const [user, grant] = k.split('|') as [string, PolicyName];
@@ -109,6 +108,10 @@ async function runSequence(stack: Stack, seed: number): Promise<string[]> {
             } else if (edit < 0.8) {
               if (model.temporary.has(key) && random() < 0.5) model.temporary.delete(key);
               else model.temporary.set(key, Math.ceil((Date.now() + 5000 + random() * 6000) / 1000) * 1000);
+            } else if (edit < 0.9) {
+              // A policy's managed list changes: running grants keep their ids and take the new list.
+              const chosen = MANAGED.filter(() => random() < 0.5);
+              model.managed[grant] = chosen.length > 0 ? chosen : [pick(MANAGED)];
             } else {
               // re-submit unchanged
             }
