@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { AttachUserPolicyCommand, CreatePolicyCommand, IAMClient, TagUserCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { tsToMs } from '@temporalio/common/lib/time';
+import { parseGrantWorkflowId } from '../src/core/ids';
 import { customPolicyArn } from '../src/core/names';
 import { IAM_WRITES } from '../activities/operations';
 import { startProcess, stopAll, type Managed } from '../src/local/processes';
@@ -132,6 +134,29 @@ async function floor(stack: Stack, team: GeneratedTeam): Promise<number> {
   return ms;
 }
 
+/**
+ * Splits each expired grant's revocation lag into stages, from its workflow history: expiry -> the
+ * server fires the timer -> the worker starts the workflow task that handles it -> IAM no longer holds it.
+ */
+async function revokeStages(stack: Stack, team: string, expiresMs: number, revokedAt: Map<string, number>): Promise<Record<'timer' | 'pickup' | 'iam', number[]>> {
+  const stages = { timer: [] as number[], pickup: [] as number[], iam: [] as number[] };
+  for await (const execution of stack.client.workflow.list({ query: `GrantTeam = '${team}'` })) {
+    const user = parseGrantWorkflowId(execution.workflowId)?.principal;
+    const done = user ? revokedAt.get(user) : undefined;
+    if (done === undefined) continue;
+    const events = (await stack.client.workflow.getHandle(execution.workflowId).fetchHistory()).events ?? [];
+    const fired = events.map((e) => Boolean(e.timerFiredEventAttributes)).lastIndexOf(true);
+    const picked = events.findIndex((e, i) => i > fired && e.workflowTaskStartedEventAttributes);
+    if (fired < 0 || picked < 0) continue;
+    const firedAt = tsToMs(events[fired]!.eventTime);
+    const pickedAt = tsToMs(events[picked]!.eventTime);
+    stages.timer.push(firedAt - expiresMs);
+    stages.pickup.push(pickedAt - firedAt);
+    stages.iam.push(done - pickedAt);
+  }
+  return stages;
+}
+
 function rssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
@@ -200,7 +225,8 @@ async function main(): Promise<void> {
     await until('expiring grants active', () => allActive(stack, expiring.team, expiring.grants), 10 * 60_000);
     if (Date.now() > expiresMs - 2000) throw new Error('the expiring grants were not all active before their expiry; raise revokeLeadMs');
     stack.proxy.record(['DeleteUserPolicy', 'DetachUserPolicy']);
-    const done = () => {
+    /** user -> when IAM stopped holding the grant (its inline policy deleted and its attachment detached). */
+    const revokedAt = () => {
       const last = new Map<string, number>();
       const seen = new Map<string, Set<string>>();
       for (const event of stack.proxy.events()) {
@@ -208,14 +234,24 @@ async function main(): Promise<void> {
         seen.set(event.user, (seen.get(event.user) ?? new Set()).add(event.action));
         last.set(event.user, Math.max(last.get(event.user) ?? 0, event.at));
       }
-      return [...last.entries()].filter(([user]) => seen.get(user)!.size === 2).map(([, at]) => at - expiresMs);
+      return new Map([...last.entries()].filter(([user]) => seen.get(user)!.size === 2));
     };
-    await until('every expired grant revoked', async () => done().length >= expiring.grants, sizes.revokeLeadMs + 10 * 60_000, 200);
-    const lags = done();
+    await until('every expired grant revoked', async () => revokedAt().size >= expiring.grants, sizes.revokeLeadMs + 10 * 60_000, 200);
+    const lags = [...revokedAt().values()].map((at) => at - expiresMs);
     results.revoke_lag_p50_ms = Math.round(percentile(lags, 50));
     results.revoke_lag_p99_ms = Math.round(percentile(lags, 99));
     results.revoke_lag_max_ms = Math.round(Math.max(...lags));
     log(`revocation lag over ${lags.length} grants: p50 ${results.revoke_lag_p50_ms} ms, p99 ${results.revoke_lag_p99_ms} ms`);
+    const stages = await revokeStages(stack, expiring.team, expiresMs, revokedAt());
+    for (const [stage, values] of Object.entries(stages)) {
+      results[`revoke_${stage}_p50_ms`] = Math.round(percentile(values, 50));
+      results[`revoke_${stage}_p99_ms`] = Math.round(percentile(values, 99));
+    }
+    log(
+      `  where the lag goes (p50 / p99): the server fires the timer ${results.revoke_timer_p50_ms} / ${results.revoke_timer_p99_ms} ms after expiry; ` +
+        `the worker starts the workflow task ${results.revoke_pickup_p50_ms} / ${results.revoke_pickup_p99_ms} ms later; ` +
+        `its IAM calls end ${results.revoke_iam_p50_ms} / ${results.revoke_iam_p99_ms} ms after that`,
+    );
 
     // 4. Sleeping grants: worker memory and `status` time
     const teams: GeneratedTeam[] = [];

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AttachUserPolicyCommand, CreatePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { AttachUserPolicyCommand, CreatePolicyCommand, GetUserPolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { ApplicationFailure } from '@temporalio/common';
 import { AccountClients, type CallRecord } from '../../activities/accounts';
 import type { HolderDirectory, HolderQuery } from '../../activities/holders';
@@ -329,6 +330,43 @@ describe('IAM activities (moto)', function () {
     const bob = (await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!;
     assert.deepEqual(Object.keys(bob.inline), ['grantflow.other-team.x.20200101T000000Z'], 'another team\'s policy is left alone');
     assert.deepEqual(bob.attached, []);
+  });
+
+  it('stores a temporary policy that an IAM policy evaluator allows one second before its expiry and denies from its expiry on', async () => {
+    // moto ignores conditions, so the document IAM now holds is judged by an independent evaluator.
+    await activities.applyGrant(bobTemporary);
+    const iam = await moto.iamIn(ACCOUNTS.nonprod);
+    const stored = await iam.send(new GetUserPolicyCommand({ UserName: 'bob', PolicyName: bobTemporary.inlinePolicy!.name }));
+    iam.destroy();
+    const document = JSON.parse(decodeURIComponent(stored.PolicyDocument!)) as { Statement: { Condition?: unknown }[] };
+    assert.ok(document.Statement.every((s) => JSON.stringify(s.Condition).includes('aws:CurrentTime')), 'every statement carries the expiry');
+    const expiresMs = Date.parse(bobTemporary.expiresAt!);
+    const decide = async (action: string, resource: string, atMs: number): Promise<string> => {
+      const response = await runSimulation(
+        {
+          identityPolicies: [{ name: bobTemporary.inlinePolicy!.name, policy: document }],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+          request: {
+            action,
+            principal: `arn:aws:iam::${ACCOUNTS.nonprod}:user/bob`,
+            resource: { accountId: ACCOUNTS.nonprod, resource },
+            contextVariables: { 'aws:CurrentTime': new Date(atMs).toISOString() },
+          },
+        },
+        {},
+      );
+      if (response.resultType === 'error') throw new Error(`the evaluator refused the request: ${JSON.stringify(response.errors)}`);
+      return response.overallResult;
+    };
+    for (const [action, resource] of [
+      ['s3:ListBucket', 'arn:aws:s3:::any-bucket'],
+      ['ec2:DescribeInstances', '*'],
+    ] as const) {
+      assert.equal(await decide(action, resource, expiresMs - 1000), 'Allowed', `${action} one second before expiry`);
+      assert.equal(await decide(action, resource, expiresMs), 'ImplicitlyDenied', `${action} at expiry`);
+      assert.equal(await decide(action, resource, expiresMs + 86_400_000), 'ImplicitlyDenied', `${action} a day after expiry`);
+    }
   });
 
   describe('deployer-policy', function () {

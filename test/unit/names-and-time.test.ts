@@ -5,6 +5,7 @@ import { checkIamName, customPolicyArn, customPolicyName, iamUserName, inlinePol
 import { isOlderRevision } from '../../src/core/revision';
 import { closest } from '../../src/core/suggest';
 import { formatDuration, parseDuration, parseInstant, toCompactTime } from '../../src/core/time';
+import { expiry } from '../../src/cli/table';
 
 describe('names', function () {
   const users: [string, string][] = [
@@ -142,4 +143,19 @@ describe('revisions and suggestions', function () {
     ['zzz', ['environments', 'grants'], undefined],
   ];
   for (const [word, candidates, expected] of suggestions) it(`suggests ${expected} for ${word}`, () => assert.equal(closest(word, candidates), expected));
+});
+
+describe('expiry column of the status table', function () {
+  const now = Date.parse('2026-06-01T00:00:00Z');
+  const cases: [string | undefined, string][] = [
+    [undefined, 'never (permanent)'],
+    ['2026-06-03T03:00:00Z', '2026-06-03T03:00:00Z (in 2d 3h)'],
+    ['2026-06-01T01:30:00Z', '2026-06-01T01:30:00Z (in 1h 30m)'],
+    ['2026-06-01T00:05:10Z', '2026-06-01T00:05:10Z (in 5m)'],
+    ['2026-06-01T00:00:20Z', '2026-06-01T00:00:20Z (in 20s)'],
+    ['2026-05-31T21:00:00Z', '2026-05-31T21:00:00Z (3h 0m ago)'],
+  ];
+  for (const [iso, shown] of cases) {
+    it(`shows ${iso ?? 'no expiry'} as "${shown}"`, () => assert.equal(expiry(iso, now), shown));
+  }
 });
