@@ -12,12 +12,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import { AccountClients, type CallRecord } from '../../activities/accounts';
 import type { HolderDirectory, HolderQuery } from '../../activities/holders';
 import { createActivities, type Activities } from '../../activities';
+import { readQuotas } from '../../activities/iam';
 import { IAM_OPERATIONS } from '../../activities/operations';
 import type { GrantSpec, PolicySync } from '../../src/core/grant';
 import { attachedArns, deployerFor, revokeTarget } from '../../src/core/grant-derived';
 import { expandTeam } from '../../src/core/expand';
 import { renderDocument, withExpiry } from '../../src/core/documents';
-import { deployerActions, deployerPolicies } from '../../src/deployer-policy';
+import { deployerActions, deployerPolicies, IMPLIED_ACTIONS } from '../../src/deployer-policy';
 import { DEFAULT_SETTINGS } from '../../src/core/team-config';
 import { startMoto, type Moto } from '../../src/local/moto';
 import { snapshotAccount } from '../harness/iam-snapshot';
@@ -330,6 +331,16 @@ describe('IAM activities (moto)', function () {
     const bob = (await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!;
     assert.deepEqual(Object.keys(bob.inline), ['grantflow.other-team.x.20200101T000000Z'], 'another team\'s policy is left alone');
     assert.deepEqual(bob.attached, []);
+
+    const before = writes().length;
+    assert.deepEqual(await sweep(false, later), [], 'a second sweep finds nothing');
+    assert.deepEqual(writes().slice(before), [], 'and makes zero writes');
+    assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob, bob);
+  });
+
+  it('reads the account\'s managed-policy quotas (for plan and doctor)', async () => {
+    const quotas = await readQuotas({ client: accounts.iam(ref(ACCOUNTS.nonprod)), account: ACCOUNTS.nonprod, environment: 'nonprod' });
+    assert.ok(quotas.attachedPerUser >= 10 && quotas.attachedPerRole >= 10, JSON.stringify(quotas));
   });
 
   it('stores a temporary policy that an IAM policy evaluator allows one second before its expiry and denies from its expiry on', async () => {
@@ -371,17 +382,24 @@ describe('IAM activities (moto)', function () {
 
   describe('deployer-policy', function () {
     it('allows every operation the tests above sent, and lists none the code never sends', function () {
-      assert.ok(observedOperations.size >= 15, `observed only ${[...observedOperations].join(', ')}`);
       const allowed = new Set(deployerActions());
+      const policies = deployerPolicies({ partition: 'aws', roleName: 'AWSSelfServeDeployer', trustedPrincipal: 'arn:aws:iam::999999999999:root' });
+      // sts:AssumeRole is what the caller does to become the deployer: the trust policy grants it.
+      const trusted = (policies.trust as { Statement: { Action: string | string[] }[] }).Statement.flatMap((s) => s.Action);
       for (const operation of observedOperations) {
-        if (operation.startsWith('sts:')) continue; // AssumeRole is the caller's permission, printed separately
-        assert.ok(allowed.has(operation), `${operation} was sent but is not in the deployer policy`);
+        if (operation.startsWith('sts:')) assert.ok(trusted.includes(operation), `${operation} was sent but the trust policy does not allow it`);
+        else assert.ok(allowed.has(operation), `${operation} was sent but is not in the deployer policy`);
       }
+      assert.ok(observedOperations.has('sts:AssumeRole'));
+      // Exact: the tests above exercise every operation the policy allows, so nothing in it is unused.
+      // (Except the permissions AWS checks on top of an operation, such as TagPolicy for CreatePolicy with tags.)
+      const implied = new Set(Object.values(IMPLIED_ACTIONS).flat());
+      assert.ok(observedOperations.has('iam:CreatePolicy'));
+      assert.deepEqual([...allowed].filter((operation) => !observedOperations.has(operation) && !implied.has(operation)).sort(), [], 'in the deployer policy but never sent by any test');
       const source = ['activities/iam.ts', 'activities/accounts.ts'].map((f) => fs.readFileSync(path.resolve(__dirname, '../../..', f), 'utf8')).join('\n');
       for (const operation of IAM_OPERATIONS) {
         assert.match(source, new RegExp(`new ${operation}Command\\(`), `iam:${operation} is in the policy but nothing sends it`);
       }
-      const policies = deployerPolicies({ partition: 'aws', roleName: 'AWSSelfServeDeployer', trustedPrincipal: 'arn:aws:iam::999999999999:root' });
       const listed = (policies.permissions as { Statement: { Action: string[] }[] }).Statement.flatMap((s) => s.Action);
       assert.deepEqual([...listed].sort(), [...allowed].sort());
     });

@@ -1,13 +1,11 @@
-// Model-based randomized test: a small pure model of SPEC.md's semantics is the oracle; random
-// sequences of submissions (random YAML edits), revokes, restores, expiries and hand edits in IAM
-// run against the real stack, and after every step IAM and the grants' states must equal the model.
-// npm test runs a few sequences; GRANTFLOW_MODEL_SEQUENCES=1000 runs many (GRANTFLOW_MODEL_PARALLEL
-// at a time). A failure prints the seed; GRANTFLOW_SEED=<seed> replays that one sequence.
+// Model-based randomized test: a small pure model of SPEC.md's semantics is the oracle (it works out
+// ids, policy names and ARNs itself, not through grantflow's expansion); random sequences of
+// submissions (random YAML edits, policy edits under running grants), revokes, restores, expiries
+// and hand edits in IAM run against the real stack, and after every step IAM and the grants' states
+// must equal the model. npm test runs a few sequences; `npm test -- --only proof --model 1000
+// --parallel 8` runs 1,000. A failure prints the seed; GRANTFLOW_SEED=<seed> replays that one sequence.
 import assert from 'node:assert/strict';
 import { AttachUserPolicyCommand, DetachUserPolicyCommand } from '@aws-sdk/client-iam';
-import { expandTeam } from '../../src/core/expand';
-import type { GrantSpec } from '../../src/core/grant';
-import { attachedArns } from '../../src/core/grant-derived';
 import type { TeamConfig } from '../../src/core/team-config';
 import { restoreGrant, revokeGrantNow, submitTeam, teamGrantStates } from '../../src/temporal/operations';
 import { seededRandom } from '../harness/iam-proxy';
@@ -22,6 +20,18 @@ const MANAGED = [READ_ONLY, VIEW_ONLY, SECURITY_AUDIT];
 const INITIAL_POLICIES = { p1: [READ_ONLY], p2: [VIEW_ONLY, READ_ONLY], p3: [SECURITY_AUDIT] };
 type PolicyName = keyof typeof INITIAL_POLICIES;
 const POLICY_NAMES = Object.keys(INITIAL_POLICIES) as PolicyName[];
+
+/** What the model says one live grant holds, worked out from SPEC.md's formats, not by grantflow's code. */
+interface ExpectedGrant {
+  id: string;
+  user: string;
+  kind: 'permanent' | 'temporary';
+  arns: string[];
+  inline?: string;
+  expiresMs?: number;
+}
+
+const ACCOUNT = ACCOUNTS.nonprod;
 
 /** The oracle: what the YAML says, what operators did, and what was changed by hand. */
 class Model {
@@ -50,11 +60,36 @@ class Model {
     });
   }
 
-  desired(nowMs: number): GrantSpec[] {
-    return expandTeam(this.config(), nowMs).grants;
+  /**
+   * One grant per entry: id `grantflow/<team>/<account>/user/<user>/<policy>[/until/<expiry>]`; a
+   * permanent grant attaches `<team>-<policy>` (path /grantflow/) when the policy has statements
+   * (only p1 does) plus the managed list; a temporary one attaches the managed list and puts the
+   * inline policy `grantflow.<team>.<policy>.<compact expiry>`. Entries already expired are skipped.
+   */
+  desired(nowMs: number): ExpectedGrant[] {
+    const grants: ExpectedGrant[] = [];
+    for (const key of this.permanent) {
+      const [user, policy] = key.split('|') as [string, PolicyName];
+      const custom = policy === 'p1' ? [`arn:aws:iam::${ACCOUNT}:policy/grantflow/${this.name}-${policy}`] : [];
+      grants.push({ id: `grantflow/${this.name}/${ACCOUNT}/user/${user}/${policy}`, user, kind: 'permanent', arns: [...custom, ...this.managed[policy]] });
+    }
+    for (const [key, expiresMs] of this.temporary) {
+      if (expiresMs <= nowMs) continue;
+      const [user, policy] = key.split('|') as [string, PolicyName];
+      const expiry = new Date(expiresMs).toISOString().replace('.000Z', 'Z');
+      grants.push({
+        id: `grantflow/${this.name}/${ACCOUNT}/user/${user}/${policy}/until/${expiry}`,
+        user,
+        kind: 'temporary',
+        arns: [...this.managed[policy]],
+        ...(policy === 'p1' ? { inline: `grantflow.${this.name}.${policy}.${expiry.replace(/[-:]/g, '')}` } : {}),
+        expiresMs,
+      });
+    }
+    return grants;
   }
 
-  live(nowMs: number): GrantSpec[] {
+  live(nowMs: number): ExpectedGrant[] {
     return this.desired(nowMs).filter((g) => !this.sticky.has(g.id));
   }
 }
@@ -128,7 +163,7 @@ async function runSequence(stack: Stack, seed: number): Promise<string[]> {
             model.sticky.add(target.id);
           },
         });
-        const handHeld = live.filter((g) => g.kind === 'permanent').flatMap((g) => attachedArns(g).map((arn) => ({ user: g.principal, arn })))
+        const handHeld = live.filter((g) => g.kind === 'permanent').flatMap((g) => g.arns.map((arn) => ({ user: g.user, arn })))
           .filter(({ user, arn }) => !(model.foreign.get(user) ?? []).includes(arn) && !model.drift.has(`${user}|${arn}`));
         if (handHeld.length > 0) {
           const { user, arn } = pick(handHeld);
@@ -150,11 +185,11 @@ async function runSequence(stack: Stack, seed: number): Promise<string[]> {
             model.sticky.delete(id);
             // The restored grant's apply re-attaches what it holds.
             const restored = model.desired(Date.now()).find((g) => g.id === id);
-            for (const arn of restored ? attachedArns(restored) : []) model.drift.delete(`${restored!.principal}|${arn}`);
+            for (const arn of restored?.arns ?? []) model.drift.delete(`${restored!.user}|${arn}`);
           },
         });
       }
-      const nextExpiry = Math.min(...live.filter((g) => g.expiresAt).map((g) => Date.parse(g.expiresAt!)));
+      const nextExpiry = Math.min(...live.flatMap((g) => (g.expiresMs ? [g.expiresMs] : [])));
       if (Number.isFinite(nextExpiry)) {
         options.push({
           name: 'let a temporary grant expire',
@@ -188,7 +223,7 @@ async function runSequence(stack: Stack, seed: number): Promise<string[]> {
 async function settleAwayFromExpiry(model: Model): Promise<void> {
   for (;;) {
     const now = Date.now();
-    const close = model.live(now).map((g) => (g.expiresAt ? Date.parse(g.expiresAt) : Infinity)).filter((t) => Math.abs(t - now) < 2500);
+    const close = model.live(now).map((g) => g.expiresMs ?? Infinity).filter((t) => Math.abs(t - now) < 2500);
     if (close.length === 0) return;
     await new Promise((resolve) => setTimeout(resolve, Math.max(...close) + 2500 - now));
   }
@@ -200,12 +235,12 @@ async function disagreements(stack: Stack, model: Model, users: string[]): Promi
   const problems: string[] = [];
   const holdings = await snapshotUsers(stack.moto, ACCOUNTS.nonprod, users);
   for (const user of users) {
-    const grants = live.filter((g) => g.principal === user);
+    const grants = live.filter((g) => g.user === user);
     const foreign = model.foreign.get(user) ?? [];
-    const granted = [...new Set(grants.flatMap(attachedArns))];
+    const granted = [...new Set(grants.flatMap((g) => g.arns))];
     const attached = [...new Set([...granted.filter((arn) => !model.drift.has(`${user}|${arn}`)), ...foreign])].sort();
     const marks = granted.filter((arn) => !foreign.includes(arn)).sort();
-    const inline = grants.filter((g) => g.inlinePolicy).map((g) => g.inlinePolicy!.name).sort();
+    const inline = grants.flatMap((g) => (g.inline ? [g.inline] : [])).sort();
     const held = holdings[user]!;
     const heldMarks = Object.entries(held.tags).filter(([k]) => k.startsWith('grantflow:attached:')).map(([, v]) => v).sort();
     const heldInline = Object.keys(held.inline).filter((n) => n.startsWith('grantflow.')).sort();
