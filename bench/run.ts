@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick]`: grantflow's claims as figures, against the Temporal dev server and
+// `npm run bench [-- --quick] [--max-cached-workflows N]`: grantflow's claims as figures, against the Temporal dev server and
 // moto (behind a counting proxy), with the worker as its own process. Prints a table, writes JSON
 // to bench-results/, and ends with one `bench:` line. See docs/BENCHMARKS.md.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -173,7 +173,10 @@ async function main(): Promise<void> {
   const stack = await startStack({ worker: false });
   let worker: Managed | undefined;
   try {
-    worker = startProcess(process.execPath, [BIN, 'worker'], {
+    const cacheFlag = process.argv.indexOf('--max-cached-workflows');
+    const workerArgs = cacheFlag > 0 ? ['--max-cached-workflows', process.argv[cacheFlag + 1]!] : [];
+    if (workerArgs.length) log(`worker started with ${workerArgs.join(' ')}`);
+    worker = startProcess(process.execPath, [BIN, 'worker', ...workerArgs], {
       env: { ...process.env, ...stack.env, GRANTFLOW_IAM_CALLS_PER_SECOND: '1000', GRANTFLOW_CONFIG: work },
     });
     await until('worker polling', async () => worker!.output().includes('polling task queue'), 60_000).catch((error: Error) => {
