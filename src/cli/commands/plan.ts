@@ -47,8 +47,8 @@ drift a submission would repair (a policy detached by hand), and for temporary g
 AWS expires by itself (the inline policy's DateLessThan aws:CurrentTime condition) and which only
 the workflow removes (managed-policy attachments). A grant that would push a principal over the
 account's quota of attached managed policies (counting what is attached already) is an error.
-Same as \`submit --dry-run\`. With
-$GITHUB_STEP_SUMMARY set, the plan is also written there as Markdown.
+Same as \`submit --dry-run\`. With $GITHUB_STEP_SUMMARY set, the plan is also written there as
+Markdown.
 
 Options:
   -c, --config DIR   config folder (default: $GRANTFLOW_CONFIG or ./config)
