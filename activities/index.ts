@@ -8,6 +8,7 @@ import { grantWorkflowId } from '../src/core/ids';
 import { parseInlinePolicyName } from '../src/core/names';
 import type { Revision } from '../src/core/revision';
 import { grantStartOptions } from '../src/temporal/grant-start';
+import { latestTeamGrantRuns, teamGrantsQuery } from '../src/temporal/team-grants';
 import { GrantState } from '../workflows/search-attributes';
 import type { AccountClients, AccountRef } from './accounts';
 import { GrantflowAwsError } from './errors';
@@ -203,8 +204,8 @@ export function createActivities(deps: ActivityDeps) {
       const check = new Set(input.checkSticky);
       const closedBefore = new Set<string>();
       if (check.size > 0) {
-        const team = input.grants[0]?.team;
-        for await (const execution of client.workflow.list({ query: `WorkflowType = 'grantWorkflow' AND GrantTeam = '${team}' AND ExecutionStatus != 'Running'` })) {
+        const team = input.grants[0]!.team;
+        for await (const execution of client.workflow.list({ query: teamGrantsQuery(team, `ExecutionStatus != 'Running'`) })) {
           if (check.has(execution.workflowId)) closedBefore.add(execution.workflowId);
           heartbeat('listing earlier runs');
         }
@@ -247,22 +248,17 @@ export function createActivities(deps: ActivityDeps) {
 
     /** The latest run of every grant workflow of the team, from visibility. */
     async listTeamGrants(input: { team: string }): Promise<TeamGrantExecution[]> {
-      const client = temporal();
-      const latest = new Map<string, TeamGrantExecution>();
-      for await (const execution of client.workflow.list({ query: `WorkflowType = 'grantWorkflow' AND GrantTeam = '${input.team}'` })) {
-        heartbeat('listing grants');
-        const seen = latest.get(execution.workflowId);
-        if (seen && Date.parse(seen.startTime) >= execution.startTime.getTime()) continue;
-        const state = execution.typedSearchAttributes.get(GrantState);
-        latest.set(execution.workflowId, {
-          id: execution.workflowId,
-          status: execution.status.name,
+      const runs = await latestTeamGrantRuns(temporal(), input.team, () => heartbeat('listing grants'));
+      return runs.map((run) => {
+        const state = run.typedSearchAttributes.get(GrantState);
+        return {
+          id: run.workflowId,
+          status: run.status.name,
           ...(state ? { state } : {}),
-          startTime: execution.startTime.toISOString(),
-          ...(execution.closeTime ? { closeTime: execution.closeTime.toISOString() } : {}),
-        });
-      }
-      return [...latest.values()];
+          startTime: run.startTime.toISOString(),
+          ...(run.closeTime ? { closeTime: run.closeTime.toISOString() } : {}),
+        };
+      });
     },
 
     /**

@@ -10,6 +10,8 @@ import { loadTeam } from '../config/load';
 import { deployerFor } from '../core/grant-derived';
 import { toIamTime } from '../core/time';
 import { submitTeam, listLiveGrants } from '../temporal/operations';
+import { latestTeamGrantRuns } from '../temporal/team-grants';
+import { GrantState } from '../../workflows/search-attributes';
 import { createWorker } from '../worker';
 import { startDevServer, type DevServer } from './dev-server';
 import { startMoto, type Moto } from './moto';
@@ -171,8 +173,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     let revokedSeen = false;
     for (;;) {
       const all = new Map<string, string>();
-      for await (const execution of client.workflow.list({ query: `WorkflowType = 'grantWorkflow' AND GrantTeam = '${options.team}'` })) {
-        all.set(execution.workflowId, (execution.searchAttributes.GrantState as string[] | undefined)?.[0] ?? execution.status.name);
+      for (const run of await latestTeamGrantRuns(client, options.team)) {
+        all.set(run.workflowId, run.typedSearchAttributes.get(GrantState) ?? run.status.name);
       }
       for (const [id, state] of all) {
         if (states.get(id) !== state) {

@@ -4,6 +4,7 @@ import { WithStartWorkflowOperation, type Client, type WorkflowExecutionInfo } f
 import { reconcileWorkflowId } from '../core/ids';
 import type { Revision } from '../core/revision';
 import type { TeamConfig } from '../core/team-config';
+import { latestTeamGrantRuns, quote, teamGrantsQuery } from './team-grants';
 import { revokeUpdate, statusQuery, type GrantStatus, type RevokeRequest } from '../../workflows/grant';
 import {
   reconcileStatusQuery,
@@ -97,27 +98,15 @@ function toLiveGrant(execution: WorkflowExecutionInfo): LiveGrant {
   };
 }
 
-function quote(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
 /** The state of every grant workflow of a team (latest run per id, running or closed), from visibility. */
 export async function teamGrantStates(client: Client, team: string): Promise<Map<string, { state: string; running: boolean }>> {
-  const latest = new Map<string, { state: string; running: boolean; started: number }>();
-  for await (const execution of client.workflow.list({ query: `WorkflowType = 'grantWorkflow' AND GrantTeam = ${quote(team)}` })) {
-    const started = execution.startTime.getTime();
-    const seen = latest.get(execution.workflowId);
-    if (seen && seen.started >= started) continue;
-    latest.set(execution.workflowId, { state: execution.typedSearchAttributes.get(GrantState) ?? '', running: execution.status.name === 'RUNNING', started });
-  }
-  return new Map([...latest].map(([id, { state, running }]) => [id, { state, running }]));
+  const runs = await latestTeamGrantRuns(client, team);
+  return new Map(runs.map((run) => [run.workflowId, { state: run.typedSearchAttributes.get(GrantState) ?? '', running: run.status.name === 'RUNNING' }]));
 }
 
 /** How many of a team's grant workflows are running and active (a cheap count, for progress). */
 export async function countTeamGrants(client: Client, team: string): Promise<{ active: number }> {
-  const { count } = await client.workflow.count(
-    `WorkflowType = 'grantWorkflow' AND GrantTeam = ${quote(team)} AND ExecutionStatus = 'Running' AND GrantState = 'active'`,
-  );
+  const { count } = await client.workflow.count(teamGrantsQuery(team, `ExecutionStatus = 'Running'`, `GrantState = 'active'`));
   return { active: count };
 }
 

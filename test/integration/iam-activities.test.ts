@@ -340,6 +340,7 @@ describe('IAM activities (moto)', function () {
 
   it('reads the account\'s managed-policy quotas (for plan and doctor)', async () => {
     const quotas = await readQuotas({ client: accounts.iam(ref(ACCOUNTS.nonprod)), account: ACCOUNTS.nonprod, environment: 'nonprod' });
+    assert.deepEqual(calls.filter((c) => c.service === 'iam').map((c) => c.operation), ['GetAccountSummary'], 'one IAM read, through the deployer role');
     assert.ok(quotas.attachedPerUser >= 10 && quotas.attachedPerRole >= 10, JSON.stringify(quotas));
   });
 
