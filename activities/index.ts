@@ -10,9 +10,9 @@ import type { Revision } from '../src/core/revision';
 import { grantStartOptions } from '../src/temporal/grant-start';
 import { latestTeamGrantRuns, teamGrantsQuery } from '../src/temporal/team-grants';
 import { GrantState } from '../workflows/search-attributes';
-import type { AccountClients, AccountRef } from './accounts';
-import { GrantflowAwsError } from './errors';
-import type { HolderDirectory } from './holders';
+import type { AccountClients, AccountRef } from '../src/aws/accounts';
+import { GrantflowAwsError } from '../src/aws/errors';
+import type { HolderDirectory } from '../src/temporal/holders';
 import {
   attachManaged,
   deleteInlinePolicy,
@@ -29,7 +29,7 @@ import {
   type Principal,
   type ReleaseOutcome,
   type Target,
-} from './iam';
+} from '../src/aws/iam';
 
 export interface ActivityDeps {
   accounts: AccountClients;

@@ -10,7 +10,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { parseGrantWorkflowId } from '../src/core/ids';
 import { customPolicyArn } from '../src/core/names';
-import { IAM_WRITES } from '../activities/operations';
+import { IAM_WRITES } from '../src/aws/operations';
 import { startProcess, stopAll, type Managed } from '../src/local/processes';
 import { countTeamGrants, listLiveGrants, submitTeam } from '../src/temporal/operations';
 import { validateTeam } from '../src/validate';

@@ -1,9 +1,9 @@
 // What is live now, for `plan`: the team's running grant workflows and early revocations from
 // Temporal, what IAM holds on each principal the YAML names, and each account's attach quotas. Reads only.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { AccountClients } from '../activities/accounts';
-import { GrantflowAwsError } from '../activities/errors';
-import { listInlinePolicies, readAttachments, readQuotas } from '../activities/iam';
+import type { AccountClients } from './aws/accounts';
+import { GrantflowAwsError } from './aws/errors';
+import { listInlinePolicies, readAttachments, readQuotas } from './aws/iam';
 import type { Expansion } from './core/expand';
 import { principalKey, type LiveView } from './core/plan';
 import { listLiveGrants, reconcileStatus } from './temporal/operations';

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
-import { AccountClients, type CallObserver } from '../activities/accounts';
-import { VisibilityHolderDirectory, type HolderDirectory } from '../activities/holders';
+import { AccountClients, type CallObserver } from './aws/accounts';
+import { VisibilityHolderDirectory, type HolderDirectory } from './temporal/holders';
 import { createActivities } from '../activities';
 
 /** Written by `npm run build` (scripts/bundle-workflows.js), so the worker starts without bundling. */

@@ -1,6 +1,6 @@
 // grantflow's command line: dispatch, help, and the one place where errors become messages and
 // exit codes (0 success, 1 invalid config or failed operation, 2 usage error, 3 unreachable).
-import { GrantflowAwsError, isNetworkError } from '../../activities/errors';
+import { GrantflowAwsError, isNetworkError } from '../aws/errors';
 import { TemporalUnreachable } from '../temporal/connection';
 import { EXIT, helpText, parseCommandArgs, UsageError, write, type Command, type Io } from './command';
 import { cleanupCommand } from './commands/cleanup';

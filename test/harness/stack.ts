@@ -2,7 +2,7 @@
 // fault-injecting proxy, and a grantflow worker (in this process, or as a child process).
 import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { type AccountClients } from '../../activities/accounts';
+import { type AccountClients } from '../../src/aws/accounts';
 import { createWorker } from '../../src/worker';
 import { startDevServer, type DevServer } from '../../src/local/dev-server';
 import { startIamProxy, type IamProxy } from './iam-proxy';

@@ -1,8 +1,8 @@
 // How AWS failures are classified: what is retried, what fails at once, and what the message says.
 import assert from 'node:assert/strict';
-import { classifyAwsError, type AwsErrorType, type CallContext } from '../../activities/errors';
-import { RateLimiter } from '../../activities/rate-limit';
-import { QuickRetryStrategy } from '../../activities/retry-strategy';
+import { classifyAwsError, type AwsErrorType, type CallContext } from '../../src/aws/errors';
+import { RateLimiter } from '../../src/aws/rate-limit';
+import { QuickRetryStrategy } from '../../src/aws/retry-strategy';
 
 function awsError(name: string, status: number, message = 'aws says no') {
   return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });

@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { AccountClients } from '../../../activities/accounts';
-import { VisibilityHolderDirectory } from '../../../activities/holders';
+import { AccountClients } from '../../aws/accounts';
+import { VisibilityHolderDirectory } from '../../temporal/holders';
 import { createActivities, type SweepFinding } from '../../../activities';
 import { connectClient } from '../../temporal/connection';
 import { listLiveGrants, sweepTeam } from '../../temporal/operations';

@@ -1,6 +1,6 @@
 import { loadSettings } from '../../config/load';
 import { formatDiagnostic } from '../../core/diagnostics';
-import { deployerPolicies } from '../../deployer-policy';
+import { deployerPolicies } from '../../aws/deployer-policy';
 import { CONFIG_OPTION, EXIT, write, type Command } from '../command';
 import { configDirFrom } from '../team-input';
 

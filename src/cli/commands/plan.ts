@@ -1,4 +1,4 @@
-import { AccountClients } from '../../../activities/accounts';
+import { AccountClients } from '../../aws/accounts';
 import { planTeam, type PlanEntry } from '../../core/plan';
 import { readLiveView } from '../../live-view';
 import { connectClient } from '../../temporal/connection';

@@ -34,12 +34,12 @@ import {
   type IAMClient,
   type Tag,
 } from '@aws-sdk/client-iam';
-import { digest } from '../src/core/digest';
-import { LIMITS, sameDocument } from '../src/core/documents';
-import type { PolicySync } from '../src/core/grant';
-import type { PrincipalType } from '../src/core/ids';
-import { ATTACHMENT_TAG_PREFIX, attachmentTagKey, OWNER_TAG, parseInlinePolicyName, POLICY_PATH, TEAM_TAG_KEY } from '../src/core/names';
-import { DAY_MS } from '../src/core/time';
+import { digest } from '../core/digest';
+import { LIMITS, sameDocument } from '../core/documents';
+import type { PolicySync } from '../core/grant';
+import type { PrincipalType } from '../core/ids';
+import { ATTACHMENT_TAG_PREFIX, attachmentTagKey, OWNER_TAG, parseInlinePolicyName, POLICY_PATH, TEAM_TAG_KEY } from '../core/names';
+import { DAY_MS } from '../core/time';
 import { classifyAwsError, GrantflowAwsError, isNoSuchEntity, type CallContext } from './errors';
 
 export interface Target {

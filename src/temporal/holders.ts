@@ -4,8 +4,8 @@
 // eventually consistent: a grant started a moment ago may be missed, and the next re-apply restores
 // what it needs; the reconcile sweep likewise removes any attachment no grant holds.
 import type { Client } from '@temporalio/client';
-import { GrantState } from '../workflows/search-attributes';
-import type { GrantMemo } from '../src/temporal/grant-start';
+import { GrantState } from '../../workflows/search-attributes';
+import type { GrantMemo } from './grant-start';
 
 export interface HolderQuery {
   account: string;

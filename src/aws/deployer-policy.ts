@@ -1,6 +1,6 @@
 // The deployer role's least-privilege policy, derived from activities/operations.ts (the list the
 // SDK middleware enforces), so it always matches the calls the code makes.
-import { IAM_OPERATIONS, type IamOperation } from '../activities/operations';
+import { IAM_OPERATIONS, type IamOperation } from './operations';
 
 /** Permissions AWS checks in addition to the operation's own (CreatePolicy with tags needs TagPolicy). */
 export const IMPLIED_ACTIONS: Partial<Record<IamOperation, string[]>> = {

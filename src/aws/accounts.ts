@@ -3,7 +3,7 @@
 // AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL are honoured by the SDK itself.
 import { IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import type { Deployer } from '../src/core/grant';
+import type { Deployer } from '../core/grant';
 import { classifyAwsError } from './errors';
 import { IAM_OPERATIONS, IAM_WRITES, operationName, STS_OPERATIONS } from './operations';
 import { RateLimiter } from './rate-limit';
