@@ -25,7 +25,7 @@ import {
 import type { Activities, RevokeResult } from '../activities';
 import type { GrantSpec } from '../src/core/grant';
 import { attachedArns, releasedBy, revokeTarget } from '../src/core/grant-derived';
-import { grantChangedSignal } from './reconcile';
+import { grantChangedSignal, type EndCause, type GrantInput, type GrantOutcome, type GrantStatus, type RevokeRequest } from './messages';
 import { stateUpdate, type GrantState } from './search-attributes';
 
 /** Errors where retrying the attach cannot help; the grant fails at once and says why. */
@@ -47,57 +47,6 @@ const { revokeGrant } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
 });
-
-export type RevokeOrigin = 'operator' | 'reconcile';
-/** Why a grant ended: `early` (by an operator) is sticky; the others are not. */
-export type EndCause = 'expired' | 'early' | 'removed' | 'superseded' | 'beyond-limit' | 'failed';
-
-export interface RevokeRequest {
-  reason: string;
-  by?: string;
-  origin?: RevokeOrigin;
-  /** Set by the reconcile workflow: why the YAML no longer wants the grant. */
-  cause?: Exclude<EndCause, 'early' | 'expired' | 'failed'>;
-}
-
-export interface GrantStatus {
-  id: string;
-  state: GrantState;
-  kind: GrantSpec['kind'];
-  principal: string;
-  account: string;
-  environment: string;
-  policy: string;
-  startsAt?: string;
-  expiresAt?: string;
-  activeSince?: string;
-  endedAt?: string;
-  cause?: EndCause;
-  reason?: string;
-  revokedBy?: string;
-  /** Managed policies that were attached before grantflow and that it will leave alone. */
-  foreign: string[];
-  revokeAttempts: number;
-  lastError?: string;
-}
-
-export interface GrantInput {
-  spec: GrantSpec;
-  /** The team's reconcile workflow: told when the grant ends (and, if asked, when it is active). */
-  reconcileWorkflowId?: string;
-  /** Set for a grant that replaces another: the reconcile waits for it to be active before revoking the old one. */
-  notifyActive?: boolean;
-  /** Carried across continue-as-new. */
-  carried?: { status: GrantStatus; revoke?: RevokeRequest };
-}
-
-export interface GrantOutcome {
-  id: string;
-  state: 'revoked' | 'failed';
-  cause: EndCause;
-  reason?: string;
-  error?: string;
-}
 
 export const revokeSignal = defineSignal<[RevokeRequest]>('revoke');
 export const revokeUpdate = defineUpdate<GrantState, [RevokeRequest]>('revoke');

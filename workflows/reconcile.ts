@@ -10,7 +10,6 @@ import {
   condition,
   continueAsNew,
   defineQuery,
-  defineSignal,
   defineUpdate,
   isCancellation,
   log,
@@ -28,7 +27,7 @@ import { describeRevision, isOlderRevision, type Revision } from '../src/core/re
 import { describeExpiryProblem, entriesBeyondLimit } from '../src/core/rules/temporary';
 import type { TeamConfig } from '../src/core/team-config';
 import { DAY_MS } from '../src/core/time';
-import type { EndCause, RevokeRequest } from './grant';
+import { grantChangedSignal, type EndCause, type RevokeRequest } from './messages';
 import type { GrantState } from './search-attributes';
 
 const { syncPolicies, deleteUnusedPolicies, startGrants, signalGrants, listTeamGrants, sweepPrincipals, revokeGrant } = proxyActivities<Activities>({
@@ -41,13 +40,6 @@ const { syncPolicies, deleteUnusedPolicies, startGrants, signalGrants, listTeamG
 export interface Submission {
   config: TeamConfig;
   revision: Revision;
-}
-
-export interface GrantChange {
-  id: string;
-  state: GrantState;
-  cause?: EndCause;
-  at: string;
 }
 
 export interface PlanSummary {
@@ -134,7 +126,6 @@ export interface ReconcileInput {
 export const submitUpdate = defineUpdate<PlanSummary, [Submission]>('submit');
 export const restoreUpdate = defineUpdate<RestoreResult, [RestoreRequest]>('restore');
 export const sweepUpdate = defineUpdate<SweepSummary, [SweepRequest]>('sweep');
-export const grantChangedSignal = defineSignal<[GrantChange]>('grantChanged');
 export const reconcileStatusQuery = defineQuery<ReconcileStatus>('status');
 
 const LIVE: ReadonlySet<RecordState> = new Set<RecordState>(['starting', 'pending', 'active', 'revoking']);

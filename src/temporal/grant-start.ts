@@ -4,7 +4,7 @@ import type { WorkflowStartOptions } from '@temporalio/client';
 import type { GrantSpec } from '../core/grant';
 import { attachedArns } from '../core/grant-derived';
 import type { Revision } from '../core/revision';
-import type { GrantInput, grantWorkflow } from '../../workflows/grant';
+import type { GrantInput, GrantOutcome } from '../../workflows/messages';
 import { grantSearchAttributes } from '../../workflows/search-attributes';
 
 /** What the Temporal UI shows beside a grant, and what a detach reads to find other holders. */
@@ -41,7 +41,7 @@ export function grantMemo(spec: GrantSpec, revision?: Revision): GrantMemo {
 export function grantStartOptions(
   spec: GrantSpec,
   options: { taskQueue: string; reconcileWorkflowId?: string; revision?: Revision; notifyActive?: boolean },
-): WorkflowStartOptions<typeof grantWorkflow> {
+): WorkflowStartOptions<(input: GrantInput) => Promise<GrantOutcome>> {
   const input: GrantInput = {
     spec,
     ...(options.reconcileWorkflowId ? { reconcileWorkflowId: options.reconcileWorkflowId } : {}),

@@ -5,7 +5,8 @@ import { reconcileWorkflowId } from '../core/ids';
 import type { Revision } from '../core/revision';
 import type { TeamConfig } from '../core/team-config';
 import { latestTeamGrantRuns, quote, teamGrantsQuery } from './team-grants';
-import { revokeUpdate, statusQuery, type GrantStatus, type RevokeRequest } from '../../workflows/grant';
+import { revokeUpdate, statusQuery } from '../../workflows/grant';
+import type { GrantStatus, RevokeRequest } from '../../workflows/messages';
 import {
   reconcileStatusQuery,
   reconcileWorkflow,
