@@ -1,5 +1,15 @@
 // AWS errors, turned into errors that say what failed, where, and how to fix it, and whether a
-// retry can help. Temporal's retry policy does the retrying (the SDK's own is switched off).
+// retry can help. Temporal's retry policy does the retrying (the SDK's own makes two quick tries at
+// most). IAM's modelled errors are recognised by the SDK's exception classes; AccessDenied and
+// throttling have no class of their own and are recognised by their error code.
+import {
+  ConcurrentModificationException,
+  InvalidInputException,
+  LimitExceededException,
+  MalformedPolicyDocumentException,
+  NoSuchEntityException,
+  ServiceFailureException,
+} from '@aws-sdk/client-iam';
 
 export type AwsErrorType =
   | 'PrincipalNotFound'
@@ -56,7 +66,7 @@ export function awsErrorCode(error: unknown): string {
 }
 
 export function isNoSuchEntity(error: unknown): boolean {
-  return awsErrorCode(error) === 'NoSuchEntity' || awsErrorCode(error) === 'NoSuchEntityException';
+  return error instanceof NoSuchEntityException;
 }
 
 export function isNetworkError(error: unknown): boolean {
@@ -100,7 +110,8 @@ export function classifyAwsError(error: unknown, context: CallContext): Grantflo
       code,
     );
   }
-  if (context.operation === 'AssumeRole' && (code === 'AccessDenied' || code === 'AccessDeniedException' || status === 403)) {
+  const denied = code === 'AccessDenied' || status === 403;
+  if (context.operation === 'AssumeRole' && denied) {
     return new GrantflowAwsError(
       'DeployerRoleDenied',
       `cannot assume the deployer role ${context.roleArn} in ${where}: ${awsMessage}. Check that the role exists and that its ` +
@@ -109,7 +120,7 @@ export function classifyAwsError(error: unknown, context: CallContext): Grantflo
       code,
     );
   }
-  if (code === 'AccessDenied' || code === 'AccessDeniedException' || code === 'UnauthorizedOperation' || status === 403) {
+  if (denied) {
     return new GrantflowAwsError(
       'AccessDenied',
       `the deployer role may not call iam:${context.operation} in ${where}${who ? ` on ${who}` : ''}: ${awsMessage}. ` +
@@ -119,7 +130,7 @@ export function classifyAwsError(error: unknown, context: CallContext): Grantflo
     );
   }
   // SDK v3 treats LimitExceeded as throttling and would retry it; it is a quota, and retrying cannot help.
-  if (code === 'LimitExceeded' || code === 'LimitExceededException') {
+  if (error instanceof LimitExceededException) {
     return new GrantflowAwsError(
       'LimitExceeded',
       `IAM limit reached in ${where}${who ? ` for ${who}` : ''} during ${context.operation}: ${awsMessage}. ` +
@@ -128,10 +139,16 @@ export function classifyAwsError(error: unknown, context: CallContext): Grantflo
       code,
     );
   }
-  if (code === 'MalformedPolicyDocument' || code === 'MalformedPolicyDocumentException' || code === 'InvalidInput') {
+  if (error instanceof MalformedPolicyDocumentException || error instanceof InvalidInputException) {
     return new GrantflowAwsError('MalformedPolicy', `IAM refused ${context.operation} in ${where}: ${awsMessage}`, false, code);
   }
-  if (THROTTLING.has(code) || (status !== undefined && status >= 500) || code === 'ServiceFailure' || code === 'ConcurrentModification' || isNetworkError(error)) {
+  if (
+    THROTTLING.has(code) ||
+    (status !== undefined && status >= 500) ||
+    error instanceof ServiceFailureException ||
+    error instanceof ConcurrentModificationException ||
+    isNetworkError(error)
+  ) {
     return new GrantflowAwsError(
       'IamUnavailable',
       `IAM ${context.operation} in ${where} failed and will be retried: ${code}${status ? ` (HTTP ${status})` : ''}: ${awsMessage}`,

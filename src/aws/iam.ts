@@ -16,21 +16,22 @@ import {
   DeleteUserPolicyCommand,
   DetachRolePolicyCommand,
   DetachUserPolicyCommand,
+  EntityAlreadyExistsException,
   GetAccountSummaryCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
   GetUserPolicyCommand,
-  ListAttachedRolePoliciesCommand,
-  ListAttachedUserPoliciesCommand,
-  ListPolicyVersionsCommand,
-  ListRoleTagsCommand,
-  ListUserPoliciesCommand,
-  ListUserTagsCommand,
   PutUserPolicyCommand,
   TagRoleCommand,
   TagUserCommand,
   UntagRoleCommand,
   UntagUserCommand,
+  paginateListAttachedRolePolicies,
+  paginateListAttachedUserPolicies,
+  paginateListPolicyVersions,
+  paginateListRoleTags,
+  paginateListUserPolicies,
+  paginateListUserTags,
   type IAMClient,
   type Tag,
 } from '@aws-sdk/client-iam';
@@ -82,16 +83,20 @@ export function markerKey(arn: string): string {
   return attachmentTagKey(digest(arn));
 }
 
-/** Every page of a Marker/IsTruncated listing. */
-async function allPages<P extends { IsTruncated?: boolean; Marker?: string }>(fetch: (marker: string | undefined) => Promise<P>): Promise<P[]> {
-  const pages: P[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await fetch(marker);
-    pages.push(page);
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
-  return pages;
+async function collect<P>(pages: AsyncIterable<P>): Promise<P[]> {
+  const all: P[] = [];
+  for await (const page of pages) all.push(page);
+  return all;
+}
+
+/** Every page of a listing, read with the SDK's paginator; a failure names the account and principal. */
+async function allPages<P>(target: Target, operation: string, extra: Partial<CallContext>, pages: AsyncIterable<P>): Promise<P[]> {
+  return call(target, operation, extra, () => collect(pages));
+}
+
+/** Like `allPages`, but IAM's NoSuchEntity is an answer (undefined), not an error. */
+async function allPagesOrAbsent<P>(target: Target, operation: string, extra: Partial<CallContext>, pages: AsyncIterable<P>): Promise<P[] | undefined> {
+  return callOrAbsent(target, operation, extra, () => collect(pages));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -104,11 +109,7 @@ function isOwned(tags: readonly Tag[] | undefined): boolean {
 }
 
 async function listVersions(target: Target, arn: string) {
-  const pages = await allPages((marker) =>
-    call(target, 'ListPolicyVersions', { policyArn: arn }, () =>
-      target.client.send(new ListPolicyVersionsCommand({ PolicyArn: arn, ...(marker ? { Marker: marker } : {}) })),
-    ),
-  );
+  const pages = await allPages(target, 'ListPolicyVersions', { policyArn: arn }, paginateListPolicyVersions({ client: target.client }, { PolicyArn: arn }));
   return pages.flatMap((page) =>
     (page.Versions ?? []).map((v) => ({ id: v.VersionId!, isDefault: v.IsDefaultVersion === true, created: v.CreateDate?.getTime() ?? 0 })),
   );
@@ -134,8 +135,7 @@ export async function ensureManagedPolicy(target: Target, sync: PolicySync): Pro
       );
       return 'created';
     } catch (error) {
-      const code = (error as { name?: string }).name;
-      if (code !== 'EntityAlreadyExists' && code !== 'EntityAlreadyExistsException') {
+      if (!(error instanceof EntityAlreadyExistsException)) {
         throw classifyAwsError(error, { account: target.account, environment: target.environment, operation: 'CreatePolicy', ...extra });
       }
       // Another worker created it a moment ago: compare with what it wrote.
@@ -202,29 +202,17 @@ export interface PrincipalAttachments {
 
 export async function readAttachments(target: Target, principal: Principal): Promise<PrincipalAttachments> {
   const extra = principalContext(principal);
-  const withMarker = (marker: string | undefined) => (marker ? { Marker: marker } : {});
+  const paging = { client: target.client };
   const attachedPages =
     principal.type === 'user'
-      ? await allPages((marker) =>
-          call(target, 'ListAttachedUserPolicies', extra, () =>
-            target.client.send(new ListAttachedUserPoliciesCommand({ UserName: principal.name, ...withMarker(marker) })),
-          ),
-        )
-      : await allPages((marker) =>
-          call(target, 'ListAttachedRolePolicies', extra, () =>
-            target.client.send(new ListAttachedRolePoliciesCommand({ RoleName: principal.name, ...withMarker(marker) })),
-          ),
-        );
+      ? await allPages(target, 'ListAttachedUserPolicies', extra, paginateListAttachedUserPolicies(paging, { UserName: principal.name }))
+      : await allPages(target, 'ListAttachedRolePolicies', extra, paginateListAttachedRolePolicies(paging, { RoleName: principal.name }));
   const attached = new Set(attachedPages.flatMap((page) => (page.AttachedPolicies ?? []).map((p) => p.PolicyArn!).filter(Boolean)));
 
   const tagPages =
     principal.type === 'user'
-      ? await allPages((marker) =>
-          call(target, 'ListUserTags', extra, () => target.client.send(new ListUserTagsCommand({ UserName: principal.name, ...withMarker(marker) }))),
-        )
-      : await allPages((marker) =>
-          call(target, 'ListRoleTags', extra, () => target.client.send(new ListRoleTagsCommand({ RoleName: principal.name, ...withMarker(marker) }))),
-        );
+      ? await allPages(target, 'ListUserTags', extra, paginateListUserTags(paging, { UserName: principal.name }))
+      : await allPages(target, 'ListRoleTags', extra, paginateListRoleTags(paging, { RoleName: principal.name }));
   const marked = new Map<string, string>();
   const markKeys = new Set<string>();
   for (const tag of tagPages.flatMap((page) => page.Tags ?? [])) {
@@ -370,22 +358,9 @@ export async function deleteInlinePolicy(target: Target, user: string, name: str
 /** The user's inline policy names; undefined when the user does not exist. */
 export async function listInlinePolicies(target: Target, user: string): Promise<string[] | undefined> {
   const extra = { principalType: 'user' as const, principal: user };
-  try {
-    const pages = await allPages(async (marker) => {
-      const page = await callOrAbsent(target, 'ListUserPolicies', extra, () =>
-        target.client.send(new ListUserPoliciesCommand({ UserName: user, ...(marker ? { Marker: marker } : {}) })),
-      );
-      if (!page) throw new UserMissing();
-      return page;
-    });
-    return pages.flatMap((page) => page.PolicyNames ?? []);
-  } catch (error) {
-    if (error instanceof UserMissing) return undefined;
-    throw error;
-  }
+  const pages = await allPagesOrAbsent(target, 'ListUserPolicies', extra, paginateListUserPolicies({ client: target.client }, { UserName: user }));
+  return pages?.flatMap((page) => page.PolicyNames ?? []);
 }
-
-class UserMissing extends Error {}
 
 export interface StaleInline {
   user: string;

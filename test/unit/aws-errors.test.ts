@@ -1,11 +1,18 @@
 // How AWS failures are classified: what is retried, what fails at once, and what the message says.
 import assert from 'node:assert/strict';
+import * as iam from '@aws-sdk/client-iam';
 import { classifyAwsError, type AwsErrorType, type CallContext } from '../../src/aws/errors';
 import { RateLimiter } from '../../src/aws/rate-limit';
 import { QuickRetryStrategy } from '../../src/aws/retry-strategy';
 
+/** The error the SDK throws for an IAM error code: its exception class where IAM models one, else its base class. */
 function awsError(name: string, status: number, message = 'aws says no') {
-  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+  const $metadata = { httpStatusCode: status };
+  const modelled = (iam as unknown as Record<string, unknown>)[name];
+  if (typeof modelled === 'function' && modelled.prototype instanceof iam.IAMServiceException) {
+    return new (modelled as new (options: { message: string; $metadata: object }) => iam.IAMServiceException)({ message, $metadata });
+  }
+  return new iam.IAMServiceException({ name, $fault: status >= 500 ? 'server' : 'client', message, $metadata });
 }
 
 describe('AWS error classification', function () {
@@ -20,7 +27,7 @@ describe('AWS error classification', function () {
     },
     {
       name: 'a missing role',
-      error: awsError('NoSuchEntity', 404),
+      error: awsError('NoSuchEntityException', 404),
       context: { principalType: 'role', principal: 'ci' },
       type: 'PrincipalNotFound',
       retryable: false,
