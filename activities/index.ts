@@ -1,28 +1,24 @@
-// The activities the workflows call: thin, idempotent wrappers over the IAM procedures in iam.ts
+// The activities the workflows call: thin, idempotent wrappers over the IAM procedures in src/aws/
 // and the Temporal client, turning errors into Temporal failures that say whether to retry.
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { GrantSpec, PolicySync } from '../src/core/grant';
 import type { RevokeTarget } from '../src/core/grant-derived';
-import { grantWorkflowId } from '../src/core/ids';
-import { parseInlinePolicyName } from '../src/core/names';
 import type { Revision } from '../src/core/revision';
 import { grantStartOptions } from '../src/temporal/grant-start';
 import { latestTeamGrantRuns, teamGrantsQuery } from '../src/temporal/team-grants';
 import { GrantState } from '../workflows/search-attributes';
 import type { AccountClients, AccountRef } from '../src/aws/accounts';
 import { GrantflowAwsError } from '../src/aws/errors';
+import { sweepAccount, type SweepFinding, type SweepInput } from '../src/aws/sweep';
 import type { HolderDirectory } from '../src/temporal/holders';
 import {
   attachManaged,
   deleteInlinePolicy,
   deletePolicyIfUnused,
   ensureManagedPolicy,
-  listInlinePolicies,
   putInlinePolicy,
-  readAttachments,
   releaseManaged,
-  staleInlinePolicies,
   type AttachOutcome,
   type PolicyOutcome,
   type PolicyRemoval,
@@ -30,6 +26,8 @@ import {
   type ReleaseOutcome,
   type Target,
 } from '../src/aws/iam';
+
+export type { SweepFinding, SweepInput };
 
 export interface ActivityDeps {
   accounts: AccountClients;
@@ -95,26 +93,6 @@ export interface TeamGrantExecution {
   state?: string;
   startTime: string;
   closeTime?: string;
-}
-
-export interface SweepInput {
-  team: string;
-  ref: AccountRef;
-  principals: Principal[];
-  /** Grant ids the reconcile workflow knows to be live (their inline policies are not orphans). */
-  liveGrantIds: string[];
-  /** ARNs the team's own live grants hold, by `type/name`, so a grant started a moment ago is never swept. */
-  ownNeeds: Record<string, string[]>;
-  nowMs: number;
-  maxTemporaryDays: number;
-  dryRun: boolean;
-}
-
-export interface SweepFinding {
-  account: string;
-  principal: string;
-  object: string;
-  why: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -267,54 +245,7 @@ export function createActivities(deps: ActivityDeps) {
      * that no live grant holds.
      */
     async sweepPrincipals(input: SweepInput): Promise<SweepFinding[]> {
-      return translated(async () => {
-        const t = target(input.ref);
-        const findings: SweepFinding[] = [];
-        const live = new Set(input.liveGrantIds);
-        for (const principal of input.principals) {
-          heartbeat(principal.name);
-          if (principal.type === 'user') {
-            const names = await listInlinePolicies(t, principal.name);
-            if (names === undefined) continue; // the user is gone, and with it everything on it
-            const stale = new Map(staleInlinePolicies(principal.name, names, input.team, input.nowMs, input.maxTemporaryDays).map((s) => [s.name, s.why as string]));
-            for (const name of names) {
-              if (stale.has(name)) continue;
-              const parsed = parseInlinePolicyName(name);
-              if (!parsed || parsed.team !== input.team) continue;
-              const id = grantWorkflowId({
-                team: input.team,
-                kind: 'temporary',
-                account: input.ref.account,
-                principalType: 'user',
-                principal: principal.name,
-                policy: parsed.policy,
-                expiresAt: parsed.expiresAt,
-              });
-              if (!live.has(id)) stale.set(name, 'no live grant holds it');
-            }
-            for (const [name, why] of stale) {
-              findings.push({ account: input.ref.account, principal: `user/${principal.name}`, object: `inline policy ${name}`, why });
-              if (!input.dryRun) await deleteInlinePolicy(t, principal.name, name);
-            }
-          }
-          let attachments;
-          try {
-            attachments = await readAttachments(t, principal);
-          } catch (error) {
-            if (error instanceof GrantflowAwsError && error.type === 'PrincipalNotFound') continue;
-            throw error;
-          }
-          if (attachments.marked.size === 0) continue;
-          const needed = await deps.holders.neededArns({ account: input.ref.account, principalType: principal.type, principal: principal.name });
-          for (const arn of input.ownNeeds[`${principal.type}/${principal.name}`] ?? []) needed.add(arn);
-          const orphans = [...attachments.marked.keys()].filter((arn) => !needed.has(arn));
-          for (const arn of orphans) {
-            findings.push({ account: input.ref.account, principal: `${principal.type}/${principal.name}`, object: `managed policy ${arn}`, why: 'no live grant holds it' });
-          }
-          if (!input.dryRun && orphans.length > 0) await releaseManaged(t, principal, orphans, new Set());
-        }
-        return findings;
-      });
+      return translated(() => sweepAccount(target(input.ref), deps.holders, input, heartbeat));
     },
   };
 }

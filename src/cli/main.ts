@@ -2,7 +2,7 @@
 // exit codes (0 success, 1 invalid config or failed operation, 2 usage error, 3 unreachable).
 import { GrantflowAwsError, isNetworkError } from '../aws/errors';
 import { TemporalUnreachable } from '../temporal/connection';
-import { EXIT, helpText, parseCommandArgs, UsageError, write, type Command, type Io } from './command';
+import { EXIT, helpText, parseCommandArgs, UsageError, usageLine, write, type AnyCommand, type Io } from './command';
 import { cleanupCommand } from './commands/cleanup';
 import { demoCommand } from './commands/demo';
 import { deployerPolicyCommand } from './commands/deployer-policy';
@@ -15,7 +15,8 @@ import { submitCommand } from './commands/submit';
 import { validateCommand } from './commands/validate';
 import { workerCommand } from './commands/worker';
 
-export const COMMANDS: readonly Command[] = [
+/** Every command, in the order the overview lists them. */
+export const COMMANDS: readonly AnyCommand[] = [
   validateCommand,
   planCommand,
   submitCommand,
@@ -76,7 +77,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     return EXIT.usage;
   }
   try {
-    const parsed = parseCommandArgs(command, rest);
+    const parsed = parseCommandArgs(command, rest, io.env);
     if (parsed.help) {
       write(io.stdout, helpText(command));
       return EXIT.ok;
@@ -84,7 +85,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     return await command.run({ values: parsed.values, positionals: parsed.positionals, io });
   } catch (error) {
     if (error instanceof UsageError) {
-      write(io.stderr, `grantflow ${command.name}: ${error.message}\nusage: ${command.usage}\n(see \`grantflow ${command.name} --help\`)`);
+      write(io.stderr, `grantflow ${command.name}: ${error.message}\nusage: ${usageLine(command)}\n(see \`grantflow ${command.name} --help\`)`);
       return EXIT.usage;
     }
     if (unreachable(error)) {

@@ -1,29 +1,30 @@
 // The first step of validate, plan, submit and cleanup: read and check the team's YAML, print the
 // diagnostics, and stop before any network call when there is an error.
-import { configDirectory } from '../config/load';
 import { formatDiagnostic } from '../core/diagnostics';
 import { parseInstant } from '../core/time';
 import { validateTeam, type Validation } from '../validate';
-import { UsageError, write, type Io } from './command';
+import { UsageError, write, type Io, type ValueOption } from './command';
 
-export function nowFrom(values: Record<string, string | boolean | undefined>): number {
-  if (typeof values.now !== 'string') return Date.now();
-  const parsed = parseInstant(values.now, { endOfDay: false });
-  if (!parsed.ok) throw new UsageError(`--now: ${parsed.reason}`);
-  return parsed.ms;
-}
-
-export function configDirFrom(io: Io, values: Record<string, string | boolean | undefined>): string {
-  return configDirectory(typeof values.config === 'string' ? values.config : undefined, io.env);
-}
+/** `--now ISO`: check dates as if it were this moment. */
+export const NOW_OPTION = {
+  type: 'string',
+  value: 'ISO',
+  description: 'check dates as if it were this moment, e.g. 2026-12-01T00:00:00Z',
+  defaultText: 'the current time',
+  parse: (raw: string): number => {
+    const parsed = parseInstant(raw, { endOfDay: false });
+    if (!parsed.ok) throw new UsageError(`--now: ${parsed.reason}`);
+    return parsed.ms;
+  },
+} as const satisfies ValueOption<number>;
 
 export async function loadValidTeam(
   io: Io,
   team: string,
-  values: Record<string, string | boolean | undefined>,
+  options: { config: string; nowMs?: number },
 ): Promise<{ validation: Validation; dir: string; nowMs: number }> {
-  const dir = configDirFrom(io, values);
-  const nowMs = nowFrom(values);
+  const dir = options.config;
+  const nowMs = options.nowMs ?? Date.now();
   const validation = await validateTeam({ dir, team, env: io.env, nowMs });
   for (const diagnostic of validation.diagnostics) write(io.stderr, formatDiagnostic(diagnostic));
   if (!validation.ok) {

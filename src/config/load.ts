@@ -15,11 +15,6 @@ import type { TeamConfig } from '../core/team-config';
 
 export const SETTINGS_FILE = 'grantflow.yaml';
 
-/** `--config DIR`, else `GRANTFLOW_CONFIG`, else `config/`. */
-export function configDirectory(option: string | undefined, env: Record<string, string | undefined>): string {
-  return option ?? env.GRANTFLOW_CONFIG ?? 'config';
-}
-
 export interface LoadedTeam {
   config: TeamConfig;
   locate: Locate;

@@ -1,37 +1,34 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { AccountClients } from '../../aws/accounts';
+import { sweepAccount, type SweepFinding } from '../../aws/sweep';
 import { VisibilityHolderDirectory } from '../../temporal/holders';
-import { createActivities, type SweepFinding } from '../../../activities';
 import { connectClient } from '../../temporal/connection';
 import { listLiveGrants, sweepTeam } from '../../temporal/operations';
 import { currentRevision } from '../revision';
-import { CONFIG_OPTION, EXIT, write, type Command } from '../command';
+import { CONFIG_OPTION, defineCommand, EXIT, write } from '../command';
 import { table } from '../table';
 import { loadValidTeam } from '../team-input';
 import type { ValidTeam } from '../../validate';
 
-export const cleanupCommand: Command = {
+export const cleanupCommand = defineCommand({
   name: 'cleanup',
-  summary: 'Remove expired or out-of-policy grantflow access now (the seed\'s cleanup.py).',
-  usage: 'grantflow cleanup <team> [--config DIR] [--dry-run]',
-  details: `
+  summary: 'Remove expired or out-of-policy grantflow access now.',
+  arguments: [{ name: 'team', required: true }],
+  options: {
+    config: { ...CONFIG_OPTION, description: 'config folder, read when the team has no reconcile workflow' },
+    'dry-run': { type: 'boolean', description: 'list what would be removed, change nothing' },
+  },
+  description: `
 Runs the reconcile workflow's sweep at once instead of waiting for its interval: revokes grants
 beyond max_temporary_days, removes what grant workflows terminated from outside left behind, and
 deletes the team's grantflow inline policies that are past expiry, beyond the limit or held by no
 live grant, and grantflow-made attachments no live grant needs. It never touches IAM objects
 grantflow did not create. Without a reconcile workflow (the team was never submitted), it sweeps
-the principals of the team's YAML directly.
-
-Options:
-  -c, --config DIR   config folder (used when the team has no reconcile workflow)
-      --dry-run      list what would be removed, change nothing
-
-Exit codes: 0 done, 1 invalid config or a part that could not be swept, 2 usage error, 3 Temporal or AWS unreachable.`,
-  options: { ...CONFIG_OPTION, 'dry-run': { type: 'boolean' } },
-  positionals: { min: 1, max: 1 },
+the principals of the team's YAML directly.`,
+  exitCodes: 'Exit codes: 0 done, 1 invalid config or a part that could not be swept, 2 usage error, 3 Temporal or AWS unreachable.',
   async run({ values, positionals, io }) {
     const team = positionals[0]!;
-    const dryRun = values['dry-run'] === true;
+    const dryRun = values['dry-run'];
     const by = currentRevision('.', io.env).submittedBy;
     const { client, connection } = await connectClient();
     try {
@@ -45,7 +42,7 @@ Exit codes: 0 done, 1 invalid config or a part that could not be swept, 2 usage 
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
         write(io.stderr, `cleanup: ${team} has no reconcile workflow; sweeping the principals in its YAML directly`);
-        const { validation } = await loadValidTeam(io, team, values);
+        const { validation } = await loadValidTeam(io, team, { config: values.config });
         if (!validation.ok) return EXIT.failed;
         findings = await sweepDirectly(client, validation.team.config.settings.iamCallsPerSecond, validation.team, dryRun);
       }
@@ -66,7 +63,7 @@ Exit codes: 0 done, 1 invalid config or a part that could not be swept, 2 usage 
       await connection.close();
     }
   },
-};
+});
 
 async function sweepDirectly(
   client: Client,
@@ -76,7 +73,7 @@ async function sweepDirectly(
 ): Promise<SweepFinding[]> {
   const accounts = new AccountClients({ iamCallsPerSecond });
   try {
-    const activities = createActivities({ accounts, holders: new VisibilityHolderDirectory(client) });
+    const holders = new VisibilityHolderDirectory(client);
     const liveGrantIds = (await listLiveGrants(client, { team: valid.config.team })).map((g) => g.id);
     const byAccount = new Map<string, (typeof valid.expansion.grants)[number][]>();
     for (const grant of valid.expansion.grants) byAccount.set(grant.account, [...(byAccount.get(grant.account) ?? []), grant]);
@@ -84,10 +81,11 @@ async function sweepDirectly(
     for (const grants of byAccount.values()) {
       const first = grants[0]!;
       const principals = [...new Map(grants.map((g) => [`${g.principalType}/${g.principal}`, { type: g.principalType, name: g.principal }])).values()];
+      const ref = { account: first.account, environment: first.environment, deployer: first.deployer };
       findings.push(
-        ...(await activities.sweepPrincipals({
+        ...(await sweepAccount(accounts.target(ref), holders, {
           team: valid.config.team,
-          ref: { account: first.account, environment: first.environment, deployer: first.deployer },
+          ref,
           principals,
           liveGrantIds,
           ownNeeds: {},

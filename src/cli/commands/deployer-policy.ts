@@ -1,30 +1,33 @@
 import { loadSettings } from '../../config/load';
 import { formatDiagnostic } from '../../core/diagnostics';
 import { deployerPolicies } from '../../aws/deployer-policy';
-import { CONFIG_OPTION, EXIT, write, type Command } from '../command';
-import { configDirFrom } from '../team-input';
+import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, write } from '../command';
 
-export const deployerPolicyCommand: Command = {
+export const deployerPolicyCommand = defineCommand({
   name: 'deployer-policy',
   summary: 'Print the least-privilege policy and trust policy for the deployer role.',
-  usage: 'grantflow deployer-policy [--trusted-principal ARN] [--config DIR] [--json]',
-  details: `
+  arguments: [],
+  options: {
+    'trusted-principal': {
+      type: 'string',
+      value: 'ARN',
+      description: 'who may assume the role',
+      defaultText: 'arn:aws:iam::<central-account-id>:root',
+    },
+    config: { ...CONFIG_OPTION, description: 'folder holding grantflow.yaml: role name, partition, external id' },
+    json: { ...JSON_OPTION, description: 'print {permissions, trust, caller} as JSON' },
+  },
+  description: `
 The permissions policy lists exactly the IAM operations grantflow's code sends (the SDK refuses any
 other), scoped to grantflow's own policies (path /grantflow/) and to users and roles. Put it on the
 deployer role (setting deployer_role, default AWSSelfServeDeployer) in every account you manage,
-with the trust policy, and give the identity grantflow runs as the caller policy. No network call.
-
-Options:
-      --trusted-principal ARN  who may assume the role (default: arn:aws:iam::<central-account-id>:root)
-  -c, --config DIR             folder holding grantflow.yaml (role name, partition, external id)
-      --json                   print {permissions, trust, caller} as JSON`,
-  options: { ...CONFIG_OPTION, 'trusted-principal': { type: 'string' }, json: { type: 'boolean' } },
-  positionals: { min: 0, max: 0 },
+with the trust policy, and give the identity grantflow runs as the caller policy. No network call.`,
+  exitCodes: 'Exit codes: 0 printed, 1 invalid grantflow.yaml, 2 usage error.',
   async run({ values, io }) {
-    const { settings, diagnostics } = loadSettings(configDirFrom(io, values), io.env);
+    const { settings, diagnostics } = loadSettings(values.config, io.env);
     for (const d of diagnostics) write(io.stderr, formatDiagnostic(d));
     if (diagnostics.some((d) => d.severity === 'error')) return EXIT.failed;
-    const trustedPrincipal = typeof values['trusted-principal'] === 'string' ? values['trusted-principal'] : `arn:${settings.partition}:iam::<central-account-id>:root`;
+    const trustedPrincipal = values['trusted-principal'] ?? `arn:${settings.partition}:iam::<central-account-id>:root`;
     const policies = deployerPolicies({
       partition: settings.partition,
       roleName: settings.deployerRole,
@@ -56,4 +59,4 @@ Options:
     );
     return EXIT.ok;
   },
-};
+});

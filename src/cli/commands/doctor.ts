@@ -8,16 +8,16 @@ import { deployerFor } from '../../core/grant-derived';
 import { DAY_MS, formatDuration } from '../../core/time';
 import { connectClient } from '../../temporal/connection';
 import { missingSearchAttributes, namespaceRetentionMs } from '../../temporal/namespace-setup';
-import { CONFIG_OPTION, EXIT, write, type Command } from '../command';
-import { configDirFrom } from '../team-input';
+import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, write } from '../command';
 
 type Outcome = 'ok' | 'FAIL' | 'warn';
 
-export const doctorCommand: Command = {
+export const doctorCommand = defineCommand({
   name: 'doctor',
   summary: 'Check the connection, namespace retention, search attributes and the deployer role in each account.',
-  usage: 'grantflow doctor [<team>...] [--config DIR] [--json]',
-  details: `
+  arguments: [{ name: 'team', variadic: true }],
+  options: { config: CONFIG_OPTION, json: { ...JSON_OPTION, description: 'print the checks as JSON' } },
+  description: `
 Checks that:
   - Temporal answers at TEMPORAL_ADDRESS (exit 3 if not);
   - the namespace keeps closed workflows longer than max_temporary_days + 1 day, so an early
@@ -25,17 +25,10 @@ Checks that:
   - grantflow's search attributes are registered;
   - a worker polls the task queue (a warning only);
   - the deployer role can be assumed in every account of the given teams (default: every team in
-    the config folder), and its quotas can be read.
-
-Options:
-  -c, --config DIR   config folder (default: $GRANTFLOW_CONFIG or ./config)
-      --json         print the checks as JSON
-
-Exit codes: 0 all good, 1 a check failed, 3 Temporal unreachable.`,
-  options: { ...CONFIG_OPTION, json: { type: 'boolean' } },
-  positionals: { min: 0, max: 100 },
+    the config folder), and its quotas can be read.`,
+  exitCodes: 'Exit codes: 0 all good, 1 a check failed, 3 Temporal unreachable.',
   async run({ values, positionals, io }) {
-    const dir = configDirFrom(io, values);
+    const dir = values.config;
     const { settings, diagnostics } = loadSettings(dir, io.env);
     for (const d of diagnostics) write(io.stderr, formatDiagnostic(d));
     const checks: { check: string; outcome: Outcome; detail: string }[] = [];
@@ -121,7 +114,7 @@ Exit codes: 0 all good, 1 a check failed, 3 Temporal unreachable.`,
     if (values.json) write(io.stdout, JSON.stringify(checks, null, 2));
     return checks.some((c) => c.outcome === 'FAIL') ? EXIT.failed : EXIT.ok;
   },
-};
+});
 
 function teamsIn(dir: string): string[] {
   try {

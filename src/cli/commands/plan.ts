@@ -3,7 +3,7 @@ import { planTeam, type PlanEntry } from '../../core/plan';
 import { readLiveView } from '../../live-view';
 import { connectClient } from '../../temporal/connection';
 import type { ValidTeam } from '../../validate';
-import { CONFIG_OPTION, EXIT, write, type Command, type Io } from '../command';
+import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, write, type Io } from '../command';
 import { appendStepSummary, expiryNotes, planCounts, planMarkdown, planTable } from '../plan-output';
 import { loadValidTeam } from '../team-input';
 
@@ -36,11 +36,12 @@ export async function printPlan(io: Io, team: string, entries: PlanEntry[], json
   return problems.length ? EXIT.failed : EXIT.ok;
 }
 
-export const planCommand: Command = {
+export const planCommand = defineCommand({
   name: 'plan',
   summary: 'Show what submitting a team would change: add, keep, replace, revoke.',
-  usage: 'grantflow plan <team> [--config DIR] [--json]',
-  details: `
+  arguments: [{ name: 'team', required: true }],
+  options: { config: CONFIG_OPTION, json: { ...JSON_OPTION, description: 'print the plan as JSON on stdout' } },
+  description: `
 Validates the team's YAML (as \`validate\` does), then compares it with the running grant workflows,
 early revocations and what IAM holds on each principal. For every grant it prints the action, any
 drift a submission would repair (a policy detached by hand), and for temporary grants which parts
@@ -48,20 +49,13 @@ AWS expires by itself (the inline policy's DateLessThan aws:CurrentTime conditio
 the workflow removes (managed-policy attachments). A grant that would push a principal over the
 account's quota of attached managed policies (counting what is attached already) is an error.
 Same as \`submit --dry-run\`. With $GITHUB_STEP_SUMMARY set, the plan is also written there as
-Markdown.
-
-Options:
-  -c, --config DIR   config folder (default: $GRANTFLOW_CONFIG or ./config)
-      --json         print the plan as JSON on stdout
-
-Exit codes: 0 planned, 1 invalid config or a grant over a quota, 2 usage error, 3 Temporal or AWS unreachable.`,
-  options: { ...CONFIG_OPTION, json: { type: 'boolean' } },
-  positionals: { min: 1, max: 1 },
+Markdown.`,
+  exitCodes: 'Exit codes: 0 planned, 1 invalid config or a grant over a quota, 2 usage error, 3 Temporal or AWS unreachable.',
   async run({ values, positionals, io }) {
     const team = positionals[0]!;
-    const { validation } = await loadValidTeam(io, team, values);
+    const { validation } = await loadValidTeam(io, team, { config: values.config });
     if (!validation.ok) return EXIT.failed;
     const entries = await computePlan(io, validation.team);
-    return printPlan(io, team, entries, values.json === true);
+    return printPlan(io, team, entries, values.json);
   },
-};
+});

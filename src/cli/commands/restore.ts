@@ -3,26 +3,25 @@ import { parseGrantWorkflowId } from '../../core/ids';
 import { connectClient } from '../../temporal/connection';
 import { restoreGrant } from '../../temporal/operations';
 import { currentRevision } from '../revision';
-import { EXIT, UsageError, write, type Command } from '../command';
+import { BY_OPTION, defineCommand, EXIT, UsageError, write } from '../command';
 
-export const restoreCommand: Command = {
+export const restoreCommand = defineCommand({
   name: 'restore',
   summary: 'Lift a sticky early revocation, so the YAML applies to that grant again.',
-  usage: 'grantflow restore <grant-id> [--by NAME]',
-  details: `
+  arguments: [{ name: 'grant-id', required: true }],
+  options: { by: { ...BY_OPTION, description: 'who restores' } },
+  description: `
 Tells the team's reconcile workflow to forget the early revocation of <grant-id>. If the grant is
 still in the last submitted YAML it is granted again at once; otherwise it will be when its entry
-is submitted again. The grant id is the one \`grantflow status\` and the Temporal UI show.
-
+is submitted again. The grant id is the one \`grantflow status\` and the Temporal UI show.`,
+  exitCodes: `
 Exit codes: 0 restored, 1 not revoked early or the team has no reconcile workflow, 2 usage error,
 3 Temporal unreachable.`,
-  options: { by: { type: 'string' } },
-  positionals: { min: 1, max: 1 },
   async run({ values, positionals, io }) {
     const grantId = positionals[0]!;
     const key = parseGrantWorkflowId(grantId);
     if (!key) throw new UsageError(`"${grantId}" is not a grant id (they look like grantflow/<team>/<account>/user/<name>/<policy>[/until/<expiry>])`);
-    const by = typeof values.by === 'string' ? values.by : currentRevision('.', io.env).submittedBy;
+    const by = values.by ?? currentRevision('.', io.env).submittedBy;
     const { client, connection } = await connectClient();
     try {
       const result = await restoreGrant(client, key.team, grantId, by);
@@ -38,4 +37,4 @@ Exit codes: 0 restored, 1 not revoked early or the team has no reconcile workflo
       await connection.close();
     }
   },
-};
+});

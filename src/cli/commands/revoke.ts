@@ -4,33 +4,33 @@ import { iamUserName } from '../../core/names';
 import { connectClient } from '../../temporal/connection';
 import { listLiveGrants, revokeGrantNow } from '../../temporal/operations';
 import { currentRevision } from '../revision';
-import { EXIT, UsageError, write, type Command } from '../command';
+import { BY_OPTION, defineCommand, EXIT, UsageError, write } from '../command';
 
-export const revokeCommand: Command = {
+export const revokeCommand = defineCommand({
   name: 'revoke',
   summary: 'Revoke grants now, before their expiry; the revocation sticks.',
   usage: 'grantflow revoke <grant-id> --reason R  |  grantflow revoke <team> --user U [--policy P] --reason R',
-  details: `
+  arguments: [{ name: 'grant-id|team', required: true }],
+  options: {
+    reason: { type: 'string', value: 'R', description: 'why (required; recorded in the workflow)' },
+    user: { type: 'string', short: 'u', value: 'U', description: 'with <team>: the user (or role) whose grants to revoke' },
+    policy: { type: 'string', value: 'P', description: 'with <team>: only grants of this policy' },
+    by: { ...BY_OPTION, description: 'who revokes' },
+  },
+  description: `
 Sends the revoke update to each matching grant workflow and waits until IAM no longer holds it.
 An early revocation sticks: later submissions of the same YAML do not grant it again until its entry
 leaves the YAML and comes back, or \`grantflow restore <grant-id>\` is run. Cancelling the grant's
-workflow in the Temporal Web UI does the same.
-
-Options:
-      --reason R   why (required; recorded in the workflow)
-  -u, --user U     with <team>: the user (or role) whose grants to revoke
-      --policy P   with <team>: only grants of this policy
-      --by NAME    who revokes (default: $GRANTFLOW_SUBMITTED_BY, $GITHUB_ACTOR, git user or $USER)
-
-Exit codes: 0 revoked, 1 nothing matched or a revoke failed, 2 usage error, 3 Temporal unreachable.`,
-  options: { reason: { type: 'string' }, user: { type: 'string', short: 'u' }, policy: { type: 'string' }, by: { type: 'string' } },
-  positionals: { min: 1, max: 1 },
+workflow in the Temporal Web UI does the same.`,
+  exitCodes: 'Exit codes: 0 revoked, 1 nothing matched or a revoke failed, 2 usage error, 3 Temporal unreachable.',
   async run({ values, positionals, io }) {
     const target = positionals[0]!;
-    if (typeof values.reason !== 'string' || values.reason.trim() === '') throw new UsageError('--reason is required: say why the access is revoked early');
+    const reason = values.reason;
+    if (reason === undefined || reason.trim() === '') throw new UsageError('--reason is required: say why the access is revoked early');
     const byGrantId = parseGrantWorkflowId(target) !== undefined;
-    if (!byGrantId && typeof values.user !== 'string') throw new UsageError('give a grant id, or a team with --user (see `grantflow revoke --help`)');
-    const by = typeof values.by === 'string' ? values.by : currentRevision('.', io.env).submittedBy;
+    const user = values.user;
+    if (!byGrantId && user === undefined) throw new UsageError('give a grant id, or a team with --user (see `grantflow revoke --help`)');
+    const by = values.by ?? currentRevision('.', io.env).submittedBy;
     const { client, connection } = await connectClient();
     try {
       const ids = byGrantId
@@ -38,8 +38,8 @@ Exit codes: 0 revoked, 1 nothing matched or a revoke failed, 2 usage error, 3 Te
         : (
             await listLiveGrants(client, {
               team: target,
-              principal: iamUserName(values.user as string),
-              ...(typeof values.policy === 'string' ? { policy: values.policy } : {}),
+              principal: iamUserName(user!),
+              ...(values.policy !== undefined ? { policy: values.policy } : {}),
             })
           ).map((g) => g.id);
       if (ids.length === 0) {
@@ -50,7 +50,7 @@ Exit codes: 0 revoked, 1 nothing matched or a revoke failed, 2 usage error, 3 Te
       for (const id of ids) {
         write(io.stderr, `revoke: ${id} ...`);
         try {
-          const state = await revokeGrantNow(client, id, { reason: values.reason, by });
+          const state = await revokeGrantNow(client, id, { reason, by });
           write(io.stdout, `${state}: ${id}`);
         } catch (error) {
           failed++;
@@ -64,4 +64,4 @@ Exit codes: 0 revoked, 1 nothing matched or a revoke failed, 2 usage error, 3 Te
       await connection.close();
     }
   },
-};
+});

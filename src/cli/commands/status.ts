@@ -1,33 +1,30 @@
 import { iamUserName } from '../../core/names';
 import { connectClient } from '../../temporal/connection';
 import { listLiveGrants } from '../../temporal/operations';
-import { EXIT, write, type Command } from '../command';
+import { defineCommand, EXIT, JSON_OPTION, write } from '../command';
 import { expiry, table } from '../table';
 
-export const statusCommand: Command = {
+export const statusCommand = defineCommand({
   name: 'status',
   summary: 'List live grants: principal, account, policy, kind, state and expiry.',
-  usage: 'grantflow status [<team>] [--user U] [--policy P] [--json]',
-  details: `
+  arguments: [{ name: 'team' }],
+  options: {
+    user: { type: 'string', short: 'u', value: 'U', description: 'only grants of this user or role' },
+    policy: { type: 'string', value: 'P', description: 'only grants of this policy' },
+    json: { ...JSON_OPTION, description: 'print the grants as JSON on stdout' },
+  },
+  description: `
 Reads the running grant workflows from Temporal's visibility store (the same data the Web UI
 filters on: GrantTeam, GrantPrincipal, GrantPolicy, ...). An email given to --user is matched by
-its IAM user name.
-
-Options:
-      --user U     only grants of this user or role
-      --policy P   only grants of this policy
-      --json       print the grants as JSON on stdout
-
-Exit codes: 0 listed, 2 usage error, 3 Temporal unreachable.`,
-  options: { user: { type: 'string', short: 'u' }, policy: { type: 'string' }, json: { type: 'boolean' } },
-  positionals: { min: 0, max: 1 },
+its IAM user name.`,
+  exitCodes: 'Exit codes: 0 listed, 2 usage error, 3 Temporal unreachable.',
   async run({ values, positionals, io }) {
     const { client, connection } = await connectClient();
     try {
       const grants = await listLiveGrants(client, {
         ...(positionals[0] ? { team: positionals[0] } : {}),
-        ...(typeof values.user === 'string' ? { principal: iamUserName(values.user) } : {}),
-        ...(typeof values.policy === 'string' ? { policy: values.policy } : {}),
+        ...(values.user !== undefined ? { principal: iamUserName(values.user) } : {}),
+        ...(values.policy !== undefined ? { policy: values.policy } : {}),
       });
       if (values.json) {
         write(io.stdout, JSON.stringify(grants, null, 2));
@@ -50,4 +47,4 @@ Exit codes: 0 listed, 2 usage error, 3 Temporal unreachable.`,
       await connection.close();
     }
   },
-};
+});

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { connectClient } from '../../temporal/connection';
 import { submitTeam, teamGrantStates } from '../../temporal/operations';
-import { CONFIG_OPTION, EXIT, UsageError, write, type Command, type Io } from '../command';
+import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, UsageError, write, type Io } from '../command';
 import { appendStepSummary, submissionSummary } from '../plan-output';
 import { currentRevision } from '../revision';
 import { loadValidTeam } from '../team-input';
@@ -31,36 +31,43 @@ async function waitForGrants(io: Io, client: Client, team: string, wanted: reado
   }
 }
 
-export const submitCommand: Command = {
+export const submitCommand = defineCommand({
   name: 'submit',
   summary: 'Validate a team and hand it to its reconcile workflow, which grants and revokes to match.',
-  usage: 'grantflow submit <team> [--config DIR] [--wait [--timeout 10m]] [--dry-run] [--json]',
-  details: `
+  arguments: [{ name: 'team', required: true }],
+  options: {
+    config: CONFIG_OPTION,
+    wait: { type: 'boolean', description: 'wait until every grant is active (except those whose start_date is ahead), printing progress' },
+    timeout: {
+      type: 'string',
+      value: 'D',
+      default: '10m',
+      description: 'how long --wait waits',
+      parse: (raw: string): number => {
+        const ms = parseDuration(raw);
+        if (ms === undefined) throw new UsageError(`--timeout: "${raw}" is not a duration such as 90s, 10m or 1h`);
+        return ms;
+      },
+    },
+    'dry-run': { type: 'boolean', description: 'print the plan instead of submitting (same as `grantflow plan`)' },
+    json: { ...JSON_OPTION, description: "print the workflow's summary as JSON on stdout" },
+  },
+  description: `
 Validates the team's YAML first; with any error nothing is sent. Then it hands the whole team, with
 its git revision, to the team's reconcile workflow (started if needed), which syncs the team's
 policies, starts missing grants, re-applies live ones, replaces grants whose expiry changed and
 revokes what left the YAML. An older revision than the last applied is refused. Prints what the
-workflow did; with $GITHUB_STEP_SUMMARY set, also writes it there.
-
-Options:
-  -c, --config DIR   config folder (default: $GRANTFLOW_CONFIG or ./config)
-      --wait         wait until every grant is active (except those whose start_date is ahead), printing progress
-      --timeout D    how long --wait waits (default 10m)
-      --dry-run      print the plan instead of submitting (same as \`grantflow plan\`)
-      --json         print the workflow's summary as JSON on stdout
-
+workflow did; with $GITHUB_STEP_SUMMARY set, also writes it there.`,
+  exitCodes: `
 Exit codes: 0 submitted (and, with --wait, all active), 1 invalid config, refused or failed grants,
 2 usage error, 3 Temporal or AWS unreachable.`,
-  options: { ...CONFIG_OPTION, wait: { type: 'boolean' }, timeout: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
-  positionals: { min: 1, max: 1 },
   async run({ values, positionals, io }) {
     const team = positionals[0]!;
-    const timeoutMs = typeof values.timeout === 'string' ? parseDuration(values.timeout) : 10 * 60 * 1000;
-    if (timeoutMs === undefined) throw new UsageError(`--timeout: "${values.timeout}" is not a duration such as 90s, 10m or 1h`);
-    const { validation, dir } = await loadValidTeam(io, team, values);
+    const timeoutMs = values.timeout;
+    const { validation, dir } = await loadValidTeam(io, team, { config: values.config });
     if (!validation.ok) return EXIT.failed;
     if (values['dry-run']) {
-      return printPlan(io, team, await computePlan(io, validation.team), values.json === true);
+      return printPlan(io, team, await computePlan(io, validation.team), values.json);
     }
     const { config, expansion } = validation.team;
     const revision = currentRevision(dir, io.env);
@@ -91,4 +98,4 @@ Exit codes: 0 submitted (and, with --wait, all active), 1 invalid config, refuse
       await connection.close();
     }
   },
-};
+});

@@ -1,29 +1,22 @@
 import { expiryParts } from '../../core/grant-derived';
-import { EXIT, CONFIG_OPTION, write, type Command } from '../command';
+import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, write } from '../command';
 import { expiry, table } from '../table';
-import { loadValidTeam } from '../team-input';
+import { loadValidTeam, NOW_OPTION } from '../team-input';
 
-export const validateCommand: Command = {
+export const validateCommand = defineCommand({
   name: 'validate',
   summary: 'Check a team\'s YAML completely, offline, and list the grants it expands to.',
-  usage: 'grantflow validate <team> [--config DIR] [--now ISO] [--json]',
-  details: `
+  arguments: [{ name: 'team', required: true }],
+  options: { config: CONFIG_OPTION, now: NOW_OPTION, json: JSON_OPTION },
+  description: `
 Reads config/aws-accounts, aws-policies, permanent-access and temporary-access/<team>.yaml (and
 grantflow.yaml), checks every reference, name, ARN, action, date and IAM size limit, and prints
 each problem as <file>:<line>:<col>: error|warning: <message> on stderr. On success it prints the
-expanded grants (principal, account/env, policy, kind, expiry) on stdout. It makes no network call.
-
-Options:
-  -c, --config DIR   config folder (default: $GRANTFLOW_CONFIG or ./config)
-      --now ISO      check dates as if it were this moment (e.g. 2026-12-01T00:00:00Z)
-      --json         print the result as JSON on stdout
-
-Exit codes: 0 valid (warnings allowed), 1 errors found, 2 usage error.`,
-  options: { ...CONFIG_OPTION, now: { type: 'string' }, json: { type: 'boolean' } },
-  positionals: { min: 1, max: 1 },
+expanded grants (principal, account/env, policy, kind, expiry) on stdout. It makes no network call.`,
+  exitCodes: 'Exit codes: 0 valid (warnings allowed), 1 errors found, 2 usage error.',
   async run({ values, positionals, io }) {
     const team = positionals[0]!;
-    const { validation, nowMs } = await loadValidTeam(io, team, values);
+    const { validation, nowMs } = await loadValidTeam(io, team, { config: values.config, nowMs: values.now });
     if (values.json) {
       const grants = validation.ok
         ? validation.team.expansion.grants.map((g) => ({
@@ -64,4 +57,4 @@ Exit codes: 0 valid (warnings allowed), 1 errors found, 2 usage error.`,
     );
     return EXIT.ok;
   },
-};
+});

@@ -2,34 +2,30 @@ import { loadSettings } from '../../config/load';
 import { connectClient, connectWorker } from '../../temporal/connection';
 import { registerSearchAttributes } from '../../temporal/namespace-setup';
 import { createWorker } from '../../worker';
-import { CONFIG_OPTION, EXIT, write, type Command } from '../command';
-import { configDirFrom } from '../team-input';
+import { CONFIG_OPTION, defineCommand, EXIT, write } from '../command';
 import { formatDiagnostic } from '../../core/diagnostics';
 
-export const workerCommand: Command = {
+export const workerCommand = defineCommand({
   name: 'worker',
   summary: 'Run a grantflow worker: the grant and reconcile workflows and the IAM activities.',
-  usage: 'grantflow worker [--config DIR] [--task-queue Q] [--max-cached-workflows N]',
-  details: `
+  arguments: [],
+  options: {
+    config: { ...CONFIG_OPTION, description: 'folder holding grantflow.yaml: settings only, teams are not read' },
+    'task-queue': { type: 'string', value: 'Q', description: 'override the task queue', defaultText: 'the task_queue setting' },
+    'max-cached-workflows': { type: 'string', value: 'N', description: 'workflows kept in memory; others replay on wake-up', default: '100' },
+  },
+  description: `
 Connects to Temporal with the TEMPORAL_* environment (or a temporal.toml profile), registers
 grantflow's search attributes if the namespace lacks them, and polls the task queue (setting
 task_queue, default "grantflow"). AWS credentials come from the SDK's default chain; the worker
 assumes the deployer role in each account. SIGTERM or SIGINT stops it gracefully: it finishes the
-tasks in hand and exits. Run several workers for capacity; they share the work.
-
-Options:
-  -c, --config DIR             folder holding grantflow.yaml (settings; teams are not read)
-      --task-queue Q           override the task queue
-      --max-cached-workflows N workflows kept in memory (default 100); others replay on wake-up
-
-Exit codes: 0 stopped cleanly, 1 failed, 3 Temporal unreachable.`,
-  options: { ...CONFIG_OPTION, 'task-queue': { type: 'string' }, 'max-cached-workflows': { type: 'string' } },
-  positionals: { min: 0, max: 0 },
+tasks in hand and exits. Run several workers for capacity; they share the work.`,
+  exitCodes: 'Exit codes: 0 stopped cleanly, 1 failed, 3 Temporal unreachable.',
   async run({ values, io }) {
-    const { settings, diagnostics } = loadSettings(configDirFrom(io, values), io.env);
+    const { settings, diagnostics } = loadSettings(values.config, io.env);
     for (const d of diagnostics) write(io.stderr, formatDiagnostic(d));
     if (diagnostics.some((d) => d.severity === 'error')) return EXIT.failed;
-    const taskQueue = typeof values['task-queue'] === 'string' ? values['task-queue'] : settings.taskQueue;
+    const taskQueue = values['task-queue'] ?? settings.taskQueue;
     const { client, connection, target } = await connectClient();
     try {
       try {
@@ -45,7 +41,7 @@ Exit codes: 0 stopped cleanly, 1 failed, 3 Temporal unreachable.`,
         namespace: target.namespace,
         taskQueue,
         iamCallsPerSecond: settings.iamCallsPerSecond,
-        ...(typeof values['max-cached-workflows'] === 'string' ? { maxCachedWorkflows: Number(values['max-cached-workflows']) } : {}),
+        maxCachedWorkflows: Number(values['max-cached-workflows']),
       });
       const stop = (signal: string) => {
         write(io.stderr, `worker: ${signal} received; finishing tasks in hand and stopping`);
@@ -66,4 +62,4 @@ Exit codes: 0 stopped cleanly, 1 failed, 3 Temporal unreachable.`,
       await connection.close();
     }
   },
-};
+});
