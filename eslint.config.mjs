@@ -1,10 +1,18 @@
-// Lint rules that guard grantflow's two promises about code: no promise is left floating, and
-// workflow code stays deterministic (no Node built-ins, no I/O, activities imported as types only).
+// Lint rules that guard grantflow's promises about code: no promise is left floating, workflow code
+// stays deterministic (no Node built-ins, no I/O, activities imported as types only), and packages
+// are used through their public entry points. Import directions and cycles are checked by
+// dependency-cruiser (.dependency-cruiser.cjs), which `npm run lint` runs after ESLint.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+
+/** Another package's internal files: what they export can change in any release. */
+const deepImports = {
+  group: ['@*/*/lib/**', '@*/*/dist/**', '@*/*/dist-*/**', '@*/*/build/**'],
+  message: 'Import a package through its public entry points, not its internal files.',
+};
 
 /** Code that runs inside the workflow sandbox: workflows/ and the pure core they import. */
 const deterministic = ['workflows/**/*.ts', 'src/core/**/*.ts'];
@@ -24,6 +32,7 @@ export default tseslint.config(
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'no-restricted-imports': ['error', { patterns: [deepImports] }],
     },
   },
   {
@@ -34,6 +43,7 @@ export default tseslint.config(
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
           patterns: [
+            deepImports,
             {
               group: ['**/activities', '**/activities/**'],
               allowTypeImports: true,
@@ -59,7 +69,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.js', 'bin/**/*.js'],
+    files: ['scripts/**/*.js', 'bin/**/*.js', '*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },

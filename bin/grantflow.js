@@ -1,18 +1,13 @@
 #!/usr/bin/env node
-// The `grantflow` command. The TypeScript is compiled to lib/ by `npm run build` (run by `npm ci`
-// through the prepare script, and by `npm run grantflow`).
+// The `grantflow` command. The TypeScript is compiled to lib/ by `npm run build` (which
+// `npm run grantflow`, `npm test` and `npm pack` run when needed).
 'use strict';
 const path = require('node:path');
 const fs = require('node:fs');
 
-// The AWS SDK warns on every run that future versions will need Node 22; the CLI's output is not
-// the place for it (package.json states the Node versions grantflow supports).
-const emitWarning = process.emitWarning;
-process.emitWarning = function (warning, ...rest) {
-  const type = typeof rest[0] === 'string' ? rest[0] : rest[0] && rest[0].type;
-  if (type === 'NodeVersionSupportWarning' || (warning && warning.name === 'NodeVersionSupportWarning')) return;
-  return emitWarning.call(process, warning, ...rest);
-};
+// The AWS SDK would warn on every run that its releases from 2027 on need Node 22; `grantflow doctor`
+// says so once, in its own words, instead (package.json states the Node versions grantflow supports).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const entry = path.resolve(__dirname, '..', 'lib', 'src', 'cli', 'main.js');
 if (!fs.existsSync(entry)) {

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Provides the three external tools grantflow's tests and demo run against, idempotently,
-// cached under .tools/ (git-ignored):
-//   - the Temporal CLI (dev server with Web UI and SQLite persistence)
-//   - moto's server (IAM/STS emulator) in a Python virtual environment
-//   - Temporal's Java time-skipping test server behind an `exec java` wrapper
+// Provides the external tools grantflow's tests and demo run against, idempotently, cached under
+// .tools/ (git-ignored); each is provided only when something asks for it:
+//   temporal      the Temporal CLI (dev server with Web UI and SQLite persistence)
+//   moto          moto's server (IAM/STS emulator) in a Python virtual environment
+//   test-server   Temporal's Java time-skipping test server behind an `exec java` wrapper
 // Plain CommonJS with no dependencies: it must run on a fresh clone before `npm ci` has built anything.
+//
+//   node scripts/bootstrap.js [temporal] [moto] [test-server]     (no name: all three)
 'use strict';
 
 const { spawn } = require('node:child_process');
@@ -194,34 +196,55 @@ async function withLock(fn) {
   }
 }
 
-function bootstrap() {
+/** The tools by the names the manifest (and the command line, as test-server) uses. */
+const PROVIDERS = { temporal: ensureTemporalCli, moto: ensureMoto, testServer: ensureTestServer };
+const ALL = Object.keys(PROVIDERS);
+
+function readManifest() {
+  try {
+    return JSON.parse(fs.readFileSync(MANIFEST, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+/** An entry whose tool is there (a null path means the Temporal SDK downloads it on first use). */
+function present(entry) {
+  return Boolean(entry) && (entry.path === null || fs.existsSync(entry.path));
+}
+
+/** Provides the named tools (all by default) and records them in the manifest, keeping the others' entries. */
+function bootstrap(names = ALL) {
   return withLock(async () => {
-    // The three are independent; the Go build dominates, so the downloads run beside it.
-    const [temporal, moto, testServer] = await Promise.all([ensureTemporalCli(), ensureMoto(), ensureTestServer()]);
-    const manifest = { temporal, moto, testServer };
+    // Independent of each other; the Go build dominates, so the downloads run beside it.
+    const entries = await Promise.all(names.map((name) => PROVIDERS[name]()));
+    const manifest = readManifest();
+    names.forEach((name, i) => (manifest[name] = entries[i]));
     fs.writeFileSync(MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
     return manifest;
   });
 }
 
-/** Reads the manifest written by a previous bootstrap, or runs one. */
-async function tools() {
-  try {
-    const manifest = JSON.parse(fs.readFileSync(MANIFEST, 'utf8'));
-    const present = (entry) => entry && (entry.path === null || fs.existsSync(entry.path));
-    if (present(manifest.temporal) && present(manifest.moto) && present(manifest.testServer)) return manifest;
-  } catch {
-    // no manifest yet
-  }
-  return bootstrap();
+/** The manifest, after providing those of the named tools (all by default) that are not there yet. */
+async function tools(names = ALL) {
+  const missing = names.filter((name) => !present(readManifest()[name]));
+  return missing.length === 0 ? readManifest() : bootstrap(missing);
 }
 
 module.exports = { bootstrap, tools, TOOLS, ROOT };
 
 if (require.main === module) {
-  bootstrap().then(
+  const names = process.argv.slice(2).map((arg) => (arg === 'test-server' ? 'testServer' : arg));
+  const unknown = names.filter((name) => !ALL.includes(name));
+  if (unknown.length > 0) {
+    log(`unknown tool ${unknown.join(', ')}; the tools are temporal, moto and test-server`);
+    process.exit(2);
+  }
+  const wanted = names.length > 0 ? names : ALL;
+  bootstrap(wanted).then(
     (manifest) => {
-      for (const [name, entry] of Object.entries(manifest)) {
+      for (const name of wanted) {
+        const entry = manifest[name];
         log(`${name}: ${entry.path || '(SDK download on first use)'} [${entry.source}]`);
       }
     },

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bundles the workflow code once at build time, so a worker starts without running webpack
-// (SPEC: the worker bundles workflows ahead of start-up). Run by `npm run build` after tsc.
+// (src/worker.ts uses lib/workflow-bundle.js when it exists). Run by `npm run build` after tsc.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');

@@ -7,13 +7,17 @@ import { AccountClients, type CallObserver } from './aws/accounts';
 import { VisibilityHolderDirectory, type HolderDirectory } from './temporal/holders';
 import { createActivities } from '../activities';
 
-/** Written by `npm run build` (scripts/bundle-workflows.js), so the worker starts without bundling. */
+/**
+ * Written by `npm run build` (scripts/bundle-workflows.js), so the worker starts without bundling.
+ * Nothing here checks that it is newer than the workflow code: `npm run build` writes both, and
+ * `npm run grantflow` / `npm run demo` rebuild when a source is newer (scripts/ensure-built.js).
+ */
 export const PREBUILT_BUNDLE = path.resolve(__dirname, '..', 'workflow-bundle.js');
 const WORKFLOWS_PATH = require.resolve('../workflows');
 
 let bundlePromise: Promise<WorkflowBundleOption> | undefined;
 
-/** The prebuilt bundle if there is one that is newer than the workflow code, else a fresh bundle. */
+/** The prebuilt bundle if there is one, else a bundle made now from lib/workflows. */
 export function workflowBundle(): Promise<WorkflowBundleOption> {
   bundlePromise ??= (async () => {
     if (fs.existsSync(PREBUILT_BUNDLE)) return { codePath: PREBUILT_BUNDLE };

@@ -1,4 +1,4 @@
-// The search attributes operators filter grants by in the Temporal Web UI (SPEC: "Temporal").
+// The search attributes operators filter grants by in the Temporal Web UI.
 import { defineSearchAttributeKey, type SearchAttributePair, type SearchAttributeUpdatePair } from '@temporalio/common';
 import type { GrantSpec } from '../src/core/grant';
 

@@ -76,7 +76,12 @@ export async function sweepAccount(t: Target, holders: HolderLookup, input: Swee
     for (const arn of input.ownNeeds[`${principal.type}/${principal.name}`] ?? []) needed.add(arn);
     const orphans = [...attachments.marked.keys()].filter((arn) => !needed.has(arn));
     for (const arn of orphans) {
-      findings.push({ account: input.ref.account, principal: `${principal.type}/${principal.name}`, object: `managed policy ${arn}`, why: 'no live grant holds it' });
+      findings.push({
+        account: input.ref.account,
+        principal: `${principal.type}/${principal.name}`,
+        object: `managed policy ${arn}`,
+        why: 'no live grant holds it',
+      });
     }
     if (!input.dryRun && orphans.length > 0) await releaseManaged(t, principal, orphans, new Set());
   }

@@ -1,5 +1,7 @@
 // grantflow's command line: dispatch, help, and the one place where errors become messages and
 // exit codes (0 success, 1 invalid config or failed operation, 2 usage error, 3 unreachable).
+import fs from 'node:fs';
+import path from 'node:path';
 import { GrantflowAwsError, isNetworkError } from '../aws/errors';
 import { TemporalUnreachable } from '../temporal/connection';
 import { EXIT, helpText, parseCommandArgs, UsageError, usageLine, write, type AnyCommand, type Io } from './command';
@@ -67,8 +69,9 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     return EXIT.ok;
   }
   if (name === '--version' || name === '-v') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    write(io.stdout, (require('../../../package.json') as { version: string }).version);
+    // Compiled to lib/src/cli/main.js: the package root is three folders up.
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as { version: string };
+    write(io.stdout, pkg.version);
     return EXIT.ok;
   }
   const command = COMMANDS.find((c) => c.name === name);

@@ -7,7 +7,7 @@ import type { FileKind } from '../core/team-config';
 const text = (what: string) =>
   z.string({ error: (issue) => (issue.input === undefined ? `${what} is required` : undefined) }).trim().min(1, `${what} must not be empty`);
 
-/** One string or a list of them; the seed writes lists, a single value is accepted for convenience. */
+/** One string or a list of them; the documented format uses lists, and a single value is accepted for convenience. */
 const oneOrMany = (what: string) =>
   z.union([text(what).transform((value) => [value]), z.array(text(what)).min(1, `${what} must list at least one value`)], {
     error: () => `${what} must be a string or a list of strings`,

@@ -16,7 +16,7 @@ import { createWorker } from '../worker';
 import { startDevServer, type DevServer } from './dev-server';
 import { startMoto, type Moto } from './moto';
 import { freePort, stopAll } from './processes';
-import { toolPaths } from './tools';
+import { motoServer, temporalCli } from './tools';
 
 export interface DemoOptions {
   configDir: string;
@@ -62,9 +62,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const { log, print } = options;
   // The worker's routine INFO lines would drown the demo's own output.
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  log('demo: preparing the Temporal CLI, moto and the test server (first run builds them; later runs reuse .tools/)');
-  const tools = await toolPaths();
-  if (!tools.temporal) throw new Error('the demo needs the Temporal CLI; install Go and run `npm run bootstrap`');
+  log('demo: preparing the Temporal CLI and moto (first run builds them; later runs reuse .tools/)');
+  const [temporal] = await Promise.all([temporalCli(), motoServer()]);
+  if (!temporal) throw new Error('the demo needs the Temporal CLI; install Go and run `npm run bootstrap`');
 
   const base = loadTeam(options.configDir, options.team, process.env);
   if (!base.loaded) throw new Error(`the ${options.team} config does not load; run \`grantflow validate ${options.team}\``);

@@ -5,10 +5,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { DAY_MS } from '../core/time';
+import { protoDuration } from '../temporal/proto-time';
 import { freePort, startProcess, waitFor, type Managed } from './processes';
-import { toolPaths } from './tools';
+import { temporalCli } from './tools';
 
 export interface DevServer {
   address: string;
@@ -35,8 +36,8 @@ export interface DevServerOptions {
 }
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const tools = await toolPaths();
-  if (!tools.temporal) throw new Error('no Temporal CLI: run `npm run bootstrap` (needs Go) to build it');
+  const temporal = await temporalCli();
+  if (!temporal) throw new Error('no Temporal CLI: run `npm run bootstrap` (needs Go) to build it');
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-dev-server-'));
   fs.mkdirSync(dir, { recursive: true });
   const dbFile = path.join(dir, 'temporal.db');
@@ -58,7 +59,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   let client: Client | undefined;
 
   const start = async () => {
-    server = startProcess(tools.temporal!, args, { logFile: path.join(dir, 'server.log') });
+    server = startProcess(temporal, args, { logFile: path.join(dir, 'server.log') });
     await waitFor(
       'Temporal dev server',
       async () => {
@@ -85,7 +86,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     const c = await clientFor();
     await c.workflowService.updateNamespace({
       namespace,
-      config: { workflowExecutionRetentionTtl: msToTs(options.retentionDays * 24 * 3600 * 1000) },
+      config: { workflowExecutionRetentionTtl: protoDuration(options.retentionDays * DAY_MS) },
     });
   }
 

@@ -3,7 +3,7 @@
 import { CreateRoleCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { freePort, startProcess, waitFor, type Managed } from './processes';
-import { toolPaths } from './tools';
+import { motoServer } from './tools';
 
 export interface Moto {
   endpoint: string;
@@ -23,10 +23,9 @@ export interface Moto {
 export const MOTO_DEFAULT_ACCOUNT = '123456789012';
 
 export async function startMoto(): Promise<Moto> {
-  const tools = await toolPaths();
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const server: Managed = startProcess(tools.moto, ['-H', '127.0.0.1', '-p', String(port)], {
+  const server: Managed = startProcess(await motoServer(), ['-H', '127.0.0.1', '-p', String(port)], {
     env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
   });
   await waitFor('moto server', async () => (await fetch(`${endpoint}/moto-api/`)).ok, 30_000, server);

@@ -3,6 +3,7 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { protoMs } from './proto-time';
 
 const INDEXED = temporal.api.enums.v1.IndexedValueType;
 const TYPE_TO_INDEXED: Record<string, temporal.api.enums.v1.IndexedValueType> = {
@@ -29,7 +30,5 @@ export async function registerSearchAttributes(client: Client, namespace: string
 
 export async function namespaceRetentionMs(client: Client, namespace: string): Promise<number | undefined> {
   const description = await client.workflowService.describeNamespace({ namespace });
-  const ttl = description.config?.workflowExecutionRetentionTtl;
-  if (!ttl) return undefined;
-  return Number(ttl.seconds ?? 0) * 1000 + Math.floor((ttl.nanos ?? 0) / 1e6);
+  return protoMs(description.config?.workflowExecutionRetentionTtl);
 }

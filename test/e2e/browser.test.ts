@@ -17,7 +17,13 @@ describe('Temporal Web UI in a real browser', function () {
   let browser: Browser;
 
   before(async function () {
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (npm test does so when it runs as root) or set GRANTFLOW_CHROMIUM`);
+    const missing = `${CHROMIUM} is missing: install Debian's chromium package (npm test does so when it runs as root) or set GRANTFLOW_CHROMIUM`;
+    if (!fs.existsSync(CHROMIUM) && !process.env.CI) {
+      // On a developer's machine without Chromium the test cannot run; under CI (CI set) it must, and fails below.
+      process.stderr.write(`      skipped: ${missing}; under CI this fails instead\n`);
+      this.skip();
+    }
+    assert.ok(fs.existsSync(CHROMIUM), missing);
     stack = await startStack();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });

@@ -5,8 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DetachUserPolicyCommand } from '@aws-sdk/client-iam';
-import { msToTs } from '@temporalio/common/lib/time';
+import { DAY_MS } from '../../src/core/time';
 import { startProcess, type Managed } from '../../src/local/processes';
+import { protoDuration } from '../../src/temporal/proto-time';
 import { snapshotAccount } from '../harness/iam-snapshot';
 import { eventually, startStack, type Stack } from '../harness/stack';
 import { READ_ONLY } from '../harness/team';
@@ -171,13 +172,13 @@ describe('grantflow command line, end to end (dev server, moto, worker and CLI a
     assert.match(ok.stdout, /\[ok\] retention: 8d \(needs more than 7d\)/);
     assert.match(ok.stdout, /\[ok\] account nonprod \(111111111111\): assumed AWSSelfServeDeployer/);
 
-    await stack.client.workflowService.updateNamespace({ namespace: 'default', config: { workflowExecutionRetentionTtl: msToTs('1 day') } });
+    await stack.client.workflowService.updateNamespace({ namespace: 'default', config: { workflowExecutionRetentionTtl: protoDuration(DAY_MS) } });
     try {
       const short = await cli('doctor', 'e2e');
       assert.equal(short.code, 1);
       assert.match(short.stdout, /\[FAIL\] retention: namespace default keeps closed workflows 1d; grantflow needs more than 7d/);
     } finally {
-      await stack.client.workflowService.updateNamespace({ namespace: 'default', config: { workflowExecutionRetentionTtl: msToTs('8 days') } });
+      await stack.client.workflowService.updateNamespace({ namespace: 'default', config: { workflowExecutionRetentionTtl: protoDuration(8 * DAY_MS) } });
     }
   });
 

@@ -11,7 +11,7 @@ import { restoreGrant, revokeGrantNow, submitTeam, sweepTeam } from '../../src/t
 import { reapplySignal, revokeSignal, statusQuery } from '../../workflows/grant';
 import { stopAll } from '../../src/local/processes';
 import { eventually, startStack, type Stack } from '../harness/stack';
-import { toolPaths } from '../../src/local/tools';
+import { temporalCli } from '../../src/local/tools';
 import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, team } from '../harness/team';
 
 const OUT = path.resolve(__dirname, '../../../test/histories');
@@ -22,7 +22,7 @@ function seconds(n: number): string {
 
 /** The history as `temporal workflow show --output json` writes it, the format the replayer reads. */
 async function save(stack: Stack, workflowId: string, file: string): Promise<void> {
-  const { temporal } = await toolPaths();
+  const temporal = await temporalCli();
   const json = execFileSync(temporal!, ['workflow', 'show', '--address', stack.server.address, '--workflow-id', workflowId, '--output', 'json'], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,

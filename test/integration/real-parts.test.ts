@@ -11,7 +11,7 @@ import { sleeperWorkflow } from '../fixtures/workflows';
 import { startDevServer, type DevServer } from '../../src/local/dev-server';
 import { startMoto, type Moto } from '../../src/local/moto';
 import { createTimeSkippingEnv } from '../harness/time-skipping';
-import { toolPaths } from '../../src/local/tools';
+import { temporalCli } from '../../src/local/tools';
 
 const run = promisify(execFile);
 const FIXTURE_WORKFLOWS = path.resolve(__dirname, '../fixtures/workflows');
@@ -42,7 +42,7 @@ describe('real parts', function () {
       await connection.close();
       assert.ok(result >= 10);
 
-      const { temporal } = await toolPaths();
+      const temporal = await temporalCli();
       let listed: { execution?: { workflowId?: string } }[] = [];
       // Visibility is eventually consistent; the CLI sees the run once it is indexed.
       for (let attempt = 0; attempt < 50 && listed.length === 0; attempt++) {

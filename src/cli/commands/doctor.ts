@@ -19,6 +19,7 @@ export const doctorCommand = defineCommand({
   options: { config: CONFIG_OPTION, json: { ...JSON_OPTION, description: 'print the checks as JSON' } },
   description: `
 Checks that:
+  - Node.js is 22 or later (a warning only: the AWS SDK's releases from 2027 on need it);
   - Temporal answers at TEMPORAL_ADDRESS (exit 3 if not);
   - the namespace keeps closed workflows longer than max_temporary_days + 1 day, so an early
     revocation is remembered for as long as the grant could have lived;
@@ -36,6 +37,10 @@ Checks that:
       checks.push({ check, outcome, detail });
       if (!values.json) write(io.stdout, `[${outcome}] ${check}: ${detail}`);
     };
+    // The AWS SDK's own warning about this is switched off (bin/grantflow.js): this is the one place that says it.
+    const nodeMajor = Number(process.versions.node.split('.')[0]);
+    if (nodeMajor < 22) report('node', 'warn', `Node ${process.version}: AWS SDK releases from January 2027 on need Node 22 or later; upgrade to Node 22 LTS`);
+    else report('node', 'ok', `Node ${process.version}`);
     const settingsErrors = diagnostics.filter((d) => d.severity === 'error');
     if (settingsErrors.length > 0) {
       report('settings', 'FAIL', `${settingsErrors.length} error(s) in ${settingsErrors[0]!.file} (above); the checks below use the defaults instead. Fix them: grantflow validate <team>`);
