@@ -9,7 +9,7 @@ import { BY_OPTION, defineCommand, EXIT, UsageError, write } from '../command';
 export const revokeCommand = defineCommand({
   name: 'revoke',
   summary: 'Revoke grants now, before their expiry; the revocation sticks.',
-  usage: 'grantflow revoke <grant-id> --reason R  |  grantflow revoke <team> --user U [--policy P] --reason R',
+  usage: 'grantflow revoke <grant-id> --reason R [--by NAME]  |  grantflow revoke <team> --user U [--policy P] --reason R [--by NAME]',
   arguments: [{ name: 'grant-id|team', required: true }],
   options: {
     reason: { type: 'string', value: 'R', description: 'why (required; recorded in the workflow)' },
