@@ -1,4 +1,4 @@
-// The deployer role's least-privilege policy, derived from activities/operations.ts (the list the
+// The deployer role's least-privilege policy, derived from operations.ts (the list the
 // SDK middleware enforces), so it always matches the calls the code makes.
 import { IAM_OPERATIONS, type IamOperation } from './operations';
 

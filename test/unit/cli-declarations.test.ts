@@ -53,7 +53,8 @@ describe('command declarations', function () {
 
   it('has help for `grantflow help <command>` and an overview listing every command', async () => {
     const overview = await runCli(['--help']);
-    for (const command of COMMANDS) assert.match(overview.stdout, new RegExp(`^  ${command.name} +${command.summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    for (const command of COMMANDS)
+      assert.match(overview.stdout, new RegExp(`^  ${command.name} +${command.summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
     const help = await runCli(['help', 'submit']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^usage: grantflow submit <team> /);
@@ -105,10 +106,22 @@ describe('command declarations', function () {
     });
 
     it('refuses bad values, unknown options and wrong argument counts as usage errors', () => {
-      assert.throws(() => parseCommandArgs(probe, ['t', '--count', 'many']), (e: Error) => e instanceof UsageError && e.message === '--count: "many" is not a number');
-      assert.throws(() => parseCommandArgs(probe, ['t', '--bogus']), (e: Error) => e instanceof UsageError && /Unknown option '--bogus'/.test(e.message));
-      assert.throws(() => parseCommandArgs(probe, []), (e: Error) => e instanceof UsageError && e.message === `missing argument: usage: ${usageLine(probe)}`);
-      assert.throws(() => parseCommandArgs(probe, ['t', 'u']), (e: Error) => e instanceof UsageError && e.message === `unexpected argument "u": usage: ${usageLine(probe)}`);
+      assert.throws(
+        () => parseCommandArgs(probe, ['t', '--count', 'many']),
+        (e: Error) => e instanceof UsageError && e.message === '--count: "many" is not a number',
+      );
+      assert.throws(
+        () => parseCommandArgs(probe, ['t', '--bogus']),
+        (e: Error) => e instanceof UsageError && /Unknown option '--bogus'/.test(e.message),
+      );
+      assert.throws(
+        () => parseCommandArgs(probe, []),
+        (e: Error) => e instanceof UsageError && e.message === `missing argument: usage: ${usageLine(probe)}`,
+      );
+      assert.throws(
+        () => parseCommandArgs(probe, ['t', 'u']),
+        (e: Error) => e instanceof UsageError && e.message === `unexpected argument "u": usage: ${usageLine(probe)}`,
+      );
     });
 
     it('shows -h/--help instead of parsing', () => {
@@ -117,7 +130,7 @@ describe('command declarations', function () {
     });
   });
 
-  it('exits 2 with the option\'s own message for a bad value, naming the usage', async () => {
+  it("exits 2 with the option's own message for a bad value, naming the usage", async () => {
     const result = await runCli(['submit', 'team', '--timeout', 'soon']);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /^grantflow submit: --timeout: "soon" is not a duration such as 90s, 10m or 1h\nusage: grantflow submit <team> /);
