@@ -16,23 +16,30 @@ export interface EscalationPath {
   enables: string;
   /** The action is harmless when every resource is the caller's own user (`${aws:username}`). */
   selfIsSafe?: true;
+  /** The path is closed when an `iam:PolicyARN` condition keeps administrator policies out. */
+  policyArnLimits?: true;
 }
 
-const alone = (action: string, enables: string, selfIsSafe?: true): EscalationPath => ({ action, needs: 'alone', enables, ...(selfIsSafe ? { selfIsSafe } : {}) });
+const alone = (action: string, enables: string, limits: Pick<EscalationPath, 'selfIsSafe' | 'policyArnLimits'> = {}): EscalationPath => ({
+  action,
+  needs: 'alone',
+  enables,
+  ...limits,
+});
 const withPassRole = (action: string, enables: string): EscalationPath => ({ action, needs: 'with-pass-role', enables });
 
 export const ESCALATION_PATHS: readonly EscalationPath[] = [
   alone('iam:CreatePolicyVersion', 'write a new default version, allowing everything, of a managed policy it holds'),
   alone('iam:SetDefaultPolicyVersion', 'switch a policy it holds back to an older, broader version'),
-  alone('iam:AttachUserPolicy', 'attach any managed policy, AdministratorAccess included, to a user such as itself'),
-  alone('iam:AttachGroupPolicy', 'attach any managed policy to a group it belongs to'),
-  alone('iam:AttachRolePolicy', 'attach any managed policy to a role it can assume'),
+  alone('iam:AttachUserPolicy', 'attach any managed policy, AdministratorAccess included, to a user such as itself', { policyArnLimits: true }),
+  alone('iam:AttachGroupPolicy', 'attach any managed policy to a group it belongs to', { policyArnLimits: true }),
+  alone('iam:AttachRolePolicy', 'attach any managed policy to a role it can assume', { policyArnLimits: true }),
   alone('iam:PutUserPolicy', 'write an inline policy allowing anything into a user such as itself'),
   alone('iam:PutGroupPolicy', 'write an inline policy allowing anything into a group it belongs to'),
   alone('iam:PutRolePolicy', 'write an inline policy allowing anything into a role it can assume'),
-  alone('iam:CreateAccessKey', "create access keys for another user and act as that user", true),
-  alone('iam:CreateLoginProfile', 'give another user a console password and sign in as that user', true),
-  alone('iam:UpdateLoginProfile', "change another user's console password and sign in as that user", true),
+  alone('iam:CreateAccessKey', 'create access keys for another user and act as that user', { selfIsSafe: true }),
+  alone('iam:CreateLoginProfile', 'give another user a console password and sign in as that user', { selfIsSafe: true }),
+  alone('iam:UpdateLoginProfile', "change another user's console password and sign in as that user", { selfIsSafe: true }),
   alone('iam:AddUserToGroup', 'add itself to a more privileged group'),
   alone('iam:UpdateAssumeRolePolicy', "rewrite a role's trust policy so that it can assume the role"),
   alone('iam:PutUserPermissionsBoundary', 'widen the permissions boundary that caps a user'),
@@ -120,17 +127,30 @@ export function onlySelf(resources: readonly string[]): boolean {
 /** AWS managed policies that amount to administrator or IAM-administrator access. */
 export const ADMIN_MANAGED_POLICIES = ['AdministratorAccess', 'IAMFullAccess', 'PowerUserAccess'];
 
-const LIMITING_OPERATORS = new Set(['StringEquals', 'StringLike', 'StringEqualsIgnoreCase']);
+const LIMITING_OPERATORS = new Set(['StringEquals', 'StringLike', 'StringEqualsIgnoreCase', 'ArnEquals', 'ArnLike']);
 
-/** Whether a statement's conditions limit which services it may pass a role to (`iam:PassedToService`). */
-export function limitsPassedToService(condition: Readonly<Record<string, Readonly<Record<string, unknown>>>> | undefined): boolean {
+/** Whether a positive condition on `key` lists values none of which `tooBroad` rejects. */
+function conditionLimits(condition: Condition | undefined, key: string, tooBroad: (value: string) => boolean): boolean {
   for (const [operator, entries] of Object.entries(condition ?? {})) {
     if (!LIMITING_OPERATORS.has(bareOperator(operator))) continue;
-    for (const [key, value] of Object.entries(entries)) {
-      if (key.toLowerCase() !== 'iam:passedtoservice') continue;
-      const values = [value].flat();
-      if (values.length > 0 && !values.every((v) => v === '*')) return true;
+    for (const [name, value] of Object.entries(entries)) {
+      if (name.toLowerCase() !== key) continue;
+      const values = [value].flat().map(String);
+      if (values.length > 0 && !values.some(tooBroad)) return true;
     }
   }
   return false;
+}
+
+type Condition = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
+/** Whether a statement's conditions limit which services it may pass a role to (`iam:PassedToService`). */
+export function limitsPassedToService(condition: Condition | undefined): boolean {
+  return conditionLimits(condition, 'iam:passedtoservice', (v) => v === '*');
+}
+
+/** Whether an `iam:PolicyARN` condition keeps every administrator policy from being attached. */
+export function limitsPolicyArn(condition: Condition | undefined, partition = 'aws'): boolean {
+  const admin = ADMIN_MANAGED_POLICIES.map((name) => `arn:${partition}:iam::aws:policy/${name}`);
+  return conditionLimits(condition, 'iam:policyarn', (v) => admin.some((arn) => wildcardRegex(v).test(arn)));
 }

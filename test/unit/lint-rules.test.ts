@@ -20,6 +20,8 @@ interface RuleCase {
   expect: Expect;
   strict?: Expect;
   message?: RegExp;
+  /** How many diagnostics of the kind, when it matters. */
+  count?: number;
 }
 
 /** The reader policy with these custom statements (YAML flow maps). */
@@ -83,6 +85,15 @@ const CASES: RuleCase[] = [
   { kind: 'unknown-action', name: 'an action in NotAction', reader: statements('{ effect: Deny, not_actions: ["s3:GetObjekt"], resources: ["*"] }'), expect: 'warning', strict: 'error' },
   { kind: 'unknown-action', name: 'an action in another letter case', reader: statements(allow('"S3:getobject"')), expect: 'none' },
   { kind: 'unknown-service', name: 'an unknown service prefix', reader: statements(allow('"s4:GetObject"')), expect: 'warning', strict: 'error', message: /did you mean "s3:GetObject"\?/ },
+  {
+    kind: 'unknown-service',
+    name: 'several actions of one unknown prefix in a statement (one warning)',
+    reader: statements(allow('"deepracer:ListModels", "deepracer:GetModel", "s3:GetObject"')),
+    expect: 'warning',
+    strict: 'error',
+    count: 1,
+    message: /^2 actions \("deepracer:ListModels", "deepracer:GetModel"\): no AWS service has the prefix "deepracer"/,
+  },
   { kind: 'unknown-service', name: 'a retired service (deeplens)', reader: statements(allow('"deeplens:*"')), expect: 'warning', strict: 'error' },
   { kind: 'unknown-managed-policy', name: 'a misspelt AWS managed policy', reader: managed('arn:aws:iam::aws:policy/ReadOnlyAcess'), expect: 'warning', strict: 'error', message: /did you mean arn:aws:iam::aws:policy\/ReadOnlyAccess\?/ },
   { kind: 'unknown-managed-policy', name: 'an AWS managed policy at the wrong path', reader: managed('arn:aws:iam::aws:policy/AWSLambdaBasicExecutionRole'), expect: 'warning', strict: 'error', message: /did you mean arn:aws:iam::aws:policy\/service-role\/AWSLambdaBasicExecutionRole\?/ },
@@ -96,12 +107,16 @@ const CASES: RuleCase[] = [
   { kind: 'unknown-condition-key', name: 'a service key (not checked)', reader: statements(allow('"s3:GetObject"', '"*"', ', conditions: { StringEquals: { "s3:prefixx": a } }')), expect: 'none' },
   { kind: 'admin-access', name: 'every action on every resource', reader: statements(allow('"*"')), expect: 'warning' },
   { kind: 'allow-not-action', name: 'Allow with not_actions', reader: statements('{ effect: Allow, not_actions: ["iam:*"], resources: ["*"] }'), expect: 'warning' },
+  { kind: 'allow-not-resource', name: 'Allow with not_resources', reader: statements('{ effect: Allow, actions: ["s3:GetObject"], not_resources: ["arn:aws:s3:::secret/*"] }'), expect: 'warning' },
+  { kind: 'allow-not-resource', name: 'Deny with not_resources', reader: statements('{ effect: Deny, actions: ["s3:*"], not_resources: ["arn:aws:s3:::mine/*"] }'), expect: 'none' },
   { kind: 'admin-managed-policy', name: 'AdministratorAccess', reader: managed('arn:aws:iam::aws:policy/AdministratorAccess'), expect: 'warning' },
   { kind: 'duplicate-managed-policy', name: 'one managed policy listed twice', reader: managed('arn:aws:iam::aws:policy/ReadOnlyAccess', 'arn:aws:iam::aws:policy/ReadOnlyAccess'), expect: 'warning' },
   { kind: 'privilege-escalation', name: 'iam:CreatePolicyVersion', reader: statements(allow('"iam:CreatePolicyVersion"')), expect: 'warning', message: /iam:CreatePolicyVersion \(write a new default version, allowing everything, of a managed policy it holds\)/ },
   { kind: 'privilege-escalation', name: 'glue:UpdateDevEndpoint', reader: statements(allow('"glue:UpdateDevEndpoint"')), expect: 'warning', message: /glue:UpdateDevEndpoint \(put its SSH key/ },
   { kind: 'privilege-escalation', name: 'lambda:UpdateFunctionCode', reader: statements(allow('"lambda:UpdateFunctionCode"')), expect: 'warning', message: /replace the code of a function/ },
   { kind: 'privilege-escalation', name: 'iam:* (many paths, the rest by name)', reader: statements(allow('"iam:*"', '"arn:aws:iam::*:user/x"')), expect: 'warning', message: /; and \d+ more: iam:/ },
+  { kind: 'privilege-escalation', name: 'attaching only a named policy (iam:PolicyARN)', reader: statements(allow('"iam:AttachRolePolicy"', '"*"', ', conditions: { ArnEquals: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" } }')), expect: 'none' },
+  { kind: 'privilege-escalation', name: 'attaching any AWS policy (iam:PolicyARN with a wildcard)', reader: statements(allow('"iam:AttachRolePolicy"', '"*"', ', conditions: { ArnLike: { "iam:PolicyARN": "arn:aws:iam::aws:policy/*" } }')), expect: 'warning' },
   { kind: 'privilege-escalation', name: 'access keys for oneself only', reader: statements(allow('"iam:CreateAccessKey"', '"arn:aws:iam::*:user/${aws:username}"')), expect: 'none' },
   { kind: 'privilege-escalation', name: 'access keys for other users', reader: statements(allow('"iam:CreateAccessKey"', '"arn:aws:iam::*:user/*"')), expect: 'warning' },
   { kind: 'privilege-escalation', name: 'sts:AssumeRole on every role', reader: statements(allow('"sts:AssumeRole"', '"arn:aws:iam::*:role/*"')), expect: 'warning' },
@@ -156,6 +171,7 @@ describe('lint: error or warning, rule by rule', function () {
           assert.ok(found.length > 0, `expected a ${c.kind} ${expected}; got:\n${diagnostics.map((d) => `${d.severity} ${d.kind}: ${d.message}`).join('\n')}`);
           for (const d of found) assert.equal(d.severity, expected, d.message);
           if (c.message) assert.match(found[0]!.message, c.message);
+          if (c.count !== undefined) assert.equal(found.length, c.count);
           assert.ok(found.every((d) => d.line > 1 || c.kind === 'empty-file'), 'points at the offending line');
         }
         const otherErrors = diagnostics.filter((d) => d.severity === 'error' && d.kind !== c.kind);

@@ -1,5 +1,5 @@
 // Warnings wherever a policy hands out the keys to the account: every action on every resource,
-// Allow with not_actions, the published privilege-escalation paths, and an iam:PassRole that
+// Allow with not_actions or not_resources, the published privilege-escalation paths, and an iam:PassRole that
 // nothing limits. IAM accepts all of these; a reviewer should see them.
 import { warning, type Diagnostic } from '../diagnostics';
 import {
@@ -7,6 +7,7 @@ import {
   coversPassRole,
   escalationsIn,
   limitsPassedToService,
+  limitsPolicyArn,
   onlySelf,
   PASS_ROLE,
   type EscalationPath,
@@ -49,6 +50,11 @@ export const escalationRules: Rule = ({ config, locate }) => {
 
     policy.statements.forEach((statement, i) => {
       if (!allows[i]) return;
+      if (statement.NotResource) {
+        out.push(
+          warning(at(i, ['not_resources'], true), 'Allow with not_resources grants the actions on every resource not listed, including ones created later', 'allow-not-resource'),
+        );
+      }
       if (statement.NotAction) {
         out.push(warning(at(i, ['not_actions'], true), 'Allow with not_actions grants every action not listed, including ones AWS adds later', 'allow-not-action'));
         return;
@@ -61,6 +67,7 @@ export const escalationRules: Rule = ({ config, locate }) => {
       const paths = pathsOf(statement).filter((p) => {
         if (p.needs === 'with-pass-role') return false;
         if (p.needs === 'on-any-role') return reachesEveryRole(statement);
+        if (p.policyArnLimits && limitsPolicyArn(statement.Condition, config.settings.partition)) return false;
         return !(p.selfIsSafe && onlySelf(resources));
       });
       if (paths.length > 0) {
