@@ -6,16 +6,20 @@ import path from 'node:path';
 import { validateTeam } from '../src/validate';
 import { largeTeam } from './generate';
 
-export async function benchValidate(temporary = 5000, permanent = 1000): Promise<{ ms: number; grants: number; peakRssMb: number }> {
+export async function benchValidate(temporary = 5000, permanent = 1000): Promise<{ ms: number; cpuMs: number; grants: number; peakRssMb: number }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-bench-validate-'));
   try {
     const nowMs = Date.now();
     largeTeam(dir, 'big', temporary, permanent, nowMs);
     const started = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
     const result = await validateTeam({ dir, team: 'big', env: {}, nowMs });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    // CPU time says what validation costs on a machine shared with other work; wall time, what a user waits.
+    const spent = process.cpuUsage(cpu);
+    const cpuMs = (spent.user + spent.system) / 1000;
     if (!result.ok) throw new Error(`generated config is invalid: ${result.diagnostics.slice(0, 3).map((d) => d.message).join('; ')}`);
-    return { ms, grants: result.team.expansion.grants.length, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+    return { ms, cpuMs, grants: result.team.expansion.grants.length, peakRssMb: process.resourceUsage().maxRSS / 1024 };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -23,8 +27,10 @@ export async function benchValidate(temporary = 5000, permanent = 1000): Promise
 
 if (require.main === module) {
   benchValidate().then(
-    ({ ms, grants, peakRssMb }) => {
-      process.stdout.write(`validate: 6,000 entries (${grants} grants) in ${ms.toFixed(0)} ms wall, peak RSS ${peakRssMb.toFixed(0)} MB (goal: under 1 s)\n`);
+    ({ ms, cpuMs, grants, peakRssMb }) => {
+      process.stdout.write(
+        `validate: 6,000 entries (${grants} grants) in ${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU, peak RSS ${peakRssMb.toFixed(0)} MB (goal: under 1 s)\n`,
+      );
     },
     (error) => {
       process.stderr.write(`${(error as Error).stack}\n`);

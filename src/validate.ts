@@ -1,10 +1,13 @@
-// Everything `validate` checks, offline: files, shapes, references, names, actions, dates, limits.
-// `plan` and `submit` call this first, so bad input never reaches AWS or Temporal.
-import { loadActionCatalog } from './config/action-catalog';
-import { loadTeam } from './config/load';
-import { hasErrors, sortDiagnostics, type Diagnostic } from './core/diagnostics';
+// Everything `validate` checks, offline: files, shapes, references, names, actions, dates, limits;
+// and, for a whole config folder, what lies between teams. `plan` and `submit` call this first, so
+// bad input never reaches AWS or Temporal.
+import { actionCatalogAbout, loadActionCatalog } from './config/action-catalog';
+import { loadTeam, teamsInFolder, type LoadedTeam } from './config/load';
+import { AWS_MANAGED_POLICIES_SOURCE } from './core/aws-managed-policies';
+import { error, hasErrors, sortDiagnostics, type Diagnostic } from './core/diagnostics';
 import type { Expansion } from './core/expand';
-import { checkTeam } from './core/rules';
+import { checkTeam, type CatalogAbout } from './core/rules';
+import { checkAcrossTeams, type CheckedTeam } from './core/rules/cross-team';
 import type { TeamConfig } from './core/team-config';
 
 export interface ValidTeam {
@@ -15,18 +18,76 @@ export interface ValidTeam {
 
 export type Validation = { ok: true; team: ValidTeam; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
 
-export async function validateTeam(options: {
+interface Options {
   dir: string;
-  team: string;
   env: Record<string, string | undefined>;
   nowMs: number;
-}): Promise<Validation> {
+}
+
+export async function validateTeam(options: Options & { team: string }): Promise<Validation> {
   const loaded = loadTeam(options.dir, options.team, options.env);
   if (!loaded.loaded) return { ok: false, diagnostics: sortDiagnostics(loaded.diagnostics) };
-  const { config, locate, files } = loaded.loaded;
-  const catalog = await loadActionCatalog([config]);
-  const check = checkTeam(config, { nowMs: options.nowMs, locate, catalog });
-  const diagnostics = sortDiagnostics([...loaded.diagnostics, ...check.diagnostics]);
-  if (hasErrors(diagnostics)) return { ok: false, diagnostics };
-  return { ok: true, team: { config, expansion: check.expansion, files }, diagnostics };
+  const catalog = await loadActionCatalog([loaded.loaded.config]);
+  return checkLoaded(loaded.loaded, loaded.diagnostics, { ...options, catalog }).validation;
+}
+
+function checkLoaded(
+  loaded: LoadedTeam,
+  loadDiagnostics: readonly Diagnostic[],
+  options: { nowMs: number; catalog: Awaited<ReturnType<typeof loadActionCatalog>> },
+): { validation: Validation; checked: CheckedTeam } {
+  const { config, locate, files } = loaded;
+  const check = checkTeam(config, { nowMs: options.nowMs, locate, catalog: options.catalog });
+  const diagnostics = sortDiagnostics([...loadDiagnostics, ...check.diagnostics]);
+  const checked = { config, expansion: check.expansion, locate };
+  if (hasErrors(diagnostics)) return { validation: { ok: false, diagnostics }, checked };
+  return { validation: { ok: true, team: { config, expansion: check.expansion, files }, diagnostics }, checked };
+}
+
+export interface FolderValidation {
+  ok: boolean;
+  teams: { team: string; validation: Validation }[];
+  /** What no single team's check can see (clashes and overlaps between teams), or an unusable folder. */
+  folder: Diagnostic[];
+}
+
+/** Every team of the config folder, each checked as `validateTeam` does, and then against each other. */
+export async function validateAll(options: Options): Promise<FolderValidation> {
+  const teams = teamsInFolder(options.dir);
+  if (teams.length === 0) {
+    const at = { file: options.dir, line: 1, col: 1 };
+    return {
+      ok: false,
+      teams: [],
+      folder: [
+        error(
+          at,
+          `no team found in config folder "${options.dir}" (no aws-accounts, aws-policies, permanent-access or temporary-access/<team>.yaml); ` +
+            'pass --config DIR or set GRANTFLOW_CONFIG',
+        ),
+      ],
+    };
+  }
+  const loaded = teams.map((team) => ({ team, ...loadTeam(options.dir, team, options.env) }));
+  const catalog = await loadActionCatalog(loaded.flatMap((l) => (l.loaded ? [l.loaded.config] : [])));
+  const checked: CheckedTeam[] = [];
+  const results = loaded.map(({ team, loaded: files, diagnostics }) => {
+    if (!files) return { team, validation: { ok: false as const, diagnostics: sortDiagnostics(diagnostics) } };
+    const result = checkLoaded(files, diagnostics, { nowMs: options.nowMs, catalog });
+    checked.push(result.checked);
+    return { team, validation: result.validation };
+  });
+  const folder = sortDiagnostics(checkAcrossTeams(checked));
+  return { ok: results.every((r) => r.validation.ok) && !hasErrors(folder), teams: results, folder };
+}
+
+export interface CatalogsAbout {
+  actions: CatalogAbout;
+  awsManagedPolicies: { source: string; dataAsOf: string; count: number };
+}
+
+/** The offline catalogues validation reads, and how old their data is. */
+export async function catalogsAbout(): Promise<CatalogsAbout> {
+  const { source, dataAsOf, count } = AWS_MANAGED_POLICIES_SOURCE;
+  return { actions: await actionCatalogAbout(), awsManagedPolicies: { source, dataAsOf, count } };
 }

@@ -35,7 +35,7 @@ function parseFile(file: string, text: string, schema: (typeof FILE_SCHEMAS)[Fil
   const parsed = parseYaml(file, text);
   if (parsed.diagnostics.length > 0) return { source: parsed.source, diagnostics: parsed.diagnostics, data: undefined };
   if (parsed.source.data === null || parsed.source.data === undefined) {
-    return { source: parsed.source, diagnostics: [warning({ file, line: 1, col: 1 }, 'the file is empty; it is read as "none of this kind"')], data: undefined };
+    return { source: parsed.source, diagnostics: [warning({ file, line: 1, col: 1 }, 'the file is empty; it is read as "none of this kind"', 'empty-file')], data: undefined };
   }
   const result = schema.safeParse(parsed.source.data);
   if (!result.success) {
@@ -126,4 +126,19 @@ export function loadTeam(
     return { diagnostics: [error(dirPosition, `team "${team}" has no config files; expected at least one of ${expected}`)] };
   }
   return teamFromTexts(team, texts, loadSettings(dir, env), dir);
+}
+
+/** Every team with at least one file in the config folder, sorted. */
+export function teamsInFolder(dir: string): string[] {
+  const teams = new Set<string>();
+  for (const kind of FILE_KINDS) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(path.join(dir, kind));
+    } catch {
+      continue;
+    }
+    for (const name of names) if (name.endsWith('.yaml')) teams.add(name.slice(0, -'.yaml'.length));
+  }
+  return [...teams].sort();
 }

@@ -87,6 +87,8 @@ export function normalizeTeam(files: TeamFiles, settings: Settings): { config: T
     });
   }
 
+  // A team may choose strict_actions for itself in its aws-policies file, over grantflow.yaml.
+  const strictActions = files.policies?.data.strict_actions;
   return {
     config: {
       team: files.team,
@@ -94,7 +96,7 @@ export function normalizeTeam(files: TeamFiles, settings: Settings): { config: T
       policies,
       permanent,
       temporary,
-      settings,
+      settings: strictActions === undefined ? settings : { ...settings, strictActions },
     },
     diagnostics,
   };

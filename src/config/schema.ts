@@ -17,7 +17,8 @@ const conditionValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.u
 
 export const statementInputSchema = z
   .strictObject({
-    sid: z.string().regex(/^[A-Za-z0-9]+$/, 'sid may contain only letters and digits (IAM rule)').optional(),
+    // IAM accepts an empty Sid (it is the same as none); only the characters are restricted.
+    sid: z.string().regex(/^[A-Za-z0-9]*$/, 'sid may contain only letters and digits (IAM rule)').optional(),
     effect: z.enum(['Allow', 'Deny'], {
       error: (issue) =>
         issue.input === undefined
@@ -59,6 +60,8 @@ export const accountsFileSchema = z.strictObject({
 
 export const policiesFileSchema = z.strictObject({
   'aws-policies': z.record(z.string(), policyInputSchema),
+  /** This team's choice, over grantflow.yaml's: actions and AWS managed policies unknown offline are errors. */
+  strict_actions: z.boolean().optional(),
 });
 
 export const permanentEntrySchema = z.strictObject({
@@ -99,6 +102,7 @@ export const settingsFileSchema = z.strictObject({
   max_managed_policies_per_principal: z.number().int().min(1).max(20).optional(),
   iam_calls_per_second: z.number().min(0.1).max(1000).optional(),
   revoke_max_backoff: text('revoke_max_backoff').optional(),
+  strict_actions: z.boolean().optional(),
 });
 
 export type StatementInput = z.infer<typeof statementInputSchema>;

@@ -15,6 +15,7 @@ export const SETTINGS_ENV = {
   maxManagedPoliciesPerPrincipal: 'GRANTFLOW_MAX_MANAGED_POLICIES',
   iamCallsPerSecond: 'GRANTFLOW_IAM_CALLS_PER_SECOND',
   revokeMaxBackoff: 'GRANTFLOW_REVOKE_MAX_BACKOFF',
+  strictActions: 'GRANTFLOW_STRICT_ACTIONS',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -84,6 +85,13 @@ export function resolveSettings(
   };
   settings.reconcileIntervalMs = duration('reconcile_interval', SETTINGS_ENV.reconcileInterval, 10_000, 7 * DAY_MS) ?? settings.reconcileIntervalMs;
   settings.revokeMaxBackoffMs = duration('revoke_max_backoff', SETTINGS_ENV.revokeMaxBackoff, 1000, DAY_MS) ?? settings.revokeMaxBackoffMs;
+
+  const strict = pick('strict_actions', SETTINGS_ENV.strictActions);
+  if (strict.value !== undefined) {
+    const value = String(strict.value).toLowerCase();
+    if (value === 'true' || value === 'false') settings.strictActions = value === 'true';
+    else diagnostics.push(error(strict.where, `strict_actions must be true or false, got ${JSON.stringify(strict.value)}`));
+  }
 
   const queue = pick('task_queue', SETTINGS_ENV.taskQueue);
   if (queue.value !== undefined) settings.taskQueue = String(queue.value);

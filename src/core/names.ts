@@ -65,7 +65,7 @@ export function parseInlinePolicyName(name: string): ParsedInlineName | undefine
   return { team: team!, policy: policy!, expiresAt: `${y}-${mo}-${d}T${h}:${mi}:${s}Z` };
 }
 
-const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'];
+export const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'];
 const MANAGED_POLICY_ARN = /^arn:([a-z-]+):iam::(aws|\d{12}):policy\/((?:[\x21-\x7e]+\/)*)([\w+=,.@-]{1,128})$/;
 
 export type ArnCheck = { ok: true; partition: string; owner: string; name: string } | { ok: false; reason: string };

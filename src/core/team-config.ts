@@ -64,6 +64,8 @@ export const settingsSchema = z.object({
   maxManagedPoliciesPerPrincipal: z.number(),
   iamCallsPerSecond: z.number(),
   revokeMaxBackoffMs: z.number(),
+  /** Actions and AWS managed policies unknown to the offline catalogues are errors, not warnings. */
+  strictActions: z.boolean().optional(),
 });
 
 export const teamConfigSchema = z.object({

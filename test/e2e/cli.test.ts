@@ -170,6 +170,7 @@ describe('grantflow command line, end to end (dev server, moto, worker and CLI a
     const ok = await cli('doctor', 'e2e');
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /\[ok\] retention: 8d \(needs more than 7d\)/);
+    assert.match(ok.stdout, /\[ok\] catalogues: actions: @cloud-copilot\/iam-data [\d.]+, data of \d{4}-\d{2}-\d{2}; AWS managed policies: \d+ from moto [\d.]+ .*, as of \d{4}-\d{2}-\d{2}/);
     assert.match(ok.stdout, /\[ok\] account nonprod \(111111111111\): assumed AWSSelfServeDeployer/);
 
     await stack.client.workflowService.updateNamespace({ namespace: 'default', config: { workflowExecutionRetentionTtl: protoDuration(DAY_MS) } });

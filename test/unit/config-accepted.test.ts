@@ -44,17 +44,37 @@ describe('validate: accepted configs and warnings', function () {
     {
       name: 'privilege escalation (iam:PassRole)',
       overrides: { 'aws-policies': BASE['aws-policies'].replace('actions: ["s3:ListBucket", "ec2:DescribeInstances"]', 'actions: ["iam:PassRole", "s3:ListBucket"]') },
-      message: /warning: statement allows privilege escalation \(iam:passrole\)/,
+      message: /warning: iam:PassRole on every role, to any service: .*Limit the resources to the roles it must pass/,
     },
     {
       name: 'escalation through a wildcard (iam:Put*Policy)',
       overrides: { 'aws-policies': BASE['aws-policies'].replace('actions: ["s3:ListBucket", "ec2:DescribeInstances"]', 'actions: ["iam:Put*Policy"]') },
-      message: /warning: statement allows privilege escalation \(iam:putuserpolicy, iam:putrolepolicy, iam:putgrouppolicy\)/,
+      message: /warning: statement allows privilege escalation: iam:PutUserPolicy \(write an inline policy allowing anything into a user such as itself\); iam:PutGroupPolicy .*; iam:PutRolePolicy/,
     },
     {
       name: 'sts:AssumeRole on *',
       overrides: { 'aws-policies': BASE['aws-policies'].replace('actions: ["s3:ListBucket", "ec2:DescribeInstances"]', 'actions: ["sts:AssumeRole"]') },
-      message: /warning: statement allows privilege escalation \(sts:assumerole on "\*"\)/,
+      message: /warning: statement allows privilege escalation: sts:AssumeRole \(assume any role whose trust policy admits this account\)/,
+    },
+    {
+      name: 'an action the catalogue does not know (strict_actions is off)',
+      overrides: { 'aws-policies': BASE['aws-policies'].replace('"ec2:DescribeInstances"', '"ec2:DescribeInstance"') },
+      message: /warning: action "ec2:DescribeInstance" does not exist in service "ec2"; did you mean "ec2:DescribeInstances"\? \(action catalogue @cloud-copilot\/iam-data [\d.]+, data of \d{4}-\d{2}-\d{2}\)\. IAM accepts an unknown action/,
+    },
+    {
+      name: 'an AWS managed policy at the wrong path',
+      overrides: { 'aws-policies': BASE['aws-policies'].replace('policy/job-function/ViewOnlyAccess', 'policy/ViewOnlyAccess') },
+      message: /warning: arn:aws:iam::aws:policy\/ViewOnlyAccess is not an AWS managed policy that grantflow knows .*did you mean arn:aws:iam::aws:policy\/job-function\/ViewOnlyAccess\?/,
+    },
+    {
+      name: 'an aws: condition key AWS does not have',
+      overrides: { 'aws-policies': BASE['aws-policies'].replace('        resources: ["*"]', '        resources: ["*"]\n        conditions:\n          IpAddress:\n            aws:SouceIp: 10.0.0.0/8') },
+      message: /warning: condition key "aws:SouceIp" is not one of AWS.s global condition keys; did you mean "aws:SourceIp"\?/,
+    },
+    {
+      name: 'updating a Glue development endpoint (an escalation path)',
+      overrides: { 'aws-policies': BASE['aws-policies'].replace('"ec2:DescribeInstances"', '"glue:UpdateDevEndpoint"') },
+      message: /warning: statement allows privilege escalation: glue:UpdateDevEndpoint \(put its SSH key on an existing Glue development endpoint and use the endpoint's role\)/,
     },
     {
       name: 'two emails that map to the same IAM user',

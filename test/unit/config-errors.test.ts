@@ -17,7 +17,11 @@ interface Case {
   /** The message must match this and contain `value`. */
   message: RegExp;
   value: string;
+  /** grantflow.yaml for this case (to turn on strict_actions, say). */
+  settings?: string;
 }
+
+const STRICT = 'strict_actions: true\n';
 
 const longActions = Array.from({ length: 90 }, () => `"s3:GetObject"`).join(', ');
 const longResources = Array.from({ length: 90 }, (_, i) => `"arn:aws:s3:::a-rather-long-bucket-name-number-${i}/*"`).join(', ');
@@ -138,32 +142,96 @@ const CASES: Case[] = [
     value: 'arn:aws-cn:iam::aws:policy/ReadOnlyAccess',
   },
   {
-    name: 'action that does not exist',
+    name: 'action that does not exist, with strict_actions',
+    settings: STRICT,
     kind: 'aws-policies',
     text: BASE['aws-policies'].replace('actions: ["s3:ListBucket", "ec2:DescribeInstances"]', 'actions: ["s3:ListBuckets", "ec2:DescribeInstances"] #<'),
     message: /action "s3:ListBuckets" does not exist in service "s3"/,
     value: 's3:ListBuckets',
   },
   {
-    name: 'action with a typo gets a suggestion',
+    name: 'action with a typo gets a suggestion, with strict_actions',
+    settings: STRICT,
     kind: 'aws-policies',
     text: BASE['aws-policies'].replace('actions: ["s3:ListBucket", "ec2:DescribeInstances"]', 'actions: ["s3:ListBucket", "ec2:DescribeInstance"] #<'),
-    message: /"ec2:DescribeInstance" does not exist.*did you mean "ec2:DescribeInstances"/,
+    message: /"ec2:DescribeInstance" does not exist.*did you mean "ec2:DescribeInstances"\?.*an error because strict_actions is true/,
     value: 'ec2:DescribeInstance',
   },
   {
-    name: 'wildcard that matches no action',
+    name: 'wildcard that matches no action, with strict_actions',
+    settings: STRICT,
     kind: 'aws-policies',
     text: BASE['aws-policies'].replace('actions: ["s3:ListBucket", "ec2:DescribeInstances"]', 'actions: ["s3:Frobnicate*"] #<'),
     message: /"s3:Frobnicate\*" matches no action/,
     value: 's3:Frobnicate*',
   },
   {
-    name: 'unknown service prefix',
+    name: 'unknown service prefix, with strict_actions',
+    settings: STRICT,
     kind: 'aws-policies',
     text: BASE['aws-policies'].replace('actions: ["s3:ListBucket", "ec2:DescribeInstances"]', 'actions: ["s4:GetObject"] #<'),
-    message: /no AWS service has the prefix "s4"/,
+    message: /no AWS service has the prefix "s4"; did you mean "s3:GetObject"/,
     value: 's4:GetObject',
+  },
+  {
+    name: 'AWS managed policy that does not exist, with strict_actions',
+    kind: 'aws-policies',
+    settings: STRICT,
+    text: BASE['aws-policies'].replace('"arn:aws:iam::aws:policy/ReadOnlyAccess"', '"arn:aws:iam::aws:policy/ReadOnlyAcess" #<'),
+    message: /is not an AWS managed policy that grantflow knows .*did you mean arn:aws:iam::aws:policy\/ReadOnlyAccess\?/,
+    value: 'arn:aws:iam::aws:policy/ReadOnlyAcess',
+  },
+  {
+    name: 'action without a service prefix',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('actions: ["s3:ListBucket", "ec2:DescribeInstances"]', 'actions: ["ListBucket"] #<'),
+    message: /action "ListBucket" is not of the form service:Action/,
+    value: 'ListBucket',
+  },
+  {
+    name: 'action with a wildcard in its service prefix',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('actions: ["s3:ListBucket", "ec2:DescribeInstances"]', 'actions: ["s*:ListBucket"] #<'),
+    message: /the service prefix "s\*" may contain only letters, digits/,
+    value: 's*:ListBucket',
+  },
+  {
+    name: 'action with two colons',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('actions: ["s3:ListBucket", "ec2:DescribeInstances"]', 'actions: ["s3:List:Bucket"] #<'),
+    message: /has more than one ":"/,
+    value: 's3:List:Bucket',
+  },
+  {
+    name: 'ARN with too few fields',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('        resources: ["*"]', '        resources: ["arn:aws:s3::my-bucket"] #<'),
+    message: /resource "arn:aws:s3::my-bucket" has 5 of an ARN's 6 fields/,
+    value: 'arn:aws:s3::my-bucket',
+  },
+  {
+    name: 'date condition IAM cannot read',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('        resources: ["*"]', '        resources: ["*"]\n        conditions:\n          DateLessThan:\n            aws:CurrentTime: next friday #<'),
+    message: /DateLessThan aws:CurrentTime: "next friday" is not a date IAM can read/,
+    value: 'next friday',
+  },
+  {
+    name: 'two statements with the same sid',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace(
+      '      - effect: "Allow"\n        actions: ["s3:ListBucket", "ec2:DescribeInstances"]\n        resources: ["*"]\n',
+      '      - sid: Read\n        effect: "Allow"\n        actions: ["s3:ListBucket"]\n        resources: ["*"]\n      - sid: Read #<\n        effect: "Allow"\n        actions: ["ec2:DescribeInstances"]\n        resources: ["*"]\n',
+    ),
+    message: /sid "Read" is also the sid of statement 1; IAM requires each sid in a policy to be unique/,
+    value: 'Read',
+  },
+  {
+    name: 'strict_actions that is not a boolean',
+    kind: 'grantflow',
+    text: 'strict_actions: yes please #<\n',
+    message: /strict_actions/,
+    value: 'strict_actions',
   },
   {
     name: 'statement without actions',
@@ -345,7 +413,7 @@ describe('validate: the bad-config corpus', function () {
 
   for (const c of CASES) {
     it(`rejects: ${c.name}`, async () => {
-      const dir = writeTeam({ [c.kind]: c.text });
+      const dir = writeTeam({ ...(c.settings ? { grantflow: c.settings } : {}), [c.kind]: c.text });
       try {
         const result = await runCli(['validate', 'team', '--config', dir, '--now', NOW]);
         assert.equal(result.code, 1, `exit code; stderr:\n${result.stderr}`);

@@ -88,13 +88,13 @@ describe('deployable stack files', function () {
     }
   });
 
-  it('ships GitHub Actions examples for pull requests (validate + plan) and merges (submit)', () => {
+  it('ships GitHub Actions examples for pull requests (validate --all + plan) and merges (submit)', () => {
     const pr = fs.readFileSync(path.join(REPO, 'examples/github-actions/pull-request.yml'), 'utf8');
     const merge = fs.readFileSync(path.join(REPO, 'examples/github-actions/merge.yml'), 'utf8');
     for (const [file, body] of [['pull-request', pr], ['merge', merge]] as const) {
       assert.deepEqual(parseDocument(body).errors, [], `${file}.yml parses`);
     }
-    assert.match(pr, /grantflow -- validate/);
+    assert.match(pr, /grantflow -- validate --all\n/, 'pull requests validate every team and what lies between them');
     assert.match(pr, /grantflow -- plan/);
     assert.match(merge, /grantflow -- submit .* --wait/);
   });

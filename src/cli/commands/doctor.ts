@@ -7,6 +7,7 @@ import { formatDiagnostic } from '../../core/diagnostics';
 import { deployerFor } from '../../core/grant-derived';
 import { DAY_MS, formatDuration } from '../../core/time';
 import { connectClient } from '../../temporal/connection';
+import { catalogsAbout } from '../../validate';
 import { missingSearchAttributes, namespaceRetentionMs } from '../../temporal/namespace-setup';
 import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, write } from '../command';
 
@@ -45,6 +46,9 @@ Checks that:
     if (settingsErrors.length > 0) {
       report('settings', 'FAIL', `${settingsErrors.length} error(s) in ${settingsErrors[0]!.file} (above); the checks below use the defaults instead. Fix them: grantflow validate <team>`);
     }
+
+    const { actions, awsManagedPolicies: managed } = await catalogsAbout();
+    report('catalogues', 'ok', `actions: ${actions.source} ${actions.version}, data of ${actions.date}; AWS managed policies: ${managed.count} from ${managed.source}, as of ${managed.dataAsOf}`);
 
     const { client, connection, target } = await connectClient();
     try {

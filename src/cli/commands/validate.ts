@@ -1,45 +1,135 @@
+import { countByKind, countBySeverity, formatDiagnostic, type Diagnostic } from '../../core/diagnostics';
+import type { GrantSpec } from '../../core/grant';
 import { expiryParts } from '../../core/grant-derived';
-import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, write } from '../command';
+import { catalogsAbout, validateAll, type Validation } from '../../validate';
+import { CONFIG_OPTION, defineCommand, EXIT, UsageError, write, type Io } from '../command';
 import { expiry, table } from '../table';
 import { loadValidTeam, NOW_OPTION } from '../team-input';
 
+function grantJson(g: GrantSpec) {
+  return {
+    id: g.id,
+    kind: g.kind,
+    principalType: g.principalType,
+    principal: g.principal,
+    account: g.account,
+    environment: g.environment,
+    policy: g.policy,
+    ...(g.startsAt ? { startsAt: g.startsAt } : {}),
+    ...(g.expiresAt ? { expiresAt: g.expiresAt } : {}),
+    source: `${g.source.file}:${g.source.line}`,
+    ...expiryParts(g),
+  };
+}
+
+/** What `--json` says about one team's diagnostics besides listing them. */
+function diagnosticsJson(diagnostics: readonly Diagnostic[]) {
+  return { counts: countBySeverity(diagnostics), warningsByKind: countByKind(diagnostics, 'warning'), diagnostics };
+}
+
+function teamJson(team: string, validation: Validation) {
+  return {
+    team,
+    valid: validation.ok,
+    grants: validation.ok ? validation.team.expansion.grants.map(grantJson) : [],
+    skipped: validation.ok ? validation.team.expansion.skipped : [],
+    ...diagnosticsJson(validation.diagnostics),
+  };
+}
+
+function summary(team: string, validation: Validation): string {
+  if (!validation.ok) {
+    const errors = validation.diagnostics.filter((d) => d.severity === 'error').length;
+    return `${team}: ${errors} error${errors === 1 ? '' : 's'}`;
+  }
+  const { grants, skipped } = validation.team.expansion;
+  const permanent = grants.filter((g) => g.kind === 'permanent').length;
+  return (
+    `${team}: valid; ${grants.length} grants (${permanent} permanent, ${grants.length - permanent} temporary)` +
+    (skipped.length ? `, ${skipped.length} expired entr${skipped.length === 1 ? 'y' : 'ies'} skipped` : '') +
+    ` from ${validation.team.files.length} files`
+  );
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+async function validateFolder(io: Io, options: { config: string; nowMs: number; json: boolean }): Promise<number> {
+  const result = await validateAll({ dir: options.config, env: io.env, nowMs: options.nowMs });
+  const everything = [...result.teams.flatMap((t) => t.validation.diagnostics), ...result.folder];
+  if (options.json) {
+    write(
+      io.stdout,
+      JSON.stringify(
+        {
+          all: true,
+          valid: result.ok,
+          catalog: await catalogsAbout(),
+          ...diagnosticsJson(everything),
+          teams: result.teams.map((t) => teamJson(t.team, t.validation)),
+          acrossTeams: diagnosticsJson(result.folder),
+        },
+        null,
+        2,
+      ),
+    );
+    return result.ok ? EXIT.ok : EXIT.failed;
+  }
+  for (const d of everything) write(io.stderr, formatDiagnostic(d));
+  for (const { team, validation } of result.teams) write(io.stdout, summary(team, validation));
+  const valid = result.teams.filter((t) => t.validation.ok).length;
+  const across = countBySeverity(result.folder);
+  write(
+    io.stdout,
+    `\n${plural(result.teams.length, 'team')}: ${valid} valid, ${result.teams.length - valid} with errors; ` +
+      `across teams: ${plural(across.error, 'error')}, ${plural(across.warning, 'warning')}, ${plural(across.note, 'note')}`,
+  );
+  if (!result.ok) write(io.stderr, 'validate --all: errors found; nothing was sent to AWS or Temporal');
+  return result.ok ? EXIT.ok : EXIT.failed;
+}
+
 export const validateCommand = defineCommand({
   name: 'validate',
-  summary: 'Check a team\'s YAML completely, offline, and list the grants it expands to.',
-  arguments: [{ name: 'team', required: true }],
-  options: { config: CONFIG_OPTION, now: NOW_OPTION, json: JSON_OPTION },
+  summary: "Check a team's YAML (or every team's, with --all) completely, offline, and list the grants it expands to.",
+  arguments: [{ name: 'team' }],
+  usage: 'grantflow validate <team> | --all [--config DIR] [--now ISO] [--json]',
+  options: {
+    config: CONFIG_OPTION,
+    all: { type: 'boolean', description: 'every team in the config folder, and the checks across teams' },
+    now: NOW_OPTION,
+    json: { type: 'boolean', description: 'print the result as JSON on stdout, with counts of diagnostics (warnings by kind) and the version and date of the offline catalogues' },
+  },
   description: `
 Reads config/aws-accounts, aws-policies, permanent-access and temporary-access/<team>.yaml (and
 grantflow.yaml), checks every reference, name, ARN, action, date and IAM size limit, and prints
-each problem as <file>:<line>:<col>: error|warning: <message> on stderr. On success it prints the
-expanded grants (principal, account/env, policy, kind, expiry) on stdout. It makes no network call.`,
-  exitCodes: 'Exit codes: 0 valid (warnings allowed), 1 errors found, 2 usage error.',
+each problem as <file>:<line>:<col>: error|warning|note: <message> on stderr. On success it prints
+the expanded grants (principal, account/env, policy, kind, expiry) on stdout. It makes no network call.
+
+Errors are what IAM or grantflow's limits would refuse (exit 1). Warnings are what IAM accepts but
+is probably not meant: an action or AWS managed policy the offline catalogues do not know (an error
+with strict_actions: true), privilege-escalation paths, an iam:PassRole nothing limits, an unknown
+aws: condition key, Allow with not_actions or not_resources, and more (exit 0).
+
+With --all it checks every team in the config folder, then what no single team can see: two teams
+that would write the same IAM object (error), one environment name meaning different accounts
+(warning), the same principal granted the same managed policy by two teams (note). It prints one
+line per team and a total.`,
+  exitCodes: 'Exit codes: 0 valid (warnings and notes allowed), 1 errors found, 2 usage error.',
   async run({ values, positionals, io }) {
-    const team = positionals[0]!;
-    const { validation, nowMs } = await loadValidTeam(io, team, { config: values.config, nowMs: values.now });
+    const nowMs = values.now ?? Date.now();
+    if (values.all) {
+      if (positionals.length > 0) throw new UsageError(`give a team or --all, not both (got "${positionals[0]}")`);
+      return validateFolder(io, { config: values.config, nowMs, json: values.json });
+    }
+    const team = positionals[0];
+    if (team === undefined) throw new UsageError('missing argument: which team? (or --all for every team)');
+    const { validation } = await loadValidTeam(io, team, { config: values.config, nowMs });
     if (values.json) {
-      const grants = validation.ok
-        ? validation.team.expansion.grants.map((g) => ({
-            id: g.id,
-            kind: g.kind,
-            principalType: g.principalType,
-            principal: g.principal,
-            account: g.account,
-            environment: g.environment,
-            policy: g.policy,
-            ...(g.startsAt ? { startsAt: g.startsAt } : {}),
-            ...(g.expiresAt ? { expiresAt: g.expiresAt } : {}),
-            source: `${g.source.file}:${g.source.line}`,
-            ...expiryParts(g),
-          }))
-        : [];
-      const skipped = validation.ok ? validation.team.expansion.skipped : [];
-      write(io.stdout, JSON.stringify({ team, valid: validation.ok, grants, skipped, diagnostics: validation.diagnostics }, null, 2));
+      write(io.stdout, JSON.stringify({ ...teamJson(team, validation), catalog: await catalogsAbout() }, null, 2));
       return validation.ok ? EXIT.ok : EXIT.failed;
     }
     if (!validation.ok) return EXIT.failed;
 
-    const { grants, skipped } = validation.team.expansion;
+    const { grants } = validation.team.expansion;
     const rows = grants.map((g) => [
       `${g.principalType}/${g.principal}`,
       `${g.environment} (${g.account})`,
@@ -48,13 +138,7 @@ expanded grants (principal, account/env, policy, kind, expiry) on stdout. It mak
       g.startsAt && Date.parse(g.startsAt) > nowMs ? `${expiry(g.expiresAt, nowMs)}, starts ${g.startsAt}` : expiry(g.expiresAt, nowMs),
     ]);
     write(io.stdout, table(['PRINCIPAL', 'ACCOUNT', 'POLICY', 'KIND', 'EXPIRES'], rows));
-    const permanent = grants.filter((g) => g.kind === 'permanent').length;
-    write(
-      io.stdout,
-      `\n${team}: valid; ${grants.length} grants (${permanent} permanent, ${grants.length - permanent} temporary)` +
-        (skipped.length ? `, ${skipped.length} expired entr${skipped.length === 1 ? 'y' : 'ies'} skipped` : '') +
-        ` from ${validation.team.files.length} files`,
-    );
+    write(io.stdout, `\n${summary(team, validation)}`);
     return EXIT.ok;
   },
 });

@@ -10,6 +10,7 @@ export const duplicateRules: Rule = ({ expansion, locate }) => {
       warning(
         locate(kind, [kind, again.index ?? 0]),
         `the same grant is listed twice (${id}); first at ${first.file}:${first.line}. It is granted once`,
+        'duplicate-grant',
       ),
     );
   }

@@ -4,13 +4,14 @@ import { expandTeam, type Expansion } from '../expand';
 import type { TeamConfig } from '../team-config';
 import type { ActionCatalog, Locate, Rule } from './context';
 import { duplicateRules } from './duplicates';
+import { escalationRules } from './escalation';
 import { limitRules } from './limits';
 import { nameRules } from './names';
 import { policyRules } from './policies';
 import { referenceRules } from './references';
 import { temporaryRules } from './temporary';
 
-const RULES: readonly Rule[] = [referenceRules, nameRules, policyRules, temporaryRules, limitRules, duplicateRules];
+const RULES: readonly Rule[] = [referenceRules, nameRules, policyRules, escalationRules, temporaryRules, limitRules, duplicateRules];
 
 export interface TeamCheck {
   expansion: Expansion;
@@ -23,4 +24,4 @@ export function checkTeam(config: TeamConfig, options: { nowMs: number; locate: 
   return { expansion, diagnostics: sortDiagnostics(RULES.flatMap((rule) => rule(context))) };
 }
 
-export type { ActionCatalog, Locate } from './context';
+export type { ActionCatalog, CatalogAbout, Locate } from './context';

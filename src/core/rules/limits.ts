@@ -56,6 +56,7 @@ export const limitRules: Rule = (context) => {
             locateGrant(context, culprit),
             `${who} would have ${arns.length} managed policies attached at once; the quota is ${quota} ` +
               `(max_managed_policies_per_principal; AWS's default is 10, raise it with Service Quotas). Policies: ${arns.join(', ')}`,
+            'managed-policy-quota',
           ),
         );
       }
@@ -71,6 +72,7 @@ export const limitRules: Rule = (context) => {
             locateGrant(context, inline[inline.length - 1]!),
             `${who} would hold ${fmt(total)} characters of inline policy at once (${parts}); IAM allows ${fmt(limit)} per ` +
               `${first.principalType}. Shorten the statements, use managed policies, or stagger the dates`,
+            'inline-size',
           ),
         );
       }

@@ -56,7 +56,7 @@ export const nameRules: Rule = ({ config, locate }) => {
     }
     const other = writtenFor.get(name);
     if (other !== undefined && other !== written) {
-      out.push(warning(at, `"${written}" and "${other}" both become IAM user "${name}"; they are the same person in IAM`));
+      out.push(warning(at, `"${written}" and "${other}" both become IAM user "${name}"; they are the same person in IAM`, 'same-iam-user'));
     } else writtenFor.set(name, written);
   };
 

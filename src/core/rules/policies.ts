@@ -1,24 +1,35 @@
-// Policies: every managed ARN well formed, every action real, every statement complete, every
-// document within IAM's size limit, and a warning wherever a policy hands out the keys to the account.
-import { ADMIN_MANAGED_POLICIES, escalationsIn, isConditionOperator, knownOperators, matchActions } from '../actions';
+// Policies: every managed ARN well formed (and, for AWS's own, one that exists), every statement
+// complete, Sids unique, and every document within IAM's size limit.
+import { ADMIN_MANAGED_POLICIES } from '../escalation';
+import { AWS_MANAGED_POLICIES_SOURCE, findAwsManagedPolicy, suggestAwsManagedPolicy } from '../aws-managed-policies';
 import { error, warning, type Diagnostic } from '../diagnostics';
 import { LIMITS, policySize, renderDocument } from '../documents';
 import { customPolicyName, parseManagedPolicyArn } from '../names';
-import { closest } from '../suggest';
-import type { IamStatement } from '../team-config';
-import type { PathSegment, Rule, RuleContext } from './context';
+import type { PathSegment, Rule } from './context';
+import { statementDiagnostics } from './statements';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
+export function unknownAwsManagedPolicyMessage(arn: string, strict: boolean): string {
+  const near = suggestAwsManagedPolicy(arn);
+  return (
+    `${arn} is not an AWS managed policy that grantflow knows (table from ${AWS_MANAGED_POLICIES_SOURCE.source}, policies as of ` +
+    `${AWS_MANAGED_POLICIES_SOURCE.dataAsOf})${near ? `; did you mean ${near}?` : ''}. Attaching a policy that does not exist fails the grant, ` +
+    'unless AWS published it after that date' +
+    (strict ? '; this is an error because strict_actions is true' : '')
+  );
+}
+
 export const policyRules: Rule = (context) => {
-  const { config, locate } = context;
+  const { config, locate, catalog } = context;
+  const strict = config.settings.strictActions === true;
   const out: Diagnostic[] = [];
   for (const [name, policy] of Object.entries(config.policies)) {
     const base: PathSegment[] = ['aws-policies', name];
     const at = (path: PathSegment[], key = false) => locate('aws-policies', [...base, ...path], { key });
 
     if (policy.managedPolicyArns.length === 0 && policy.statements.length === 0) {
-      out.push(error(at([], true), `policy "${name}" grants nothing: add managed_policies or custom_statements`));
+      out.push(error(at([], true), `policy "${name}" grants nothing: add managed_policies or custom_statements`, 'empty-policy'));
     }
 
     const seenArns = new Set<string>();
@@ -26,20 +37,36 @@ export const policyRules: Rule = (context) => {
       const where = at(['managed_policies', i]);
       const parsed = parseManagedPolicyArn(arn);
       if (!parsed.ok) {
-        out.push(error(where, parsed.reason));
+        out.push(error(where, parsed.reason, 'malformed-arn'));
         return;
       }
       if (parsed.partition !== config.settings.partition) {
-        out.push(error(where, `"${arn}" is in partition ${parsed.partition}, but grantflow is set to partition ${config.settings.partition}`));
+        out.push(error(where, `"${arn}" is in partition ${parsed.partition}, but grantflow is set to partition ${config.settings.partition}`, 'wrong-partition'));
       }
-      if (seenArns.has(arn)) out.push(warning(where, `managed policy ${arn} is listed twice in "${name}"`));
+      if (seenArns.has(arn)) out.push(warning(where, `managed policy ${arn} is listed twice in "${name}"`, 'duplicate-managed-policy'));
       seenArns.add(arn);
-      if (parsed.owner === 'aws' && ADMIN_MANAGED_POLICIES.includes(parsed.name)) {
-        out.push(warning(where, `${parsed.name} gives near-administrator access; prefer a narrower policy, or grant it only temporarily`));
+      if (parsed.owner !== 'aws') return;
+      if (!findAwsManagedPolicy(arn)) {
+        const message = unknownAwsManagedPolicyMessage(arn, strict);
+        out.push(strict ? error(where, message, 'unknown-managed-policy') : warning(where, message, 'unknown-managed-policy'));
+      }
+      if (ADMIN_MANAGED_POLICIES.includes(parsed.name)) {
+        out.push(warning(where, `${parsed.name} gives near-administrator access; prefer a narrower policy, or grant it only temporarily`, 'admin-managed-policy'));
       }
     });
 
-    policy.statements.forEach((statement, i) => out.push(...statementDiagnostics(context, statement, (path, key) => at(['custom_statements', i, ...path], key))));
+    const sids = new Map<string, number>();
+    policy.statements.forEach((statement, i) => {
+      const statementAt = (path: PathSegment[], key?: boolean) => at(['custom_statements', i, ...path], key);
+      out.push(...statementDiagnostics(statement, statementAt, { strict, ...(catalog ? { catalog } : {}) }));
+      // IAM refuses a document in which two statements share a Sid (an empty one counts as none).
+      if (statement.Sid) {
+        const first = sids.get(statement.Sid);
+        if (first !== undefined) {
+          out.push(error(statementAt(['sid']), `sid "${statement.Sid}" is also the sid of statement ${first + 1}; IAM requires each sid in a policy to be unique`, 'duplicate-sid'));
+        } else sids.set(statement.Sid, i);
+      }
+    });
 
     if (policy.statements.length > 0) {
       const size = policySize(renderDocument(policy.statements));
@@ -50,6 +77,7 @@ export const policyRules: Rule = (context) => {
             `the custom statements of "${name}" render to ${fmt(size)} characters in customer-managed policy ` +
               `${customPolicyName(config.team, name)}; IAM allows ${fmt(LIMITS.managedPolicyChars)}. ` +
               'Split them into two policies or use wildcards',
+            'policy-size',
           ),
         );
       }
@@ -57,75 +85,3 @@ export const policyRules: Rule = (context) => {
   }
   return out;
 };
-
-function statementDiagnostics(
-  { catalog }: RuleContext,
-  statement: IamStatement,
-  at: (path: PathSegment[], key?: boolean) => ReturnType<RuleContext['locate']>,
-): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const actionKey = statement.Action ? 'actions' : 'not_actions';
-  const patterns = statement.Action ?? statement.NotAction ?? [];
-
-  if (catalog) {
-    patterns.forEach((pattern, j) => {
-      const result = matchActions(pattern, catalog);
-      if (!result.ok) {
-        const colon = pattern.indexOf(':');
-        const service = pattern.slice(0, Math.max(colon, 0)).toLowerCase();
-        const known = catalog.actionsOf(service);
-        const near = known && colon > 0 && !/[*?]/.test(pattern) ? closest(pattern.slice(colon + 1), known) : undefined;
-        out.push(error(at([actionKey, j]), `${result.reason}${near ? `; did you mean "${service}:${near}"?` : ''}`));
-      }
-    });
-  } else {
-    patterns.forEach((pattern, j) => {
-      if (pattern !== '*' && !/^[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+$/.test(pattern)) {
-        out.push(error(at([actionKey, j]), `action "${pattern}" is not of the form service:Action`));
-      }
-    });
-  }
-
-  const resourceKey = statement.Resource ? 'resources' : 'not_resources';
-  const resources = statement.Resource ?? statement.NotResource ?? [];
-  resources.forEach((resource, j) => {
-    if (resource !== '*' && !resource.startsWith('arn:')) {
-      out.push(error(at([resourceKey, j]), `resource "${resource}" is not an ARN or "*" (e.g. arn:aws:s3:::${resource.replace(/^\W+/, '') || 'bucket'})`));
-    }
-  });
-
-  for (const operator of Object.keys(statement.Condition ?? {})) {
-    if (!isConditionOperator(operator)) {
-      const near = closest(operator, knownOperators());
-      out.push(error(at(['conditions', operator], true), `unknown condition operator "${operator}"${near ? `; did you mean "${near}"?` : ''}`));
-    }
-  }
-
-  if (statement.Effect === 'Allow') {
-    const everyResource = statement.Resource?.includes('*') ?? false;
-    if (statement.Action?.includes('*') && everyResource) {
-      out.push(warning(at([], false), 'statement allows every action ("*") on every resource ("*"): that is administrator access'));
-    } else if (statement.NotAction) {
-      out.push(warning(at(['not_actions'], true), 'Allow with not_actions grants every action not listed, including ones AWS adds later'));
-    } else {
-      const escalations = new Set<string>();
-      for (const pattern of statement.Action ?? []) {
-        for (const action of escalationsIn(pattern)) {
-          if (action === 'sts:assumerole' && !everyResource) continue;
-          escalations.add(action);
-        }
-      }
-      if (escalations.size > 0) {
-        const listed = [...escalations].slice(0, 5).join(', ');
-        out.push(
-          warning(
-            at([actionKey], true),
-            `statement allows privilege escalation (${listed}${escalations.size > 5 ? ', …' : ''}${escalations.has('sts:assumerole') ? ' on "*"' : ''}); ` +
-              'limit the resources or drop these actions',
-          ),
-        );
-      }
-    }
-  }
-  return out;
-}

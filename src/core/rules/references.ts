@@ -53,6 +53,7 @@ export const referenceRules: Rule = ({ config, locate }) => {
         warning(
           locate('aws-accounts', ['aws-accounts', environment]),
           `environments "${first}" and "${environment}" are the same account ${account}; grants to both land on the same principals`,
+          'same-account',
         ),
       );
     } else byAccount.set(account, environment);

@@ -40,7 +40,7 @@ export const temporaryRules: Rule = ({ config, nowMs, locate }) => {
     const expiresMs = Date.parse(entry.expiresAt);
     const expiryAt = locate('temporary-access', ['temporary-access', index, 'expiration_date']);
     if (expiresMs <= nowMs) {
-      out.push(warning(expiryAt, `expired at ${entry.expiresAt}; this entry is skipped (remove it from the file)`));
+      out.push(warning(expiryAt, `expired at ${entry.expiresAt}; this entry is skipped (remove it from the file)`, 'expired-entry'));
     } else if (beyond.has(entry)) {
       const [problem] = entriesBeyondLimit([entry], nowMs, maxDays);
       out.push(error(expiryAt, describeExpiryProblem(problem!, maxDays)));

