@@ -9,6 +9,7 @@ import { deployerPolicyCommand } from './commands/deployer-policy';
 import { doctorCommand } from './commands/doctor';
 import { planCommand } from './commands/plan';
 import { restoreCommand } from './commands/restore';
+import { retireCommand } from './commands/retire';
 import { revokeCommand } from './commands/revoke';
 import { statusCommand } from './commands/status';
 import { submitCommand } from './commands/submit';
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   revokeCommand,
   restoreCommand,
   cleanupCommand,
+  retireCommand,
   workerCommand,
   demoCommand,
   doctorCommand,

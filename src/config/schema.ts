@@ -99,6 +99,7 @@ export const settingsFileSchema = z.strictObject({
   max_managed_policies_per_principal: z.number().int().min(1).max(20).optional(),
   iam_calls_per_second: z.number().min(0.1).max(1000).optional(),
   revoke_max_backoff: text('revoke_max_backoff').optional(),
+  iam_propagation_wait: text('iam_propagation_wait').optional(),
 });
 
 export type StatementInput = z.infer<typeof statementInputSchema>;

@@ -15,6 +15,7 @@ export const SETTINGS_ENV = {
   maxManagedPoliciesPerPrincipal: 'GRANTFLOW_MAX_MANAGED_POLICIES',
   iamCallsPerSecond: 'GRANTFLOW_IAM_CALLS_PER_SECOND',
   revokeMaxBackoff: 'GRANTFLOW_REVOKE_MAX_BACKOFF',
+  iamPropagationWait: 'GRANTFLOW_IAM_PROPAGATION_WAIT',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -84,6 +85,7 @@ export function resolveSettings(
   };
   settings.reconcileIntervalMs = duration('reconcile_interval', SETTINGS_ENV.reconcileInterval, 10_000, 7 * DAY_MS) ?? settings.reconcileIntervalMs;
   settings.revokeMaxBackoffMs = duration('revoke_max_backoff', SETTINGS_ENV.revokeMaxBackoff, 1000, DAY_MS) ?? settings.revokeMaxBackoffMs;
+  settings.iamPropagationWaitMs = duration('iam_propagation_wait', SETTINGS_ENV.iamPropagationWait, 0, 60 * 60 * 1000) ?? settings.iamPropagationWaitMs;
 
   const queue = pick('task_queue', SETTINGS_ENV.taskQueue);
   if (queue.value !== undefined) settings.taskQueue = String(queue.value);

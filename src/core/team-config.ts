@@ -64,6 +64,8 @@ export const settingsSchema = z.object({
   maxManagedPoliciesPerPrincipal: z.number(),
   iamCallsPerSecond: z.number(),
   revokeMaxBackoffMs: z.number(),
+  /** How long a user or policy IAM says does not exist is retried, in case it was created a moment ago. */
+  iamPropagationWaitMs: z.number(),
 });
 
 export const teamConfigSchema = z.object({
@@ -93,4 +95,5 @@ export const DEFAULT_SETTINGS: Settings = {
   maxManagedPoliciesPerPrincipal: 10,
   iamCallsPerSecond: 10,
   revokeMaxBackoffMs: 60 * 1000,
+  iamPropagationWaitMs: 2 * 60 * 1000,
 };

@@ -9,7 +9,7 @@ import type { HolderDirectory } from '../../activities/holders';
 import { createActivities } from '../../activities';
 import { grantStartOptions } from '../../src/temporal/grant-start';
 import { workflowBundle } from '../../src/worker';
-import { statusQuery, type GrantOutcome } from '../../workflows/grant';
+import { statusQuery, type GrantOutcome } from '../../workflows/messages';
 import { GrantState, SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { snapshotAccount } from '../harness/iam-snapshot';
 import { startMoto, type Moto } from '../../src/local/moto';

@@ -1,7 +1,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { AccountClients } from '../../../activities/accounts';
 import { VisibilityHolderDirectory } from '../../../activities/holders';
-import { createActivities, type SweepFinding } from '../../../activities';
+import { sweepPrincipals } from '../../../activities/sweep';
+import type { SweepFinding } from '../../../workflows/messages';
 import { connectClient } from '../../temporal/connection';
 import { listLiveGrants, sweepTeam } from '../../temporal/operations';
 import { currentRevision } from '../revision';
@@ -76,21 +77,21 @@ async function sweepDirectly(
 ): Promise<SweepFinding[]> {
   const accounts = new AccountClients({ iamCallsPerSecond });
   try {
-    const activities = createActivities({ accounts, holders: new VisibilityHolderDirectory(client) });
-    const liveGrantIds = (await listLiveGrants(client, { team: valid.config.team })).map((g) => g.id);
+    const holders = new VisibilityHolderDirectory(client);
+    const liveGrantIds = new Set((await listLiveGrants(client, { team: valid.config.team })).map((g) => g.id));
     const byAccount = new Map<string, (typeof valid.expansion.grants)[number][]>();
     for (const grant of valid.expansion.grants) byAccount.set(grant.account, [...(byAccount.get(grant.account) ?? []), grant]);
     const findings: SweepFinding[] = [];
     for (const grants of byAccount.values()) {
       const first = grants[0]!;
-      const principals = [...new Map(grants.map((g) => [`${g.principalType}/${g.principal}`, { type: g.principalType, name: g.principal }])).values()];
+      const principals = [...new Map(grants.map((g) => [`${g.principalType}/${g.principal.toLowerCase()}`, { type: g.principalType, name: g.principal }])).values()];
       findings.push(
-        ...(await activities.sweepPrincipals({
+        ...(await sweepPrincipals(accounts, holders, {
           team: valid.config.team,
           ref: { account: first.account, environment: first.environment, deployer: first.deployer },
           principals,
           liveGrantIds,
-          ownNeeds: {},
+          ownNeeds: new Map(),
           nowMs: Date.now(),
           maxTemporaryDays: valid.config.settings.maxTemporaryDays,
           dryRun,
