@@ -1,42 +1,32 @@
-// The activities the workflows call: thin, idempotent wrappers over the IAM procedures in src/aws/
-// and the Temporal client, turning errors into Temporal failures that say whether to retry.
-import { Context, ApplicationFailure } from '@temporalio/activity';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { GrantSpec, PolicySync } from '../src/core/grant';
+// The activities the workflows call: thin wrappers that turn AWS errors into Temporal failures that
+// say whether to retry (the one place that decides it: errors.ts classifies, `toFailure` carries the
+// verdict), over one grant's IAM work (grant-iam.ts) and a reconcile pass (reconcile-pass.ts).
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { GrantSpec } from '../src/core/grant';
 import type { RevokeTarget } from '../src/core/grant-derived';
-import type { Revision } from '../src/core/revision';
-import { grantStartOptions } from '../src/temporal/grant-start';
-import { latestTeamGrantRuns, teamGrantsQuery } from '../src/temporal/team-grants';
-import { GrantState } from '../workflows/search-attributes';
-import type { AccountClients, AccountRef } from '../src/aws/accounts';
+import type { AccountClients } from '../src/aws/accounts';
 import { GrantflowAwsError } from '../src/aws/errors';
-import { sweepAccount, type SweepFinding, type SweepInput } from '../src/aws/sweep';
-import type { HolderDirectory } from '../src/temporal/holders';
-import {
-  attachManaged,
-  deleteInlinePolicy,
-  deletePolicyIfUnused,
-  ensureManagedPolicy,
-  putInlinePolicy,
-  releaseManaged,
-  type AttachOutcome,
-  type PolicyOutcome,
-  type PolicyRemoval,
-  type Principal,
-  type ReleaseOutcome,
-  type Target,
-} from '../src/aws/iam';
+import { applyGrantIam, revokeGrantIam, type ApplyResult, type AttemptOptions, type HolderLookup, type RevokeResult } from '../src/aws/grant-iam';
+import { runPass, type PassRequest, type PassResult, type WorkerLimits } from './reconcile-pass';
+import { recoverTeamState } from '../src/temporal/reconcile-state';
+import type { ReconcileState } from '../workflows/messages';
 
-export type { SweepFinding, SweepInput };
+export type { ApplyResult, RevokeResult } from '../src/aws/grant-iam';
+export type { PassRequest, PassResult, WorkerLimits } from './reconcile-pass';
 
 export interface ActivityDeps {
   accounts: AccountClients;
-  holders: HolderDirectory;
-  /** For the reconcile workflow's activities that start and signal grant workflows. */
+  holders: HolderLookup;
+  /** For the reconcile workflow's activities, which read visibility and start and signal grant workflows. */
   temporal?: Client;
+  limits?: WorkerLimits;
 }
 
-/** An AWS error crosses into Temporal as a failure whose type the retry policy understands. */
+/** The default ceiling on max_temporary_days when the worker's operator sets none. */
+export const DEFAULT_WORKER_LIMITS: WorkerLimits = { maxTemporaryDays: 6 };
+
+/** An AWS error crosses into Temporal as a failure whose type and retryability the workflow honours. */
 function toFailure(error: unknown): unknown {
   if (error instanceof GrantflowAwsError) {
     return ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: !error.retryable, details: [error.awsCode] });
@@ -52,200 +42,56 @@ async function translated<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight, heartbeating as it goes. */
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await fn(item);
-      heartbeat(next);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-function heartbeat(progress: unknown): void {
+/** The running activity's context, or none (tests call these functions directly). */
+function activityContext(): Context | undefined {
   try {
-    Context.current().heartbeat(progress);
+    return Context.current();
   } catch {
-    // called outside an activity (tests call these functions directly)
+    return undefined;
   }
 }
 
-export interface ApplyResult extends AttachOutcome {
-  inline?: 'put' | 'unchanged';
+function attempt(extra: Omit<AttemptOptions, 'signal'> = {}): AttemptOptions {
+  const context = activityContext();
+  return { ...extra, ...(context ? { signal: context.cancellationSignal } : {}) };
 }
 
-export interface RevokeResult extends ReleaseOutcome {
-  inline?: 'deleted' | 'absent';
-}
-
-export interface StartResult {
-  started: string[];
-  /** Ids whose earlier run was revoked early by an operator: not started again. */
-  sticky: string[];
-}
-
-export interface TeamGrantExecution {
-  id: string;
-  status: string;
-  state?: string;
-  startTime: string;
-  closeTime?: string;
-}
+/** Grants started before this release pass the bare spec; newer ones say how long to wait for IAM propagation. */
+type ApplyInput = GrantSpec | { spec: GrantSpec; notFoundRetryUntil?: number };
 
 export function createActivities(deps: ActivityDeps) {
-  const target = (ref: AccountRef): Target => ({ client: deps.accounts.iam(ref), account: ref.account, environment: ref.environment });
-  const refOf = (spec: Pick<GrantSpec, 'account' | 'environment' | 'deployer'>): AccountRef => ({
-    account: spec.account,
-    environment: spec.environment,
-    deployer: spec.deployer,
-  });
   const temporal = (): Client => {
     if (!deps.temporal) throw ApplicationFailure.nonRetryable('this worker has no Temporal client for grant management');
     return deps.temporal;
   };
+  // A pass whose reconcile workflow was terminated (or that timed out) learns so at a heartbeat, and stops there.
+  const heartbeat = (detail: unknown) => {
+    const context = activityContext();
+    context?.heartbeat(detail);
+    if (context?.cancellationSignal.aborted) throw new CancelledFailure('the reconcile pass was cancelled; its workflow no longer waits for it');
+  };
+  const limits = deps.limits ?? DEFAULT_WORKER_LIMITS;
 
   return {
     /** Puts the grant in place: its inline policy (temporary) and its managed-policy attachments. */
-    async applyGrant(spec: GrantSpec): Promise<ApplyResult> {
-      return translated(async () => {
-        const t = target(refOf(spec));
-        const principal: Principal = { type: spec.principalType, name: spec.principal };
-        const inline = spec.inlinePolicy ? await putInlinePolicy(t, spec.principal, spec.inlinePolicy.name, spec.inlinePolicy.document) : undefined;
-        const attach = await attachManaged(t, principal, [...(spec.customPolicyArn ? [spec.customPolicyArn] : []), ...spec.managedPolicyArns]);
-        return { ...attach, ...(inline ? { inline } : {}) };
-      });
+    async applyGrant(input: ApplyInput): Promise<ApplyResult> {
+      const { spec, notFoundRetryUntil } = 'spec' in input ? input : { spec: input, notFoundRetryUntil: undefined };
+      return translated(() => applyGrantIam(deps, spec, attempt(notFoundRetryUntil !== undefined ? { notFoundRetryUntil } : {})));
     },
 
     /** Takes the grant away, leaving what was there before grantflow and what other live grants need. */
     async revokeGrant(grant: RevokeTarget): Promise<RevokeResult> {
-      return translated(async () => {
-        const t = target(refOf(grant));
-        let inline: RevokeResult['inline'];
-        if (grant.inlinePolicyName) {
-          try {
-            inline = await deleteInlinePolicy(t, grant.principal, grant.inlinePolicyName);
-          } catch (error) {
-            if (!(error instanceof GrantflowAwsError && error.type === 'PrincipalNotFound')) throw error;
-            inline = 'absent';
-          }
-        }
-        const stillNeeded = grant.arns.length
-          ? await deps.holders.neededArns({ account: grant.account, principalType: grant.principalType, principal: grant.principal, excludeId: grant.id })
-          : new Set<string>();
-        const release = await releaseManaged(t, { type: grant.principalType, name: grant.principal }, grant.arns, stillNeeded);
-        return { ...release, ...(inline ? { inline } : {}) };
-      });
+      return translated(() => revokeGrantIam(deps, grant, attempt()));
     },
 
-    /** Creates or updates the team's customer-managed policies in one account. */
-    async syncPolicies(input: { ref: AccountRef; policies: PolicySync[] }): Promise<Record<string, PolicyOutcome>> {
-      return translated(async () => {
-        const t = target(input.ref);
-        const outcomes: Record<string, PolicyOutcome> = {};
-        for (const policy of input.policies) {
-          outcomes[policy.arn] = await ensureManagedPolicy(t, policy);
-          heartbeat(policy.arn);
-        }
-        return outcomes;
-      });
+    /** One pass of a team's reconcile workflow (submission, interval, sweep, restore or retirement). */
+    async reconcileTeam(request: PassRequest): Promise<PassResult> {
+      return translated(() => runPass({ temporal: temporal(), accounts: deps.accounts, holders: deps.holders, limits, heartbeat }, request));
     },
 
-    async deleteUnusedPolicies(input: { ref: AccountRef; team: string; arns: string[] }): Promise<Record<string, PolicyRemoval>> {
-      return translated(async () => {
-        const t = target(input.ref);
-        const outcomes: Record<string, PolicyRemoval> = {};
-        for (const arn of input.arns) {
-          outcomes[arn] = await deletePolicyIfUnused(t, arn, input.team);
-          heartbeat(arn);
-        }
-        return outcomes;
-      });
-    },
-
-    /** Starts grant workflows (an id already running is left as it is). */
-    async startGrants(input: {
-      grants: GrantSpec[];
-      taskQueue: string;
-      reconcileWorkflowId: string;
-      revision?: Revision;
-      /** Ids to check for an earlier run that an operator revoked early. */
-      checkSticky: string[];
-      /** Ids that replace another grant: they report `active` to the reconcile workflow. */
-      notifyActive?: string[];
-    }): Promise<StartResult> {
-      const client = temporal();
-      const result: StartResult = { started: [], sticky: [] };
-      // One visibility query finds the ids that ran before; only those closed runs are described.
-      const check = new Set(input.checkSticky);
-      const closedBefore = new Set<string>();
-      if (check.size > 0) {
-        const team = input.grants[0]!.team;
-        for await (const execution of client.workflow.list({ query: teamGrantsQuery(team, `ExecutionStatus != 'Running'`) })) {
-          if (check.has(execution.workflowId)) closedBefore.add(execution.workflowId);
-          heartbeat('listing earlier runs');
-        }
-      }
-      const notify = new Set(input.notifyActive ?? []);
-      await eachLimited(input.grants, 16, async (spec) => {
-        if (closedBefore.has(spec.id)) {
-          const description = await client.workflow.getHandle(spec.id).describe();
-          if (description.status.name !== 'RUNNING' && (description.memo as { revokedEarly?: boolean } | undefined)?.revokedEarly) {
-            result.sticky.push(spec.id);
-            return;
-          }
-        }
-        await client.workflow.start('grantWorkflow', grantStartOptions(spec, { ...input, notifyActive: notify.has(spec.id) }));
-        result.started.push(spec.id);
-      });
-      return result;
-    },
-
-    /** Sends `reapply` (with the new spec where one is given) or `revoke` to grant workflows; ids no longer running are reported, not failed. */
-    async signalGrants(input: { ids: string[]; signal: 'reapply' | 'revoke'; request?: unknown; specs?: GrantSpec[] }): Promise<{ signalled: string[]; notRunning: string[] }> {
-      const client = temporal();
-      const result = { signalled: [] as string[], notRunning: [] as string[] };
-      const specs = new Map((input.specs ?? []).map((spec) => [spec.id, spec]));
-      await eachLimited(input.ids, 32, async (id) => {
-        try {
-          const handle = client.workflow.getHandle(id);
-          const spec = specs.get(id);
-          if (input.signal === 'revoke') await handle.signal('revoke', input.request);
-          else if (spec) await handle.signal('reapply', { spec });
-          else await handle.signal('reapply');
-          result.signalled.push(id);
-        } catch (error) {
-          if (error instanceof WorkflowNotFoundError) result.notRunning.push(id);
-          else throw error;
-        }
-      });
-      return result;
-    },
-
-    /** The latest run of every grant workflow of the team, from visibility. */
-    async listTeamGrants(input: { team: string }): Promise<TeamGrantExecution[]> {
-      const runs = await latestTeamGrantRuns(temporal(), input.team, () => heartbeat('listing grants'));
-      return runs.map((run) => {
-        const state = run.typedSearchAttributes.get(GrantState);
-        return {
-          id: run.workflowId,
-          status: run.status.name,
-          ...(state ? { state } : {}),
-          startTime: run.startTime.toISOString(),
-          ...(run.closeTime ? { closeTime: run.closeTime.toISOString() } : {}),
-        };
-      });
-    },
-
-    /**
-     * Finds (and unless dryRun removes) what should not be in IAM: the team's inline policies past
-     * expiry, beyond max_temporary_days or with no live grant, and grantflow-marked attachments
-     * that no live grant holds.
-     */
-    async sweepPrincipals(input: SweepInput): Promise<SweepFinding[]> {
-      return translated(() => sweepAccount(target(input.ref), deps.holders, input, heartbeat));
+    /** What earlier runs of the team's reconcile workflow knew, from their memos in visibility. */
+    async recoverTeamState(input: { team: string; runId?: string }): Promise<ReconcileState> {
+      return recoverTeamState(temporal(), input.team, input.runId);
     },
   };
 }

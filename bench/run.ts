@@ -8,7 +8,7 @@ import path from 'node:path';
 import { AttachUserPolicyCommand, CreatePolicyCommand, IAMClient, TagUserCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { parseGrantWorkflowId } from '../src/core/ids';
-import { customPolicyArn } from '../src/core/names';
+import { customPolicyArn, customPolicyName, teamPolicyPath } from '../src/core/names';
 import { IAM_WRITES } from '../src/aws/operations';
 import { startProcess, stopAll, type Managed } from '../src/local/processes';
 import { countTeamGrants, listLiveGrants, submitTeam } from '../src/temporal/operations';
@@ -115,7 +115,7 @@ async function floor(stack: Stack, team: GeneratedTeam): Promise<number> {
   const started = Date.now();
   await Promise.all(
     BENCH_ACCOUNTS.map((account) =>
-      clients.get(account)!.send(new CreatePolicyCommand({ PolicyName: `${team.team}-reader`, Path: '/grantflow/', PolicyDocument: document, Tags: [{ Key: 'managed-by', Value: 'grantflow' }] })),
+      clients.get(account)!.send(new CreatePolicyCommand({ PolicyName: customPolicyName(team.team, 'reader'), Path: teamPolicyPath(team.team), PolicyDocument: document, Tags: [{ Key: 'managed-by', Value: 'grantflow' }] })),
     ),
   );
   let next = 0;

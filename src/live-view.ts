@@ -1,12 +1,14 @@
-// What is live now, for `plan`: the team's running grant workflows and early revocations from
-// Temporal, what IAM holds on each principal the YAML names, and each account's attach quotas. Reads only.
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+// What is live now, for `plan`: the team's grant workflows (the ledger) and the reconcile workflow's
+// facts from Temporal, what IAM holds on each principal the YAML names, and each account's attach
+// quotas. Reads only.
+import type { Client } from '@temporalio/client';
 import type { AccountClients } from './aws/accounts';
 import { GrantflowAwsError } from './aws/errors';
 import { listInlinePolicies, readAttachments, readQuotas } from './aws/iam';
 import type { Expansion } from './core/expand';
 import { principalKey, type LiveView } from './core/plan';
-import { listLiveGrants, reconcileStatus } from './temporal/operations';
+import { readLedger } from './temporal/ledger-reader';
+import { recoverTeamState } from './temporal/reconcile-state';
 
 export async function readLiveView(
   client: Client,
@@ -15,13 +17,8 @@ export async function readLiveView(
   expansion: Expansion,
   warn: (message: string) => void,
 ): Promise<LiveView> {
-  const view: LiveView = { grants: {}, sticky: [], iam: {} };
-  for (const grant of await listLiveGrants(client, { team })) view.grants[grant.id] = { state: grant.state };
-  try {
-    view.sticky = (await reconcileStatus(client, team)).grants.filter((g) => g.sticky).map((g) => g.id);
-  } catch (error) {
-    if (!(error instanceof WorkflowNotFoundError)) throw error;
-  }
+  const [ledger, state] = await Promise.all([readLedger(client, team), recoverTeamState(client, team)]);
+  const view: LiveView = { ledger, facts: state.facts, iam: {} };
 
   const accountsByGrant = new Map(expansion.grants.map((g) => [g.account, g]));
   view.quotas = {};

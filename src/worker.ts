@@ -5,7 +5,9 @@ import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { AccountClients, type CallObserver } from './aws/accounts';
 import { VisibilityHolderDirectory, type HolderDirectory } from './temporal/holders';
-import { createActivities } from '../activities';
+import { createActivities, DEFAULT_WORKER_LIMITS, type WorkerLimits } from '../activities';
+
+export { DEFAULT_WORKER_LIMITS };
 
 /**
  * Written by `npm run build` (scripts/bundle-workflows.js), so the worker starts without bundling.
@@ -47,6 +49,8 @@ export interface WorkerOptions {
   observer?: CallObserver;
   holders?: HolderDirectory;
   identity?: string;
+  /** Limits the worker's operator sets and no submission can raise (default: max_temporary_days ceiling 6). */
+  limits?: WorkerLimits;
 }
 
 export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; accounts: AccountClients }> {
@@ -55,6 +59,7 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
     accounts,
     holders: options.holders ?? new VisibilityHolderDirectory(options.client),
     temporal: options.client,
+    limits: options.limits ?? DEFAULT_WORKER_LIMITS,
   });
   const worker = await Worker.create({
     connection: options.connection,

@@ -7,12 +7,10 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  makeContinueAsNewFunc,
   patched,
   proxyLocalActivities,
   setHandler,
@@ -24,22 +22,34 @@ import {
 } from '@temporalio/workflow';
 import type { Activities, RevokeResult } from '../activities';
 import type { GrantSpec } from '../src/core/grant';
-import { attachedArns, releasedBy, revokeTarget } from '../src/core/grant-derived';
-import { grantChangedSignal, type EndCause, type GrantInput, type GrantOutcome, type GrantStatus, type RevokeRequest } from './messages';
+import { attachedArns, grantShape, releasedBy, revokeTarget } from '../src/core/grant-derived';
+import {
+  grantChangedSignal,
+  reapplySignal,
+  revokeSignal,
+  revokeUpdate,
+  statusQuery,
+  type EndCause,
+  type GrantInput,
+  type GrantOutcome,
+  type GrantStatus,
+  type RevokeRequest,
+} from './messages';
 import { stateUpdate, type GrantState } from './search-attributes';
-
-/** Errors where retrying the attach cannot help; the grant fails at once and says why. */
-const PERMANENT_ERRORS = ['PrincipalNotFound', 'PolicyNotFound', 'DeployerRoleDenied', 'AccessDenied', 'LimitExceeded', 'MalformedPolicy', 'NotOwnedByGrantflow'];
 
 // Local activities: a grant's IAM calls take milliseconds, so they run inside the workflow task that
 // needs them instead of going through a separate activity task (half the server round trips per
 // grant, and a revoke starts the moment its timer fires). Temporal still records each result and
 // retries failures; backoffs longer than a minute become durable timers.
-// Applying retries transient failures (throttling, 5xx, network) for as long as they last, showing
-// `pending`; only errors that a retry cannot fix (a missing user, a denied role, a quota) fail it.
+// Applying retries transient failures (throttling, 5xx, network, a user or policy IAM has not yet
+// propagated) for as long as they last, showing `pending`; which failures a retry cannot fix (a
+// missing user past the propagation window, a denied role, a quota) is decided in one place, where
+// AWS errors become Temporal failures (activities/errors.ts), so no list of error types lives here.
+// An attempt the workflow abandons (cancelled, timed out) is aborted before its next IAM write, and
+// the workflow waits for it to stop before it revokes.
 const { applyGrant } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: PERMANENT_ERRORS },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
 /** A few quick tries per round; the workflow loop below adds the long, capped backoff between rounds. */
@@ -47,16 +57,6 @@ const { revokeGrant } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
 });
-
-export const revokeSignal = defineSignal<[RevokeRequest]>('revoke');
-export const revokeUpdate = defineUpdate<GrantState, [RevokeRequest]>('revoke');
-export interface ReapplyRequest {
-  /** The grant's new spec, sent when the YAML changed what it holds without changing its id. */
-  spec?: GrantSpec;
-}
-
-export const reapplySignal = defineSignal<[ReapplyRequest?]>('reapply');
-export const statusQuery = defineQuery<GrantStatus>('status');
 
 /** How long a revoke that kept a policy for another grant waits before checking that grant again. */
 const HOLDER_RECHECK_MS = 5000;
@@ -69,6 +69,9 @@ function describeFailure(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** How long after its first attempt a grant keeps retrying a user or policy IAM says does not exist, unless its spec says (grants of earlier releases). */
+const PROPAGATION_WAIT_MS = 2 * 60 * 1000;
 
 export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
   let spec = input.spec;
@@ -86,17 +89,26 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
     revokeAttempts: 0,
   };
   let revoke: RevokeRequest | undefined = input.carried?.revoke;
-  let reapplyRequested = false;
-  let nextSpec: GrantSpec | undefined;
+  /** An operator's revoke that arrived while grantflow itself was already revoking: the ending counts as early. */
+  let operatorRevoke: RevokeRequest | undefined = input.carried?.operatorRevoke;
+  let reapplyRequested = input.carried?.reapply ?? false;
+  let nextSpec: GrantSpec | undefined = input.carried?.pendingSpec;
+  // Grants started before this release replay as they ran; new runs record their endings in the memo,
+  // count Cancel during an apply as an early revoke, let an operator's revoke outrank grantflow's own,
+  // keep their memo across continue-as-new, and tell the reconcile workflow only of replacements.
+  const durable = patched('durable-truth');
 
+  const requestRevoke = (request: RevokeRequest) => {
+    const asked: RevokeRequest = { origin: 'operator', ...request };
+    if (!revoke) revoke = asked;
+    else if (durable && asked.origin === 'operator' && revoke.origin !== 'operator') operatorRevoke ??= asked;
+  };
   setHandler(statusQuery, () => status);
-  setHandler(revokeSignal, (request) => {
-    revoke ??= { origin: 'operator', ...request };
-  });
+  setHandler(revokeSignal, requestRevoke);
   setHandler(
     revokeUpdate,
     async (request) => {
-      revoke ??= { origin: 'operator', ...request };
+      requestRevoke(request);
       await condition(() => status.state === 'revoked' || status.state === 'failed');
       return status.state;
     },
@@ -114,8 +126,9 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
   const setState = async (state: GrantState, cause?: EndCause) => {
     status.state = state;
     upsertSearchAttributes(stateUpdate(state));
-    // The reconcile workflow hears of every ending (and, for a replacement, of `active`).
-    const tell = (state === 'active' && input.notifyActive) || state === 'failed' || state === 'revoked';
+    // The reconcile workflow hears of a replacement becoming active, and of an operator's early revoke
+    // (a replacement it raced must go too); grants of earlier releases told it of every ending.
+    const tell = (state === 'active' && input.notifyActive) || (durable ? cause === 'early' : state === 'failed' || state === 'revoked');
     if (!input.reconcileWorkflowId || !tell) return;
     try {
       await getExternalWorkflowHandle(input.reconcileWorkflowId).signal(grantChangedSignal, {
@@ -130,13 +143,18 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
     }
   };
 
+  // Where the first apply began: IAM's "no such user/policy" is retried until the propagation window after it has passed.
+  let notFoundRetryUntil: number | undefined;
   const apply = async (): Promise<boolean> => {
+    notFoundRetryUntil ??= Date.now() + (spec.propagationWaitMs ?? PROPAGATION_WAIT_MS);
     try {
-      const outcome = await applyGrant(spec);
+      const outcome = await applyGrant(durable ? { spec, notFoundRetryUntil } : spec);
       status.foreign = outcome.foreign;
       delete status.lastError;
       return true;
     } catch (error) {
+      // Cancel while the apply is still retrying is an operator's early revoke, not a failed apply.
+      if (isCancellation(error) && durable) throw error;
       status.lastError = describeFailure(error);
       return false;
     }
@@ -150,7 +168,7 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
   const takeSpec = async (next: GrantSpec) => {
     const previous = spec;
     spec = next;
-    upsertMemo({ attachedArns: attachedArns(spec) });
+    upsertMemo({ attachedArns: attachedArns(spec), shape: grantShape(spec) });
     if (!(await apply())) return;
     const released = releasedBy(previous, spec);
     if (!released) return;
@@ -162,13 +180,27 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
     }
   };
 
+  /** The next run takes the current spec, memo and anything asked of this one that it has not done yet. */
+  const continueWithAll = async () => {
+    const carried: NonNullable<GrantInput['carried']> = {
+      status,
+      ...(revoke ? { revoke } : {}),
+      ...(operatorRevoke ? { operatorRevoke } : {}),
+      ...(nextSpec ? { pendingSpec: nextSpec } : {}),
+      ...(reapplyRequested ? { reapply: true } : {}),
+    };
+    const next = { ...input, spec, carried };
+    if (durable) await makeContinueAsNewFunc<typeof grantWorkflow>({ memo: workflowInfo().memo ?? {} })(next);
+    else await continueAsNew<typeof grantWorkflow>(next);
+  };
+
   /**
    * A revoke that keeps failing for days continues as new rather than outgrow its history. It does not
    * wait for a revoke update's handler: that one waits for the revoke itself, which the next run carries.
    */
   const carryOn = async () => {
     if (!revoke) await condition(allHandlersFinished);
-    await continueAsNew<typeof grantWorkflow>({ ...input, spec, carried: { status, ...(revoke ? { revoke } : {}) } });
+    await continueWithAll();
   };
 
   /** Nothing half-done may stay behind a failed apply: undo whatever part of the grant did land. */
@@ -177,8 +209,25 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
     await CancellationScope.nonCancellable(() => revokeUntilDone(spec, status, carryOn));
     if (error) status.lastError = error; // the reason it failed, not the cleanup's success
     status.endedAt = new Date(Date.now()).toISOString();
+    recordEnding('failed');
     await setState('failed', 'failed');
     return { id: spec.id, state: 'failed', cause: 'failed', ...(status.lastError ? { error: status.lastError } : {}) };
+  };
+
+  /** How the grant ended, in its memo: visibility lists it, so stickiness survives the reconcile workflow's memory. */
+  const recordEnding = (cause: EndCause) => {
+    const by = cause === 'early' ? (operatorRevoke ?? revoke) : revoke;
+    if (durable) {
+      upsertMemo({
+        endCause: cause,
+        ...(by?.by ? { endedBy: by.by } : {}),
+        ...(by?.reason ? { endReason: by.reason } : {}),
+        ...(cause === 'failed' && status.lastError ? { endReason: status.lastError } : {}),
+        ...(cause === 'early' ? { revokedEarly: true } : {}),
+      });
+    } else if (cause === 'early') {
+      upsertMemo({ revokedEarly: true, revokedBy: revoke?.by ?? 'unknown', revokeReason: revoke?.reason ?? '' });
+    }
   };
 
   const expiresMs = spec.expiresAt ? Date.parse(spec.expiresAt) : undefined;
@@ -205,10 +254,11 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
       }
     }
 
+    const historyFull = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT;
     while (status.state === 'active' && !revoke) {
       const remaining = expiresMs === undefined ? undefined : expiresMs - Date.now();
       if (remaining !== undefined && remaining <= 0) break;
-      const wake = () => revoke !== undefined || reapplyRequested || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT;
+      const wake = () => revoke !== undefined || reapplyRequested || historyFull();
       if (remaining === undefined) await condition(wake);
       else await condition(wake, remaining);
       if (reapplyRequested && !revoke) {
@@ -219,33 +269,34 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
         if (next) await takeSpec(next);
         else await apply();
       }
-      if (!revoke && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT)) {
+      if (!revoke && historyFull()) {
         await condition(allHandlersFinished);
-        await continueAsNew<typeof grantWorkflow>({ ...input, spec, carried: { status } });
+        await continueWithAll();
       }
     }
   } catch (error) {
     if (!isCancellation(error)) throw error;
     // Cancel in the Temporal UI or API means "revoke now", exactly like the revoke signal.
     cancelled = error;
-    revoke ??= { reason: 'cancelled in Temporal', by: 'Temporal cancellation', origin: 'operator' };
+    requestRevoke({ reason: 'cancelled in Temporal', by: 'Temporal cancellation', origin: 'operator' });
   }
 
-  const cause: EndCause = revoke ? (revoke.origin === 'reconcile' ? (revoke.cause ?? 'removed') : 'early') : 'expired';
+  const cause: EndCause = !revoke ? 'expired' : revoke.origin !== 'reconcile' || operatorRevoke || revoke.cause === 'early' ? 'early' : (revoke.cause ?? 'removed');
   await CancellationScope.nonCancellable(async () => {
     if (status.state !== 'revoking') await setState('revoking');
     await revokeUntilDone(spec, status, carryOn);
     status.endedAt = new Date(Date.now()).toISOString();
     status.cause = cause;
-    if (revoke) {
-      status.reason = revoke.reason;
-      if (revoke.by) status.revokedBy = revoke.by;
+    const by = cause === 'early' ? (operatorRevoke ?? revoke) : revoke;
+    if (by) {
+      status.reason = by.reason;
+      if (by.by) status.revokedBy = by.by;
     }
-    if (cause === 'early') upsertMemo({ revokedEarly: true, revokedBy: revoke?.by ?? 'unknown', revokeReason: revoke?.reason ?? '' });
+    recordEnding(cause);
     await setState('revoked', cause);
   });
   if (cancelled) throw cancelled;
-  return { id: spec.id, state: 'revoked', cause, ...(revoke ? { reason: revoke.reason } : {}) };
+  return { id: spec.id, state: 'revoked', cause, ...(status.reason ? { reason: status.reason } : {}) };
 }
 
 /** Revokes until IAM holds nothing of the grant; between failed rounds it waits 1 s, 2 s, 4 s … up to the cap. */

@@ -1,3 +1,4 @@
 // The workflows the worker registers. Deterministic code only: see eslint.config.mjs.
-export * from './grant';
-export * from './reconcile';
+export { grantWorkflow } from './grant';
+export { reconcileWorkflow } from './reconcile';
+export { submissionWorkflow } from './submission';

@@ -1,21 +1,27 @@
-// What the grant and reconcile workflows and their callers exchange: the grant workflow's input,
-// status and outcome, a revoke request, and the signal a grant sends its reconcile workflow when it
-// ends. Kept apart from both workflows so that neither imports the other, and so that client code
-// (src/temporal) can start a grant without importing the workflow itself.
-import { defineSignal } from '@temporalio/workflow';
+// Every message grantflow's workflows take or send, with the types they carry: the grant workflow's
+// revoke/reapply/status, the reconcile workflow's submit/restore/sweep/retire/status, and the
+// submission workflow's staging. One module, so the workflows import each other's messages without
+// importing each other.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { GrantSpec } from '../src/core/grant';
+import type { EndCause, TeamFacts } from '../src/core/ledger';
+import type { RevokeCause } from '../src/core/reconcile-plan';
+import type { Revision } from '../src/core/revision';
 import type { GrantState } from './search-attributes';
 
+export type { EndCause } from '../src/core/ledger';
+
+// ---------------------------------------------------------------------------------------------
+// The grant workflow
+
 export type RevokeOrigin = 'operator' | 'reconcile';
-/** Why a grant ended: `early` (by an operator) is sticky; the others are not. */
-export type EndCause = 'expired' | 'early' | 'removed' | 'superseded' | 'beyond-limit' | 'failed';
 
 export interface RevokeRequest {
   reason: string;
   by?: string;
   origin?: RevokeOrigin;
-  /** Set by the reconcile workflow: why the YAML no longer wants the grant. */
-  cause?: Exclude<EndCause, 'early' | 'expired' | 'failed'>;
+  /** Set by the reconcile workflow: why the YAML no longer wants the grant (`early` when it follows an operator's revoke). */
+  cause?: RevokeCause | 'retired';
 }
 
 export interface GrantStatus {
@@ -41,12 +47,12 @@ export interface GrantStatus {
 
 export interface GrantInput {
   spec: GrantSpec;
-  /** The team's reconcile workflow: told when the grant ends (and, if asked, when it is active). */
+  /** The team's reconcile workflow: told when a replacement becomes active. */
   reconcileWorkflowId?: string;
-  /** Set for a grant that replaces another: the reconcile waits for it to be active before revoking the old one. */
+  /** Set for a grant that replaces another: the reconcile revokes the old one once this one is active. */
   notifyActive?: boolean;
   /** Carried across continue-as-new. */
-  carried?: { status: GrantStatus; revoke?: RevokeRequest };
+  carried?: { status: GrantStatus; revoke?: RevokeRequest; pendingSpec?: GrantSpec; reapply?: boolean; operatorRevoke?: RevokeRequest };
 }
 
 export interface GrantOutcome {
@@ -57,6 +63,59 @@ export interface GrantOutcome {
   error?: string;
 }
 
+export interface ReapplyRequest {
+  /** The grant's new spec, sent when the YAML changed what it holds without changing its id. */
+  spec?: GrantSpec;
+}
+
+export const revokeSignal = defineSignal<[RevokeRequest]>('revoke');
+export const revokeUpdate = defineUpdate<GrantState, [RevokeRequest]>('revoke');
+export const reapplySignal = defineSignal<[ReapplyRequest?]>('reapply');
+export const statusQuery = defineQuery<GrantStatus>('status');
+
+// ---------------------------------------------------------------------------------------------
+// The submission workflow: one per distinct config a team submits, holding it for the reconcile
+
+export interface SubmissionInput {
+  team: string;
+  /** Digest of the whole config text, checked when the last part arrives. */
+  digest: string;
+  parts: number;
+  /** Part 0 comes with the start; the others by `stagePart`. */
+  first: string;
+}
+
+export interface StagePart {
+  index: number;
+  text: string;
+}
+
+/** Returns how many parts have arrived. */
+export const stagePartUpdate = defineUpdate<number, [StagePart]>('stagePart');
+export const partQuery = defineQuery<string, [number]>('part');
+export const stagedQuery = defineQuery<{ parts: number; staged: number; complete: boolean }>('staged');
+/** The reconcile workflow applied this config: keep it until a newer one is adopted. */
+export const adoptSignal = defineSignal<[{ revision: Revision }]>('adopt');
+/** A newer config was adopted (or the team retired): this one may end. */
+export const supersedeSignal = defineSignal('supersede');
+
+/** Where a submitted config is held. */
+export interface SubmissionRef {
+  workflowId: string;
+  digest: string;
+  parts: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reconcile workflow
+
+export interface Submission {
+  revision: Revision;
+  config: SubmissionRef;
+  /** The settings the reconcile workflow itself needs (the rest is read from the config). */
+  settings: { reconcileIntervalMs: number };
+}
+
 export interface GrantChange {
   id: string;
   state: GrantState;
@@ -64,5 +123,102 @@ export interface GrantChange {
   at: string;
 }
 
-/** A grant tells its reconcile workflow that it ended (and, for a replacement, that it is active). */
+/** Ids in a summary are capped at this many per list; the counts are always complete. */
+export const SUMMARY_LIST_CAP = 500;
+
+export interface PlanSummary {
+  team: string;
+  revision?: Revision;
+  counts: { added: number; kept: number; replaced: number; revoked: number; sticky: number; skippedExpired: number; lifted: number; cleaned: number };
+  added: string[];
+  kept: string[];
+  replaced: { from: string; to: string }[];
+  revoked: string[];
+  skippedExpired: string[];
+  sticky: string[];
+  /** Replacements whose new grant was not active yet: the old one stays until it is. */
+  waiting: string[];
+  policies: Record<string, string>;
+  errors: string[];
+  /** True when some list above holds fewer ids than its count. */
+  truncated: boolean;
+}
+
+export interface RestoreRequest {
+  grantId: string;
+  by: string;
+}
+
+export interface RestoreResult {
+  grantId: string;
+  restored: boolean;
+  started: boolean;
+  message: string;
+}
+
+export interface SweepRequest {
+  dryRun: boolean;
+  by: string;
+}
+
+export interface SweepFinding {
+  account: string;
+  principal: string;
+  object: string;
+  why: string;
+}
+
+export interface SweepSummary {
+  findings: SweepFinding[];
+  /** Grants killed from outside (Terminate) whose access was removed (or, in a dry run, would be). */
+  terminated: string[];
+  revoked: string[];
+  dryRun: boolean;
+  /** Accounts or grants the sweep could not check or clean this time; the next pass tries again. */
+  errors: string[];
+}
+
+export interface RetireRequest {
+  reason: string;
+  by: string;
+}
+
+export interface RetireResult {
+  revoked: string[];
+  policiesDeleted: string[];
+  /** What could not be removed yet (a grant still revoking, say); the command says how to finish. */
+  remaining: string[];
+}
+
+export interface ReconcileState {
+  facts: TeamFacts;
+  revision?: Revision;
+  config?: SubmissionRef;
+  reconcileIntervalMs?: number;
+  lastPassAt?: string;
+  /** Replacements the last pass left waiting for their new grant to be active. */
+  waitingReplacements?: number;
+}
+
+export interface ReconcileStatus {
+  team: string;
+  revision?: Revision;
+  config?: SubmissionRef;
+  lastPassAt?: string;
+  /** Early revocations the reconcile remembers (visibility holds the others). */
+  sticky: string[];
+}
+
+export interface ReconcileInput {
+  team: string;
+  state?: ReconcileState;
+  /** History events before the workflow continues as new (default 10,000; benchmarks set it low to exercise it). */
+  historyLimit?: number;
+}
+
+export const submitUpdate = defineUpdate<PlanSummary, [Submission]>('submit');
+export const restoreUpdate = defineUpdate<RestoreResult, [RestoreRequest]>('restore');
+export const sweepUpdate = defineUpdate<SweepSummary, [SweepRequest]>('sweep');
+export const retireUpdate = defineUpdate<RetireResult, [RetireRequest]>('retire');
 export const grantChangedSignal = defineSignal<[GrantChange]>('grantChanged');
+export const reconcileStatusQuery = defineQuery<ReconcileStatus>('status');

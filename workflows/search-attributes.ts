@@ -1,6 +1,7 @@
 // The search attributes operators filter grants by in the Temporal Web UI.
 import { defineSearchAttributeKey, type SearchAttributePair, type SearchAttributeUpdatePair } from '@temporalio/common';
 import type { GrantSpec } from '../src/core/grant';
+import { canonicalPrincipal } from '../src/core/names';
 
 export type GrantState = 'pending' | 'active' | 'revoking' | 'revoked' | 'failed';
 
@@ -20,7 +21,8 @@ export const SEARCH_ATTRIBUTES = [GrantTeam, GrantPrincipal, GrantAccount, Grant
 export function grantSearchAttributes(spec: GrantSpec, state: GrantState): SearchAttributePair[] {
   return [
     { key: GrantTeam, value: spec.team },
-    { key: GrantPrincipal, value: spec.principal },
+    // IAM names are case-insensitive: `Bob` and `bob` are one principal to every lookup.
+    { key: GrantPrincipal, value: canonicalPrincipal(spec.principal) },
     { key: GrantAccount, value: spec.account },
     { key: GrantEnvironment, value: spec.environment },
     { key: GrantPolicy, value: spec.policy },

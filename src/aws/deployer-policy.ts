@@ -34,6 +34,8 @@ const SCOPE: Record<IamOperation, Scope> = {
   PutUserPolicy: 'principals',
   DeleteUserPolicy: 'principals',
   GetAccountSummary: 'account',
+  // Listing policies is account-wide in IAM (it cannot be limited to a path); grantflow lists only its own paths.
+  ListPolicies: 'account',
 };
 
 export interface DeployerPolicies {

@@ -20,6 +20,8 @@ export type AwsErrorType =
   | 'MalformedPolicy'
   | 'NotOwnedByGrantflow'
   | 'IamUnavailable'
+  /** The workflow gave up on the attempt (cancelled, timed out); nothing more is sent. */
+  | 'Abandoned'
   | 'Unexpected';
 
 export class GrantflowAwsError extends Error {
@@ -42,6 +44,11 @@ export interface CallContext {
   principal?: string;
   policyArn?: string;
   roleArn?: string;
+  /**
+   * Until this moment (epoch ms), "no such user or policy" is taken for IAM's propagation delay (a
+   * user or policy created a moment ago is not yet visible everywhere) and is retried.
+   */
+  notFoundRetryUntil?: number;
 }
 
 interface AwsLikeError {
@@ -89,6 +96,8 @@ export function classifyAwsError(error: unknown, context: CallContext): Grantflo
   const where = `account ${accountLabel(context)}`;
   const who = context.principal ? `${context.principalType ?? 'user'} ${context.principal}` : undefined;
 
+  const propagating = context.notFoundRetryUntil !== undefined && Date.now() < context.notFoundRetryUntil;
+  const retryingUntil = propagating ? `; retrying until ${new Date(context.notFoundRetryUntil!).toISOString()} in case IAM has not propagated it yet` : '';
   if (isNoSuchEntity(error) && context.principal && !context.policyArn) {
     const create =
       context.principalType === 'role'
@@ -97,16 +106,16 @@ export function classifyAwsError(error: unknown, context: CallContext): Grantflo
     return new GrantflowAwsError(
       'PrincipalNotFound',
       `IAM ${who} does not exist in ${where}. IAM users and roles must exist before access is granted: ` +
-        `create it with \`${create}\` using credentials for account ${context.account}, or fix the name in the YAML`,
-      false,
+        `create it with \`${create}\` using credentials for account ${context.account}, or fix the name in the YAML${retryingUntil}`,
+      propagating,
       code,
     );
   }
   if (isNoSuchEntity(error) && context.policyArn) {
     return new GrantflowAwsError(
       'PolicyNotFound',
-      `managed policy ${context.policyArn} does not exist in ${where} (${context.operation}: ${awsMessage}); fix the ARN in aws-policies`,
-      !context.policyArn.includes(':aws:policy/') && !context.policyArn.includes('::aws:policy/'),
+      `managed policy ${context.policyArn} does not exist in ${where} (${context.operation}: ${awsMessage}); fix the ARN in aws-policies${retryingUntil}`,
+      propagating,
       code,
     );
   }

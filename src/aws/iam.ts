@@ -2,10 +2,17 @@
 // at any point, it ends in the same IAM state and sends no write that is not needed.
 //
 // Ownership: a customer-managed policy is grantflow's when it sits under /grantflow/ and carries the
-// tag managed-by=grantflow; an inline policy is grantflow's when its name starts with `grantflow.`;
+// tag managed-by=grantflow, and team T's when it also carries grantflow:team=T (grantflow never edits
+// or deletes another team's); an inline policy is grantflow's when its name starts with `grantflow.`;
 // a managed-policy attachment is grantflow's when the principal carries the tag
 // `grantflow:attached:<digest of the ARN>`, written before grantflow attaches a policy that was not
 // attached already. Attachments without that mark were there before grantflow and are never detached.
+//
+// IAM has no transactions, so an attach and a concurrent release (another grant's revoke, a sweep)
+// could each undo half of the other. Both sides read back after they write: the attaching side puts
+// back a mark that went missing after its attach, and the releasing side puts back a mark it removed
+// from a policy that is attached again. Whichever writes last sees the other's write, so an attachment
+// grantflow made never ends without its mark.
 import {
   AttachRolePolicyCommand,
   AttachUserPolicyCommand,
@@ -16,11 +23,11 @@ import {
   DeleteUserPolicyCommand,
   DetachRolePolicyCommand,
   DetachUserPolicyCommand,
-  EntityAlreadyExistsException,
   GetAccountSummaryCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
   GetUserPolicyCommand,
+  EntityAlreadyExistsException,
   PutUserPolicyCommand,
   TagRoleCommand,
   TagUserCommand,
@@ -28,10 +35,15 @@ import {
   UntagUserCommand,
   paginateListAttachedRolePolicies,
   paginateListAttachedUserPolicies,
+  paginateListPolicies,
   paginateListPolicyVersions,
   paginateListRoleTags,
   paginateListUserPolicies,
   paginateListUserTags,
+  type GetAccountSummaryCommandOutput,
+  type GetPolicyCommandOutput,
+  type GetPolicyVersionCommandOutput,
+  type GetUserPolicyCommandOutput,
   type IAMClient,
   type Tag,
 } from '@aws-sdk/client-iam';
@@ -39,7 +51,7 @@ import { digest } from '../core/digest';
 import { LIMITS, sameDocument } from '../core/documents';
 import type { PolicySync } from '../core/grant';
 import type { PrincipalType } from '../core/ids';
-import { ATTACHMENT_TAG_PREFIX, attachmentTagKey, OWNER_TAG, parseInlinePolicyName, POLICY_PATH, TEAM_TAG_KEY } from '../core/names';
+import { ATTACHMENT_TAG_PREFIX, attachmentTagKey, OWNER_TAG, parseInlinePolicyName, POLICY_PATH, TEAM_TAG_KEY, teamPolicyPath } from '../core/names';
 import { DAY_MS } from '../core/time';
 import { classifyAwsError, GrantflowAwsError, isNoSuchEntity, type CallContext } from './errors';
 
@@ -47,6 +59,10 @@ export interface Target {
   client: IAMClient;
   account: string;
   environment?: string;
+  /** Aborted when the workflow abandons the attempt (cancelled, timed out): no call is sent after that. */
+  signal?: AbortSignal;
+  /** Until this moment (epoch ms) IAM's "no such user/policy" is taken for propagation delay and retried. */
+  notFoundRetryUntil?: number;
 }
 
 export interface Principal {
@@ -54,22 +70,51 @@ export interface Principal {
   name: string;
 }
 
+/** Any IAM command (the SDK's overloads do not reduce to one parameter type). */
+type Command = object;
+
+/**
+ * Sends one command, unless the attempt was abandoned: an apply the workflow gave up on (cancelled,
+ * timed out, superseded) must not write to IAM after the revoke that follows it.
+ */
+function send<T>(target: Target, command: Command): Promise<T> {
+  if (target.signal?.aborted) return Promise.reject(new AttemptAbandoned(target));
+  const sendAny = target.client.send.bind(target.client) as unknown as (command: Command, options: { abortSignal?: AbortSignal }) => Promise<T>;
+  return sendAny(command, target.signal ? { abortSignal: target.signal } : {});
+}
+
+class AttemptAbandoned extends GrantflowAwsError {
+  constructor(target: Target) {
+    super('Abandoned', `the attempt in account ${target.account} was abandoned by its workflow; no further IAM call is sent`, true);
+  }
+}
+
+function context(target: Target, operation: string, extra: Partial<CallContext>): CallContext {
+  return {
+    account: target.account,
+    environment: target.environment,
+    operation,
+    ...(target.notFoundRetryUntil !== undefined ? { notFoundRetryUntil: target.notFoundRetryUntil } : {}),
+    ...extra,
+  };
+}
+
 /** Runs one AWS call and turns its failure into an error that names the account and principal. */
-async function call<T>(target: Target, operation: string, extra: Partial<CallContext>, send: () => Promise<T>): Promise<T> {
+async function call<T>(target: Target, operation: string, extra: Partial<CallContext>, command: Command): Promise<T> {
   try {
-    return await send();
+    return await send<T>(target, command);
   } catch (error) {
-    throw classifyAwsError(error, { account: target.account, environment: target.environment, operation, ...extra });
+    throw classifyAwsError(error, context(target, operation, extra));
   }
 }
 
 /** Like `call`, but IAM's NoSuchEntity is an answer (undefined), not an error. */
-async function callOrAbsent<T>(target: Target, operation: string, extra: Partial<CallContext>, send: () => Promise<T>): Promise<T | undefined> {
+async function callOrAbsent<T>(target: Target, operation: string, extra: Partial<CallContext>, command: Command): Promise<T | undefined> {
   try {
-    return await send();
+    return await send<T>(target, command);
   } catch (error) {
     if (isNoSuchEntity(error)) return undefined;
-    throw classifyAwsError(error, { account: target.account, environment: target.environment, operation, ...extra });
+    throw classifyAwsError(error, context(target, operation, extra));
   }
 }
 
@@ -83,20 +128,32 @@ export function markerKey(arn: string): string {
   return attachmentTagKey(digest(arn));
 }
 
-async function collect<P>(pages: AsyncIterable<P>): Promise<P[]> {
+async function collect<P>(target: Target, pages: AsyncIterable<P>): Promise<P[]> {
   const all: P[] = [];
-  for await (const page of pages) all.push(page);
+  for await (const page of pages) {
+    if (target.signal?.aborted) throw new AttemptAbandoned(target);
+    all.push(page);
+  }
   return all;
 }
 
 /** Every page of a listing, read with the SDK's paginator; a failure names the account and principal. */
 async function allPages<P>(target: Target, operation: string, extra: Partial<CallContext>, pages: AsyncIterable<P>): Promise<P[]> {
-  return call(target, operation, extra, () => collect(pages));
+  try {
+    return await collect(target, pages);
+  } catch (error) {
+    throw classifyAwsError(error, context(target, operation, extra));
+  }
 }
 
 /** Like `allPages`, but IAM's NoSuchEntity is an answer (undefined), not an error. */
 async function allPagesOrAbsent<P>(target: Target, operation: string, extra: Partial<CallContext>, pages: AsyncIterable<P>): Promise<P[] | undefined> {
-  return callOrAbsent(target, operation, extra, () => collect(pages));
+  try {
+    return await collect(target, pages);
+  } catch (error) {
+    if (isNoSuchEntity(error)) return undefined;
+    throw classifyAwsError(error, context(target, operation, extra));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -108,6 +165,10 @@ function isOwned(tags: readonly Tag[] | undefined): boolean {
   return (tags ?? []).some((t) => t.Key === OWNER_TAG.key && t.Value === OWNER_TAG.value);
 }
 
+function teamOf(tags: readonly Tag[] | undefined): string | undefined {
+  return (tags ?? []).find((t) => t.Key === TEAM_TAG_KEY)?.Value;
+}
+
 async function listVersions(target: Target, arn: string) {
   const pages = await allPages(target, 'ListPolicyVersions', { policyArn: arn }, paginateListPolicyVersions({ client: target.client }, { PolicyArn: arn }));
   return pages.flatMap((page) =>
@@ -115,16 +176,27 @@ async function listVersions(target: Target, arn: string) {
   );
 }
 
-/** Creates `T-P`, or adds a default version when its normalised document differs (oldest non-default dropped at 5). */
+/** The refusal to touch a grantflow policy that another team owns: it names both teams. */
+function otherTeamsPolicy(target: Target, arn: string, owner: string | undefined, team: string): GrantflowAwsError {
+  return new GrantflowAwsError(
+    'NotOwnedByGrantflow',
+    `policy ${arn} in account ${target.account} belongs to team ${owner ?? '(untagged)'} (tag ${TEAM_TAG_KEY}), not to team ${team}; ` +
+      'grantflow never edits or deletes another team\'s policy. Rename the policy in one of the two teams',
+    false,
+  );
+}
+
+/** Creates `grantflow.T.P`, or adds a default version when its normalised document differs (oldest non-default dropped at 5). */
 export async function ensureManagedPolicy(target: Target, sync: PolicySync): Promise<PolicyOutcome> {
   const extra = { policyArn: sync.arn };
-  let existing = await callOrAbsent(target, 'GetPolicy', extra, () => target.client.send(new GetPolicyCommand({ PolicyArn: sync.arn })));
+  let existing = await callOrAbsent<GetPolicyCommandOutput>(target, 'GetPolicy', extra, new GetPolicyCommand({ PolicyArn: sync.arn }));
   if (!existing) {
     try {
-      await target.client.send(
+      await send(
+        target,
         new CreatePolicyCommand({
           PolicyName: sync.name,
-          Path: POLICY_PATH,
+          Path: teamPolicyPath(sync.team),
           PolicyDocument: sync.document,
           Description: sync.description.slice(0, 1000),
           Tags: [
@@ -136,14 +208,22 @@ export async function ensureManagedPolicy(target: Target, sync: PolicySync): Pro
       return 'created';
     } catch (error) {
       if (!(error instanceof EntityAlreadyExistsException)) {
-        throw classifyAwsError(error, { account: target.account, environment: target.environment, operation: 'CreatePolicy', ...extra });
+        throw classifyAwsError(error, context(target, 'CreatePolicy', extra));
       }
-      // Another worker created it a moment ago: compare with what it wrote.
-      existing = await call(target, 'GetPolicy', extra, () => target.client.send(new GetPolicyCommand({ PolicyArn: sync.arn })));
+      // Another worker created it a moment ago (or a policy of that name exists elsewhere): compare with what is there.
+      existing = await callOrAbsent<GetPolicyCommandOutput>(target, 'GetPolicy', extra, new GetPolicyCommand({ PolicyArn: sync.arn }));
+      if (!existing) {
+        throw new GrantflowAwsError(
+          'NotOwnedByGrantflow',
+          `a policy named ${sync.name} already exists in account ${target.account} under another path or spelling, so ${sync.arn} cannot be created; ` +
+            'IAM policy names are unique per account regardless of path and case. Rename the policy in YAML, or delete the other one',
+          false,
+        );
+      }
     }
   }
   const policy = existing.Policy!;
-  if (!isOwned(policy.Tags)) {
+  if (!isOwned(policy.Tags) || !policy.Path?.startsWith(POLICY_PATH)) {
     throw new GrantflowAwsError(
       'NotOwnedByGrantflow',
       `policy ${sync.arn} exists in account ${target.account} but is not tagged ${OWNER_TAG.key}=${OWNER_TAG.value}; ` +
@@ -151,43 +231,62 @@ export async function ensureManagedPolicy(target: Target, sync: PolicySync): Pro
       false,
     );
   }
-  const current = await call(target, 'GetPolicyVersion', extra, () =>
-    target.client.send(new GetPolicyVersionCommand({ PolicyArn: sync.arn, VersionId: policy.DefaultVersionId! })),
-  );
+  if (teamOf(policy.Tags) !== sync.team) throw otherTeamsPolicy(target, sync.arn, teamOf(policy.Tags), sync.team);
+  const current = await call<GetPolicyVersionCommandOutput>(target, 'GetPolicyVersion', extra, new GetPolicyVersionCommand({ PolicyArn: sync.arn, VersionId: policy.DefaultVersionId! }));
   const document = decodeURIComponent(current.PolicyVersion?.Document ?? '');
   if (sameDocument(document, sync.document)) return 'unchanged';
 
   const versions = await listVersions(target, sync.arn);
   if (versions.length >= LIMITS.policyVersions) {
     const oldest = versions.filter((v) => !v.isDefault).sort((a, b) => a.created - b.created || a.id.localeCompare(b.id))[0];
-    if (oldest) {
-      await callOrAbsent(target, 'DeletePolicyVersion', extra, () =>
-        target.client.send(new DeletePolicyVersionCommand({ PolicyArn: sync.arn, VersionId: oldest.id })),
-      );
-    }
+    if (oldest) await callOrAbsent(target, 'DeletePolicyVersion', extra, new DeletePolicyVersionCommand({ PolicyArn: sync.arn, VersionId: oldest.id }));
   }
-  await call(target, 'CreatePolicyVersion', extra, () =>
-    target.client.send(new CreatePolicyVersionCommand({ PolicyArn: sync.arn, PolicyDocument: sync.document, SetAsDefault: true })),
-  );
+  await call(target, 'CreatePolicyVersion', extra, new CreatePolicyVersionCommand({ PolicyArn: sync.arn, PolicyDocument: sync.document, SetAsDefault: true }));
   return 'updated';
 }
 
 export type PolicyRemoval = 'deleted' | 'absent' | 'in-use' | 'not-owned';
 
-/** Deletes a team's customer-managed policy no grant uses any more; one still attached anywhere stays. */
+/** Deletes a team's customer-managed policy no grant uses any more; one still attached anywhere stays. Another team's is never touched. */
 export async function deletePolicyIfUnused(target: Target, arn: string, team: string): Promise<PolicyRemoval> {
   const extra = { policyArn: arn };
-  const existing = await callOrAbsent(target, 'GetPolicy', extra, () => target.client.send(new GetPolicyCommand({ PolicyArn: arn })));
+  const existing = await callOrAbsent<GetPolicyCommandOutput>(target, 'GetPolicy', extra, new GetPolicyCommand({ PolicyArn: arn }));
   if (!existing?.Policy) return 'absent';
   const tags = existing.Policy.Tags ?? [];
-  if (!isOwned(tags) || !tags.some((t) => t.Key === TEAM_TAG_KEY && t.Value === team) || existing.Policy.Path !== POLICY_PATH) return 'not-owned';
+  if (!isOwned(tags) || !existing.Policy.Path?.startsWith(POLICY_PATH)) return 'not-owned';
+  if (teamOf(tags) !== team) throw otherTeamsPolicy(target, arn, teamOf(tags), team);
   if ((existing.Policy.AttachmentCount ?? 0) > 0) return 'in-use';
   for (const version of await listVersions(target, arn)) {
     if (version.isDefault) continue;
-    await callOrAbsent(target, 'DeletePolicyVersion', extra, () => target.client.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: version.id })));
+    await callOrAbsent(target, 'DeletePolicyVersion', extra, new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: version.id }));
   }
-  const deleted = await callOrAbsent(target, 'DeletePolicy', extra, () => target.client.send(new DeletePolicyCommand({ PolicyArn: arn })));
+  const deleted = await callOrAbsent(target, 'DeletePolicy', extra, new DeletePolicyCommand({ PolicyArn: arn }));
   return deleted ? 'deleted' : 'absent';
+}
+
+export interface OwnedPolicy {
+  arn: string;
+  name: string;
+  /** Named by an earlier release's `T-P` scheme: replaced by `grantflow.T.P` on upgrade. */
+  legacy: boolean;
+}
+
+/**
+ * Team T's customer-managed policies in the account: everything under /grantflow/T/, and (with
+ * `legacy`) the earlier `T-P` policies directly under /grantflow/ that carry T's team tag.
+ */
+export async function listTeamPolicies(target: Target, team: string, options: { legacy: boolean }): Promise<OwnedPolicy[]> {
+  const list = async (prefix: string) =>
+    (await allPages(target, 'ListPolicies', {}, paginateListPolicies({ client: target.client }, { Scope: 'Local', PathPrefix: prefix }))).flatMap((page) => page.Policies ?? []);
+  const owned: OwnedPolicy[] = (await list(teamPolicyPath(team))).map((p) => ({ arn: p.Arn!, name: p.PolicyName!, legacy: false }));
+  if (options.legacy) {
+    for (const p of await list(POLICY_PATH)) {
+      if (p.Path !== POLICY_PATH || !p.PolicyName?.startsWith(`${team}-`)) continue;
+      const full = await callOrAbsent<GetPolicyCommandOutput>(target, 'GetPolicy', { policyArn: p.Arn! }, new GetPolicyCommand({ PolicyArn: p.Arn! }));
+      if (full?.Policy && isOwned(full.Policy.Tags) && teamOf(full.Policy.Tags) === team) owned.push({ arn: p.Arn!, name: p.PolicyName, legacy: true });
+    }
+  }
+  return owned;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,40 +299,48 @@ export interface PrincipalAttachments {
   marked: Map<string, string>;
 }
 
-export async function readAttachments(target: Target, principal: Principal): Promise<PrincipalAttachments> {
+async function listAttached(target: Target, principal: Principal): Promise<Set<string>> {
   const extra = principalContext(principal);
-  const paging = { client: target.client };
-  const attachedPages =
+  const pages =
     principal.type === 'user'
-      ? await allPages(target, 'ListAttachedUserPolicies', extra, paginateListAttachedUserPolicies(paging, { UserName: principal.name }))
-      : await allPages(target, 'ListAttachedRolePolicies', extra, paginateListAttachedRolePolicies(paging, { RoleName: principal.name }));
-  const attached = new Set(attachedPages.flatMap((page) => (page.AttachedPolicies ?? []).map((p) => p.PolicyArn!).filter(Boolean)));
+      ? await allPages(target, 'ListAttachedUserPolicies', extra, paginateListAttachedUserPolicies({ client: target.client }, { UserName: principal.name }))
+      : await allPages(target, 'ListAttachedRolePolicies', extra, paginateListAttachedRolePolicies({ client: target.client }, { RoleName: principal.name }));
+  return new Set(pages.flatMap((page) => (page.AttachedPolicies ?? []).map((p) => p.PolicyArn!).filter(Boolean)));
+}
 
-  const tagPages =
+async function listMarkKeys(target: Target, principal: Principal): Promise<{ keys: Set<string>; byValue: Map<string, string> }> {
+  const extra = principalContext(principal);
+  const pages =
     principal.type === 'user'
-      ? await allPages(target, 'ListUserTags', extra, paginateListUserTags(paging, { UserName: principal.name }))
-      : await allPages(target, 'ListRoleTags', extra, paginateListRoleTags(paging, { RoleName: principal.name }));
-  const marked = new Map<string, string>();
-  const markKeys = new Set<string>();
-  for (const tag of tagPages.flatMap((page) => page.Tags ?? [])) {
+      ? await allPages(target, 'ListUserTags', extra, paginateListUserTags({ client: target.client }, { UserName: principal.name }))
+      : await allPages(target, 'ListRoleTags', extra, paginateListRoleTags({ client: target.client }, { RoleName: principal.name }));
+  const keys = new Set<string>();
+  const byValue = new Map<string, string>();
+  for (const tag of pages.flatMap((page) => page.Tags ?? [])) {
     if (!tag.Key?.startsWith(ATTACHMENT_TAG_PREFIX) || !tag.Value) continue;
-    markKeys.add(tag.Key);
-    // A tag value holds 256 characters: a longer ARN is cut short there, and found by its key below.
-    if (tag.Value.length < TAG_VALUE_MAX) marked.set(tag.Value, tag.Key);
+    keys.add(tag.Key);
+    // A tag value holds 256 characters: a longer ARN is cut short there, and found by its key instead.
+    if (tag.Value.length < TAG_VALUE_MAX) byValue.set(tag.Value, tag.Key);
   }
-  for (const arn of attached) if (markKeys.has(markerKey(arn))) marked.set(arn, markerKey(arn));
+  return { keys, byValue };
+}
+
+export async function readAttachments(target: Target, principal: Principal): Promise<PrincipalAttachments> {
+  const attached = await listAttached(target, principal);
+  const { keys, byValue } = await listMarkKeys(target, principal);
+  const marked = new Map(byValue);
+  for (const arn of attached) if (keys.has(markerKey(arn))) marked.set(arn, markerKey(arn));
   return { attached, marked };
 }
+
+const markTag = (arn: string): Tag => ({ Key: markerKey(arn), Value: arn.slice(0, TAG_VALUE_MAX) });
 
 async function tag(target: Target, principal: Principal, tags: Tag[]): Promise<void> {
   const extra = principalContext(principal);
   for (let i = 0; i < tags.length; i += 50) {
     const batch = tags.slice(i, i + 50);
-    if (principal.type === 'user') {
-      await call(target, 'TagUser', extra, () => target.client.send(new TagUserCommand({ UserName: principal.name, Tags: batch })));
-    } else {
-      await call(target, 'TagRole', extra, () => target.client.send(new TagRoleCommand({ RoleName: principal.name, Tags: batch })));
-    }
+    if (principal.type === 'user') await call(target, 'TagUser', extra, new TagUserCommand({ UserName: principal.name, Tags: batch }));
+    else await call(target, 'TagRole', extra, new TagRoleCommand({ RoleName: principal.name, Tags: batch }));
   }
 }
 
@@ -241,11 +348,8 @@ async function untag(target: Target, principal: Principal, keys: string[]): Prom
   const extra = principalContext(principal);
   for (let i = 0; i < keys.length; i += 50) {
     const batch = keys.slice(i, i + 50);
-    if (principal.type === 'user') {
-      await callOrAbsent(target, 'UntagUser', extra, () => target.client.send(new UntagUserCommand({ UserName: principal.name, TagKeys: batch })));
-    } else {
-      await callOrAbsent(target, 'UntagRole', extra, () => target.client.send(new UntagRoleCommand({ RoleName: principal.name, TagKeys: batch })));
-    }
+    if (principal.type === 'user') await callOrAbsent(target, 'UntagUser', extra, new UntagUserCommand({ UserName: principal.name, TagKeys: batch }));
+    else await callOrAbsent(target, 'UntagRole', extra, new UntagRoleCommand({ RoleName: principal.name, TagKeys: batch }));
   }
 }
 
@@ -258,7 +362,10 @@ export interface AttachOutcome {
   foreign: string[];
 }
 
-/** Attaches each ARN that is not attached yet, marking it as grantflow's first (so a crash in between is safe). */
+/**
+ * Attaches each ARN that is not attached yet, marking it as grantflow's first (so a crash in between
+ * is safe), then reads the marks back and restores any that a concurrent release removed meanwhile.
+ */
 export async function attachManaged(target: Target, principal: Principal, arns: readonly string[]): Promise<AttachOutcome> {
   const outcome: AttachOutcome = { attached: [], kept: [], foreign: [] };
   if (arns.length === 0) return outcome;
@@ -268,19 +375,19 @@ export async function attachManaged(target: Target, principal: Principal, arns: 
     if (state.attached.has(arn)) (state.marked.has(arn) ? outcome.kept : outcome.foreign).push(arn);
     else missing.push(arn);
   }
+  if (missing.length === 0) return outcome;
   const unmarked = missing.filter((arn) => !state.marked.has(arn));
-  if (unmarked.length > 0) await tag(target, principal, unmarked.map((arn) => ({ Key: markerKey(arn), Value: arn.slice(0, TAG_VALUE_MAX) })));
+  if (unmarked.length > 0) await tag(target, principal, unmarked.map(markTag));
   for (const arn of missing) {
     const extra = { ...principalContext(principal), policyArn: arn };
-    try {
-      if (principal.type === 'user') await target.client.send(new AttachUserPolicyCommand({ UserName: principal.name, PolicyArn: arn }));
-      else await target.client.send(new AttachRolePolicyCommand({ RoleName: principal.name, PolicyArn: arn }));
-    } catch (error) {
-      // NoSuchEntity here means the policy is missing: the principal answered the list call above.
-      throw classifyAwsError(error, { account: target.account, environment: target.environment, operation: principal.type === 'user' ? 'AttachUserPolicy' : 'AttachRolePolicy', ...extra });
-    }
+    // NoSuchEntity here means the policy is missing: the principal answered the list call above.
+    if (principal.type === 'user') await call(target, 'AttachUserPolicy', extra, new AttachUserPolicyCommand({ UserName: principal.name, PolicyArn: arn }));
+    else await call(target, 'AttachRolePolicy', extra, new AttachRolePolicyCommand({ RoleName: principal.name, PolicyArn: arn }));
     outcome.attached.push(arn);
   }
+  const { keys } = await listMarkKeys(target, principal);
+  const lost = missing.filter((arn) => !keys.has(markerKey(arn)));
+  if (lost.length > 0) await tag(target, principal, lost.map(markTag));
   return outcome;
 }
 
@@ -290,7 +397,8 @@ export interface ReleaseOutcome {
 }
 
 /**
- * Detaches the ARNs grantflow attached and no other live grant needs, then drops their marks.
+ * Detaches the ARNs grantflow attached and no other live grant needs, then drops their marks, then
+ * reads the attachments back: a mark whose policy was attached again meanwhile is put back.
  * A missing principal means there is nothing left to release.
  */
 export async function releaseManaged(target: Target, principal: Principal, arns: readonly string[], stillNeeded: ReadonlySet<string>): Promise<ReleaseOutcome> {
@@ -303,7 +411,7 @@ export async function releaseManaged(target: Target, principal: Principal, arns:
     if (error instanceof GrantflowAwsError && error.type === 'PrincipalNotFound') return outcome;
     throw error;
   }
-  const unmark: string[] = [];
+  const unmark: { arn: string; key: string }[] = [];
   for (const arn of arns) {
     if (stillNeeded.has(arn)) {
       if (state.attached.has(arn) || state.marked.has(arn)) outcome.kept.push({ arn, reason: 'needed by another live grant' });
@@ -316,16 +424,23 @@ export async function releaseManaged(target: Target, principal: Principal, arns:
     }
     if (state.attached.has(arn)) {
       const extra = { ...principalContext(principal), policyArn: arn };
-      await callOrAbsent(target, principal.type === 'user' ? 'DetachUserPolicy' : 'DetachRolePolicy', extra, () =>
-        principal.type === 'user'
-          ? target.client.send(new DetachUserPolicyCommand({ UserName: principal.name, PolicyArn: arn }))
-          : target.client.send(new DetachRolePolicyCommand({ RoleName: principal.name, PolicyArn: arn })),
-      );
+      if (principal.type === 'user') await callOrAbsent(target, 'DetachUserPolicy', extra, new DetachUserPolicyCommand({ UserName: principal.name, PolicyArn: arn }));
+      else await callOrAbsent(target, 'DetachRolePolicy', extra, new DetachRolePolicyCommand({ RoleName: principal.name, PolicyArn: arn }));
       outcome.detached.push(arn);
     }
-    unmark.push(key);
+    unmark.push({ arn, key });
   }
-  if (unmark.length > 0) await untag(target, principal, unmark);
+  if (unmark.length === 0) return outcome;
+  await untag(target, principal, unmark.map((u) => u.key));
+  let now: Set<string>;
+  try {
+    now = await listAttached(target, principal);
+  } catch (error) {
+    if (error instanceof GrantflowAwsError && error.type === 'PrincipalNotFound') return outcome;
+    throw error;
+  }
+  const reattached = unmark.filter((u) => now.has(u.arn));
+  if (reattached.length > 0) await tag(target, principal, reattached.map((u) => markTag(u.arn)));
   return outcome;
 }
 
@@ -334,31 +449,24 @@ export async function releaseManaged(target: Target, principal: Principal, arns:
 
 export async function putInlinePolicy(target: Target, user: string, name: string, document: string): Promise<'put' | 'unchanged'> {
   const extra = { principalType: 'user' as const, principal: user };
-  const current = await callOrAbsent(target, 'GetUserPolicy', extra, () =>
-    target.client.send(new GetUserPolicyCommand({ UserName: user, PolicyName: name })),
-  );
+  const current = await callOrAbsent<GetUserPolicyCommandOutput>(target, 'GetUserPolicy', extra, new GetUserPolicyCommand({ UserName: user, PolicyName: name }));
   if (current?.PolicyDocument && sameDocument(decodeURIComponent(current.PolicyDocument), document)) return 'unchanged';
-  await call(target, 'PutUserPolicy', extra, () =>
-    target.client.send(new PutUserPolicyCommand({ UserName: user, PolicyName: name, PolicyDocument: document })),
-  );
+  await call(target, 'PutUserPolicy', extra, new PutUserPolicyCommand({ UserName: user, PolicyName: name, PolicyDocument: document }));
   return 'put';
 }
 
 export async function deleteInlinePolicy(target: Target, user: string, name: string): Promise<'deleted' | 'absent'> {
   if (!name.startsWith('grantflow.')) throw new Error(`refusing to delete inline policy ${name}: not grantflow's`);
   const extra = { principalType: 'user' as const, principal: user };
-  const current = await callOrAbsent(target, 'GetUserPolicy', extra, () => target.client.send(new GetUserPolicyCommand({ UserName: user, PolicyName: name })));
+  const current = await callOrAbsent(target, 'GetUserPolicy', extra, new GetUserPolicyCommand({ UserName: user, PolicyName: name }));
   if (!current) return 'absent';
-  const deleted = await callOrAbsent(target, 'DeleteUserPolicy', extra, () =>
-    target.client.send(new DeleteUserPolicyCommand({ UserName: user, PolicyName: name })),
-  );
+  const deleted = await callOrAbsent(target, 'DeleteUserPolicy', extra, new DeleteUserPolicyCommand({ UserName: user, PolicyName: name }));
   return deleted ? 'deleted' : 'absent';
 }
 
 /** The user's inline policy names; undefined when the user does not exist. */
 export async function listInlinePolicies(target: Target, user: string): Promise<string[] | undefined> {
-  const extra = { principalType: 'user' as const, principal: user };
-  const pages = await allPagesOrAbsent(target, 'ListUserPolicies', extra, paginateListUserPolicies({ client: target.client }, { UserName: user }));
+  const pages = await allPagesOrAbsent(target, 'ListUserPolicies', { principalType: 'user', principal: user }, paginateListUserPolicies({ client: target.client }, { UserName: user }));
   return pages?.flatMap((page) => page.PolicyNames ?? []);
 }
 
@@ -391,7 +499,7 @@ export interface AccountQuotas {
 }
 
 export async function readQuotas(target: Target): Promise<AccountQuotas> {
-  const summary = await call(target, 'GetAccountSummary', {}, () => target.client.send(new GetAccountSummaryCommand({})));
+  const summary = await call<GetAccountSummaryCommandOutput>(target, 'GetAccountSummary', {}, new GetAccountSummaryCommand({}));
   const map = summary.SummaryMap ?? {};
   return { attachedPerUser: map.AttachedPoliciesPerUserQuota ?? 10, attachedPerRole: map.AttachedPoliciesPerRoleQuota ?? 10 };
 }

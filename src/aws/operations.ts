@@ -2,7 +2,8 @@
 // other, so this list is exactly what the deployer role needs: `grantflow deployer-policy` prints it.
 
 export const IAM_OPERATIONS = [
-  // customer-managed policies (T-P)
+  // customer-managed policies (grantflow.T.P under /grantflow/T/)
+  'ListPolicies',
   'GetPolicy',
   'CreatePolicy',
   'GetPolicyVersion',

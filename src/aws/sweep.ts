@@ -1,27 +1,14 @@
-// The sweep: what should not be in IAM on a team's principals in one account. The team's inline
-// policies past expiry, beyond max_temporary_days or with no live grant, and grantflow-marked
-// managed-policy attachments that no live grant holds; found, and unless it is a dry run removed.
-// The reconcile workflow runs it on its interval (through an activity); `grantflow cleanup` runs it
-// directly for a team that has no reconcile workflow.
-import { grantWorkflowId, type PrincipalType } from '../core/ids';
-import { parseInlinePolicyName } from '../core/names';
-import type { AccountRef } from './accounts';
+// The sweep: what should not be in IAM any more, found (and unless it is a dry run, removed) on the
+// principals a team has touched: the team's grantflow inline policies past expiry, beyond
+// max_temporary_days or held by no live grant, and grantflow-marked attachments that no live grant
+// of any team holds. It never touches what grantflow did not create.
+import type { AccountClients, AccountRef } from './accounts';
 import { GrantflowAwsError } from './errors';
+import type { HolderLookup } from './grant-iam';
 import { deleteInlinePolicy, listInlinePolicies, readAttachments, releaseManaged, staleInlinePolicies, type Principal, type Target } from './iam';
-
-export interface SweepInput {
-  team: string;
-  ref: AccountRef;
-  principals: Principal[];
-  /** Grant ids the reconcile workflow knows to be live (their inline policies are not orphans). */
-  liveGrantIds: string[];
-  /** ARNs the team's own live grants hold, by `type/name`, so a grant started a moment ago is never swept. */
-  ownNeeds: Record<string, string[]>;
-  nowMs: number;
-  maxTemporaryDays: number;
-  dryRun: boolean;
-}
-
+import { grantWorkflowId } from '../core/ids';
+import { canonicalPrincipal, parseInlinePolicyName } from '../core/names';
+/** One thing the sweep found (and, unless it was a dry run, removed). */
 export interface SweepFinding {
   account: string;
   principal: string;
@@ -29,61 +16,59 @@ export interface SweepFinding {
   why: string;
 }
 
-/** Who else holds managed policies on a principal (Temporal visibility answers it in production). */
-export interface HolderLookup {
-  neededArns(query: { account: string; principalType: PrincipalType; principal: string }): Promise<Set<string>>;
+export interface SweepScope {
+  team: string;
+  ref: AccountRef;
+  principals: Principal[];
+  /** Grant ids known to be live (their inline policies are not orphans). */
+  liveGrantIds: ReadonlySet<string>;
+  /** ARNs the team's own live grants hold, by `type/lower-case name`, so a grant started a moment ago is never swept. */
+  ownNeeds: ReadonlyMap<string, readonly string[]>;
+  nowMs: number;
+  maxTemporaryDays: number;
+  dryRun: boolean;
 }
 
-/** Sweeps `input.principals` in the account `t` acts in; `progress` is told of each principal (a heartbeat, say). */
-export async function sweepAccount(t: Target, holders: HolderLookup, input: SweepInput, progress?: (principal: string) => void): Promise<SweepFinding[]> {
+export function needsKey(type: string, name: string): string {
+  return `${type}/${canonicalPrincipal(name)}`;
+}
+
+export async function sweepPrincipals(accounts: AccountClients, holders: HolderLookup, scope: SweepScope, onEach?: (principal: string) => void): Promise<SweepFinding[]> {
+  const target: Target = accounts.target(scope.ref);
   const findings: SweepFinding[] = [];
-  const live = new Set(input.liveGrantIds);
-  for (const principal of input.principals) {
-    progress?.(principal.name);
+  for (const principal of scope.principals) {
+    onEach?.(principal.name);
     if (principal.type === 'user') {
-      const names = await listInlinePolicies(t, principal.name);
+      const names = await listInlinePolicies(target, principal.name);
       if (names === undefined) continue; // the user is gone, and with it everything on it
-      const stale = new Map(staleInlinePolicies(principal.name, names, input.team, input.nowMs, input.maxTemporaryDays).map((s) => [s.name, s.why as string]));
+      const stale = new Map(staleInlinePolicies(principal.name, names, scope.team, scope.nowMs, scope.maxTemporaryDays).map((s) => [s.name, s.why as string]));
       for (const name of names) {
         if (stale.has(name)) continue;
         const parsed = parseInlinePolicyName(name);
-        if (!parsed || parsed.team !== input.team) continue;
-        const id = grantWorkflowId({
-          team: input.team,
-          kind: 'temporary',
-          account: input.ref.account,
-          principalType: 'user',
-          principal: principal.name,
-          policy: parsed.policy,
-          expiresAt: parsed.expiresAt,
-        });
-        if (!live.has(id)) stale.set(name, 'no live grant holds it');
+        if (!parsed || parsed.team !== scope.team) continue;
+        const id = grantWorkflowId({ team: scope.team, kind: 'temporary', account: scope.ref.account, principalType: 'user', principal: principal.name, policy: parsed.policy, expiresAt: parsed.expiresAt });
+        if (!scope.liveGrantIds.has(id)) stale.set(name, 'no live grant holds it');
       }
       for (const [name, why] of stale) {
-        findings.push({ account: input.ref.account, principal: `user/${principal.name}`, object: `inline policy ${name}`, why });
-        if (!input.dryRun) await deleteInlinePolicy(t, principal.name, name);
+        findings.push({ account: scope.ref.account, principal: `user/${principal.name}`, object: `inline policy ${name}`, why });
+        if (!scope.dryRun) await deleteInlinePolicy(target, principal.name, name);
       }
     }
     let attachments;
     try {
-      attachments = await readAttachments(t, principal);
+      attachments = await readAttachments(target, principal);
     } catch (error) {
       if (error instanceof GrantflowAwsError && error.type === 'PrincipalNotFound') continue;
       throw error;
     }
     if (attachments.marked.size === 0) continue;
-    const needed = await holders.neededArns({ account: input.ref.account, principalType: principal.type, principal: principal.name });
-    for (const arn of input.ownNeeds[`${principal.type}/${principal.name}`] ?? []) needed.add(arn);
+    const needed = await holders.neededArns({ account: scope.ref.account, principalType: principal.type, principal: principal.name });
+    for (const arn of scope.ownNeeds.get(needsKey(principal.type, principal.name)) ?? []) needed.add(arn);
     const orphans = [...attachments.marked.keys()].filter((arn) => !needed.has(arn));
     for (const arn of orphans) {
-      findings.push({
-        account: input.ref.account,
-        principal: `${principal.type}/${principal.name}`,
-        object: `managed policy ${arn}`,
-        why: 'no live grant holds it',
-      });
+      findings.push({ account: scope.ref.account, principal: `${principal.type}/${principal.name}`, object: `managed policy ${arn}`, why: 'no live grant holds it' });
     }
-    if (!input.dryRun && orphans.length > 0) await releaseManaged(t, principal, orphans, new Set());
+    if (!scope.dryRun && orphans.length > 0) await releaseManaged(target, principal, orphans, new Set());
   }
   return findings;
 }

@@ -11,6 +11,7 @@ import { deployerPolicyCommand } from './commands/deployer-policy';
 import { doctorCommand } from './commands/doctor';
 import { planCommand } from './commands/plan';
 import { restoreCommand } from './commands/restore';
+import { retireCommand } from './commands/retire';
 import { revokeCommand } from './commands/revoke';
 import { statusCommand } from './commands/status';
 import { submitCommand } from './commands/submit';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   revokeCommand,
   restoreCommand,
   cleanupCommand,
+  retireCommand,
   workerCommand,
   demoCommand,
   doctorCommand,

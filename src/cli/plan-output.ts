@@ -1,7 +1,7 @@
 // How a plan and a submission read: in the terminal, as JSON, and as a GitHub step summary.
 import fs from 'node:fs';
 import type { PlanEntry } from '../core/plan';
-import type { PlanSummary } from '../../workflows/reconcile';
+import { SUMMARY_LIST_CAP, type PlanSummary } from '../../workflows/messages';
 import { table } from './table';
 
 function short(arn: string): string {
@@ -57,15 +57,19 @@ export function planMarkdown(team: string, entries: readonly PlanEntry[], headin
 }
 
 export function submissionSummary(summary: PlanSummary): string {
+  const { counts } = summary;
   const lines = [
     `submitted ${summary.team}${summary.revision?.commit ? ` at ${summary.revision.commit.slice(0, 12)}` : ''}: ` +
-      `${summary.added.length} added, ${summary.replaced.length} replaced, ${summary.revoked.length} revoked, ` +
-      `${summary.kept.length} kept, ${summary.sticky.length} left revoked (early revocation), ${summary.skippedExpired.length} expired entries skipped`,
+      `${counts.added} added, ${counts.replaced} replaced, ${counts.revoked} revoked, ` +
+      `${counts.kept} kept, ${counts.sticky} left revoked (early revocation), ${counts.skippedExpired} expired entries skipped` +
+      (counts.cleaned ? `, ${counts.cleaned} terminated grants cleaned up` : ''),
   ];
   for (const id of summary.added) lines.push(`  + ${id}`);
   for (const { from, to } of summary.replaced) lines.push(`  ~ ${to} (replaces ${from})`);
+  for (const id of summary.waiting) lines.push(`  ~ ${id} is not active yet; the grant it replaces stays until it is`);
   for (const id of summary.revoked) lines.push(`  - ${id}`);
   for (const id of summary.sticky) lines.push(`  ! ${id} stays revoked; \`grantflow restore ${id}\` lifts it`);
+  if (summary.truncated) lines.push(`  (lists cut at ${SUMMARY_LIST_CAP} ids each; \`grantflow status ${summary.team}\` lists every grant)`);
   const policies = Object.entries(summary.policies).filter(([, outcome]) => outcome !== 'unchanged');
   for (const [arn, outcome] of policies) lines.push(`  policy ${short(arn)}: ${outcome}`);
   for (const error of summary.errors) lines.push(`  error: ${error}`);

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { error, warning, type Diagnostic, type Position } from '../core/diagnostics';
-import { TEAM_NAME } from '../core/names';
+import { reservedNameProblem, TEAM_NAME } from '../core/names';
 import { FILE_KINDS, type FileKind, type Settings } from '../core/team-config';
 import type { Locate } from '../core/rules';
 import { FILE_SCHEMAS, settingsFileSchema, type SettingsFile } from './schema';
@@ -31,12 +31,31 @@ function readIfPresent(file: string): string | undefined {
   }
 }
 
-function parseFile(file: string, text: string, schema: (typeof FILE_SCHEMAS)[FileKind] | typeof settingsFileSchema) {
+/** The maps whose keys are names (environments, policies), and what a key there names. */
+const NAMED_MAPS: Partial<Record<FileKind, string>> = { 'aws-accounts': 'environment name', 'aws-policies': 'policy name' };
+
+/**
+ * Keys such as `constructor` or `__proto__` would be confused with JavaScript's object machinery (a
+ * schema check even drops `__proto__` silently), so they are refused before anything reads them.
+ */
+function reservedKeys(kind: FileKind | undefined, source: YamlSource): Diagnostic[] {
+  const what = kind && NAMED_MAPS[kind];
+  const map = what ? (source.data as Record<string, unknown> | undefined)?.[kind] : undefined;
+  if (!what || !map || typeof map !== 'object') return [];
+  return Object.keys(map).flatMap((key) => {
+    const problem = reservedNameProblem(key, what);
+    return problem ? [error(source.locate([kind, key], { key: true }), problem)] : [];
+  });
+}
+
+function parseFile(file: string, text: string, schema: (typeof FILE_SCHEMAS)[FileKind] | typeof settingsFileSchema, kind?: FileKind) {
   const parsed = parseYaml(file, text);
   if (parsed.diagnostics.length > 0) return { source: parsed.source, diagnostics: parsed.diagnostics, data: undefined };
   if (parsed.source.data === null || parsed.source.data === undefined) {
     return { source: parsed.source, diagnostics: [warning({ file, line: 1, col: 1 }, 'the file is empty; it is read as "none of this kind"', 'empty-file')], data: undefined };
   }
+  const reserved = reservedKeys(kind, parsed.source);
+  if (reserved.length > 0) return { source: parsed.source, diagnostics: reserved, data: undefined };
   const result = schema.safeParse(parsed.source.data);
   if (!result.success) {
     return { source: parsed.source, diagnostics: zodIssuesToDiagnostics(result.error.issues, parsed.source, schema), data: undefined };
@@ -82,7 +101,7 @@ export function teamFromTexts(
   for (const kind of FILE_KINDS) {
     const input = texts[kind];
     if (!input) continue;
-    const parsed = parseFile(input.file, input.text, FILE_SCHEMAS[kind]);
+    const parsed = parseFile(input.file, input.text, FILE_SCHEMAS[kind], kind);
     sources[kind] = parsed.source;
     diagnostics.push(...parsed.diagnostics);
     if (parsed.diagnostics.some((d) => d.severity === 'error')) shapeErrors = true;

@@ -103,6 +103,7 @@ export const settingsFileSchema = z.strictObject({
   iam_calls_per_second: z.number().min(0.1).max(1000).optional(),
   revoke_max_backoff: text('revoke_max_backoff').optional(),
   strict_actions: z.boolean().optional(),
+  iam_propagation_wait: text('iam_propagation_wait').optional(),
 });
 
 export type StatementInput = z.infer<typeof statementInputSchema>;

@@ -16,6 +16,7 @@ export const SETTINGS_ENV = {
   iamCallsPerSecond: 'GRANTFLOW_IAM_CALLS_PER_SECOND',
   revokeMaxBackoff: 'GRANTFLOW_REVOKE_MAX_BACKOFF',
   strictActions: 'GRANTFLOW_STRICT_ACTIONS',
+  iamPropagationWait: 'GRANTFLOW_IAM_PROPAGATION_WAIT',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -85,6 +86,7 @@ export function resolveSettings(
   };
   settings.reconcileIntervalMs = duration('reconcile_interval', SETTINGS_ENV.reconcileInterval, 10_000, 7 * DAY_MS) ?? settings.reconcileIntervalMs;
   settings.revokeMaxBackoffMs = duration('revoke_max_backoff', SETTINGS_ENV.revokeMaxBackoff, 1000, DAY_MS) ?? settings.revokeMaxBackoffMs;
+  settings.iamPropagationWaitMs = duration('iam_propagation_wait', SETTINGS_ENV.iamPropagationWait, 0, 60 * 60 * 1000) ?? settings.iamPropagationWaitMs;
 
   const strict = pick('strict_actions', SETTINGS_ENV.strictActions);
   if (strict.value !== undefined) {

@@ -1,5 +1,6 @@
 // Policy documents: rendering, the expiry condition, canonical comparison and IAM's size count.
 import type { IamStatement } from './team-config';
+import { toIamTime } from './time';
 
 export interface PolicyDocument {
   Version: '2012-10-17';
@@ -50,21 +51,29 @@ export function renderDocument(statements: readonly IamStatement[]): string {
   return JSON.stringify(document);
 }
 
+/** A date condition value as IAM reads it: an ISO 8601 time, or seconds since the epoch. */
+function conditionTimeMs(value: unknown): number {
+  if (typeof value === 'number') return value * 1000;
+  if (typeof value !== 'string') return NaN;
+  if (/^\d+$/.test(value.trim())) return Number(value) * 1000;
+  return Date.parse(value);
+}
+
 /**
  * Every statement gains `DateLessThan aws:CurrentTime <expiry>`, merged with its own conditions, so
  * AWS itself stops honouring the policy at expiry even if nothing else runs. A statement that already
- * limits `aws:CurrentTime` keeps the earlier of the two limits.
+ * limits `aws:CurrentTime` keeps whichever limit is stricter. IAM ORs the values of one key, so a
+ * list of times allows until its latest; that latest is what is compared.
  */
 export function withExpiry(statements: readonly IamStatement[], expiresAt: string): IamStatement[] {
+  const expiryMs = Date.parse(expiresAt);
   return statements.map((statement) => {
     const condition = { ...(statement.Condition ?? {}) };
     const dateLessThan = { ...(condition.DateLessThan ?? {}) };
     const existing = dateLessThan['aws:CurrentTime'];
-    const earlier =
-      typeof existing === 'string' && !Number.isNaN(Date.parse(existing)) && Date.parse(existing) < Date.parse(expiresAt)
-        ? existing
-        : expiresAt;
-    dateLessThan['aws:CurrentTime'] = earlier;
+    const values = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
+    const ownMs = values.length > 0 ? Math.max(...values.map(conditionTimeMs)) : NaN;
+    dateLessThan['aws:CurrentTime'] = Number.isFinite(ownMs) && ownMs < expiryMs ? toIamTime(ownMs) : expiresAt;
     condition.DateLessThan = dateLessThan;
     return { ...statement, Condition: condition };
   });

@@ -4,7 +4,7 @@
 import type { GrantSpec, PolicySync } from './grant';
 import { deployerFor } from './grant-derived';
 import { grantWorkflowId, type PrincipalType } from './ids';
-import { customPolicyArn, customPolicyName, inlinePolicyName } from './names';
+import { canonicalPrincipal, customPolicyArn, customPolicyName, inlinePolicyName } from './names';
 import { renderDocument, withExpiry } from './documents';
 import type { SourceRef, TeamConfig, TemporaryGrantEntry } from './team-config';
 
@@ -37,17 +37,20 @@ export function expandTeam(config: TeamConfig, nowMs: number): Expansion {
     if (first) duplicates.push({ id: grant.id, first: first.source, again: grant.source });
     else byId.set(grant.id, grant);
   };
+  // IAM names ignore case: `Bob` and `bob` are one user, called by the spelling the team wrote first.
+  const spellings = principalSpellings(config);
+  const iamName = (type: PrincipalType, name: string) => spellings.get(`${type}/${canonicalPrincipal(name)}`) ?? name;
 
   for (const entry of config.permanent) {
     const principals: { type: PrincipalType; name: string; written: string }[] = [
-      ...entry.users.map((user) => ({ type: 'user' as const, name: user.name, written: user.written })),
-      ...entry.roles.map((role) => ({ type: 'role' as const, name: role, written: role })),
+      ...entry.users.map((user) => ({ type: 'user' as const, name: iamName('user', user.name), written: user.written })),
+      ...entry.roles.map((role) => ({ type: 'role' as const, name: iamName('role', role), written: role })),
     ];
     for (const principal of principals) {
       for (const environment of entry.environments) {
         for (const policyName of entry.grants) {
-          const account = config.accounts[environment];
-          const policy = config.policies[policyName];
+          const account = Object.hasOwn(config.accounts, environment) ? config.accounts[environment] : undefined;
+          const policy = Object.hasOwn(config.policies, policyName) ? config.policies[policyName] : undefined;
           if (account === undefined || policy === undefined) continue; // reported by the reference rules
           add({
             id: grantWorkflowId({ team, kind: 'permanent', account, principalType: principal.type, principal: principal.name, policy: policyName }),
@@ -65,6 +68,7 @@ export function expandTeam(config: TeamConfig, nowMs: number): Expansion {
             description: entry.description,
             source: entry.source,
             revokeMaxBackoffMs: settings.revokeMaxBackoffMs,
+            propagationWaitMs: settings.iamPropagationWaitMs,
           });
         }
       }
@@ -72,7 +76,7 @@ export function expandTeam(config: TeamConfig, nowMs: number): Expansion {
   }
 
   for (const entry of config.temporary) {
-    const grant = temporaryGrant(config, entry, deployer);
+    const grant = temporaryGrant(config, { ...entry, user: { ...entry.user, name: iamName('user', entry.user.name) } }, deployer);
     if (!grant) continue;
     if (Date.parse(entry.expiresAt) <= nowMs) {
       skipped.push({ id: grant.id, reason: 'expired', expiresAt: entry.expiresAt, source: entry.source });
@@ -87,8 +91,8 @@ export function expandTeam(config: TeamConfig, nowMs: number): Expansion {
 
 function temporaryGrant(config: TeamConfig, entry: TemporaryGrantEntry, deployer: GrantSpec['deployer']): GrantSpec | undefined {
   const { team } = config;
-  const account = config.accounts[entry.environment];
-  const policy = config.policies[entry.grant];
+  const account = Object.hasOwn(config.accounts, entry.environment) ? config.accounts[entry.environment] : undefined;
+  const policy = Object.hasOwn(config.policies, entry.grant) ? config.policies[entry.grant] : undefined;
   if (account === undefined || policy === undefined) return undefined;
   return {
     id: grantWorkflowId({
@@ -123,9 +127,25 @@ function temporaryGrant(config: TeamConfig, entry: TemporaryGrantEntry, deployer
     description: entry.description,
     source: entry.source,
     revokeMaxBackoffMs: config.settings.revokeMaxBackoffMs,
+    propagationWaitMs: config.settings.iamPropagationWaitMs,
     ...(entry.reason ? { reason: entry.reason } : {}),
     ...(entry.ticket ? { ticket: entry.ticket } : {}),
   };
+}
+
+/** The first spelling of each principal in the team's files, by `type/lower-case name`. */
+export function principalSpellings(config: TeamConfig): Map<string, string> {
+  const spellings = new Map<string, string>();
+  const see = (type: PrincipalType, name: string) => {
+    const key = `${type}/${canonicalPrincipal(name)}`;
+    if (!spellings.has(key)) spellings.set(key, name);
+  };
+  for (const entry of config.permanent) {
+    for (const user of entry.users) see('user', user.name);
+    for (const role of entry.roles) see('role', role);
+  }
+  for (const entry of config.temporary) see('user', entry.user.name);
+  return spellings;
 }
 
 /** The customer-managed policies the permanent grants attach, one per (account, policy). */

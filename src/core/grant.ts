@@ -36,6 +36,8 @@ export const grantSpecSchema = z.object({
   ticket: z.string().optional(),
   /** The longest pause between revoke attempts while IAM keeps failing. */
   revokeMaxBackoffMs: z.number(),
+  /** How long IAM's "no such user/policy" is retried after the first apply (absent in grants of earlier releases). */
+  propagationWaitMs: z.number().optional(),
 });
 
 export type Deployer = z.infer<typeof deployerSchema>;

@@ -1,5 +1,7 @@
 // Workflow ids. They are deterministic, so submitting the same YAML twice finds the grants already
-// running instead of starting new ones.
+// running instead of starting new ones. The principal is in IAM's case-insensitive form: `Bob` and
+// `bob` are one IAM user, so they are one grant.
+import { canonicalPrincipal } from './names';
 
 export type GrantKind = 'permanent' | 'temporary';
 export type PrincipalType = 'user' | 'role';
@@ -19,7 +21,7 @@ const PREFIX = 'grantflow';
 
 /** `grantflow/<team>/<account>/<user|role>/<principal>/<policy>[/until/<expiry>]` */
 export function grantWorkflowId(key: GrantKey): string {
-  const base = `${PREFIX}/${key.team}/${key.account}/${key.principalType}/${key.principal}/${key.policy}`;
+  const base = `${PREFIX}/${key.team}/${key.account}/${key.principalType}/${canonicalPrincipal(key.principal)}/${key.policy}`;
   return key.kind === 'temporary' ? `${base}/until/${key.expiresAt}` : base;
 }
 
@@ -44,4 +46,19 @@ export function parseGrantWorkflowId(id: string): GrantKey | undefined {
 /** One reconcile workflow per team. */
 export function reconcileWorkflowId(team: string): string {
   return `${PREFIX}-reconcile/${team}`;
+}
+
+/** One submission workflow per distinct config a team submitted: it holds that config for the reconcile. */
+export function submissionWorkflowId(team: string, digest: string): string {
+  return `${PREFIX}-submission/${team}/${digest}`;
+}
+
+/**
+ * The identity of a grant apart from its expiry and the case of its principal: two ids of the same
+ * kind with the same key stand for the same access, so a new one replaces the old one (new first, then the old revoked).
+ */
+export function replacementKey(id: string): string | undefined {
+  const key = parseGrantWorkflowId(id);
+  if (!key) return undefined;
+  return `${key.kind}/${key.team}/${key.account}/${key.principalType}/${canonicalPrincipal(key.principal)}/${key.policy}`;
 }

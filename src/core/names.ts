@@ -23,6 +23,17 @@ export function iamUserName(written: string): string {
   return at > 0 ? written.slice(0, at) : written;
 }
 
+/**
+ * Names that every JavaScript object already has (`constructor`, `toString`, `__proto__`, …). As an
+ * environment or policy name they would be confused with the object's own machinery, so they are
+ * refused where they are written.
+ */
+const RESERVED_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+export function reservedNameProblem(name: string, what: string): string | undefined {
+  return RESERVED_NAMES.has(name) ? `${what} "${name}" is reserved (every JavaScript object has a property of that name); choose another name` : undefined;
+}
+
 export type NameProblem = { ok: true } | { ok: false; reason: string };
 
 export function checkIamName(name: string, max: number, what: string): NameProblem {
@@ -35,13 +46,44 @@ export function checkIamName(name: string, max: number, what: string): NameProbl
   return { ok: true };
 }
 
-/** The customer-managed policy that holds policy P's custom statements for team T: `T-P`. */
+/**
+ * The customer-managed policy that holds policy P's custom statements for team T:
+ * `grantflow.<T>.<P>` under the path `/grantflow/<T>/`. Team names hold no dot, so the first dot
+ * after the prefix ends the team: no two (team, policy) pairs share a name. A name that starts with
+ * `grantflow.` can never be a name of the earlier `T-P` scheme either (in those a `-` comes before
+ * any dot), so upgraded and legacy policies cannot meet.
+ */
 export function customPolicyName(team: string, policy: string): string {
-  return `${team}-${policy}`;
+  return `${INLINE_PREFIX}${team}.${policy}`;
+}
+
+/** The path of team T's customer-managed policies: listing it finds exactly that team's policies. */
+export function teamPolicyPath(team: string): string {
+  return `${POLICY_PATH}${team}/`;
 }
 
 export function customPolicyArn(partition: string, account: string, team: string, policy: string): string {
-  return `arn:${partition}:iam::${account}:policy${POLICY_PATH}${customPolicyName(team, policy)}`;
+  return `arn:${partition}:iam::${account}:policy${teamPolicyPath(team)}${customPolicyName(team, policy)}`;
+}
+
+/** The name earlier releases gave the same policy (`T-P` directly under /grantflow/); found and removed on upgrade. */
+export function legacyPolicyName(team: string, policy: string): string {
+  return `${team}-${policy}`;
+}
+
+/** The team and policy a current customer-managed policy name stands for. */
+export function parseCustomPolicyName(name: string): { team: string; policy: string } | undefined {
+  if (!name.startsWith(INLINE_PREFIX)) return undefined;
+  const match = /^([A-Za-z0-9_-]+)\.(.+)$/.exec(name.slice(INLINE_PREFIX.length));
+  return match ? { team: match[1]!, policy: match[2]! } : undefined;
+}
+
+/**
+ * IAM user and role names are unique regardless of case (`Bob` and `bob` are one user), so grantflow
+ * compares them, and builds ids and search attributes from them, in this form.
+ */
+export function canonicalPrincipal(name: string): string {
+  return name.toLowerCase();
 }
 
 /** The temporary grant's inline user policy: `grantflow.<team>.<policy>.<expiry YYYYMMDDTHHMMSSZ>`. */

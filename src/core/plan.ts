@@ -1,10 +1,12 @@
 // The plan a reviewer reads: for every grant, what a submission would do (add, keep, replace,
-// revoke), what has drifted in IAM, and which parts AWS expires versus the workflow.
-import { classify } from './diff';
+// revoke), what has drifted in IAM, and which parts AWS expires versus the workflow. The decisions
+// are the reconcile pass's own (reconcile-plan.ts), over the same ledger.
 import type { Expansion } from './expand';
 import type { GrantSpec } from './grant';
 import { attachedArns, expiryParts } from './grant-derived';
 import { parseGrantWorkflowId } from './ids';
+import type { LedgerEntry, TeamFacts } from './ledger';
+import { planPass } from './reconcile-plan';
 
 export type PlanAction = 'add' | 'keep' | 'replace' | 'revoke' | 'sticky' | 'skip';
 
@@ -16,10 +18,10 @@ export interface PrincipalState {
 }
 
 export interface LiveView {
-  /** Running grant workflows of the team, by id, with their state. */
-  grants: Record<string, { state: string }>;
-  /** Grants an operator revoked early, by id. */
-  sticky: string[];
+  /** The team's grant workflows as Temporal remembers them (latest run of each id). */
+  ledger: ReadonlyMap<string, LedgerEntry>;
+  /** What the team's reconcile workflow remembers beyond visibility. */
+  facts: TeamFacts;
   /** IAM, by `account/type/name`; a principal missing here was not read. */
   iam: Record<string, PrincipalState>;
   /** Each account's quota of managed policies attached per user and per role, where it was read. */
@@ -77,35 +79,44 @@ function entryFor(grant: GrantSpec, action: PlanAction, live: LiveView): PlanEnt
   };
 }
 
-export function planTeam(expansion: Expansion, live: LiveView): PlanEntry[] {
+function revokeEntry(id: string, note: string): PlanEntry {
+  const key = parseGrantWorkflowId(id);
+  return {
+    action: 'revoke',
+    id,
+    kind: key?.kind ?? 'unknown',
+    principal: key ? `${key.principalType}/${key.principal}` : id,
+    account: key?.account ?? '',
+    policy: key?.policy ?? '',
+    ...(key?.expiresAt ? { expiresAt: key.expiresAt } : {}),
+    drift: [],
+    awsExpires: [],
+    workflowExpires: [],
+    note,
+  };
+}
+
+export function planTeam(expansion: Expansion, live: LiveView, options: { nowMs: number; maxTemporaryDays: number; decidedAtMs?: number }): PlanEntry[] {
   const desired = new Map(expansion.grants.map((g) => [g.id, g]));
-  const liveIds = new Set(Object.entries(live.grants).filter(([, g]) => g.state !== 'revoking').map(([id]) => id));
-  const result = classify([...desired.keys()], liveIds, new Set(live.sticky));
+  const pass = planPass({ desired: expansion.grants, ledger: live.ledger, facts: live.facts, nowMs: options.nowMs, maxTemporaryDays: options.maxTemporaryDays, decidedAtMs: options.decidedAtMs ?? options.nowMs });
+  const replaces = new Map(pass.replace.map((r) => [r.to, r.from]));
   const entries: PlanEntry[] = [];
-  for (const id of result.add) {
-    const replaces = result.replaces.get(id);
-    entries.push({ ...entryFor(desired.get(id)!, replaces ? 'replace' : 'add', live), ...(replaces ? { replaces } : {}) });
+  for (const grant of pass.start) {
+    const old = replaces.get(grant.id);
+    entries.push({ ...entryFor(grant, old ? 'replace' : 'add', live), ...(old ? { replaces: old } : {}) });
   }
-  for (const id of result.keep) entries.push(entryFor(desired.get(id)!, 'keep', live));
-  for (const id of result.sticky) {
+  for (const id of pass.reapply) {
+    const old = replaces.get(id);
+    entries.push({ ...entryFor(desired.get(id)!, 'keep', live), ...(old ? { note: `replaces ${old} once active` } : {}) });
+  }
+  for (const grant of pass.respec) entries.push({ ...entryFor(grant, 'keep', live), note: 'its policy changed: the running grant takes the new definition' });
+  for (const id of pass.waiting) entries.push({ ...entryFor(desired.get(id)!, 'add', live), note: 'its previous run is still being revoked; granted again once that is done' });
+  for (const id of pass.sticky) {
     entries.push({ ...entryFor(desired.get(id)!, 'sticky', live), note: 'revoked early by an operator; `grantflow restore` lifts it' });
   }
-  for (const id of result.revoke) {
-    const key = parseGrantWorkflowId(id);
-    entries.push({
-      action: 'revoke',
-      id,
-      kind: key?.kind ?? 'unknown',
-      principal: key ? `${key.principalType}/${key.principal}` : id,
-      account: key?.account ?? '',
-      policy: key?.policy ?? '',
-      ...(key?.expiresAt ? { expiresAt: key.expiresAt } : {}),
-      drift: [],
-      awsExpires: [],
-      workflowExpires: [],
-      note: 'no longer in the YAML',
-    });
-  }
+  for (const id of pass.beyondLimit) entries.push({ ...entryFor(desired.get(id)!, 'add', live), problem: `${id} expires beyond max_temporary_days (${options.maxTemporaryDays})` });
+  for (const decision of pass.revoke) entries.push(desired.has(decision.id) ? { ...entryFor(desired.get(decision.id)!, 'revoke', live), note: decision.reason } : revokeEntry(decision.id, decision.reason));
+  for (const entry of pass.cleanup) entries.push(revokeEntry(entry.id, `its workflow was ${entry.status.toLowerCase()} without revoking; what it left in IAM is removed`));
   for (const skipped of expansion.skipped) {
     const key = parseGrantWorkflowId(skipped.id);
     entries.push({

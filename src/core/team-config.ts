@@ -66,6 +66,8 @@ export const settingsSchema = z.object({
   revokeMaxBackoffMs: z.number(),
   /** Actions and AWS managed policies unknown to the offline catalogues are errors, not warnings. */
   strictActions: z.boolean().optional(),
+  /** How long a user or policy IAM says does not exist is retried, in case it was created a moment ago. */
+  iamPropagationWaitMs: z.number(),
 });
 
 export const teamConfigSchema = z.object({
@@ -95,4 +97,5 @@ export const DEFAULT_SETTINGS: Settings = {
   maxManagedPoliciesPerPrincipal: 10,
   iamCallsPerSecond: 10,
   revokeMaxBackoffMs: 60 * 1000,
+  iamPropagationWaitMs: 2 * 60 * 1000,
 };

@@ -2,7 +2,7 @@
 // reconcile's start activity and by tests that start a grant on its own.
 import type { WorkflowStartOptions } from '@temporalio/client';
 import type { GrantSpec } from '../core/grant';
-import { attachedArns } from '../core/grant-derived';
+import { attachedArns, grantShape } from '../core/grant-derived';
 import type { Revision } from '../core/revision';
 import type { GrantInput, GrantOutcome } from '../../workflows/messages';
 import { grantSearchAttributes } from '../../workflows/search-attributes';
@@ -17,6 +17,10 @@ export interface GrantMemo {
   submittedBy?: string;
   principalType: 'user' | 'role';
   principalWritten: string;
+  /** The name IAM calls use (the id and search attribute hold its lower-case form). */
+  principalName: string;
+  /** grantShape of the spec: a reconcile pass compares it with the YAML's to see a changed policy. */
+  shape: string;
   attachedArns: string[];
   inlinePolicy?: string;
   /** A grant waiting for its start_date holds nothing yet. */
@@ -32,6 +36,8 @@ export function grantMemo(spec: GrantSpec, revision?: Revision): GrantMemo {
     ...(revision ? { revision: revision.commit ?? revision.submittedAt, submittedBy: revision.submittedBy } : {}),
     principalType: spec.principalType,
     principalWritten: spec.principalWritten,
+    principalName: spec.principal,
+    shape: grantShape(spec),
     attachedArns: attachedArns(spec),
     ...(spec.inlinePolicy ? { inlinePolicy: spec.inlinePolicy.name } : {}),
     ...(spec.startsAt ? { startsAt: spec.startsAt } : {}),

@@ -1,11 +1,13 @@
 // Who else needs a managed policy on a principal. A detach asks Temporal's visibility store for the
-// other live grant workflows on the same account and principal (search attributes GrantAccount,
+// other live grant workflows on the same account and principal (in IAM's case-insensitive form) (search attributes GrantAccount,
 // GrantPrincipal, GrantState) and reads the policies each one attaches from its memo. Visibility is
 // eventually consistent: a grant started a moment ago may be missed, and the next re-apply restores
 // what it needs; the reconcile sweep likewise removes any attachment no grant holds.
 import type { Client } from '@temporalio/client';
 import { GrantState } from '../../workflows/search-attributes';
+import { canonicalPrincipal } from '../core/names';
 import type { GrantMemo } from './grant-start';
+import { quote } from './team-grants';
 
 export interface HolderQuery {
   account: string;
@@ -30,7 +32,7 @@ export class VisibilityHolderDirectory implements HolderDirectory {
     const needed = new Set<string>();
     const visibilityQuery =
       `WorkflowType = 'grantWorkflow' AND ExecutionStatus = 'Running' AND ` +
-      `GrantAccount = '${query.account}' AND GrantPrincipal = '${query.principal}'`;
+      `GrantAccount = ${quote(query.account)} AND GrantPrincipal = ${quote(canonicalPrincipal(query.principal))}`;
     for await (const execution of this.client.workflow.list({ query: visibilityQuery })) {
       if (execution.workflowId === query.excludeId) continue;
       const state = execution.typedSearchAttributes.get(GrantState);

@@ -1,23 +1,29 @@
-// What the command line (and tests) ask of Temporal: submit a team, revoke or restore a grant,
-// sweep, and read the live grants from visibility.
-import { WithStartWorkflowOperation, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
+// What the command line (and tests) ask of Temporal: submit or retire a team, revoke or restore a
+// grant, sweep, and read the live grants from visibility.
+import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client, type UpdateDefinition, type WorkflowExecutionInfo } from '@temporalio/client';
 import { reconcileWorkflowId } from '../core/ids';
+import { canonicalPrincipal } from '../core/names';
 import type { Revision } from '../core/revision';
 import type { TeamConfig } from '../core/team-config';
 import { latestTeamGrantRuns, quote, teamGrantsQuery } from './team-grants';
-import { revokeUpdate, statusQuery } from '../../workflows/grant';
-import type { GrantStatus, RevokeRequest } from '../../workflows/messages';
 import {
   reconcileStatusQuery,
-  reconcileWorkflow,
   restoreUpdate,
+  retireUpdate,
+  revokeUpdate,
+  statusQuery,
   submitUpdate,
   sweepUpdate,
+  type GrantStatus,
   type PlanSummary,
+  type ReconcileInput,
   type ReconcileStatus,
   type RestoreResult,
+  type RetireResult,
+  type RevokeRequest,
   type SweepSummary,
-} from '../../workflows/reconcile';
+} from '../../workflows/messages';
+import { stageConfig } from './submissions';
 import {
   GrantAccount,
   GrantEnvironment,
@@ -30,19 +36,70 @@ import {
   type GrantState as GrantStateName,
 } from '../../workflows/search-attributes';
 
-/** Hands the submission to the team's reconcile workflow (starting it if needed) and returns its plan. */
-export async function submitTeam(client: Client, options: { config: TeamConfig; revision: Revision; taskQueue: string }): Promise<PlanSummary> {
-  const { config } = options;
-  const startWorkflowOperation = new WithStartWorkflowOperation(reconcileWorkflow, {
-    workflowId: reconcileWorkflowId(config.team),
-    taskQueue: options.taskQueue,
-    args: [{ team: config.team }],
+/** The reconcile workflow's signature, for typed starts (without importing the workflow module). */
+type ReconcileWorkflow = (input: ReconcileInput) => Promise<void>;
+
+/** Marks reconcile workflows of this release: their state is rebuilt from durable sources, so older runs may be replaced. */
+const RECONCILE_GENERATION = 2;
+
+/**
+ * A reconcile workflow started by an earlier release kept its grants in memory and cannot replay on
+ * this code; it is ended, and its successor rebuilds everything from visibility and IAM.
+ */
+async function endEarlierReconcile(client: Client, team: string): Promise<void> {
+  const handle = client.workflow.getHandle(reconcileWorkflowId(team));
+  try {
+    const description = await handle.describe();
+    const generation = (description.memo as { generation?: number } | undefined)?.generation;
+    if (description.status.name === 'RUNNING' && generation !== RECONCILE_GENERATION) {
+      await handle.terminate(`replaced by a reconcile workflow of generation ${RECONCILE_GENERATION}, which rebuilds the team's state from visibility and IAM`);
+    }
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
+}
+
+function startReconcile(team: string, taskQueue: string): WithStartWorkflowOperation<ReconcileWorkflow> {
+  return new WithStartWorkflowOperation<ReconcileWorkflow>('reconcileWorkflow', {
+    workflowId: reconcileWorkflowId(team),
+    taskQueue,
+    args: [{ team }],
     workflowIdConflictPolicy: 'USE_EXISTING',
+    memo: { generation: RECONCILE_GENERATION },
   });
+}
+
+/** Stages the config, then hands the submission to the team's reconcile workflow (starting it if needed) and returns what it did. */
+export async function submitTeam(
+  client: Client,
+  options: { config: TeamConfig; revision: Revision; taskQueue: string; onProgress?: (message: string) => void },
+): Promise<PlanSummary> {
+  const { config } = options;
+  const ref = await stageConfig(client, config, options.taskQueue, (index, total) => options.onProgress?.(`staged part ${index} of ${total} of the config`));
+  await endEarlierReconcile(client, config.team);
   return client.workflow.executeUpdateWithStart(submitUpdate, {
-    args: [{ config, revision: options.revision }],
-    startWorkflowOperation,
+    args: [{ config: ref, revision: options.revision, settings: { reconcileIntervalMs: config.settings.reconcileIntervalMs } }],
+    startWorkflowOperation: startReconcile(config.team, options.taskQueue),
   });
+}
+
+/**
+ * Sends an update to the team's reconcile workflow. One that an operator terminated is started again
+ * on the same task queue: it reads its state back from visibility, so the update acts as the original
+ * would have. A team that was never submitted has none (WorkflowNotFoundError).
+ */
+async function updateReconcile<Ret, Args extends [unknown, ...unknown[]]>(client: Client, team: string, update: UpdateDefinition<Ret, Args>, args: Args): Promise<Ret> {
+  const handle = client.workflow.getHandle(reconcileWorkflowId(team));
+  const description = await handle.describe();
+  const generation = (description.memo as { generation?: number } | undefined)?.generation;
+  if (description.status.name === 'RUNNING' && generation === RECONCILE_GENERATION) return retryRacedUpdate(() => handle.executeUpdate(update, { args }));
+  await endEarlierReconcile(client, team);
+  return client.workflow.executeUpdateWithStart(update, { args, startWorkflowOperation: startReconcile(team, description.taskQueue) });
+}
+
+/** Revokes every grant of the team, deletes its policies and ends its reconcile workflow. */
+export async function retireTeam(client: Client, team: string, request: { reason: string; by: string }): Promise<RetireResult> {
+  return updateReconcile(client, team, retireUpdate, [request]);
 }
 
 export async function reconcileStatus(client: Client, team: string): Promise<ReconcileStatus> {
@@ -50,16 +107,32 @@ export async function reconcileStatus(client: Client, team: string): Promise<Rec
 }
 
 export async function restoreGrant(client: Client, team: string, grantId: string, by: string): Promise<RestoreResult> {
-  return client.workflow.getHandle(reconcileWorkflowId(team)).executeUpdate(restoreUpdate, { args: [{ grantId, by }] });
+  return updateReconcile(client, team, restoreUpdate, [{ grantId, by }]);
 }
 
 export async function sweepTeam(client: Client, team: string, dryRun: boolean, by: string): Promise<SweepSummary> {
-  return client.workflow.getHandle(reconcileWorkflowId(team)).executeUpdate(sweepUpdate, { args: [{ dryRun, by }] });
+  return updateReconcile(client, team, sweepUpdate, [{ dryRun, by }]);
+}
+
+/**
+ * The server refuses an update that arrived while the workflow's task in hand failed (it raced a
+ * signal, say); the next task takes it. Such a refusal is retried, a few times.
+ */
+async function retryRacedUpdate<T>(send: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      const cause = (error as { cause?: { message?: string } }).cause?.message ?? '';
+      if (attempt >= 5 || !/unexpected workflow task failure/.test(`${(error as Error).message} ${cause}`)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+    }
+  }
 }
 
 /** Revokes a running grant now; resolves with its final state once IAM no longer holds it. */
 export async function revokeGrantNow(client: Client, grantId: string, request: RevokeRequest): Promise<GrantStateName> {
-  return client.workflow.getHandle(grantId).executeUpdate(revokeUpdate, { args: [{ origin: 'operator', ...request }] });
+  return retryRacedUpdate(() => client.workflow.getHandle(grantId).executeUpdate(revokeUpdate, { args: [{ origin: 'operator', ...request }] }));
 }
 
 export async function grantStatus(client: Client, grantId: string): Promise<GrantStatus> {
@@ -115,7 +188,7 @@ export async function countTeamGrants(client: Client, team: string): Promise<{ a
 export async function listLiveGrants(client: Client, filter: { team?: string; principal?: string; policy?: string } = {}): Promise<LiveGrant[]> {
   const clauses = [`WorkflowType = 'grantWorkflow'`, `ExecutionStatus = 'Running'`];
   if (filter.team) clauses.push(`GrantTeam = ${quote(filter.team)}`);
-  if (filter.principal) clauses.push(`GrantPrincipal = ${quote(filter.principal)}`);
+  if (filter.principal) clauses.push(`GrantPrincipal = ${quote(canonicalPrincipal(filter.principal))}`);
   if (filter.policy) clauses.push(`GrantPolicy = ${quote(filter.policy)}`);
   const grants: LiveGrant[] = [];
   for await (const execution of client.workflow.list({ query: clauses.join(' AND ') })) grants.push(toLiveGrant(execution));

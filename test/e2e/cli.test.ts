@@ -1,6 +1,7 @@
 // End to end with real processes: the Temporal dev server, moto, `grantflow worker` as a child
 // process, and every CLI command as a child process, as CI and operators run them.
 import assert from 'node:assert/strict';
+import { customPolicyArn } from '../../src/core/names';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -99,7 +100,7 @@ describe('grantflow command line, end to end (dev server, moto, worker and CLI a
     assert.match(result.stdout, /submitted e2e: 2 added, 0 replaced, 0 revoked, 0 kept/);
     assert.match(result.stderr, /submit: 2\/2 grants active/);
     assert.match(fs.readFileSync(summaryFile, 'utf8'), /### grantflow submit: e2e/);
-    assert.deepEqual((await iam(NONPROD)).users.alice!.attached, [READ_ONLY, `arn:aws:iam::${NONPROD}:policy/grantflow/e2e-reader`].sort());
+    assert.deepEqual((await iam(NONPROD)).users.alice!.attached, [READ_ONLY, customPolicyArn('aws', NONPROD, 'e2e', 'reader')].sort());
 
     const status = await cli('status', 'e2e');
     assert.equal(status.code, 0, status.stderr);

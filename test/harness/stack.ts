@@ -16,7 +16,7 @@ export interface Stack {
   taskQueue: string;
   /** Environment for child processes (CLI, worker) pointing at this stack. */
   env: Record<string, string>;
-  startWorker(options?: { maxCachedWorkflows?: number }): Promise<void>;
+  startWorker(options?: { maxCachedWorkflows?: number; maxTemporaryDays?: number }): Promise<void>;
   stopWorker(): Promise<void>;
   /** moto forgets assumed-role keys on reset, so the worker's cached clients are dropped too. */
   resetIam(): Promise<void>;
@@ -53,6 +53,7 @@ export async function startStack(options: { retentionDays?: number; worker?: boo
         namespace: server.namespace,
         taskQueue,
         iamCallsPerSecond: 1000,
+        ...(workerOptions.maxTemporaryDays ? { limits: { maxTemporaryDays: workerOptions.maxTemporaryDays } } : {}),
         ...(workerOptions.maxCachedWorkflows ? { maxCachedWorkflows: workerOptions.maxCachedWorkflows } : {}),
       });
       worker = created.worker;

@@ -1,6 +1,9 @@
 // Records the full lifecycle histories that test/replay.test.ts replays on every `npm test`, so a
 // change that breaks determinism for grants already running fails CI.
 // Run: npm run build && node lib/test/histories/record.js   (writes test/histories/*.json)
+// Histories of earlier releases stay beside them as v<N>-*.json and keep replaying: grants started
+// then may still be running. (Reconcile workflows of earlier releases are not replayed: `grantflow
+// submit` replaces them, and the new one rebuilds its state from visibility and IAM.)
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -8,7 +11,7 @@ import { reconcileWorkflowId } from '../../src/core/ids';
 import type { Revision } from '../../src/core/revision';
 import { grantStartOptions } from '../../src/temporal/grant-start';
 import { restoreGrant, revokeGrantNow, submitTeam, sweepTeam } from '../../src/temporal/operations';
-import { reapplySignal, revokeSignal, statusQuery } from '../../workflows/grant';
+import { reapplySignal, revokeSignal, statusQuery } from '../../workflows/messages';
 import { stopAll } from '../../src/local/processes';
 import { eventually, startStack, type Stack } from '../harness/stack';
 import { temporalCli } from '../../src/local/tools';
@@ -74,7 +77,7 @@ async function main(): Promise<void> {
     await save(stack, cancelled.id, 'grant-cancelled.json');
 
     // 4. a user that does not exist: failed
-    const failed = await start(team({ name: 'h4', policies, permanent: [{ users: ['nobody'], environments: ['nonprod'], grants: ['reader'] }] }));
+    const failed = await start(team({ name: 'h4', policies, permanent: [{ users: ['nobody'], environments: ['nonprod'], grants: ['reader'] }], settings: { iamPropagationWaitMs: 3000 } }));
     await waitClosed(stack, failed.id);
     await save(stack, failed.id, 'grant-failed-missing-user.json');
 
@@ -87,7 +90,14 @@ async function main(): Promise<void> {
     await waitClosed(stack, later.id);
     await save(stack, later.id, 'grant-start-date-then-signal.json');
 
-    // 6. reconcile: submit, re-submit, expiry change, early revoke, restore, sweep, interval pass
+    // 6. cancelled while its first apply is still retrying (the user does not exist yet): an early revoke
+    const applying = await start(team({ name: 'h7', policies, permanent: [{ users: ['late'], environments: ['nonprod'], grants: ['reader'] }] }));
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await stack.client.workflow.getHandle(applying.id).cancel();
+    await waitClosed(stack, applying.id);
+    await save(stack, applying.id, 'grant-cancelled-while-applying.json');
+
+    // 7. reconcile: submit, re-submit, expiry change, early revoke, restore, sweep, interval pass
     const revision = (n: number): Revision => ({ commit: `rev${n}`, committedAt: new Date(Date.parse('2026-01-01T00:00:00Z') + n * 60_000).toISOString(), submittedAt: new Date().toISOString(), submittedBy: 'recorder' });
     const base = (expiresAt: string) =>
       team({
@@ -113,6 +123,10 @@ async function main(): Promise<void> {
     await sweepTeam(stack.client, 'h6', false, 'recorder');
     await new Promise((resolve) => setTimeout(resolve, 12_000)); // one interval pass
     await save(stack, reconcileWorkflowId('h6'), 'reconcile-lifecycle.json');
+    for await (const held of stack.client.workflow.list({ query: `WorkflowType = 'submissionWorkflow' AND GrantTeam = 'h6' AND ExecutionStatus = 'Running'` })) {
+      await save(stack, held.workflowId, 'submission-adopted.json');
+      break;
+    }
   } finally {
     await stack.stop();
     await stopAll();
@@ -122,7 +136,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (error) => {
-    process.stderr.write(`${(error as Error).stack}\n`);
+    process.stderr.write(`${(error as Error).stack}\ncause: ${(error as { cause?: Error }).cause?.message ?? "-"}\n`);
     process.exit(1);
   },
 );

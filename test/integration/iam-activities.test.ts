@@ -12,7 +12,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { AccountClients, type CallRecord } from '../../src/aws/accounts';
 import type { HolderDirectory, HolderQuery } from '../../src/temporal/holders';
 import { createActivities, type Activities } from '../../activities';
-import { readQuotas } from '../../src/aws/iam';
+import { GrantflowAwsError } from '../../src/aws/errors';
+import { deletePolicyIfUnused, ensureManagedPolicy, listTeamPolicies, readQuotas, type PolicyOutcome, type PolicyRemoval } from '../../src/aws/iam';
+import { legacyPolicyName, teamPolicyPath } from '../../src/core/names';
+import { sweepPrincipals } from '../../src/aws/sweep';
 import { IAM_OPERATIONS } from '../../src/aws/operations';
 import type { GrantSpec, PolicySync } from '../../src/core/grant';
 import { attachedArns, deployerFor, revokeTarget } from '../../src/core/grant-derived';
@@ -108,12 +111,26 @@ describe('IAM activities (moto)', function () {
   const aliceProd = grants.find((g) => g.principal === 'alice' && g.account === ACCOUNTS.prod)!;
   const bobTemporary = grants.find((g) => g.kind === 'temporary')!;
   const ref = (account: string, environment = 'nonprod') => ({ account, environment, deployer: deployerFor(DEFAULT_SETTINGS) });
+  const targetIn = (r: ReturnType<typeof ref>) => ({ client: accounts.iam(r), account: r.account, environment: r.environment });
+  /** The reconcile pass's policy sync and clean-up, one account at a time. */
+  const activitiesForPolicies = {
+    async syncPolicies(input: { ref: ReturnType<typeof ref>; policies: PolicySync[] }): Promise<Record<string, PolicyOutcome>> {
+      const outcomes: Record<string, PolicyOutcome> = {};
+      for (const p of input.policies) outcomes[p.arn] = await ensureManagedPolicy(targetIn(input.ref), p);
+      return outcomes;
+    },
+    async deleteUnusedPolicies(input: { ref: ReturnType<typeof ref>; team: string; arns: string[] }): Promise<Record<string, PolicyRemoval>> {
+      const outcomes: Record<string, PolicyRemoval> = {};
+      for (const arn of input.arns) outcomes[arn] = await deletePolicyIfUnused(targetIn(input.ref), arn, input.team);
+      return outcomes;
+    },
+  };
   const policiesIn = (account: string): PolicySync[] => expansion.policies.filter((p) => p.account === account);
 
   /** Runs every grant-side activity once; returns when all of the team's access is in place. */
   async function grantEverything(): Promise<void> {
     for (const account of [ACCOUNTS.nonprod, ACCOUNTS.prod]) {
-      await activities.syncPolicies({ ref: ref(account), policies: policiesIn(account) });
+      await activitiesForPolicies.syncPolicies({ ref: ref(account), policies: policiesIn(account) });
     }
     for (const grant of grants) await activities.applyGrant(grant);
     holders.add(...grants);
@@ -154,15 +171,17 @@ describe('IAM activities (moto)', function () {
     });
 
     it('deletes unused team policies once; the second run makes zero writes', async () => {
-      await activities.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: policiesIn(ACCOUNTS.nonprod) });
+      await activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: policiesIn(ACCOUNTS.nonprod) });
       const arns = policiesIn(ACCOUNTS.nonprod).map((p) => p.arn);
-      assert.deepEqual(await activities.deleteUnusedPolicies({ ref: ref(ACCOUNTS.nonprod), team: 'test-team', arns }), { [arns[0]!]: 'deleted' });
+      assert.deepEqual(await activitiesForPolicies.deleteUnusedPolicies({ ref: ref(ACCOUNTS.nonprod), team: 'test-team', arns }), { [arns[0]!]: 'deleted' });
       calls = [];
-      assert.deepEqual(await activities.deleteUnusedPolicies({ ref: ref(ACCOUNTS.nonprod), team: 'test-team', arns }), { [arns[0]!]: 'absent' });
+      assert.deepEqual(await activitiesForPolicies.deleteUnusedPolicies({ ref: ref(ACCOUNTS.nonprod), team: 'test-team', arns }), { [arns[0]!]: 'absent' });
       assert.deepEqual(writes(), []);
     });
 
-    it('ends in the same state after a crash before any one of its writes, once re-run', async () => {
+    it('ends in the same state after a crash before any one of its writes, once re-run', async function () {
+      // One fresh IAM and two full grant runs per write: slow on a loaded machine, not stuck.
+      this.timeout(600_000);
       await grantEverything();
       const expected = await snapshots();
       const total = writes().length;
@@ -205,7 +224,7 @@ describe('IAM activities (moto)', function () {
     for (let change = 0; change < 8; change++) {
       const document = renderDocument([{ Effect: 'Allow', Action: [`s3:GetObject`], Resource: [`arn:aws:s3:::bucket-${change}/*`] }]);
       documents.push(document);
-      const outcome = await activities.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: [{ ...sync, document }] });
+      const outcome = await activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: [{ ...sync, document }] });
       assert.equal(outcome[sync.arn], change === 0 ? 'created' : 'updated');
     }
     const state = (await snapshotAccount(moto, ACCOUNTS.nonprod)).policies[sync.arn]!;
@@ -258,8 +277,8 @@ describe('IAM activities (moto)', function () {
   });
 
   it('lands grants in two accounts only in their own account', async () => {
-    await activities.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: policiesIn(ACCOUNTS.nonprod) });
-    await activities.syncPolicies({ ref: ref(ACCOUNTS.prod, 'prod'), policies: policiesIn(ACCOUNTS.prod) });
+    await activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: policiesIn(ACCOUNTS.nonprod) });
+    await activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.prod, 'prod'), policies: policiesIn(ACCOUNTS.prod) });
     await activities.applyGrant(aliceNonprod);
     await activities.applyGrant(aliceProd);
     const { nonprod, prod } = await snapshots();
@@ -290,14 +309,42 @@ describe('IAM activities (moto)', function () {
   it('refuses to edit a policy of the same name and path that grantflow did not create', async () => {
     const sync = policiesIn(ACCOUNTS.nonprod)[0]!;
     const iam = await moto.iamIn(ACCOUNTS.nonprod);
-    await iam.send(new CreatePolicyCommand({ PolicyName: sync.name, Path: '/grantflow/', PolicyDocument: sync.document }));
+    await iam.send(new CreatePolicyCommand({ PolicyName: sync.name, Path: teamPolicyPath(sync.team), PolicyDocument: sync.document }));
     iam.destroy();
     const changed = renderDocument(withExpiry([{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['*'] }], inHours(1)));
-    await assert.rejects(activities.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: [{ ...sync, document: changed }] }), (e: unknown) => {
-      assert.ok(e instanceof ApplicationFailure);
+    await assert.rejects(activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: [{ ...sync, document: changed }] }), (e: unknown) => {
+      assert.ok(e instanceof GrantflowAwsError);
       assert.equal(e.type, 'NotOwnedByGrantflow');
+      assert.match(e.message, /is not tagged managed-by=grantflow/);
       return true;
     });
+  });
+
+  it('never edits or deletes another team\'s policy, naming both teams', async () => {
+    const sync = policiesIn(ACCOUNTS.nonprod)[0]!;
+    await activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: [sync] });
+    const intruder = { ...sync, team: 'other-team', document: renderDocument([{ Effect: 'Allow', Action: ['s3:DeleteBucket'], Resource: ['*'] }]) };
+    await assert.rejects(activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: [intruder] }), /belongs to team test-team .*not to team other-team/);
+    await assert.rejects(activitiesForPolicies.deleteUnusedPolicies({ ref: ref(ACCOUNTS.nonprod), team: 'other-team', arns: [sync.arn] }), /belongs to team test-team .*not to team other-team/);
+    const state = (await snapshotAccount(moto, ACCOUNTS.nonprod)).policies[sync.arn]!;
+    assert.deepEqual(state.document, JSON.parse(sync.document), 'the owner\'s document is untouched');
+  });
+
+  it('lists a team\'s policies under its own path, and its policies of the earlier T-P scheme by their team tag', async () => {
+    const sync = policiesIn(ACCOUNTS.nonprod)[0]!;
+    await activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: [sync] });
+    const iam = await moto.iamIn(ACCOUNTS.nonprod);
+    const legacyTags = (team: string) => [{ Key: 'managed-by', Value: 'grantflow' }, { Key: 'grantflow:team', Value: team }];
+    await iam.send(new CreatePolicyCommand({ PolicyName: legacyPolicyName('test-team', 'reader'), Path: '/grantflow/', PolicyDocument: sync.document, Tags: legacyTags('test-team') }));
+    // Team "test" with policy "team-x" has the same legacy prefix: its tag tells them apart.
+    await iam.send(new CreatePolicyCommand({ PolicyName: legacyPolicyName('test', 'team-x'), Path: '/grantflow/', PolicyDocument: sync.document, Tags: legacyTags('test') }));
+    await iam.send(new CreatePolicyCommand({ PolicyName: 'test-team-by-hand', Path: '/grantflow/', PolicyDocument: sync.document }));
+    iam.destroy();
+    const target = targetIn(ref(ACCOUNTS.nonprod));
+    const current = await listTeamPolicies(target, 'test-team', { legacy: false });
+    assert.deepEqual(current.map((p) => [p.arn, p.legacy]), [[sync.arn, false]]);
+    const all = await listTeamPolicies(target, 'test-team', { legacy: true });
+    assert.deepEqual(all.map((p) => [p.name, p.legacy]).sort(), [[sync.name, false], ['test-team-reader', true]].sort());
   });
 
   it('sweeps the team\'s expired inline policies and orphaned attachments, and only those', async () => {
@@ -309,12 +356,12 @@ describe('IAM activities (moto)', function () {
     await iam.send(new PutUserPolicyCommand({ UserName: 'bob', PolicyName: 'grantflow.other-team.x.20200101T000000Z', PolicyDocument: expired.inlinePolicy!.document }));
     iam.destroy();
     const sweep = (dryRun: boolean, nowMs: number) =>
-      activities.sweepPrincipals({
+      sweepPrincipals(accounts, holders, {
         team: 'test-team',
         ref: ref(ACCOUNTS.nonprod),
         principals: [{ type: 'user', name: 'bob' }],
-        liveGrantIds: [expired.id],
-        ownNeeds: { 'user/bob': nowMs > Date.now() ? [] : attachedArns(expired) },
+        liveGrantIds: new Set([expired.id]),
+        ownNeeds: new Map([['user/bob', nowMs > Date.now() ? [] : attachedArns(expired)]]),
         nowMs,
         maxTemporaryDays: 6,
         dryRun,

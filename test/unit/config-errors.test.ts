@@ -300,8 +300,8 @@ const CASES: Case[] = [
     name: 'customer-managed policy document over 6,144 characters',
     kind: 'aws-policies',
     text: `aws-policies:\n  reader:\n    description: "huge"\n    custom_statements: #<\n      - effect: Allow\n        actions: [${longActions}]\n        resources: [${longResources}]\n`,
-    message: /render to [\d,]+ characters in customer-managed policy team-reader; IAM allows 6,144/,
-    value: 'team-reader',
+    message: /render to [\d,]+ characters in customer-managed policy grantflow.team.reader; IAM allows 6,144/,
+    value: 'grantflow.team.reader',
   },
   {
     name: 'unparsable expiration date',

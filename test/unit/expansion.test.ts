@@ -1,13 +1,13 @@
-// Expansion, documents and the desired-vs-live decision, table-driven, plus a property test that
+// Expansion, documents and the plan, table-driven, plus a property test that
 // expansion does not depend on the order of keys in the YAML.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { teamFromTexts } from '../../src/config/load';
-import { classify } from '../../src/core/diff';
 import { canonicalDocument, policySize, renderDocument, sameDocument, withExpiry } from '../../src/core/documents';
 import { expandTeam } from '../../src/core/expand';
 import { planTeam } from '../../src/core/plan';
+import { emptyFacts, type LedgerEntry } from '../../src/core/ledger';
 import { DEFAULT_SETTINGS, type IamStatement } from '../../src/core/team-config';
 import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
 import { grantShape, releasedBy } from '../../src/core/grant-derived';
@@ -87,7 +87,7 @@ describe('expansion', function () {
 
   it('gives permanent grants the customer-managed policy and temporary grants an expiring inline policy', () => {
     const permanent = expansion.grants.find((g) => g.id === 'grantflow/test-team/111111111111/user/a/reader')!;
-    assert.equal(permanent.customPolicyArn, 'arn:aws:iam::111111111111:policy/grantflow/test-team-reader');
+    assert.equal(permanent.customPolicyArn, 'arn:aws:iam::111111111111:policy/grantflow/test-team/grantflow.test-team.reader');
     assert.equal(permanent.inlinePolicy, undefined);
     const temporary = expansion.grants.find((g) => g.kind === 'temporary')!;
     assert.equal(temporary.customPolicyArn, undefined);
@@ -99,8 +99,8 @@ describe('expansion', function () {
 
   it('syncs one customer-managed policy per account where a permanent grant attaches it', () => {
     assert.deepEqual(expansion.policies.map((p) => p.arn), [
-      'arn:aws:iam::111111111111:policy/grantflow/test-team-reader',
-      'arn:aws:iam::222222222222:policy/grantflow/test-team-reader',
+      'arn:aws:iam::111111111111:policy/grantflow/test-team/grantflow.test-team.reader',
+      'arn:aws:iam::222222222222:policy/grantflow/test-team/grantflow.test-team.reader',
     ]);
   });
 
@@ -163,42 +163,24 @@ describe('expansion', function () {
   });
 });
 
-describe('desired against live', function () {
-  const id = (principal: string, expiry?: string) => `grantflow/t/111111111111/user/${principal}/p${expiry ? `/until/${expiry}` : ''}`;
-  const cases: { name: string; desired: string[]; live: string[]; sticky: string[]; expect: Partial<ReturnType<typeof classify>> }[] = [
-    { name: 'nothing live: everything is added', desired: [id('a'), id('b')], live: [], sticky: [], expect: { add: [id('a'), id('b')], keep: [], revoke: [] } },
-    { name: 'all live: everything is kept', desired: [id('a')], live: [id('a')], sticky: [], expect: { add: [], keep: [id('a')], revoke: [] } },
-    { name: 'gone from the YAML: revoked', desired: [], live: [id('a')], sticky: [], expect: { add: [], keep: [], revoke: [id('a')] } },
-    { name: 'revoked early: left alone', desired: [id('a')], live: [], sticky: [id('a')], expect: { add: [], sticky: [id('a')] } },
-    {
-      name: 'new expiry: replaces the old grant instead of revoking it',
-      desired: [id('a', '2026-01-02T00:00:00Z')],
-      live: [id('a', '2026-01-01T00:00:00Z')],
-      sticky: [],
-      expect: { add: [id('a', '2026-01-02T00:00:00Z')], revoke: [], replaces: new Map([[id('a', '2026-01-02T00:00:00Z'), id('a', '2026-01-01T00:00:00Z')]]) },
-    },
-    {
-      name: 'two old expiries, one new: one replaced, the other revoked',
-      desired: [id('a', '2026-01-03T00:00:00Z')],
-      live: [id('a', '2026-01-01T00:00:00Z'), id('a', '2026-01-02T00:00:00Z')],
-      sticky: [],
-      expect: { revoke: [id('a', '2026-01-02T00:00:00Z')] },
-    },
-    {
-      name: 'a permanent and a temporary grant of the same policy do not replace each other',
-      desired: [id('a')],
-      live: [id('a', '2026-01-01T00:00:00Z')],
-      sticky: [],
-      expect: { add: [id('a')], revoke: [id('a', '2026-01-01T00:00:00Z')], replaces: new Map() },
-    },
-  ];
-  for (const c of cases) {
-    it(c.name, () => {
-      const result = classify(c.desired, new Set(c.live), new Set(c.sticky));
-      for (const [key, value] of Object.entries(c.expect)) assert.deepEqual(result[key as keyof typeof result], value, key);
-    });
-  }
+/** A running grant as visibility lists it, for plan tests. */
+function liveEntry(grant: GrantSpec | string, state = 'active'): LedgerEntry {
+  const id = typeof grant === 'string' ? grant : grant.id;
+  return {
+    id,
+    runId: `run-${id}`,
+    status: 'RUNNING',
+    state,
+    startedAt: '2026-01-01T00:00:00Z',
+    account: ACCOUNTS.nonprod,
+    environment: 'nonprod',
+    memo: typeof grant === 'string' ? {} : { shape: grantShape(grant), attachedArns: [] },
+  };
+}
+const ledgerOf = (...entries: LedgerEntry[]) => new Map(entries.map((e) => [e.id, e]));
+const planOptions = { nowMs: Date.now(), maxTemporaryDays: 6 };
 
+describe('plan', function () {
   it('plans drift, expiry parts, missing principals and sticky grants', () => {
     const config = team({
       policies: { reader: policy([READ_ONLY], ['s3:ListBucket']) },
@@ -208,14 +190,14 @@ describe('desired against live', function () {
     const expansion = expandTeam(config, Date.now());
     const [alice, bob] = ['alice', 'bob'].map((p) => expansion.grants.find((g) => g.principal === p)!);
     const entries = planTeam(expansion, {
-      grants: { [alice!.id]: { state: 'active' }, [bob!.id]: { state: 'active' }, [`grantflow/test-team/${ACCOUNTS.nonprod}/user/old/reader`]: { state: 'active' } },
-      sticky: [],
+      ledger: ledgerOf(liveEntry(alice!), liveEntry(bob!), liveEntry(`grantflow/test-team/${ACCOUNTS.nonprod}/user/old/reader`)),
+      facts: emptyFacts(),
       iam: {
         [`${ACCOUNTS.nonprod}/user/alice`]: { exists: true, attached: [alice!.customPolicyArn!], inline: [] },
         [`${ACCOUNTS.nonprod}/user/ghost`]: { exists: false, attached: [], inline: [] },
         [`${ACCOUNTS.nonprod}/user/bob`]: { exists: true, attached: [READ_ONLY], inline: [bob!.inlinePolicy!.name] },
       },
-    });
+    }, planOptions);
     const byPrincipal = Object.fromEntries(entries.map((e) => [e.principal, e]));
     assert.equal(byPrincipal['user/alice']!.action, 'keep');
     assert.deepEqual(byPrincipal['user/alice']!.drift, [`${READ_ONLY} detached`]);
@@ -285,11 +267,11 @@ describe('plan: the account\'s managed-policy quota', function () {
   for (const c of cases) {
     it(c.name, () => {
       const entries = planTeam(expansion, {
-        grants: c.live ? { [alice.id]: { state: 'active' } } : {},
-        sticky: [],
+        ledger: c.live ? ledgerOf(liveEntry(alice)) : new Map(),
+        facts: emptyFacts(),
         iam: { [key]: { exists: true, attached: c.attached, inline: [] } },
         ...(c.quota ? { quotas: { [ACCOUNTS.nonprod]: { user: c.quota, role: c.quota } } } : {}),
-      });
+      }, planOptions);
       const problem = entries.find((e) => e.id === alice.id)!.problem;
       if (c.problem) assert.match(problem ?? '', c.problem);
       else assert.equal(problem, undefined);

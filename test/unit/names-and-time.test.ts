@@ -1,7 +1,7 @@
 // Table-driven tests of the pure naming and time rules.
 import assert from 'node:assert/strict';
 import { grantWorkflowId, parseGrantWorkflowId, reconcileWorkflowId, type GrantKey } from '../../src/core/ids';
-import { checkIamName, customPolicyArn, customPolicyName, iamUserName, inlinePolicyName, parseInlinePolicyName, parseManagedPolicyArn } from '../../src/core/names';
+import { checkIamName, customPolicyArn, customPolicyName, iamUserName, inlinePolicyName, legacyPolicyName, parseCustomPolicyName, parseInlinePolicyName, parseManagedPolicyArn } from '../../src/core/names';
 import { isOlderRevision } from '../../src/core/revision';
 import { closest } from '../../src/core/suggest';
 import { formatDuration, parseDuration, parseInstant, toCompactTime } from '../../src/core/time';
@@ -35,9 +35,27 @@ describe('names', function () {
     });
   }
 
-  it('names the customer-managed policy T-P under /grantflow/', () => {
-    assert.equal(customPolicyName('team', 'developers.read-only'), 'team-developers.read-only');
-    assert.equal(customPolicyArn('aws', '123456789012', 'team', 'p'), 'arn:aws:iam::123456789012:policy/grantflow/team-p');
+  it('names the customer-managed policy grantflow.T.P under /grantflow/T/', () => {
+    assert.equal(customPolicyName('team', 'developers.read-only'), 'grantflow.team.developers.read-only');
+    assert.equal(customPolicyArn('aws', '123456789012', 'team', 'p'), 'arn:aws:iam::123456789012:policy/grantflow/team/grantflow.team.p');
+  });
+
+  // Look-alike pairs: under the earlier `T-P` scheme the first two met in one name (a-b-c).
+  const pairs: [string, string][] = [
+    ['a', 'b-c'],
+    ['a-b', 'c'],
+    ['a', 'b.c'],
+    ['a_b', 'c'],
+    ['a-b', '.c'],
+    ['grantflow', 'x'],
+    ['A', 'p'],
+  ];
+  it('gives no two (team, policy) pairs the same name, and never a name of the earlier scheme', () => {
+    const names = pairs.map(([team, policy]) => customPolicyName(team, policy));
+    assert.equal(new Set(names).size, names.length, names.join(', '));
+    const legacy = new Set(pairs.map(([team, policy]) => legacyPolicyName(team, policy)));
+    for (const name of names) assert.ok(!legacy.has(name), `${name} is also a legacy name`);
+    for (const [team, policy] of pairs) assert.deepEqual(parseCustomPolicyName(customPolicyName(team, policy)), { team, policy });
   });
 
   const inline: [string, string, string, string][] = [

@@ -19,17 +19,11 @@ function recorded(): { file: string; history: unknown }[] {
 describe('replay of recorded workflow histories', function () {
   const histories = recorded();
 
-  it('has a recorded lifecycle for each kind of grant ending and for the reconcile workflow', () => {
+  it('has a recorded lifecycle for each kind of grant ending, for the reconcile and submission workflows, and the grants of the earlier release', () => {
+    const kinds = ['grant-cancelled.json', 'grant-failed-missing-user.json', 'grant-permanent-revoked-by-update.json', 'grant-start-date-then-signal.json', 'grant-temporary-expires.json'];
     assert.deepEqual(
       histories.map((h) => h.file),
-      [
-        'grant-cancelled.json',
-        'grant-failed-missing-user.json',
-        'grant-permanent-revoked-by-update.json',
-        'grant-start-date-then-signal.json',
-        'grant-temporary-expires.json',
-        'reconcile-lifecycle.json',
-      ],
+      [...kinds, 'grant-cancelled-while-applying.json', 'reconcile-lifecycle.json', 'submission-adopted.json', ...kinds.map((k) => `v1-${k}`)].sort(),
     );
   });
 
@@ -51,7 +45,7 @@ describe('replay of recorded workflow histories', function () {
       workflowsPath: require.resolve('../fixtures/reordered'),
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
     });
-    const { history } = histories.find((h) => h.file === 'grant-temporary-expires.json')!;
+    const { history } = histories.find((h) => h.file === 'v1-grant-temporary-expires.json')!;
     await assert.rejects(Worker.runReplayHistory({ workflowBundle: { code } }, history, 'reordered'), /[Nn]ondeterminis/);
   });
 });

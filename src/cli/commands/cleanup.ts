@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { AccountClients } from '../../aws/accounts';
-import { sweepAccount, type SweepFinding } from '../../aws/sweep';
+import { needsKey, sweepPrincipals, type SweepFinding } from '../../aws/sweep';
 import { VisibilityHolderDirectory } from '../../temporal/holders';
 import { connectClient } from '../../temporal/connection';
 import { listLiveGrants, sweepTeam } from '../../temporal/operations';
@@ -74,21 +74,20 @@ async function sweepDirectly(
   const accounts = new AccountClients({ iamCallsPerSecond });
   try {
     const holders = new VisibilityHolderDirectory(client);
-    const liveGrantIds = (await listLiveGrants(client, { team: valid.config.team })).map((g) => g.id);
+    const liveGrantIds = new Set((await listLiveGrants(client, { team: valid.config.team })).map((g) => g.id));
     const byAccount = new Map<string, (typeof valid.expansion.grants)[number][]>();
     for (const grant of valid.expansion.grants) byAccount.set(grant.account, [...(byAccount.get(grant.account) ?? []), grant]);
     const findings: SweepFinding[] = [];
     for (const grants of byAccount.values()) {
       const first = grants[0]!;
-      const principals = [...new Map(grants.map((g) => [`${g.principalType}/${g.principal}`, { type: g.principalType, name: g.principal }])).values()];
-      const ref = { account: first.account, environment: first.environment, deployer: first.deployer };
+      const principals = [...new Map(grants.map((g) => [needsKey(g.principalType, g.principal), { type: g.principalType, name: g.principal }])).values()];
       findings.push(
-        ...(await sweepAccount(accounts.target(ref), holders, {
+        ...(await sweepPrincipals(accounts, holders, {
           team: valid.config.team,
-          ref,
+          ref: { account: first.account, environment: first.environment, deployer: first.deployer },
           principals,
           liveGrantIds,
-          ownNeeds: {},
+          ownNeeds: new Map(),
           nowMs: Date.now(),
           maxTemporaryDays: valid.config.settings.maxTemporaryDays,
           dryRun,

@@ -14,7 +14,7 @@ export async function computePlan(io: Io, valid: ValidTeam): Promise<PlanEntry[]
   try {
     write(io.stderr, `plan: reading running grants from Temporal and ${new Set(valid.expansion.grants.map((g) => g.principal)).size} principals from IAM`);
     const live = await readLiveView(client, accounts, valid.config.team, valid.expansion, (message) => write(io.stderr, `warning: ${message}`));
-    return planTeam(valid.expansion, live);
+    return planTeam(valid.expansion, live, { nowMs: Date.now(), maxTemporaryDays: valid.config.settings.maxTemporaryDays });
   } finally {
     accounts.destroy();
     await connection.close();

@@ -53,6 +53,11 @@ workflow in the Temporal Web UI does the same.`,
           const state = await revokeGrantNow(client, id, { reason, by });
           write(io.stdout, `${state}: ${id}`);
         } catch (error) {
+          // Listed by visibility, which lags: a grant that ended a moment ago is already revoked.
+          if (error instanceof WorkflowNotFoundError && !byGrantId) {
+            write(io.stderr, `revoke: ${id} had already ended; nothing to revoke`);
+            continue;
+          }
           failed++;
           if (error instanceof WorkflowNotFoundError) write(io.stderr, `error: ${id} is not running (already revoked or expired?)`);
           else if (error instanceof WorkflowUpdateFailedError) write(io.stderr, `error: ${id}: ${error.cause?.message ?? error.message}`);

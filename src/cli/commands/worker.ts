@@ -2,7 +2,8 @@ import { loadSettings } from '../../config/load';
 import { connectClient, connectWorker } from '../../temporal/connection';
 import { registerSearchAttributes } from '../../temporal/namespace-setup';
 import { createWorker } from '../../worker';
-import { CONFIG_OPTION, defineCommand, EXIT, write } from '../command';
+import { DEFAULT_WORKER_LIMITS } from '../../worker';
+import { CONFIG_OPTION, defineCommand, EXIT, UsageError, write } from '../command';
 import { formatDiagnostic } from '../../core/diagnostics';
 
 export const workerCommand = defineCommand({
@@ -13,6 +14,19 @@ export const workerCommand = defineCommand({
     config: { ...CONFIG_OPTION, description: 'folder holding grantflow.yaml: settings only, teams are not read' },
     'task-queue': { type: 'string', value: 'Q', description: 'override the task queue', defaultText: 'the task_queue setting' },
     'max-cached-workflows': { type: 'string', value: 'N', description: 'workflows kept in memory; others replay on wake-up', default: '100' },
+    'max-temporary-days': {
+      type: 'string',
+      value: 'N',
+      env: 'GRANTFLOW_WORKER_MAX_TEMPORARY_DAYS',
+      default: String(DEFAULT_WORKER_LIMITS.maxTemporaryDays),
+      description:
+        "ceiling on every team's max_temporary_days: a team's own setting applies only below it, submissions cannot raise it, and running grants beyond a lowered ceiling are revoked at the next pass",
+      parse: (raw: string): number => {
+        const days = Number(raw);
+        if (!Number.isInteger(days) || days < 1 || days > 365) throw new UsageError(`--max-temporary-days must be a whole number from 1 to 365, got "${raw}"`);
+        return days;
+      },
+    },
   },
   description: `
 Connects to Temporal with the TEMPORAL_* environment (or a temporal.toml profile), registers
@@ -42,6 +56,7 @@ tasks in hand and exits. Run several workers for capacity; they share the work.`
         taskQueue,
         iamCallsPerSecond: settings.iamCallsPerSecond,
         maxCachedWorkflows: Number(values['max-cached-workflows']),
+        limits: { maxTemporaryDays: values['max-temporary-days'] },
       });
       const stop = (signal: string) => {
         write(io.stderr, `worker: ${signal} received; finishing tasks in hand and stopping`);
@@ -49,7 +64,7 @@ tasks in hand and exits. Run several workers for capacity; they share the work.`
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
-      write(io.stderr, `worker: polling task queue "${taskQueue}" in namespace ${target.namespace} at ${target.address}`);
+      write(io.stderr, `worker: polling task queue "${taskQueue}" in namespace ${target.namespace} at ${target.address} (max_temporary_days ceiling ${values['max-temporary-days']})`);
       try {
         await worker.run();
       } finally {

@@ -1,6 +1,7 @@
 // Names IAM would refuse are caught here, after email conversion, instead of failing mid-grant.
 import { error, warning, type Diagnostic } from '../diagnostics';
 import {
+  canonicalPrincipal,
   checkIamName,
   customPolicyName,
   IAM_POLICY_NAME_MAX,
@@ -45,7 +46,7 @@ export const nameRules: Rule = ({ config, locate }) => {
     }
   }
 
-  // Users as written (often emails) map to IAM names; two spellings of one user are worth a warning.
+  // Users as written (often emails) map to IAM names, which ignore case; two spellings of one user are worth a warning.
   const writtenFor = new Map<string, string>();
   const checkUser = (written: string, name: string, at: ReturnType<typeof locate>) => {
     const result = checkIamName(name, IAM_USER_NAME_MAX, 'IAM user name');
@@ -54,10 +55,10 @@ export const nameRules: Rule = ({ config, locate }) => {
       out.push(error(at, `${result.reason}${converted}; fix the name in YAML or create the user under a valid name`));
       return;
     }
-    const other = writtenFor.get(name);
+    const other = writtenFor.get(canonicalPrincipal(name));
     if (other !== undefined && other !== written) {
-      out.push(warning(at, `"${written}" and "${other}" both become IAM user "${name}"; they are the same person in IAM`, 'same-iam-user'));
-    } else writtenFor.set(name, written);
+      out.push(warning(at, `"${written}" and "${other}" both become IAM user "${name}" (IAM names ignore case); they are the same person in IAM`, 'same-iam-user'));
+    } else writtenFor.set(canonicalPrincipal(name), written);
   };
 
   config.permanent.forEach((entry, fallback) => {

@@ -23,12 +23,12 @@ export const referenceRules: Rule = ({ config, locate }) => {
       out.push(error(locate('permanent-access', ['permanent-access', index]), `entry "${entry.description}" names no principal: add users or roles`));
     }
     entry.environments.forEach((environment, i) => {
-      if (!(environment in config.accounts)) {
+      if (!Object.hasOwn(config.accounts, environment)) {
         out.push(error(locate('permanent-access', ['permanent-access', index, 'environments', i]), unknownEnvironment(environment)));
       }
     });
     entry.grants.forEach((grant, i) => {
-      if (!(grant in config.policies)) {
+      if (!Object.hasOwn(config.policies, grant)) {
         out.push(error(locate('permanent-access', ['permanent-access', index, 'grants', i]), unknownPolicy(grant)));
       }
     });
@@ -36,10 +36,10 @@ export const referenceRules: Rule = ({ config, locate }) => {
 
   config.temporary.forEach((entry, fallback) => {
     const index = entry.source.index ?? fallback;
-    if (!(entry.environment in config.accounts)) {
+    if (!Object.hasOwn(config.accounts, entry.environment)) {
       out.push(error(locate('temporary-access', ['temporary-access', index, 'environment']), unknownEnvironment(entry.environment)));
     }
-    if (!(entry.grant in config.policies)) {
+    if (!Object.hasOwn(config.policies, entry.grant)) {
       out.push(error(locate('temporary-access', ['temporary-access', index, 'grant']), unknownPolicy(entry.grant)));
     }
   });

@@ -1,0 +1,69 @@
+// One grant's IAM work: put it in place (its inline policy and managed-policy attachments), and take
+// it away (leaving what was there before grantflow and what other live grants still need). The
+// grant workflow's local activities and the reconcile pass's clean-up both do it through here.
+import type { GrantSpec } from '../core/grant';
+import { attachedArns, type RevokeTarget } from '../core/grant-derived';
+import type { PrincipalType } from '../core/ids';
+import type { AccountClients, AccountRef } from './accounts';
+import { GrantflowAwsError } from './errors';
+import { attachManaged, deleteInlinePolicy, putInlinePolicy, releaseManaged, type AttachOutcome, type Principal, type ReleaseOutcome, type Target } from './iam';
+
+/** Who else holds managed policies on a principal; Temporal visibility answers it in production (src/temporal/holders.ts). */
+export interface HolderLookup {
+  /** Managed-policy ARNs that live grants other than `excludeId` hold on the principal. */
+  neededArns(query: { account: string; principalType: PrincipalType; principal: string; excludeId?: string }): Promise<Set<string>>;
+}
+
+export interface GrantIamDeps {
+  accounts: AccountClients;
+  holders: HolderLookup;
+}
+
+export interface AttemptOptions {
+  /** Aborted when the workflow abandons the attempt: no IAM call is sent after that. */
+  signal?: AbortSignal;
+  /** Until then, "no such user/policy" counts as IAM propagation delay and is retried. */
+  notFoundRetryUntil?: number;
+}
+
+export interface ApplyResult extends AttachOutcome {
+  inline?: 'put' | 'unchanged';
+}
+
+export interface RevokeResult extends ReleaseOutcome {
+  inline?: 'deleted' | 'absent';
+}
+
+function targetFor(deps: GrantIamDeps, ref: AccountRef, options: AttemptOptions = {}): Target {
+  return {
+    ...deps.accounts.target(ref),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.notFoundRetryUntil !== undefined ? { notFoundRetryUntil: options.notFoundRetryUntil } : {}),
+  };
+}
+
+export async function applyGrantIam(deps: GrantIamDeps, spec: GrantSpec, options: AttemptOptions = {}): Promise<ApplyResult> {
+  const t = targetFor(deps, spec, options);
+  const principal: Principal = { type: spec.principalType, name: spec.principal };
+  const inline = spec.inlinePolicy ? await putInlinePolicy(t, spec.principal, spec.inlinePolicy.name, spec.inlinePolicy.document) : undefined;
+  const attach = await attachManaged(t, principal, attachedArns(spec));
+  return { ...attach, ...(inline ? { inline } : {}) };
+}
+
+export async function revokeGrantIam(deps: GrantIamDeps, grant: RevokeTarget, options: AttemptOptions = {}): Promise<RevokeResult> {
+  const t = targetFor(deps, grant, options);
+  let inline: RevokeResult['inline'];
+  if (grant.inlinePolicyName) {
+    try {
+      inline = await deleteInlinePolicy(t, grant.principal, grant.inlinePolicyName);
+    } catch (error) {
+      if (!(error instanceof GrantflowAwsError && error.type === 'PrincipalNotFound')) throw error;
+      inline = 'absent';
+    }
+  }
+  const stillNeeded = grant.arns.length
+    ? await deps.holders.neededArns({ account: grant.account, principalType: grant.principalType, principal: grant.principal, excludeId: grant.id })
+    : new Set<string>();
+  const release = await releaseManaged(t, { type: grant.principalType, name: grant.principal }, grant.arns, stillNeeded);
+  return { ...release, ...(inline ? { inline } : {}) };
+}

@@ -1,0 +1,69 @@
+// A submitted config travels to Temporal in parts small enough for any payload limit, and is held
+// by its submission workflow (workflows/submission.ts) for as long as it is the team's applied
+// config. `grantflow submit` stages it; the reconcile workflow's activities read it back.
+import type { Client } from '@temporalio/client';
+import { digest } from '../core/digest';
+import { submissionWorkflowId } from '../core/ids';
+import { teamConfigSchema, type TeamConfig } from '../core/team-config';
+import { partQuery, stagedQuery, stagePartUpdate, type SubmissionInput, type SubmissionRef } from '../../workflows/messages';
+import { GrantTeam } from '../../workflows/search-attributes';
+
+/** Well under Temporal's 512 KB payload warning, JSON string escaping included. */
+export const PART_CHARS = 200_000;
+
+export interface StagedConfig {
+  text: string;
+  digest: string;
+  parts: string[];
+}
+
+export function splitConfig(config: TeamConfig, partChars = PART_CHARS): StagedConfig {
+  const text = JSON.stringify(config);
+  const parts: string[] = [];
+  for (let i = 0; i < text.length; i += partChars) parts.push(text.slice(i, i + partChars));
+  return { text, digest: digest(text), parts: parts.length ? parts : [''] };
+}
+
+/** Starts (or finds) the submission workflow for this config and stages every part it lacks. */
+export async function stageConfig(client: Client, config: TeamConfig, taskQueue: string, onPart?: (index: number, total: number) => void): Promise<SubmissionRef> {
+  const staged = splitConfig(config);
+  const workflowId = submissionWorkflowId(config.team, staged.digest);
+  const handle = await client.workflow.start<(input: SubmissionInput) => Promise<void>>('submissionWorkflow', {
+    workflowId,
+    taskQueue,
+    args: [{ team: config.team, digest: staged.digest, parts: staged.parts.length, first: staged.parts[0]! }],
+    // The same config submitted again finds the workflow that already holds it.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    typedSearchAttributes: [{ key: GrantTeam, value: config.team }],
+    memo: { team: config.team, digest: staged.digest, parts: staged.parts.length, characters: staged.text.length },
+  });
+  const status = await handle.query(stagedQuery);
+  if (!status.complete) {
+    for (let index = 1; index < staged.parts.length; index++) {
+      await handle.executeUpdate(stagePartUpdate, { args: [{ index, text: staged.parts[index]! }] });
+      onPart?.(index + 1, staged.parts.length);
+    }
+    const after = await handle.query(stagedQuery);
+    if (!after.complete) throw new Error(`the config of team ${config.team} did not arrive whole in ${workflowId} (${after.staged}/${after.parts} parts); submit again`);
+  }
+  return { workflowId, digest: staged.digest, parts: staged.parts.length };
+}
+
+const cache = new Map<string, TeamConfig>();
+const CACHE_SIZE = 8;
+
+/** Reads a staged config back (and keeps the last few in memory: interval passes read the same one). */
+export async function loadConfig(client: Client, ref: SubmissionRef): Promise<TeamConfig> {
+  const hit = cache.get(ref.digest);
+  if (hit) return hit;
+  const handle = client.workflow.getHandle(ref.workflowId);
+  const parts: string[] = [];
+  for (let index = 0; index < ref.parts; index++) parts.push(await handle.query(partQuery, index));
+  const text = parts.join('');
+  if (digest(text) !== ref.digest) throw new Error(`the config held by ${ref.workflowId} does not match its digest ${ref.digest}; submit the team again`);
+  const config = teamConfigSchema.parse(JSON.parse(text));
+  cache.set(ref.digest, config);
+  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  return config;
+}

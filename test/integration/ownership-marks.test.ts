@@ -1,0 +1,97 @@
+// Ownership marks under races, against moto over HTTP: an attachment grantflow makes keeps its mark
+// until grantflow detaches it, whatever a concurrent release does in between, and an apply attempt
+// that was abandoned (cancelled or timed out) sends no write to IAM afterwards.
+import assert from 'node:assert/strict';
+import { AttachUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { AccountClients, type CallRecord } from '../../src/aws/accounts';
+import { createActivities } from '../../activities';
+import { attachManaged, markerKey, releaseManaged, type Target } from '../../src/aws/iam';
+import { startMoto, type Moto } from '../../src/local/moto';
+import { snapshotUsers } from '../harness/iam-snapshot';
+import { ACCOUNTS, grantsOf, policy, READ_ONLY, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
+
+describe('ownership marks under races (moto)', function () {
+  let moto: Moto;
+  before(async () => {
+    moto = await startMoto();
+    Object.assign(process.env, moto.env);
+  });
+  after(async () => {
+    await moto?.stop();
+  });
+  beforeEach(async () => {
+    await moto.reset();
+    await moto.createUsers(ACCOUNTS.nonprod, ['alice']);
+  });
+
+  it('an attach whose mark a concurrent release removed puts the mark back', async () => {
+    const iam = await moto.iamIn(ACCOUNTS.nonprod);
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    let reachedAttach!: () => void;
+    const atAttach = new Promise<void>((resolve) => (reachedAttach = resolve));
+    // The attaching side's client pauses just before AttachUserPolicy: its mark is written, its attach not yet.
+    const paused = {
+      send: async (command: unknown, ...rest: unknown[]) => {
+        if (command instanceof AttachUserPolicyCommand) {
+          reachedAttach();
+          await gate;
+        }
+        return (iam.send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
+      },
+    } as unknown as IAMClient;
+    const attacher: Target = { client: paused, account: ACCOUNTS.nonprod, environment: 'nonprod' };
+    const releaser: Target = { client: iam, account: ACCOUNTS.nonprod, environment: 'nonprod' };
+    const alice = { type: 'user' as const, name: 'alice' };
+
+    const attaching = attachManaged(attacher, alice, [VIEW_ONLY]);
+    await atAttach;
+    // Another grant that held VIEW_ONLY is revoked now; visibility does not show the new grant yet.
+    await releaseManaged(releaser, alice, [VIEW_ONLY], new Set());
+    openGate();
+    await attaching;
+
+    const state = (await snapshotUsers(moto, ACCOUNTS.nonprod, ['alice'])).alice!;
+    assert.deepEqual(state.attached, [VIEW_ONLY]);
+    assert.equal(state.tags[markerKey(VIEW_ONLY)], VIEW_ONLY, 'the attachment grantflow made carries its mark');
+    iam.destroy();
+  });
+
+  it('a release racing an attach leaves no attachment without a mark', async () => {
+    const iam = await moto.iamIn(ACCOUNTS.nonprod);
+    const alice = { type: 'user' as const, name: 'alice' };
+    const target: Target = { client: iam, account: ACCOUNTS.nonprod, environment: 'nonprod' };
+    for (let round = 0; round < 10; round++) {
+      await Promise.all([attachManaged(target, alice, [VIEW_ONLY, SECURITY_AUDIT]), releaseManaged(target, alice, [VIEW_ONLY, SECURITY_AUDIT], new Set())]);
+      const state = (await snapshotUsers(moto, ACCOUNTS.nonprod, ['alice'])).alice!;
+      for (const arn of state.attached) assert.equal(state.tags[markerKey(arn)], arn, `round ${round}: ${arn} attached without its mark`);
+      await releaseManaged(target, alice, [VIEW_ONLY, SECURITY_AUDIT], new Set());
+    }
+    iam.destroy();
+  });
+
+  it('an apply attempt cancelled after its first write sends no further write', async () => {
+    const calls: CallRecord[] = [];
+    let cancelledAt: number | undefined;
+    const environment = new MockActivityEnvironment();
+    const accounts = new AccountClients({
+      iamCallsPerSecond: 1000,
+      observer: (call) => {
+        calls.push(call);
+        if (call.write && cancelledAt === undefined) {
+          cancelledAt = calls.length;
+          environment.cancel();
+        }
+      },
+    });
+    const activities = createActivities({ accounts, holders: { neededArns: async () => new Set<string>() } });
+    const config = team({ policies: { reader: policy([READ_ONLY, VIEW_ONLY, SECURITY_AUDIT], ['s3:ListBucket']) }, temporary: [{ user: 'alice', environment: 'nonprod', grant: 'reader', expiresAt: '2099-01-01T00:00:00Z' }] });
+    const grant = grantsOf(config, Date.parse('2098-12-31T00:00:00Z'))[0]!;
+    await environment.run(activities.applyGrant, grant).catch(() => undefined);
+    assert.ok(cancelledAt !== undefined, 'the attempt wrote once');
+    const later = calls.slice(cancelledAt).filter((c) => c.write);
+    assert.deepEqual(later.map((c) => c.operation), [], 'no write after the attempt was abandoned');
+    accounts.destroy();
+  });
+});

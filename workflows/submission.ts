@@ -1,0 +1,49 @@
+// One submission workflow per distinct config a team submits: it holds the config text (staged in
+// parts, so no payload grows past Temporal's limits however large the team) for the team's reconcile
+// workflow, whose activities read it back by query. Once adopted it lives until a newer config is
+// adopted or the team retires; a config nobody adopts (a refused submission) ends after a day.
+import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
+import { digest } from '../src/core/digest';
+import { adoptSignal, partQuery, stagedQuery, stagePartUpdate, supersedeSignal, type SubmissionInput } from './messages';
+
+const UNADOPTED_LIFETIME = '1 day';
+
+export async function submissionWorkflow(input: SubmissionInput): Promise<void> {
+  const parts: (string | undefined)[] = Array.from({ length: input.parts }, (_, i) => (i === 0 ? input.first : undefined));
+  let adopted = false;
+  let superseded = false;
+
+  const staged = () => parts.filter((p) => p !== undefined).length;
+  const complete = () => staged() === input.parts && digest(parts.join('')) === input.digest;
+
+  setHandler(partQuery, (index) => {
+    const part = parts[index];
+    if (part === undefined) throw new Error(`part ${index} of ${input.parts} has not been staged`);
+    return part;
+  });
+  setHandler(stagedQuery, () => ({ parts: input.parts, staged: staged(), complete: complete() }));
+  setHandler(
+    stagePartUpdate,
+    ({ index, text }) => {
+      parts[index] = text;
+      return staged();
+    },
+    {
+      validator: (part) => {
+        if (!Number.isInteger(part?.index) || part.index < 1 || part.index >= input.parts || typeof part.text !== 'string') {
+          throw new Error(`part ${part?.index} is not one of parts 1..${input.parts - 1}`);
+        }
+      },
+    },
+  );
+  setHandler(adoptSignal, () => {
+    adopted = true;
+  });
+  setHandler(supersedeSignal, () => {
+    superseded = true;
+  });
+
+  await condition(() => adopted || superseded, UNADOPTED_LIFETIME);
+  if (adopted) await condition(() => superseded);
+  await condition(allHandlersFinished);
+}
