@@ -20,6 +20,8 @@ export interface ActivityDeps {
   holders: HolderLookup;
   /** For the reconcile workflow's activities, which read visibility and start and signal grant workflows. */
   temporal?: Client;
+  /** The namespace the worker serves (a pass reads its retention). */
+  namespace?: string;
   limits?: WorkerLimits;
 }
 
@@ -86,7 +88,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** One pass of a team's reconcile workflow (submission, interval, sweep, restore or retirement). */
     async reconcileTeam(request: PassRequest): Promise<PassResult> {
-      return translated(() => runPass({ temporal: temporal(), accounts: deps.accounts, holders: deps.holders, limits, heartbeat }, request));
+      return translated(() => runPass({ temporal: temporal(), accounts: deps.accounts, holders: deps.holders, limits, namespace: deps.namespace ?? 'default', heartbeat }, request));
     },
 
     /** What earlier runs of the team's reconcile workflow knew, from their memos in visibility. */

@@ -1,41 +1,32 @@
 // One pass of a team's reconcile workflow, as an activity: read the durable truth (the submitted
-// config, the team's grant workflows in visibility, the facts in the reconcile workflow's memos,
-// grantflow's marks in IAM), decide with the pure core (src/core/reconcile-plan.ts), and act through
-// idempotent Temporal and IAM calls. Running it twice, or again after a crash, changes nothing more.
-// It runs as an activity, not in the workflow, so that a team of tens of thousands of grants never
-// puts a large payload into any workflow history: only the config's reference goes in, and a
-// summary with capped lists comes out.
+// config, the team's grant workflows in visibility, the last revision in the reconcile workflow's
+// memos, grantflow's marks in IAM), decide with the pure core (src/core/reconcile-plan.ts), and act
+// through idempotent Temporal and IAM calls. Running it twice, or again after a crash, changes
+// nothing more. It runs as an activity, not in the workflow, so that a team of tens of thousands of
+// grants never puts a large payload into any workflow history: only the config's reference goes
+// in, and a summary with capped lists comes out.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { AccountClients, AccountRef } from '../src/aws/accounts';
-import { GrantflowAwsError } from '../src/aws/errors';
 import { revokeGrantIam, type HolderLookup } from '../src/aws/grant-iam';
 import { deletePolicyIfUnused, ensureManagedPolicy, listTeamPolicies, type Target } from '../src/aws/iam';
-import { needsKey, sweepPrincipals } from '../src/aws/sweep';
+import { needsKey, sweepPrincipals, type SweepFinding } from '../src/aws/sweep';
 import { compare, expandTeam } from '../src/core/expand';
 import type { Deployer, GrantSpec, PolicySync } from '../src/core/grant';
-import { deployerFor, type RevokeTarget } from '../src/core/grant-derived';
-import { parseGrantWorkflowId } from '../src/core/ids';
-import { ending, isSticky, mergeFacts, pruneFacts, type LedgerEntry, type TeamFacts } from '../src/core/ledger';
-import { factsAfter, planPass, type PassPlan, type RevokeDecision } from '../src/core/reconcile-plan';
+import { attachedArns, deployerFor, type RevokeTarget } from '../src/core/grant-derived';
+import { parseGrantWorkflowId, reconcileWorkflowId } from '../src/core/ids';
+import { ending, isSticky, type LedgerEntry } from '../src/core/ledger';
+import { planPass, readyReplacements, type PassPlan, type RecordDecision, type RevokeDecision } from '../src/core/reconcile-plan';
 import { describeRevision, isOlderRevision, type Revision } from '../src/core/revision';
 import { describeExpiryProblem, entriesBeyondLimit } from '../src/core/rules/temporary';
 import type { TeamConfig } from '../src/core/team-config';
 import { DAY_MS } from '../src/core/time';
-import { grantStartOptions } from '../src/temporal/grant-start';
-import { readLedger } from '../src/temporal/ledger-reader';
-import { loadConfig } from '../src/temporal/submissions';
+import { grantStartOptions, recordStartOptions } from '../src/temporal/grant-start';
+import { readLedger, toLedgerEntry } from '../src/temporal/ledger-reader';
+import { namespaceRetentionMs } from '../src/temporal/namespace-setup';
 import { recoverTeamState } from '../src/temporal/reconcile-state';
-import {
-  SUMMARY_LIST_CAP,
-  statusQuery,
-  type PlanSummary,
-  type RestoreResult,
-  type RetireResult,
-  type RevokeRequest,
-  type SubmissionRef,
-  type SweepSummary,
-} from '../workflows/messages';
+import { loadConfig } from '../src/temporal/submissions';
+import { SUMMARY_LIST_CAP, statusQuery, type PlanSummary, type RestoreResult, type RetireResult, type RevokeRequest, type SubmissionRef, type SweepSummary } from '../workflows/messages';
 
 /**
  * submit: apply a new submission; interval: re-apply and sweep; settle: only finish replacements and
@@ -46,22 +37,24 @@ export type PassMode = 'submit' | 'interval' | 'settle' | 'sweep' | 'restore' | 
 export interface PassRequest {
   team: string;
   mode: PassMode;
-  facts: TeamFacts;
   reconcileWorkflowId: string;
+  /** The reconcile run asking: a pass of a run that was terminated or reset meanwhile stops. */
+  runId: string;
   taskQueue: string;
   /** The config to apply (submit), else the team's last applied one. */
   config?: SubmissionRef;
   revision?: Revision;
+  /** When the reconcile workflow received the submission being applied (its own clock, not the submitter's). */
+  receivedAt?: string;
   dryRun?: boolean;
   grantId?: string;
   by?: string;
   reason?: string;
   /** Grants that told the reconcile workflow they were revoked early, before visibility may show it. */
-  endedEarly?: { id: string; at: string }[];
+  endedEarly?: { id: string; runId?: string; at: string }[];
 }
 
 export interface PassResult {
-  facts: TeamFacts;
   summary?: PlanSummary;
   sweep?: SweepSummary;
   restore?: RestoreResult;
@@ -79,23 +72,24 @@ export interface PassDeps {
   accounts: AccountClients;
   holders: HolderLookup;
   limits: WorkerLimits;
+  namespace: string;
   heartbeat: (detail: unknown) => void;
 }
 
 /** How long a pass waits for a replacement to become active before leaving the old grant for a later pass. */
 const REPLACEMENT_WAIT_MS = 20_000;
-/** How long a pass waits for a desired grant's previous run to finish revoking before starting it again. */
+/** How long a pass waits for grants it revoked (or that were revoking) to close. */
 const ENDING_WAIT_MS = 20_000;
 /** How long retiring waits for the team's grants to finish revoking before deleting its policies. */
 const RETIRE_WAIT_MS = 5 * 60_000;
-const START_CONCURRENCY = 16;
+const CONCURRENCY = 16;
 const SIGNAL_CONCURRENCY = 32;
-/** Lifted revocations are remembered this long: by then the closed run they override is out of retention. */
-const LIFT_HORIZON_MS = 30 * DAY_MS;
+/** Errors a summary lists in full; the rest are counted. */
+const ERRORS_CAP = 50;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Runs `fn` over `items` with at most `limit` in flight. */
+/** Runs `fn` over `items` with at most `limit` in flight; `onEach` after each (a heartbeat). */
 async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>, onEach?: () => void): Promise<void> {
   let next = 0;
   const worker = async () => {
@@ -108,87 +102,152 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-function emptySummary(team: string, revision?: Revision): PlanSummary {
-  return {
-    team,
-    ...(revision ? { revision } : {}),
-    counts: { added: 0, kept: 0, replaced: 0, revoked: 0, sticky: 0, skippedExpired: 0, lifted: 0, cleaned: 0 },
-    added: [],
-    kept: [],
-    replaced: [],
-    revoked: [],
-    skippedExpired: [],
-    sticky: [],
-    waiting: [],
-    policies: {},
-    errors: [],
-    truncated: false,
-  };
+/** A list that keeps its first `cap` items and counts every one. */
+class Capped<T> {
+  readonly items: T[] = [];
+  count = 0;
+  constructor(private readonly cap = SUMMARY_LIST_CAP) {}
+  push(...items: T[]): void {
+    this.count += items.length;
+    this.items.push(...items.slice(0, Math.max(0, this.cap - this.items.length)));
+  }
+  get truncated(): boolean {
+    return this.count > this.items.length;
+  }
 }
 
-/** Appends to a capped list of the summary and counts every item. */
-function note<K extends 'added' | 'kept' | 'revoked' | 'sticky' | 'skippedExpired'>(summary: PlanSummary, list: K, ids: readonly string[]): void {
-  summary.counts[list] += ids.length;
-  const room = Math.max(0, SUMMARY_LIST_CAP - summary[list].length);
-  summary[list].push(...ids.slice(0, room));
-  if (ids.length > room) summary.truncated = true;
+/** Everything a pass reports, capped, then laid out as the summary the workflow returns. */
+class Report {
+  readonly added = new Capped<string>();
+  readonly kept = new Capped<string>();
+  readonly revoked = new Capped<string>();
+  readonly sticky = new Capped<string>();
+  readonly skipped = new Capped<string>();
+  readonly replaced = new Capped<{ from: string; to: string }>();
+  readonly waiting = new Capped<string>();
+  readonly errors = new Capped<string>(ERRORS_CAP);
+  readonly findings = new Capped<SweepFinding>();
+  readonly terminated = new Capped<string>();
+  readonly recorded = new Capped<string>();
+  readonly policies: Record<string, string> = {};
+  cleaned = 0;
+
+  summary(team: string, revision: Revision | undefined): PlanSummary {
+    const lists = [this.added, this.kept, this.revoked, this.sticky, this.skipped, this.replaced, this.waiting, this.errors];
+    return {
+      team,
+      ...(revision ? { revision } : {}),
+      counts: {
+        added: this.added.count,
+        kept: this.kept.count,
+        replaced: this.replaced.count,
+        revoked: this.revoked.count,
+        sticky: this.sticky.count,
+        skippedExpired: this.skipped.count,
+        recorded: this.recorded.count,
+        cleaned: this.cleaned,
+        errors: this.errors.count,
+      },
+      added: this.added.items,
+      kept: this.kept.items,
+      replaced: this.replaced.items,
+      revoked: this.revoked.items,
+      skippedExpired: this.skipped.items,
+      sticky: this.sticky.items,
+      waiting: this.waiting.items,
+      policies: Object.fromEntries(Object.entries(this.policies).slice(0, SUMMARY_LIST_CAP)),
+      errors: this.errors.items,
+      truncated: lists.some((l) => l.truncated),
+    };
+  }
+
+  sweepSummary(dryRun: boolean): SweepSummary {
+    return {
+      findings: this.findings.items,
+      terminated: this.terminated.items,
+      revoked: this.revoked.items,
+      dryRun,
+      errors: this.errors.items,
+      counts: { findings: this.findings.count, terminated: this.terminated.count, revoked: this.revoked.count, errors: this.errors.count },
+    };
+  }
+}
+
+const retention = new Map<string, { ms: number; readAt: number }>();
+/** The namespace's retention (cached for an hour): early revocations nearing its end are reaffirmed. */
+async function retentionOf(deps: PassDeps): Promise<number> {
+  const cached = retention.get(deps.namespace);
+  if (cached && Date.now() - cached.readAt < 3_600_000) return cached.ms;
+  const ms = (await namespaceRetentionMs(deps.temporal, deps.namespace).catch(() => undefined)) ?? 7 * DAY_MS;
+  retention.set(deps.namespace, { ms, readAt: Date.now() });
+  return ms;
 }
 
 export async function runPass(deps: PassDeps, request: PassRequest): Promise<PassResult> {
   const { temporal, heartbeat } = deps;
   const { team } = request;
-  const nowMs = Date.now();
+  const act = new PassActions(deps, request);
+  await act.assertCurrent();
 
-  // Facts from every run of this reconcile workflow: a run that was reset or started fresh still knows them.
+  // What every run of this reconcile workflow applied: a reset run must not apply an older config.
   const durable = await recoverTeamState(temporal, team);
-  let facts = mergeFacts(durable.facts, request.facts);
+  const isNewer = (a: Revision | undefined, b: Revision | undefined) => a !== undefined && (b === undefined || isOlderRevision(b, a));
   if (request.mode === 'submit' && request.revision && durable.revision && isOlderRevision(request.revision, durable.revision)) {
     throw ApplicationFailure.nonRetryable(
       `revision ${describeRevision(request.revision)} is older than the last applied revision ${describeRevision(durable.revision)}; refused`,
       'StaleRevision',
     );
   }
+  const useDurable = request.mode !== 'submit' && isNewer(durable.revision, request.revision) && durable.config;
+  const configRef = useDurable ? durable.config : request.config;
+  const revision = useDurable ? durable.revision : request.revision;
+  const receivedAt = useDurable ? durable.receivedAt : request.receivedAt;
 
-  const config = request.config ? await loadConfig(temporal, request.config) : undefined;
+  const config = configRef ? await loadConfig(temporal, configRef) : undefined;
   heartbeat('config loaded');
-  if (!config && request.mode !== 'restore') {
-    return { facts, ...(request.mode === 'sweep' ? { sweep: { findings: [], terminated: [], revoked: [], dryRun: request.dryRun === true, errors: [] } } : {}) };
-  }
+  if (config && config.team !== team) throw ApplicationFailure.nonRetryable(`the staged config ${configRef!.workflowId} is team ${config.team}'s, not ${team}'s`, 'WrongTeam');
+  const report = new Report();
+  if (!config && request.mode !== 'restore' && request.mode !== 'retire' && request.mode !== 'sweep') return { summary: report.summary(team, revision) };
+
+  const nowMs = Date.now();
   const maxDays = Math.min(config?.settings.maxTemporaryDays ?? deps.limits.maxTemporaryDays, deps.limits.maxTemporaryDays);
   if (request.mode === 'submit') refuseBeyondLimit(config!, nowMs, maxDays, deps.limits.maxTemporaryDays);
 
   const ledger = await readLedger(temporal, team, () => heartbeat('reading grants'));
   for (const told of request.endedEarly ?? []) {
     const entry = ledger.get(told.id);
-    if (entry && ending(entry) !== 'early') ledger.set(told.id, { ...entry, status: 'COMPLETED', state: 'revoked', closedAt: told.at, memo: { ...entry.memo, endCause: 'early' } });
+    if (entry && (told.runId === undefined || told.runId === entry.runId) && !isSticky(entry)) {
+      ledger.set(told.id, { ...entry, status: 'COMPLETED', state: 'revoked', closedAt: told.at, memo: { ...entry.memo, endCause: 'early' } });
+    }
   }
   const expansion = config ? expandTeam(config, nowMs) : undefined;
-  const decidedAtMs = request.revision ? Date.parse(request.revision.submittedAt) : nowMs;
-  const plan = planPass({ desired: expansion?.grants ?? [], ledger, facts, nowMs, maxTemporaryDays: maxDays, decidedAtMs });
-  const act = new PassActions(deps, request, config, expansion?.grants ?? [], ledger);
+  // A grant the previous config started a moment ago may not be in visibility yet: looked up directly.
+  if (request.mode === 'submit' && durable.config && durable.config.digest !== configRef?.digest) {
+    const previous = expandTeam(await loadConfig(temporal, durable.config), nowMs).grants.map((g) => g.id);
+    const wanted = new Set(expansion!.grants.map((g) => g.id));
+    await act.lookUp(previous.filter((id) => !wanted.has(id) && !ledger.has(id)), ledger);
+  }
+  const plan = planPass({
+    desired: expansion?.grants ?? [],
+    ledger,
+    nowMs,
+    maxTemporaryDays: maxDays,
+    decidedAtMs: receivedAt ? Date.parse(receivedAt) : nowMs,
+    retentionMs: await retentionOf(deps),
+  });
+  act.use(config, expansion?.grants ?? [], ledger, report);
 
-  if (request.mode === 'restore') {
-    const restore = await act.restore(request.grantId!, facts);
-    return { facts: restore.facts, restore: restore.result };
+  if (request.mode === 'restore') return { restore: await act.restore(request.grantId!, plan) };
+  if (request.mode === 'retire') return { retire: await act.retire() };
+  if (request.mode === 'sweep') {
+    await act.sweep(plan, maxDays, request.dryRun === true);
+    return { sweep: report.sweepSummary(request.dryRun === true) };
   }
-  if (request.mode === 'retire') {
-    const retire = await act.retire();
-    return { facts, retire };
-  }
-
-  const summary = emptySummary(team, request.revision);
-  let sweep: SweepSummary | undefined;
-  if (request.mode === 'settle') {
-    await act.settle(plan, summary);
-  } else if (request.mode !== 'sweep') {
-    await act.reconcile(plan, expansion!.policies, summary);
-    note(summary, 'skippedExpired', expansion!.skipped.map((s) => s.id));
-  }
-  if (request.mode === 'sweep' || request.mode === 'interval') sweep = await act.sweep(plan, maxDays, request.dryRun === true);
-  if (request.dryRun) return { facts, ...(sweep ? { sweep } : {}) };
-  facts = act.recordCleanups(factsAfter(facts, { ...plan, sticky: [...plan.sticky, ...act.foundSticky] }, ledger, new Date(nowMs).toISOString()));
-  facts = pruneFacts(facts, nowMs, LIFT_HORIZON_MS, ledger);
-  return { facts, ...(request.mode === 'sweep' ? {} : { summary }), ...(sweep ? { sweep } : {}) };
+  if (request.mode === 'settle') await act.settle(plan);
+  else await act.reconcile(plan, expansion!.policies);
+  report.skipped.push(...expansion!.skipped.map((s) => s.id));
+  const sweep = request.mode === 'interval' ? (await act.sweepIam(plan, maxDays, false), report.sweepSummary(false)) : undefined;
+  return { summary: report.summary(team, revision), ...(sweep ? { sweep } : {}) };
 }
 
 function refuseBeyondLimit(config: TeamConfig, nowMs: number, maxDays: number, ceiling: number): void {
@@ -219,132 +278,195 @@ function targetOf(entry: LedgerEntry, deployer: Deployer): RevokeTarget | undefi
 }
 
 class PassActions {
-  /** Grants found ended early while acting (visibility had not caught up): sticky from now on. */
-  readonly foundSticky: string[] = [];
-  private readonly cleaned = new Map<string, string>();
-  private readonly deployer: Deployer | undefined;
-  private readonly desired: ReadonlyMap<string, GrantSpec>;
+  private config: TeamConfig | undefined;
+  private deployer: Deployer | undefined;
+  private desired = new Map<string, GrantSpec>();
+  private ledger: ReadonlyMap<string, LedgerEntry> = new Map();
+  private report = new Report();
 
   constructor(
     private readonly deps: PassDeps,
     private readonly request: PassRequest,
-    private readonly config: TeamConfig | undefined,
-    desired: readonly GrantSpec[],
-    private readonly ledger: ReadonlyMap<string, LedgerEntry>,
-  ) {
+  ) {}
+
+  use(config: TeamConfig | undefined, desired: readonly GrantSpec[], ledger: ReadonlyMap<string, LedgerEntry>, report: Report): void {
+    this.config = config;
     this.deployer = config ? deployerFor(config.settings) : undefined;
     this.desired = new Map(desired.map((g) => [g.id, g]));
+    this.ledger = ledger;
+    this.report = report;
   }
 
-  private revokeRequest(decision: Pick<RevokeDecision, 'cause' | 'reason'> | { cause: 'retired'; reason: string }): RevokeRequest {
-    return { reason: decision.reason, origin: 'reconcile', cause: decision.cause, by: this.request.revision?.submittedBy ?? this.request.by ?? 'grantflow reconcile' };
+  /** A pass of a reconcile run that was terminated or reset meanwhile stops before it acts again. */
+  async assertCurrent(): Promise<void> {
+    const description = await this.deps.temporal.workflow.getHandle(reconcileWorkflowId(this.request.team)).describe().catch(() => undefined);
+    if (description && (description.runId !== this.request.runId || description.status.name !== 'RUNNING')) {
+      throw ApplicationFailure.nonRetryable(`the reconcile run ${this.request.runId} that asked for this pass is no longer the team's current one; it stops`, 'PassSuperseded');
+    }
+  }
+
+  private by(): string {
+    return this.request.by ?? this.request.revision?.submittedBy ?? 'grantflow reconcile';
+  }
+
+  private revokeRequest(decision: { cause: RevokeDecision['cause'] | 'retired'; reason: string }): RevokeRequest {
+    return { reason: decision.reason, origin: 'reconcile', cause: decision.cause, by: this.by() };
   }
 
   private target(ref: AccountRef): Target {
     return this.deps.accounts.target(ref);
   }
 
-  async reconcile(plan: PassPlan, policies: readonly PolicySync[], summary: PlanSummary): Promise<void> {
-    await this.syncPolicies(policies, summary);
-    await this.cleanUp(plan.cleanup, summary.errors);
-    await this.waitForEnding(plan.waiting);
-    const replacing = new Set(plan.replace.map((r) => r.to));
-    const started = await this.start([...plan.start, ...plan.waiting.map((id) => this.desired.get(id)).filter((g): g is GrantSpec => g !== undefined)], replacing, summary.errors);
-    note(summary, 'added', started.filter((id) => !replacing.has(id)));
-    const kept = await this.signalReapply(plan.reapply, plan.respec);
-    note(summary, 'kept', kept);
-    note(summary, 'sticky', [...plan.sticky, ...this.foundSticky]);
+  private error(message: string): void {
+    this.report.errors.push(message);
+  }
+
+  /** Revokes first (an expiry or removal must not wait behind applies), then everything else. */
+  async reconcile(plan: PassPlan, policies: readonly PolicySync[]): Promise<void> {
     const revoked = await this.revoke(plan.revoke);
-    note(summary, 'revoked', revoked);
-    summary.counts.lifted = plan.lift.length;
-    await this.replace(plan.replace, summary);
+    this.report.revoked.push(...revoked);
+    await this.assertCurrent();
+    await this.cleanUp(plan.cleanup);
+    await this.record(plan.records);
+    await this.syncPolicies(policies);
+    await this.assertCurrent();
+    // A desired grant whose previous run is still revoking starts once that run has closed, unless an
+    // operator's revoke was what it was finishing.
+    const ended = await this.waitForEnding(plan.waiting);
+    const notNow = new Set([...ended.open, ...ended.early]);
+    const replacing = new Set(plan.replace.map((r) => r.to));
+    const starts = [...plan.start, ...plan.waiting.filter((id) => !notNow.has(id)).map((id) => this.desired.get(id)!)];
+    const started = await this.start(starts, replacing);
+    this.report.added.push(...started.filter((id) => !replacing.has(id)));
+    this.report.kept.push(...(await this.signalReapply(plan.reapply, plan.respec)));
+    this.report.sticky.push(...plan.sticky, ...ended.early);
+    this.report.waiting.push(...ended.open);
+    await this.replace(plan.replace);
     // A policy the YAML dropped is deleted once nothing has it attached: give this pass's revokes a moment to finish.
-    const wanted = new Set(policies.map((p) => p.arn));
     if (revoked.length > 0) await this.waitForEnding(revoked);
-    await this.dropUnusedPolicies(wanted, summary);
-    summary.counts.cleaned = this.cleaned.size;
+    await this.dropUnusedPolicies(new Set(policies.map((p) => p.arn)));
   }
 
   /** Only what cannot wait for the next interval: replacements whose new grant is active, and revokes that follow an operator's. */
-  async settle(plan: PassPlan, summary: PlanSummary): Promise<void> {
-    note(summary, 'revoked', await this.revoke(plan.revoke.filter((r) => r.cause === 'early')));
-    await this.replace(plan.replace, summary);
+  async settle(plan: PassPlan): Promise<void> {
+    this.report.revoked.push(...(await this.revoke(plan.revoke.filter((r) => r.cause === 'early'))));
+    await this.record(plan.records.filter((r) => r.kind === 'succession'));
+    await this.replace(plan.replace);
   }
 
-  /** The team's customer-managed policies, account by account; one that fails does not stop the others. */
-  private async syncPolicies(policies: readonly PolicySync[], summary: PlanSummary): Promise<void> {
-    const retryable: unknown[] = [];
+  /** Grant workflows the ledger lacks (visibility lags a moment behind a start), looked up directly. */
+  async lookUp(ids: readonly string[], ledger: Map<string, LedgerEntry>): Promise<void> {
+    await eachLimited(
+      ids,
+      CONCURRENCY,
+      async (id) => {
+        const entry = await this.describe(id);
+        if (entry) ledger.set(id, entry);
+      },
+      () => this.deps.heartbeat('looking up recent grants'),
+    );
+  }
+
+  /** One grant workflow's latest run, read directly (strongly consistent, unlike visibility). */
+  private async describe(id: string): Promise<LedgerEntry | undefined> {
+    try {
+      const description = await this.deps.temporal.workflow.getHandle(id).describe();
+      return toLedgerEntry(description);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** The team's customer-managed policies, account by account; one that fails does not stop the others, and none stops the pass. */
+  private async syncPolicies(policies: readonly PolicySync[]): Promise<void> {
     for (const policy of policies) {
       try {
-        summary.policies[policy.arn] = await ensureManagedPolicy(this.target({ account: policy.account, environment: policy.environment, deployer: this.deployer! }), policy);
+        this.report.policies[policy.arn] = await ensureManagedPolicy(this.target({ account: policy.account, environment: policy.environment, deployer: this.deployer! }), policy);
       } catch (error) {
-        if (error instanceof GrantflowAwsError && error.retryable) retryable.push(error);
-        summary.errors.push(`policy ${policy.arn} in ${policy.environment} (${policy.account}): ${(error as Error).message}`);
+        this.error(`policy ${policy.arn} in ${policy.environment} (${policy.account}): ${(error as Error).message}`);
       }
       this.deps.heartbeat(policy.arn);
     }
-    // A transient failure (throttling, an outage) is the activity's to retry; the others are reported.
-    if (retryable.length > 0) throw retryable[0];
   }
 
-  /** Removes what runs killed from outside (Terminate) or crashed left in IAM. */
-  private async cleanUp(entries: readonly LedgerEntry[], errors: string[]): Promise<void> {
+  /** Removes what runs killed from outside (Terminate) or crashed left in IAM, then records it. */
+  private async cleanUp(entries: PassPlan['cleanup']): Promise<void> {
     if (!this.deployer) return;
-    for (const entry of entries) {
+    for (const { entry, record } of entries) {
       const target = targetOf(entry, this.deployer);
       if (!target) continue;
       try {
-        await this.revokeTarget(target);
-        this.cleaned.set(entry.id, entry.runId);
+        await revokeGrantIam(this.deps, target);
+        this.report.cleaned++;
+        if (ending(entry) === 'abandoned') this.report.terminated.push(entry.id);
+        if (record) {
+          await this.record([{ id: entry.id, kind: 'cleaned', cause: record, at: entry.closedAt ?? new Date().toISOString(), reason: `what its ${entry.status.toLowerCase()} run left in IAM was removed`, by: this.by(), from: entry }]);
+        }
       } catch (error) {
-        errors.push(`removing what ${entry.id} (${entry.status.toLowerCase()}) left: ${(error as Error).message}`);
+        this.error(`removing what ${entry.id} (${entry.status.toLowerCase()}) left: ${(error as Error).message}`);
       }
       this.deps.heartbeat(entry.id);
     }
   }
 
-  private async revokeTarget(target: RevokeTarget): Promise<void> {
-    await revokeGrantIam(this.deps, target);
+  /** Writes record runs, so that visibility keeps saying how each grant stands. */
+  private async record(records: readonly RecordDecision[]): Promise<void> {
+    await eachLimited(
+      records,
+      CONCURRENCY,
+      async (decision) => {
+        try {
+          await this.deps.temporal.workflow.start('grantWorkflow', recordStartOptions(decision, { taskQueue: this.request.taskQueue }));
+          this.report.recorded.push(decision.id);
+        } catch (error) {
+          this.error(`recording that ${decision.id} is ${decision.cause === 'early' ? 'revoked early' : 'no longer sticky'}: ${(error as Error).message}`);
+        }
+      },
+      () => this.deps.heartbeat('recording'),
+    );
   }
 
-  recordCleanups(facts: TeamFacts): TeamFacts {
-    return { ...facts, cleaned: { ...facts.cleaned, ...Object.fromEntries(this.cleaned) } };
-  }
-
-  /** A desired grant whose previous run is still revoking is started once that run has closed. */
-  private async waitForEnding(ids: readonly string[]): Promise<void> {
+  /** Waits (briefly) for grants to close: those still open, and those that turned out revoked early after all. */
+  private async waitForEnding(ids: readonly string[]): Promise<{ open: string[]; early: string[] }> {
     const deadline = Date.now() + ENDING_WAIT_MS;
-    for (const id of ids) {
-      while (Date.now() < deadline && (await this.isRunning(id))) await sleep(250);
+    const open = new Set(ids);
+    const early: string[] = [];
+    while (open.size > 0 && Date.now() < deadline) {
+      for (const id of [...open]) {
+        const entry = await this.describe(id);
+        if (!entry || entry.status !== 'RUNNING') {
+          open.delete(id);
+          if (entry && isSticky(entry)) early.push(id);
+        }
+        this.deps.heartbeat(`waiting for ${open.size} grants to close`);
+        if (Date.now() > deadline) break;
+      }
+      if (open.size > 0) await sleep(250);
     }
-  }
-
-  private async isRunning(id: string): Promise<boolean> {
-    try {
-      return (await this.deps.temporal.workflow.getHandle(id).describe()).status.name === 'RUNNING';
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return false;
-      throw error;
-    }
+    return { open: [...open].sort(compare), early: early.sort(compare) };
   }
 
   /** Starts grant workflows (an id already running is left as it is); returns the ids started. */
-  private async start(grants: readonly GrantSpec[], replacing: ReadonlySet<string>, errors: string[]): Promise<string[]> {
+  private async start(grants: readonly GrantSpec[], replacing: ReadonlySet<string>): Promise<string[]> {
     const started: string[] = [];
     await eachLimited(
       grants,
-      START_CONCURRENCY,
+      CONCURRENCY,
       async (spec) => {
         try {
-          await this.deps.temporal.workflow.start('grantWorkflow', grantStartOptions(spec, {
-            taskQueue: this.request.taskQueue,
-            reconcileWorkflowId: this.request.reconcileWorkflowId,
-            ...(this.request.revision ? { revision: this.request.revision } : {}),
-            notifyActive: replacing.has(spec.id),
-          }));
+          await this.deps.temporal.workflow.start(
+            'grantWorkflow',
+            grantStartOptions(spec, {
+              taskQueue: this.request.taskQueue,
+              reconcileWorkflowId: this.request.reconcileWorkflowId,
+              ...(this.request.revision ? { revision: this.request.revision } : {}),
+              notifyActive: replacing.has(spec.id),
+            }),
+          );
           started.push(spec.id);
         } catch (error) {
-          errors.push(`starting ${spec.id}: ${(error as Error).message}`);
+          this.error(`starting ${spec.id}: ${(error as Error).message}`);
         }
       },
       () => this.deps.heartbeat('starting grants'),
@@ -354,10 +476,12 @@ class PassActions {
 
   /**
    * Re-applies running grants (with the new spec where the policy changed). A grant that turns out to
-   * have ended (visibility lags) is looked up directly: ended early or killed, it is sticky from now on.
+   * have ended (visibility lags) is looked up directly: ended early or killed, it stays revoked, and
+   * what a Terminate left behind is removed now.
    */
   private async signalReapply(reapply: readonly string[], respec: readonly GrantSpec[]): Promise<string[]> {
     const kept: string[] = [];
+    const ended: LedgerEntry[] = [];
     const items = [...reapply.map((id) => ({ id, spec: undefined as GrantSpec | undefined })), ...respec.map((spec) => ({ id: spec.id, spec }))];
     await eachLimited(
       items,
@@ -367,31 +491,22 @@ class PassActions {
           await this.deps.temporal.workflow.getHandle(id).signal('reapply', spec ? { spec } : undefined);
           kept.push(id);
         } catch (error) {
-          if (!(error instanceof WorkflowNotFoundError)) throw error;
-          await this.noticeEnded(id);
+          if (!(error instanceof WorkflowNotFoundError)) {
+            this.error(`re-applying ${id}: ${(error as Error).message}`);
+            return;
+          }
+          const entry = await this.describe(id);
+          if (entry) ended.push(entry);
         }
       },
       () => this.deps.heartbeat('re-applying grants'),
     );
+    for (const entry of ended) if (isSticky(entry)) this.report.sticky.push(entry.id);
+    await this.cleanUp(ended.filter((e) => ending(e) === 'abandoned').map((entry) => ({ entry, record: 'early' as const })));
     return kept.sort(compare);
   }
 
-  private async noticeEnded(id: string): Promise<void> {
-    const description = await this.deps.temporal.workflow.getHandle(id).describe();
-    const how = ending({
-      id,
-      runId: description.runId,
-      status: description.status.name as LedgerEntry['status'],
-      startedAt: description.startTime.toISOString(),
-      ...(description.closeTime ? { closedAt: description.closeTime.toISOString() } : {}),
-      account: '',
-      environment: '',
-      memo: (description.memo ?? {}) as LedgerEntry['memo'],
-    });
-    if (how === 'early' || how === 'abandoned') this.foundSticky.push(id);
-  }
-
-  private async revoke(decisions: readonly (RevokeDecision | { id: string; cause: 'retired'; reason: string })[]): Promise<string[]> {
+  private async revoke(decisions: readonly { id: string; cause: RevokeDecision['cause'] | 'retired'; reason: string }[]): Promise<string[]> {
     const signalled: string[] = [];
     await eachLimited(
       decisions,
@@ -401,7 +516,7 @@ class PassActions {
           await this.deps.temporal.workflow.getHandle(decision.id).signal('revoke', this.revokeRequest(decision));
           signalled.push(decision.id);
         } catch (error) {
-          if (!(error instanceof WorkflowNotFoundError)) throw error;
+          if (!(error instanceof WorkflowNotFoundError)) this.error(`revoking ${decision.id}: ${(error as Error).message}`);
         }
       },
       () => this.deps.heartbeat('revoking grants'),
@@ -412,33 +527,35 @@ class PassActions {
   /**
    * The new grant first, so there is no moment without access; the old one goes once the new one is
    * active. A new grant that cannot be active yet (its start_date is ahead) leaves the old one for a
-   * later pass; so does one that is slow, after a short wait. If an operator revoked the old grant
-   * early meanwhile, the new one is revoked too: the operator's word is newer than the YAML's.
+   * later pass; so does one that is slow, after a short wait.
    */
-  private async replace(pairs: readonly { from: string; to: string }[], summary: PlanSummary): Promise<void> {
+  private async replace(pairs: readonly { from: string; to: string }[]): Promise<void> {
     if (pairs.length === 0) return;
     const deadline = Date.now() + REPLACEMENT_WAIT_MS;
-    const pending = new Map(pairs.map((p) => [p.to, p]));
+    let pending = [...pairs];
     const ready: { from: string; to: string }[] = [];
-    while (pending.size > 0) {
-      for (const [to, pair] of [...pending]) {
-        const state = await this.grantState(to);
-        if (state?.state === 'active') {
-          ready.push(pair);
-          pending.delete(to);
-        } else if (!state || state.state === 'revoked' || state.state === 'failed' || (state.startsAt && Date.parse(state.startsAt) > Date.now())) {
-          summary.waiting.push(to);
-          pending.delete(to);
-        }
+    while (pending.length > 0) {
+      const states = new Map<string, { state: string; startsAt?: string } | undefined>();
+      for (const { to } of pending) {
+        states.set(to, await this.grantState(to));
+        this.deps.heartbeat('waiting for replacements');
+        if (Date.now() > deadline) break;
       }
-      if (pending.size === 0 || Date.now() > deadline) break;
+      const split = readyReplacements(
+        pending.filter((p) => states.has(p.to)),
+        states,
+        Date.now(),
+      );
+      ready.push(...split.ready);
+      this.report.waiting.push(...split.notYet);
+      const waitFor = new Set([...split.pending, ...pending.filter((p) => !states.has(p.to)).map((p) => p.to)]);
+      pending = pending.filter((p) => waitFor.has(p.to));
+      if (pending.length === 0 || Date.now() > deadline) break;
       await sleep(250);
-      this.deps.heartbeat('waiting for replacements');
     }
-    summary.waiting.push(...pending.keys());
+    this.report.waiting.push(...pending.map((p) => p.to));
     const revoked = await this.revoke(ready.map((p) => ({ id: p.from, cause: 'superseded' as const, reason: 'replaced by a new expiry' })));
-    summary.replaced.push(...ready.filter((p) => revoked.includes(p.from)).slice(0, SUMMARY_LIST_CAP));
-    summary.counts.replaced += ready.length;
+    this.report.replaced.push(...ready.filter((p) => revoked.includes(p.from)));
   }
 
   private async grantState(id: string): Promise<{ state: string; startsAt?: string } | undefined> {
@@ -452,54 +569,80 @@ class PassActions {
   }
 
   /** Deletes the team's customer-managed policies no grant uses any more (earlier names included), once nothing has them attached. */
-  private async dropUnusedPolicies(wanted: ReadonlySet<string>, summary: PlanSummary): Promise<string[]> {
+  private async dropUnusedPolicies(wanted: ReadonlySet<string>): Promise<string[]> {
     if (!this.config || !this.deployer) return [];
     const deleted: string[] = [];
     for (const [environment, account] of Object.entries(this.config.accounts).sort(([a], [b]) => compare(a, b))) {
       const target = this.target({ account, environment, deployer: this.deployer });
+      let owned;
       try {
-        for (const owned of await listTeamPolicies(target, this.config.team, { legacy: true })) {
-          if (wanted.has(owned.arn)) continue;
-          const outcome = await deletePolicyIfUnused(target, owned.arn, this.config.team);
-          // A policy still attached somewhere (its grants are being revoked) is tried again next pass.
-          if (outcome !== 'in-use') summary.policies[owned.arn] = outcome;
-          if (outcome === 'deleted') deleted.push(owned.arn);
-        }
+        owned = await listTeamPolicies(target, this.config.team, { legacy: true });
       } catch (error) {
-        summary.errors.push(`removing unused policies in ${environment} (${account}): ${(error as Error).message}`);
+        this.error(`listing the team's policies in ${environment} (${account}): ${(error as Error).message}`);
+        continue;
       }
-      this.deps.heartbeat(account);
+      for (const policy of owned) {
+        if (wanted.has(policy.arn)) continue;
+        try {
+          const outcome = await deletePolicyIfUnused(target, policy.arn, this.config.team);
+          // A policy still attached somewhere (its grants are being revoked) is tried again next pass.
+          if (outcome !== 'in-use') this.report.policies[policy.arn] = outcome;
+          if (outcome === 'deleted') deleted.push(policy.arn);
+        } catch (error) {
+          this.error(`removing unused policy ${policy.arn} in ${environment} (${account}): ${(error as Error).message}`);
+        }
+        this.deps.heartbeat(policy.arn);
+      }
     }
     return deleted;
   }
 
-  /** The sweep: police the limit, clean up after killed runs, and remove from IAM what nothing holds. */
-  async sweep(plan: PassPlan, maxDays: number, dryRun: boolean): Promise<SweepSummary> {
-    const summary: SweepSummary = { findings: [], terminated: plan.cleanup.filter((e) => ending(e) === 'abandoned').map((e) => e.id), revoked: [], dryRun, errors: [] };
-    if (!dryRun) {
-      await this.cleanUp(plan.cleanup, summary.errors);
-      summary.revoked = await this.revoke(plan.revoke.filter((r) => r.cause === 'beyond-limit'));
-    } else summary.revoked = plan.revoke.filter((r) => r.cause === 'beyond-limit').map((r) => r.id);
-    if (!this.deployer) return summary;
+  /** The sweep, on its own (`grantflow cleanup`): police the limit, clean up after killed runs, then IAM. */
+  async sweep(plan: PassPlan, maxDays: number, dryRun: boolean): Promise<void> {
+    const beyond = plan.revoke.filter((r) => r.cause === 'beyond-limit');
+    if (dryRun) {
+      this.report.revoked.push(...beyond.map((r) => r.id));
+      this.report.terminated.push(...plan.cleanup.filter((c) => ending(c.entry) === 'abandoned').map((c) => c.entry.id));
+    } else {
+      this.report.revoked.push(...(await this.revoke(beyond)));
+      await this.cleanUp(plan.cleanup);
+      await this.record(plan.records);
+    }
+    await this.sweepIam(plan, maxDays, dryRun);
+  }
 
-    // Every principal the team's grant workflows touched within retention, per account.
+  /** What should not be in IAM on every principal the team's grant workflows touched within retention. */
+  async sweepIam(plan: PassPlan, maxDays: number, dryRun: boolean): Promise<void> {
+    if (!this.deployer) return;
     const scopes = new Map<string, { ref: AccountRef; principals: Map<string, { type: 'user' | 'role'; name: string }>; needs: Map<string, string[]> }>();
+    const scopeOf = (ref: AccountRef) => {
+      const scope = scopes.get(ref.account) ?? { ref, principals: new Map(), needs: new Map() };
+      scopes.set(ref.account, scope);
+      return scope;
+    };
     const live = new Set<string>();
     for (const entry of this.ledger.values()) {
       const target = targetOf(entry, this.deployer);
       if (!target) continue;
-      const scope = scopes.get(target.account) ?? { ref: { account: target.account, environment: target.environment, deployer: this.deployer }, principals: new Map(), needs: new Map() };
+      const scope = scopeOf({ account: target.account, environment: target.environment, deployer: this.deployer });
       const key = needsKey(target.principalType, target.principal);
       scope.principals.set(key, { type: target.principalType, name: target.principal });
       if (ending(entry) === 'live') {
         live.add(entry.id);
         scope.needs.set(key, [...(scope.needs.get(key) ?? []), ...target.arns]);
       }
-      scopes.set(target.account, scope);
+    }
+    // Grants this pass started or re-specified hold their policies even before visibility lists them.
+    for (const grant of [...plan.start, ...plan.respec]) {
+      const key = needsKey(grant.principalType, grant.principal);
+      const scope = scopeOf({ account: grant.account, environment: grant.environment, deployer: this.deployer });
+      scope.principals.set(key, { type: grant.principalType, name: grant.principal });
+      scope.needs.set(key, [...(scope.needs.get(key) ?? []), ...attachedArns(grant)]);
+      live.add(grant.id);
     }
     for (const scope of [...scopes.values()].sort((a, b) => compare(a.ref.account, b.ref.account))) {
       try {
-        summary.findings.push(
+        this.report.findings.push(
           ...(await sweepPrincipals(
             this.deps.accounts,
             this.deps.holders,
@@ -508,30 +651,29 @@ class PassActions {
           )),
         );
       } catch (error) {
-        summary.errors.push(`sweeping ${scope.ref.environment} (${scope.ref.account}): ${(error as Error).message}`);
+        this.error(`sweeping ${scope.ref.environment} (${scope.ref.account}): ${(error as Error).message}`);
       }
     }
-    return summary;
   }
 
   /** Lifts a sticky early revocation and, if the last applied YAML still wants the grant, grants it again. */
-  async restore(grantId: string, facts: TeamFacts): Promise<{ facts: TeamFacts; result: RestoreResult }> {
+  async restore(grantId: string, plan: PassPlan): Promise<RestoreResult> {
     const entry = this.ledger.get(grantId);
-    const running = entry !== undefined && (ending(entry) === 'live' || ending(entry) === 'ending');
-    if (running || !isSticky(grantId, entry, facts)) {
+    const sticky = plan.sticky.includes(grantId) || isSticky(entry);
+    if (!sticky || (entry && ending(entry) === 'live')) {
       const state = entry ? `${ending(entry)}${entry.state ? `, state ${entry.state}` : ''}` : 'no run within retention';
-      return { facts, result: { grantId, restored: false, started: false, message: `${grantId} was not revoked early (${state}); nothing to restore` } };
+      return { grantId, restored: false, started: false, message: `${grantId} was not revoked early (${state}); nothing to restore` };
     }
-    const lifted: TeamFacts = { ...facts, sticky: { ...facts.sticky }, lifted: { ...facts.lifted, [grantId]: new Date().toISOString() } };
-    delete lifted.sticky[grantId];
+    if (entry && ending(entry) === 'abandoned') await this.cleanUp([{ entry }]);
     const spec = this.desired.get(grantId);
     if (!spec) {
-      return { facts: lifted, result: { grantId, restored: true, started: false, message: `${grantId} is no longer in the YAML; it will be granted if its entry is submitted again` } };
+      const from = entry ?? this.ledger.get(grantId);
+      if (from) await this.record([{ id: grantId, kind: 'lifted', cause: 'lifted', at: new Date().toISOString(), reason: `restored by ${this.by()}`, by: this.by(), from }]);
+      return { grantId, restored: true, started: false, message: `${grantId} is no longer in the YAML; it will be granted if its entry is submitted again` };
     }
-    const errors: string[] = [];
-    await this.start([spec], new Set(), errors);
-    if (errors.length > 0) throw ApplicationFailure.nonRetryable(errors.join('; '), 'RestoreFailed');
-    return { facts: lifted, result: { grantId, restored: true, started: true, message: `${grantId} restored by ${this.request.by} and granted again` } };
+    const started = await this.start([spec], new Set());
+    if (started.length === 0) throw ApplicationFailure.nonRetryable(this.report.errors.items.join('; '), 'RestoreFailed');
+    return { grantId, restored: true, started: true, message: `${grantId} restored by ${this.by()} and granted again` };
   }
 
   /** Revokes every grant of the team, waits for them to finish, then deletes the team's policies. */
@@ -539,20 +681,24 @@ class PassActions {
     const live = [...this.ledger.values()].filter((e) => ending(e) === 'live' || ending(e) === 'ending').map((e) => e.id).sort(compare);
     const reason = `team retired: ${this.request.reason ?? 'no reason given'}`;
     const revoked = await this.revoke(live.map((id) => ({ id, cause: 'retired' as const, reason })));
-    const errors: string[] = [];
-    await this.cleanUp([...this.ledger.values()].filter((e) => ['abandoned', 'crashed'].includes(ending(e)) && this.request.facts.cleaned[e.id] !== e.runId), errors);
+    await this.cleanUp([...this.ledger.values()].filter((e) => ['abandoned', 'crashed'].includes(ending(e))).map((entry) => ({ entry, record: 'lifted' as const })));
     const deadline = Date.now() + RETIRE_WAIT_MS;
     const remaining = new Set(live);
     while (remaining.size > 0 && Date.now() < deadline) {
-      for (const id of [...remaining]) if (!(await this.isRunning(id))) remaining.delete(id);
+      for (const id of [...remaining]) {
+        const entry = await this.describe(id);
+        if (!entry || entry.status !== 'RUNNING') remaining.delete(id);
+        this.deps.heartbeat(`waiting for ${remaining.size} grants to finish revoking`);
+      }
       if (remaining.size > 0) await sleep(500);
-      this.deps.heartbeat(`waiting for ${remaining.size} grants to finish revoking`);
     }
-    const summary = emptySummary(this.request.team);
-    const deleted = remaining.size === 0 ? await this.dropUnusedPolicies(new Set(), summary) : [];
-    const left = [...remaining].map((id) => `${id} is still revoking`);
-    for (const [arn, outcome] of Object.entries(summary.policies)) if (outcome !== 'deleted' && outcome !== 'absent') left.push(`policy ${arn}: ${outcome}`);
-    return { revoked, policiesDeleted: deleted, remaining: [...left, ...errors, ...summary.errors] };
+    const deleted = remaining.size === 0 ? await this.dropUnusedPolicies(new Set()) : [];
+    const left = new Capped<string>();
+    left.push(...[...remaining].map((id) => `${id} is still revoking`));
+    for (const [arn, outcome] of Object.entries(this.report.policies)) if (outcome !== 'deleted' && outcome !== 'absent') left.push(`policy ${arn}: ${outcome}`);
+    left.push(...this.report.errors.items);
+    const revokedList = new Capped<string>();
+    revokedList.push(...revoked);
+    return { revoked: revokedList.items, policiesDeleted: deleted.slice(0, SUMMARY_LIST_CAP), remaining: left.items, counts: { revoked: revoked.length, policiesDeleted: deleted.length, remaining: left.count } };
   }
 }
-

@@ -8,7 +8,6 @@ import { listInlinePolicies, readAttachments, readQuotas } from './aws/iam';
 import type { Expansion } from './core/expand';
 import { principalKey, type LiveView } from './core/plan';
 import { readLedger } from './temporal/ledger-reader';
-import { recoverTeamState } from './temporal/reconcile-state';
 
 export async function readLiveView(
   client: Client,
@@ -17,8 +16,7 @@ export async function readLiveView(
   expansion: Expansion,
   warn: (message: string) => void,
 ): Promise<LiveView> {
-  const [ledger, state] = await Promise.all([readLedger(client, team), recoverTeamState(client, team)]);
-  const view: LiveView = { ledger, facts: state.facts, iam: {} };
+  const view: LiveView = { ledger: await readLedger(client, team), iam: {} };
 
   const accountsByGrant = new Map(expansion.grants.map((g) => [g.account, g]));
   view.quotas = {};

@@ -59,6 +59,7 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
     accounts,
     holders: options.holders ?? new VisibilityHolderDirectory(options.client),
     temporal: options.client,
+    namespace: options.namespace,
     limits: options.limits ?? DEFAULT_WORKER_LIMITS,
   });
   const worker = await Worker.create({

@@ -20,7 +20,7 @@ import {
   workflowInfo,
   allHandlersFinished,
 } from '@temporalio/workflow';
-import type { Activities, RevokeResult } from '../activities';
+import type { Activities, ApplyResult, RevokeResult } from '../activities';
 import type { GrantSpec } from '../src/core/grant';
 import { attachedArns, grantShape, releasedBy, revokeTarget } from '../src/core/grant-derived';
 import {
@@ -31,6 +31,7 @@ import {
   statusQuery,
   type EndCause,
   type GrantInput,
+  type GrantRunInput,
   type GrantOutcome,
   type GrantStatus,
   type RevokeRequest,
@@ -50,6 +51,15 @@ import { stateUpdate, type GrantState } from './search-attributes';
 const { applyGrant } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+/**
+ * Grants of this release apply in rounds of a few quick tries, so the status shows the last error
+ * during a long outage, and a revoke can stop an apply between (and during) its tries.
+ */
+const { applyGrant: applyGrantRound } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 5 },
 });
 
 /** A few quick tries per round; the workflow loop below adds the long, capped backoff between rounds. */
@@ -73,7 +83,12 @@ function describeFailure(error: unknown): string {
 /** How long after its first attempt a grant keeps retrying a user or policy IAM says does not exist, unless its spec says (grants of earlier releases). */
 const PROPAGATION_WAIT_MS = 2 * 60 * 1000;
 
-export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
+export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcome> {
+  if ('record' in grantInput) {
+    // A record run: what it records is in the memo and search attributes it was started with.
+    return { id: workflowInfo().workflowId, state: 'revoked', cause: grantInput.record.cause === 'early' ? 'early' : 'lifted' };
+  }
+  const input: GrantRunInput = grantInput;
   let spec = input.spec;
   const status: GrantStatus = input.carried?.status ?? {
     id: spec.id,
@@ -98,10 +113,15 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
   // keep their memo across continue-as-new, and tell the reconcile workflow only of replacements.
   const durable = patched('durable-truth');
 
+  /** Applies in flight: a revoke stops them (their IAM calls are aborted before the next write). */
+  const applying = new Set<CancellationScope>();
+  /** Set once an apply was cut short: a request it sent may still land, so the revoke looks twice. */
+  let applyAbandoned = false;
   const requestRevoke = (request: RevokeRequest) => {
     const asked: RevokeRequest = { origin: 'operator', ...request };
     if (!revoke) revoke = asked;
     else if (durable && asked.origin === 'operator' && revoke.origin !== 'operator') operatorRevoke ??= asked;
+    if (durable) for (const scope of applying) scope.cancel();
   };
   setHandler(statusQuery, () => status);
   setHandler(revokeSignal, requestRevoke);
@@ -133,6 +153,7 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
     try {
       await getExternalWorkflowHandle(input.reconcileWorkflowId).signal(grantChangedSignal, {
         id: spec.id,
+        ...(durable ? { runId: workflowInfo().runId } : {}),
         state,
         ...(cause ? { cause } : {}),
         at: new Date(Date.now()).toISOString(),
@@ -145,18 +166,54 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
 
   // Where the first apply began: IAM's "no such user/policy" is retried until the propagation window after it has passed.
   let notFoundRetryUntil: number | undefined;
-  const apply = async (): Promise<boolean> => {
-    notFoundRetryUntil ??= Date.now() + (spec.propagationWaitMs ?? PROPAGATION_WAIT_MS);
+  const landed = (outcome: ApplyResult) => {
+    status.foreign = outcome.foreign;
+    // What this grant attached itself: released even if a race cost it its ownership mark.
+    status.attached = [...new Set([...(status.attached ?? []), ...outcome.attached])];
+    delete status.lastError;
+  };
+  /** One round of tries; a revoke cuts it short ('revoked'). Cancel of the workflow still throws. */
+  const applyRound = async (): Promise<'applied' | 'failed' | 'retry' | 'revoked'> => {
+    const scope = new CancellationScope();
+    applying.add(scope);
     try {
-      const outcome = await applyGrant(durable ? { spec, notFoundRetryUntil } : spec);
-      status.foreign = outcome.foreign;
-      delete status.lastError;
-      return true;
+      landed(await scope.run(() => applyGrantRound({ spec, notFoundRetryUntil })));
+      return 'applied';
     } catch (error) {
-      // Cancel while the apply is still retrying is an operator's early revoke, not a failed apply.
-      if (isCancellation(error) && durable) throw error;
+      if (isCancellation(error)) {
+        applyAbandoned = true;
+        if (revoke) return 'revoked';
+        throw error; // Cancel in the UI while applying: an operator's early revoke, handled below
+      }
       status.lastError = describeFailure(error);
-      return false;
+      const cause = error instanceof ActivityFailure ? error.cause : undefined;
+      return cause instanceof ApplicationFailure && cause.nonRetryable ? 'failed' : 'retry';
+    } finally {
+      applying.delete(scope);
+    }
+  };
+  /**
+   * `untilDone`: the first apply keeps going round by round (an outage ends some day) until it lands,
+   * fails for good (a user that never appears, a denied role) or is revoked. A re-apply tries once;
+   * what it could not do is shown in the status and tried again next time.
+   */
+  const apply = async (options: { untilDone: boolean } = { untilDone: false }): Promise<boolean> => {
+    notFoundRetryUntil ??= Date.now() + (spec.propagationWaitMs ?? PROPAGATION_WAIT_MS);
+    if (!durable) {
+      try {
+        landed(await applyGrant(spec));
+        return true;
+      } catch (error) {
+        status.lastError = describeFailure(error);
+        return false;
+      }
+    }
+    for (let round = 0; ; round++) {
+      const outcome = await applyRound();
+      if (outcome === 'applied') return true;
+      if (outcome === 'revoked' || outcome === 'failed' || !options.untilDone) return false;
+      await condition(() => revoke !== undefined, Math.min(5 * 60_000, 15_000 * 2 ** Math.min(round, 5)));
+      if (revoke) return false;
     }
   };
 
@@ -182,7 +239,7 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
 
   /** The next run takes the current spec, memo and anything asked of this one that it has not done yet. */
   const continueWithAll = async () => {
-    const carried: NonNullable<GrantInput['carried']> = {
+    const carried: NonNullable<GrantRunInput['carried']> = {
       status,
       ...(revoke ? { revoke } : {}),
       ...(operatorRevoke ? { operatorRevoke } : {}),
@@ -206,7 +263,7 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
   /** Nothing half-done may stay behind a failed apply: undo whatever part of the grant did land. */
   const failAfterCleanup = async (): Promise<GrantOutcome> => {
     const error = status.lastError;
-    await CancellationScope.nonCancellable(() => revokeUntilDone(spec, status, carryOn));
+    await CancellationScope.nonCancellable(() => revokeUntilDone(spec, status, carryOn, { twice: applyAbandoned }));
     if (error) status.lastError = error; // the reason it failed, not the cleanup's success
     status.endedAt = new Date(Date.now()).toISOString();
     recordEnding('failed');
@@ -242,7 +299,10 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
         await condition(() => revoke !== undefined, Date.parse(spec.startsAt) - Date.now());
       }
       if (!revoke && (expiresMs === undefined || expiresMs > Date.now())) {
-        if (await apply()) {
+        const applied = await apply({ untilDone: true });
+        if (durable && revoke) {
+          // Revoked while applying: the revoke below removes whatever part of it landed.
+        } else if (applied) {
           status.activeSince = new Date(Date.now()).toISOString();
           await setState('active');
         } else {
@@ -281,10 +341,19 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
     requestRevoke({ reason: 'cancelled in Temporal', by: 'Temporal cancellation', origin: 'operator' });
   }
 
-  const cause: EndCause = !revoke ? 'expired' : revoke.origin !== 'reconcile' || operatorRevoke || revoke.cause === 'early' ? 'early' : (revoke.cause ?? 'removed');
+  const causeNow = (): EndCause =>
+    !revoke ? 'expired' : revoke.origin !== 'reconcile' || operatorRevoke || revoke.cause === 'early' ? 'early' : (revoke.cause ?? 'removed');
+  // Grants of earlier releases settled the cause before revoking; now an operator's revoke or Cancel
+  // that arrives while grantflow's own revoke is under way still makes the ending early.
+  const settledCause = durable ? undefined : causeNow();
+  const root = CancellationScope.current();
   await CancellationScope.nonCancellable(async () => {
     if (status.state !== 'revoking') await setState('revoking');
-    await revokeUntilDone(spec, status, carryOn);
+    // Visibility lists the memo: a pass that sees this grant still revoking already knows how it ends.
+    if (durable) upsertMemo({ endCause: causeNow() });
+    await revokeUntilDone(spec, status, carryOn, { twice: applyAbandoned });
+    if (durable && root.consideredCancelled && !cancelled) requestRevoke({ reason: 'cancelled in Temporal', by: 'Temporal cancellation', origin: 'operator' });
+    const cause = settledCause ?? causeNow();
     status.endedAt = new Date(Date.now()).toISOString();
     status.cause = cause;
     const by = cause === 'early' ? (operatorRevoke ?? revoke) : revoke;
@@ -296,12 +365,15 @@ export async function grantWorkflow(input: GrantInput): Promise<GrantOutcome> {
     await setState('revoked', cause);
   });
   if (cancelled) throw cancelled;
-  return { id: spec.id, state: 'revoked', cause, ...(status.reason ? { reason: status.reason } : {}) };
+  return { id: spec.id, state: 'revoked', cause: status.cause ?? causeNow(), ...(status.reason ? { reason: status.reason } : {}) };
 }
 
-/** Revokes until IAM holds nothing of the grant; between failed rounds it waits 1 s, 2 s, 4 s … up to the cap. */
-async function revokeUntilDone(spec: GrantSpec, status: GrantStatus, carryOn: () => Promise<void>): Promise<void> {
-  const target = revokeTarget(spec);
+/**
+ * Revokes until IAM holds nothing of the grant; between failed rounds it waits 1 s, 2 s, 4 s … up to
+ * the cap. `twice`: an apply was cut short, and a request it had sent may land after the first revoke.
+ */
+async function revokeUntilDone(spec: GrantSpec, status: GrantStatus, carryOn: () => Promise<void>, options: { twice?: boolean } = {}): Promise<void> {
+  const target = { ...revokeTarget(spec), ...(status.attached?.length ? { ownedArns: status.attached } : {}) };
   const revokeOnce = async (): Promise<RevokeResult> => {
     for (let round = 0; ; round++) {
       if (workflowInfo().historyLength > HISTORY_LIMIT * 5) await carryOn();
@@ -318,7 +390,7 @@ async function revokeUntilDone(spec: GrantSpec, status: GrantStatus, carryOn: ()
     }
   };
   const first = await revokeOnce();
-  if (first.kept.some((k) => k.reason === 'needed by another live grant')) {
+  if (options.twice || first.kept.some((k) => k.reason === 'needed by another live grant')) {
     // The other grant may be ending at this very moment, its state not yet visible; look again once
     // visibility has caught up, so that two grants revoked together never both keep a shared policy.
     await sleep(HOLDER_RECHECK_MS);

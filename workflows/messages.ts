@@ -4,7 +4,7 @@
 // importing each other.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { GrantSpec } from '../src/core/grant';
-import type { EndCause, TeamFacts } from '../src/core/ledger';
+import type { EndCause, RecordKind } from '../src/core/ledger';
 import type { RevokeCause } from '../src/core/reconcile-plan';
 import type { Revision } from '../src/core/revision';
 import type { GrantState } from './search-attributes';
@@ -41,11 +41,24 @@ export interface GrantStatus {
   revokedBy?: string;
   /** Managed policies that were attached before grantflow and that it will leave alone. */
   foreign: string[];
+  /** Managed policies this grant attached itself (released even if a race cost one its ownership mark). */
+  attached?: string[];
   revokeAttempts: number;
   lastError?: string;
 }
 
-export interface GrantInput {
+/**
+ * A record run: a run of a grant's workflow that holds nothing and ends at once, written by a
+ * reconcile pass so that visibility keeps saying how the grant stands (see src/core/ledger.ts).
+ * Its memo and search attributes, set at its start, say it all.
+ */
+export interface GrantRecordInput {
+  record: { kind: RecordKind; cause: 'early' | 'lifted' };
+}
+
+export type GrantInput = GrantRunInput | GrantRecordInput;
+
+export interface GrantRunInput {
   spec: GrantSpec;
   /** The team's reconcile workflow: told when a replacement becomes active. */
   reconcileWorkflowId?: string;
@@ -118,6 +131,8 @@ export interface Submission {
 
 export interface GrantChange {
   id: string;
+  /** The run that reports (grants of earlier releases do not say). */
+  runId?: string;
   state: GrantState;
   cause?: EndCause;
   at: string;
@@ -129,7 +144,7 @@ export const SUMMARY_LIST_CAP = 500;
 export interface PlanSummary {
   team: string;
   revision?: Revision;
-  counts: { added: number; kept: number; replaced: number; revoked: number; sticky: number; skippedExpired: number; lifted: number; cleaned: number };
+  counts: { added: number; kept: number; replaced: number; revoked: number; sticky: number; skippedExpired: number; recorded: number; cleaned: number; errors: number };
   added: string[];
   kept: string[];
   replaced: { from: string; to: string }[];
@@ -176,6 +191,8 @@ export interface SweepSummary {
   dryRun: boolean;
   /** Accounts or grants the sweep could not check or clean this time; the next pass tries again. */
   errors: string[];
+  /** The lists above are capped; these count everything. */
+  counts: { findings: number; terminated: number; revoked: number; errors: number };
 }
 
 export interface RetireRequest {
@@ -188,16 +205,26 @@ export interface RetireResult {
   policiesDeleted: string[];
   /** What could not be removed yet (a grant still revoking, say); the command says how to finish. */
   remaining: string[];
+  /** The lists above are capped; these count everything. */
+  counts: { revoked: number; policiesDeleted: number; remaining: number };
 }
 
+/** What the reconcile workflow keeps in its memo; a run that starts fresh reads it back from its predecessors. */
 export interface ReconcileState {
-  facts: TeamFacts;
   revision?: Revision;
   config?: SubmissionRef;
+  /** When this workflow received the last applied submission (its clock, not the submitter's). */
+  receivedAt?: string;
   reconcileIntervalMs?: number;
   lastPassAt?: string;
+  /** Why the last pass failed, if it did (the next one tries again). */
+  lastError?: string;
   /** Replacements the last pass left waiting for their new grant to be active. */
   waitingReplacements?: number;
+  /** The team was retired then: what earlier runs knew no longer applies. */
+  retiredAt?: string;
+  /** Signals the last run received that its successor must still act on. */
+  endedEarly?: { id: string; runId?: string; at: string }[];
 }
 
 export interface ReconcileStatus {
@@ -205,8 +232,7 @@ export interface ReconcileStatus {
   revision?: Revision;
   config?: SubmissionRef;
   lastPassAt?: string;
-  /** Early revocations the reconcile remembers (visibility holds the others). */
-  sticky: string[];
+  lastError?: string;
 }
 
 export interface ReconcileInput {

@@ -5,9 +5,9 @@
 //
 // Its memory is a cache. What a pass decides comes from durable sources, read by its activity each
 // time: the team's grant workflows in Temporal visibility (running, and closed runs within retention
-// with how they ended), grantflow's marks in IAM, and the small facts this workflow keeps in its memo
-// (which a fresh run reads back from its predecessors). So a reconcile workflow that was terminated,
-// reset or started fresh behaves as the original would have.
+// with how they ended, kept true by record runs), grantflow's marks in IAM, and the last applied
+// revision and config in this workflow's memo (which a fresh run reads back from its predecessors).
+// So a reconcile workflow that was terminated, reset or started fresh behaves as the original would have.
 import {
   ActivityFailure,
   allHandlersFinished,
@@ -23,7 +23,6 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, PassRequest, PassResult } from '../activities';
-import { emptyFacts } from '../src/core/ledger';
 import { describeRevision, isOlderRevision, type Revision } from '../src/core/revision';
 import { parseGrantWorkflowId } from '../src/core/ids';
 import {
@@ -55,7 +54,7 @@ const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
   const { team } = input;
   const { workflowId: selfId, taskQueue } = workflowInfo();
-  let state: ReconcileState = input.state ?? { facts: emptyFacts() };
+  let state: ReconcileState = input.state ?? {};
   let intervalChanged = false;
   let settleSoon = false;
   let retired = false;
@@ -75,16 +74,17 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
     ...(state.revision ? { revision: state.revision } : {}),
     ...(state.config ? { config: state.config } : {}),
     ...(state.lastPassAt ? { lastPassAt: state.lastPassAt } : {}),
-    sticky: Object.keys(state.facts.sticky).sort(),
+    ...(state.lastError ? { lastError: state.lastError } : {}),
   }));
   // Grants started by earlier releases report every ending. What matters: a replacement became active
   // while its predecessor waits for it, or an operator revoked a grant early (a replacement it raced goes too).
-  const endedEarly: { id: string; at: string }[] = [];
+  const endedEarly: NonNullable<ReconcileState['endedEarly']> = [...(state.endedEarly ?? [])];
+  settleSoon = endedEarly.length > 0;
   setHandler(grantChangedSignal, (change) => {
     if (change.state === 'active' && (state.waitingReplacements ?? 0) > 0) settleSoon = true;
     if (change.state === 'revoked' && change.cause === 'early') {
       // Visibility may not show the run closed yet when the pass reads it: the pass is told.
-      endedEarly.push({ id: change.id, at: change.at });
+      if (endedEarly.length < 1000) endedEarly.push({ id: change.id, ...(change.runId ? { runId: change.runId } : {}), at: change.at });
       settleSoon = true;
     }
   });
@@ -97,23 +97,39 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
         Number.isInteger(submission.config.parts);
       if (!shaped) throw new Error('the submission is not a staged team config with a revision; use `grantflow submit`');
       if (!submission.config.workflowId.startsWith(`grantflow-submission/${team}/`)) throw new Error(`this reconcile workflow is for team ${team}, not for ${submission.config.workflowId}`);
+      refuseRetired();
       refuse(submission.revision);
     },
   });
-  setHandler(restoreUpdate, (request) => serialized(async () => (await pass({ mode: 'restore', grantId: request.grantId, by: request.by })).restore!), {
+  setHandler(restoreUpdate, (request) => serialized(async () => (refuseRetired(), (await pass({ mode: 'restore', grantId: request.grantId, by: request.by })).restore!)), {
     validator: (request) => {
+      refuseRetired();
       if (parseGrantWorkflowId(request?.grantId ?? '')?.team !== team) throw new Error(`${request?.grantId} is not a grant of team ${team}`);
     },
   });
-  setHandler(sweepUpdate, (request) => serialized(async () => (await pass({ mode: 'sweep', dryRun: request.dryRun, by: request.by })).sweep!));
-  setHandler(retireUpdate, (request) =>
-    serialized(async () => {
-      const result = (await pass({ mode: 'retire', by: request.by, reason: request.reason })).retire!;
-      if (state.config) await supersede(state.config.workflowId);
-      retired = true;
-      return result;
-    }),
+  setHandler(sweepUpdate, (request) => serialized(async () => (refuseRetired(), (await pass({ mode: 'sweep', dryRun: request.dryRun, by: request.by })).sweep!)), {
+    validator: (_request) => refuseRetired(),
+  });
+  setHandler(
+    retireUpdate,
+    (request) =>
+      serialized(async () => {
+        refuseRetired();
+        const result = (await pass({ mode: 'retire', by: request.by, reason: request.reason })).retire!;
+        if (state.config) await supersede(state.config.workflowId);
+        // Nothing of the team's past applies to a team submitted again later: it starts afresh.
+        state = { retiredAt: new Date(Date.now()).toISOString() };
+        remember();
+        retired = true;
+        return result;
+      }),
+    { validator: (_request) => refuseRetired() },
   );
+
+  /** A retired team's reconcile workflow is ending: anything queued behind the retirement is refused. */
+  function refuseRetired(): void {
+    if (retired) throw ApplicationFailure.nonRetryable(`team ${team} was retired; submit it again to start it afresh`, 'TeamRetired');
+  }
 
   /** Refuses a revision older than the last applied one, or dated ahead of the server's clock. */
   function refuse(revision: Revision): void {
@@ -123,7 +139,7 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
         'StaleRevision',
       );
     }
-    const dated = Date.parse(revision.committedAt ?? revision.submittedAt);
+    const dated = Math.max(Date.parse(revision.submittedAt), Date.parse(revision.committedAt ?? revision.submittedAt));
     if (dated > Date.now() + FUTURE_TOLERANCE_MS) {
       throw ApplicationFailure.nonRetryable(
         `revision ${describeRevision(revision)} is dated ${new Date(dated).toISOString()}, ahead of the server's clock (${new Date(Date.now()).toISOString()}); ` +
@@ -148,21 +164,24 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
     try {
       result = await reconcileTeam({
         team,
-        facts: state.facts,
         reconcileWorkflowId: selfId,
+        runId: workflowInfo().runId,
         taskQueue,
         ...(state.config ? { config: state.config } : {}),
         ...(state.revision ? { revision: state.revision } : {}),
+        ...(state.receivedAt ? { receivedAt: state.receivedAt } : {}),
         ...request,
       });
     } catch (error) {
+      state.lastError = error instanceof ActivityFailure && error.cause ? error.cause.message : (error as Error).message;
+      remember();
       // The caller (`grantflow submit`, say) is told why, not that "an activity failed".
       if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
         throw ApplicationFailure.create({ message: error.cause.message, type: error.cause.type ?? 'PassFailed', nonRetryable: true });
       }
       throw error;
     }
-    state.facts = result.facts;
+    delete state.lastError;
     state.lastPassAt = new Date(Date.now()).toISOString();
     if (result.summary) state.waitingReplacements = result.summary.waiting.length;
     remember();
@@ -178,11 +197,14 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
   }
 
   async function applySubmission(submission: Submission) {
+    refuseRetired();
     refuse(submission.revision);
-    const result = await pass({ mode: 'submit', config: submission.config, revision: submission.revision });
+    const receivedAt = new Date(Date.now()).toISOString();
+    const result = await pass({ mode: 'submit', config: submission.config, revision: submission.revision, receivedAt });
     const previous = state.config;
     state.config = submission.config;
     state.revision = submission.revision;
+    state.receivedAt = receivedAt;
     if (state.reconcileIntervalMs !== submission.settings.reconcileIntervalMs) intervalChanged = true;
     state.reconcileIntervalMs = submission.settings.reconcileIntervalMs;
     remember();
@@ -228,8 +250,9 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
     } else if (!woken) await serialized(() => background('interval'));
     if (wantsContinueAsNew()) {
       await condition(allHandlersFinished);
-      // The memo (generation, facts) goes along: a fresh run would have to read it back from visibility.
-      await makeContinueAsNewFunc<typeof reconcileWorkflow>({ memo: workflowInfo().memo ?? {} })({ team, state, ...(input.historyLimit ? { historyLimit: input.historyLimit } : {}) });
+      // The memo (generation, state) goes along, and so do signals not yet acted on.
+      const carried: ReconcileState = { ...state, ...(endedEarly.length ? { endedEarly: [...endedEarly] } : {}) };
+      await makeContinueAsNewFunc<typeof reconcileWorkflow>({ memo: workflowInfo().memo ?? {} })({ team, state: carried, ...(input.historyLimit ? { historyLimit: input.historyLimit } : {}) });
     }
   }
   await condition(allHandlersFinished);

@@ -33,6 +33,8 @@ export async function submissionWorkflow(input: SubmissionInput): Promise<void> 
         if (!Number.isInteger(part?.index) || part.index < 1 || part.index >= input.parts || typeof part.text !== 'string') {
           throw new Error(`part ${part?.index} is not one of parts 1..${input.parts - 1}`);
         }
+        // A staged part never changes: the config it belongs to is named by its digest.
+        if (parts[part.index] !== undefined && parts[part.index] !== part.text) throw new Error(`part ${part.index} is already staged with other text`);
       },
     },
   );

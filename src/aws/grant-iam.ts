@@ -64,6 +64,6 @@ export async function revokeGrantIam(deps: GrantIamDeps, grant: RevokeTarget, op
   const stillNeeded = grant.arns.length
     ? await deps.holders.neededArns({ account: grant.account, principalType: grant.principalType, principal: grant.principal, excludeId: grant.id })
     : new Set<string>();
-  const release = await releaseManaged(t, { type: grant.principalType, name: grant.principal }, grant.arns, stillNeeded);
+  const release = await releaseManaged(t, { type: grant.principalType, name: grant.principal }, grant.arns, stillNeeded, new Set(grant.ownedArns ?? []));
   return { ...release, ...(inline ? { inline } : {}) };
 }

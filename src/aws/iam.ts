@@ -401,7 +401,14 @@ export interface ReleaseOutcome {
  * reads the attachments back: a mark whose policy was attached again meanwhile is put back.
  * A missing principal means there is nothing left to release.
  */
-export async function releaseManaged(target: Target, principal: Principal, arns: readonly string[], stillNeeded: ReadonlySet<string>): Promise<ReleaseOutcome> {
+export async function releaseManaged(
+  target: Target,
+  principal: Principal,
+  arns: readonly string[],
+  stillNeeded: ReadonlySet<string>,
+  /** ARNs the releasing grant attached itself: grantflow's even if their mark went missing (IAM's reads can lag its writes). */
+  owned: ReadonlySet<string> = new Set(),
+): Promise<ReleaseOutcome> {
   const outcome: ReleaseOutcome = { detached: [], kept: [] };
   if (arns.length === 0) return outcome;
   let state: PrincipalAttachments;
@@ -418,7 +425,8 @@ export async function releaseManaged(target: Target, principal: Principal, arns:
       continue;
     }
     const key = state.marked.get(arn);
-    if (!key) {
+    // Ours when marked, or when this grant attached it itself and the mark went missing in a race.
+    if (!key && !(owned.has(arn) && state.attached.has(arn))) {
       if (state.attached.has(arn)) outcome.kept.push({ arn, reason: 'attached before grantflow' });
       continue;
     }
@@ -428,7 +436,7 @@ export async function releaseManaged(target: Target, principal: Principal, arns:
       else await callOrAbsent(target, 'DetachRolePolicy', extra, new DetachRolePolicyCommand({ RoleName: principal.name, PolicyArn: arn }));
       outcome.detached.push(arn);
     }
-    unmark.push({ arn, key });
+    if (key) unmark.push({ arn, key });
   }
   if (unmark.length === 0) return outcome;
   await untag(target, principal, unmark.map((u) => u.key));

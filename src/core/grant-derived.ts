@@ -37,6 +37,8 @@ export interface RevokeTarget {
   principal: string;
   arns: string[];
   inlinePolicyName?: string;
+  /** Of `arns`, those the grant attached itself: released even where their ownership mark went missing. */
+  ownedArns?: string[];
 }
 
 export function revokeTarget(grant: GrantSpec): RevokeTarget {

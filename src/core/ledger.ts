@@ -1,12 +1,24 @@
-// The team's grants as Temporal remembers them: the latest run of each grant workflow (running, or
-// closed within the namespace's retention, with how it ended), plus the few facts the reconcile
-// workflow keeps in its memo (early revocations older than retention, lifted revocations, access of
-// abandoned runs already removed). Everything the reconcile decides is derived from these, so a
-// reconcile workflow that was terminated, reset or started fresh decides exactly as the original.
-// Pure: the visibility reads that fill it live in src/temporal/ledger-reader.ts.
+// The team's grants as Temporal remembers them: the latest run of each grant workflow, running or
+// closed within the namespace's retention, with how it ended. Everything the reconcile decides is
+// derived from it, so a reconcile workflow that was terminated, reset or started fresh decides
+// exactly as the original. What visibility would otherwise lose is written back into it as a
+// *record*: a run of the same grant workflow that holds nothing and ends at once, saying how the grant
+// stands (still revoked early, revoked early in succession to another, no longer sticky, cleaned up
+// after a Terminate). Pure: the visibility reads that fill it live in src/temporal/ledger-reader.ts.
 
 /** Why a grant ended: `early` (an operator revoked it) is sticky; the others are not. */
-export type EndCause = 'expired' | 'early' | 'removed' | 'superseded' | 'beyond-limit' | 'failed' | 'retired';
+export type EndCause = 'expired' | 'early' | 'removed' | 'superseded' | 'beyond-limit' | 'failed' | 'retired' | 'lifted';
+
+/** A record run's reason for being: what it keeps true after the run it stands for is out of retention. */
+export type RecordKind =
+  /** An early revocation renewed before its run leaves visibility. */
+  | 'reaffirmed'
+  /** A grant revoked early because the one it replaces (or the same grant in another case) was. */
+  | 'succession'
+  /** The access a Terminate left behind was removed; the grant stays revoked early. */
+  | 'cleaned'
+  /** The early revocation no longer applies (its entry left the YAML, or `restore`). */
+  | 'lifted';
 
 /** A workflow run's status, as Temporal names it. */
 export type RunStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'CONTINUED_AS_NEW' | 'TIMED_OUT' | 'UNKNOWN';
@@ -21,11 +33,16 @@ export interface LedgerMemo {
   /** Digest of the spec the grant runs with (grantShape). */
   shape?: string;
   startsAt?: string;
+  /** When the grant's first run started (continue-as-new keeps it). */
+  firstStartedAt?: string;
   endCause?: EndCause;
   endedBy?: string;
   endReason?: string;
   /** Written by releases before `endCause`: an operator revoked the grant early. */
   revokedEarly?: boolean;
+  record?: RecordKind;
+  /** A record: when what it records happened (an early revoke keeps its original moment). */
+  recordedAt?: string;
 }
 
 export interface LedgerEntry {
@@ -47,13 +64,13 @@ export type Ending =
   | 'live'
   /** Running, but its revoke has begun. */
   | 'ending'
-  /** Ended by an operator (revoke, Cancel): sticky. */
+  /** Ended by an operator (revoke, Cancel), or recorded as such: sticky. */
   | 'early'
   /** Killed from outside without its revoke (Terminate, a run timeout): sticky, and its access may remain. */
   | 'abandoned'
   /** Failed without finishing its own cleanup: not sticky, and its access may remain. */
   | 'crashed'
-  /** Ended by grantflow itself (expired, removed, superseded, beyond the limit, failed apply). */
+  /** Ended by grantflow itself (expired, removed, superseded, beyond the limit, failed apply), or lifted. */
   | 'ended';
 
 export function ending(entry: LedgerEntry): Ending {
@@ -72,64 +89,21 @@ export function ending(entry: LedgerEntry): Ending {
   }
 }
 
-/** Facts the reconcile workflow keeps in its memo, by grant id, each with when it became true (ISO). */
-export interface TeamFacts {
-  /** Early revocations, remembered beyond the retention of the run that recorded them. */
-  sticky: Record<string, string>;
-  /** Early revocations lifted: the entry left the YAML, or `restore`. */
-  lifted: Record<string, string>;
-  /** Abandoned or crashed runs whose access was removed: id -> run id. */
-  cleaned: Record<string, string>;
-}
-
-export function emptyFacts(): TeamFacts {
-  return { sticky: {}, lifted: {}, cleaned: {} };
-}
-
-const ms = (iso: string | undefined): number => (iso === undefined ? -Infinity : Date.parse(iso));
-
-/**
- * Whether the grant stays revoked: the latest thing that happened to it was an operator's early
- * revocation, not a new run (restore, a new grant) and not a lift.
- */
-export function isSticky(id: string, entry: LedgerEntry | undefined, facts: TeamFacts): boolean {
-  const lifted = ms(facts.lifted[id]);
-  const remembered = ms(facts.sticky[id]);
-  if (entry) {
-    const how = ending(entry);
-    if (how === 'early' || how === 'abandoned') return ms(entry.closedAt ?? entry.startedAt) > lifted;
-    // A later run (restore, or the grant submitted again) supersedes what was remembered about an earlier one.
-    if (remembered <= ms(entry.startedAt)) return false;
-  }
-  return remembered > lifted;
-}
-
-/** The moment the grant's early revocation happened, if it has one (for recording and comparing). */
-export function earlyAt(entry: LedgerEntry): string | undefined {
+/** Whether the grant stays revoked: its latest run was an operator's early revocation (or a record of one). */
+export function isSticky(entry: LedgerEntry | undefined): boolean {
+  if (!entry) return false;
   const how = ending(entry);
-  return how === 'early' || how === 'abandoned' ? (entry.closedAt ?? entry.startedAt) : undefined;
+  // A run still revoking already says in its memo how it ends.
+  return how === 'early' || how === 'abandoned' || (how === 'ending' && entry.memo.endCause === 'early');
 }
 
-/** Merges facts from several sources (runs of the reconcile workflow): per id, the latest wins. */
-export function mergeFacts(...all: readonly Partial<TeamFacts>[]): TeamFacts {
-  const merged = emptyFacts();
-  for (const facts of all) {
-    for (const key of ['sticky', 'lifted'] as const) {
-      for (const [id, at] of Object.entries(facts[key] ?? {})) {
-        if (ms(at) > ms(merged[key][id])) merged[key][id] = at;
-      }
-    }
-    Object.assign(merged.cleaned, facts.cleaned ?? {});
-  }
-  return merged;
+/** When the grant's early revocation happened, if its latest run is one (records keep the original moment). */
+export function earlyAt(entry: LedgerEntry): string | undefined {
+  if (!isSticky(entry)) return undefined;
+  return entry.memo.recordedAt ?? entry.closedAt ?? entry.startedAt;
 }
 
-/** Drops facts older than `horizonMs` that visibility no longer needs them for. */
-export function pruneFacts(facts: TeamFacts, nowMs: number, horizonMs: number, ledger: ReadonlyMap<string, LedgerEntry>): TeamFacts {
-  const pruned = emptyFacts();
-  // Stickiness is kept for as long as the entry stays in the YAML: nothing else remembers it past retention.
-  pruned.sticky = { ...facts.sticky };
-  for (const [id, at] of Object.entries(facts.lifted)) if (nowMs - ms(at) < horizonMs) pruned.lifted[id] = at;
-  for (const [id, runId] of Object.entries(facts.cleaned)) if (ledger.get(id)?.runId === runId) pruned.cleaned[id] = runId;
-  return pruned;
+/** When the grant began holding access, across continue-as-new. */
+export function firstStartedAt(entry: LedgerEntry): string {
+  return entry.memo.firstStartedAt ?? entry.startedAt;
 }

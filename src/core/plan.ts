@@ -5,7 +5,7 @@ import type { Expansion } from './expand';
 import type { GrantSpec } from './grant';
 import { attachedArns, expiryParts } from './grant-derived';
 import { parseGrantWorkflowId } from './ids';
-import type { LedgerEntry, TeamFacts } from './ledger';
+import type { LedgerEntry } from './ledger';
 import { planPass } from './reconcile-plan';
 
 export type PlanAction = 'add' | 'keep' | 'replace' | 'revoke' | 'sticky' | 'skip';
@@ -20,8 +20,6 @@ export interface PrincipalState {
 export interface LiveView {
   /** The team's grant workflows as Temporal remembers them (latest run of each id). */
   ledger: ReadonlyMap<string, LedgerEntry>;
-  /** What the team's reconcile workflow remembers beyond visibility. */
-  facts: TeamFacts;
   /** IAM, by `account/type/name`; a principal missing here was not read. */
   iam: Record<string, PrincipalState>;
   /** Each account's quota of managed policies attached per user and per role, where it was read. */
@@ -96,9 +94,16 @@ function revokeEntry(id: string, note: string): PlanEntry {
   };
 }
 
-export function planTeam(expansion: Expansion, live: LiveView, options: { nowMs: number; maxTemporaryDays: number; decidedAtMs?: number }): PlanEntry[] {
+export function planTeam(expansion: Expansion, live: LiveView, options: { nowMs: number; maxTemporaryDays: number; decidedAtMs?: number; retentionMs?: number }): PlanEntry[] {
   const desired = new Map(expansion.grants.map((g) => [g.id, g]));
-  const pass = planPass({ desired: expansion.grants, ledger: live.ledger, facts: live.facts, nowMs: options.nowMs, maxTemporaryDays: options.maxTemporaryDays, decidedAtMs: options.decidedAtMs ?? options.nowMs });
+  const pass = planPass({
+    desired: expansion.grants,
+    ledger: live.ledger,
+    nowMs: options.nowMs,
+    maxTemporaryDays: options.maxTemporaryDays,
+    decidedAtMs: options.decidedAtMs ?? options.nowMs,
+    retentionMs: options.retentionMs ?? Infinity,
+  });
   const replaces = new Map(pass.replace.map((r) => [r.to, r.from]));
   const entries: PlanEntry[] = [];
   for (const grant of pass.start) {
@@ -116,7 +121,7 @@ export function planTeam(expansion: Expansion, live: LiveView, options: { nowMs:
   }
   for (const id of pass.beyondLimit) entries.push({ ...entryFor(desired.get(id)!, 'add', live), problem: `${id} expires beyond max_temporary_days (${options.maxTemporaryDays})` });
   for (const decision of pass.revoke) entries.push(desired.has(decision.id) ? { ...entryFor(desired.get(decision.id)!, 'revoke', live), note: decision.reason } : revokeEntry(decision.id, decision.reason));
-  for (const entry of pass.cleanup) entries.push(revokeEntry(entry.id, `its workflow was ${entry.status.toLowerCase()} without revoking; what it left in IAM is removed`));
+  for (const { entry } of pass.cleanup) entries.push(revokeEntry(entry.id, `its workflow was ${entry.status.toLowerCase()} without revoking; what it left in IAM is removed`));
   for (const skipped of expansion.skipped) {
     const key = parseGrantWorkflowId(skipped.id);
     entries.push({

@@ -1,11 +1,12 @@
 // What one reconcile pass does, decided from the desired grants (the YAML, expanded) and the ledger
 // (what Temporal remembers of the team's grant workflows): start, re-apply, hand a new spec, replace,
-// revoke, leave revoked, lift, and clean up after runs killed from outside. The reconcile workflow
-// acts on it and `plan` shows it, so the two cannot disagree. Pure.
+// revoke, leave revoked, clean up after runs killed from outside, and the records to write so that
+// visibility keeps remembering what it would otherwise forget. The reconcile pass acts on it and
+// `plan` shows it, so the two cannot disagree. Pure.
 import type { GrantSpec } from './grant';
 import { grantShape } from './grant-derived';
-import { replacementKey } from './ids';
-import { earlyAt, ending, isSticky, type LedgerEntry, type TeamFacts } from './ledger';
+import { grantWorkflowId, parseGrantWorkflowId, replacementKey } from './ids';
+import { earlyAt, ending, firstStartedAt, isSticky, type LedgerEntry, type RecordKind } from './ledger';
 import { DAY_MS } from './time';
 
 export type RevokeCause = 'removed' | 'superseded' | 'beyond-limit' | 'early';
@@ -14,6 +15,20 @@ export interface RevokeDecision {
   id: string;
   cause: RevokeCause;
   reason: string;
+}
+
+/** A record run to write for a grant whose own run cannot say (or will soon not say) how it stands. */
+export interface RecordDecision {
+  id: string;
+  kind: RecordKind;
+  /** `early` keeps the grant revoked early; `lifted` ends that. */
+  cause: 'early' | 'lifted';
+  /** When what it records happened: an early revoke keeps its original moment. */
+  at: string;
+  reason: string;
+  by?: string;
+  /** The ledger entry it stands for, or the desired spec: where account, environment and principal come from. */
+  from: LedgerEntry | GrantSpec;
 }
 
 export interface PassPlan {
@@ -28,57 +43,86 @@ export interface PassPlan {
   revoke: RevokeDecision[];
   /** Desired, but revoked early by an operator: left revoked until restored or re-entered. */
   sticky: string[];
-  /** Sticky grants whose entry left the YAML: their stickiness ends now. */
-  lift: string[];
-  /** Runs killed from outside (Terminate) or crashed: whatever they held is removed. */
-  cleanup: LedgerEntry[];
-  /** Desired, but the previous run is still revoking: started once it has closed. */
+  /**
+   * Runs killed from outside (Terminate) or crashed: whatever they held is removed, then a record
+   * says so (`early` keeps a terminated grant revoked; `lifted` closes the matter for one no longer
+   * in the YAML); a crashed grant still wanted is simply started again.
+   */
+  cleanup: { entry: LedgerEntry; record?: 'early' | 'lifted' }[];
+  /** Desired, but the previous run is still revoking (not early): started once it has closed. */
   waiting: string[];
   /** Desired temporary grants beyond max_temporary_days: not started. */
   beyondLimit: string[];
+  records: RecordDecision[];
 }
 
 export interface PassInput {
   desired: readonly GrantSpec[];
   ledger: ReadonlyMap<string, LedgerEntry>;
-  facts: TeamFacts;
   nowMs: number;
   /** The effective limit: the team's setting, capped by the worker's ceiling. */
   maxTemporaryDays: number;
   /**
-   * When the submission being applied was made. An operator's early revoke of a grant after that
-   * moment wins over the replacement the submission asks for: the two raced, and the operator's word
-   * is the newer. (A revoke before it is the past the submission already knew of: a changed expiry
-   * is a new entry, and is granted.)
+   * When the reconcile workflow received the submission being applied. An operator's early revoke of
+   * a grant after that moment wins over the replacement the submission asks for: the two raced, and
+   * the operator's word is the newer. (A revoke before it is the past the submission already knew of:
+   * a changed expiry is a new entry, and is granted.)
    */
   decidedAtMs: number;
+  /** The namespace's retention: an early revocation older than retention minus a margin is reaffirmed. */
+  retentionMs: number;
 }
 
+/** How long before a closed run leaves visibility its early revocation is written again. */
+export const REAFFIRM_MARGIN_MS = 2 * DAY_MS;
+
 const ms = (iso: string | undefined) => (iso === undefined ? NaN : Date.parse(iso));
+const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The id with its principal in IAM's case-insensitive form: ids of one grant spelt differently meet here. */
+function caselessId(id: string): string {
+  const key = parseGrantWorkflowId(id);
+  return key ? grantWorkflowId(key) : id;
+}
 
 export function planPass(input: PassInput): PassPlan {
-  const { ledger, facts, nowMs } = input;
-  const plan: PassPlan = { start: [], reapply: [], respec: [], replace: [], revoke: [], sticky: [], lift: [], cleanup: [], waiting: [], beyondLimit: [] };
+  const { ledger, nowMs } = input;
+  const plan: PassPlan = { start: [], reapply: [], respec: [], replace: [], revoke: [], sticky: [], cleanup: [], waiting: [], beyondLimit: [], records: [] };
   const desired = new Map(input.desired.map((g) => [g.id, g]));
   const limitMs = nowMs + input.maxTemporaryDays * DAY_MS;
   const beyond = (expiresAt: string | undefined) => expiresAt !== undefined && ms(expiresAt) > limitMs;
+  const entries = [...ledger.values()].sort((a, b) => byId(a.id, b.id));
 
-  // Every grant of the same access (same key), to see replacements and early revokes of a predecessor.
+  // Other runs of the same access (same key: a new expiry, or the principal spelt in another case).
   const byKey = new Map<string, LedgerEntry[]>();
-  for (const entry of ledger.values()) {
+  const byCaseless = new Map<string, LedgerEntry[]>();
+  for (const entry of entries) {
     const key = replacementKey(entry.id);
     if (key) byKey.set(key, [...(byKey.get(key) ?? []), entry]);
+    byCaseless.set(caselessId(entry.id), [...(byCaseless.get(caselessId(entry.id)) ?? []), entry]);
   }
   const siblings = (id: string) => (byKey.get(replacementKey(id) ?? '') ?? []).filter((e) => e.id !== id);
-  /** A predecessor of the same access revoked early at or after `sinceMs`: the operator's word is newer. */
+  /** An early revoke of the same access at or after `sinceMs`: it outranks what the YAML asks. */
   const revokedEarlySince = (id: string, sinceMs: number) => siblings(id).find((e) => ms(earlyAt(e)) >= sinceMs);
+  /** The same grant under another spelling of its principal, revoked early (ids before case-insensitive names). */
+  const stickyVariant = (id: string) => (byCaseless.get(caselessId(id)) ?? []).find((e) => e.id !== id && isSticky(e));
+
+  const succession = (grant: GrantSpec, predecessor: LedgerEntry, why: string): RecordDecision => ({
+    id: grant.id,
+    kind: 'succession',
+    cause: 'early',
+    at: earlyAt(predecessor)!,
+    reason: `${predecessor.id}, ${why}, was revoked early${predecessor.memo.endedBy ? ` by ${predecessor.memo.endedBy}` : ''}`,
+    ...(predecessor.memo.endedBy ? { by: predecessor.memo.endedBy } : {}),
+    from: grant,
+  });
 
   const startable = new Set<string>();
   for (const grant of input.desired) {
     const entry = ledger.get(grant.id);
     const how = entry ? ending(entry) : undefined;
     if (how === 'live') {
-      const predecessor = revokedEarlySince(grant.id, ms(entry!.startedAt));
+      const predecessor = revokedEarlySince(grant.id, ms(firstStartedAt(entry!)));
       if (predecessor) {
         plan.revoke.push({ id: grant.id, cause: 'early', reason: `${predecessor.id}, which it replaces, was revoked early${predecessor.memo.endedBy ? ` by ${predecessor.memo.endedBy}` : ''}` });
       } else if (beyond(grant.expiresAt)) {
@@ -90,10 +134,24 @@ export function planPass(input: PassInput): PassPlan {
         plan.reapply.push(grant.id);
         startable.add(grant.id);
       }
-    } else if (how === 'ending') {
-      plan.waiting.push(grant.id);
-    } else if (isSticky(grant.id, entry, facts) || revokedEarlySince(grant.id, input.decidedAtMs)) {
+      continue;
+    }
+    if (isSticky(entry)) {
       plan.sticky.push(grant.id);
+      if (how === 'early' && ms(earlyAt(entry!)) < nowMs - input.retentionMs + REAFFIRM_MARGIN_MS) {
+        plan.records.push({ id: grant.id, kind: 'reaffirmed', cause: 'early', at: earlyAt(entry!)!, reason: entry!.memo.endReason ?? 'revoked early', ...(entry!.memo.endedBy ? { by: entry!.memo.endedBy } : {}), from: entry! });
+      }
+      continue;
+    }
+    if (how === 'ending') {
+      plan.waiting.push(grant.id);
+      continue;
+    }
+    const variant = stickyVariant(grant.id);
+    const predecessor = variant ? undefined : revokedEarlySince(grant.id, input.decidedAtMs);
+    if (variant || predecessor) {
+      plan.sticky.push(grant.id);
+      plan.records.push(succession(grant, (variant ?? predecessor)!, variant ? 'the same grant written in another case' : 'which it replaces'));
     } else if (beyond(grant.expiresAt)) {
       plan.beyondLimit.push(grant.id);
     } else {
@@ -104,14 +162,16 @@ export function planPass(input: PassInput): PassPlan {
 
   // A running grant the YAML no longer names, whose access a desired grant carries on, is replaced.
   const successors = new Map<string, string[]>();
-  for (const id of [...startable].sort()) {
+  for (const id of [...startable].sort(byId)) {
     const key = replacementKey(id)!;
     successors.set(key, [...(successors.get(key) ?? []), id]);
   }
   const taken = new Set<string>();
-  for (const entry of [...ledger.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+  for (const entry of entries) {
     const how = ending(entry);
-    if ((how === 'abandoned' || how === 'crashed') && facts.cleaned[entry.id] !== entry.runId) plan.cleanup.push(entry);
+    // A Terminate's leftovers go; the clean-up's record then keeps the grant revoked early (or lifts it).
+    if (how === 'abandoned') plan.cleanup.push({ entry, record: desired.has(entry.id) ? 'early' : 'lifted' });
+    if (how === 'crashed') plan.cleanup.push({ entry, ...(desired.has(entry.id) ? {} : { record: 'lifted' as const }) });
     if (desired.has(entry.id)) continue;
     if (how === 'live') {
       const successor = (successors.get(replacementKey(entry.id) ?? '') ?? []).find((id) => !taken.has(id));
@@ -121,42 +181,35 @@ export function planPass(input: PassInput): PassPlan {
       } else {
         plan.revoke.push({ id: entry.id, cause: 'removed', reason: 'removed from the YAML' });
       }
-    } else if (isSticky(entry.id, entry, facts)) {
-      plan.lift.push(entry.id);
+    } else if (how === 'early') {
+      // Its entry left the YAML: the early revocation ends with it.
+      plan.records.push({ id: entry.id, kind: 'lifted', cause: 'lifted', at: new Date(nowMs).toISOString(), reason: 'its entry left the YAML', from: entry });
     }
   }
-  // Revocations remembered past the retention of their run, whose entry has now left the YAML.
-  for (const id of Object.keys(facts.sticky)) {
-    if (!desired.has(id) && !ledger.has(id) && isSticky(id, undefined, facts)) plan.lift.push(id);
-  }
 
-  const byId = (a: { id: string } | string, b: { id: string } | string) => {
-    const [x, y] = [typeof a === 'string' ? a : a.id, typeof b === 'string' ? b : b.id];
-    return x < y ? -1 : x > y ? 1 : 0;
-  };
-  plan.start.sort(byId);
-  plan.respec.sort(byId);
+  plan.start.sort((a, b) => byId(a.id, b.id));
+  plan.respec.sort((a, b) => byId(a.id, b.id));
   plan.reapply.sort(byId);
-  plan.revoke.sort(byId);
+  plan.revoke.sort((a, b) => byId(a.id, b.id));
   plan.sticky.sort(byId);
-  plan.lift.sort(byId);
-  plan.cleanup.sort(byId);
   plan.replace.sort((a, b) => byId(a.from, b.from));
+  plan.records.sort((a, b) => byId(a.id, b.id));
   return plan;
 }
 
-/** The facts after a pass: lifted revocations forgotten, new early revocations remembered. */
-export function factsAfter(facts: TeamFacts, plan: PassPlan, ledger: ReadonlyMap<string, LedgerEntry>, nowIso: string): TeamFacts {
-  const next: TeamFacts = { sticky: { ...facts.sticky }, lifted: { ...facts.lifted }, cleaned: { ...facts.cleaned } };
-  for (const id of plan.lift) {
-    delete next.sticky[id];
-    next.lifted[id] = nowIso;
+/** Which replacements can go ahead now: their new grant is active. The others wait (and say why). */
+export function readyReplacements(
+  pairs: readonly { from: string; to: string }[],
+  states: ReadonlyMap<string, { state: string; startsAt?: string } | undefined>,
+  nowMs: number,
+): { ready: { from: string; to: string }[]; notYet: string[]; pending: string[] } {
+  const result = { ready: [] as { from: string; to: string }[], notYet: [] as string[], pending: [] as string[] };
+  for (const pair of pairs) {
+    const state = states.get(pair.to);
+    if (state?.state === 'active') result.ready.push(pair);
+    // Not startable yet (start_date ahead), or ended without becoming active: no use waiting for it now.
+    else if (!state || state.state === 'revoked' || state.state === 'failed' || (state.startsAt && Date.parse(state.startsAt) > nowMs)) result.notYet.push(pair.to);
+    else result.pending.push(pair.to);
   }
-  for (const id of plan.sticky) {
-    const at = ledger.get(id) ? earlyAt(ledger.get(id)!) : undefined;
-    if (at) next.sticky[id] = at;
-  }
-  // A later run (restore) supersedes what was remembered.
-  for (const id of Object.keys(next.sticky)) if (ledger.has(id) && !isSticky(id, ledger.get(id), next)) delete next.sticky[id];
-  return next;
+  return result;
 }

@@ -3,9 +3,22 @@
 import type { WorkflowStartOptions } from '@temporalio/client';
 import type { GrantSpec } from '../core/grant';
 import { attachedArns, grantShape } from '../core/grant-derived';
+import { parseGrantWorkflowId } from '../core/ids';
+import { canonicalPrincipal } from '../core/names';
+import type { RecordDecision } from '../core/reconcile-plan';
 import type { Revision } from '../core/revision';
 import type { GrantInput, GrantOutcome } from '../../workflows/messages';
-import { grantSearchAttributes } from '../../workflows/search-attributes';
+import {
+  GrantAccount,
+  GrantEnvironment,
+  GrantExpiresAt,
+  GrantKind,
+  GrantPolicy,
+  GrantPrincipal,
+  GrantState,
+  GrantTeam,
+  grantSearchAttributes,
+} from '../../workflows/search-attributes';
 
 /** What the Temporal UI shows beside a grant, and what a detach reads to find other holders. */
 export interface GrantMemo {
@@ -25,6 +38,8 @@ export interface GrantMemo {
   inlinePolicy?: string;
   /** A grant waiting for its start_date holds nothing yet. */
   startsAt?: string;
+  /** When the grant's first run started (continue-as-new keeps the memo). */
+  firstStartedAt: string;
 }
 
 export function grantMemo(spec: GrantSpec, revision?: Revision): GrantMemo {
@@ -41,6 +56,7 @@ export function grantMemo(spec: GrantSpec, revision?: Revision): GrantMemo {
     attachedArns: attachedArns(spec),
     ...(spec.inlinePolicy ? { inlinePolicy: spec.inlinePolicy.name } : {}),
     ...(spec.startsAt ? { startsAt: spec.startsAt } : {}),
+    firstStartedAt: new Date().toISOString(),
   };
 }
 
@@ -63,5 +79,46 @@ export function grantStartOptions(
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     typedSearchAttributes: grantSearchAttributes(spec, 'pending'),
     memo: grantMemo(spec, options.revision) as unknown as Record<string, unknown>,
+  };
+}
+
+/**
+ * How a record run is started (see src/core/ledger.ts): the grant's id, its search attributes with
+ * GrantState `revoked`, and a memo that says what it records. It holds nothing and ends at once.
+ */
+export function recordStartOptions(decision: RecordDecision, options: { taskQueue: string }): WorkflowStartOptions<(input: GrantInput) => Promise<GrantOutcome>> {
+  const key = parseGrantWorkflowId(decision.id)!;
+  const from = decision.from;
+  const spec = 'spec' in from || 'deployer' in from ? (from as GrantSpec) : undefined;
+  const entry = spec ? undefined : (from as Exclude<RecordDecision['from'], GrantSpec>);
+  const expiresAt = spec?.expiresAt ?? entry?.expiresAt ?? key.expiresAt;
+  const input: GrantInput = { record: { kind: decision.kind, cause: decision.cause } };
+  return {
+    workflowId: decision.id,
+    taskQueue: options.taskQueue,
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    typedSearchAttributes: [
+      { key: GrantTeam, value: key.team },
+      { key: GrantPrincipal, value: canonicalPrincipal(key.principal) },
+      { key: GrantAccount, value: spec?.account ?? entry?.account ?? key.account },
+      { key: GrantEnvironment, value: spec?.environment ?? entry?.environment ?? '' },
+      { key: GrantPolicy, value: key.policy },
+      { key: GrantKind, value: key.kind },
+      { key: GrantState, value: 'revoked' },
+      ...(expiresAt ? [{ key: GrantExpiresAt, value: new Date(expiresAt) }] : []),
+    ],
+    memo: {
+      record: decision.kind,
+      endCause: decision.cause,
+      recordedAt: decision.at,
+      endReason: decision.reason,
+      ...(decision.by ? { endedBy: decision.by } : {}),
+      ...(decision.cause === 'early' ? { revokedEarly: true } : {}),
+      principalType: spec?.principalType ?? entry?.memo.principalType ?? key.principalType,
+      principalName: spec?.principal ?? entry?.memo.principalName ?? key.principal,
+      attachedArns: [],
+    },
   };
 }

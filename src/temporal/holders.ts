@@ -22,6 +22,15 @@ export interface HolderDirectory {
   neededArns(query: HolderQuery): Promise<Set<string>>;
 }
 
+/**
+ * Grants started by earlier releases carry the principal as the YAML spelt it; newer ones its lower-case
+ * form. Both spellings are asked for, so one release's revoke never misses the other's holder.
+ */
+function principalClause(principal: string): string {
+  const spellings = [...new Set([canonicalPrincipal(principal), principal])];
+  return spellings.length === 1 ? `GrantPrincipal = ${quote(spellings[0]!)}` : `(${spellings.map((p) => `GrantPrincipal = ${quote(p)}`).join(' OR ')})`;
+}
+
 const ENDING: ReadonlySet<string> = new Set(['revoking', 'revoked', 'failed']);
 const PENDING_START_MARGIN_MS = 60_000;
 
@@ -32,7 +41,7 @@ export class VisibilityHolderDirectory implements HolderDirectory {
     const needed = new Set<string>();
     const visibilityQuery =
       `WorkflowType = 'grantWorkflow' AND ExecutionStatus = 'Running' AND ` +
-      `GrantAccount = ${quote(query.account)} AND GrantPrincipal = ${quote(canonicalPrincipal(query.principal))}`;
+      `GrantAccount = ${quote(query.account)} AND ${principalClause(query.principal)}`;
     for await (const execution of this.client.workflow.list({ query: visibilityQuery })) {
       if (execution.workflowId === query.excludeId) continue;
       const state = execution.typedSearchAttributes.get(GrantState);

@@ -10,7 +10,8 @@ const STATUSES: ReadonlySet<string> = new Set(['RUNNING', 'COMPLETED', 'FAILED',
 
 const iso = (date: Date) => date.toISOString();
 
-export function toLedgerEntry(run: WorkflowExecutionInfo): LedgerEntry {
+/** A run as visibility lists it (or as a describe returns it, which carries the same fields). */
+export function toLedgerEntry(run: Omit<WorkflowExecutionInfo, 'raw'>): LedgerEntry {
   const sa = run.typedSearchAttributes;
   const expires = sa.get(GrantExpiresAt);
   const state = sa.get(GrantState);

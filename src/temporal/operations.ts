@@ -69,6 +69,24 @@ function startReconcile(team: string, taskQueue: string): WithStartWorkflowOpera
   });
 }
 
+/**
+ * Ends every running reconcile workflow of an earlier release (they kept their grants in memory and
+ * cannot replay on this code). The worker does it when it starts; each team's next submission starts
+ * a reconcile workflow of this release, which rebuilds its state from visibility and IAM.
+ */
+export async function endEarlierReconciles(client: Client): Promise<string[]> {
+  const ended: string[] = [];
+  for await (const run of client.workflow.list({ query: `WorkflowType = 'reconcileWorkflow' AND ExecutionStatus = 'Running'` })) {
+    if ((run.memo as { generation?: number } | undefined)?.generation === RECONCILE_GENERATION) continue;
+    await client.workflow
+      .getHandle(run.workflowId, run.runId)
+      .terminate(`replaced by a reconcile workflow of generation ${RECONCILE_GENERATION}, which rebuilds the team's state from visibility and IAM`)
+      .catch(() => undefined);
+    ended.push(run.workflowId);
+  }
+  return ended;
+}
+
 /** Stages the config, then hands the submission to the team's reconcile workflow (starting it if needed) and returns what it did. */
 export async function submitTeam(
   client: Client,

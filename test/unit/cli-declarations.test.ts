@@ -40,6 +40,7 @@ describe('command declarations', function () {
 
       it('gives flags as booleans, off unless given', () => {
         const args = command.arguments.filter((a) => a.required).map((a) => `x-${a.name}`);
+        for (const [name, spec] of options) if (spec.type === 'string' && spec.required) args.push(`--${name}`, 'x');
         const parsed = parseCommandArgs(command, args, {});
         assert.equal(parsed.help, false);
         if (parsed.help) return;

@@ -71,3 +71,14 @@ describe('names that are JavaScript object properties are refused at file:line',
     });
   }
 });
+
+describe('policy names that differ only in letter case', () => {
+  it('are refused: IAM would make their customer-managed policies one', async () => {
+    const dir = writeTeam({
+      'aws-policies': `aws-policies:\n  db:\n    description: "a"\n    custom_statements:\n      - effect: Allow\n        actions: ["rds:DescribeDBInstances"]\n        resources: ["*"]\n  DB:\n    description: "b"\n    custom_statements:\n      - effect: Allow\n        actions: ["rds:DeleteDBInstance"]\n        resources: ["*"]\n  reader:\n    description: "r"\n    managed_policies: ["arn:aws:iam::aws:policy/ReadOnlyAccess"]\n  breakglass:\n    description: "b"\n    managed_policies: ["arn:aws:iam::aws:policy/ReadOnlyAccess"]\n`,
+    });
+    const result = await runCli(['validate', 'team', '--config', dir, '--now', NOW]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /aws-policies\/team\.yaml:8:3: error: policies "db" and "DB" differ only in letter case/);
+  });
+});

@@ -7,7 +7,7 @@ import { teamFromTexts } from '../../src/config/load';
 import { canonicalDocument, policySize, renderDocument, sameDocument, withExpiry } from '../../src/core/documents';
 import { expandTeam } from '../../src/core/expand';
 import { planTeam } from '../../src/core/plan';
-import { emptyFacts, type LedgerEntry } from '../../src/core/ledger';
+import type { LedgerEntry } from '../../src/core/ledger';
 import { DEFAULT_SETTINGS, type IamStatement } from '../../src/core/team-config';
 import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
 import { grantShape, releasedBy } from '../../src/core/grant-derived';
@@ -191,7 +191,6 @@ describe('plan', function () {
     const [alice, bob] = ['alice', 'bob'].map((p) => expansion.grants.find((g) => g.principal === p)!);
     const entries = planTeam(expansion, {
       ledger: ledgerOf(liveEntry(alice!), liveEntry(bob!), liveEntry(`grantflow/test-team/${ACCOUNTS.nonprod}/user/old/reader`)),
-      facts: emptyFacts(),
       iam: {
         [`${ACCOUNTS.nonprod}/user/alice`]: { exists: true, attached: [alice!.customPolicyArn!], inline: [] },
         [`${ACCOUNTS.nonprod}/user/ghost`]: { exists: false, attached: [], inline: [] },
@@ -268,8 +267,7 @@ describe('plan: the account\'s managed-policy quota', function () {
     it(c.name, () => {
       const entries = planTeam(expansion, {
         ledger: c.live ? ledgerOf(liveEntry(alice)) : new Map(),
-        facts: emptyFacts(),
-        iam: { [key]: { exists: true, attached: c.attached, inline: [] } },
+          iam: { [key]: { exists: true, attached: c.attached, inline: [] } },
         ...(c.quota ? { quotas: { [ACCOUNTS.nonprod]: { user: c.quota, role: c.quota } } } : {}),
       }, planOptions);
       const problem = entries.find((e) => e.id === alice.id)!.problem;

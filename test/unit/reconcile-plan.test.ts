@@ -1,16 +1,16 @@
 // The reconcile pass's decisions and the stickiness rule, table-driven: what to start, re-apply, hand a
-// new spec, replace, revoke, leave revoked, lift and clean up, from the desired grants and the ledger
-// alone, so a reconcile workflow with no memory decides as one with all of it.
+// new spec, replace, revoke, leave revoked, clean up, and which record runs to write, from the desired
+// grants and the ledger alone, so a reconcile workflow with no memory decides as one with all of it.
 import assert from 'node:assert/strict';
 import type { GrantSpec } from '../../src/core/grant';
 import { grantShape } from '../../src/core/grant-derived';
-import { emptyFacts, ending, isSticky, mergeFacts, type LedgerEntry, type TeamFacts } from '../../src/core/ledger';
-import { factsAfter, planPass, type PassPlan } from '../../src/core/reconcile-plan';
+import { earlyAt, ending, isSticky, type LedgerEntry } from '../../src/core/ledger';
+import { planPass, readyReplacements, REAFFIRM_MARGIN_MS, type PassPlan } from '../../src/core/reconcile-plan';
 import { grantsOf, policy, READ_ONLY, team, VIEW_ONLY } from '../harness/team';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const at = (hours: number) => new Date(NOW + hours * 3600_000).toISOString();
-
+const RETENTION = 8 * 86_400_000;
 const reader = policy([READ_ONLY]);
 const config = (entries: { permanent?: string[]; temporary?: [string, string][] }, policies = { reader }) =>
   team({
@@ -40,7 +40,6 @@ interface Case {
   name: string;
   desired: GrantSpec[];
   ledger: Map<string, LedgerEntry>;
-  facts?: TeamFacts;
   maxDays?: number;
   decidedAt?: string;
   expect: Partial<Record<keyof PassPlan, unknown>>;
@@ -53,7 +52,7 @@ const bob20 = { temporary: [['bob', at(20)]] as [string, string][] };
 const bob10Spec = desiredOf(bob10)[0]!;
 
 const cases: Case[] = [
-  { name: 'nothing runs: everything is started', desired: desiredOf(alice), ledger: ledger(), expect: { start: desiredOf(alice), reapply: [], revoke: [] } },
+  { name: 'nothing runs: everything is started', desired: desiredOf(alice), ledger: ledger(), expect: { start: desiredOf(alice), reapply: [], revoke: [], records: [] } },
   { name: 'running with the same spec: re-applied', desired: desiredOf(alice), ledger: ledger(run({ id: aliceSpec.id, spec: aliceSpec })), expect: { start: [], reapply: [aliceSpec.id], respec: [] } },
   {
     name: 'running, but the policy changed: handed the new spec',
@@ -61,12 +60,7 @@ const cases: Case[] = [
     ledger: ledger(run({ id: aliceSpec.id, spec: aliceSpec })),
     expect: { reapply: [], respec: desiredOf(alice, { reader: policy([READ_ONLY, VIEW_ONLY]) }) },
   },
-  {
-    name: 'started by an earlier release (no shape in its memo): handed the spec',
-    desired: desiredOf(alice),
-    ledger: ledger(run({ id: aliceSpec.id })),
-    expect: { respec: desiredOf(alice) },
-  },
+  { name: 'started by an earlier release (no shape in its memo): handed the spec', desired: desiredOf(alice), ledger: ledger(run({ id: aliceSpec.id })), expect: { respec: desiredOf(alice) } },
   {
     name: 'gone from the YAML: revoked as removed',
     desired: [],
@@ -77,7 +71,7 @@ const cases: Case[] = [
     name: 'revoked early (completed with endCause early): left revoked',
     desired: desiredOf(alice),
     ledger: ledger(run({ id: aliceSpec.id, status: 'COMPLETED', state: 'revoked', closedAt: at(-1), memo: { endCause: 'early' } })),
-    expect: { start: [], sticky: [aliceSpec.id] },
+    expect: { start: [], sticky: [aliceSpec.id], records: [] },
   },
   {
     name: 'revoked early by an earlier release (revokedEarly memo): left revoked',
@@ -85,30 +79,30 @@ const cases: Case[] = [
     ledger: ledger(run({ id: aliceSpec.id, status: 'COMPLETED', state: 'revoked', closedAt: at(-1), memo: { revokedEarly: true } })),
     expect: { sticky: [aliceSpec.id] },
   },
+  { name: 'cancelled in the UI: left revoked', desired: desiredOf(alice), ledger: ledger(run({ id: aliceSpec.id, status: 'CANCELLED', state: 'revoked', closedAt: at(-1) })), expect: { sticky: [aliceSpec.id], cleanup: [] } },
   {
-    name: 'cancelled in the UI: left revoked',
-    desired: desiredOf(alice),
-    ledger: ledger(run({ id: aliceSpec.id, status: 'CANCELLED', state: 'revoked', closedAt: at(-1) })),
-    expect: { sticky: [aliceSpec.id], cleanup: [] },
-  },
-  {
-    name: 'terminated: left revoked, and what it held is cleaned up',
+    name: 'terminated: left revoked, its leftovers cleaned up, then recorded as revoked early',
     desired: desiredOf(alice),
     ledger: ledger(run({ id: aliceSpec.id, status: 'TERMINATED', closedAt: at(-1) })),
-    expect: { sticky: [aliceSpec.id], start: [] },
+    expect: { sticky: [aliceSpec.id], start: [], cleanup: [[aliceSpec.id, 'early']] },
   },
   {
-    name: 'terminated and already cleaned: not cleaned again',
+    name: 'terminated and already cleaned (its record is the latest run): nothing more to do',
     desired: desiredOf(alice),
-    ledger: ledger(run({ id: aliceSpec.id, status: 'TERMINATED', closedAt: at(-1), runId: 'r1' })),
-    facts: { ...emptyFacts(), cleaned: { [aliceSpec.id]: 'r1' } },
-    expect: { sticky: [aliceSpec.id], cleanup: [] },
+    ledger: ledger(run({ id: aliceSpec.id, status: 'COMPLETED', state: 'revoked', closedAt: at(-1), memo: { record: 'cleaned', endCause: 'early', recordedAt: at(-2) } })),
+    expect: { sticky: [aliceSpec.id], cleanup: [], records: [] },
+  },
+  {
+    name: 'terminated, and no longer in the YAML: cleaned up, then recorded as lifted',
+    desired: [],
+    ledger: ledger(run({ id: aliceSpec.id, status: 'TERMINATED', closedAt: at(-1) })),
+    expect: { cleanup: [[aliceSpec.id, 'lifted']], records: [] },
   },
   {
     name: 'crashed (failed workflow): cleaned up and started again, not sticky',
     desired: desiredOf(alice),
     ledger: ledger(run({ id: aliceSpec.id, status: 'FAILED', closedAt: at(-1) })),
-    expect: { sticky: [], start: desiredOf(alice) },
+    expect: { sticky: [], start: desiredOf(alice), cleanup: [[aliceSpec.id, undefined]] },
   },
   {
     name: 'ended by grantflow (expired, removed, failed apply): started again',
@@ -117,37 +111,40 @@ const cases: Case[] = [
     expect: { start: desiredOf(alice), sticky: [] },
   },
   {
-    name: 'revoked early, then its entry left the YAML: stickiness lifted',
+    name: 'revoked early, then its entry left the YAML: a lifted record ends the stickiness',
     desired: [],
     ledger: ledger(run({ id: aliceSpec.id, status: 'CANCELLED', closedAt: at(-1) })),
-    expect: { lift: [aliceSpec.id], revoke: [] },
+    expect: { records: [[aliceSpec.id, 'lifted', 'lifted']], revoke: [] },
   },
   {
-    name: 'revoked early, lifted since, and back in the YAML: granted',
+    name: 'lifted (its latest run is the lifted record), and back in the YAML: granted',
     desired: desiredOf(alice),
-    ledger: ledger(run({ id: aliceSpec.id, status: 'CANCELLED', closedAt: at(-2) })),
-    facts: { ...emptyFacts(), lifted: { [aliceSpec.id]: at(-1) } },
+    ledger: ledger(run({ id: aliceSpec.id, status: 'COMPLETED', state: 'revoked', closedAt: at(-1), memo: { record: 'lifted', endCause: 'lifted' } })),
     expect: { start: desiredOf(alice), sticky: [] },
   },
   {
-    name: 'revoked early past retention (only the facts remember): left revoked',
+    name: 'revoked early long ago, nearing the end of retention: reaffirmed by a new record',
     desired: desiredOf(alice),
-    ledger: ledger(),
-    facts: { ...emptyFacts(), sticky: { [aliceSpec.id]: at(-24 * 30) } },
-    expect: { start: [], sticky: [aliceSpec.id] },
+    ledger: ledger(run({ id: aliceSpec.id, status: 'CANCELLED', closedAt: new Date(NOW - RETENTION + REAFFIRM_MARGIN_MS - 1000).toISOString() })),
+    expect: { sticky: [aliceSpec.id], records: [[aliceSpec.id, 'reaffirmed', 'early']] },
   },
   {
-    name: 'remembered past retention, and its entry left the YAML: lifted',
-    desired: [],
-    ledger: ledger(),
-    facts: { ...emptyFacts(), sticky: { [aliceSpec.id]: at(-24 * 30) } },
-    expect: { lift: [aliceSpec.id] },
+    name: 'revoked early within retention: no record yet',
+    desired: desiredOf(alice),
+    ledger: ledger(run({ id: aliceSpec.id, status: 'CANCELLED', closedAt: new Date(NOW - RETENTION + REAFFIRM_MARGIN_MS + 60_000).toISOString() })),
+    expect: { sticky: [aliceSpec.id], records: [] },
   },
   {
     name: 'still revoking from an earlier removal: waits, then starts',
     desired: desiredOf(alice),
-    ledger: ledger(run({ id: aliceSpec.id, state: 'revoking' })),
+    ledger: ledger(run({ id: aliceSpec.id, state: 'revoking', memo: { endCause: 'removed' } })),
     expect: { waiting: [aliceSpec.id], start: [], revoke: [] },
+  },
+  {
+    name: 'still finishing an operator\'s revoke (its memo says early): left revoked, not waited for',
+    desired: desiredOf(alice),
+    ledger: ledger(run({ id: aliceSpec.id, state: 'revoking', memo: { endCause: 'early' } })),
+    expect: { waiting: [], start: [], sticky: [aliceSpec.id] },
   },
   {
     name: 'new expiry: replaces the old grant (new first)',
@@ -162,13 +159,16 @@ const cases: Case[] = [
     expect: { replace: [{ from: 'grantflow/test-team/111111111111/user/Alice/reader', to: aliceSpec.id }] },
   },
   {
+    name: 'principal written in another case, revoked early under its old id: the new id inherits it',
+    desired: desiredOf({ permanent: ['Alice'] }),
+    ledger: ledger(run({ id: 'grantflow/test-team/111111111111/user/Alice/reader', status: 'CANCELLED', closedAt: at(-1) })),
+    expect: { start: [], sticky: [aliceSpec.id], records: [['grantflow/test-team/111111111111/user/Alice/reader', 'lifted', 'lifted'], [aliceSpec.id, 'succession', 'early']] },
+  },
+  {
     name: 'two old expiries, one new: one replaced, the other revoked',
     desired: desiredOf({ temporary: [['bob', at(30)]] }),
     ledger: ledger(run({ id: bob10Spec.id }), run({ id: idOf(bob20) })),
-    expect: {
-      replace: [{ from: bob10Spec.id, to: idOf({ temporary: [['bob', at(30)]] }) }],
-      revoke: [{ id: idOf(bob20), cause: 'removed', reason: 'removed from the YAML' }],
-    },
+    expect: { replace: [{ from: bob10Spec.id, to: idOf({ temporary: [['bob', at(30)]] }) }], revoke: [{ id: idOf(bob20), cause: 'removed', reason: 'removed from the YAML' }] },
   },
   {
     name: 'a permanent and a temporary grant of the same policy do not replace each other',
@@ -177,18 +177,28 @@ const cases: Case[] = [
     expect: { start: desiredOf(alice), replace: [], revoke: [{ id: idOf({ temporary: [['alice', at(10)]] }), cause: 'removed', reason: 'removed from the YAML' }] },
   },
   {
-    name: 'the old grant was revoked early after the YAML was decided: the replacement is not granted',
+    name: 'the old grant was revoked early after the submission was received: the replacement is not granted, and that is recorded',
     desired: desiredOf(bob20),
-    ledger: ledger(run({ id: bob10Spec.id, status: 'COMPLETED', state: 'revoked', closedAt: at(-1), memo: { endCause: 'early' } })),
+    ledger: ledger(run({ id: bob10Spec.id, status: 'COMPLETED', state: 'revoked', closedAt: at(-1), memo: { endCause: 'early', endedBy: 'ops' } })),
     decidedAt: at(-5),
-    expect: { start: [], sticky: [idOf(bob20)], lift: [bob10Spec.id] },
+    expect: { start: [], sticky: [idOf(bob20)], records: [[bob10Spec.id, 'lifted', 'lifted'], [idOf(bob20), 'succession', 'early']] },
   },
   {
-    name: 'the old grant was revoked early before the YAML was decided: the replacement is granted',
+    name: 'the old grant was revoked early before the submission was received: the replacement is granted',
     desired: desiredOf(bob20),
     ledger: ledger(run({ id: bob10Spec.id, status: 'COMPLETED', state: 'revoked', closedAt: at(-5), memo: { endCause: 'early' } })),
     decidedAt: at(-1),
     expect: { start: desiredOf(bob20), sticky: [] },
+  },
+  {
+    name: 'the replacement recorded as revoked in succession: stays revoked on every later pass, however late',
+    desired: desiredOf(bob20),
+    ledger: ledger(
+      run({ id: bob10Spec.id, status: 'COMPLETED', state: 'revoked', closedAt: at(-3), memo: { record: 'lifted', endCause: 'lifted' } }),
+      run({ id: idOf(bob20), status: 'COMPLETED', state: 'revoked', closedAt: at(-3), memo: { record: 'succession', endCause: 'early', recordedAt: at(-4) } }),
+    ),
+    decidedAt: at(0),
+    expect: { start: [], sticky: [idOf(bob20)], records: [] },
   },
   {
     name: 'the old grant was revoked early while its replacement ran: the replacement is revoked too',
@@ -199,6 +209,16 @@ const cases: Case[] = [
     ),
     decidedAt: at(-3),
     expect: { revoke: [{ id: idOf(bob20), cause: 'early', reason: `${bob10Spec.id}, which it replaces, was revoked early by ops` }], reapply: [] },
+  },
+  {
+    name: 'a replacement that continued as new still counts from its first start',
+    desired: desiredOf(bob20),
+    ledger: ledger(
+      run({ id: bob10Spec.id, status: 'COMPLETED', state: 'revoked', closedAt: at(-1), memo: { endCause: 'early' } }),
+      run({ id: idOf(bob20), startedAt: at(-0.5), spec: desiredOf(bob20)[0]!, memo: { firstStartedAt: at(-2) } }),
+    ),
+    decidedAt: at(-3),
+    expect: { revoke: [{ id: idOf(bob20), cause: 'early', reason: `${bob10Spec.id}, which it replaces, was revoked early` }] },
   },
   {
     name: 'running beyond a lowered limit: revoked as beyond-limit',
@@ -229,70 +249,66 @@ describe('a reconcile pass decides from the YAML and the ledger alone', function
       const plan = planPass({
         desired: c.desired,
         ledger: c.ledger,
-        facts: c.facts ?? emptyFacts(),
         nowMs: NOW,
         maxTemporaryDays: c.maxDays ?? 6,
         decidedAtMs: Date.parse(c.decidedAt ?? at(-100)),
+        retentionMs: RETENTION,
       });
       for (const [key, value] of Object.entries(c.expect)) {
-        const actual = plan[key as keyof PassPlan];
-        if (key === 'cleanup') assert.deepEqual((actual as LedgerEntry[]).map((e) => e.id), value, key);
-        else assert.deepEqual(actual, value, key);
+        if (key === 'cleanup') assert.deepEqual(plan.cleanup.map((e) => [e.entry.id, e.record]), value, key);
+        else if (key === 'records') assert.deepEqual(plan.records.map((r) => [r.id, r.kind, r.cause]), value, key);
+        else assert.deepEqual(plan[key as keyof PassPlan], value, key);
       }
     });
   }
 
-  it('cleans up after every terminated run it has not cleaned yet, desired or not', () => {
-    const plan = planPass({
-      desired: desiredOf(alice),
-      ledger: ledger(run({ id: aliceSpec.id, status: 'TERMINATED', closedAt: at(-1) }), run({ id: bob10Spec.id, status: 'TIMED_OUT', closedAt: at(-1) })),
-      facts: emptyFacts(),
-      nowMs: NOW,
-      maxTemporaryDays: 6,
-      decidedAtMs: NOW,
-    });
-    assert.deepEqual(plan.cleanup.map((e) => e.id).sort(), [aliceSpec.id, bob10Spec.id].sort());
+  it('keeps the original moment of an early revoke in the records it writes', () => {
+    const closedAt = new Date(NOW - RETENTION + REAFFIRM_MARGIN_MS - 1000).toISOString();
+    const plan = planPass({ desired: desiredOf(alice), ledger: ledger(run({ id: aliceSpec.id, status: 'CANCELLED', closedAt, memo: { endedBy: 'ops', endReason: 'incident' } })), nowMs: NOW, maxTemporaryDays: 6, decidedAtMs: NOW, retentionMs: RETENTION });
+    assert.deepEqual(plan.records.map((r) => [r.at, r.by, r.reason]), [[closedAt, 'ops', 'incident']]);
   });
 });
 
 describe('stickiness', function () {
   const id = aliceSpec.id;
-  const cases: { name: string; entry?: LedgerEntry; facts?: Partial<TeamFacts>; sticky: boolean }[] = [
+  const cases: { name: string; entry?: LedgerEntry; sticky: boolean }[] = [
     { name: 'never ran', sticky: false },
     { name: 'running', entry: run({ id }), sticky: false },
+    { name: 'running, revoking for grantflow', entry: run({ id, state: 'revoking', memo: { endCause: 'removed' } }), sticky: false },
+    { name: 'running, revoking for an operator', entry: run({ id, state: 'revoking', memo: { endCause: 'early' } }), sticky: true },
     { name: 'expired', entry: run({ id, status: 'COMPLETED', closedAt: at(-1), memo: { endCause: 'expired' } }), sticky: false },
     { name: 'revoked early', entry: run({ id, status: 'COMPLETED', closedAt: at(-1), memo: { endCause: 'early' } }), sticky: true },
     { name: 'terminated', entry: run({ id, status: 'TERMINATED', closedAt: at(-1) }), sticky: true },
-    { name: 'revoked early, lifted after', entry: run({ id, status: 'CANCELLED', closedAt: at(-2) }), facts: { lifted: { [id]: at(-1) } }, sticky: false },
-    { name: 'lifted, then revoked early again', entry: run({ id, status: 'CANCELLED', closedAt: at(-1) }), facts: { lifted: { [id]: at(-2) } }, sticky: true },
-    { name: 'remembered, restored since (a newer run)', entry: run({ id, startedAt: at(-1) }), facts: { sticky: { [id]: at(-3) } }, sticky: false },
-    { name: 'remembered, its run out of retention', facts: { sticky: { [id]: at(-3) } }, sticky: true },
+    { name: 'a lifted record', entry: run({ id, status: 'COMPLETED', closedAt: at(-1), memo: { record: 'lifted', endCause: 'lifted' } }), sticky: false },
+    { name: 'a reaffirmed record', entry: run({ id, status: 'COMPLETED', closedAt: at(-1), memo: { record: 'reaffirmed', endCause: 'early', recordedAt: at(-100) } }), sticky: true },
   ];
-  for (const c of cases) {
-    it(c.name, () => assert.equal(isSticky(id, c.entry, mergeFacts(c.facts ?? {})), c.sticky));
-  }
+  for (const c of cases) it(c.name, () => assert.equal(isSticky(c.entry), c.sticky));
 
-  it('reads how a run ended from its status and memo', () => {
+  it('reads how a run ended from its status and memo, and when an early revoke happened', () => {
     assert.equal(ending(run({ id, state: 'pending' })), 'live');
     assert.equal(ending(run({ id, state: 'revoking' })), 'ending');
     assert.equal(ending(run({ id, status: 'FAILED' })), 'crashed');
     assert.equal(ending(run({ id, status: 'COMPLETED', memo: { endCause: 'superseded' } })), 'ended');
-  });
-
-  it('merges facts from several reconcile runs: per id, the latest wins', () => {
-    const merged = mergeFacts({ sticky: { a: at(-3) }, lifted: { a: at(-4) } }, { sticky: { a: at(-5) }, lifted: { a: at(-2) }, cleaned: { b: 'r' } });
-    assert.deepEqual(merged, { sticky: { a: at(-3) }, lifted: { a: at(-2) }, cleaned: { b: 'r' } });
-  });
-
-  it('remembers early revocations after a pass and forgets the lifted ones', () => {
-    const entries = ledger(run({ id, status: 'CANCELLED', closedAt: at(-1) }), run({ id: bob10Spec.id, status: 'CANCELLED', closedAt: at(-1) }));
-    const plan = planPass({ desired: desiredOf(alice), ledger: entries, facts: { ...emptyFacts(), sticky: { [bob10Spec.id]: at(-1) } }, nowMs: NOW, maxTemporaryDays: 6, decidedAtMs: NOW });
-    assert.deepEqual(plan.sticky, [id]);
-    assert.deepEqual(plan.lift, [bob10Spec.id]);
-    const next = factsAfter({ ...emptyFacts(), sticky: { [bob10Spec.id]: at(-1) } }, plan, entries, at(0));
-    assert.deepEqual(next.sticky, { [id]: at(-1) });
-    assert.deepEqual(next.lifted, { [bob10Spec.id]: at(0) });
+    assert.equal(earlyAt(run({ id, status: 'COMPLETED', closedAt: at(-1), memo: { endCause: 'early', recordedAt: at(-50) } })), at(-50));
+    assert.equal(earlyAt(run({ id, status: 'CANCELLED', closedAt: at(-1) })), at(-1));
+    assert.equal(earlyAt(run({ id })), undefined);
   });
 });
 
-
+describe('replacements ready to go ahead', function () {
+  it('goes ahead once the new grant is active, waits for one still applying, and does not wait for one that cannot start yet', () => {
+    const pairs = [
+      { from: 'a1', to: 'a2' },
+      { from: 'b1', to: 'b2' },
+      { from: 'c1', to: 'c2' },
+      { from: 'd1', to: 'd2' },
+    ];
+    const states = new Map<string, { state: string; startsAt?: string } | undefined>([
+      ['a2', { state: 'active' }],
+      ['b2', { state: 'pending' }],
+      ['c2', { state: 'pending', startsAt: at(5) }],
+      ['d2', undefined],
+    ]);
+    assert.deepEqual(readyReplacements(pairs, states, NOW), { ready: [{ from: 'a1', to: 'a2' }], notYet: ['c2', 'd2'], pending: ['b2'] });
+  });
+});

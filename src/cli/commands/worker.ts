@@ -1,6 +1,7 @@
 import { loadSettings } from '../../config/load';
 import { connectClient, connectWorker } from '../../temporal/connection';
 import { registerSearchAttributes } from '../../temporal/namespace-setup';
+import { endEarlierReconciles } from '../../temporal/operations';
 import { createWorker } from '../../worker';
 import { DEFAULT_WORKER_LIMITS } from '../../worker';
 import { CONFIG_OPTION, defineCommand, EXIT, UsageError, write } from '../command';
@@ -47,6 +48,13 @@ tasks in hand and exits. Run several workers for capacity; they share the work.`
         if (added.length) write(io.stderr, `worker: registered search attributes ${added.join(', ')} in namespace ${target.namespace}`);
       } catch (error) {
         write(io.stderr, `warning: could not check or register search attributes (${(error as Error).message}); on Temporal Cloud add them with tcld or the Cloud UI; \`grantflow doctor\` checks them`);
+      }
+      const earlier = await endEarlierReconciles(client).catch((error: Error) => {
+        write(io.stderr, `warning: could not look for reconcile workflows of an earlier release: ${error.message}`);
+        return [];
+      });
+      if (earlier.length > 0) {
+        write(io.stderr, `worker: ended ${earlier.length} reconcile workflow(s) of an earlier release (${earlier.slice(0, 5).join(', ')}${earlier.length > 5 ? ', …' : ''}); each team's next submission starts its successor`);
       }
       const native = await connectWorker(target);
       const { worker, accounts } = await createWorker({

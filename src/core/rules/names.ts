@@ -27,8 +27,14 @@ export const nameRules: Rule = ({ config, locate }) => {
     }
   }
 
+  // IAM policy names ignore case: `DB` and `db` would be one customer-managed policy.
+  const policyByCase = new Map<string, string>();
   for (const [name, policy] of Object.entries(config.policies)) {
     const at = locate('aws-policies', ['aws-policies', name], { key: true });
+    const same = policyByCase.get(name.toLowerCase());
+    if (same !== undefined && policy.statements.length > 0 && config.policies[same]!.statements.length > 0) {
+      out.push(error(at, `policies "${same}" and "${name}" differ only in letter case; IAM policy names ignore case, so their customer-managed policies would be one. Rename one of them`));
+    } else if (policy.statements.length > 0) policyByCase.set(name.toLowerCase(), name);
     const own = checkIamName(name, IAM_POLICY_NAME_MAX, 'policy name');
     if (!own.ok) {
       out.push(error(at, own.reason));
