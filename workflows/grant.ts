@@ -186,8 +186,9 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
         throw error; // Cancel in the UI while applying: an operator's early revoke, handled below
       }
       status.lastError = describeFailure(error);
-      const cause = error instanceof ActivityFailure ? error.cause : undefined;
-      return cause instanceof ApplicationFailure && cause.nonRetryable ? 'failed' : 'retry';
+      // A local activity's failure may arrive as the activity's own ApplicationFailure or wrapped.
+      const failure = error instanceof ActivityFailure ? error.cause : error;
+      return failure instanceof ApplicationFailure && failure.nonRetryable ? 'failed' : 'retry';
     } finally {
       applying.delete(scope);
     }

@@ -32,15 +32,16 @@ describe('ownership marks under races (moto)', function () {
     let reachedAttach!: () => void;
     const atAttach = new Promise<void>((resolve) => (reachedAttach = resolve));
     // The attaching side's client pauses just before AttachUserPolicy: its mark is written, its attach not yet.
-    const paused = {
-      send: async (command: unknown, ...rest: unknown[]) => {
-        if (command instanceof AttachUserPolicyCommand) {
-          reachedAttach();
-          await gate;
-        }
-        return (iam.send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
-      },
-    } as unknown as IAMClient;
+    // Still an IAMClient (the SDK's paginators insist), whose send waits at the gate for AttachUserPolicy.
+    const paused = Object.create(iam) as IAMClient;
+    const send = iam.send.bind(iam) as (...args: unknown[]) => Promise<unknown>;
+    paused.send = (async (command: unknown, ...rest: unknown[]) => {
+      if (command instanceof AttachUserPolicyCommand) {
+        reachedAttach();
+        await gate;
+      }
+      return send(command, ...rest);
+    }) as IAMClient['send'];
     const attacher: Target = { client: paused, account: ACCOUNTS.nonprod, environment: 'nonprod' };
     const releaser: Target = { client: iam, account: ACCOUNTS.nonprod, environment: 'nonprod' };
     const alice = { type: 'user' as const, name: 'alice' };
