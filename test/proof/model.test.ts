@@ -170,7 +170,7 @@ interface Step {
   run(): Promise<void>;
 }
 
-/** Each sequence has its own task queue and worker, so a step can restart it with another ceiling. */
+/** Each lane of sequences has its own task queue and worker, so a step can restart it with another ceiling. */
 async function sequenceWorker(stack: Stack, taskQueue: string, maxTemporaryDays: number): Promise<{ stop(): Promise<void> }> {
   const { NativeConnection } = await import('@temporalio/worker');
   const connection = await NativeConnection.connect({ address: stack.server.address });
@@ -195,18 +195,28 @@ async function sequenceWorker(stack: Stack, taskQueue: string, maxTemporaryDays:
 
 const revision = revisionSequence('model', '2026-05-01T00:00:00Z');
 
-async function runSequence(stack: Stack, seed: number): Promise<string[]> {
+interface Lane {
+  taskQueue: string;
+  worker: { stop(): Promise<void> };
+  ceiling: number;
+}
+
+async function runSequence(stack: Stack, seed: number, lane: Lane): Promise<string[]> {
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   // Created in mixed case; the YAML spells them in other cases too.
   const users = ['Ann', 'bob', 'CID'].map((u) => `m${seed}-${u}`);
   const spellings = (user: string) => [user, user.toLowerCase(), user.toUpperCase()];
   const model = new Model(seed, users);
-  const taskQueue = `model-${seed}`;
+  const { taskQueue } = lane;
   const log: string[] = [];
   await stack.moto.createUsers(ACCOUNT, users);
   const iam = await stack.moto.iamIn(ACCOUNT);
-  let worker = await sequenceWorker(stack, taskQueue, CEILING);
+  if (lane.ceiling !== CEILING) {
+    await lane.worker.stop();
+    lane.worker = await sequenceWorker(stack, taskQueue, CEILING);
+    lane.ceiling = CEILING;
+  }
   try {
     // Some users hold a policy attached by hand before grantflow came.
     for (const user of users) {
@@ -330,8 +340,9 @@ async function runSequence(stack: Stack, seed: number): Promise<string[]> {
         options.push({
           name: `lower the worker's max_temporary_days ceiling to ${LOWERED}`,
           run: async () => {
-            await worker.stop();
-            worker = await sequenceWorker(stack, taskQueue, LOWERED);
+            await lane.worker.stop();
+            lane.worker = await sequenceWorker(stack, taskQueue, LOWERED);
+            lane.ceiling = LOWERED;
             model.ceiling = LOWERED;
             const owner = model.teams.find((m) => m.name === long[0]!.team)!;
             // The YAML still asks for more than the new ceiling: refused, changing nothing...
@@ -373,7 +384,6 @@ async function runSequence(stack: Stack, seed: number): Promise<string[]> {
     return [];
   } finally {
     iam.destroy();
-    await worker.stop();
   }
 }
 
@@ -486,16 +496,22 @@ describe('model-based randomized test (dev server, moto, workers)', function () 
     let next = 0;
     let done = 0;
     const started = Date.now();
-    const lane = async () => {
-      while (next < seeds.length && failures.length === 0) {
-        const seed = seeds[next++]!;
-        const problems = await runSequence(stack, seed);
-        if (problems.length > 0) failures.push(`seed ${seed} (GRANTFLOW_SEED=${seed}):\n  ${problems.join('\n  ')}`);
-        done++;
-        if (seeds.length >= 20 && done % 20 === 0) process.stderr.write(`      ${done}/${seeds.length} sequences in ${Math.round((Date.now() - started) / 1000)} s\n`);
+    const lane = async (index: number) => {
+      const taskQueue = `model-lane-${index}-${Date.now()}`;
+      const state: Lane = { taskQueue, worker: await sequenceWorker(stack, taskQueue, CEILING), ceiling: CEILING };
+      try {
+        while (next < seeds.length && failures.length === 0) {
+          const seed = seeds[next++]!;
+          const problems = await runSequence(stack, seed, state);
+          if (problems.length > 0) failures.push(`seed ${seed} (GRANTFLOW_SEED=${seed}):\n  ${problems.join('\n  ')}`);
+          done++;
+          if (seeds.length >= 20 && done % 20 === 0) process.stderr.write(`      ${done}/${seeds.length} sequences in ${Math.round((Date.now() - started) / 1000)} s\n`);
+        }
+      } finally {
+        await state.worker.stop();
       }
     };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL, seeds.length) }, lane));
+    await Promise.all(Array.from({ length: Math.min(PARALLEL, seeds.length) }, (_, i) => lane(i)));
     assert.deepEqual(failures, [], failures.join('\n'));
   });
 });

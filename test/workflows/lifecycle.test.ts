@@ -274,6 +274,9 @@ describe('grant and reconcile workflows (dev server + moto)', function () {
     // Terminating a grant was an operator's decision: it sticks like an early revoke.
     const again = await submit(config);
     assert.deepEqual(again.sticky, [temporary.id]);
-    assert.equal((await stack.client.workflow.getHandle(temporary.id).describe()).status.name, 'TERMINATED', 'not started again');
+    // Its latest run is now the clean-up's record: it holds nothing, and says the grant stays revoked early.
+    const latest = await stack.client.workflow.getHandle(temporary.id).describe();
+    assert.equal(latest.status.name, 'COMPLETED', 'not started again');
+    assert.deepEqual([(latest.memo as { record?: string }).record, (latest.memo as { endCause?: string }).endCause], ['cleaned', 'early']);
   });
 });
