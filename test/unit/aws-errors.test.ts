@@ -15,6 +15,10 @@ function awsError(name: string, status: number, message = 'aws says no') {
   return new iam.IAMServiceException({ name, $fault: status >= 500 ? 'server' : 'client', message, $metadata });
 }
 
+// The cases are built when mocha loads this file, which can be many minutes before they run in the full
+// suite: a deadline a minute ahead would have passed by then.
+const STILL_PROPAGATING = Date.now() + 7 * 86_400_000;
+
 describe('AWS error classification', function () {
   const context: CallContext = { account: '222222222222', environment: 'prod', operation: 'AttachUserPolicy', principalType: 'user', principal: 'bob' };
   const cases: { name: string; error: unknown; context?: Partial<CallContext>; type: AwsErrorType; retryable: boolean; message: RegExp }[] = [
@@ -44,7 +48,7 @@ describe('AWS error classification', function () {
     {
       name: 'a missing user while IAM may still be propagating it',
       error: awsError('NoSuchEntityException', 404, 'The user with name bob cannot be found.'),
-      context: { notFoundRetryUntil: Date.now() + 60_000 },
+      context: { notFoundRetryUntil: STILL_PROPAGATING },
       type: 'PrincipalNotFound',
       retryable: true,
       message: /IAM user bob does not exist.*aws iam create-user --user-name bob.*; retrying until \S+ in case IAM has not propagated it yet/,
@@ -60,7 +64,7 @@ describe('AWS error classification', function () {
     {
       name: 'a customer-managed policy created a moment ago (propagating)',
       error: awsError('NoSuchEntityException', 404),
-      context: { policyArn: 'arn:aws:iam::222222222222:policy/grantflow/t/grantflow.t.p', notFoundRetryUntil: Date.now() + 60_000 },
+      context: { policyArn: 'arn:aws:iam::222222222222:policy/grantflow/t/grantflow.t.p', notFoundRetryUntil: STILL_PROPAGATING },
       type: 'PolicyNotFound',
       retryable: true,
       message: /grantflow\.t\.p does not exist in account prod.*retrying until/,
