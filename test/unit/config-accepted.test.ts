@@ -1,4 +1,4 @@
-// What validate accepts: the example team, the seed's own files (but for its one slip), warnings
+// What validate accepts: the example team, the example from the README of the Python tool grantflow replaces (but for its one slip), warnings
 // that do not fail, and the guarantee that validating never touches the network.
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -17,8 +17,8 @@ describe('validate: accepted configs and warnings', function () {
     assert.doesNotMatch(result.stderr, /: error: /);
   });
 
-  it('rejects the seed\'s example, copied verbatim, for dev.read-only at its line in permanent-access', async () => {
-    const dir = path.join(REPO, 'test', 'fixtures', 'seed');
+  it("rejects the Python tool README's example, copied verbatim, for dev.read-only at its line in permanent-access", async () => {
+    const dir = path.join(REPO, 'test', 'fixtures', 'python-readme-example');
     const result = await runCli(['validate', 'example-team', '--config', dir, '--now', NOW]);
     assert.equal(result.code, 1);
     const errors = result.stderr.split('\n').filter((l) => l.includes(': error: '));
