@@ -169,6 +169,7 @@ export interface LiveGrant {
   state: string;
   expiresAt?: string;
   status: string;
+  closedAt?: string;
   memo: Record<string, unknown>;
 }
 
@@ -186,6 +187,7 @@ function toLiveGrant(execution: WorkflowExecutionInfo): LiveGrant {
     state: sa.get(GrantState) ?? '',
     ...(expires ? { expiresAt: new Date(expires).toISOString().replace('.000Z', 'Z') } : {}),
     status: execution.status.name,
+    ...(execution.closeTime ? { closedAt: execution.closeTime.toISOString() } : {}),
     memo: (execution.memo ?? {}) as Record<string, unknown>,
   };
 }
@@ -211,4 +213,23 @@ export async function listLiveGrants(client: Client, filter: { team?: string; pr
   const grants: LiveGrant[] = [];
   for await (const execution of client.workflow.list({ query: clauses.join(' AND ') })) grants.push(toLiveGrant(execution));
   return grants.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * The latest run of each grant workflow that is running or closed after `closedSince` (failed,
+ * expired, revoked...), optionally of one team, principal or policy: what `status` shows beside the
+ * live grants.
+ */
+export async function listGrantRuns(client: Client, filter: { team?: string; principal?: string; policy?: string; closedSince: Date }): Promise<LiveGrant[]> {
+  const clauses = [`WorkflowType = 'grantWorkflow'`, `(ExecutionStatus = 'Running' OR CloseTime > ${quote(filter.closedSince.toISOString())})`];
+  if (filter.team) clauses.push(`GrantTeam = ${quote(filter.team)}`);
+  if (filter.principal) clauses.push(`GrantPrincipal = ${quote(canonicalPrincipal(filter.principal))}`);
+  if (filter.policy) clauses.push(`GrantPolicy = ${quote(filter.policy)}`);
+  const latest = new Map<string, WorkflowExecutionInfo>();
+  for await (const execution of client.workflow.list({ query: clauses.join(' AND ') })) {
+    const seen = latest.get(execution.workflowId);
+    if (seen && seen.startTime.getTime() >= execution.startTime.getTime()) continue;
+    latest.set(execution.workflowId, execution);
+  }
+  return [...latest.values()].map(toLiveGrant).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -1,47 +1,78 @@
+import { plural } from '../../core/grant-outcomes';
 import { iamUserName } from '../../core/names';
+import { parseDuration } from '../../core/time';
 import { connectClient } from '../../temporal/connection';
-import { listLiveGrants } from '../../temporal/operations';
-import { defineCommand, EXIT, JSON_OPTION, write } from '../command';
+import { listGrantRuns, type LiveGrant } from '../../temporal/operations';
+import { defineCommand, EXIT, JSON_OPTION, UsageError, write } from '../command';
 import { expiry, table } from '../table';
+
+/** Why a closed grant ended, as its memo says. */
+function endOf(grant: LiveGrant): string {
+  const memo = grant.memo as { endCause?: string; endReason?: string; endedBy?: string };
+  return [memo.endCause ?? grant.state, ...(memo.endedBy ? [`by ${memo.endedBy}`] : [])].join(' ');
+}
 
 export const statusCommand = defineCommand({
   name: 'status',
-  summary: 'List live grants: principal, account, policy, kind, state and expiry.',
+  summary: 'List live grants (principal, account, policy, kind, state, expiry) and the grants that failed.',
   arguments: [{ name: 'team' }],
   options: {
     user: { type: 'string', short: 'u', value: 'U', description: 'only grants of this user or role' },
     policy: { type: 'string', value: 'P', description: 'only grants of this policy' },
+    ended: { type: 'boolean', description: 'also list the grants that ended (expired, revoked, removed) within --since' },
+    since: {
+      type: 'string',
+      value: 'D',
+      default: '7d',
+      description: 'how far back failed and ended grants are listed',
+      parse: (raw: string): number => {
+        const ms = parseDuration(raw);
+        if (ms === undefined) throw new UsageError(`--since: "${raw}" is not a duration such as 12h or 7d`);
+        return ms;
+      },
+    },
     json: { ...JSON_OPTION, description: 'print the grants as JSON on stdout' },
   },
   description: `
-Reads the running grant workflows from Temporal's visibility store (the same data the Web UI
-filters on: GrantTeam, GrantPrincipal, GrantPolicy, ...). An email given to --user is matched by
-its IAM user name.`,
+Reads the grant workflows from Temporal's visibility store (the same data the Web UI filters on:
+GrantTeam, GrantPrincipal, GrantPolicy, ...): the running ones, then those that failed within
+--since, with the error that made them fail; with --ended, also those that ended otherwise. An
+email given to --user is matched by its IAM user name.`,
   exitCodes: 'Exit codes: 0 listed, 2 usage error, 3 Temporal unreachable.',
   async run({ values, positionals, io }) {
     const { client, connection } = await connectClient();
     try {
-      const grants = await listLiveGrants(client, {
+      const now = Date.now();
+      const runs = await listGrantRuns(client, {
         ...(positionals[0] ? { team: positionals[0] } : {}),
         ...(values.user !== undefined ? { principal: iamUserName(values.user) } : {}),
         ...(values.policy !== undefined ? { policy: values.policy } : {}),
+        closedSince: new Date(now - values.since),
       });
+      const live = runs.filter((g) => g.status === 'RUNNING');
+      const failed = runs.filter((g) => g.status !== 'RUNNING' && (g.state === 'failed' || (g.memo as { endCause?: string }).endCause === 'failed'));
+      const ended = values.ended ? runs.filter((g) => g.status !== 'RUNNING' && !failed.includes(g)) : [];
+      const lastError = (g: LiveGrant) => (g.memo as { endReason?: string }).endReason;
       if (values.json) {
-        write(io.stdout, JSON.stringify(grants, null, 2));
+        const shown = [...live, ...failed, ...ended].map((g) => ({ ...g, ...(g.status !== 'RUNNING' && lastError(g) ? { lastError: lastError(g) } : {}) }));
+        write(io.stdout, JSON.stringify(shown, null, 2));
         return EXIT.ok;
       }
-      const now = Date.now();
-      const rows = grants.map((g) => [
-        `${(g.memo.principalType as string | undefined) ?? 'user'}/${g.principal}`,
-        `${g.environment} (${g.account})`,
-        g.policy,
-        g.kind,
-        g.state,
-        expiry(g.expiresAt, now),
-        g.id,
-      ]);
+      const principal = (g: LiveGrant) => `${(g.memo.principalType as string | undefined) ?? 'user'}/${g.principal}`;
+      const account = (g: LiveGrant) => `${g.environment} (${g.account})`;
+      const rows = live.map((g) => [principal(g), account(g), g.policy, g.kind, g.state, expiry(g.expiresAt, now), g.id]);
       write(io.stdout, table(['PRINCIPAL', 'ACCOUNT', 'POLICY', 'KIND', 'STATE', 'EXPIRES', 'GRANT ID'], rows));
-      write(io.stdout, `\n${grants.length} live grant${grants.length === 1 ? '' : 's'}${positionals[0] ? ` of ${positionals[0]}` : ''}`);
+      const of = positionals[0] ? ` of ${positionals[0]}` : '';
+      write(io.stdout, `\n${plural(live.length, 'live grant')}${of}`);
+      if (failed.length) {
+        write(io.stdout, `\n${plural(failed.length, 'grant')}${of} failed (not in IAM):`);
+        for (const g of failed) write(io.stdout, `  ${principal(g)} ${account(g)} ${g.policy}: failed at ${g.closedAt ?? '?'}\n    ${g.id}\n    last error: ${lastError(g) ?? 'none recorded'}`);
+      }
+      if (values.ended) {
+        const since = new Date(now - values.since).toISOString();
+        write(io.stdout, `\n${plural(ended.length, 'grant')}${of} ended since ${since}:`);
+        for (const g of ended) write(io.stdout, `  ${principal(g)} ${account(g)} ${g.policy}: ${endOf(g)} at ${g.closedAt ?? '?'}${lastError(g) ? ` (${lastError(g)})` : ''}\n    ${g.id}`);
+      }
       return EXIT.ok;
     } finally {
       await connection.close();

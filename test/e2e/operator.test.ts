@@ -1,0 +1,127 @@
+// End to end, off the happy path: what the command line tells an operator when a grant fails, and
+// the views that say why (dev server, moto, worker and every CLI call as processes).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startProcess, type Managed } from '../../src/local/processes';
+import { eventually, startStack, type Stack } from '../harness/stack';
+import { runBin } from '../support/cli';
+
+const BIN = path.resolve(__dirname, '../../../bin/grantflow.js');
+const NONPROD = '111111111111';
+
+function writeTeam(dir: string, team: string, files: Record<string, string>): void {
+  for (const [file, text] of Object.entries(files)) {
+    const full = path.join(dir, file.replace('TEAM', team));
+    fs.mkdirSync(path.dirname(full), { recursive: true });
+    fs.writeFileSync(full, text);
+  }
+}
+
+describe('grantflow command line off the happy path (dev server, moto, worker and CLI as processes)', function () {
+  let stack: Stack;
+  let worker: Managed;
+  let configDir: string;
+  let env: Record<string, string>;
+  const cli = (...args: string[]) => runBin(args, env);
+
+  before(async () => {
+    stack = await startStack({ worker: false });
+    // alice exists; bob, whom the YAML names too, does not.
+    await stack.moto.createUsers(NONPROD, ['alice']);
+    configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-e2e-operator-'));
+    writeTeam(configDir, 'beta', {
+      'aws-accounts/TEAM.yaml': `aws-accounts:\n  nonprod: "${NONPROD}"\n`,
+      'aws-policies/TEAM.yaml': [
+        'aws-policies:',
+        '  reader:',
+        '    description: "Read only, with a misspelt managed policy"',
+        '    managed_policies: ["arn:aws:iam::aws:policy/ReadOnlyAcess"]',
+        '  lister:',
+        '    description: "List buckets"',
+        '    custom_statements:',
+        '      - effect: Allow',
+        '        actions: ["s3:ListBucket"]',
+        '        resources: ["*"]',
+        '',
+      ].join('\n'),
+      'permanent-access/TEAM.yaml': [
+        'permanent-access:',
+        '  - description: Listers',
+        '    users: [alice@example.com, bob@example.com]',
+        '    environments: [nonprod]',
+        '    grants: [lister]',
+        '  - description: Readers',
+        '    users: [alice@example.com]',
+        '    environments: [nonprod]',
+        '    grants: [reader]',
+        '',
+      ].join('\n'),
+    });
+    // A short propagation window: "does not exist" is final after 1 s instead of 2 minutes.
+    env = { ...stack.env, GRANTFLOW_CONFIG: configDir, GRANTFLOW_SUBMITTED_BY: 'e2e', GRANTFLOW_IAM_PROPAGATION_WAIT: '1s' };
+    worker = startProcess(process.execPath, [BIN, 'worker'], { env: { ...process.env, ...env } });
+    await eventually('worker polling', async () => (worker.output().includes('polling task queue') ? true : undefined), 60_000);
+  });
+  after(async () => {
+    await worker?.stop();
+    await stack?.stop();
+    if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
+  });
+
+  const bobId = `grantflow/beta/${NONPROD}/user/bob/lister`;
+  const aliceReaderId = `grantflow/beta/${NONPROD}/user/alice/reader`;
+
+  it('submit reports the grants that failed, with the IAM message and the fix, and exits 1', async () => {
+    const summaryFile = path.join(configDir, 'step-summary.md');
+    const result = await runBin(['submit', 'beta'], { ...env, GITHUB_STEP_SUMMARY: summaryFile });
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /submitted beta: 3 added/);
+    // validate warned before anything was sent, with a suggestion.
+    assert.match(result.stderr, /ReadOnlyAcess is not an AWS managed policy that grantflow knows[^\n]*did you mean arn:aws:iam::aws:policy\/ReadOnlyAccess\?/);
+    assert.match(result.stdout, /2 grants not in IAM:/);
+    assert.match(result.stdout, new RegExp(`failed: ${bobId}: IAM user bob does not exist in account nonprod \\(${NONPROD}\\)[^\\n]*create it with \`aws iam create-user --user-name bob\``));
+    assert.match(result.stdout, new RegExp(`failed: ${aliceReaderId}: managed policy arn:aws:iam::aws:policy/ReadOnlyAcess does not exist[^\\n]*fix the ARN in aws-policies`));
+    const summary = fs.readFileSync(summaryFile, 'utf8');
+    assert.match(summary, /### grantflow submit: beta/);
+    assert.match(summary, new RegExp(`failed: ${bobId}: IAM user bob does not exist`));
+  });
+
+  it('a second submission says so again, in its JSON too, and --wait prints each reason', async () => {
+    const json = await cli('submit', 'beta', '--json');
+    assert.equal(json.code, 1, json.stderr);
+    const parsed = JSON.parse(json.stdout) as { errors: string[]; failed: { id: string; reason: string }[] };
+    assert.deepEqual(parsed.failed.map((f) => f.id).sort(), [bobId, aliceReaderId].sort());
+    assert.equal(parsed.errors.length, 2);
+
+    const wait = await cli('submit', 'beta', '--wait');
+    assert.equal(wait.code, 1, wait.stderr);
+    assert.match(wait.stderr, /submit: 1\/3 grants active, 2 failed/);
+    assert.match(wait.stdout, new RegExp(`failed: ${bobId}: IAM user bob does not exist`));
+    assert.match(wait.stdout, new RegExp(`failed: ${aliceReaderId}: managed policy arn:aws:iam::aws:policy/ReadOnlyAcess does not exist`));
+  });
+
+  it('status lists the failed grants with their last error, and --ended the others', async () => {
+    const status = await cli('status', 'beta');
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^1 live grant of beta$/m);
+    assert.match(status.stdout, /^2 grants of beta failed \(not in IAM\):$/m);
+    assert.match(status.stdout, /last error: IAM user bob does not exist/);
+    assert.match(status.stdout, /last error: managed policy arn:aws:iam::aws:policy\/ReadOnlyAcess does not exist/);
+    const json = JSON.parse((await cli('status', 'beta', '--json')).stdout) as { id: string; status: string; lastError?: string }[];
+    assert.equal(json.find((g) => g.id === bobId)?.status, 'COMPLETED');
+    assert.match(json.find((g) => g.id === bobId)?.lastError ?? '', /bob does not exist/);
+
+    const aliceLister = `grantflow/beta/${NONPROD}/user/alice/lister`;
+    const revoke = await cli('revoke', aliceLister, '--reason', 'offboarded');
+    assert.equal(revoke.code, 0, revoke.stderr);
+    const plain = await cli('status', 'beta');
+    assert.match(plain.stdout, /^0 live grants of beta$/m);
+    assert.doesNotMatch(plain.stdout, /ended since/);
+    const ended = await cli('status', 'beta', '--ended');
+    assert.equal(ended.code, 0, ended.stderr);
+    assert.match(ended.stdout, /^1 grant of beta ended since /m);
+    assert.match(ended.stdout, /user\/alice nonprod \(111111111111\) lister: early by e2e at \S+ \(offboarded\)/);
+  });
+});
