@@ -2,7 +2,7 @@
 // exit codes (0 success, 1 invalid config or failed operation, 2 usage error, 3 unreachable).
 import fs from 'node:fs';
 import path from 'node:path';
-import { GrantflowAwsError, isNetworkError } from '../aws/errors';
+import { GrantflowAwsError, IamUnreadable, isNetworkError } from '../aws/errors';
 import { TemporalUnreachable } from '../temporal/connection';
 import { EXIT, helpText, parseCommandArgs, UsageError, usageLine, write, type AnyCommand, type Io } from './command';
 import { cleanupCommand } from './commands/cleanup';
@@ -53,7 +53,7 @@ function overview(): string {
 }
 
 function unreachable(error: unknown): boolean {
-  if (error instanceof TemporalUnreachable) return true;
+  if (error instanceof TemporalUnreachable || error instanceof IamUnreadable) return true;
   if (error instanceof GrantflowAwsError) return error.type === 'IamUnavailable' && isNetworkError({ message: error.message });
   const message = (error as Error)?.message ?? '';
   return /14 UNAVAILABLE|Connection refused|ECONNREFUSED|failed to connect|transport error/i.test(message);

@@ -120,6 +120,17 @@ export async function retireTeam(client: Client, team: string, request: { reason
   return updateReconcile(client, team, retireUpdate, [request]);
 }
 
+/** Whether the team has a reconcile workflow at all (running or closed within retention): a team never submitted has none. */
+export async function hasReconcileWorkflow(client: Client, team: string): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(reconcileWorkflowId(team)).describe();
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
 export async function reconcileStatus(client: Client, team: string): Promise<ReconcileStatus> {
   return client.workflow.getHandle(reconcileWorkflowId(team)).query(reconcileStatusQuery);
 }
@@ -220,8 +231,9 @@ export async function listLiveGrants(client: Client, filter: { team?: string; pr
  * expired, revoked...), optionally of one team, principal or policy: what `status` shows beside the
  * live grants.
  */
-export async function listGrantRuns(client: Client, filter: { team?: string; principal?: string; policy?: string; closedSince: Date }): Promise<LiveGrant[]> {
+export async function listGrantRuns(client: Client, filter: { team?: string; principal?: string; policy?: string; id?: string; closedSince: Date }): Promise<LiveGrant[]> {
   const clauses = [`WorkflowType = 'grantWorkflow'`, `(ExecutionStatus = 'Running' OR CloseTime > ${quote(filter.closedSince.toISOString())})`];
+  if (filter.id) clauses.push(`WorkflowId = ${quote(filter.id)}`);
   if (filter.team) clauses.push(`GrantTeam = ${quote(filter.team)}`);
   if (filter.principal) clauses.push(`GrantPrincipal = ${quote(canonicalPrincipal(filter.principal))}`);
   if (filter.policy) clauses.push(`GrantPolicy = ${quote(filter.policy)}`);

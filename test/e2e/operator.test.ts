@@ -102,6 +102,62 @@ describe('grantflow command line off the happy path (dev server, moto, worker an
     assert.match(wait.stdout, new RegExp(`failed: ${aliceReaderId}: managed policy arn:aws:iam::aws:policy/ReadOnlyAcess does not exist`));
   });
 
+  it('plan shows a changed policy document as update, and exits 3 when it cannot read IAM', async () => {
+    const file = path.join(configDir, 'aws-policies/beta.yaml');
+    const original = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, original.replace('actions: ["s3:ListBucket"]', 'actions: ["s3:ListBucket", "s3:GetBucketLocation"]'));
+    try {
+      const plan = await cli('plan', 'beta');
+      assert.equal(plan.code, 0, plan.stderr);
+      assert.match(plan.stdout, /update\s+user\/alice\s+nonprod \(111111111111\)\s+lister\s+permanent\s+-\s+policy document changes: grantflow\.beta\.lister gets a new default version/);
+      assert.match(plan.stdout, /1 to update, 0 to keep/);
+    } finally {
+      fs.writeFileSync(file, original);
+    }
+    const unchanged = await cli('plan', 'beta');
+    assert.match(unchanged.stdout, /keep\s+user\/alice\s+nonprod \(111111111111\)\s+lister/);
+
+    const noCredentials = await runBin(['plan', 'beta'], {
+      ...env,
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_SESSION_TOKEN: '',
+      AWS_PROFILE: '',
+      AWS_SHARED_CREDENTIALS_FILE: path.join(configDir, 'no-such-credentials'),
+      AWS_CONFIG_FILE: path.join(configDir, 'no-such-config'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    assert.equal(noCredentials.code, 3, noCredentials.stdout + noCredentials.stderr);
+    assert.match(noCredentials.stderr, /cannot read .* from IAM, so there is no plan/);
+    assert.doesNotMatch(noCredentials.stdout, /drifted/);
+  });
+
+  it('restore exits 1 for a grant that was never revoked or never existed', async () => {
+    const failed = await cli('restore', bobId);
+    assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+    assert.match(failed.stderr, /was not revoked early/);
+    const never = await cli('restore', `grantflow/beta/${NONPROD}/user/nobody/lister`);
+    assert.equal(never.code, 1, never.stdout + never.stderr);
+    assert.match(never.stderr, /was not revoked early \(no run within retention\)/);
+  });
+
+  it('status takes the principal as it prints it, a grant id, and says when a team was never submitted', async () => {
+    const byForm = await cli('status', 'beta', '--user', 'user/alice');
+    assert.equal(byForm.code, 0, byForm.stderr);
+    assert.match(byForm.stdout, /^1 live grant of beta$/m);
+    assert.match(byForm.stdout, /user\/alice\s+nonprod \(111111111111\)\s+lister/);
+    const asRole = await cli('status', 'beta', '--user', 'role/alice');
+    assert.match(asRole.stdout, /^0 live grants of beta$/m);
+    const byId = await cli('status', bobId);
+    assert.equal(byId.code, 0, byId.stderr);
+    assert.match(byId.stdout, /^0 live grants of grantflow\/beta\/111111111111\/user\/bob\/lister$/m);
+    assert.match(byId.stdout, /^1 grant of \S+ failed \(not in IAM\):$/m);
+    assert.doesNotMatch(byId.stdout, /alice/);
+    const none = await cli('status', 'no-such-team');
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /team no-such-team has no reconcile workflow/);
+  });
+
   it('status lists the failed grants with their last error, and --ended the others', async () => {
     const status = await cli('status', 'beta');
     assert.equal(status.code, 0, status.stderr);

@@ -9,6 +9,8 @@ import { CONFIG_OPTION, defineCommand, EXIT, write } from '../command';
 import { table } from '../table';
 import { loadValidTeam } from '../team-input';
 import type { ValidTeam } from '../../validate';
+import type { SweepSummary } from '../../../workflows/messages';
+import { plural } from '../../core/grant-outcomes';
 
 export const cleanupCommand = defineCommand({
   name: 'cleanup',
@@ -36,9 +38,10 @@ the principals of the team's YAML directly.`,
       let terminated: string[] = [];
       let revoked: string[] = [];
       let errors: string[] = [];
+      let counts: SweepSummary['counts'] | undefined;
       try {
         write(io.stderr, `cleanup: asking ${team}'s reconcile workflow to sweep${dryRun ? ' (dry run)' : ''}`);
-        ({ findings, terminated, revoked, errors = [] } = await sweepTeam(client, team, dryRun, by));
+        ({ findings, terminated, revoked, errors = [], counts } = await sweepTeam(client, team, dryRun, by));
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
         write(io.stderr, `cleanup: ${team} has no reconcile workflow; sweeping the principals in its YAML directly`);
@@ -52,7 +55,14 @@ the principals of the team's YAML directly.`,
       }
       for (const id of terminated) write(io.stdout, `${dryRun ? 'would clean up' : 'cleaned up'} terminated grant ${id}`);
       for (const id of revoked) write(io.stdout, `${dryRun ? 'would revoke' : 'revoked'} ${id} (beyond max_temporary_days)`);
-      write(io.stdout, `${team}: ${verb} ${findings.length} IAM object${findings.length === 1 ? '' : 's'}`);
+      const cleanedObjects = dryRun ? 0 : (counts?.cleanedObjects ?? 0);
+      const total = findings.length + cleanedObjects;
+      const left = terminated.length
+        ? dryRun
+          ? `, and what ${plural(terminated.length, 'terminated grant')} left`
+          : ` (${cleanedObjects} of them left by ${plural(terminated.length, 'terminated grant')})`
+        : '';
+      write(io.stdout, `${team}: ${verb} ${plural(total, 'IAM object')}${left}`);
       for (const error of errors) write(io.stderr, `error: ${error}`);
       if (errors.length > 0) {
         write(io.stderr, `cleanup: ${errors.length} part${errors.length === 1 ? ' was' : 's were'} not swept; fix the cause (\`grantflow doctor\`) and run cleanup again`);

@@ -1,4 +1,5 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { plural as count } from '../../core/grant-outcomes';
 import { TEAM_NAME } from '../../core/names';
 import { connectClient } from '../../temporal/connection';
 import { listLiveGrants, retireTeam } from '../../temporal/operations';
@@ -50,7 +51,7 @@ workflow, 2 usage error, 3 Temporal unreachable.`,
       for (const id of result.revoked) write(io.stdout, `revoked: ${id}`);
       for (const arn of result.policiesDeleted) write(io.stdout, `deleted policy: ${arn}`);
       for (const left of result.remaining) write(io.stderr, `not yet removed: ${left}`);
-      write(io.stdout, `${team}: retired; ${result.revoked.length} grants revoked, ${result.policiesDeleted.length} policies deleted`);
+      write(io.stdout, `${team}: retired; ${count(result.revoked.length, 'grant')} revoked, ${count(result.policiesDeleted.length, 'policy', 'policies')} deleted`);
       if (result.remaining.length > 0) {
         write(io.stderr, `retire: ${result.remaining.length} item${result.remaining.length === 1 ? '' : 's'} could not be removed yet; run \`grantflow cleanup ${team}\` once they have finished`);
         return EXIT.failed;

@@ -1,8 +1,9 @@
 import { plural } from '../../core/grant-outcomes';
-import { iamUserName } from '../../core/names';
+import { parsePrincipal } from '../../core/names';
+import { parseGrantWorkflowId } from '../../core/ids';
 import { parseDuration } from '../../core/time';
 import { connectClient } from '../../temporal/connection';
-import { listGrantRuns, type LiveGrant } from '../../temporal/operations';
+import { hasReconcileWorkflow, listGrantRuns, type LiveGrant } from '../../temporal/operations';
 import { defineCommand, EXIT, JSON_OPTION, UsageError, write } from '../command';
 import { expiry, table } from '../table';
 
@@ -15,9 +16,9 @@ function endOf(grant: LiveGrant): string {
 export const statusCommand = defineCommand({
   name: 'status',
   summary: 'List live grants (principal, account, policy, kind, state, expiry) and the grants that failed.',
-  arguments: [{ name: 'team' }],
+  arguments: [{ name: 'team-or-grant-id' }],
   options: {
-    user: { type: 'string', short: 'u', value: 'U', description: 'only grants of this user or role' },
+    user: { type: 'string', short: 'u', value: 'U', description: 'only grants of this user or role: NAME, an email, user/NAME or role/NAME' },
     policy: { type: 'string', value: 'P', description: 'only grants of this policy' },
     ended: { type: 'boolean', description: 'also list the grants that ended (expired, revoked, removed) within --since' },
     since: {
@@ -36,19 +37,32 @@ export const statusCommand = defineCommand({
   description: `
 Reads the grant workflows from Temporal's visibility store (the same data the Web UI filters on:
 GrantTeam, GrantPrincipal, GrantPolicy, ...): the running ones, then those that failed within
---since, with the error that made them fail; with --ended, also those that ended otherwise. An
-email given to --user is matched by its IAM user name.`,
-  exitCodes: 'Exit codes: 0 listed, 2 usage error, 3 Temporal unreachable.',
+--since, with the error that made them fail; with --ended, also those that ended otherwise. The
+argument is a team or one grant id (as the GRANT ID column shows it). --user takes the forms the
+PRINCIPAL column shows (user/NAME, role/NAME), a bare name or an email (matched by its IAM user
+name).`,
+  exitCodes: 'Exit codes: 0 listed, 1 the team has no reconcile workflow, 2 usage error, 3 Temporal unreachable.',
   async run({ values, positionals, io }) {
     const { client, connection } = await connectClient();
     try {
       const now = Date.now();
-      const runs = await listGrantRuns(client, {
-        ...(positionals[0] ? { team: positionals[0] } : {}),
-        ...(values.user !== undefined ? { principal: iamUserName(values.user) } : {}),
-        ...(values.policy !== undefined ? { policy: values.policy } : {}),
-        closedSince: new Date(now - values.since),
-      });
+      const target = positionals[0];
+      const grantKey = target ? parseGrantWorkflowId(target) : undefined;
+      const team = grantKey ? grantKey.team : target;
+      const wanted = values.user !== undefined ? parsePrincipal(values.user) : undefined;
+      const runs = (
+        await listGrantRuns(client, {
+          ...(team ? { team } : {}),
+          ...(grantKey ? { id: target! } : {}),
+          ...(wanted ? { principal: wanted.name } : {}),
+          ...(values.policy !== undefined ? { policy: values.policy } : {}),
+          closedSince: new Date(now - values.since),
+        })
+      ).filter((g) => !wanted?.type || ((g.memo.principalType as string | undefined) ?? 'user') === wanted.type);
+      if (team && runs.length === 0 && !(await hasReconcileWorkflow(client, team))) {
+        write(io.stderr, `status: team ${team} has no reconcile workflow (it was never submitted, or not within the namespace's retention): \`grantflow submit ${team}\` starts it`);
+        return EXIT.failed;
+      }
       const live = runs.filter((g) => g.status === 'RUNNING');
       const failed = runs.filter((g) => g.status !== 'RUNNING' && (g.state === 'failed' || (g.memo as { endCause?: string }).endCause === 'failed'));
       const ended = values.ended ? runs.filter((g) => g.status !== 'RUNNING' && !failed.includes(g)) : [];
@@ -62,7 +76,7 @@ email given to --user is matched by its IAM user name.`,
       const account = (g: LiveGrant) => `${g.environment} (${g.account})`;
       const rows = live.map((g) => [principal(g), account(g), g.policy, g.kind, g.state, expiry(g.expiresAt, now), g.id]);
       write(io.stdout, table(['PRINCIPAL', 'ACCOUNT', 'POLICY', 'KIND', 'STATE', 'EXPIRES', 'GRANT ID'], rows));
-      const of = positionals[0] ? ` of ${positionals[0]}` : '';
+      const of = target ? ` of ${target}` : '';
       write(io.stdout, `\n${plural(live.length, 'live grant')}${of}`);
       if (failed.length) {
         write(io.stdout, `\n${plural(failed.length, 'grant')}${of} failed (not in IAM):`);

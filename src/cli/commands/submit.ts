@@ -6,6 +6,7 @@ import { appendStepSummary, submissionSummary } from '../plan-output';
 import { currentRevision } from '../revision';
 import { loadValidTeam } from '../team-input';
 import { parseDuration } from '../../core/time';
+import { shortCommit } from '../../core/revision';
 import { finished, judgeOutcomes, plural, problemLines, settled, type OutcomeReport } from '../../core/grant-outcomes';
 import { observeGrants } from '../../temporal/grant-watch';
 import { computePlan, printPlan } from './plan';
@@ -85,7 +86,7 @@ Exit codes: 0 submitted (and, with --wait, all active), 1 invalid config, refuse
     const revision = currentRevision(dir, io.env);
     const { client, connection } = await connectClient();
     try {
-      write(io.stderr, `submit: handing ${team} (${expansion.grants.length} grants, revision ${revision.commit?.slice(0, 12) ?? revision.submittedAt}) to its reconcile workflow`);
+      write(io.stderr, `submit: handing ${team} (${plural(expansion.grants.length, 'grant')}, revision ${revision.commit ? shortCommit(revision.commit) : revision.submittedAt}) to its reconcile workflow`);
       let summary;
       try {
         summary = await submitTeam(client, { config, revision, taskQueue: config.settings.taskQueue });
