@@ -2,6 +2,7 @@
 // parser (node:util parseArgs), the typed values its run() receives, the usage line and the --help
 // text are all made from that declaration, so they cannot disagree.
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../core/time';
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -102,6 +103,21 @@ export const BY_OPTION = {
   description: 'who does it',
   defaultText: '$GRANTFLOW_SUBMITTED_BY, $GITHUB_ACTOR, git user or $USER',
 } as const satisfies ValueOption;
+
+/** `--timeout D`: how long a command waits for Temporal (and the worker behind it) before it gives up, saying what it waited for. */
+export function timeoutOption<const D extends string>(defaultValue: D, description = 'how long to wait for Temporal and its worker') {
+  return {
+    type: 'string',
+    value: 'D',
+    default: defaultValue,
+    description,
+    parse: (raw: string): number => {
+      const ms = parseDuration(raw);
+      if (ms === undefined || ms <= 0) throw new UsageError(`--timeout: "${raw}" is not a duration such as 90s, 10m or 1h`);
+      return ms;
+    },
+  } as const satisfies ValueOption<number>;
+}
 
 export const JSON_OPTION = { type: 'boolean', description: 'print the result as JSON on stdout' } as const satisfies FlagOption;
 

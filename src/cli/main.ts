@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { GrantflowAwsError, IamUnreadable, isNetworkError } from '../aws/errors';
-import { TemporalUnreachable } from '../temporal/connection';
+import { TemporalTimeout, TemporalUnreachable } from '../temporal/connection';
 import { EXIT, helpText, parseCommandArgs, UsageError, usageLine, write, type AnyCommand, type Io } from './command';
 import { cleanupCommand } from './commands/cleanup';
 import { demoCommand } from './commands/demo';
@@ -92,6 +92,10 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     if (error instanceof UsageError) {
       write(io.stderr, `grantflow ${command.name}: ${error.message}\nusage: ${usageLine(command)}\n(see \`grantflow ${command.name} --help\`)`);
       return EXIT.usage;
+    }
+    if (error instanceof TemporalTimeout) {
+      write(io.stderr, `grantflow ${command.name}: ${error.message}`);
+      return EXIT.failed;
     }
     if (unreachable(error)) {
       write(io.stderr, `grantflow ${command.name}: ${(error as Error).message}`);

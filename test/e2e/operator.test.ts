@@ -11,6 +11,10 @@ import { runBin } from '../support/cli';
 const BIN = path.resolve(__dirname, '../../../bin/grantflow.js');
 const NONPROD = '111111111111';
 
+function inDays(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
 function writeTeam(dir: string, team: string, files: Record<string, string>): void {
   for (const [file, text] of Object.entries(files)) {
     const full = path.join(dir, file.replace('TEAM', team));
@@ -179,5 +183,39 @@ describe('grantflow command line off the happy path (dev server, moto, worker an
     assert.equal(ended.code, 0, ended.stderr);
     assert.match(ended.stdout, /^1 grant of beta ended since /m);
     assert.match(ended.stdout, /user\/alice nonprod \(111111111111\) lister: early by e2e at \S+ \(offboarded\)/);
+  });
+
+  it('submit --wait with no worker on the task queue ends at its timeout, saying what it waited for', async () => {
+    writeTeam(configDir, 'gamma', {
+      'aws-accounts/TEAM.yaml': `aws-accounts:\n  nonprod: "${NONPROD}"\n`,
+      'aws-policies/TEAM.yaml': 'aws-policies:\n  lister:\n    description: "List"\n    custom_statements:\n      - effect: Allow\n        actions: ["s3:ListBucket"]\n        resources: ["*"]\n',
+      'permanent-access/TEAM.yaml': 'permanent-access:\n  - description: Listers\n    users: [alice@example.com]\n    environments: [nonprod]\n    grants: [lister]\n',
+    });
+    const result = await runBin(['submit', 'gamma', '--wait', '--timeout', '5s'], { ...env, GRANTFLOW_TASK_QUEUE: 'grantflow-nobody-polls' });
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stderr, /no answer within 5s while waiting for the reconcile workflow of gamma to take the submission \(a worker on task queue grantflow-nobody-polls runs it/);
+    assert.match(result.stderr, /start one \(`grantflow worker`\)/);
+  });
+
+  it('replacing a grant whose start_date is ahead does not hold up the team', async () => {
+    const entry = (until: string) =>
+      `temporary-access:\n  - description: Later\n    user: alice@example.com\n    environment: nonprod\n    grant: lister\n    start_date: ${inDays(2)}\n    expiration_date: ${until}\n    ticket: OPS-7\n`;
+    writeTeam(configDir, 'delta', {
+      'aws-accounts/TEAM.yaml': `aws-accounts:\n  nonprod: "${NONPROD}"\n`,
+      'aws-policies/TEAM.yaml': 'aws-policies:\n  lister:\n    description: "List"\n    custom_statements:\n      - effect: Allow\n        actions: ["s3:ListBucket"]\n        resources: ["*"]\n',
+      'temporary-access/TEAM.yaml': entry(inDays(3)),
+    });
+    const first = await cli('submit', 'delta', '--timeout', '60s');
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    assert.match(first.stderr, /1 scheduled/);
+    fs.writeFileSync(path.join(configDir, 'temporary-access/delta.yaml'), entry(inDays(4)));
+    // A bound the submission must finish within: it does not wait for a grant that cannot be active before its start.
+    const second = await cli('submit', 'delta', '--timeout', '60s');
+    assert.equal(second.code, 0, second.stdout + second.stderr);
+    assert.match(second.stdout, new RegExp(`~ grantflow/delta/${NONPROD}/user/alice/lister/until/${inDays(4)}T23:59:59Z is not active yet; the grant it replaces stays until it is`));
+    const cleanup = await cli('cleanup', 'delta', '--timeout', '60s');
+    assert.equal(cleanup.code, 0, cleanup.stdout + cleanup.stderr);
+    const status = await cli('status', 'delta', '--timeout', '30s');
+    assert.match(status.stdout, /^2 live grants of delta$/m);
   });
 });

@@ -2,10 +2,10 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { AccountClients } from '../../aws/accounts';
 import { needsKey, sweepPrincipals, type SweepFinding } from '../../aws/sweep';
 import { VisibilityHolderDirectory } from '../../temporal/holders';
-import { connectClient } from '../../temporal/connection';
+import { withTemporal } from '../../temporal/connection';
 import { listLiveGrants, sweepTeam } from '../../temporal/operations';
 import { currentRevision } from '../revision';
-import { CONFIG_OPTION, defineCommand, EXIT, write } from '../command';
+import { CONFIG_OPTION, defineCommand, EXIT, write, timeoutOption } from '../command';
 import { table } from '../table';
 import { loadValidTeam } from '../team-input';
 import type { ValidTeam } from '../../validate';
@@ -19,6 +19,7 @@ export const cleanupCommand = defineCommand({
   options: {
     config: { ...CONFIG_OPTION, description: 'config folder, read when the team has no reconcile workflow' },
     'dry-run': { type: 'boolean', description: 'list what would be removed, change nothing' },
+    timeout: timeoutOption('10m'),
   },
   description: `
 Runs the reconcile workflow's sweep at once instead of waiting for its interval: revokes grants
@@ -32,8 +33,7 @@ the principals of the team's YAML directly.`,
     const team = positionals[0]!;
     const dryRun = values['dry-run'];
     const by = currentRevision('.', io.env).submittedBy;
-    const { client, connection } = await connectClient();
-    try {
+    return withTemporal({ timeoutMs: values.timeout, waitingFor: `the reconcile workflow of ${team} to sweep` }, async (client) => {
       let findings: SweepFinding[];
       let terminated: string[] = [];
       let revoked: string[] = [];
@@ -69,9 +69,7 @@ the principals of the team's YAML directly.`,
         return EXIT.failed;
       }
       return EXIT.ok;
-    } finally {
-      await connection.close();
-    }
+    });
   },
 });
 

@@ -1,21 +1,22 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { parseGrantWorkflowId } from '../../core/ids';
-import { iamUserName } from '../../core/names';
-import { connectClient } from '../../temporal/connection';
+import { parsePrincipal } from '../../core/names';
+import { withTemporal } from '../../temporal/connection';
 import { listLiveGrants, revokeGrantNow } from '../../temporal/operations';
 import { currentRevision } from '../revision';
-import { BY_OPTION, defineCommand, EXIT, UsageError, write } from '../command';
+import { BY_OPTION, defineCommand, EXIT, UsageError, write, timeoutOption } from '../command';
 
 export const revokeCommand = defineCommand({
   name: 'revoke',
   summary: 'Revoke grants now, before their expiry; the revocation sticks.',
-  usage: 'grantflow revoke <grant-id> --reason R [--by NAME]  |  grantflow revoke <team> --user U [--policy P] --reason R [--by NAME]',
+  usage: 'grantflow revoke <grant-id> --reason R [--by NAME] [--timeout D]  |  grantflow revoke <team> --user U [--policy P] --reason R [--by NAME] [--timeout D]',
   arguments: [{ name: 'grant-id|team', required: true }],
   options: {
     reason: { type: 'string', value: 'R', description: 'why (required; recorded in the workflow)' },
     user: { type: 'string', short: 'u', value: 'U', description: 'with <team>: the user (or role) whose grants to revoke' },
     policy: { type: 'string', value: 'P', description: 'with <team>: only grants of this policy' },
     by: { ...BY_OPTION, description: 'who revokes' },
+    timeout: timeoutOption('2m'),
   },
   description: `
 Sends the revoke update to each matching grant workflow and waits until IAM no longer holds it.
@@ -31,14 +32,13 @@ workflow in the Temporal Web UI does the same.`,
     const user = values.user;
     if (!byGrantId && user === undefined) throw new UsageError('give a grant id, or a team with --user (see `grantflow revoke --help`)');
     const by = values.by ?? currentRevision('.', io.env).submittedBy;
-    const { client, connection } = await connectClient();
-    try {
+    return withTemporal({ timeoutMs: values.timeout, waitingFor: `the revoke of ${target}${values.user ? ` --user ${values.user}` : ''} (the grant workflows' worker revokes in IAM)` }, async (client) => {
       const ids = byGrantId
         ? [target]
         : (
             await listLiveGrants(client, {
               team: target,
-              principal: iamUserName(user!),
+              principal: parsePrincipal(user!).name,
               ...(values.policy !== undefined ? { policy: values.policy } : {}),
             })
           ).map((g) => g.id);
@@ -65,8 +65,6 @@ workflow in the Temporal Web UI does the same.`,
         }
       }
       return failed ? EXIT.failed : EXIT.ok;
-    } finally {
-      await connection.close();
-    }
+    });
   },
 });

@@ -2,9 +2,9 @@ import { plural } from '../../core/grant-outcomes';
 import { parsePrincipal } from '../../core/names';
 import { parseGrantWorkflowId } from '../../core/ids';
 import { parseDuration } from '../../core/time';
-import { connectClient } from '../../temporal/connection';
+import { withTemporal } from '../../temporal/connection';
 import { hasReconcileWorkflow, listGrantRuns, type LiveGrant } from '../../temporal/operations';
-import { defineCommand, EXIT, JSON_OPTION, UsageError, write } from '../command';
+import { defineCommand, EXIT, JSON_OPTION, UsageError, write, timeoutOption } from '../command';
 import { expiry, table } from '../table';
 
 /** Why a closed grant ended, as its memo says. */
@@ -33,6 +33,7 @@ export const statusCommand = defineCommand({
       },
     },
     json: { ...JSON_OPTION, description: 'print the grants as JSON on stdout' },
+    timeout: timeoutOption('1m'),
   },
   description: `
 Reads the grant workflows from Temporal's visibility store (the same data the Web UI filters on:
@@ -43,8 +44,7 @@ PRINCIPAL column shows (user/NAME, role/NAME), a bare name or an email (matched 
 name).`,
   exitCodes: 'Exit codes: 0 listed, 1 the team has no reconcile workflow, 2 usage error, 3 Temporal unreachable.',
   async run({ values, positionals, io }) {
-    const { client, connection } = await connectClient();
-    try {
+    return withTemporal({ timeoutMs: values.timeout, waitingFor: `the grants${positionals[0] ? ` of ${positionals[0]}` : ''} from Temporal's visibility` }, async (client) => {
       const now = Date.now();
       const target = positionals[0];
       const grantKey = target ? parseGrantWorkflowId(target) : undefined;
@@ -88,8 +88,6 @@ name).`,
         for (const g of ended) write(io.stdout, `  ${principal(g)} ${account(g)} ${g.policy}: ${endOf(g)} at ${g.closedAt ?? '?'}${lastError(g) ? ` (${lastError(g)})` : ''}\n    ${g.id}`);
       }
       return EXIT.ok;
-    } finally {
-      await connection.close();
-    }
+    });
   },
 });

@@ -1,11 +1,10 @@
 import type { Client } from '@temporalio/client';
-import { connectClient } from '../../temporal/connection';
+import { connectClient, TemporalTimeout, withTimeout } from '../../temporal/connection';
 import { submitTeam } from '../../temporal/operations';
-import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, UsageError, write, type Io } from '../command';
+import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, timeoutOption, write, type Io } from '../command';
 import { appendStepSummary, submissionSummary } from '../plan-output';
 import { currentRevision } from '../revision';
 import { loadValidTeam } from '../team-input';
-import { parseDuration } from '../../core/time';
 import { shortCommit } from '../../core/revision';
 import { finished, judgeOutcomes, plural, problemLines, settled, type OutcomeReport } from '../../core/grant-outcomes';
 import { observeGrants } from '../../temporal/grant-watch';
@@ -51,17 +50,7 @@ export const submitCommand = defineCommand({
   options: {
     config: CONFIG_OPTION,
     wait: { type: 'boolean', description: 'wait until every grant is active (except those whose start_date is ahead), printing progress' },
-    timeout: {
-      type: 'string',
-      value: 'D',
-      default: '10m',
-      description: 'how long --wait waits',
-      parse: (raw: string): number => {
-        const ms = parseDuration(raw);
-        if (ms === undefined) throw new UsageError(`--timeout: "${raw}" is not a duration such as 90s, 10m or 1h`);
-        return ms;
-      },
-    },
+    timeout: timeoutOption('10m', 'how long to wait for the reconcile workflow to take the submission and, with --wait, for the grants'),
     'dry-run': { type: 'boolean', description: 'print the plan instead of submitting (same as `grantflow plan`)' },
     json: { ...JSON_OPTION, description: "print the workflow's summary as JSON on stdout" },
   },
@@ -89,8 +78,14 @@ Exit codes: 0 submitted (and, with --wait, all active), 1 invalid config, refuse
       write(io.stderr, `submit: handing ${team} (${plural(expansion.grants.length, 'grant')}, revision ${revision.commit ? shortCommit(revision.commit) : revision.submittedAt}) to its reconcile workflow`);
       let summary;
       try {
-        summary = await submitTeam(client, { config, revision, taskQueue: config.settings.taskQueue });
+        summary = await withTimeout(
+          client,
+          timeoutMs,
+          `the reconcile workflow of ${team} to take the submission (a worker on task queue ${config.settings.taskQueue} runs it; the submission is applied once one does)`,
+          () => submitTeam(client, { config, revision, taskQueue: config.settings.taskQueue }),
+        );
       } catch (error) {
+        if (error instanceof TemporalTimeout) throw error;
         const cause = (error as { cause?: Error }).cause;
         write(io.stderr, `error: the reconcile workflow refused the submission: ${cause?.message ?? (error as Error).message}`);
         return EXIT.failed;
