@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GrantflowAwsError, IamUnreadable, isNetworkError } from '../aws/errors';
 import { TemporalTimeout, TemporalUnreachable } from '../temporal/connection';
+import { closest } from '../core/suggest';
 import { EXIT, helpText, parseCommandArgs, UsageError, usageLine, write, type AnyCommand, type Io } from './command';
 import { cleanupCommand } from './commands/cleanup';
 import { demoCommand } from './commands/demo';
@@ -13,6 +14,7 @@ import { planCommand } from './commands/plan';
 import { restoreCommand } from './commands/restore';
 import { retireCommand } from './commands/retire';
 import { revokeCommand } from './commands/revoke';
+import { showCommand } from './commands/show';
 import { statusCommand } from './commands/status';
 import { submitCommand } from './commands/submit';
 import { validateCommand } from './commands/validate';
@@ -24,6 +26,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   planCommand,
   submitCommand,
   statusCommand,
+  showCommand,
   revokeCommand,
   restoreCommand,
   cleanupCommand,
@@ -78,7 +81,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    write(io.stderr, `grantflow: unknown command "${name}"\n\n${overview()}`);
+    const near = closest(name, COMMANDS.map((c) => c.name));
+    write(io.stderr, `grantflow: unknown command "${name}"${near ? `; did you mean \`grantflow ${near}\`?` : ''}\n\n${overview()}`);
     return EXIT.usage;
   }
   try {

@@ -185,6 +185,33 @@ describe('grantflow command line off the happy path (dev server, moto, worker an
     assert.match(ended.stdout, /user\/alice nonprod \(111111111111\) lister: early by e2e at \S+ \(offboarded\)/);
   });
 
+  it('show prints one grant in full: memo, how it ended, its state changes; --json too', async () => {
+    const aliceLister = `grantflow/beta/${NONPROD}/user/alice/lister`;
+    const show = await cli('show', aliceLister);
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, new RegExp(`^grant ${aliceLister}$`, 'm'));
+    assert.match(show.stdout, /^  state:\s+revoked \(workflow completed\)$/m);
+    assert.match(show.stdout, /^  principal:\s+user\/alice \(written alice@example\.com\)$/m);
+    assert.match(show.stdout, /^  account:\s+nonprod \(111111111111\)$/m);
+    assert.match(show.stdout, /^  policy:\s+lister \(permanent\)$/m);
+    assert.match(show.stdout, /^  source:\s+permanent-access\/beta\.yaml:2$/m);
+    assert.match(show.stdout, /^  submitted by:\s+e2e$/m);
+    assert.match(show.stdout, /^  ended:\s+early by e2e at \S+$/m);
+    assert.match(show.stdout, /^  end reason:\s+offboarded$/m);
+    assert.match(show.stdout, /^  revoke attempts:\s+\d+$/m);
+    const states = [...show.stdout.matchAll(/^  \S+Z  (pending|active|revoking|revoked|failed)  \(run/gm)].map((m) => m[1]);
+    assert.deepEqual(states, ['pending', 'active', 'revoking', 'revoked']);
+
+    const failed = JSON.parse((await cli('show', bobId, '--json')).stdout) as { state: string; memo: { endReason?: string }; stateChanges: { state: string }[] };
+    assert.equal(failed.state, 'failed');
+    assert.match(failed.memo.endReason ?? '', /IAM user bob does not exist/);
+    assert.equal(failed.stateChanges.at(-1)?.state, 'failed');
+
+    const missing = await cli('show', `grantflow/beta/${NONPROD}/user/nobody/lister`);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no grant grantflow\/beta\/111111111111\/user\/nobody\/lister within the namespace's retention/);
+  });
+
   it('submit --wait with no worker on the task queue ends at its timeout, saying what it waited for', async () => {
     writeTeam(configDir, 'gamma', {
       'aws-accounts/TEAM.yaml': `aws-accounts:\n  nonprod: "${NONPROD}"\n`,

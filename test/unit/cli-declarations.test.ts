@@ -52,6 +52,14 @@ describe('command declarations', function () {
     });
   }
 
+  it('suggests the command a misspelt one is closest to', async () => {
+    const result = await runCli(['stauts']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /unknown command "stauts"; did you mean `grantflow status`\?/);
+    const far = await runCli(['xyzzyplugh']);
+    assert.doesNotMatch(far.stderr, /did you mean/);
+  });
+
   it('has help for `grantflow help <command>` and an overview listing every command', async () => {
     const overview = await runCli(['--help']);
     for (const command of COMMANDS)
