@@ -190,16 +190,16 @@ describe('grantflow command line off the happy path (dev server, moto, worker an
     const show = await cli('show', aliceLister);
     assert.equal(show.code, 0, show.stderr);
     assert.match(show.stdout, new RegExp(`^grant ${aliceLister}$`, 'm'));
-    assert.match(show.stdout, /^  state:\s+revoked \(workflow completed\)$/m);
-    assert.match(show.stdout, /^  principal:\s+user\/alice \(written alice@example\.com\)$/m);
-    assert.match(show.stdout, /^  account:\s+nonprod \(111111111111\)$/m);
-    assert.match(show.stdout, /^  policy:\s+lister \(permanent\)$/m);
-    assert.match(show.stdout, /^  source:\s+permanent-access\/beta\.yaml:2$/m);
-    assert.match(show.stdout, /^  submitted by:\s+e2e$/m);
-    assert.match(show.stdout, /^  ended:\s+early by e2e at \S+$/m);
-    assert.match(show.stdout, /^  end reason:\s+offboarded$/m);
-    assert.match(show.stdout, /^  revoke attempts:\s+\d+$/m);
-    const states = [...show.stdout.matchAll(/^  \S+Z  (pending|active|revoking|revoked|failed)  \(run/gm)].map((m) => m[1]);
+    assert.match(show.stdout, /^ {2}state:\s+revoked \(workflow completed\)$/m);
+    assert.match(show.stdout, /^ {2}principal:\s+user\/alice \(written alice@example\.com\)$/m);
+    assert.match(show.stdout, /^ {2}account:\s+nonprod \(111111111111\)$/m);
+    assert.match(show.stdout, /^ {2}policy:\s+lister \(permanent\)$/m);
+    assert.match(show.stdout, /^ {2}source:\s+permanent-access\/beta\.yaml:2$/m);
+    assert.match(show.stdout, /^ {2}submitted by:\s+e2e$/m);
+    assert.match(show.stdout, /^ {2}ended:\s+early by e2e at \S+$/m);
+    assert.match(show.stdout, /^ {2}end reason:\s+offboarded$/m);
+    assert.match(show.stdout, /^ {2}revoke attempts:\s+\d+$/m);
+    const states = [...show.stdout.matchAll(/^ {2}\S+Z {2}(pending|active|revoking|revoked|failed) {2}\(run/gm)].map((m) => m[1]);
     assert.deepEqual(states, ['pending', 'active', 'revoking', 'revoked']);
 
     const failed = JSON.parse((await cli('show', bobId, '--json')).stdout) as { state: string; memo: { endReason?: string }; stateChanges: { state: string }[] };
