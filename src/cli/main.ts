@@ -17,6 +17,7 @@ import { revokeCommand } from './commands/revoke';
 import { showCommand } from './commands/show';
 import { statusCommand } from './commands/status';
 import { submitCommand } from './commands/submit';
+import { teamsCommand } from './commands/teams';
 import { validateCommand } from './commands/validate';
 import { workerCommand } from './commands/worker';
 
@@ -27,6 +28,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   submitCommand,
   statusCommand,
   showCommand,
+  teamsCommand,
   revokeCommand,
   restoreCommand,
   cleanupCommand,

@@ -231,9 +231,15 @@ export async function listLiveGrants(client: Client, filter: { team?: string; pr
  * expired, revoked...), optionally of one team, principal or policy: what `status` shows beside the
  * live grants.
  */
-export async function listGrantRuns(client: Client, filter: { team?: string; principal?: string; policy?: string; id?: string; closedSince: Date }): Promise<LiveGrant[]> {
+export async function listGrantRuns(
+  client: Client,
+  filter: { team?: string; principal?: string; policy?: string; id?: string; account?: string; environment?: string; kind?: string; closedSince: Date },
+): Promise<LiveGrant[]> {
   const clauses = [`WorkflowType = 'grantWorkflow'`, `(ExecutionStatus = 'Running' OR CloseTime > ${quote(filter.closedSince.toISOString())})`];
   if (filter.id) clauses.push(`WorkflowId = ${quote(filter.id)}`);
+  if (filter.account) clauses.push(`GrantAccount = ${quote(filter.account)}`);
+  if (filter.environment) clauses.push(`GrantEnvironment = ${quote(filter.environment)}`);
+  if (filter.kind) clauses.push(`GrantKind = ${quote(filter.kind)}`);
   if (filter.team) clauses.push(`GrantTeam = ${quote(filter.team)}`);
   if (filter.principal) clauses.push(`GrantPrincipal = ${quote(canonicalPrincipal(filter.principal))}`);
   if (filter.policy) clauses.push(`GrantPolicy = ${quote(filter.policy)}`);

@@ -245,4 +245,53 @@ describe('grantflow command line off the happy path (dev server, moto, worker an
     const status = await cli('status', 'delta', '--timeout', '30s');
     assert.match(status.stdout, /^2 live grants of delta$/m);
   });
+
+  it('status filters by account, environment, state and kind; teams lists every team', async () => {
+    writeTeam(configDir, 'epsilon', {
+      'aws-accounts/TEAM.yaml': `aws-accounts:\n  nonprod: "${NONPROD}"\n`,
+      'aws-policies/TEAM.yaml': 'aws-policies:\n  lister:\n    description: "List"\n    custom_statements:\n      - effect: Allow\n        actions: ["s3:ListBucket"]\n        resources: ["*"]\n',
+      'permanent-access/TEAM.yaml': 'permanent-access:\n  - description: Listers\n    users: [alice@example.com]\n    environments: [nonprod]\n    grants: [lister]\n',
+    });
+    const submit = await cli('submit', 'epsilon', '--wait', '--timeout', '60s');
+    assert.equal(submit.code, 0, submit.stdout + submit.stderr);
+
+    const ids = async (...args: string[]) => {
+      const result = await cli('status', ...args, '--json');
+      assert.equal(result.code, 0, result.stderr);
+      return (JSON.parse(result.stdout) as { id: string; status: string }[]).filter((g) => g.status === 'RUNNING').map((g) => g.id).sort();
+    };
+    const delta = (await ids('delta')).filter((id) => id.includes('/until/'));
+    assert.equal(delta.length, 2);
+    assert.deepEqual(await ids('--kind', 'temporary'), delta);
+    assert.deepEqual(await ids('--env', 'nonprod', '--state', 'pending'), delta);
+    assert.deepEqual(await ids('--state', 'active', '--user', 'alice'), [`grantflow/epsilon/${NONPROD}/user/alice/lister`]);
+    assert.deepEqual(await ids('--account', '222222222222'), []);
+    assert.equal((await ids('--account', NONPROD, '--kind', 'permanent')).length, 1);
+    const bad = await cli('status', '--state', 'asleep');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--state: "asleep" is not one of pending, active, revoking, revoked, failed/);
+
+    const teams = await cli('teams');
+    assert.equal(teams.code, 0, teams.stderr);
+    for (const team of ['beta', 'delta', 'epsilon']) assert.match(teams.stdout, new RegExp(`^${team}\\s+yes\\s+running\\s+\\d+\\s+`, 'm'));
+    assert.match(teams.stdout, /^epsilon\s+yes\s+running\s+1\s+\S+ by e2e$/m);
+    assert.match(teams.stdout, /^\d+ teams: \d+ in /m);
+  });
+
+  it('offboarding: revoke --user --all-teams revokes every live grant of the user in every team, each sticky, and lists them', async () => {
+    const usage = await cli('revoke', 'beta', '--user', 'alice', '--all-teams', '--reason', 'x');
+    assert.equal(usage.code, 2);
+    const result = await cli('revoke', '--user', 'alice@example.com', '--all-teams', '--reason', 'left the company');
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const revoked = [...result.stdout.matchAll(/^revoked: (\S+)$/gm)].map((m) => m[1]!).sort();
+    assert.equal(revoked.length, 3);
+    assert.deepEqual([...new Set(revoked.map((id) => id.split('/')[1]))].sort(), ['delta', 'epsilon']);
+    assert.match(result.stdout, /alice@example\.com: revoked 3 grants in 2 teams \(delta, epsilon\)/);
+    const live = await cli('status', '--user', 'alice', '--json');
+    assert.deepEqual((JSON.parse(live.stdout) as { status: string }[]).filter((g) => g.status === 'RUNNING'), []);
+    // Sticky: the team's next submission leaves it revoked.
+    const again = await cli('submit', 'epsilon');
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /1 left revoked \(early revocation\)/);
+  });
 });

@@ -7,6 +7,8 @@ import { hasReconcileWorkflow, listGrantRuns, type LiveGrant } from '../../tempo
 import { defineCommand, EXIT, JSON_OPTION, UsageError, write, timeoutOption } from '../command';
 import { expiry, table } from '../table';
 
+const STATES = ['pending', 'active', 'revoking', 'revoked', 'failed'];
+
 /** Why a closed grant ended, as its memo says. */
 function endOf(grant: LiveGrant): string {
   const memo = grant.memo as { endCause?: string; endReason?: string; endedBy?: string };
@@ -20,6 +22,26 @@ export const statusCommand = defineCommand({
   options: {
     user: { type: 'string', short: 'u', value: 'U', description: 'only grants of this user or role: NAME, an email, user/NAME or role/NAME' },
     policy: { type: 'string', value: 'P', description: 'only grants of this policy' },
+    account: { type: 'string', value: 'ID', description: 'only grants in this AWS account (12 digits)' },
+    env: { type: 'string', value: 'E', description: 'only grants in this environment (its name in aws-accounts)' },
+    state: {
+      type: 'string',
+      value: 'S',
+      description: 'only grants in this state: pending, active, revoking, revoked or failed',
+      parse: (raw: string): string => {
+        if (!STATES.includes(raw)) throw new UsageError(`--state: "${raw}" is not one of ${STATES.join(', ')}`);
+        return raw;
+      },
+    },
+    kind: {
+      type: 'string',
+      value: 'K',
+      description: 'only permanent or temporary grants',
+      parse: (raw: string): string => {
+        if (raw !== 'permanent' && raw !== 'temporary') throw new UsageError(`--kind: "${raw}" is not permanent or temporary`);
+        return raw;
+      },
+    },
     ended: { type: 'boolean', description: 'also list the grants that ended (expired, revoked, removed) within --since' },
     since: {
       type: 'string',
@@ -56,16 +78,24 @@ name).`,
           ...(grantKey ? { id: target! } : {}),
           ...(wanted ? { principal: wanted.name } : {}),
           ...(values.policy !== undefined ? { policy: values.policy } : {}),
+          ...(values.account !== undefined ? { account: values.account } : {}),
+          ...(values.env !== undefined ? { environment: values.env } : {}),
+          ...(values.kind !== undefined ? { kind: values.kind } : {}),
           closedSince: new Date(now - values.since),
         })
-      ).filter((g) => !wanted?.type || ((g.memo.principalType as string | undefined) ?? 'user') === wanted.type);
-      if (team && runs.length === 0 && !(await hasReconcileWorkflow(client, team))) {
+      )
+        .filter((g) => !wanted?.type || ((g.memo.principalType as string | undefined) ?? 'user') === wanted.type)
+        // The state of the latest run: filtered here, since a query on it would find older runs instead.
+        .filter((g) => values.state === undefined || g.state === values.state);
+      // Asked for revoked grants: those are ended ones.
+      const showEnded = values.ended || values.state === 'revoked';
+      if (team && !grantKey && runs.length === 0 && !(await hasReconcileWorkflow(client, team))) {
         write(io.stderr, `status: team ${team} has no reconcile workflow (it was never submitted, or not within the namespace's retention): \`grantflow submit ${team}\` starts it`);
         return EXIT.failed;
       }
       const live = runs.filter((g) => g.status === 'RUNNING');
       const failed = runs.filter((g) => g.status !== 'RUNNING' && (g.state === 'failed' || (g.memo as { endCause?: string }).endCause === 'failed'));
-      const ended = values.ended ? runs.filter((g) => g.status !== 'RUNNING' && !failed.includes(g)) : [];
+      const ended = showEnded ? runs.filter((g) => g.status !== 'RUNNING' && !failed.includes(g)) : [];
       const lastError = (g: LiveGrant) => (g.memo as { endReason?: string }).endReason;
       if (values.json) {
         const shown = [...live, ...failed, ...ended].map((g) => ({ ...g, ...(g.status !== 'RUNNING' && lastError(g) ? { lastError: lastError(g) } : {}) }));
@@ -82,7 +112,7 @@ name).`,
         write(io.stdout, `\n${plural(failed.length, 'grant')}${of} failed (not in IAM):`);
         for (const g of failed) write(io.stdout, `  ${principal(g)} ${account(g)} ${g.policy}: failed at ${g.closedAt ?? '?'}\n    ${g.id}\n    last error: ${lastError(g) ?? 'none recorded'}`);
       }
-      if (values.ended) {
+      if (showEnded) {
         const since = new Date(now - values.since).toISOString();
         write(io.stdout, `\n${plural(ended.length, 'grant')}${of} ended since ${since}:`);
         for (const g of ended) write(io.stdout, `  ${principal(g)} ${account(g)} ${g.policy}: ${endOf(g)} at ${g.closedAt ?? '?'}${lastError(g) ? ` (${lastError(g)})` : ''}\n    ${g.id}`);
