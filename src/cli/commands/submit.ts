@@ -49,7 +49,7 @@ export const submitCommand = defineCommand({
   arguments: [{ name: 'team', required: true }],
   options: {
     config: CONFIG_OPTION,
-    wait: { type: 'boolean', description: 'wait until every grant is active (except those whose start_date is ahead), printing progress' },
+    wait: { type: 'boolean', description: "wait until every grant is active or failed (except those whose start_date is ahead), printing progress and each failure's reason" },
     timeout: timeoutOption('10m', 'how long to wait for the reconcile workflow to take the submission and, with --wait, for the grants'),
     'dry-run': { type: 'boolean', description: 'print the plan instead of submitting (same as `grantflow plan`)' },
     json: { ...JSON_OPTION, description: "print the workflow's summary as JSON on stdout" },
@@ -59,7 +59,9 @@ Validates the team's YAML first; with any error nothing is sent. Then it hands t
 its git revision, to the team's reconcile workflow (started if needed), which syncs the team's
 policies, starts missing grants, re-applies live ones, replaces grants whose expiry changed and
 revokes what left the YAML. An older revision than the last applied is refused. Prints what the
-workflow did; with $GITHUB_STEP_SUMMARY set, also writes it there.`,
+workflow did, then watches the grants it started (up to a minute, or --timeout if shorter) for a
+first answer: a grant that failed, or is retrying an IAM error, is listed with the error and its
+fix, and the exit code is 1. With $GITHUB_STEP_SUMMARY set, the summary is also written there.`,
   exitCodes: `
 Exit codes: 0 submitted (and, with --wait, all active), 1 invalid config, refused or failed grants,
 2 usage error, 3 Temporal or AWS unreachable.`,
