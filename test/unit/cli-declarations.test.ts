@@ -121,15 +121,19 @@ describe('command declarations', function () {
       );
       assert.throws(
         () => parseCommandArgs(probe, ['t', '--bogus']),
-        (e: Error) => e instanceof UsageError && /Unknown option '--bogus'/.test(e.message),
+        (e: Error) => e instanceof UsageError && e.message === 'unknown option --bogus',
+      );
+      assert.throws(
+        () => parseCommandArgs(probe, ['t', '--wiat']),
+        (e: Error) => e instanceof UsageError && e.message === 'unknown option --wiat; did you mean --wait?',
       );
       assert.throws(
         () => parseCommandArgs(probe, []),
-        (e: Error) => e instanceof UsageError && e.message === `missing argument: usage: ${usageLine(probe)}`,
+        (e: Error) => e instanceof UsageError && /^missing argument <\w+>/.test(e.message) && !e.message.includes('usage'),
       );
       assert.throws(
         () => parseCommandArgs(probe, ['t', 'u']),
-        (e: Error) => e instanceof UsageError && e.message === `unexpected argument "u": usage: ${usageLine(probe)}`,
+        (e: Error) => e instanceof UsageError && e.message === 'unexpected argument "u"',
       );
     });
 
