@@ -131,6 +131,8 @@ class Report {
   readonly recorded = new Capped<string>();
   readonly policies: Record<string, string> = {};
   cleaned = 0;
+  /** IAM objects (attachments, inline policies) the clean-ups after killed runs removed. */
+  cleanedObjects = 0;
 
   summary(team: string, revision: Revision | undefined): PlanSummary {
     const lists = [this.added, this.kept, this.revoked, this.sticky, this.skipped, this.replaced, this.waiting, this.errors];
@@ -168,7 +170,7 @@ class Report {
       revoked: this.revoked.items,
       dryRun,
       errors: this.errors.items,
-      counts: { findings: this.findings.count, terminated: this.terminated.count, revoked: this.revoked.count, errors: this.errors.count },
+      counts: { findings: this.findings.count, terminated: this.terminated.count, revoked: this.revoked.count, errors: this.errors.count, cleanedObjects: this.cleanedObjects },
     };
   }
 }
@@ -397,8 +399,9 @@ class PassActions {
       const target = targetOf(entry, this.deployer);
       if (!target) continue;
       try {
-        await revokeGrantIam(this.deps, target);
+        const removed = await revokeGrantIam(this.deps, target);
         this.report.cleaned++;
+        this.report.cleanedObjects += removed.detached.length + (removed.inline === 'deleted' ? 1 : 0);
         if (ending(entry) === 'abandoned') this.report.terminated.push(entry.id);
         if (record) {
           await this.record([{ id: entry.id, kind: 'cleaned', cause: record, at: entry.closedAt ?? new Date().toISOString(), reason: `what its ${entry.status.toLowerCase()} run left in IAM was removed`, by: this.by(), from: entry }]);

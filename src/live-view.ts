@@ -3,11 +3,17 @@
 // quotas. Reads only.
 import type { Client } from '@temporalio/client';
 import type { AccountClients } from './aws/accounts';
-import { GrantflowAwsError } from './aws/errors';
-import { listInlinePolicies, readAttachments, readQuotas } from './aws/iam';
+import { GrantflowAwsError, IamUnreadable } from './aws/errors';
+import { sameDocument } from './core/documents';
+import { listInlinePolicies, readAttachments, readPolicyDocument, readQuotas } from './aws/iam';
 import type { Expansion } from './core/expand';
 import { principalKey, type LiveView } from './core/plan';
 import { readLedger } from './temporal/ledger-reader';
+
+/** A plan that cannot read IAM would show no drift and no changes: it stops instead (exit 3). */
+function unreadable(what: string, error: unknown): IamUnreadable {
+  return new IamUnreadable(`cannot read ${what} from IAM, so there is no plan: ${(error as Error).message}. plan needs AWS credentials that can assume the deployer role (\`grantflow doctor\` checks them)`);
+}
 
 export async function readLiveView(
   client: Client,
@@ -25,7 +31,8 @@ export async function readLiveView(
       const quotas = await readQuotas({ client: accounts.iam({ account, environment: grant.environment, deployer: grant.deployer }), account, environment: grant.environment });
       view.quotas[account] = { user: quotas.attachedPerUser, role: quotas.attachedPerRole };
     } catch (error) {
-      if (error instanceof GrantflowAwsError && error.type === 'IamUnavailable') throw error;
+      // A deployer policy older than the quota check may lack GetAccountSummary: the rest of the plan still stands.
+      if (!(error instanceof GrantflowAwsError && error.type === 'AccessDenied')) throw unreadable(`the account summary of ${grant.environment} (${account})`, error);
       warn(`could not read the managed-policy quotas of ${grant.environment} (${account}), so they are not checked: ${(error as Error).message}`);
     }
   }
@@ -41,10 +48,22 @@ export async function readLiveView(
         view.iam[key] = { exists: true, attached: [...attachments.attached], inline };
       } catch (error) {
         if (error instanceof GrantflowAwsError && error.type === 'PrincipalNotFound') view.iam[key] = { exists: false, attached: [], inline: [] };
-        else if (error instanceof GrantflowAwsError && error.type === 'IamUnavailable') throw error;
-        else warn(`could not read ${key} from IAM, so its drift is not shown: ${(error as Error).message}`);
+        else throw unreadable(key, error);
       }
     }),
   );
+
+  view.policies = {};
+  for (const sync of expansion.policies) {
+    const grant = accountsByGrant.get(sync.account);
+    if (!grant) continue;
+    const target = { client: accounts.iam({ account: sync.account, environment: sync.environment, deployer: grant.deployer }), account: sync.account, environment: sync.environment };
+    try {
+      const document = await readPolicyDocument(target, sync.arn);
+      view.policies[sync.arn] = document === undefined ? 'create' : sameDocument(document, sync.document) ? 'unchanged' : 'update';
+    } catch (error) {
+      throw unreadable(`policy ${sync.arn}`, error);
+    }
+  }
   return view;
 }

@@ -192,7 +192,7 @@ export interface SweepSummary {
   /** Accounts or grants the sweep could not check or clean this time; the next pass tries again. */
   errors: string[];
   /** The lists above are capped; these count everything. */
-  counts: { findings: number; terminated: number; revoked: number; errors: number };
+  counts: { findings: number; terminated: number; revoked: number; errors: number; cleanedObjects?: number };
 }
 
 export interface RetireRequest {

@@ -36,6 +36,14 @@ export class GrantflowAwsError extends Error {
   }
 }
 
+/** IAM could not be read at all (no credentials, the deployer role refused, IAM down): a read-only command cannot tell the truth, so it exits 3. */
+export class IamUnreadable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IamUnreadable';
+  }
+}
+
 export interface CallContext {
   account: string;
   environment?: string;

@@ -245,6 +245,16 @@ export async function ensureManagedPolicy(target: Target, sync: PolicySync): Pro
   return 'updated';
 }
 
+/** The default version's document of a customer-managed policy (for `plan`), or undefined when the policy does not exist. */
+export async function readPolicyDocument(target: Target, arn: string): Promise<string | undefined> {
+  const extra = { policyArn: arn };
+  const existing = await callOrAbsent<GetPolicyCommandOutput>(target, 'GetPolicy', extra, new GetPolicyCommand({ PolicyArn: arn }));
+  const version = existing?.Policy?.DefaultVersionId;
+  if (!version) return undefined;
+  const current = await call<GetPolicyVersionCommandOutput>(target, 'GetPolicyVersion', extra, new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: version }));
+  return decodeURIComponent(current.PolicyVersion?.Document ?? '');
+}
+
 export type PolicyRemoval = 'deleted' | 'absent' | 'in-use' | 'not-owned';
 
 /** Deletes a team's customer-managed policy no grant uses any more; one still attached anywhere stays. Another team's is never touched. */

@@ -2,6 +2,8 @@
 // parser (node:util parseArgs), the typed values its run() receives, the usage line and the --help
 // text are all made from that declaration, so they cannot disagree.
 import { parseArgs } from 'node:util';
+import { closest } from '../core/suggest';
+import { parseDuration } from '../core/time';
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -103,6 +105,21 @@ export const BY_OPTION = {
   defaultText: '$GRANTFLOW_SUBMITTED_BY, $GITHUB_ACTOR, git user or $USER',
 } as const satisfies ValueOption;
 
+/** `--timeout D`: how long a command waits for Temporal (and the worker behind it) before it gives up, saying what it waited for. */
+export function timeoutOption<const D extends string>(defaultValue: D, description = 'how long to wait for Temporal and its worker') {
+  return {
+    type: 'string',
+    value: 'D',
+    default: defaultValue,
+    description,
+    parse: (raw: string): number => {
+      const ms = parseDuration(raw);
+      if (ms === undefined || ms <= 0) throw new UsageError(`--timeout: "${raw}" is not a duration such as 90s, 10m or 1h`);
+      return ms;
+    },
+  } as const satisfies ValueOption<number>;
+}
+
 export const JSON_OPTION = { type: 'boolean', description: 'print the result as JSON on stdout' } as const satisfies FlagOption;
 
 const HELP_OPTION = { type: 'boolean', short: 'h', description: 'show this help' } as const satisfies FlagOption;
@@ -157,6 +174,18 @@ export function helpText(command: AnyCommand): string {
   ].join('\n');
 }
 
+/** node:util's parser explains itself in its own words (with a stray quote); these say it plainly, with a did-you-mean. */
+function parseErrorMessage(error: Error & { code?: string }, known: readonly string[]): string {
+  const option = /'(-{1,2}[^']+)'/.exec(error.message)?.[1];
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) {
+    const name = option.replace(/^-+/, '').split('=')[0]!;
+    const near = closest(name, known);
+    return `unknown option ${option}${near ? `; did you mean --${near}?` : ''}`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) return `${option.split(' ')[0]} needs a value`;
+  return error.message;
+}
+
 export type ParsedArgs<O extends Options> = { help: true } | { help: false; values: Values<O>; positionals: string[] };
 
 export function parseCommandArgs<O extends Options>(command: Command<O>, argv: string[], env: Record<string, string | undefined> = {}): ParsedArgs<O> {
@@ -169,15 +198,15 @@ export function parseCommandArgs<O extends Options>(command: Command<O>, argv: s
   try {
     parsed = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(parseErrorMessage(error as Error & { code?: string }, Object.keys(config)));
   }
   if (parsed.values.help) return { help: true };
-  const usage = usageLine(command);
   const args = command.arguments as readonly ArgumentSpec[];
   const min = args.filter((a) => a.required).length;
   const max = args.some((a) => a.variadic) ? Infinity : args.length;
-  if (parsed.positionals.length < min) throw new UsageError(`missing argument: usage: ${usage}`);
-  if (parsed.positionals.length > max) throw new UsageError(`unexpected argument "${parsed.positionals[max]}": usage: ${usage}`);
+  // The usage line follows every usage error (main prints it), so the message does not repeat it.
+  if (parsed.positionals.length < min) throw new UsageError(`missing argument ${args.filter((a) => a.required).map((a) => `<${a.name}>`).join(' ')}`);
+  if (parsed.positionals.length > max) throw new UsageError(`unexpected argument "${parsed.positionals[max]}"`);
 
   const given = parsed.values as Record<string, string | string[] | boolean | undefined>;
   const values: Record<string, unknown> = {};

@@ -2,8 +2,9 @@
 // exit codes (0 success, 1 invalid config or failed operation, 2 usage error, 3 unreachable).
 import fs from 'node:fs';
 import path from 'node:path';
-import { GrantflowAwsError, isNetworkError } from '../aws/errors';
-import { TemporalUnreachable } from '../temporal/connection';
+import { GrantflowAwsError, IamUnreadable, isNetworkError } from '../aws/errors';
+import { TemporalTimeout, TemporalUnreachable } from '../temporal/connection';
+import { closest } from '../core/suggest';
 import { EXIT, helpText, parseCommandArgs, UsageError, usageLine, write, type AnyCommand, type Io } from './command';
 import { cleanupCommand } from './commands/cleanup';
 import { demoCommand } from './commands/demo';
@@ -13,8 +14,10 @@ import { planCommand } from './commands/plan';
 import { restoreCommand } from './commands/restore';
 import { retireCommand } from './commands/retire';
 import { revokeCommand } from './commands/revoke';
+import { showCommand } from './commands/show';
 import { statusCommand } from './commands/status';
 import { submitCommand } from './commands/submit';
+import { teamsCommand } from './commands/teams';
 import { validateCommand } from './commands/validate';
 import { workerCommand } from './commands/worker';
 
@@ -24,6 +27,8 @@ export const COMMANDS: readonly AnyCommand[] = [
   planCommand,
   submitCommand,
   statusCommand,
+  showCommand,
+  teamsCommand,
   revokeCommand,
   restoreCommand,
   cleanupCommand,
@@ -53,7 +58,7 @@ function overview(): string {
 }
 
 function unreachable(error: unknown): boolean {
-  if (error instanceof TemporalUnreachable) return true;
+  if (error instanceof TemporalUnreachable || error instanceof IamUnreadable) return true;
   if (error instanceof GrantflowAwsError) return error.type === 'IamUnavailable' && isNetworkError({ message: error.message });
   const message = (error as Error)?.message ?? '';
   return /14 UNAVAILABLE|Connection refused|ECONNREFUSED|failed to connect|transport error/i.test(message);
@@ -78,7 +83,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    write(io.stderr, `grantflow: unknown command "${name}"\n\n${overview()}`);
+    const near = closest(name, COMMANDS.map((c) => c.name));
+    write(io.stderr, `grantflow: unknown command "${name}"${near ? `; did you mean \`grantflow ${near}\`?` : ''}\n\n${overview()}`);
     return EXIT.usage;
   }
   try {
@@ -92,6 +98,10 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     if (error instanceof UsageError) {
       write(io.stderr, `grantflow ${command.name}: ${error.message}\nusage: ${usageLine(command)}\n(see \`grantflow ${command.name} --help\`)`);
       return EXIT.usage;
+    }
+    if (error instanceof TemporalTimeout) {
+      write(io.stderr, `grantflow ${command.name}: ${error.message}`);
+      return EXIT.failed;
     }
     if (unreachable(error)) {
       write(io.stderr, `grantflow ${command.name}: ${(error as Error).message}`);

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import type { PlanEntry } from '../core/plan';
 import { SUMMARY_LIST_CAP, type PlanSummary } from '../../workflows/messages';
 import { table } from './table';
+import { shortCommit } from '../core/revision';
+import { plural } from '../core/grant-outcomes';
 
 function short(arn: string): string {
   return arn.replace(/^arn:[^:]+:iam::(aws|\d{12}):policy\//, '');
@@ -25,7 +27,7 @@ export function planTable(entries: readonly PlanEntry[]): string {
 
 /** Which parts of each temporary grant AWS expires by itself and which only grantflow removes. */
 export function expiryNotes(entries: readonly PlanEntry[]): string {
-  const temporary = entries.filter((e) => e.kind === 'temporary' && (e.action === 'add' || e.action === 'replace' || e.action === 'keep'));
+  const temporary = entries.filter((e) => e.kind === 'temporary' && (e.action === 'add' || e.action === 'replace' || e.action === 'keep' || e.action === 'update'));
   if (temporary.length === 0) return '';
   const lines = ['Expiry of temporary grants:'];
   for (const e of temporary) {
@@ -39,7 +41,7 @@ export function expiryNotes(entries: readonly PlanEntry[]): string {
 export function planCounts(entries: readonly PlanEntry[]): string {
   const count = (action: PlanEntry['action']) => entries.filter((e) => e.action === action).length;
   const drifted = entries.filter((e) => e.drift.length > 0).length;
-  return `${count('add')} to add, ${count('replace')} to replace, ${count('revoke')} to revoke, ${count('keep')} to keep (${drifted} drifted), ${count('sticky')} revoked early, ${count('skip')} expired`;
+  return `${count('add')} to add, ${count('replace')} to replace, ${count('revoke')} to revoke, ${count('update')} to update, ${count('keep')} to keep (${drifted} drifted), ${count('sticky')} revoked early, ${count('skip')} expired`;
 }
 
 export function planMarkdown(team: string, entries: readonly PlanEntry[], heading: string): string {
@@ -59,10 +61,10 @@ export function planMarkdown(team: string, entries: readonly PlanEntry[], headin
 export function submissionSummary(summary: PlanSummary): string {
   const { counts } = summary;
   const lines = [
-    `submitted ${summary.team}${summary.revision?.commit ? ` at ${summary.revision.commit.slice(0, 12)}` : ''}: ` +
+    `submitted ${summary.team}${summary.revision?.commit ? ` at ${shortCommit(summary.revision.commit)}` : ''}: ` +
       `${counts.added} added, ${counts.replaced} replaced, ${counts.revoked} revoked, ` +
-      `${counts.kept} kept, ${counts.sticky} left revoked (early revocation), ${counts.skippedExpired} expired entries skipped` +
-      (counts.cleaned ? `, ${counts.cleaned} terminated grants cleaned up` : ''),
+      `${counts.kept} kept, ${counts.sticky} left revoked (early revocation), ${plural(counts.skippedExpired, 'expired entry', 'expired entries')} skipped` +
+      (counts.cleaned ? `, ${plural(counts.cleaned, 'terminated grant')} cleaned up` : ''),
   ];
   for (const id of summary.added) lines.push(`  + ${id}`);
   for (const { from, to } of summary.replaced) lines.push(`  ~ ${to} (replaces ${from})`);

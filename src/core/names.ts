@@ -24,6 +24,16 @@ export function iamUserName(written: string): string {
 }
 
 /**
+ * A principal as an operator writes it: `user/NAME` and `role/NAME` (the form `status` prints), an
+ * email (matched by its IAM user name), or a bare name (a user or a role).
+ */
+export function parsePrincipal(written: string): { type?: 'user' | 'role'; name: string } {
+  const match = /^(user|role)\/(.+)$/.exec(written.trim());
+  if (match) return { type: match[1] as 'user' | 'role', name: match[2] === undefined ? '' : match[1] === 'user' ? iamUserName(match[2]) : match[2] };
+  return { name: iamUserName(written.trim()) };
+}
+
+/**
  * Names that every JavaScript object already has (`constructor`, `toString`, `__proto__`, …). As an
  * environment or policy name they would be confused with the object's own machinery, so they are
  * refused where they are written.

@@ -8,7 +8,8 @@ import { parseGrantWorkflowId } from './ids';
 import type { LedgerEntry } from './ledger';
 import { planPass } from './reconcile-plan';
 
-export type PlanAction = 'add' | 'keep' | 'replace' | 'revoke' | 'sticky' | 'skip';
+/** `update`: the grant stays, but what it grants changes (its policy's document, or its definition). */
+export type PlanAction = 'add' | 'keep' | 'update' | 'replace' | 'revoke' | 'sticky' | 'skip';
 
 /** What IAM holds on one principal in one account (`exists: false` when it is not there at all). */
 export interface PrincipalState {
@@ -24,6 +25,8 @@ export interface LiveView {
   iam: Record<string, PrincipalState>;
   /** Each account's quota of managed policies attached per user and per role, where it was read. */
   quotas?: Record<string, { user: number; role: number }>;
+  /** What a submission does to each customer-managed policy the team needs, where IAM was read. */
+  policies?: Record<string, 'create' | 'update' | 'unchanged'>;
 }
 
 export interface PlanEntry {
@@ -51,14 +54,24 @@ export function principalKey(account: string, type: string, name: string): strin
   return `${account}/${type}/${name}`;
 }
 
-function entryFor(grant: GrantSpec, action: PlanAction, live: LiveView): PlanEntry {
+function entryFor(grant: GrantSpec, wanted: PlanAction, live: LiveView, nowMs: number): PlanEntry {
   const arns = attachedArns(grant);
   const state = live.iam[principalKey(grant.account, grant.principalType, grant.principal)];
   const drift: string[] = [];
   let note: string | undefined;
+  let action = wanted;
+  const updated = grant.customPolicyArn && live.policies?.[grant.customPolicyArn] === 'update' ? grant.customPolicyArn : undefined;
+  if (action === 'keep' && updated) {
+    action = 'update';
+    note = `policy document changes: ${updated.split('/').pop()} gets a new default version`;
+  }
+  const notStarted = grant.startsAt !== undefined && Date.parse(grant.startsAt) > nowMs;
   if (state && !state.exists) {
     note = `IAM ${grant.principalType} ${grant.principal} does not exist in ${grant.environment} (${grant.account}); create it or the grant fails`;
-  } else if (state && action === 'keep') {
+  } else if (notStarted && (action === 'keep' || action === 'update')) {
+    // Nothing of it is in IAM before its start_date: missing parts are not drift.
+    note = [note, `starts at ${grant.startsAt}; nothing is in IAM before then`].filter(Boolean).join('; ');
+  } else if (state && (action === 'keep' || action === 'update')) {
     for (const arn of arns) if (!state.attached.includes(arn)) drift.push(`${arn} detached`);
     if (grant.inlinePolicy && !state.inline.includes(grant.inlinePolicy.name)) drift.push(`inline ${grant.inlinePolicy.name} missing`);
   }
@@ -108,19 +121,23 @@ export function planTeam(expansion: Expansion, live: LiveView, options: { nowMs:
   const entries: PlanEntry[] = [];
   for (const grant of pass.start) {
     const old = replaces.get(grant.id);
-    entries.push({ ...entryFor(grant, old ? 'replace' : 'add', live), ...(old ? { replaces: old } : {}) });
+    entries.push({ ...entryFor(grant, old ? 'replace' : 'add', live, options.nowMs), ...(old ? { replaces: old } : {}) });
   }
   for (const id of pass.reapply) {
     const old = replaces.get(id);
-    entries.push({ ...entryFor(desired.get(id)!, 'keep', live), ...(old ? { note: `replaces ${old} once active` } : {}) });
+    const entry = entryFor(desired.get(id)!, 'keep', live, options.nowMs);
+    entries.push({ ...entry, ...(old ? { note: [entry.note, `replaces ${old} once active`].filter(Boolean).join('; ') } : {}) });
   }
-  for (const grant of pass.respec) entries.push({ ...entryFor(grant, 'keep', live), note: 'its policy changed: the running grant takes the new definition' });
-  for (const id of pass.waiting) entries.push({ ...entryFor(desired.get(id)!, 'add', live), note: 'its previous run is still being revoked; granted again once that is done' });
+  for (const grant of pass.respec) {
+    const entry = entryFor(grant, 'update', live, options.nowMs);
+    entries.push({ ...entry, note: ['its policy changed: the running grant takes the new definition', entry.note].filter(Boolean).join('; ') });
+  }
+  for (const id of pass.waiting) entries.push({ ...entryFor(desired.get(id)!, 'add', live, options.nowMs), note: 'its previous run is still being revoked; granted again once that is done' });
   for (const id of pass.sticky) {
-    entries.push({ ...entryFor(desired.get(id)!, 'sticky', live), note: 'revoked early by an operator; `grantflow restore` lifts it' });
+    entries.push({ ...entryFor(desired.get(id)!, 'sticky', live, options.nowMs), note: 'revoked early by an operator; `grantflow restore` lifts it' });
   }
-  for (const id of pass.beyondLimit) entries.push({ ...entryFor(desired.get(id)!, 'add', live), problem: `${id} expires beyond max_temporary_days (${options.maxTemporaryDays})` });
-  for (const decision of pass.revoke) entries.push(desired.has(decision.id) ? { ...entryFor(desired.get(decision.id)!, 'revoke', live), note: decision.reason } : revokeEntry(decision.id, decision.reason));
+  for (const id of pass.beyondLimit) entries.push({ ...entryFor(desired.get(id)!, 'add', live, options.nowMs), problem: `${id} expires beyond max_temporary_days (${options.maxTemporaryDays})` });
+  for (const decision of pass.revoke) entries.push(desired.has(decision.id) ? { ...entryFor(desired.get(decision.id)!, 'revoke', live, options.nowMs), note: decision.reason } : revokeEntry(decision.id, decision.reason));
   for (const { entry } of pass.cleanup) entries.push(revokeEntry(entry.id, `its workflow was ${entry.status.toLowerCase()} without revoking; what it left in IAM is removed`));
   for (const skipped of expansion.skipped) {
     const key = parseGrantWorkflowId(skipped.id);
@@ -139,7 +156,7 @@ export function planTeam(expansion: Expansion, live: LiveView, options: { nowMs:
     });
   }
   flagOverQuota(entries, desired, live);
-  const order: Record<PlanAction, number> = { add: 0, replace: 1, revoke: 2, keep: 3, sticky: 4, skip: 5 };
+  const order: Record<PlanAction, number> = { add: 0, replace: 1, revoke: 2, update: 3, keep: 4, sticky: 5, skip: 6 };
   return entries.sort((a, b) => order[a.action] - order[b.action] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
@@ -152,7 +169,7 @@ function flagOverQuota(entries: PlanEntry[], desired: Map<string, GrantSpec>, li
   const holding = new Map<string, { grants: GrantSpec[]; entries: PlanEntry[] }>();
   for (const entry of entries) {
     const grant = desired.get(entry.id);
-    if (!grant || !['add', 'replace', 'keep'].includes(entry.action)) continue;
+    if (!grant || !['add', 'replace', 'keep', 'update'].includes(entry.action)) continue;
     const key = principalKey(grant.account, grant.principalType, grant.principal);
     const held = holding.get(key) ?? { grants: [], entries: [] };
     held.grants.push(grant);
@@ -172,7 +189,7 @@ function flagOverQuota(entries: PlanEntry[], desired: Map<string, GrantSpec>, li
       `detach policies it no longer needs, or raise the quota with Service Quotas`;
     for (const entry of principalEntries) {
       const grant = desired.get(entry.id)!;
-      if (entry.action !== 'keep' && attachedArns(grant).some((arn) => !state.attached.includes(arn))) entry.problem = problem;
+      if (entry.action !== 'keep' && entry.action !== 'update' && attachedArns(grant).some((arn) => !state.attached.includes(arn))) entry.problem = problem;
     }
   }
 }

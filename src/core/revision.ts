@@ -20,7 +20,13 @@ export function isOlderRevision(candidate: Revision, applied: Revision): boolean
   return orderKey(candidate) < orderKey(applied);
 }
 
+/** The commit's first 12 hex digits, keeping a `-dirty` suffix (a working tree with uncommitted changes must not read as that commit). */
+export function shortCommit(commit: string): string {
+  const match = /^([0-9a-f]{12})[0-9a-f]*(.*)$/i.exec(commit);
+  return match ? `${match[1]}${match[2]}` : commit;
+}
+
 export function describeRevision(revision: Revision): string {
   const when = revision.committedAt ?? revision.submittedAt;
-  return revision.commit ? `${revision.commit.slice(0, 12)} (${when})` : `submitted ${when}`;
+  return revision.commit ? `${shortCommit(revision.commit)} (${when})` : `submitted ${when}`;
 }

@@ -53,7 +53,8 @@ function overlayConfig(options: DemoOptions, expiresAt: string, user: string, en
     '    reason: grantflow demo',
     '',
   ].join('\n');
-  const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : 'temporary-access:\n';
+  // The shipped example has no temporary entry (`temporary-access: []`); the demo's becomes its first.
+  const existing = (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : 'temporary-access:\n').replace(/^temporary-access:\s*\[\]\s*$/m, 'temporary-access:');
   fs.writeFileSync(file, `${existing.endsWith('\n') ? existing : `${existing}\n`}${entry}`);
   return dir;
 }

@@ -4,6 +4,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
+import { formatDuration } from '../core/time';
 
 export interface TemporalTarget {
   address: string;
@@ -44,5 +45,40 @@ export async function connectWorker(target = temporalTarget()): Promise<NativeCo
     return await NativeConnection.connect(target.connectionOptions);
   } catch (error) {
     throw new TemporalUnreachable(target.address, error);
+  }
+}
+
+/** Temporal gave no answer in time: usually no worker polls the task queue the call waits on. */
+export class TemporalTimeout extends Error {
+  constructor(readonly timeoutMs: number, waitingFor: string) {
+    super(
+      `no answer within ${formatDuration(timeoutMs)} while waiting for ${waitingFor}. Usually no worker is polling its task queue: ` +
+        'start one (`grantflow worker`) and check with `grantflow doctor`; for a large team, raise --timeout',
+    );
+    this.name = 'TemporalTimeout';
+  }
+}
+
+/** Runs `fn`'s Temporal calls under a deadline: a call still waiting at `timeoutMs` is cancelled and a TemporalTimeout says what it waited for. */
+export async function withTimeout<T>(client: Client, timeoutMs: number, waitingFor: string, fn: () => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    return await client.withAbortSignal(controller.signal, fn);
+  } catch (error) {
+    if (controller.signal.aborted) throw new TemporalTimeout(timeoutMs, waitingFor);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Connects, runs `fn` under `withTimeout` and closes the connection. */
+export async function withTemporal<T>(options: { timeoutMs: number; waitingFor: string }, fn: (client: Client) => Promise<T>): Promise<T> {
+  const { client, connection } = await connectClient();
+  try {
+    return await withTimeout(client, options.timeoutMs, options.waitingFor, () => fn(client));
+  } finally {
+    await connection.close();
   }
 }

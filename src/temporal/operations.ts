@@ -120,6 +120,17 @@ export async function retireTeam(client: Client, team: string, request: { reason
   return updateReconcile(client, team, retireUpdate, [request]);
 }
 
+/** Whether the team has a reconcile workflow at all (running or closed within retention): a team never submitted has none. */
+export async function hasReconcileWorkflow(client: Client, team: string): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(reconcileWorkflowId(team)).describe();
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
 export async function reconcileStatus(client: Client, team: string): Promise<ReconcileStatus> {
   return client.workflow.getHandle(reconcileWorkflowId(team)).query(reconcileStatusQuery);
 }
@@ -169,6 +180,7 @@ export interface LiveGrant {
   state: string;
   expiresAt?: string;
   status: string;
+  closedAt?: string;
   memo: Record<string, unknown>;
 }
 
@@ -186,6 +198,7 @@ function toLiveGrant(execution: WorkflowExecutionInfo): LiveGrant {
     state: sa.get(GrantState) ?? '',
     ...(expires ? { expiresAt: new Date(expires).toISOString().replace('.000Z', 'Z') } : {}),
     status: execution.status.name,
+    ...(execution.closeTime ? { closedAt: execution.closeTime.toISOString() } : {}),
     memo: (execution.memo ?? {}) as Record<string, unknown>,
   };
 }
@@ -211,4 +224,30 @@ export async function listLiveGrants(client: Client, filter: { team?: string; pr
   const grants: LiveGrant[] = [];
   for await (const execution of client.workflow.list({ query: clauses.join(' AND ') })) grants.push(toLiveGrant(execution));
   return grants.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * The latest run of each grant workflow that is running or closed after `closedSince` (failed,
+ * expired, revoked...), optionally of one team, principal or policy: what `status` shows beside the
+ * live grants.
+ */
+export async function listGrantRuns(
+  client: Client,
+  filter: { team?: string; principal?: string; policy?: string; id?: string; account?: string; environment?: string; kind?: string; closedSince: Date },
+): Promise<LiveGrant[]> {
+  const clauses = [`WorkflowType = 'grantWorkflow'`, `(ExecutionStatus = 'Running' OR CloseTime > ${quote(filter.closedSince.toISOString())})`];
+  if (filter.id) clauses.push(`WorkflowId = ${quote(filter.id)}`);
+  if (filter.account) clauses.push(`GrantAccount = ${quote(filter.account)}`);
+  if (filter.environment) clauses.push(`GrantEnvironment = ${quote(filter.environment)}`);
+  if (filter.kind) clauses.push(`GrantKind = ${quote(filter.kind)}`);
+  if (filter.team) clauses.push(`GrantTeam = ${quote(filter.team)}`);
+  if (filter.principal) clauses.push(`GrantPrincipal = ${quote(canonicalPrincipal(filter.principal))}`);
+  if (filter.policy) clauses.push(`GrantPolicy = ${quote(filter.policy)}`);
+  const latest = new Map<string, WorkflowExecutionInfo>();
+  for await (const execution of client.workflow.list({ query: clauses.join(' AND ') })) {
+    const seen = latest.get(execution.workflowId);
+    if (seen && seen.startTime.getTime() >= execution.startTime.getTime()) continue;
+    latest.set(execution.workflowId, execution);
+  }
+  return [...latest.values()].map(toLiveGrant).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

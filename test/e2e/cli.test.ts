@@ -118,7 +118,7 @@ describe('grantflow command line, end to end (dev server, moto, worker and CLI a
     const plan = await runBin(['plan', 'e2e'], { ...env, GITHUB_STEP_SUMMARY: summaryFile });
     assert.equal(plan.code, 0, plan.stderr);
     assert.match(plan.stdout, /keep\s+user\/alice\s+nonprod \(111111111111\)\s+reader\s+permanent\s+-\s+drift: ReadOnlyAccess detached/);
-    assert.match(plan.stdout, /0 to add, 0 to replace, 0 to revoke, 2 to keep \(1 drifted\)/);
+    assert.match(plan.stdout, /0 to add, 0 to replace, 0 to revoke, 0 to update, 2 to keep \(1 drifted\)/);
     assert.match(plan.stdout, /AWS denies after expiry \(DateLessThan aws:CurrentTime\): inline grantflow\.e2e\.reader\./);
     assert.match(plan.stdout, /grantflow's workflow detaches at expiry: ReadOnlyAccess/);
     assert.match(fs.readFileSync(summaryFile, 'utf8'), /\| keep \| user\/alice \|/);
@@ -164,6 +164,8 @@ describe('grantflow command line, end to end (dev server, moto, worker and CLI a
     assert.ok((await iam(NONPROD)).users.alice!.attached.length > 0, 'a dry run changes nothing');
     const real = await cli('cleanup', 'e2e');
     assert.equal(real.code, 0, real.stderr);
+    // What the clean-up after the terminated grant detached counts too (ReadOnlyAccess and the team's reader policy).
+    assert.match(real.stdout, /e2e: removed 2 IAM objects \(2 of them left by 1 terminated grant\)/);
     assert.deepEqual((await iam(NONPROD)).users.alice, { attached: [], inline: {}, tags: {} });
   });
 

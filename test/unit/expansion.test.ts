@@ -276,3 +276,47 @@ describe('plan: the account\'s managed-policy quota', function () {
     });
   }
 });
+
+describe('plan tells the truth about policies and not-yet-started grants', function () {
+  const config = team({
+    policies: { reader: policy([READ_ONLY], ['s3:ListBucket']) },
+    permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }],
+    temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', startsAt: inHours(24), expiresAt: inHours(48) }],
+  });
+  const expansion = expandTeam(config, Date.now());
+  const [alice, bob] = ['alice', 'bob'].map((p) => expansion.grants.find((g) => g.principal === p)!);
+  const iam = {
+    [`${ACCOUNTS.nonprod}/user/alice`]: { exists: true, attached: [READ_ONLY, alice!.customPolicyArn!], inline: [] },
+    [`${ACCOUNTS.nonprod}/user/bob`]: { exists: true, attached: [], inline: [] },
+  };
+  const cases: { name: string; policy: 'update' | 'unchanged' | undefined; action: string; note?: RegExp }[] = [
+    { name: 'a policy whose statements changed is an update, not a keep', policy: 'update', action: 'update', note: /policy document changes: grantflow\.test-team\.reader gets a new default version/ },
+    { name: 'an unchanged policy is a keep', policy: 'unchanged', action: 'keep' },
+    { name: 'a policy IAM was not asked about is a keep', policy: undefined, action: 'keep' },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const entries = planTeam(expansion, {
+        ledger: ledgerOf(liveEntry(alice!), liveEntry(bob!, 'pending')),
+        iam,
+        ...(c.policy ? { policies: { [alice!.customPolicyArn!]: c.policy } } : {}),
+      }, planOptions);
+      const entry = entries.find((e) => e.id === alice!.id)!;
+      assert.equal(entry.action, c.action);
+      if (c.note) assert.match(entry.note ?? '', c.note);
+      else assert.equal(entry.note, undefined);
+      assert.deepEqual(entry.drift, []);
+    });
+  }
+
+  it('shows no drift for a grant waiting for its start_date', () => {
+    const entries = planTeam(expansion, { ledger: ledgerOf(liveEntry(alice!), liveEntry(bob!, 'pending')), iam }, planOptions);
+    const entry = entries.find((e) => e.id === bob!.id)!;
+    assert.equal(entry.action, 'keep');
+    assert.deepEqual(entry.drift, []);
+    assert.match(entry.note ?? '', /starts at \S+; nothing is in IAM before then/);
+    // The same grant once started: what IAM lacks is drift.
+    const later = planTeam(expansion, { ledger: ledgerOf(liveEntry(alice!), liveEntry(bob!)), iam }, { ...planOptions, nowMs: Date.parse(bob!.startsAt!) + 1000 });
+    assert.ok(later.find((e) => e.id === bob!.id)!.drift.length > 0);
+  });
+});

@@ -1,8 +1,8 @@
 // Table-driven tests of the pure naming and time rules.
 import assert from 'node:assert/strict';
 import { grantWorkflowId, parseGrantWorkflowId, reconcileWorkflowId, type GrantKey } from '../../src/core/ids';
-import { checkIamName, customPolicyArn, customPolicyName, iamUserName, inlinePolicyName, legacyPolicyName, parseCustomPolicyName, parseInlinePolicyName, parseManagedPolicyArn } from '../../src/core/names';
-import { isOlderRevision } from '../../src/core/revision';
+import { checkIamName, customPolicyArn, customPolicyName, iamUserName, inlinePolicyName, parsePrincipal, legacyPolicyName, parseCustomPolicyName, parseInlinePolicyName, parseManagedPolicyArn } from '../../src/core/names';
+import { isOlderRevision, shortCommit } from '../../src/core/revision';
 import { closest } from '../../src/core/suggest';
 import { formatDuration, parseDuration, parseInstant, toCompactTime } from '../../src/core/time';
 import { expiry } from '../../src/cli/table';
@@ -176,4 +176,22 @@ describe('expiry column of the status table', function () {
   for (const [iso, shown] of cases) {
     it(`shows ${iso ?? 'no expiry'} as "${shown}"`, () => assert.equal(expiry(iso, now), shown));
   }
+});
+
+describe('what operators type and read', function () {
+  const principals: [string, ReturnType<typeof parsePrincipal>][] = [
+    ['role/github-actions-deployer', { type: 'role', name: 'github-actions-deployer' }],
+    ['user/alice', { type: 'user', name: 'alice' }],
+    ['user/alice@example.com', { type: 'user', name: 'alice' }],
+    ['alice@example.com', { name: 'alice' }],
+    ['Bob', { name: 'Bob' }],
+  ];
+  for (const [written, parsed] of principals) it(`reads --user ${written}`, () => assert.deepEqual(parsePrincipal(written), parsed));
+
+  const commits: [string, string][] = [
+    ['0123456789abcdef0123456789abcdef01234567', '0123456789ab'],
+    ['0123456789abcdef0123456789abcdef01234567-dirty', '0123456789ab-dirty'],
+    ['v1.2', 'v1.2'],
+  ];
+  for (const [commit, short] of commits) it(`shortens ${commit} to ${short}`, () => assert.equal(shortCommit(commit), short));
 });

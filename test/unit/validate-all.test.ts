@@ -92,8 +92,8 @@ describe('validate --all: every team, and the checks across teams', function () 
 
   it('prints a line per team and a total, and the diagnostics as file:line:col', async () => {
     const result = await runCli(['validate', '--all', '--config', dir, '--now', NOW]);
-    assert.match(result.stdout, /^a: valid; 1 grants \(1 permanent, 0 temporary\) from 3 files$/m);
-    assert.match(result.stdout, /^x: valid; 1 grants/m);
+    assert.match(result.stdout, /^a: valid; 1 grant \(1 permanent, 0 temporary\) from 3 files$/m);
+    assert.match(result.stdout, /^x: valid; 1 grant /m);
     assert.match(result.stdout, /^3 teams: 3 valid, 0 with errors; across teams: \d errors?, 3 warnings, 2 notes$/m);
     assert.match(result.stderr, new RegExp(`^${path.join(dir, 'aws-accounts', 'x.yaml').replace(/[.]/g, '\\.')}:2:9: warning: environment "prod"`, 'm'));
     assert.match(result.stderr, /permanent-access\/a-b\.yaml:2:5: note: user alice/);

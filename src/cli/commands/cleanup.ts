@@ -2,13 +2,15 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { AccountClients } from '../../aws/accounts';
 import { needsKey, sweepPrincipals, type SweepFinding } from '../../aws/sweep';
 import { VisibilityHolderDirectory } from '../../temporal/holders';
-import { connectClient } from '../../temporal/connection';
+import { withTemporal } from '../../temporal/connection';
 import { listLiveGrants, sweepTeam } from '../../temporal/operations';
 import { currentRevision } from '../revision';
-import { CONFIG_OPTION, defineCommand, EXIT, write } from '../command';
+import { CONFIG_OPTION, defineCommand, EXIT, write, timeoutOption } from '../command';
 import { table } from '../table';
 import { loadValidTeam } from '../team-input';
 import type { ValidTeam } from '../../validate';
+import type { SweepSummary } from '../../../workflows/messages';
+import { plural } from '../../core/grant-outcomes';
 
 export const cleanupCommand = defineCommand({
   name: 'cleanup',
@@ -17,6 +19,7 @@ export const cleanupCommand = defineCommand({
   options: {
     config: { ...CONFIG_OPTION, description: 'config folder, read when the team has no reconcile workflow' },
     'dry-run': { type: 'boolean', description: 'list what would be removed, change nothing' },
+    timeout: timeoutOption('10m'),
   },
   description: `
 Runs the reconcile workflow's sweep at once instead of waiting for its interval: revokes grants
@@ -30,15 +33,15 @@ the principals of the team's YAML directly.`,
     const team = positionals[0]!;
     const dryRun = values['dry-run'];
     const by = currentRevision('.', io.env).submittedBy;
-    const { client, connection } = await connectClient();
-    try {
+    return withTemporal({ timeoutMs: values.timeout, waitingFor: `the reconcile workflow of ${team} to sweep` }, async (client) => {
       let findings: SweepFinding[];
       let terminated: string[] = [];
       let revoked: string[] = [];
       let errors: string[] = [];
+      let counts: SweepSummary['counts'] | undefined;
       try {
         write(io.stderr, `cleanup: asking ${team}'s reconcile workflow to sweep${dryRun ? ' (dry run)' : ''}`);
-        ({ findings, terminated, revoked, errors = [] } = await sweepTeam(client, team, dryRun, by));
+        ({ findings, terminated, revoked, errors = [], counts } = await sweepTeam(client, team, dryRun, by));
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
         write(io.stderr, `cleanup: ${team} has no reconcile workflow; sweeping the principals in its YAML directly`);
@@ -52,16 +55,21 @@ the principals of the team's YAML directly.`,
       }
       for (const id of terminated) write(io.stdout, `${dryRun ? 'would clean up' : 'cleaned up'} terminated grant ${id}`);
       for (const id of revoked) write(io.stdout, `${dryRun ? 'would revoke' : 'revoked'} ${id} (beyond max_temporary_days)`);
-      write(io.stdout, `${team}: ${verb} ${findings.length} IAM object${findings.length === 1 ? '' : 's'}`);
+      const cleanedObjects = dryRun ? 0 : (counts?.cleanedObjects ?? 0);
+      const total = findings.length + cleanedObjects;
+      const left = terminated.length
+        ? dryRun
+          ? `, and what ${plural(terminated.length, 'terminated grant')} left`
+          : ` (${cleanedObjects} of them left by ${plural(terminated.length, 'terminated grant')})`
+        : '';
+      write(io.stdout, `${team}: ${verb} ${plural(total, 'IAM object')}${left}`);
       for (const error of errors) write(io.stderr, `error: ${error}`);
       if (errors.length > 0) {
         write(io.stderr, `cleanup: ${errors.length} part${errors.length === 1 ? ' was' : 's were'} not swept; fix the cause (\`grantflow doctor\`) and run cleanup again`);
         return EXIT.failed;
       }
       return EXIT.ok;
-    } finally {
-      await connection.close();
-    }
+    });
   },
 });
 

@@ -1,7 +1,12 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { loadSettings } from '../../config/load';
 import { formatDiagnostic } from '../../core/diagnostics';
 import { deployerPolicies } from '../../aws/deployer-policy';
 import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, write } from '../command';
+
+/** The files `--out` writes, named as the printed instructions name them. */
+export const DEPLOYER_FILES = { permissions: 'deployer-policy.json', trust: 'trust-policy.json', caller: 'caller-policy.json' } as const;
 
 export const deployerPolicyCommand = defineCommand({
   name: 'deployer-policy',
@@ -16,13 +21,14 @@ export const deployerPolicyCommand = defineCommand({
     },
     config: { ...CONFIG_OPTION, description: 'folder holding grantflow.yaml: role name, partition, external id' },
     json: { ...JSON_OPTION, description: 'print {permissions, trust, caller} as JSON' },
+    out: { type: 'string', value: 'DIR', description: 'write deployer-policy.json, trust-policy.json and caller-policy.json into DIR (created if missing)' },
   },
   description: `
 The permissions policy lists exactly the IAM operations grantflow's code sends (the SDK refuses any
 other), scoped to grantflow's own policies (path /grantflow/) and to users and roles. Put it on the
 deployer role (setting deployer_role, default AWSSelfServeDeployer) in every account you manage,
 with the trust policy, and give the identity grantflow runs as the caller policy. No network call.`,
-  exitCodes: 'Exit codes: 0 printed, 1 invalid grantflow.yaml, 2 usage error.',
+  exitCodes: 'Exit codes: 0 printed (or written), 1 invalid grantflow.yaml, 2 usage error.',
   async run({ values, io }) {
     const { settings, diagnostics } = loadSettings(values.config, io.env);
     for (const d of diagnostics) write(io.stderr, formatDiagnostic(d));
@@ -34,6 +40,21 @@ with the trust policy, and give the identity grantflow runs as the caller policy
       trustedPrincipal,
       ...(settings.deployerExternalId ? { externalId: settings.deployerExternalId } : {}),
     });
+    if (values.out !== undefined) {
+      fs.mkdirSync(values.out, { recursive: true });
+      const files: [string, unknown][] = [
+        [DEPLOYER_FILES.permissions, policies.permissions],
+        [DEPLOYER_FILES.trust, policies.trust],
+        [DEPLOYER_FILES.caller, policies.caller],
+      ];
+      for (const [name, document] of files) {
+        const file = path.join(values.out, name);
+        fs.writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
+        write(io.stdout, `wrote ${file}`);
+      }
+      write(io.stdout, `create the role "${settings.deployerRole}" with \`aws iam create-role --role-name ${settings.deployerRole} --assume-role-policy-document file://${path.join(values.out, DEPLOYER_FILES.trust)}\``);
+      return EXIT.ok;
+    }
     if (values.json) {
       write(io.stdout, JSON.stringify(policies, null, 2));
       return EXIT.ok;

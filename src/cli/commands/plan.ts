@@ -1,4 +1,5 @@
 import { AccountClients } from '../../aws/accounts';
+import { plural as count } from '../../core/grant-outcomes';
 import { planTeam, type PlanEntry } from '../../core/plan';
 import { readLiveView } from '../../live-view';
 import { connectClient } from '../../temporal/connection';
@@ -12,7 +13,7 @@ export async function computePlan(io: Io, valid: ValidTeam): Promise<PlanEntry[]
   const { client, connection } = await connectClient();
   const accounts = new AccountClients({ iamCallsPerSecond: valid.config.settings.iamCallsPerSecond });
   try {
-    write(io.stderr, `plan: reading running grants from Temporal and ${new Set(valid.expansion.grants.map((g) => g.principal)).size} principals from IAM`);
+    write(io.stderr, `plan: reading running grants from Temporal and ${count(new Set(valid.expansion.grants.map((g) => g.principal)).size, 'principal')} from IAM`);
     const live = await readLiveView(client, accounts, valid.config.team, valid.expansion, (message) => write(io.stderr, `warning: ${message}`));
     return planTeam(valid.expansion, live, { nowMs: Date.now(), maxTemporaryDays: valid.config.settings.maxTemporaryDays });
   } finally {

@@ -1,9 +1,10 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { plural as count } from '../../core/grant-outcomes';
 import { TEAM_NAME } from '../../core/names';
-import { connectClient } from '../../temporal/connection';
+import { withTemporal } from '../../temporal/connection';
 import { listLiveGrants, retireTeam } from '../../temporal/operations';
 import { currentRevision } from '../revision';
-import { BY_OPTION, defineCommand, EXIT, UsageError, write } from '../command';
+import { BY_OPTION, defineCommand, EXIT, UsageError, write, timeoutOption } from '../command';
 
 export const retireCommand = defineCommand({
   name: 'retire',
@@ -13,6 +14,7 @@ export const retireCommand = defineCommand({
     reason: { type: 'string', value: 'R', required: true, description: "why (recorded in every grant's revoke)" },
     yes: { type: 'boolean', description: 'confirm: this revokes everything the team holds' },
     by: { ...BY_OPTION, description: 'who retires it' },
+    timeout: timeoutOption('10m'),
   },
   description: `
 For a team that is going away (deleting its YAML files revokes nothing by itself: the reconcile
@@ -29,8 +31,7 @@ workflow, 2 usage error, 3 Temporal unreachable.`,
     if (values.reason.trim() === '') throw new UsageError('--reason must say why the team is retired');
     if (values.yes !== true) throw new UsageError(`retiring revokes every grant of ${team}; add --yes to confirm`);
     const by = values.by ?? currentRevision('.', io.env).submittedBy;
-    const { client, connection } = await connectClient();
-    try {
+    return withTemporal({ timeoutMs: values.timeout, waitingFor: `the reconcile workflow of ${team} to retire it (it waits for every revoke)` }, async (client) => {
       const live = await listLiveGrants(client, { team });
       write(io.stderr, `retire: revoking ${live.length} running grant${live.length === 1 ? '' : 's'} of ${team} and deleting its policies (waits for the revokes to finish)`);
       let result;
@@ -50,14 +51,12 @@ workflow, 2 usage error, 3 Temporal unreachable.`,
       for (const id of result.revoked) write(io.stdout, `revoked: ${id}`);
       for (const arn of result.policiesDeleted) write(io.stdout, `deleted policy: ${arn}`);
       for (const left of result.remaining) write(io.stderr, `not yet removed: ${left}`);
-      write(io.stdout, `${team}: retired; ${result.revoked.length} grants revoked, ${result.policiesDeleted.length} policies deleted`);
+      write(io.stdout, `${team}: retired; ${count(result.revoked.length, 'grant')} revoked, ${count(result.policiesDeleted.length, 'policy', 'policies')} deleted`);
       if (result.remaining.length > 0) {
         write(io.stderr, `retire: ${result.remaining.length} item${result.remaining.length === 1 ? '' : 's'} could not be removed yet; run \`grantflow cleanup ${team}\` once they have finished`);
         return EXIT.failed;
       }
       return EXIT.ok;
-    } finally {
-      await connection.close();
-    }
+    });
   },
 });

@@ -1,31 +1,43 @@
 import type { Client } from '@temporalio/client';
-import { connectClient } from '../../temporal/connection';
-import { submitTeam, teamGrantStates } from '../../temporal/operations';
-import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, UsageError, write, type Io } from '../command';
+import { connectClient, TemporalTimeout, withTimeout } from '../../temporal/connection';
+import { submitTeam } from '../../temporal/operations';
+import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, timeoutOption, write, type Io } from '../command';
 import { appendStepSummary, submissionSummary } from '../plan-output';
 import { currentRevision } from '../revision';
 import { loadValidTeam } from '../team-input';
-import { parseDuration } from '../../core/time';
+import { shortCommit } from '../../core/revision';
+import { finished, judgeOutcomes, plural, problemLines, settled, type OutcomeReport } from '../../core/grant-outcomes';
+import { observeGrants } from '../../temporal/grant-watch';
 import { computePlan, printPlan } from './plan';
 
-/** Waits until every grant the submission wants is active (or failed), printing progress as it changes. */
-async function waitForGrants(io: Io, client: Client, team: string, wanted: readonly string[], timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
+/** How long a submission without --wait watches the grants it started for a first answer (active, failed, retrying). */
+const SETTLE_MS = 60_000;
+
+/**
+ * Watches `wanted` until each has an answer (`untilFinished`: until each is active or ended), or the
+ * deadline; prints progress as it changes and returns what became of them.
+ */
+async function watchGrants(io: Io, client: Client, team: string, wanted: readonly string[], options: { timeoutMs: number; untilFinished: boolean; taskQueue: string }): Promise<OutcomeReport> {
+  const deadline = Date.now() + options.timeoutMs;
   let last = '';
   for (;;) {
-    const states = await teamGrantStates(client, team);
-    const active = wanted.filter((id) => states.get(id)?.running && states.get(id)?.state === 'active');
-    const failed = wanted.filter((id) => states.get(id) && !states.get(id)!.running);
-    const line = `submit: ${active.length}/${wanted.length} grants active${failed.length ? `, ${failed.length} failed` : ''}`;
+    const report = judgeOutcomes(wanted, await observeGrants(client, team, wanted), Date.now());
+    const failed = report.failed.length + report.ended.length;
+    const line =
+      `submit: ${report.active.length}/${plural(wanted.length, 'grant')} active` +
+      `${failed ? `, ${failed} failed` : ''}${report.retrying.length ? `, ${report.retrying.length} retrying` : ''}${report.scheduled.length ? `, ${report.scheduled.length} scheduled` : ''}`;
     if (line !== last) write(io.stderr, line);
     last = line;
-    if (active.length + failed.length === wanted.length) {
-      for (const id of failed) write(io.stderr, `failed: ${id} ended as ${states.get(id)!.state || 'closed'} (its workflow in the Temporal UI shows why)`);
-      return failed.length ? EXIT.failed : EXIT.ok;
-    }
+    if (options.untilFinished ? finished(report) : settled(report)) return report;
     if (Date.now() > deadline) {
-      write(io.stderr, `submit: timed out waiting; still pending: ${wanted.filter((id) => !active.includes(id) && !failed.includes(id)).join(', ')}`);
-      return EXIT.failed;
+      if (report.unanswered.length) {
+        write(
+          io.stderr,
+          `submit: no answer yet after ${Math.round(options.timeoutMs / 1000)}s from ${plural(report.unanswered.length, 'grant')} ` +
+            `(waiting for a worker on task queue ${options.taskQueue} to apply them): ${report.unanswered.join(', ')}`,
+        );
+      }
+      return report;
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
@@ -37,18 +49,8 @@ export const submitCommand = defineCommand({
   arguments: [{ name: 'team', required: true }],
   options: {
     config: CONFIG_OPTION,
-    wait: { type: 'boolean', description: 'wait until every grant is active (except those whose start_date is ahead), printing progress' },
-    timeout: {
-      type: 'string',
-      value: 'D',
-      default: '10m',
-      description: 'how long --wait waits',
-      parse: (raw: string): number => {
-        const ms = parseDuration(raw);
-        if (ms === undefined) throw new UsageError(`--timeout: "${raw}" is not a duration such as 90s, 10m or 1h`);
-        return ms;
-      },
-    },
+    wait: { type: 'boolean', description: "wait until every grant is active or failed (except those whose start_date is ahead), printing progress and each failure's reason" },
+    timeout: timeoutOption('10m', 'how long to wait for the reconcile workflow to take the submission and, with --wait, for the grants'),
     'dry-run': { type: 'boolean', description: 'print the plan instead of submitting (same as `grantflow plan`)' },
     json: { ...JSON_OPTION, description: "print the workflow's summary as JSON on stdout" },
   },
@@ -57,7 +59,9 @@ Validates the team's YAML first; with any error nothing is sent. Then it hands t
 its git revision, to the team's reconcile workflow (started if needed), which syncs the team's
 policies, starts missing grants, re-applies live ones, replaces grants whose expiry changed and
 revokes what left the YAML. An older revision than the last applied is refused. Prints what the
-workflow did; with $GITHUB_STEP_SUMMARY set, also writes it there.`,
+workflow did, then watches the grants it started (up to a minute, or --timeout if shorter) for a
+first answer: a grant that failed, or is retrying an IAM error, is listed with the error and its
+fix, and the exit code is 1. With $GITHUB_STEP_SUMMARY set, the summary is also written there.`,
   exitCodes: `
 Exit codes: 0 submitted (and, with --wait, all active), 1 invalid config, refused or failed grants,
 2 usage error, 3 Temporal or AWS unreachable.`,
@@ -73,26 +77,44 @@ Exit codes: 0 submitted (and, with --wait, all active), 1 invalid config, refuse
     const revision = currentRevision(dir, io.env);
     const { client, connection } = await connectClient();
     try {
-      write(io.stderr, `submit: handing ${team} (${expansion.grants.length} grants, revision ${revision.commit?.slice(0, 12) ?? revision.submittedAt}) to its reconcile workflow`);
+      write(io.stderr, `submit: handing ${team} (${plural(expansion.grants.length, 'grant')}, revision ${revision.commit ? shortCommit(revision.commit) : revision.submittedAt}) to its reconcile workflow`);
       let summary;
       try {
-        summary = await submitTeam(client, { config, revision, taskQueue: config.settings.taskQueue });
+        summary = await withTimeout(
+          client,
+          timeoutMs,
+          `the reconcile workflow of ${team} to take the submission (a worker on task queue ${config.settings.taskQueue} runs it; the submission is applied once one does)`,
+          () => submitTeam(client, { config, revision, taskQueue: config.settings.taskQueue }),
+        );
       } catch (error) {
+        if (error instanceof TemporalTimeout) throw error;
         const cause = (error as { cause?: Error }).cause;
         write(io.stderr, `error: the reconcile workflow refused the submission: ${cause?.message ?? (error as Error).message}`);
         return EXIT.failed;
       }
-      write(io.stdout, values.json ? JSON.stringify(summary, null, 2) : submissionSummary(summary));
-      appendStepSummary(io.env, `### grantflow submit: ${team}\n\n\`\`\`\n${submissionSummary(summary)}\n\`\`\`\n`);
-      let code: number = summary.errors.length ? EXIT.failed : EXIT.ok;
-      if (values.wait) {
-        const live = expansion.grants.filter((g) => !summary.sticky.includes(g.id));
-        // A grant whose start_date is still ahead stays pending until then: nothing to wait for.
-        const scheduled = live.filter((g) => g.startsAt && Date.parse(g.startsAt) > Date.now());
-        for (const g of scheduled) write(io.stderr, `submit: ${g.id} is scheduled to start at ${g.startsAt}; not waiting for it`);
-        const wanted = live.filter((g) => !scheduled.includes(g)).map((g) => g.id);
-        code = Math.max(code, await waitForGrants(io, client, team, wanted, timeoutMs));
+      if (!values.json) write(io.stdout, submissionSummary(summary));
+      // Which grants this submission asked for: without --wait, those it started; with --wait, every live one.
+      const live = expansion.grants.filter((g) => !summary.sticky.includes(g.id));
+      const scheduled = values.wait ? live.filter((g) => g.startsAt && Date.parse(g.startsAt) > Date.now()) : [];
+      for (const g of scheduled) write(io.stderr, `submit: ${g.id} is scheduled to start at ${g.startsAt}; not waiting for it`);
+      const watched = values.wait
+        ? live.filter((g) => !scheduled.includes(g)).map((g) => g.id)
+        : [...new Set([...summary.added, ...summary.replaced.map((r) => r.to), ...summary.waiting])];
+      const report = watched.length
+        ? await watchGrants(io, client, team, watched, { timeoutMs: values.wait ? timeoutMs : Math.min(timeoutMs, SETTLE_MS), untilFinished: values.wait, taskQueue: config.settings.taskQueue })
+        : judgeOutcomes([], new Map(), Date.now());
+      const problems = problemLines(report);
+      const text = [submissionSummary(summary), ...problems.map((line) => `  ${line}`)].join('\n');
+      if (values.json) {
+        write(io.stdout, JSON.stringify({ ...summary, errors: [...summary.errors, ...problems], failed: report.failed, retrying: report.retrying, ended: report.ended }, null, 2));
+        for (const line of problems) write(io.stderr, line);
+      } else if (problems.length) {
+        write(io.stdout, [`${plural(problems.length, 'grant')} not in IAM:`, ...problems.map((line) => `  ${line}`)].join('\n'));
       }
+      appendStepSummary(io.env, `### grantflow submit: ${team}\n\n\`\`\`\n${text}\n\`\`\`\n`);
+      let code: number = summary.errors.length || problems.length ? EXIT.failed : EXIT.ok;
+      // --wait promises every grant active: one still without an answer at the deadline is a failure too.
+      if (values.wait && report.unanswered.length) code = EXIT.failed;
       return code;
     } finally {
       await connection.close();

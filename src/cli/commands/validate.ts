@@ -1,4 +1,5 @@
 import { countByKind, countBySeverity, formatDiagnostic, type Diagnostic } from '../../core/diagnostics';
+import { plural as count } from '../../core/grant-outcomes';
 import type { GrantSpec } from '../../core/grant';
 import { expiryParts } from '../../core/grant-derived';
 import { catalogsAbout, validateAll, type Validation } from '../../validate';
@@ -45,13 +46,12 @@ function summary(team: string, validation: Validation): string {
   const { grants, skipped } = validation.team.expansion;
   const permanent = grants.filter((g) => g.kind === 'permanent').length;
   return (
-    `${team}: valid; ${grants.length} grants (${permanent} permanent, ${grants.length - permanent} temporary)` +
+    `${team}: valid; ${count(grants.length, 'grant')} (${permanent} permanent, ${grants.length - permanent} temporary)` +
     (skipped.length ? `, ${skipped.length} expired entr${skipped.length === 1 ? 'y' : 'ies'} skipped` : '') +
     ` from ${validation.team.files.length} files`
   );
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 async function validateFolder(io: Io, options: { config: string; nowMs: number; json: boolean }): Promise<number> {
   const result = await validateAll({ dir: options.config, env: io.env, nowMs: options.nowMs });
@@ -80,8 +80,8 @@ async function validateFolder(io: Io, options: { config: string; nowMs: number; 
   const across = countBySeverity(result.folder);
   write(
     io.stdout,
-    `\n${plural(result.teams.length, 'team')}: ${valid} valid, ${result.teams.length - valid} with errors; ` +
-      `across teams: ${plural(across.error, 'error')}, ${plural(across.warning, 'warning')}, ${plural(across.note, 'note')}`,
+    `\n${count(result.teams.length, 'team')}: ${valid} valid, ${result.teams.length - valid} with errors; ` +
+      `across teams: ${count(across.error, 'error')}, ${count(across.warning, 'warning')}, ${count(across.note, 'note')}`,
   );
   if (!result.ok) write(io.stderr, 'validate --all: errors found; nothing was sent to AWS or Temporal');
   return result.ok ? EXIT.ok : EXIT.failed;

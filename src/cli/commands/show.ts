@@ -1,0 +1,68 @@
+import { parseGrantWorkflowId } from '../../core/ids';
+import { withTemporal } from '../../temporal/connection';
+import { readGrantDetails, type GrantDetails } from '../../temporal/grant-details';
+import { defineCommand, EXIT, JSON_OPTION, timeoutOption, UsageError, write } from '../command';
+import { expiry } from '../table';
+
+function text(d: GrantDetails, nowMs: number): string {
+  const memo = d.memo as Record<string, string | undefined>;
+  const live = d.live;
+  const rows: [string, string | undefined][] = [
+    ['state', `${d.state}${d.status !== 'RUNNING' ? ` (workflow ${d.status.toLowerCase()})` : ''}`],
+    ['principal', `${memo.principalType ?? 'user'}/${memo.principalName ?? d.principal}${memo.principalWritten && memo.principalWritten !== memo.principalName ? ` (written ${memo.principalWritten})` : ''}`],
+    ['account', `${d.environment} (${d.account})`],
+    ['team', d.team],
+    ['policy', `${d.policy} (${d.kind})`],
+    ['expires', expiry(d.expiresAt, nowMs)],
+    ['starts', memo.startsAt],
+    ['active since', live?.activeSince],
+    ['description', memo.description],
+    ['source', memo.source],
+    ['reason', memo.reason],
+    ['ticket', memo.ticket],
+    ['revision', memo.revision],
+    ['submitted by', memo.submittedBy],
+    ['ended', memo.endCause ? `${memo.endCause}${memo.endedBy ? ` by ${memo.endedBy}` : ''}${live?.endedAt ? ` at ${live.endedAt}` : ''}` : undefined],
+    ['end reason', memo.endReason],
+    ['last error', live?.lastError],
+    ['revoke attempts', live ? String(live.revokeAttempts) : undefined],
+    ['status query', live ? undefined : 'no answer (no worker polling, or the run is closed and no worker can replay it)'],
+  ];
+  const shown = rows.filter(([, value]) => value !== undefined && value !== '');
+  const width = Math.max(...shown.map(([label]) => label.length));
+  const lines = [`grant ${d.id}`, ...shown.map(([label, value]) => `  ${`${label}:`.padEnd(width + 1)}  ${value}`)];
+  lines.push('', `state changes (${d.runs.length === 1 ? '1 run' : `${d.runs.length} runs`}):`);
+  for (const change of d.stateChanges) lines.push(`  ${change.at}  ${change.state}  (run ${change.runId.slice(0, 8)})`);
+  for (const run of d.runs.filter((r) => r.closedAt)) lines.push(`  ${run.closedAt}  run ${run.runId.slice(0, 8)} closed: ${run.status.toLowerCase()}`);
+  return lines.join('\n');
+}
+
+export const showCommand = defineCommand({
+  name: 'show',
+  summary: "Show one grant in full: state, principal, policy, expiry, memo, last error and its state changes.",
+  arguments: [{ name: 'grant-id', required: true }],
+  options: {
+    json: { ...JSON_OPTION, description: 'print the grant as JSON on stdout' },
+    timeout: timeoutOption('1m'),
+  },
+  description: `
+Reads the grant's workflow from Temporal: its state, principal, account, policy, expiry and start,
+what its memo records (description, file:line, reason, ticket, revision, who submitted it, how it
+ended), the last error and revoke attempts from its status query (when a worker answers), and the
+state changes each of its runs recorded, with their times. The grant id is the one \`grantflow
+status\` prints.`,
+  exitCodes: 'Exit codes: 0 shown, 1 no such grant within retention, 2 usage error, 3 Temporal unreachable.',
+  async run({ values, positionals, io }) {
+    const id = positionals[0]!;
+    if (!parseGrantWorkflowId(id)) throw new UsageError(`"${id}" is not a grant id (they look like grantflow/<team>/<account>/user/<name>/<policy>[/until/<expiry>]; \`grantflow status\` lists them)`);
+    return withTemporal({ timeoutMs: values.timeout, waitingFor: `grant ${id} from Temporal` }, async (client) => {
+      const details = await readGrantDetails(client, id);
+      if (!details) {
+        write(io.stderr, `show: no grant ${id} within the namespace's retention; \`grantflow status --ended\` lists recent ones`);
+        return EXIT.failed;
+      }
+      write(io.stdout, values.json ? JSON.stringify(details, null, 2) : text(details, Date.now()));
+      return EXIT.ok;
+    });
+  },
+});

@@ -1,0 +1,125 @@
+// One grant in full, for `grantflow show`: every run of its workflow (visibility), the latest run's
+// search attributes and memo, its status query when a worker answers, and the state changes each
+// run recorded in its history (the GrantState search attribute as it was upserted, with the time).
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
+import { statusQuery, type GrantStatus } from '../../workflows/messages';
+import { GrantAccount, GrantEnvironment, GrantExpiresAt, GrantKind, GrantPolicy, GrantPrincipal, GrantState, GrantTeam } from '../../workflows/search-attributes';
+import { protoMs } from './proto-time';
+import { quote } from './team-grants';
+
+/** How many of a grant's most recent runs have their history read for state changes. */
+const RUNS_WITH_HISTORY = 5;
+const QUERY_TIMEOUT_MS = 5_000;
+
+export interface GrantRun {
+  runId: string;
+  status: string;
+  startedAt: string;
+  closedAt?: string;
+}
+
+export interface StateChange {
+  at: string;
+  state: string;
+  runId: string;
+}
+
+export interface GrantDetails {
+  id: string;
+  team: string;
+  principal: string;
+  account: string;
+  environment: string;
+  policy: string;
+  kind: string;
+  state: string;
+  status: string;
+  expiresAt?: string;
+  memo: Record<string, unknown>;
+  /** The status query of the latest run; absent when no worker answered. */
+  live?: GrantStatus;
+  runs: GrantRun[];
+  stateChanges: StateChange[];
+}
+
+function runOf(execution: Pick<WorkflowExecutionInfo, 'runId' | 'status' | 'startTime' | 'closeTime'>): GrantRun {
+  return {
+    runId: execution.runId,
+    status: execution.status.name,
+    startedAt: execution.startTime.toISOString(),
+    ...(execution.closeTime ? { closedAt: execution.closeTime.toISOString() } : {}),
+  };
+}
+
+/** A keyword search attribute's value from its payload (JSON, sometimes a one-element list). */
+function decodeKeyword(payload: { data?: Uint8Array | null } | null | undefined): string | undefined {
+  if (!payload?.data) return undefined;
+  try {
+    const value = JSON.parse(Buffer.from(payload.data).toString('utf8')) as unknown;
+    const first = Array.isArray(value) ? value[0] : value;
+    return typeof first === 'string' ? first : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function stateChangesOf(client: Client, id: string, runId: string): Promise<StateChange[]> {
+  const history = await client.workflow.getHandle(id, runId).fetchHistory();
+  const changes: StateChange[] = [];
+  for (const event of history.events ?? []) {
+    const fields =
+      event.workflowExecutionStartedEventAttributes?.searchAttributes?.indexedFields ?? event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+    const state = decodeKeyword(fields?.[GrantState.name]);
+    const ms = protoMs(event.eventTime);
+    if (state && ms !== undefined) changes.push({ at: new Date(ms).toISOString(), state, runId });
+  }
+  return changes;
+}
+
+async function statusOf(client: Client, id: string): Promise<GrantStatus | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      client.workflow.getHandle(id).query(statusQuery).catch(() => undefined),
+      new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), QUERY_TIMEOUT_MS))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Everything Temporal knows of one grant; undefined when it has no run within retention. */
+export async function readGrantDetails(client: Client, id: string): Promise<GrantDetails | undefined> {
+  let latest;
+  try {
+    latest = await client.workflow.getHandle(id).describe();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+  const runs = new Map<string, GrantRun>();
+  for await (const execution of client.workflow.list({ query: `WorkflowId = ${quote(id)}` })) runs.set(execution.runId, runOf(execution));
+  // Visibility may not list the latest run yet.
+  runs.set(latest.runId, runOf(latest));
+  const ordered = [...runs.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const stateChanges = (await Promise.all(ordered.slice(-RUNS_WITH_HISTORY).map((run) => stateChangesOf(client, id, run.runId)))).flat();
+  const sa = latest.typedSearchAttributes;
+  const expires = sa.get(GrantExpiresAt);
+  const live = await statusOf(client, id);
+  return {
+    id,
+    team: sa.get(GrantTeam) ?? '',
+    principal: sa.get(GrantPrincipal) ?? '',
+    account: sa.get(GrantAccount) ?? '',
+    environment: sa.get(GrantEnvironment) ?? '',
+    policy: sa.get(GrantPolicy) ?? '',
+    kind: sa.get(GrantKind) ?? '',
+    state: live?.state ?? sa.get(GrantState) ?? '',
+    status: latest.status.name,
+    ...(expires ? { expiresAt: new Date(expires).toISOString().replace('.000Z', 'Z') } : {}),
+    memo: (latest.memo ?? {}) as Record<string, unknown>,
+    ...(live ? { live } : {}),
+    runs: ordered,
+    stateChanges: stateChanges.sort((a, b) => a.at.localeCompare(b.at)),
+  };
+}
