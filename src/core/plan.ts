@@ -3,7 +3,7 @@
 // are the reconcile pass's own (reconcile-plan.ts), over the same ledger.
 import type { Expansion } from './expand';
 import type { GrantSpec } from './grant';
-import { attachedArns, expiryParts } from './grant-derived';
+import { attachedArns, expiryParts, notCopied, unconditionedParts } from './grant-derived';
 import { parseGrantWorkflowId } from './ids';
 import type { LedgerEntry } from './ledger';
 import { planPass } from './reconcile-plan';
@@ -42,6 +42,10 @@ export interface PlanEntry {
   awsExpires: string[];
   /** Removed only by grantflow: managed-policy attachments (they cannot carry a condition). */
   workflowExpires: string[];
+  /** Managed policies attached as they are instead of as an expiring copy, and why. */
+  notCopied?: { arn: string; reason: string }[];
+  /** In an environment that requires MFA: parts that cannot carry the condition (managed policies attached as they are). */
+  withoutMfa?: string[];
   note?: string;
   /** Why the grant cannot land as planned: `plan` reports it as an error and exits 1. */
   problem?: string;
@@ -73,6 +77,8 @@ function entryFor(grant: GrantSpec, action: PlanAction, live: LiveView): PlanEnt
     ...(grant.expiresAt ? { expiresAt: grant.expiresAt } : {}),
     drift,
     ...expiryParts(grant),
+    ...(notCopied(grant).length ? { notCopied: notCopied(grant) } : {}),
+    ...(unconditionedParts(grant).length ? { withoutMfa: unconditionedParts(grant) } : {}),
     ...(note ? { note } : {}),
   };
 }

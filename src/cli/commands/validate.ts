@@ -1,6 +1,6 @@
 import { countByKind, countBySeverity, formatDiagnostic, type Diagnostic } from '../../core/diagnostics';
 import type { GrantSpec } from '../../core/grant';
-import { expiryParts } from '../../core/grant-derived';
+import { expiryParts, notCopied, unconditionedParts } from '../../core/grant-derived';
 import { catalogsAbout, validateAll, type Validation } from '../../validate';
 import { CONFIG_OPTION, defineCommand, EXIT, UsageError, write, type Io } from '../command';
 import { expiry, table } from '../table';
@@ -19,6 +19,8 @@ function grantJson(g: GrantSpec) {
     ...(g.expiresAt ? { expiresAt: g.expiresAt } : {}),
     source: `${g.source.file}:${g.source.line}`,
     ...expiryParts(g),
+    ...(notCopied(g).length ? { notCopied: notCopied(g) } : {}),
+    ...(unconditionedParts(g).length ? { withoutMfa: unconditionedParts(g) } : {}),
   };
 }
 
