@@ -15,6 +15,7 @@ import { compare, expandTeam } from '../src/core/expand';
 import type { Deployer, GrantSpec, PolicySync } from '../src/core/grant';
 import { attachedArns, deployerFor, type RevokeTarget } from '../src/core/grant-derived';
 import { parseGrantWorkflowId, reconcileWorkflowId } from '../src/core/ids';
+import { parseCopyPolicyName } from '../src/core/names';
 import { ending, isSticky, type LedgerEntry } from '../src/core/ledger';
 import { planPass, readyReplacements, type PassPlan, type RecordDecision, type RevokeDecision } from '../src/core/reconcile-plan';
 import { describeRevision, isOlderRevision, type Revision } from '../src/core/revision';
@@ -583,6 +584,9 @@ class PassActions {
       }
       for (const policy of owned) {
         if (wanted.has(policy.arn)) continue;
+        // An expiring copy is its grant's to delete; this pass removes only those past their expiry.
+        const copy = parseCopyPolicyName(policy.name);
+        if (copy && Date.parse(copy.expiresAt) > Date.now()) continue;
         try {
           const outcome = await deletePolicyIfUnused(target, policy.arn, this.config.team);
           // A policy still attached somewhere (its grants are being revoked) is tried again next pass.

@@ -42,3 +42,10 @@ export function boundaryFor(settings: { permissionsBoundary?: { all: string } | 
   if ('all' in boundary) return boundary.all;
   return Object.hasOwn(boundary.byEnvironment, environment) ? boundary.byEnvironment[environment] : undefined;
 }
+
+/** Every boundary ARN the settings name, for the deployer policy's condition. */
+export function boundaryArns(settings: { permissionsBoundary?: { all: string } | { byEnvironment: Record<string, string> } | undefined }): string[] {
+  const boundary = settings.permissionsBoundary;
+  if (!boundary) return [];
+  return 'all' in boundary ? [boundary.all] : [...new Set(Object.values(boundary.byEnvironment))].sort();
+}
