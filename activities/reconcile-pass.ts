@@ -9,7 +9,9 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { AccountClients, AccountRef } from '../src/aws/accounts';
 import { revokeGrantIam, type HolderLookup } from '../src/aws/grant-iam';
-import { deletePolicyIfUnused, ensureManagedPolicy, listTeamPolicies, type Target } from '../src/aws/iam';
+import { deletePolicyIfUnused, ensureManagedPolicy, listTeamPolicies, readPermissionsBoundary, type Target } from '../src/aws/iam';
+import { GrantflowAwsError } from '../src/aws/errors';
+import { boundaryProblem } from '../src/core/managed-copies';
 import { needsKey, sweepPrincipals, type SweepFinding } from '../src/aws/sweep';
 import { compare, expandTeam } from '../src/core/expand';
 import type { Deployer, GrantSpec, PolicySync } from '../src/core/grant';
@@ -222,6 +224,7 @@ export async function runPass(deps: PassDeps, request: PassRequest): Promise<Pas
     }
   }
   const expansion = config ? expandTeam(config, nowMs) : undefined;
+  if (request.mode === 'submit') await act.refuseUnbounded(expansion!.grants);
   // A grant the previous config started a moment ago may not be in visibility yet: looked up directly.
   if (request.mode === 'submit' && durable.config && durable.config.digest !== configRef?.digest) {
     const previous = expandTeam(await loadConfig(temporal, durable.config), nowMs).grants.map((g) => g.id);
@@ -312,6 +315,27 @@ class PassActions {
 
   private revokeRequest(decision: { cause: RevokeDecision['cause'] | 'retired'; reason: string }): RevokeRequest {
     return { reason: decision.reason, origin: 'reconcile', cause: decision.cause, by: this.by() };
+  }
+
+  /**
+   * A submission is refused, before anything changes, while a principal it grants to lacks the
+   * permission boundary the settings require; the error lists each such principal and the fix.
+   */
+  async refuseUnbounded(grants: readonly GrantSpec[]): Promise<void> {
+    const principals = new Map<string, GrantSpec>();
+    for (const grant of grants) if (grant.permissionsBoundary) principals.set(`${grant.account}/${grant.principalType}/${grant.principal}/${grant.permissionsBoundary}`, grant);
+    const problems: string[] = [];
+    for (const grant of principals.values()) {
+      try {
+        const problem = boundaryProblem(grant, await readPermissionsBoundary(this.target(grant), { type: grant.principalType, name: grant.principal }));
+        if (problem) problems.push(problem);
+      } catch (error) {
+        // A principal that does not exist yet is the grant's to report (it retries while IAM propagates).
+        if (!(error instanceof GrantflowAwsError && error.type === 'PrincipalNotFound')) throw error;
+      }
+      this.deps.heartbeat('checking permission boundaries');
+    }
+    if (problems.length > 0) throw ApplicationFailure.nonRetryable(`refused, nothing changed: ${problems.join('; ')}`, 'PermissionsBoundaryMissing');
   }
 
   private target(ref: AccountRef): Target {

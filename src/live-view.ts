@@ -4,7 +4,7 @@
 import type { Client } from '@temporalio/client';
 import type { AccountClients } from './aws/accounts';
 import { GrantflowAwsError } from './aws/errors';
-import { listInlinePolicies, readAttachments, readQuotas } from './aws/iam';
+import { listInlinePolicies, readAttachments, readPermissionsBoundary, readQuotas } from './aws/iam';
 import type { Expansion } from './core/expand';
 import { principalKey, type LiveView } from './core/plan';
 import { readLedger } from './temporal/ledger-reader';
@@ -38,7 +38,8 @@ export async function readLiveView(
       try {
         const attachments = await readAttachments(target, { type: grant.principalType, name: grant.principal });
         const inline = grant.principalType === 'user' ? ((await listInlinePolicies(target, grant.principal)) ?? []) : [];
-        view.iam[key] = { exists: true, attached: [...attachments.attached], inline };
+        const boundary = grant.permissionsBoundary ? ((await readPermissionsBoundary(target, { type: grant.principalType, name: grant.principal })) ?? null) : undefined;
+        view.iam[key] = { exists: true, attached: [...attachments.attached], inline, ...(boundary !== undefined ? { boundary } : {}) };
       } catch (error) {
         if (error instanceof GrantflowAwsError && error.type === 'PrincipalNotFound') view.iam[key] = { exists: false, attached: [], inline: [] };
         else if (error instanceof GrantflowAwsError && error.type === 'IamUnavailable') throw error;

@@ -24,6 +24,8 @@ const SCOPE: Record<IamOperation, Scope> = {
   AttachRolePolicy: 'principal-changes',
   DetachUserPolicy: 'principal-changes',
   DetachRolePolicy: 'principal-changes',
+  GetUser: 'principals',
+  GetRole: 'principals',
   ListUserTags: 'principals',
   ListRoleTags: 'principals',
   TagUser: 'principals',

@@ -6,8 +6,9 @@ import { attachedArns, type RevokeTarget } from '../core/grant-derived';
 import type { PrincipalType } from '../core/ids';
 import type { AccountClients, AccountRef } from './accounts';
 import { GrantflowAwsError } from './errors';
+import { boundaryProblem } from '../core/managed-copies';
 import { parseCopyPolicyName } from '../core/names';
-import { attachManaged, deleteInlinePolicy, deletePolicyIfUnused, ensureExpiringCopy, putInlinePolicy, releaseManaged, type AttachOutcome, type CopyOutcome, type Principal, type ReleaseOutcome, type Target } from './iam';
+import { attachManaged, deleteInlinePolicy, deletePolicyIfUnused, ensureExpiringCopy, putInlinePolicy, readPermissionsBoundary, releaseManaged, type AttachOutcome, type CopyOutcome, type Principal, type ReleaseOutcome, type Target } from './iam';
 
 /** Who else holds managed policies on a principal; Temporal visibility answers it in production (src/temporal/holders.ts). */
 export interface HolderLookup {
@@ -50,6 +51,11 @@ function targetFor(deps: GrantIamDeps, ref: AccountRef, options: AttemptOptions 
 export async function applyGrantIam(deps: GrantIamDeps, spec: GrantSpec, options: AttemptOptions = {}): Promise<ApplyResult> {
   const t = targetFor(deps, spec, options);
   const principal: Principal = { type: spec.principalType, name: spec.principal };
+  if (spec.permissionsBoundary) {
+    // Before any write: a principal without the required boundary gets nothing, and a retry cannot fix it.
+    const problem = boundaryProblem(spec, await readPermissionsBoundary(t, principal));
+    if (problem) throw new GrantflowAwsError('AccessDenied', problem, false);
+  }
   const inline = spec.inlinePolicy ? await putInlinePolicy(t, spec.principal, spec.inlinePolicy.name, spec.inlinePolicy.document) : undefined;
   const copies: Record<string, CopyOutcome> = {};
   const instead = new Map<string, string>();

@@ -26,6 +26,8 @@ import {
   GetAccountSummaryCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetUserCommand,
   GetUserPolicyCommand,
   EntityAlreadyExistsException,
   PutUserPolicyCommand,
@@ -43,6 +45,8 @@ import {
   type GetAccountSummaryCommandOutput,
   type GetPolicyCommandOutput,
   type GetPolicyVersionCommandOutput,
+  type GetRoleCommandOutput,
+  type GetUserCommandOutput,
   type GetUserPolicyCommandOutput,
   type IAMClient,
   type Tag,
@@ -304,6 +308,17 @@ export async function ensureExpiringCopy(target: Target, request: CopyRequest): 
     ],
   );
   return { outcome, size };
+}
+
+/** The permission boundary IAM reports on the principal (undefined: it has none). A missing principal throws PrincipalNotFound. */
+export async function readPermissionsBoundary(target: Target, principal: Principal): Promise<string | undefined> {
+  const extra = principalContext(principal);
+  if (principal.type === 'user') {
+    const user = await call<GetUserCommandOutput>(target, 'GetUser', extra, new GetUserCommand({ UserName: principal.name }));
+    return user.User?.PermissionsBoundary?.PermissionsBoundaryArn;
+  }
+  const role = await call<GetRoleCommandOutput>(target, 'GetRole', extra, new GetRoleCommand({ RoleName: principal.name }));
+  return role.Role?.PermissionsBoundary?.PermissionsBoundaryArn;
 }
 
 export type PolicyRemoval = 'deleted' | 'absent' | 'in-use' | 'not-owned';

@@ -16,7 +16,7 @@ export function planTable(entries: readonly PlanEntry[]): string {
     e.policy,
     e.kind,
     e.expiresAt ?? '-',
-    [...(e.problem ? ['OVER QUOTA'] : []), ...(e.drift.length ? [`drift: ${e.drift.map(short).join(', ')}`] : []), ...(e.replaces ? [`replaces ${e.replaces.split('/until/')[1]}`] : []), e.note ?? '']
+    [...(e.problem ? [e.problem.includes('permissions_boundary') ? 'NO BOUNDARY' : 'OVER QUOTA'] : []), ...(e.drift.length ? [`drift: ${e.drift.map(short).join(', ')}`] : []), ...(e.replaces ? [`replaces ${e.replaces.split('/until/')[1]}`] : []), e.note ?? '']
       .filter(Boolean)
       .join('; '),
   ]);

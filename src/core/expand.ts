@@ -6,7 +6,7 @@ import { deployerFor } from './grant-derived';
 import { grantWorkflowId, type PrincipalType } from './ids';
 import { canonicalPrincipal, copyPolicyArn, copyPolicyName, customPolicyArn, customPolicyName, inlinePolicyName } from './names';
 import { renderDocument, withConditions } from './documents';
-import { decideManagedParts, mfaRequired } from './managed-copies';
+import { boundaryFor, decideManagedParts, mfaRequired } from './managed-copies';
 import type { SourceRef, TeamConfig, TemporaryGrantEntry } from './team-config';
 
 export interface SkippedGrant {
@@ -66,6 +66,7 @@ export function expandTeam(config: TeamConfig, nowMs: number): Expansion {
             ...(policy.statements.length > 0 ? { customPolicyArn: customPolicyArn(settings.partition, account, team, policyName) } : {}),
             managedPolicyArns: [...policy.managedPolicyArns],
             ...(mfaRequired(settings, environment) ? { mfa: true } : {}),
+            ...withBoundary(settings, environment),
             deployer,
             description: entry.description,
             source: entry.source,
@@ -128,6 +129,7 @@ function temporaryGrant(config: TeamConfig, entry: TemporaryGrantEntry, deployer
     ...(copies.length > 0 ? { expiringCopies: copies } : {}),
     ...(asIs.length > 0 ? { attachedAsIs: asIs } : {}),
     ...(mfa ? { mfa: true } : {}),
+    ...withBoundary(settings, entry.environment),
     ...(policy.statements.length > 0
       ? {
           inlinePolicy: {
@@ -146,6 +148,11 @@ function temporaryGrant(config: TeamConfig, entry: TemporaryGrantEntry, deployer
     ...(entry.reason ? { reason: entry.reason } : {}),
     ...(entry.ticket ? { ticket: entry.ticket } : {}),
   };
+}
+
+function withBoundary(settings: TeamConfig['settings'], environment: string): { permissionsBoundary?: string } {
+  const boundary = boundaryFor(settings, environment);
+  return boundary ? { permissionsBoundary: boundary } : {};
 }
 
 /** The first spelling of each principal in the team's files, by `type/lower-case name`. */

@@ -37,6 +37,8 @@ export const grantSpecSchema = z.object({
   expiringCopies: z.array(expiringCopySchema).optional(),
   /** Temporary grants: the managed policies attached as they are, and why no copy is made. */
   attachedAsIs: z.array(z.object({ arn: z.string(), reason: z.string() })).optional(),
+  /** The permission boundary the principal must carry before anything is granted to it. */
+  permissionsBoundary: z.string().optional(),
   /** The environment requires MFA: every statement grantflow writes for the grant carries it. */
   mfa: z.boolean().optional(),
   /** Temporary grants: the inline policy whose statements carry the expiry condition. */

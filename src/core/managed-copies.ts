@@ -49,3 +49,21 @@ export function boundaryArns(settings: { permissionsBoundary?: { all: string } |
   if (!boundary) return [];
   return 'all' in boundary ? [boundary.all] : [...new Set(Object.values(boundary.byEnvironment))].sort();
 }
+
+/**
+ * Why a principal may not be granted to under a required boundary, naming the principal and the
+ * fix; undefined when it carries the boundary. `actual` is the boundary IAM reports (undefined: none).
+ */
+export function boundaryProblem(
+  grant: { principalType: 'user' | 'role'; principal: string; environment: string; account: string; permissionsBoundary?: string | undefined },
+  actual: string | undefined,
+): string | undefined {
+  const required = grant.permissionsBoundary;
+  if (!required || actual === required) return undefined;
+  const put = grant.principalType === 'user' ? `aws iam put-user-permissions-boundary --user-name ${grant.principal}` : `aws iam put-role-permissions-boundary --role-name ${grant.principal}`;
+  return (
+    `${grant.principalType} ${grant.principal} in ${grant.environment} (${grant.account}) ${actual ? `has permission boundary ${actual}` : 'has no permission boundary'}, ` +
+    `but permissions_boundary requires ${required}; grantflow grants nothing to it until it carries that boundary: ` +
+    `\`${put} --permissions-boundary ${required}\` (or change permissions_boundary in grantflow.yaml)`
+  );
+}

@@ -7,6 +7,7 @@ import { attachedArns, expiryParts, notCopied, unconditionedParts } from './gran
 import { parseGrantWorkflowId } from './ids';
 import type { LedgerEntry } from './ledger';
 import { planPass } from './reconcile-plan';
+import { boundaryProblem } from './managed-copies';
 
 export type PlanAction = 'add' | 'keep' | 'replace' | 'revoke' | 'sticky' | 'skip';
 
@@ -15,6 +16,8 @@ export interface PrincipalState {
   exists: boolean;
   attached: string[];
   inline: string[];
+  /** The permission boundary IAM reports, read only when the settings require one (null: none). */
+  boundary?: string | null;
 }
 
 export interface LiveView {
@@ -66,6 +69,7 @@ function entryFor(grant: GrantSpec, action: PlanAction, live: LiveView): PlanEnt
     for (const arn of arns) if (!state.attached.includes(arn)) drift.push(`${arn} detached`);
     if (grant.inlinePolicy && !state.inline.includes(grant.inlinePolicy.name)) drift.push(`inline ${grant.inlinePolicy.name} missing`);
   }
+  const unbounded = state?.exists && state.boundary !== undefined && action !== 'revoke' ? boundaryProblem(grant, state.boundary ?? undefined) : undefined;
   return {
     action,
     id: grant.id,
@@ -80,6 +84,7 @@ function entryFor(grant: GrantSpec, action: PlanAction, live: LiveView): PlanEnt
     ...(notCopied(grant).length ? { notCopied: notCopied(grant) } : {}),
     ...(unconditionedParts(grant).length ? { withoutMfa: unconditionedParts(grant) } : {}),
     ...(note ? { note } : {}),
+    ...(unbounded ? { problem: unbounded } : {}),
   };
 }
 

@@ -6,7 +6,9 @@ import { findAwsManagedPolicy } from '../../src/core/aws-managed-policies';
 import { LIMITS, mergeConditions, policySize, renderExpiringCopy, withConditions } from '../../src/core/documents';
 import { expandTeam } from '../../src/core/expand';
 import { attachedArns, expiryParts, grantShape, notCopied, releasedBy, revokeTarget, unconditionedParts } from '../../src/core/grant-derived';
-import { boundaryFor, decideManagedParts } from '../../src/core/managed-copies';
+import { boundaryArns, boundaryFor, boundaryProblem, decideManagedParts } from '../../src/core/managed-copies';
+import { planTeam } from '../../src/core/plan';
+import { deployerPolicies } from '../../src/aws/deployer-policy';
 import { COPY_PREFIX, copyPolicyName, IAM_POLICY_NAME_MAX, IAM_NAME_CHARS, parseCopyPolicyName, parseCustomPolicyName, parseInlinePolicyName } from '../../src/core/names';
 import { resolveSettings } from '../../src/config/settings';
 import { settingsFileSchema } from '../../src/config/schema';
@@ -282,5 +284,57 @@ describe('expiring copies: settings', function () {
   for (const c of cases) it(c.name, () => c.check(resolve(c.yaml, c.env)));
   it('refuses an unknown value of temporary_managed_policies in the file', () => {
     assert.equal(settingsFileSchema.safeParse({ temporary_managed_policies: 'sometimes' }).success, false);
+  });
+});
+
+describe('permission boundaries', function () {
+  const boundary = `arn:aws:iam::${ACCOUNTS.prod}:policy/boundaries/developer`;
+  const grant = { principalType: 'user' as const, principal: 'bob', environment: 'prod', account: ACCOUNTS.prod, permissionsBoundary: boundary };
+  const cases: { name: string; actual: string | undefined; required?: string; want?: RegExp }[] = [
+    { name: 'a principal with the boundary is fine', actual: boundary },
+    { name: 'no boundary required: fine', actual: undefined, required: '' },
+    { name: 'no boundary: refused, naming the principal and the fix', actual: undefined, want: /^user bob in prod \(222222222222\) has no permission boundary, but permissions_boundary requires .*put-user-permissions-boundary --user-name bob --permissions-boundary arn:aws:iam::222222222222:policy\/boundaries\/developer/ },
+    { name: 'another boundary: refused, naming both', actual: 'arn:aws:iam::222222222222:policy/other', want: /has permission boundary arn:aws:iam::222222222222:policy\/other, but permissions_boundary requires/ },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const problem = boundaryProblem({ ...grant, ...(c.required !== undefined ? { permissionsBoundary: c.required } : {}) }, c.actual);
+      if (c.want) assert.match(problem ?? '', c.want);
+      else assert.equal(problem, undefined);
+    });
+  }
+  it('a role is told the role command', () => {
+    assert.match(boundaryProblem({ ...grant, principalType: 'role', principal: 'ci' }, undefined)!, /put-role-permissions-boundary --role-name ci/);
+  });
+  it('grants carry the boundary of their environment, and plan refuses a principal without it', () => {
+    const config = team({
+      policies: { reader: policy([POWER_USER]) },
+      permanent: [{ users: ['alice'], environments: ['prod', 'nonprod'], grants: ['reader'] }],
+      settings: { permissionsBoundary: { byEnvironment: { prod: boundary } } },
+    });
+    const expansion = expandTeam(config, Date.now());
+    const prod = expansion.grants.find((g) => g.environment === 'prod')!;
+    const nonprod = expansion.grants.find((g) => g.environment === 'nonprod')!;
+    assert.equal(prod.permissionsBoundary, boundary);
+    assert.equal(nonprod.permissionsBoundary, undefined);
+    const live = (state: { boundary?: string | null }) => ({
+      ledger: new Map(),
+      iam: { [`${ACCOUNTS.prod}/user/alice`]: { exists: true, attached: [], inline: [], ...state }, [`${ACCOUNTS.nonprod}/user/alice`]: { exists: true, attached: [], inline: [] } },
+    });
+    const refused = planTeam(expansion, live({ boundary: null }), { nowMs: Date.now(), maxTemporaryDays: 6 });
+    assert.match(refused.find((e) => e.id === prod.id)!.problem ?? '', /user alice in prod \(222222222222\) has no permission boundary/);
+    assert.equal(refused.find((e) => e.id === nonprod.id)!.problem, undefined);
+    const fine = planTeam(expansion, live({ boundary }), { nowMs: Date.now(), maxTemporaryDays: 6 });
+    assert.equal(fine.find((e) => e.id === prod.id)!.problem, undefined);
+  });
+  it('deployer-policy conditions the calls that change principals on the boundaries, and only those', () => {
+    const plain = deployerPolicies({ partition: 'aws', roleName: 'r', trustedPrincipal: 'arn:aws:iam::999999999999:root' }).permissions as { Statement: { Sid: string; Action: string[]; Condition?: unknown }[] };
+    const bounded = deployerPolicies({ partition: 'aws', roleName: 'r', trustedPrincipal: 'arn:aws:iam::999999999999:root', boundaries: boundaryArns({ permissionsBoundary: { byEnvironment: { prod: boundary, audit: boundary, nonprod: 'arn:aws:iam::111111111111:policy/b' } } }) }).permissions as typeof plain;
+    assert.ok(plain.Statement.every((s) => s.Condition === undefined));
+    const conditioned = bounded.Statement.filter((s) => s.Condition);
+    assert.deepEqual(conditioned.map((s) => s.Sid), ['GrantAndRevokeOnPrincipals']);
+    assert.deepEqual(conditioned[0]!.Action, ['iam:AttachRolePolicy', 'iam:AttachUserPolicy', 'iam:DeleteUserPolicy', 'iam:DetachRolePolicy', 'iam:DetachUserPolicy', 'iam:PutUserPolicy']);
+    assert.deepEqual(conditioned[0]!.Condition, { StringEquals: { 'iam:PermissionsBoundary': ['arn:aws:iam::111111111111:policy/b', boundary] } });
+    assert.deepEqual(bounded.Statement.flatMap((s) => s.Action).sort(), plain.Statement.flatMap((s) => s.Action).sort(), 'the same actions either way');
   });
 });

@@ -140,6 +140,11 @@ line per team and a total.`,
       g.startsAt && Date.parse(g.startsAt) > nowMs ? `${expiry(g.expiresAt, nowMs)}, starts ${g.startsAt}` : expiry(g.expiresAt, nowMs),
     ]);
     write(io.stdout, table(['PRINCIPAL', 'ACCOUNT', 'POLICY', 'KIND', 'EXPIRES'], rows));
+    // Which managed policies of temporary grants AWS will not expire by itself, known before submit.
+    for (const g of grants) {
+      for (const part of notCopied(g)) write(io.stdout, `note: ${g.principalType}/${g.principal} ${g.policy} in ${g.environment}: ${part.arn} is attached as is, so only the workflow expires it (${part.reason})`);
+      for (const arn of unconditionedParts(g)) write(io.stdout, `warning: ${g.principalType}/${g.principal} ${g.policy} in ${g.environment} requires MFA, but ${arn} is attached as is and cannot carry the condition`);
+    }
     write(io.stdout, `\n${summary(team, validation)}`);
     return EXIT.ok;
   },
