@@ -278,7 +278,14 @@ function targetOf(entry: LedgerEntry, deployer: Deployer): RevokeTarget | undefi
     principal: entry.memo.principalName ?? key.principal,
     arns: entry.memo.attachedArns ?? [],
     ...(entry.memo.inlinePolicy ? { inlinePolicyName: entry.memo.inlinePolicy } : {}),
+    // The memo lists a grant's expiring copies among what it attaches; they are deleted once detached.
+    ...copyArnsOf(entry.memo.attachedArns ?? []),
   };
+}
+
+function copyArnsOf(arns: readonly string[]): { copyArns?: string[] } {
+  const copies = arns.filter((arn) => parseCopyPolicyName(arn.slice(arn.lastIndexOf('/') + 1)) !== undefined);
+  return copies.length ? { copyArns: copies } : {};
 }
 
 class PassActions {

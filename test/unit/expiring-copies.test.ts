@@ -13,6 +13,8 @@ import { COPY_PREFIX, copyPolicyName, IAM_POLICY_NAME_MAX, IAM_NAME_CHARS, parse
 import { resolveSettings } from '../../src/config/settings';
 import { settingsFileSchema } from '../../src/config/schema';
 import { ACCOUNTS, inHours, policy, READ_ONLY, team } from '../harness/team';
+import { runCli } from '../support/cli';
+import { NOW, writeTeam } from '../support/config-dir';
 
 const EXPIRY = '2030-06-01T12:00:00Z';
 const POWER_USER = 'arn:aws:iam::aws:policy/PowerUserAccess';
@@ -336,5 +338,37 @@ describe('permission boundaries', function () {
     assert.deepEqual(conditioned[0]!.Action, ['iam:AttachRolePolicy', 'iam:AttachUserPolicy', 'iam:DeleteUserPolicy', 'iam:DetachRolePolicy', 'iam:DetachUserPolicy', 'iam:PutUserPolicy']);
     assert.deepEqual(conditioned[0]!.Condition, { StringEquals: { 'iam:PermissionsBoundary': ['arn:aws:iam::111111111111:policy/b', boundary] } });
     assert.deepEqual(bounded.Statement.flatMap((s) => s.Action).sort(), plain.Statement.flatMap((s) => s.Action).sort(), 'the same actions either way');
+  });
+});
+
+describe('validate says offline which managed policies AWS expires', function () {
+  const policies = `aws-policies:
+  breakglass:
+    description: "Break glass"
+    managed_policies:
+      - "arn:aws:iam::aws:policy/PowerUserAccess"
+      - "arn:aws:iam::aws:policy/ReadOnlyAccess"
+`;
+  const temporary = `temporary-access:
+  - description: Incident
+    user: bob@example.com
+    environment: prod
+    grant: breakglass
+    expiration_date: 2026-06-03
+`;
+  it('lists the expiring copy under awsExpires and the oversized policy under workflowExpires, with the reason, and warns where MFA cannot apply', async () => {
+    const dir = writeTeam({ 'aws-policies': policies, 'temporary-access': temporary, 'permanent-access': 'permanent-access: []\n', grantflow: 'require_mfa: [prod]\n' });
+    const json = await runCli(['validate', 'team', '--config', dir, '--now', NOW, '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    const grant = (JSON.parse(json.stdout) as { grants: { awsExpires: string[]; workflowExpires: string[]; notCopied?: { arn: string; reason: string }[]; withoutMfa?: string[] }[] }).grants[0]!;
+    assert.equal(grant.awsExpires.length, 1);
+    assert.match(grant.awsExpires[0]!, /^arn:aws:iam::aws:policy\/PowerUserAccess as expiring copy grantflow\+copy\.team\.20260603T235959Z\.[0-9a-f]{16}\.bob\.PowerUserAccess$/);
+    assert.deepEqual(grant.workflowExpires, [READ_ONLY]);
+    assert.match(grant.notCopied![0]!.reason, /over IAM's 6144/);
+    assert.deepEqual(grant.withoutMfa, [READ_ONLY]);
+    const text = await runCli(['validate', 'team', '--config', dir, '--now', NOW]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /note: user\/bob breakglass in prod: arn:aws:iam::aws:policy\/ReadOnlyAccess is attached as is, so only the workflow expires it \(a copy would be up to \d+ characters/);
+    assert.match(text.stdout, /warning: user\/bob breakglass in prod requires MFA, but arn:aws:iam::aws:policy\/ReadOnlyAccess is attached as is/);
   });
 });
