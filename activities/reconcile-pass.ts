@@ -9,12 +9,15 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { AccountClients, AccountRef } from '../src/aws/accounts';
 import { revokeGrantIam, type HolderLookup } from '../src/aws/grant-iam';
-import { deletePolicyIfUnused, ensureManagedPolicy, listTeamPolicies, type Target } from '../src/aws/iam';
+import { deletePolicyIfUnused, ensureManagedPolicy, listTeamPolicies, readPermissionsBoundary, type Target } from '../src/aws/iam';
+import { GrantflowAwsError } from '../src/aws/errors';
+import { boundaryProblem } from '../src/core/managed-copies';
 import { needsKey, sweepPrincipals, type SweepFinding } from '../src/aws/sweep';
 import { compare, expandTeam } from '../src/core/expand';
 import type { Deployer, GrantSpec, PolicySync } from '../src/core/grant';
 import { attachedArns, deployerFor, type RevokeTarget } from '../src/core/grant-derived';
 import { parseGrantWorkflowId, reconcileWorkflowId } from '../src/core/ids';
+import { parseCopyPolicyName } from '../src/core/names';
 import { ending, isSticky, type LedgerEntry } from '../src/core/ledger';
 import { planPass, readyReplacements, type PassPlan, type RecordDecision, type RevokeDecision } from '../src/core/reconcile-plan';
 import { describeRevision, isOlderRevision, type Revision } from '../src/core/revision';
@@ -223,6 +226,7 @@ export async function runPass(deps: PassDeps, request: PassRequest): Promise<Pas
     }
   }
   const expansion = config ? expandTeam(config, nowMs) : undefined;
+  if (request.mode === 'submit') await act.refuseUnbounded(expansion!.grants);
   // A grant the previous config started a moment ago may not be in visibility yet: looked up directly.
   if (request.mode === 'submit' && durable.config && durable.config.digest !== configRef?.digest) {
     const previous = expandTeam(await loadConfig(temporal, durable.config), nowMs).grants.map((g) => g.id);
@@ -276,7 +280,14 @@ function targetOf(entry: LedgerEntry, deployer: Deployer): RevokeTarget | undefi
     principal: entry.memo.principalName ?? key.principal,
     arns: entry.memo.attachedArns ?? [],
     ...(entry.memo.inlinePolicy ? { inlinePolicyName: entry.memo.inlinePolicy } : {}),
+    // The memo lists a grant's expiring copies among what it attaches; they are deleted once detached.
+    ...copyArnsOf(entry.memo.attachedArns ?? []),
   };
+}
+
+function copyArnsOf(arns: readonly string[]): { copyArns?: string[] } {
+  const copies = arns.filter((arn) => parseCopyPolicyName(arn.slice(arn.lastIndexOf('/') + 1)) !== undefined);
+  return copies.length ? { copyArns: copies } : {};
 }
 
 class PassActions {
@@ -313,6 +324,27 @@ class PassActions {
 
   private revokeRequest(decision: { cause: RevokeDecision['cause'] | 'retired'; reason: string }): RevokeRequest {
     return { reason: decision.reason, origin: 'reconcile', cause: decision.cause, by: this.by() };
+  }
+
+  /**
+   * A submission is refused, before anything changes, while a principal it grants to lacks the
+   * permission boundary the settings require; the error lists each such principal and the fix.
+   */
+  async refuseUnbounded(grants: readonly GrantSpec[]): Promise<void> {
+    const principals = new Map<string, GrantSpec>();
+    for (const grant of grants) if (grant.permissionsBoundary) principals.set(`${grant.account}/${grant.principalType}/${grant.principal}/${grant.permissionsBoundary}`, grant);
+    const problems: string[] = [];
+    for (const grant of principals.values()) {
+      try {
+        const problem = boundaryProblem(grant, await readPermissionsBoundary(this.target(grant), { type: grant.principalType, name: grant.principal }));
+        if (problem) problems.push(problem);
+      } catch (error) {
+        // A principal that does not exist yet is the grant's to report (it retries while IAM propagates).
+        if (!(error instanceof GrantflowAwsError && error.type === 'PrincipalNotFound')) throw error;
+      }
+      this.deps.heartbeat('checking permission boundaries');
+    }
+    if (problems.length > 0) throw ApplicationFailure.nonRetryable(`refused, nothing changed: ${problems.join('; ')}`, 'PermissionsBoundaryMissing');
   }
 
   private target(ref: AccountRef): Target {
@@ -586,6 +618,9 @@ class PassActions {
       }
       for (const policy of owned) {
         if (wanted.has(policy.arn)) continue;
+        // An expiring copy is its grant's to delete; this pass removes only those past their expiry.
+        const copy = parseCopyPolicyName(policy.name);
+        if (copy && Date.parse(copy.expiresAt) > Date.now()) continue;
         try {
           const outcome = await deletePolicyIfUnused(target, policy.arn, this.config.team);
           // A policy still attached somewhere (its grants are being revoked) is tried again next pass.

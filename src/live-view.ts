@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { AccountClients } from './aws/accounts';
 import { GrantflowAwsError, IamUnreadable } from './aws/errors';
 import { sameDocument } from './core/documents';
-import { listInlinePolicies, readAttachments, readPolicyDocument, readQuotas } from './aws/iam';
+import { listInlinePolicies, readAttachments, readPermissionsBoundary, readPolicyDocument, readQuotas } from './aws/iam';
 import type { Expansion } from './core/expand';
 import { principalKey, type LiveView } from './core/plan';
 import { readLedger } from './temporal/ledger-reader';
@@ -45,7 +45,8 @@ export async function readLiveView(
       try {
         const attachments = await readAttachments(target, { type: grant.principalType, name: grant.principal });
         const inline = grant.principalType === 'user' ? ((await listInlinePolicies(target, grant.principal)) ?? []) : [];
-        view.iam[key] = { exists: true, attached: [...attachments.attached], inline };
+        const boundary = grant.permissionsBoundary ? ((await readPermissionsBoundary(target, { type: grant.principalType, name: grant.principal })) ?? null) : undefined;
+        view.iam[key] = { exists: true, attached: [...attachments.attached], inline, ...(boundary !== undefined ? { boundary } : {}) };
       } catch (error) {
         if (error instanceof GrantflowAwsError && error.type === 'PrincipalNotFound') view.iam[key] = { exists: false, attached: [], inline: [] };
         else throw unreadable(key, error);

@@ -7,22 +7,25 @@ export const IMPLIED_ACTIONS: Partial<Record<IamOperation, string[]>> = {
   CreatePolicy: ['iam:TagPolicy'],
 };
 
-type Scope = 'policies' | 'principals' | 'account';
+type Scope = 'policy-reads' | 'policies' | 'principals' | 'principal-changes' | 'account';
 
 const SCOPE: Record<IamOperation, Scope> = {
-  GetPolicy: 'policies',
+  // Reading a managed policy's default version: grantflow's own, and AWS managed policies to copy.
+  GetPolicy: 'policy-reads',
   CreatePolicy: 'policies',
-  GetPolicyVersion: 'policies',
+  GetPolicyVersion: 'policy-reads',
   ListPolicyVersions: 'policies',
   CreatePolicyVersion: 'policies',
   DeletePolicyVersion: 'policies',
   DeletePolicy: 'policies',
   ListAttachedUserPolicies: 'principals',
   ListAttachedRolePolicies: 'principals',
-  AttachUserPolicy: 'principals',
-  AttachRolePolicy: 'principals',
-  DetachUserPolicy: 'principals',
-  DetachRolePolicy: 'principals',
+  AttachUserPolicy: 'principal-changes',
+  AttachRolePolicy: 'principal-changes',
+  DetachUserPolicy: 'principal-changes',
+  DetachRolePolicy: 'principal-changes',
+  GetUser: 'principals',
+  GetRole: 'principals',
   ListUserTags: 'principals',
   ListRoleTags: 'principals',
   TagUser: 'principals',
@@ -31,8 +34,8 @@ const SCOPE: Record<IamOperation, Scope> = {
   UntagRole: 'principals',
   ListUserPolicies: 'principals',
   GetUserPolicy: 'principals',
-  PutUserPolicy: 'principals',
-  DeleteUserPolicy: 'principals',
+  PutUserPolicy: 'principal-changes',
+  DeleteUserPolicy: 'principal-changes',
   GetAccountSummary: 'account',
   // Listing policies is account-wide in IAM (it cannot be limited to a path); grantflow lists only its own paths.
   ListPolicies: 'account',
@@ -51,7 +54,12 @@ export function deployerActions(): string[] {
   return IAM_OPERATIONS.flatMap((op) => [`iam:${op}`, ...(IMPLIED_ACTIONS[op] ?? [])]);
 }
 
-export function deployerPolicies(options: { partition: string; roleName: string; trustedPrincipal: string; externalId?: string }): DeployerPolicies {
+/**
+ * @param boundaries the permission boundaries the settings require (any environment): when given,
+ * the calls that change what a principal may do (attach, detach, put, delete) are allowed only on
+ * principals that carry one of them, so even a misused deployer role changes only bounded principals.
+ */
+export function deployerPolicies(options: { partition: string; roleName: string; trustedPrincipal: string; externalId?: string; boundaries?: readonly string[] }): DeployerPolicies {
   const { partition } = options;
   const actions = (scope: Scope) =>
     IAM_OPERATIONS.filter((op) => SCOPE[op] === scope)
@@ -68,10 +76,23 @@ export function deployerPolicies(options: { partition: string; roleName: string;
           Resource: `arn:${partition}:iam::*:policy/grantflow/*`,
         },
         {
-          Sid: 'GrantAndRevokeOnPrincipals',
+          Sid: 'ReadGrantflowAndAwsManagedPolicies',
+          Effect: 'Allow',
+          Action: actions('policy-reads'),
+          Resource: [`arn:${partition}:iam::*:policy/grantflow/*`, `arn:${partition}:iam::aws:policy/*`],
+        },
+        {
+          Sid: 'ReadAndMarkPrincipals',
           Effect: 'Allow',
           Action: actions('principals'),
           Resource: [`arn:${partition}:iam::*:user/*`, `arn:${partition}:iam::*:role/*`],
+        },
+        {
+          Sid: 'GrantAndRevokeOnPrincipals',
+          Effect: 'Allow',
+          Action: actions('principal-changes'),
+          Resource: [`arn:${partition}:iam::*:user/*`, `arn:${partition}:iam::*:role/*`],
+          ...(options.boundaries?.length ? { Condition: { StringEquals: { 'iam:PermissionsBoundary': [...new Set(options.boundaries)].sort() } } } : {}),
         },
         { Sid: 'ReadQuotas', Effect: 'Allow', Action: actions('account'), Resource: '*' },
       ],

@@ -6,7 +6,9 @@ import { attachedArns, type RevokeTarget } from '../core/grant-derived';
 import type { PrincipalType } from '../core/ids';
 import type { AccountClients, AccountRef } from './accounts';
 import { GrantflowAwsError } from './errors';
-import { attachManaged, deleteInlinePolicy, putInlinePolicy, releaseManaged, type AttachOutcome, type Principal, type ReleaseOutcome, type Target } from './iam';
+import { boundaryProblem } from '../core/managed-copies';
+import { parseCopyPolicyName } from '../core/names';
+import { attachManaged, deleteInlinePolicy, deletePolicyIfUnused, ensureExpiringCopy, putInlinePolicy, readPermissionsBoundary, releaseManaged, type AttachOutcome, type CopyOutcome, type Principal, type ReleaseOutcome, type Target } from './iam';
 
 /** Who else holds managed policies on a principal; Temporal visibility answers it in production (src/temporal/holders.ts). */
 export interface HolderLookup {
@@ -28,10 +30,14 @@ export interface AttemptOptions {
 
 export interface ApplyResult extends AttachOutcome {
   inline?: 'put' | 'unchanged';
+  /** Each expiring copy, by its ARN: written, unchanged, or too large (its source attached instead). */
+  copies?: Record<string, CopyOutcome>;
 }
 
 export interface RevokeResult extends ReleaseOutcome {
   inline?: 'deleted' | 'absent';
+  /** Expiring copies deleted (or already gone) once detached. */
+  copies?: Record<string, 'deleted' | 'absent' | 'in-use' | 'not-owned'>;
 }
 
 function targetFor(deps: GrantIamDeps, ref: AccountRef, options: AttemptOptions = {}): Target {
@@ -45,9 +51,31 @@ function targetFor(deps: GrantIamDeps, ref: AccountRef, options: AttemptOptions 
 export async function applyGrantIam(deps: GrantIamDeps, spec: GrantSpec, options: AttemptOptions = {}): Promise<ApplyResult> {
   const t = targetFor(deps, spec, options);
   const principal: Principal = { type: spec.principalType, name: spec.principal };
+  if (spec.permissionsBoundary) {
+    // Before any write: a principal without the required boundary gets nothing, and a retry cannot fix it.
+    const problem = boundaryProblem(spec, await readPermissionsBoundary(t, principal));
+    if (problem) throw new GrantflowAwsError('AccessDenied', problem, false);
+  }
   const inline = spec.inlinePolicy ? await putInlinePolicy(t, spec.principal, spec.inlinePolicy.name, spec.inlinePolicy.document) : undefined;
-  const attach = await attachManaged(t, principal, attachedArns(spec));
-  return { ...attach, ...(inline ? { inline } : {}) };
+  const copies: Record<string, CopyOutcome> = {};
+  const instead = new Map<string, string>();
+  for (const copy of spec.expiringCopies ?? []) {
+    const { outcome } = await ensureExpiringCopy(t, {
+      team: spec.team,
+      grantId: spec.id,
+      environment: spec.environment,
+      policy: spec.policy,
+      copy,
+      expiresAt: spec.expiresAt!,
+      mfa: spec.mfa ?? false,
+    });
+    copies[copy.arn] = outcome;
+    // The account's version outgrew what a copy may hold since the offline table was made: attach
+    // the original, as `temporary_managed_policies: attach` would (only the workflow expires it then).
+    if (outcome === 'too-large') instead.set(copy.arn, copy.sourceArn);
+  }
+  const attach = await attachManaged(t, principal, attachedArns(spec).map((arn) => instead.get(arn) ?? arn));
+  return { ...attach, ...(inline ? { inline } : {}), ...(spec.expiringCopies?.length ? { copies } : {}) };
 }
 
 export async function revokeGrantIam(deps: GrantIamDeps, grant: RevokeTarget, options: AttemptOptions = {}): Promise<RevokeResult> {
@@ -65,5 +93,11 @@ export async function revokeGrantIam(deps: GrantIamDeps, grant: RevokeTarget, op
     ? await deps.holders.neededArns({ account: grant.account, principalType: grant.principalType, principal: grant.principal, excludeId: grant.id })
     : new Set<string>();
   const release = await releaseManaged(t, { type: grant.principalType, name: grant.principal }, grant.arns, stillNeeded, new Set(grant.ownedArns ?? []));
-  return { ...release, ...(inline ? { inline } : {}) };
+  // A copy belongs to this grant alone: once detached it goes (one still attached elsewhere stays, for the sweep).
+  const copies: NonNullable<RevokeResult['copies']> = {};
+  for (const arn of grant.copyArns ?? []) {
+    const team = parseCopyPolicyName(arn.slice(arn.lastIndexOf('/') + 1))?.team;
+    if (team) copies[arn] = await deletePolicyIfUnused(t, arn, team);
+  }
+  return { ...release, ...(inline ? { inline } : {}), ...(grant.copyArns?.length ? { copies } : {}) };
 }

@@ -26,6 +26,8 @@ import {
   GetAccountSummaryCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetUserCommand,
   GetUserPolicyCommand,
   EntityAlreadyExistsException,
   PutUserPolicyCommand,
@@ -43,15 +45,17 @@ import {
   type GetAccountSummaryCommandOutput,
   type GetPolicyCommandOutput,
   type GetPolicyVersionCommandOutput,
+  type GetRoleCommandOutput,
+  type GetUserCommandOutput,
   type GetUserPolicyCommandOutput,
   type IAMClient,
   type Tag,
 } from '@aws-sdk/client-iam';
 import { digest } from '../core/digest';
-import { LIMITS, sameDocument } from '../core/documents';
-import type { PolicySync } from '../core/grant';
+import { LIMITS, policySize, renderExpiringCopy, sameDocument } from '../core/documents';
+import type { ExpiringCopy, PolicySync } from '../core/grant';
 import type { PrincipalType } from '../core/ids';
-import { ATTACHMENT_TAG_PREFIX, attachmentTagKey, OWNER_TAG, parseInlinePolicyName, POLICY_PATH, TEAM_TAG_KEY, teamPolicyPath } from '../core/names';
+import { ATTACHMENT_TAG_PREFIX, attachmentTagKey, COPY_TAGS, OWNER_TAG, parseInlinePolicyName, POLICY_PATH, TEAM_TAG_KEY, teamPolicyPath } from '../core/names';
 import { DAY_MS } from '../core/time';
 import { classifyAwsError, GrantflowAwsError, isNoSuchEntity, type CallContext } from './errors';
 
@@ -187,7 +191,7 @@ function otherTeamsPolicy(target: Target, arn: string, owner: string | undefined
 }
 
 /** Creates `grantflow.T.P`, or adds a default version when its normalised document differs (oldest non-default dropped at 5). */
-export async function ensureManagedPolicy(target: Target, sync: PolicySync): Promise<PolicyOutcome> {
+export async function ensureManagedPolicy(target: Target, sync: PolicySync, extraTags: readonly Tag[] = []): Promise<PolicyOutcome> {
   const extra = { policyArn: sync.arn };
   let existing = await callOrAbsent<GetPolicyCommandOutput>(target, 'GetPolicy', extra, new GetPolicyCommand({ PolicyArn: sync.arn }));
   if (!existing) {
@@ -202,6 +206,7 @@ export async function ensureManagedPolicy(target: Target, sync: PolicySync): Pro
           Tags: [
             { Key: OWNER_TAG.key, Value: OWNER_TAG.value },
             { Key: TEAM_TAG_KEY, Value: sync.team },
+            ...extraTags,
           ],
         }),
       );
@@ -253,6 +258,77 @@ export async function readPolicyDocument(target: Target, arn: string): Promise<s
   if (!version) return undefined;
   const current = await call<GetPolicyVersionCommandOutput>(target, 'GetPolicyVersion', extra, new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: version }));
   return decodeURIComponent(current.PolicyVersion?.Document ?? '');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expiring copies of managed policies (temporary grants)
+
+/** The managed policy's default version in the account, as IAM returns it (URL-decoded). */
+export async function readDefaultDocument(target: Target, arn: string): Promise<string> {
+  const extra = { policyArn: arn };
+  const policy = await call<GetPolicyCommandOutput>(target, 'GetPolicy', extra, new GetPolicyCommand({ PolicyArn: arn }));
+  const version = await call<GetPolicyVersionCommandOutput>(target, 'GetPolicyVersion', extra, new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: policy.Policy!.DefaultVersionId! }));
+  return decodeURIComponent(version.PolicyVersion?.Document ?? '');
+}
+
+export type CopyOutcome = PolicyOutcome | 'too-large';
+
+export interface CopyRequest {
+  team: string;
+  grantId: string;
+  environment: string;
+  policy: string;
+  copy: ExpiringCopy;
+  expiresAt: string;
+  mfa: boolean;
+}
+
+/**
+ * Writes the copy of the managed policy's default version in this account, each statement with the
+ * grant's conditions, as one of the team's grantflow policies (tagged with the grant, the source and
+ * the expiry, which the sweep reads). When the account's version has grown past what a copy may
+ * hold, nothing is written: the caller attaches the original instead.
+ */
+export async function ensureExpiringCopy(target: Target, request: CopyRequest): Promise<{ outcome: CopyOutcome; size: number }> {
+  const source = await readDefaultDocument(target, request.copy.sourceArn);
+  let document: string;
+  try {
+    document = renderExpiringCopy(source, { expiresAt: request.expiresAt, mfa: request.mfa });
+  } catch (error) {
+    throw new GrantflowAwsError('MalformedPolicy', `the default version of ${request.copy.sourceArn} in account ${target.account} cannot be copied: ${(error as Error).message}; set temporary_managed_policies: attach`, false);
+  }
+  const size = policySize(document);
+  if (size > LIMITS.managedPolicyChars) return { outcome: 'too-large', size };
+  const outcome = await ensureManagedPolicy(
+    target,
+    {
+      account: target.account,
+      environment: request.environment,
+      team: request.team,
+      policy: request.policy,
+      name: request.copy.name,
+      arn: request.copy.arn,
+      document,
+      description: `grantflow: expiring copy of ${request.copy.sourceArn} for ${request.grantId}, denied by AWS from ${request.expiresAt}`,
+    },
+    [
+      { Key: COPY_TAGS.copyOf, Value: request.copy.sourceArn.slice(0, 256) },
+      { Key: COPY_TAGS.grant, Value: request.grantId.slice(0, 256) },
+      { Key: COPY_TAGS.expires, Value: request.expiresAt },
+    ],
+  );
+  return { outcome, size };
+}
+
+/** The permission boundary IAM reports on the principal (undefined: it has none). A missing principal throws PrincipalNotFound. */
+export async function readPermissionsBoundary(target: Target, principal: Principal): Promise<string | undefined> {
+  const extra = principalContext(principal);
+  if (principal.type === 'user') {
+    const user = await call<GetUserCommandOutput>(target, 'GetUser', extra, new GetUserCommand({ UserName: principal.name }));
+    return user.User?.PermissionsBoundary?.PermissionsBoundaryArn;
+  }
+  const role = await call<GetRoleCommandOutput>(target, 'GetRole', extra, new GetRoleCommand({ RoleName: principal.name }));
+  return role.Role?.PermissionsBoundary?.PermissionsBoundaryArn;
 }
 
 export type PolicyRemoval = 'deleted' | 'absent' | 'in-use' | 'not-owned';

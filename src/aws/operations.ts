@@ -18,6 +18,9 @@ export const IAM_OPERATIONS = [
   'AttachRolePolicy',
   'DetachUserPolicy',
   'DetachRolePolicy',
+  // permission boundaries (only when permissions_boundary is set)
+  'GetUser',
+  'GetRole',
   // ownership marks on principals
   'ListUserTags',
   'ListRoleTags',

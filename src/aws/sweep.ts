@@ -5,9 +5,15 @@
 import type { AccountClients, AccountRef } from './accounts';
 import { GrantflowAwsError } from './errors';
 import type { HolderLookup } from './grant-iam';
-import { deleteInlinePolicy, listInlinePolicies, readAttachments, releaseManaged, staleInlinePolicies, type Principal, type Target } from './iam';
+import { deleteInlinePolicy, deletePolicyIfUnused, listInlinePolicies, readAttachments, releaseManaged, staleInlinePolicies, type Principal, type Target } from './iam';
 import { grantWorkflowId } from '../core/ids';
-import { canonicalPrincipal, parseInlinePolicyName } from '../core/names';
+import { canonicalPrincipal, parseCopyPolicyName, parseInlinePolicyName } from '../core/names';
+
+/** The expiry an expiring copy's ARN names, if it is one. */
+function copyExpiry(arn: string): { team: string; expiresMs: number } | undefined {
+  const parsed = parseCopyPolicyName(arn.slice(arn.lastIndexOf('/') + 1));
+  return parsed ? { team: parsed.team, expiresMs: Date.parse(parsed.expiresAt) } : undefined;
+}
 /** One thing the sweep found (and, unless it was a dry run, removed). */
 export interface SweepFinding {
   account: string;
@@ -64,11 +70,22 @@ export async function sweepPrincipals(accounts: AccountClients, holders: HolderL
     if (attachments.marked.size === 0) continue;
     const needed = await holders.neededArns({ account: scope.ref.account, principalType: principal.type, principal: principal.name });
     for (const arn of scope.ownNeeds.get(needsKey(principal.type, principal.name)) ?? []) needed.add(arn);
-    const orphans = [...attachments.marked.keys()].filter((arn) => !needed.has(arn));
+    // An expiring copy past its expiry goes even if its grant still looks live (its revoke is late).
+    const expired = (arn: string) => {
+      const copy = copyExpiry(arn);
+      return copy !== undefined && copy.expiresMs <= scope.nowMs;
+    };
+    const orphans = [...attachments.marked.keys()].filter((arn) => !needed.has(arn) || expired(arn));
     for (const arn of orphans) {
-      findings.push({ account: scope.ref.account, principal: `${principal.type}/${principal.name}`, object: `managed policy ${arn}`, why: 'no live grant holds it' });
+      findings.push({ account: scope.ref.account, principal: `${principal.type}/${principal.name}`, object: `managed policy ${arn}`, why: expired(arn) ? 'expiring copy past its expiry' : 'no live grant holds it' });
     }
-    if (!scope.dryRun && orphans.length > 0) await releaseManaged(target, principal, orphans, new Set());
+    if (!scope.dryRun && orphans.length > 0) {
+      await releaseManaged(target, principal, orphans, new Set());
+      for (const arn of orphans) {
+        const copy = copyExpiry(arn);
+        if (copy) await deletePolicyIfUnused(target, arn, copy.team);
+      }
+    }
   }
   return findings;
 }

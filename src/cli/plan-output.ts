@@ -18,7 +18,7 @@ export function planTable(entries: readonly PlanEntry[]): string {
     e.policy,
     e.kind,
     e.expiresAt ?? '-',
-    [...(e.problem ? ['OVER QUOTA'] : []), ...(e.drift.length ? [`drift: ${e.drift.map(short).join(', ')}`] : []), ...(e.replaces ? [`replaces ${e.replaces.split('/until/')[1]}`] : []), e.note ?? '']
+    [...(e.problem ? [e.problem.includes('permissions_boundary') ? 'NO BOUNDARY' : 'OVER QUOTA'] : []), ...(e.drift.length ? [`drift: ${e.drift.map(short).join(', ')}`] : []), ...(e.replaces ? [`replaces ${e.replaces.split('/until/')[1]}`] : []), e.note ?? '']
       .filter(Boolean)
       .join('; '),
   ]);
@@ -28,12 +28,16 @@ export function planTable(entries: readonly PlanEntry[]): string {
 /** Which parts of each temporary grant AWS expires by itself and which only grantflow removes. */
 export function expiryNotes(entries: readonly PlanEntry[]): string {
   const temporary = entries.filter((e) => e.kind === 'temporary' && (e.action === 'add' || e.action === 'replace' || e.action === 'keep' || e.action === 'update'));
-  if (temporary.length === 0) return '';
-  const lines = ['Expiry of temporary grants:'];
+  const lines = temporary.length ? ['Expiry of temporary grants:'] : [];
   for (const e of temporary) {
     lines.push(`  ${e.principal} ${e.policy} until ${e.expiresAt}:`);
-    lines.push(`    AWS denies after expiry (DateLessThan aws:CurrentTime): ${e.awsExpires.length ? e.awsExpires.join(', ') : 'nothing (no custom statements)'}`);
+    lines.push(`    AWS denies after expiry (DateLessThan aws:CurrentTime): ${e.awsExpires.length ? e.awsExpires.map(short).join(', ') : 'nothing'}`);
     lines.push(`    grantflow's workflow detaches at expiry: ${e.workflowExpires.length ? e.workflowExpires.map(short).join(', ') : 'nothing'}`);
+    for (const part of e.notCopied ?? []) lines.push(`    attached as is, not as an expiring copy: ${short(part.arn)}: ${part.reason}`);
+  }
+  const withoutMfa = entries.filter((e) => e.withoutMfa?.length && e.action !== 'revoke' && e.action !== 'skip');
+  for (const e of withoutMfa) {
+    lines.push(`warning: ${e.principal} ${e.policy} in ${e.environment ?? e.account} requires MFA, but ${e.withoutMfa!.map(short).join(', ')} is attached as is and cannot carry the condition`);
   }
   return lines.join('\n');
 }
@@ -53,7 +57,7 @@ export function planMarkdown(team: string, entries: readonly PlanEntry[], headin
   }
   const temporary = entries.filter((e) => e.kind === 'temporary' && e.action !== 'revoke' && e.action !== 'skip');
   if (temporary.length) {
-    lines.push('', 'AWS itself denies the inline policies after expiry; the workflow detaches the managed policies.');
+    lines.push('', 'AWS itself denies the inline policies and expiring copies after expiry; the workflow detaches managed policies attached as they are.');
   }
   return `${lines.join('\n')}\n`;
 }

@@ -104,6 +104,10 @@ export const settingsFileSchema = z.strictObject({
   revoke_max_backoff: text('revoke_max_backoff').optional(),
   strict_actions: z.boolean().optional(),
   iam_propagation_wait: text('iam_propagation_wait').optional(),
+  temporary_managed_policies: z.enum(['copy', 'attach']).optional(),
+  require_mfa: z.array(text('environment')).optional(),
+  /** One policy ARN for every environment, or a map of environment to policy ARN. */
+  permissions_boundary: z.union([text('permissions_boundary'), z.record(z.string().min(1), text('permissions_boundary'))]).optional(),
 });
 
 export type StatementInput = z.infer<typeof statementInputSchema>;

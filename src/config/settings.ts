@@ -1,7 +1,7 @@
 // Settings: defaults, then grantflow.yaml beside the team folders, then environment variables.
 import { error, type Diagnostic, type Position } from '../core/diagnostics';
 import { DEFAULT_SETTINGS, type Settings } from '../core/team-config';
-import { IAM_NAME_CHARS } from '../core/names';
+import { IAM_NAME_CHARS, parseManagedPolicyArn } from '../core/names';
 import { DAY_MS, parseDuration } from '../core/time';
 import type { SettingsFile } from './schema';
 
@@ -17,6 +17,7 @@ export const SETTINGS_ENV = {
   revokeMaxBackoff: 'GRANTFLOW_REVOKE_MAX_BACKOFF',
   strictActions: 'GRANTFLOW_STRICT_ACTIONS',
   iamPropagationWait: 'GRANTFLOW_IAM_PROPAGATION_WAIT',
+  temporaryManagedPolicies: 'GRANTFLOW_TEMPORARY_MANAGED_POLICIES',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -93,6 +94,30 @@ export function resolveSettings(
     const value = String(strict.value).toLowerCase();
     if (value === 'true' || value === 'false') settings.strictActions = value === 'true';
     else diagnostics.push(error(strict.where, `strict_actions must be true or false, got ${JSON.stringify(strict.value)}`));
+  }
+
+  const copies = pick('temporary_managed_policies', SETTINGS_ENV.temporaryManagedPolicies);
+  if (copies.value !== undefined) {
+    const value = String(copies.value);
+    if (value === 'copy' || value === 'attach') settings.temporaryManagedPolicies = value;
+    else diagnostics.push(error(copies.where, `temporary_managed_policies must be copy or attach, got ${JSON.stringify(copies.value)}`));
+  }
+
+  if (file?.require_mfa !== undefined) settings.requireMfa = [...new Set(file.require_mfa)].sort();
+
+  const boundary = file?.permissions_boundary;
+  if (boundary !== undefined) {
+    const byEnvironment = typeof boundary === 'string' ? undefined : boundary;
+    const arns = typeof boundary === 'string' ? [['', boundary] as const] : Object.entries(boundary);
+    let ok = true;
+    for (const [environment, arn] of arns) {
+      const parsed = parseManagedPolicyArn(arn);
+      if (!parsed.ok) {
+        ok = false;
+        diagnostics.push(error(at('permissions_boundary'), `permissions_boundary${environment ? ` for ${environment}` : ''}: ${parsed.reason}`));
+      }
+    }
+    if (ok) settings.permissionsBoundary = byEnvironment ? { byEnvironment: { ...byEnvironment } } : { all: boundary as string };
   }
 
   const queue = pick('task_queue', SETTINGS_ENV.taskQueue);

@@ -59,24 +59,75 @@ function conditionTimeMs(value: unknown): number {
   return Date.parse(value);
 }
 
+type Condition = NonNullable<IamStatement['Condition']>;
+
+/** The condition values a grant adds to every statement it writes: its expiry, and MFA where the environment requires it. */
+export interface GrantConditions {
+  expiresAt?: string;
+  mfa?: boolean;
+}
+
 /**
- * Every statement gains `DateLessThan aws:CurrentTime <expiry>`, merged with its own conditions, so
- * AWS itself stops honouring the policy at expiry even if nothing else runs. A statement that already
- * limits `aws:CurrentTime` keeps whichever limit is stricter. IAM ORs the values of one key, so a
- * list of times allows until its latest; that latest is what is compared.
+ * A statement's own conditions with the grant's merged in. IAM ANDs the operators and keys of a
+ * condition block, so adding keys only narrows what the statement allows. A statement that already
+ * limits `aws:CurrentTime` keeps whichever limit is stricter (IAM ORs the values of one key, so a
+ * list of times allows until its latest; that latest is what is compared). MFA is set to "true",
+ * the stricter of the two values a statement could carry.
  */
-export function withExpiry(statements: readonly IamStatement[], expiresAt: string): IamStatement[] {
-  const expiryMs = Date.parse(expiresAt);
-  return statements.map((statement) => {
-    const condition = { ...(statement.Condition ?? {}) };
+export function mergeConditions(own: Condition | undefined, add: GrantConditions): Condition {
+  const condition: Condition = { ...(own ?? {}) };
+  if (add.expiresAt !== undefined) {
+    const expiryMs = Date.parse(add.expiresAt);
     const dateLessThan = { ...(condition.DateLessThan ?? {}) };
     const existing = dateLessThan['aws:CurrentTime'];
     const values = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
     const ownMs = values.length > 0 ? Math.max(...values.map(conditionTimeMs)) : NaN;
-    dateLessThan['aws:CurrentTime'] = Number.isFinite(ownMs) && ownMs < expiryMs ? toIamTime(ownMs) : expiresAt;
+    dateLessThan['aws:CurrentTime'] = Number.isFinite(ownMs) && ownMs < expiryMs ? toIamTime(ownMs) : add.expiresAt;
     condition.DateLessThan = dateLessThan;
-    return { ...statement, Condition: condition };
+  }
+  if (add.mfa) condition.Bool = { ...(condition.Bool ?? {}), 'aws:MultiFactorAuthPresent': 'true' };
+  return condition;
+}
+
+export function withConditions(statements: readonly IamStatement[], add: GrantConditions): IamStatement[] {
+  if (add.expiresAt === undefined && !add.mfa) return [...statements];
+  return statements.map((statement) => ({ ...statement, Condition: mergeConditions(statement.Condition, add) }));
+}
+
+/**
+ * Every statement gains `DateLessThan aws:CurrentTime <expiry>`, merged with its own conditions, so
+ * AWS itself stops honouring the policy at expiry even if nothing else runs.
+ */
+export function withExpiry(statements: readonly IamStatement[], expiresAt: string): IamStatement[] {
+  return withConditions(statements, { expiresAt });
+}
+
+/**
+ * The expiring copy of a managed policy: the statements of its document (as IAM returned it), each
+ * with the grant's conditions merged into its own; everything else in a statement is kept as
+ * written. Throws on a document that is not a policy (the caller attaches the original instead).
+ */
+export function renderExpiringCopy(sourceDocument: string, add: GrantConditions): string {
+  const parsed = JSON.parse(sourceDocument) as { Version?: string; Statement?: unknown };
+  const statements = Array.isArray(parsed.Statement) ? parsed.Statement : parsed.Statement && typeof parsed.Statement === 'object' ? [parsed.Statement] : undefined;
+  if (!statements || statements.length === 0) throw new Error('the managed policy document has no statements');
+  return JSON.stringify({
+    Version: parsed.Version ?? POLICY_VERSION,
+    Statement: statements.map((statement) => {
+      if (!statement || typeof statement !== 'object') throw new Error('a statement of the managed policy document is not an object');
+      const s = statement as IamStatement;
+      return { ...s, Condition: sortKeys(mergeConditions(s.Condition, add)) };
+    }),
   });
+}
+
+/**
+ * The most a copy can grow over its source per statement, in IAM's count: a whole new condition
+ * block with the expiry and (if required) MFA. An upper bound, so a copy judged to fit does.
+ */
+export function copyOverheadPerStatement(add: GrantConditions): number {
+  const condition = mergeConditions(undefined, { expiresAt: add.expiresAt ?? '2000-01-01T00:00:00Z', mfa: add.mfa ?? false });
+  return policySize(`,"Condition":${JSON.stringify(condition)}`);
 }
 
 /** IAM counts every character except whitespace. */

@@ -4,8 +4,9 @@
 import type { GrantSpec, PolicySync } from './grant';
 import { deployerFor } from './grant-derived';
 import { grantWorkflowId, type PrincipalType } from './ids';
-import { canonicalPrincipal, customPolicyArn, customPolicyName, inlinePolicyName } from './names';
-import { renderDocument, withExpiry } from './documents';
+import { canonicalPrincipal, copyPolicyArn, copyPolicyName, customPolicyArn, customPolicyName, inlinePolicyName } from './names';
+import { renderDocument, withConditions } from './documents';
+import { boundaryFor, decideManagedParts, mfaRequired } from './managed-copies';
 import type { SourceRef, TeamConfig, TemporaryGrantEntry } from './team-config';
 
 export interface SkippedGrant {
@@ -64,6 +65,8 @@ export function expandTeam(config: TeamConfig, nowMs: number): Expansion {
             policy: policyName,
             ...(policy.statements.length > 0 ? { customPolicyArn: customPolicyArn(settings.partition, account, team, policyName) } : {}),
             managedPolicyArns: [...policy.managedPolicyArns],
+            ...(mfaRequired(settings, environment) ? { mfa: true } : {}),
+            ...withBoundary(settings, environment),
             deployer,
             description: entry.description,
             source: entry.source,
@@ -94,16 +97,26 @@ function temporaryGrant(config: TeamConfig, entry: TemporaryGrantEntry, deployer
   const account = Object.hasOwn(config.accounts, entry.environment) ? config.accounts[entry.environment] : undefined;
   const policy = Object.hasOwn(config.policies, entry.grant) ? config.policies[entry.grant] : undefined;
   if (account === undefined || policy === undefined) return undefined;
+  const settings = config.settings;
+  const mfa = mfaRequired(settings, entry.environment);
+  const conditions = { expiresAt: entry.expiresAt, mfa };
+  const id = grantWorkflowId({
+    team,
+    kind: 'temporary',
+    account,
+    principalType: 'user',
+    principal: entry.user.name,
+    policy: entry.grant,
+    expiresAt: entry.expiresAt,
+  });
+  const parts = decideManagedParts(policy.managedPolicyArns, { mode: settings.temporaryManagedPolicies ?? 'copy', conditions });
+  const copies = parts.filter((p) => p.mode === 'copy').map((p) => {
+    const name = copyPolicyName(team, id, p.arn, entry.user.name, entry.expiresAt);
+    return { sourceArn: p.arn, name, arn: copyPolicyArn(settings.partition, account, team, name) };
+  });
+  const asIs = parts.flatMap((p) => (p.mode === 'attach' ? [{ arn: p.arn, reason: p.reason }] : []));
   return {
-    id: grantWorkflowId({
-      team,
-      kind: 'temporary',
-      account,
-      principalType: 'user',
-      principal: entry.user.name,
-      policy: entry.grant,
-      expiresAt: entry.expiresAt,
-    }),
+    id,
     team,
     kind: 'temporary',
     principalType: 'user',
@@ -112,12 +125,16 @@ function temporaryGrant(config: TeamConfig, entry: TemporaryGrantEntry, deployer
     environment: entry.environment,
     account,
     policy: entry.grant,
-    managedPolicyArns: [...policy.managedPolicyArns],
+    managedPolicyArns: asIs.map((p) => p.arn),
+    ...(copies.length > 0 ? { expiringCopies: copies } : {}),
+    ...(asIs.length > 0 ? { attachedAsIs: asIs } : {}),
+    ...(mfa ? { mfa: true } : {}),
+    ...withBoundary(settings, entry.environment),
     ...(policy.statements.length > 0
       ? {
           inlinePolicy: {
             name: inlinePolicyName(team, entry.grant, entry.expiresAt),
-            document: renderDocument(withExpiry(policy.statements, entry.expiresAt)),
+            document: renderDocument(withConditions(policy.statements, conditions)),
           },
         }
       : {}),
@@ -131,6 +148,11 @@ function temporaryGrant(config: TeamConfig, entry: TemporaryGrantEntry, deployer
     ...(entry.reason ? { reason: entry.reason } : {}),
     ...(entry.ticket ? { ticket: entry.ticket } : {}),
   };
+}
+
+function withBoundary(settings: TeamConfig['settings'], environment: string): { permissionsBoundary?: string } {
+  const boundary = boundaryFor(settings, environment);
+  return boundary ? { permissionsBoundary: boundary } : {};
 }
 
 /** The first spelling of each principal in the team's files, by `type/lower-case name`. */
@@ -154,6 +176,8 @@ function policySyncs(config: TeamConfig, grants: readonly GrantSpec[]): PolicySy
   for (const grant of grants) {
     if (!grant.customPolicyArn || syncs.has(grant.customPolicyArn)) continue;
     const policy = config.policies[grant.policy]!;
+    // One policy per account: MFA is required when any environment naming the account requires it.
+    const mfa = Object.entries(config.accounts).some(([environment, account]) => account === grant.account && mfaRequired(config.settings, environment));
     syncs.set(grant.customPolicyArn, {
       account: grant.account,
       environment: grant.environment,
@@ -161,7 +185,7 @@ function policySyncs(config: TeamConfig, grants: readonly GrantSpec[]): PolicySy
       policy: grant.policy,
       name: customPolicyName(config.team, grant.policy),
       arn: grant.customPolicyArn,
-      document: renderDocument(policy.statements),
+      document: renderDocument(withConditions(policy.statements, { mfa })),
       description: policy.description,
     });
   }

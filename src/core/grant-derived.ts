@@ -13,18 +13,38 @@ export function deployerFor(settings: Pick<Settings, 'deployerRole' | 'partition
     ...(settings.deployerExternalId ? { externalId: settings.deployerExternalId } : {}),
   };
 }
-/** Every managed policy the grant attaches: its own customer-managed policy first. */
-export function attachedArns(grant: Pick<GrantSpec, 'customPolicyArn' | 'managedPolicyArns'>): string[] {
-  return [...(grant.customPolicyArn ? [grant.customPolicyArn] : []), ...grant.managedPolicyArns];
+/** Every managed policy the grant attaches: its own customer-managed policy first, then its expiring copies. */
+export function attachedArns(grant: Pick<GrantSpec, 'customPolicyArn' | 'managedPolicyArns' | 'expiringCopies'>): string[] {
+  return [...(grant.customPolicyArn ? [grant.customPolicyArn] : []), ...(grant.expiringCopies ?? []).map((c) => c.arn), ...grant.managedPolicyArns];
 }
 
-/** Which parts of a temporary grant AWS itself expires and which only the workflow removes (a permanent grant does not expire). */
+/**
+ * Which parts of a temporary grant AWS itself expires (the inline policy and the expiring copies,
+ * whose statements carry the expiry condition) and which only the workflow removes (managed
+ * policies attached as they are, with the reason no copy is made). A permanent grant does not expire.
+ */
 export function expiryParts(grant: GrantSpec): { awsExpires: string[]; workflowExpires: string[] } {
   if (grant.kind === 'permanent') return { awsExpires: [], workflowExpires: [] };
   return {
-    awsExpires: grant.inlinePolicy ? [`inline ${grant.inlinePolicy.name}`] : [],
-    workflowExpires: attachedArns(grant),
+    awsExpires: [
+      ...(grant.inlinePolicy ? [`inline ${grant.inlinePolicy.name}`] : []),
+      ...(grant.expiringCopies ?? []).map((c) => `${c.sourceArn} as expiring copy ${c.name}`),
+    ],
+    workflowExpires: attachedArns({ ...grant, expiringCopies: [] }),
   };
+}
+
+/** Managed policies of a temporary grant attached as they are, and why no expiring copy is made. */
+export function notCopied(grant: GrantSpec): { arn: string; reason: string }[] {
+  return grant.kind === 'temporary' ? (grant.attachedAsIs ?? []) : [];
+}
+
+/**
+ * Parts of a grant in an environment that requires MFA that cannot carry the MFA condition: managed
+ * policies attached as they are. `plan` and `validate` warn about each.
+ */
+export function unconditionedParts(grant: GrantSpec): string[] {
+  return grant.mfa ? [...grant.managedPolicyArns] : [];
 }
 
 /** What revoking a grant needs to know; small enough for the reconcile workflow to keep per grant. */
@@ -37,6 +57,8 @@ export interface RevokeTarget {
   principal: string;
   arns: string[];
   inlinePolicyName?: string;
+  /** The grant's expiring copies: deleted once detached (they belong to this grant alone). */
+  copyArns?: string[];
   /** Of `arns`, those the grant attached itself: released even where their ownership mark went missing. */
   ownedArns?: string[];
 }
@@ -49,8 +71,11 @@ export function revokeTarget(grant: GrantSpec): RevokeTarget {
     deployer: grant.deployer,
     principalType: grant.principalType,
     principal: grant.principal,
-    arns: attachedArns(grant),
+    // A copy's source too: attached instead when the account's version no longer fits as a copy
+    // (released only where grantflow's mark says it attached it).
+    arns: [...attachedArns(grant), ...(grant.expiringCopies ?? []).map((c) => c.sourceArn)],
     ...(grant.inlinePolicy ? { inlinePolicyName: grant.inlinePolicy.name } : {}),
+    ...(grant.expiringCopies?.length ? { copyArns: grant.expiringCopies.map((c) => c.arn) } : {}),
   };
 }
 
@@ -60,15 +85,21 @@ export function revokeTarget(grant: GrantSpec): RevokeTarget {
  * same id: when this digest differs, the running grant must take the new spec.
  */
 export function grantShape(grant: GrantSpec): string {
-  return digest(JSON.stringify([revokeTarget(grant), grant.inlinePolicy?.document ?? null, grant.revokeMaxBackoffMs]));
+  // MFA changes what the copies say, not their names; it is added only when set, so earlier grants keep their digest.
+  return digest(JSON.stringify([revokeTarget(grant), grant.inlinePolicy?.document ?? null, grant.revokeMaxBackoffMs, ...(grant.mfa ? [true] : [])]));
 }
 
 /** What a grant held under its previous spec and no longer holds under the next: released once the next has landed. */
 export function releasedBy(previous: GrantSpec, next: GrantSpec): RevokeTarget | undefined {
-  const kept = new Set(attachedArns(next));
-  const arns = attachedArns(previous).filter((arn) => !kept.has(arn));
+  // A source both specs copy stays (the apply may have had to attach it instead); one the previous
+  // spec attached as is and the next copies is released once the copy has landed.
+  const copiedBoth = new Set((next.expiringCopies ?? []).map((c) => c.sourceArn).filter((arn) => (previous.expiringCopies ?? []).some((c) => c.sourceArn === arn)));
+  const kept = new Set([...attachedArns(next), ...copiedBoth]);
+  const arns = revokeTarget(previous).arns.filter((arn) => !kept.has(arn));
+  const keptCopies = new Set(revokeTarget(next).copyArns ?? []);
+  const copyArns = (revokeTarget(previous).copyArns ?? []).filter((arn) => !keptCopies.has(arn));
   const inlineGone = previous.inlinePolicy && previous.inlinePolicy.name !== next.inlinePolicy?.name;
-  if (arns.length === 0 && !inlineGone) return undefined;
-  const { inlinePolicyName, ...target } = revokeTarget(previous);
-  return { ...target, arns, ...(inlineGone && inlinePolicyName ? { inlinePolicyName } : {}) };
+  if (arns.length === 0 && copyArns.length === 0 && !inlineGone) return undefined;
+  const { inlinePolicyName, copyArns: _all, ...target } = revokeTarget(previous);
+  return { ...target, arns, ...(inlineGone && inlinePolicyName ? { inlinePolicyName } : {}), ...(copyArns.length ? { copyArns } : {}) };
 }

@@ -10,6 +10,11 @@ export const deployerSchema = z.object({
   partition: z.string(),
 });
 
+/** A managed policy of a temporary grant, written as a customer-managed copy that expires on AWS's side. */
+export const expiringCopySchema = z.object({ sourceArn: z.string(), name: z.string(), arn: z.string() });
+
+export type ExpiringCopy = z.infer<typeof expiringCopySchema>;
+
 export const grantSpecSchema = z.object({
   id: z.string(),
   team: z.string(),
@@ -25,6 +30,17 @@ export const grantSpecSchema = z.object({
   customPolicyArn: z.string().optional(),
   /** P's managed policies, attached as they are (for a temporary grant, for its life only). */
   managedPolicyArns: z.array(z.string()),
+  /**
+   * Temporary grants: managed policies written as customer-managed copies whose statements carry
+   * the grant's conditions (absent in grants of earlier releases, which attached them as they are).
+   */
+  expiringCopies: z.array(expiringCopySchema).optional(),
+  /** Temporary grants: the managed policies attached as they are, and why no copy is made. */
+  attachedAsIs: z.array(z.object({ arn: z.string(), reason: z.string() })).optional(),
+  /** The permission boundary the principal must carry before anything is granted to it. */
+  permissionsBoundary: z.string().optional(),
+  /** The environment requires MFA: every statement grantflow writes for the grant carries it. */
+  mfa: z.boolean().optional(),
   /** Temporary grants: the inline policy whose statements carry the expiry condition. */
   inlinePolicy: z.object({ name: z.string(), document: z.string() }).optional(),
   startsAt: z.string().optional(),

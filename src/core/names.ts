@@ -1,4 +1,5 @@
 // Names of the IAM objects grantflow creates, and the rules IAM applies to names.
+import { digest } from './digest';
 import { toCompactTime } from './time';
 
 /** IAM's character set for user, role and policy names. */
@@ -143,3 +144,39 @@ export function attachmentTagKey(arnDigest: string): string {
   return `grantflow:attached:${arnDigest}`;
 }
 export const ATTACHMENT_TAG_PREFIX = 'grantflow:attached:';
+
+/**
+ * Expiring copies of managed policies (one per temporary grant and managed policy) start with this.
+ * `+` appears in no team name and no name of the earlier `T-P` scheme, so a copy can never be
+ * mistaken for a team's own customer-managed policy, nor the other way round.
+ */
+export const COPY_PREFIX = 'grantflow+copy.';
+export const COPY_TAGS = { grant: 'grantflow:grant', copyOf: 'grantflow:copy-of', expires: 'grantflow:expires' } as const;
+
+/**
+ * `grantflow+copy.<team>.<expiry>.<digest>.<principal>.<managed policy name>`: the digest of the
+ * grant id and the source ARN makes it unique per grant and source; the readable tail is cut to
+ * IAM's 128 characters when it is long (the digest alone already tells copies apart).
+ */
+export function copyPolicyName(team: string, grantId: string, sourceArn: string, principal: string, expiresAt: string): string {
+  const sourceName = sourceArn.slice(sourceArn.lastIndexOf('/') + 1);
+  const head = `${COPY_PREFIX}${team}.${toCompactTime(expiresAt)}.${digest(`${grantId}\n${sourceArn}`)}`;
+  const tail = `.${principal}.${sourceName}`.replace(/[^\w+=,.@-]/g, '_');
+  return (head + tail).slice(0, IAM_POLICY_NAME_MAX);
+}
+
+export interface ParsedCopyName {
+  team: string;
+  expiresAt: string;
+}
+
+export function parseCopyPolicyName(name: string): ParsedCopyName | undefined {
+  const match = /^grantflow\+copy\.([A-Za-z0-9_-]+)\.(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z\.[0-9a-f]{16}(?:\..*)?$/.exec(name);
+  if (!match) return undefined;
+  const [, team, y, mo, d, h, mi, s] = match;
+  return { team: team!, expiresAt: `${y}-${mo}-${d}T${h}:${mi}:${s}Z` };
+}
+
+export function copyPolicyArn(partition: string, account: string, team: string, name: string): string {
+  return `arn:${partition}:iam::${account}:policy${teamPolicyPath(team)}${name}`;
+}

@@ -3,10 +3,11 @@
 // are the reconcile pass's own (reconcile-plan.ts), over the same ledger.
 import type { Expansion } from './expand';
 import type { GrantSpec } from './grant';
-import { attachedArns, expiryParts } from './grant-derived';
+import { attachedArns, expiryParts, notCopied, unconditionedParts } from './grant-derived';
 import { parseGrantWorkflowId } from './ids';
 import type { LedgerEntry } from './ledger';
 import { planPass } from './reconcile-plan';
+import { boundaryProblem } from './managed-copies';
 
 /** `update`: the grant stays, but what it grants changes (its policy's document, or its definition). */
 export type PlanAction = 'add' | 'keep' | 'update' | 'replace' | 'revoke' | 'sticky' | 'skip';
@@ -16,6 +17,8 @@ export interface PrincipalState {
   exists: boolean;
   attached: string[];
   inline: string[];
+  /** The permission boundary IAM reports, read only when the settings require one (null: none). */
+  boundary?: string | null;
 }
 
 export interface LiveView {
@@ -45,6 +48,10 @@ export interface PlanEntry {
   awsExpires: string[];
   /** Removed only by grantflow: managed-policy attachments (they cannot carry a condition). */
   workflowExpires: string[];
+  /** Managed policies attached as they are instead of as an expiring copy, and why. */
+  notCopied?: { arn: string; reason: string }[];
+  /** In an environment that requires MFA: parts that cannot carry the condition (managed policies attached as they are). */
+  withoutMfa?: string[];
   note?: string;
   /** Why the grant cannot land as planned: `plan` reports it as an error and exits 1. */
   problem?: string;
@@ -75,6 +82,7 @@ function entryFor(grant: GrantSpec, wanted: PlanAction, live: LiveView, nowMs: n
     for (const arn of arns) if (!state.attached.includes(arn)) drift.push(`${arn} detached`);
     if (grant.inlinePolicy && !state.inline.includes(grant.inlinePolicy.name)) drift.push(`inline ${grant.inlinePolicy.name} missing`);
   }
+  const unbounded = state?.exists && state.boundary !== undefined && action !== 'revoke' ? boundaryProblem(grant, state.boundary ?? undefined) : undefined;
   return {
     action,
     id: grant.id,
@@ -86,7 +94,10 @@ function entryFor(grant: GrantSpec, wanted: PlanAction, live: LiveView, nowMs: n
     ...(grant.expiresAt ? { expiresAt: grant.expiresAt } : {}),
     drift,
     ...expiryParts(grant),
+    ...(notCopied(grant).length ? { notCopied: notCopied(grant) } : {}),
+    ...(unconditionedParts(grant).length ? { withoutMfa: unconditionedParts(grant) } : {}),
     ...(note ? { note } : {}),
+    ...(unbounded ? { problem: unbounded } : {}),
   };
 }
 

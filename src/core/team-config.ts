@@ -68,6 +68,12 @@ export const settingsSchema = z.object({
   strictActions: z.boolean().optional(),
   /** How long a user or policy IAM says does not exist is retried, in case it was created a moment ago. */
   iamPropagationWaitMs: z.number(),
+  /** Temporary grants: managed policies as expiring copies (`copy`, the default) or attached as they are. */
+  temporaryManagedPolicies: z.enum(['copy', 'attach']).optional(),
+  /** Environments whose grants' statements all require MFA. */
+  requireMfa: z.array(z.string()).optional(),
+  /** The permission boundary every principal must carry: for every environment, or by environment. */
+  permissionsBoundary: z.union([z.object({ all: z.string() }), z.object({ byEnvironment: z.record(z.string(), z.string()) })]).optional(),
 });
 
 export const teamConfigSchema = z.object({

@@ -61,5 +61,11 @@ export async function iamDifferences(
       differences.push(`${principal.account} ${key}: ownership marks ${JSON.stringify(marks)}, expected ${JSON.stringify(want.attached)}`);
     }
   }
+  // Expiring copies: exactly those of the live grants exist in the accounts looked at (none of a revoked grant is left behind).
+  for (const [account, snapshot] of snapshots) {
+    const held = Object.keys(snapshot.policies).filter((arn) => arn.includes('/grantflow+copy.')).sort();
+    const want = [...new Set(live.filter((g) => g.account === account).flatMap((g) => (g.expiringCopies ?? []).map((c) => c.arn)))].sort();
+    if (JSON.stringify(held) !== JSON.stringify(want)) differences.push(`${account}: expiring copies ${JSON.stringify(held)}, expected ${JSON.stringify(want)}`);
+  }
   return differences;
 }

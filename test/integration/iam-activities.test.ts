@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AttachUserPolicyCommand, CreatePolicyCommand, GetUserPolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { AttachUserPolicyCommand, CreatePolicyCommand, GetUserPolicyCommand, PutRolePermissionsBoundaryCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { ApplicationFailure } from '@temporalio/common';
 import { AccountClients, type CallRecord } from '../../src/aws/accounts';
@@ -426,6 +426,31 @@ describe('IAM activities (moto)', function () {
       assert.equal(await decide(action, resource, expiresMs), 'ImplicitlyDenied', `${action} at expiry`);
       assert.equal(await decide(action, resource, expiresMs + 86_400_000), 'ImplicitlyDenied', `${action} a day after expiry`);
     }
+  });
+
+  it('refuses a principal without the required permission boundary, changing nothing, and grants once it carries it', async () => {
+    const boundary = `arn:aws:iam::${ACCOUNTS.nonprod}:policy/boundaries/developer`;
+    const iam = await moto.iamIn(ACCOUNTS.nonprod);
+    await iam.send(new CreatePolicyCommand({ PolicyName: 'developer', Path: '/boundaries/', PolicyDocument: renderDocument([{ Effect: 'Allow', Action: ['*'], Resource: ['*'] }]) }));
+    const bounded = expandTeam({ ...config, settings: { ...config.settings, permissionsBoundary: { byEnvironment: { nonprod: boundary } } } }, Date.now()).grants;
+    const role = bounded.find((g) => g.principalType === 'role')!;
+    const user = bounded.find((g) => g.principal === 'bob')!;
+    assert.equal(role.permissionsBoundary, boundary);
+    const before = await snapshotAccount(moto, ACCOUNTS.nonprod);
+    for (const grant of [role, user]) {
+      await assert.rejects(activities.applyGrant(grant), (error: unknown) => {
+        assert.ok(error instanceof ApplicationFailure && error.nonRetryable, String(error));
+        assert.match(error.message, new RegExp(`${grant.principalType} ${grant.principal} in nonprod \\(${ACCOUNTS.nonprod}\\) has no permission boundary`));
+        assert.match(error.message, new RegExp(`put-${grant.principalType}-permissions-boundary --${grant.principalType}-name ${grant.principal} --permissions-boundary ${boundary}`));
+        return true;
+      });
+    }
+    assert.deepEqual(await snapshotAccount(moto, ACCOUNTS.nonprod), before, 'nothing changed');
+    assert.deepEqual(writes(), []);
+    await iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: 'deployer-ci', PermissionsBoundary: boundary }));
+    iam.destroy();
+    await activities.applyGrant(role);
+    assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).roles['deployer-ci']!.attached.sort(), [...attachedArns(role)].sort());
   });
 
   describe('deployer-policy', function () {

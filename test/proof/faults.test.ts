@@ -26,6 +26,8 @@ const POLICIES = {
   reader: policy([READ_ONLY], ['s3:ListBucket']),
   viewer: policy([VIEW_ONLY, READ_ONLY]),
   auditor: policy([SECURITY_AUDIT], ['cloudtrail:LookupEvents']),
+  // Small enough to be granted, when temporary, as an expiring copy.
+  breakglass: policy(['arn:aws:iam::aws:policy/PowerUserAccess']),
 };
 
 /** A team of `users` users × the policies chosen by `pick`, in both accounts, some of it temporary. */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { loadSettings } from '../../config/load';
 import { formatDiagnostic } from '../../core/diagnostics';
 import { deployerPolicies } from '../../aws/deployer-policy';
+import { boundaryArns } from '../../core/managed-copies';
 import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, write } from '../command';
 
 /** The files `--out` writes, named as the printed instructions name them. */
@@ -25,7 +26,9 @@ export const deployerPolicyCommand = defineCommand({
   },
   description: `
 The permissions policy lists exactly the IAM operations grantflow's code sends (the SDK refuses any
-other), scoped to grantflow's own policies (path /grantflow/) and to users and roles. Put it on the
+other), scoped to grantflow's own policies (path /grantflow/), AWS managed policies (read, to write their
+expiring copies) and users and roles. With permissions_boundary set, attaching, detaching, putting
+and deleting are allowed only on principals that carry the boundary (condition iam:PermissionsBoundary). Put it on the
 deployer role (setting deployer_role, default AWSSelfServeDeployer) in every account you manage,
 with the trust policy, and give the identity grantflow runs as the caller policy. No network call.`,
   exitCodes: 'Exit codes: 0 printed (or written), 1 invalid grantflow.yaml, 2 usage error.',
@@ -39,6 +42,7 @@ with the trust policy, and give the identity grantflow runs as the caller policy
       roleName: settings.deployerRole,
       trustedPrincipal,
       ...(settings.deployerExternalId ? { externalId: settings.deployerExternalId } : {}),
+      boundaries: boundaryArns(settings),
     });
     if (values.out !== undefined) {
       fs.mkdirSync(values.out, { recursive: true });

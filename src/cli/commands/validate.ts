@@ -1,7 +1,7 @@
 import { countByKind, countBySeverity, formatDiagnostic, type Diagnostic } from '../../core/diagnostics';
 import { plural as count } from '../../core/grant-outcomes';
 import type { GrantSpec } from '../../core/grant';
-import { expiryParts } from '../../core/grant-derived';
+import { expiryParts, notCopied, unconditionedParts } from '../../core/grant-derived';
 import { catalogsAbout, validateAll, type Validation } from '../../validate';
 import { CONFIG_OPTION, defineCommand, EXIT, UsageError, write, type Io } from '../command';
 import { expiry, table } from '../table';
@@ -20,6 +20,8 @@ function grantJson(g: GrantSpec) {
     ...(g.expiresAt ? { expiresAt: g.expiresAt } : {}),
     source: `${g.source.file}:${g.source.line}`,
     ...expiryParts(g),
+    ...(notCopied(g).length ? { notCopied: notCopied(g) } : {}),
+    ...(unconditionedParts(g).length ? { withoutMfa: unconditionedParts(g) } : {}),
   };
 }
 
@@ -138,6 +140,11 @@ line per team and a total.`,
       g.startsAt && Date.parse(g.startsAt) > nowMs ? `${expiry(g.expiresAt, nowMs)}, starts ${g.startsAt}` : expiry(g.expiresAt, nowMs),
     ]);
     write(io.stdout, table(['PRINCIPAL', 'ACCOUNT', 'POLICY', 'KIND', 'EXPIRES'], rows));
+    // Which managed policies of temporary grants AWS will not expire by itself, known before submit.
+    for (const g of grants) {
+      for (const part of notCopied(g)) write(io.stdout, `note: ${g.principalType}/${g.principal} ${g.policy} in ${g.environment}: ${part.arn} is attached as is, so only the workflow expires it (${part.reason})`);
+      for (const arn of unconditionedParts(g)) write(io.stdout, `warning: ${g.principalType}/${g.principal} ${g.policy} in ${g.environment} requires MFA, but ${arn} is attached as is and cannot carry the condition`);
+    }
     write(io.stdout, `\n${summary(team, validation)}`);
     return EXIT.ok;
   },
