@@ -316,8 +316,14 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     const name = nextTeam();
     const config = team({ name, policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['erin'], environments: ['nonprod'], grants: ['reader'] }] });
     const grant = grantsOf(config)[0]!;
-    await submit(config);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // The user appears only after the grant has tried IAM and been told there is no such user.
+    stack.proxy.record(['GetUser', 'ListAttachedUserPolicies', 'ListUserTags', 'TagUser', 'AttachUserPolicy', 'ListUserPolicies', 'PutUserPolicy']);
+    try {
+      await submit(config);
+      await eventually('a call for erin refused', async () => (stack.proxy.events().some((e) => e.user === 'erin' && e.status >= 400) ? true : undefined));
+    } finally {
+      stack.proxy.record(undefined);
+    }
     await stack.moto.createUsers(ACCOUNTS.nonprod, ['erin']);
     await waitState(grant.id, 'active', 60_000);
     assert.deepEqual((await snapshotUsers(stack.moto, ACCOUNTS.nonprod, ['erin'])).erin!.attached, [READ_ONLY]);
