@@ -1,7 +1,8 @@
-// What IAM must hold for a set of live grants, compared with what it does hold: the check behind
-// the fault suite (no leaked grant, no lost revocation, no duplicate).
-import type { GrantSpec } from '../../src/core/grant';
-import { attachedArns } from '../../src/core/grant-derived';
+// What IAM must hold for a team's YAML at a moment, compared with what it does hold: the check behind
+// the fault suite (no leaked grant, no lost revocation, no duplicate). The expectation is worked out
+// here from the config alone, with grantflow's documented names and ARNs, and shares no code with
+// grantflow's own expansion: a bug there cannot hide by moving the expectation with it.
+import type { TeamConfig } from '../../src/core/team-config';
 import type { Moto } from '../../src/local/moto';
 import { snapshotAccount, type AccountSnapshot } from './iam-snapshot';
 
@@ -10,17 +11,46 @@ export interface PrincipalExpectation {
   inline: string[];
 }
 
-/** Per account, per `user/name` or `role/name`: the managed policies and inline policies the grants hold. */
-export function expectedIam(grants: readonly GrantSpec[]): Map<string, Map<string, PrincipalExpectation>> {
-  const out = new Map<string, Map<string, PrincipalExpectation>>();
-  for (const grant of grants) {
-    const account = out.get(grant.account) ?? new Map<string, PrincipalExpectation>();
-    const key = `${grant.principalType}/${grant.principal}`;
-    const entry = account.get(key) ?? { attached: [], inline: [] };
-    entry.attached = [...new Set([...entry.attached, ...attachedArns(grant)])].sort();
-    if (grant.inlinePolicy) entry.inline = [...new Set([...entry.inline, grant.inlinePolicy.name])].sort();
-    account.set(key, entry);
-    out.set(grant.account, account);
+export type IamExpectation = Map<string, Map<string, PrincipalExpectation>>;
+
+/** `20260603T235959Z` from `2026-06-03T23:59:59Z`, as inline policy names carry an expiry. */
+const compactTime = (iso: string) => iso.replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+
+/**
+ * Per account, per `user/name` or `role/name`: what the team's YAML grants at `nowMs` (temporary
+ * entries until their expiry, from their start): every managed policy of each granted policy, the
+ * team's customer-managed policy for custom statements of a permanent grant, and an inline policy
+ * for those of a temporary one.
+ */
+export function expectedIam(config: TeamConfig, nowMs: number): IamExpectation {
+  const out: IamExpectation = new Map();
+  const add = (account: string, key: string, attached: readonly string[], inline?: string) => {
+    const byPrincipal = out.get(account) ?? new Map<string, PrincipalExpectation>();
+    const entry = byPrincipal.get(key) ?? { attached: [], inline: [] };
+    entry.attached = [...new Set([...entry.attached, ...attached])].sort();
+    if (inline) entry.inline = [...new Set([...entry.inline, inline])].sort();
+    byPrincipal.set(key, entry);
+    out.set(account, byPrincipal);
+  };
+  const partition = config.settings.partition;
+  const customArn = (account: string, name: string) => `arn:${partition}:iam::${account}:policy/grantflow/${config.team}/grantflow.${config.team}.${name}`;
+  for (const entry of config.permanent) {
+    for (const environment of entry.environments) {
+      const account = config.accounts[environment]!;
+      for (const name of entry.grants) {
+        const policy = config.policies[name]!;
+        const attached = [...policy.managedPolicyArns, ...(policy.statements.length > 0 ? [customArn(account, name)] : [])];
+        for (const user of entry.users) add(account, `user/${user.name}`, attached);
+        for (const role of entry.roles) add(account, `role/${role}`, attached);
+      }
+    }
+  }
+  for (const entry of config.temporary) {
+    if (Date.parse(entry.expiresAt) <= nowMs || (entry.startsAt !== undefined && Date.parse(entry.startsAt) > nowMs)) continue;
+    const account = config.accounts[entry.environment]!;
+    const policy = config.policies[entry.grant]!;
+    const inline = policy.statements.length > 0 ? `grantflow.${config.team}.${entry.grant}.${compactTime(entry.expiresAt)}` : undefined;
+    add(account, `user/${entry.user.name}`, policy.managedPolicyArns, inline);
   }
   return out;
 }
@@ -31,10 +61,9 @@ export function expectedIam(grants: readonly GrantSpec[]): Map<string, Map<strin
  */
 export async function iamDifferences(
   moto: Moto,
-  live: readonly GrantSpec[],
+  expected: IamExpectation,
   principals: readonly { account: string; type: 'user' | 'role'; name: string }[],
 ): Promise<string[]> {
-  const expected = expectedIam(live);
   const snapshots = new Map<string, AccountSnapshot>();
   const differences: string[] = [];
   for (const principal of principals) {
