@@ -18,7 +18,7 @@ const deepImports = {
 const deterministic = ['workflows/**/*.ts', 'src/core/**/*.ts'];
 
 export default tseslint.config(
-  { ignores: ['lib/**', 'node_modules/**', '.tools/**', '.grantflow/**', '.test-output/**', 'bench-results/**'] },
+  { ignores: ['lib/**', 'node_modules/**', '.tools/**', '.grantflow/**', '.test-output/**', 'bench-results/**', '.stryker-tmp/**', 'reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

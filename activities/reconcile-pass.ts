@@ -18,7 +18,7 @@ import type { Deployer, GrantSpec, PolicySync } from '../src/core/grant';
 import { attachedArns, deployerFor, type RevokeTarget } from '../src/core/grant-derived';
 import { parseGrantWorkflowId, reconcileWorkflowId } from '../src/core/ids';
 import { parseCopyPolicyName } from '../src/core/names';
-import { ending, isSticky, type LedgerEntry } from '../src/core/ledger';
+import { ending, isSticky, withEndedEarly, type LedgerEntry } from '../src/core/ledger';
 import { planPass, readyReplacements, type PassPlan, type RecordDecision, type RevokeDecision } from '../src/core/reconcile-plan';
 import { describeRevision, isOlderRevision, type Revision } from '../src/core/revision';
 import { describeExpiryProblem, entriesBeyondLimit } from '../src/core/rules/temporary';
@@ -218,13 +218,7 @@ export async function runPass(deps: PassDeps, request: PassRequest): Promise<Pas
   const maxDays = Math.min(config?.settings.maxTemporaryDays ?? deps.limits.maxTemporaryDays, deps.limits.maxTemporaryDays);
   if (request.mode === 'submit') refuseBeyondLimit(config!, nowMs, maxDays, deps.limits.maxTemporaryDays);
 
-  const ledger = await readLedger(temporal, team, () => heartbeat('reading grants'));
-  for (const told of request.endedEarly ?? []) {
-    const entry = ledger.get(told.id);
-    if (entry && (told.runId === undefined || told.runId === entry.runId) && !isSticky(entry)) {
-      ledger.set(told.id, { ...entry, status: 'COMPLETED', state: 'revoked', closedAt: told.at, memo: { ...entry.memo, endCause: 'early' } });
-    }
-  }
+  const ledger = withEndedEarly(await readLedger(temporal, team, () => heartbeat('reading grants')), request.endedEarly ?? []);
   const expansion = config ? expandTeam(config, nowMs) : undefined;
   if (request.mode === 'submit') await act.refuseUnbounded(expansion!.grants);
   // A grant the previous config started a moment ago may not be in visibility yet: looked up directly.

@@ -97,6 +97,30 @@ export function isSticky(entry: LedgerEntry | undefined): boolean {
   return how === 'early' || how === 'abandoned' || (how === 'ending' && entry.memo.endCause === 'early');
 }
 
+/** A grant workflow's own word that it ended early (the grantChanged signal), as the reconcile passes it on. */
+export interface EndedEarly {
+  id: string;
+  runId?: string;
+  at: string;
+}
+
+/**
+ * The ledger with what grant workflows told the reconcile taken into account: visibility may not yet
+ * show an early revoke that just happened, and the pass must not grant that access again. Only the
+ * run that told (or any run, when it did not say which) is changed; an entry already sticky keeps its
+ * own record, and a grant the ledger lacks is left to the next pass.
+ */
+export function withEndedEarly(ledger: ReadonlyMap<string, LedgerEntry>, told: readonly EndedEarly[]): Map<string, LedgerEntry> {
+  const out = new Map(ledger);
+  for (const { id, runId, at } of told) {
+    const entry = out.get(id);
+    if (entry && (runId === undefined || runId === entry.runId) && !isSticky(entry)) {
+      out.set(id, { ...entry, status: 'COMPLETED', state: 'revoked', closedAt: at, memo: { ...entry.memo, endCause: 'early' } });
+    }
+  }
+  return out;
+}
+
 /** When the grant's early revocation happened, if its latest run is one (records keep the original moment). */
 export function earlyAt(entry: LedgerEntry): string | undefined {
   if (!isSticky(entry)) return undefined;

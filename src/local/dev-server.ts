@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { DAY_MS } from '../core/time';
 import { protoDuration } from '../temporal/proto-time';
-import { freePort, startProcess, waitFor, type Managed } from './processes';
+import { onFreePorts, startProcess, waitFor, type Managed } from './processes';
 import { temporalCli } from './tools';
 
 export interface DevServer {
@@ -41,11 +41,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-dev-server-'));
   fs.mkdirSync(dir, { recursive: true });
   const dbFile = path.join(dir, 'temporal.db');
-  const port = options.port ?? (await freePort());
-  const uiPort = options.uiPort ?? (await freePort());
-  const address = `127.0.0.1:${port}`;
+  let port = options.port ?? 0;
+  let uiPort = options.uiPort ?? 0;
+  let address = '';
   const namespace = 'default';
-  const args = [
+  const args = () => [
     'server', 'start-dev',
     '--ip', '127.0.0.1',
     '--port', String(port),
@@ -58,8 +58,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   let connection: Connection | undefined;
   let client: Client | undefined;
 
+  /** Starts (or, after `stop`, restarts) the server on the ports it was given. */
   const start = async () => {
-    server = startProcess(temporal, args, { logFile: path.join(dir, 'server.log') });
+    address = `127.0.0.1:${port}`;
+    server = startProcess(temporal, args(), { logFile: path.join(dir, 'server.log') });
     await waitFor(
       'Temporal dev server',
       async () => {
@@ -75,7 +77,20 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       server,
     );
   };
-  await start();
+  if (options.port !== undefined && options.uiPort !== undefined) await start();
+  else {
+    // Ports picked here may be taken before the server binds them: on a conflict it starts again on new ones.
+    await onFreePorts(2, async ([free, freeUi]) => {
+      port = options.port ?? free!;
+      uiPort = options.uiPort ?? freeUi!;
+      try {
+        await start();
+      } catch (error) {
+        await server?.stop(5_000);
+        throw error;
+      }
+    });
+  }
 
   const clientFor = async () => {
     connection ??= await Connection.connect({ address });

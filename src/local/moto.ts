@@ -2,7 +2,7 @@
 // managed policies loaded (MOTO_IAM_LOAD_MANAGED_POLICIES=true).
 import { CreateRoleCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { freePort, startProcess, waitFor, type Managed } from './processes';
+import { onFreePorts, startProcess, waitFor, type Managed } from './processes';
 import { motoServer } from './tools';
 
 export interface Moto {
@@ -23,12 +23,20 @@ export interface Moto {
 export const MOTO_DEFAULT_ACCOUNT = '123456789012';
 
 export async function startMoto(): Promise<Moto> {
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const server: Managed = startProcess(await motoServer(), ['-H', '127.0.0.1', '-p', String(port)], {
-    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
+  const command = await motoServer();
+  const { port, endpoint, server } = await onFreePorts(1, async ([port]) => {
+    const endpoint = `http://127.0.0.1:${port}`;
+    const server: Managed = startProcess(command, ['-H', '127.0.0.1', '-p', String(port)], {
+      env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
+    });
+    try {
+      await waitFor('moto server', async () => (await fetch(`${endpoint}/moto-api/`)).ok, 30_000, server);
+    } catch (error) {
+      await server.stop(5_000);
+      throw error;
+    }
+    return { port: port!, endpoint, server };
   });
-  await waitFor('moto server', async () => (await fetch(`${endpoint}/moto-api/`)).ok, 30_000, server);
 
   const env: Record<string, string> = {
     AWS_ENDPOINT_URL_IAM: endpoint,

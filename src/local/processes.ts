@@ -93,23 +93,62 @@ export async function stopAll(): Promise<void> {
 
 /** A port the OS says is free right now. */
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+  return freePorts(1).then(([port]) => port!);
+}
+
+/** `count` distinct free ports: each is held until all are picked, so no two are the same. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const server = net.createServer();
+      server.unref();
+      servers.push(server);
+      ports.push(
+        await new Promise<number>((resolve, reject) => {
+          server.on('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
+        }),
+      );
+    }
+    return ports;
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
+}
+
+/** A process that exited before it was ready: most often, another process took its port first. */
+export class ExitedDuringStart extends Error {}
+
+/**
+ * Starts a server on free ports. A port is free when picked but the server binds it a moment later,
+ * when another process (another test run on this machine) may have taken it; the server then exits
+ * during start-up, and the start is tried again on new ports.
+ */
+export async function onFreePorts<T>(count: number, start: (ports: number[]) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePorts(count));
+    } catch (error) {
+      if (!(error instanceof ExitedDuringStart) || attempt >= attempts) throw error;
+    }
+  }
 }
 
 export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, managed?: Managed): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const exited = () => managed !== undefined && (managed.child.exitCode !== null || managed.child.signalCode !== null);
+  const failExited = () => {
+    throw new ExitedDuringStart(`${what}: the process exited (${managed!.child.exitCode ?? managed!.child.signalCode}):\n${managed!.output()}`);
+  };
   for (;;) {
-    if (await check().catch(() => false)) return;
-    if (managed && (managed.child.exitCode !== null || managed.child.signalCode !== null)) {
-      throw new Error(`${what}: the process exited (${managed.child.exitCode ?? managed.child.signalCode}):\n${managed.output()}`);
+    // Asked before and after the probe: a probe answered while the process has exited was answered by
+    // another server on the same port, not by this one.
+    if (exited()) failExited();
+    if (await check().catch(() => false)) {
+      if (exited()) failExited();
+      return;
     }
     if (Date.now() > deadline) throw new Error(`${what}: not ready after ${timeoutMs} ms${managed ? `:\n${managed.output()}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,7 +1,8 @@
-// What IAM must hold for a set of live grants, compared with what it does hold: the check behind
-// the fault suite (no leaked grant, no lost revocation, no duplicate).
-import type { GrantSpec } from '../../src/core/grant';
-import { attachedArns } from '../../src/core/grant-derived';
+// What IAM must hold for a team's YAML at a moment, compared with what it does hold: the check behind
+// the fault suite (no leaked grant, no lost revocation, no duplicate). The expectation is worked out
+// here from the config alone, with grantflow's documented names and ARNs, and shares no code with
+// grantflow's own expansion: a bug there cannot hide by moving the expectation with it.
+import type { TeamConfig } from '../../src/core/team-config';
 import type { Moto } from '../../src/local/moto';
 import { snapshotAccount, type AccountSnapshot } from './iam-snapshot';
 
@@ -10,17 +11,64 @@ export interface PrincipalExpectation {
   inline: string[];
 }
 
-/** Per account, per `user/name` or `role/name`: the managed policies and inline policies the grants hold. */
-export function expectedIam(grants: readonly GrantSpec[]): Map<string, Map<string, PrincipalExpectation>> {
-  const out = new Map<string, Map<string, PrincipalExpectation>>();
-  for (const grant of grants) {
-    const account = out.get(grant.account) ?? new Map<string, PrincipalExpectation>();
-    const key = `${grant.principalType}/${grant.principal}`;
-    const entry = account.get(key) ?? { attached: [], inline: [] };
-    entry.attached = [...new Set([...entry.attached, ...attachedArns(grant)])].sort();
-    if (grant.inlinePolicy) entry.inline = [...new Set([...entry.inline, grant.inlinePolicy.name])].sort();
-    account.set(key, entry);
-    out.set(grant.account, account);
+export type IamExpectation = Map<string, Map<string, PrincipalExpectation>>;
+
+/**
+ * AWS managed policies small enough that grantflow grants them, when temporary, as an expiring copy
+ * (the fault suite's own knowledge of the sizes; grantflow reads them from its catalogue).
+ */
+export const COPIED_WHEN_TEMPORARY = new Set(['arn:aws:iam::aws:policy/PowerUserAccess']);
+
+/**
+ * The documented copy name is `grantflow+copy.<team>.<expiry>.<digest>.<principal>.<policy name>`
+ * under the team's path. The digest tells copies apart; the oracle does not work it out, so names
+ * are compared with it masked.
+ */
+const COPY_DIGEST = /(\/grantflow\+copy\.[^./]+\.\d{8}T\d{6}Z\.)[0-9a-f]{16}\./;
+const masked = (arn: string) => arn.replace(COPY_DIGEST, '$1<digest>.');
+
+/** `20260603T235959Z` from `2026-06-03T23:59:59Z`, as inline policy names carry an expiry. */
+const compactTime = (iso: string) => iso.replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+
+/**
+ * Per account, per `user/name` or `role/name`: what the team's YAML grants at `nowMs` (temporary
+ * entries until their expiry, from their start): every managed policy of each granted policy, the
+ * team's customer-managed policy for custom statements of a permanent grant, and an inline policy
+ * for those of a temporary one.
+ */
+export function expectedIam(config: TeamConfig, nowMs: number): IamExpectation {
+  const out: IamExpectation = new Map();
+  const add = (account: string, key: string, attached: readonly string[], inline?: string) => {
+    const byPrincipal = out.get(account) ?? new Map<string, PrincipalExpectation>();
+    const entry = byPrincipal.get(key) ?? { attached: [], inline: [] };
+    entry.attached = [...new Set([...entry.attached, ...attached])].sort();
+    if (inline) entry.inline = [...new Set([...entry.inline, inline])].sort();
+    byPrincipal.set(key, entry);
+    out.set(account, byPrincipal);
+  };
+  const partition = config.settings.partition;
+  const customArn = (account: string, name: string) => `arn:${partition}:iam::${account}:policy/grantflow/${config.team}/grantflow.${config.team}.${name}`;
+  for (const entry of config.permanent) {
+    for (const environment of entry.environments) {
+      const account = config.accounts[environment]!;
+      for (const name of entry.grants) {
+        const policy = config.policies[name]!;
+        const attached = [...policy.managedPolicyArns, ...(policy.statements.length > 0 ? [customArn(account, name)] : [])];
+        for (const user of entry.users) add(account, `user/${user.name}`, attached);
+        for (const role of entry.roles) add(account, `role/${role}`, attached);
+      }
+    }
+  }
+  for (const entry of config.temporary) {
+    if (Date.parse(entry.expiresAt) <= nowMs || (entry.startsAt !== undefined && Date.parse(entry.startsAt) > nowMs)) continue;
+    const account = config.accounts[entry.environment]!;
+    const policy = config.policies[entry.grant]!;
+    const inline = policy.statements.length > 0 ? `grantflow.${config.team}.${entry.grant}.${compactTime(entry.expiresAt)}` : undefined;
+    const copyArn = (source: string) =>
+      `arn:${partition}:iam::${account}:policy/grantflow/${config.team}/grantflow+copy.${config.team}.${compactTime(entry.expiresAt)}.<digest>.${entry.user.name}.${source.slice(source.lastIndexOf('/') + 1)}`;
+    const copies = config.settings.temporaryManagedPolicies !== 'attach';
+    const attached = policy.managedPolicyArns.map((arn) => (copies && COPIED_WHEN_TEMPORARY.has(arn) ? copyArn(arn) : arn));
+    add(account, `user/${entry.user.name}`, attached, inline);
   }
   return out;
 }
@@ -31,10 +79,9 @@ export function expectedIam(grants: readonly GrantSpec[]): Map<string, Map<strin
  */
 export async function iamDifferences(
   moto: Moto,
-  live: readonly GrantSpec[],
+  expected: IamExpectation,
   principals: readonly { account: string; type: 'user' | 'role'; name: string }[],
 ): Promise<string[]> {
-  const expected = expectedIam(live);
   const snapshots = new Map<string, AccountSnapshot>();
   const differences: string[] = [];
   for (const principal of principals) {
@@ -47,7 +94,7 @@ export async function iamDifferences(
       continue;
     }
     const want = expected.get(principal.account)?.get(key) ?? { attached: [], inline: [] };
-    const attached = [...(held.attached ?? [])].sort();
+    const attached = (held.attached ?? []).map(masked).sort();
     if (JSON.stringify(attached) !== JSON.stringify(want.attached)) {
       differences.push(`${principal.account} ${key}: attached ${JSON.stringify(attached)}, expected ${JSON.stringify(want.attached)}`);
     }
@@ -56,15 +103,15 @@ export async function iamDifferences(
       differences.push(`${principal.account} ${key}: inline ${JSON.stringify(inline)}, expected ${JSON.stringify(want.inline)}`);
     }
     // grantflow marks every attachment it made (the fault suite's principals start with none).
-    const marks = Object.entries(held.tags ?? {}).filter(([k]) => k.startsWith('grantflow:attached:')).map(([, v]) => v).sort();
+    const marks = Object.entries(held.tags ?? {}).filter(([k]) => k.startsWith('grantflow:attached:')).map(([, v]) => masked(v)).sort();
     if (JSON.stringify(marks) !== JSON.stringify(want.attached)) {
       differences.push(`${principal.account} ${key}: ownership marks ${JSON.stringify(marks)}, expected ${JSON.stringify(want.attached)}`);
     }
   }
   // Expiring copies: exactly those of the live grants exist in the accounts looked at (none of a revoked grant is left behind).
   for (const [account, snapshot] of snapshots) {
-    const held = Object.keys(snapshot.policies).filter((arn) => arn.includes('/grantflow+copy.')).sort();
-    const want = [...new Set(live.filter((g) => g.account === account).flatMap((g) => (g.expiringCopies ?? []).map((c) => c.arn)))].sort();
+    const held = Object.keys(snapshot.policies).filter((arn) => arn.includes('/grantflow+copy.')).map(masked).sort();
+    const want = [...new Set([...(expected.get(account)?.values() ?? [])].flatMap((p) => p.attached.filter((arn) => arn.includes('/grantflow+copy.'))))].sort();
     if (JSON.stringify(held) !== JSON.stringify(want)) differences.push(`${account}: expiring copies ${JSON.stringify(held)}, expected ${JSON.stringify(want)}`);
   }
   return differences;

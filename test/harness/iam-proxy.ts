@@ -2,7 +2,6 @@
 // throttling, 500s and dropped connections, on a chosen fraction of calls or on all of them.
 import http from 'node:http';
 import type net from 'node:net';
-import { freePort } from '../../src/local/processes';
 
 /** `drop` loses the request; `drop-after` lets IAM apply it, then loses the answer (the ambiguous case). */
 export type Fault = 'throttle' | 'server-error' | 'drop' | 'drop-after';
@@ -65,7 +64,6 @@ export function seededRandom(seed: number): () => number {
 
 export async function startIamProxy(upstream: string): Promise<IamProxy> {
   const target = new URL(upstream);
-  const port = await freePort();
   const counts: Record<string, number> = {};
   let plan: FaultPlan | undefined;
   let random = Math.random;
@@ -120,7 +118,12 @@ export async function startIamProxy(upstream: string): Promise<IamProxy> {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  // Port 0: the kernel picks a free port at bind time, so nothing can take it in between.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as net.AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     counts: () => ({ ...counts }),

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AttachUserPolicyCommand, CreatePolicyCommand, GetUserPolicyCommand, PutRolePermissionsBoundaryCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { AttachUserPolicyCommand, CreatePolicyCommand, GetPolicyVersionCommand, GetUserPolicyCommand, PutRolePermissionsBoundaryCommand, PutUserPolicyCommand, SetDefaultPolicyVersionCommand } from '@aws-sdk/client-iam';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { ApplicationFailure } from '@temporalio/common';
 import { AccountClients, type CallRecord } from '../../src/aws/accounts';
@@ -126,6 +126,20 @@ describe('IAM activities (moto)', function () {
     },
   };
   const policiesIn = (account: string): PolicySync[] => expansion.policies.filter((p) => p.account === account);
+  /** Each version's document, parsed (IAM returns them URL-encoded). */
+  const versionDocuments = async (arn: string, versions: string[]): Promise<unknown[]> => {
+    const iam = await moto.iamIn(ACCOUNTS.nonprod);
+    try {
+      const out: unknown[] = [];
+      for (const VersionId of versions) {
+        const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId }));
+        out.push(JSON.parse(decodeURIComponent(version.PolicyVersion!.Document!)));
+      }
+      return out;
+    } finally {
+      iam.destroy();
+    }
+  };
 
   /** Runs every grant-side activity once; returns when all of the team's access is in place. */
   async function grantEverything(): Promise<void> {
@@ -231,6 +245,31 @@ describe('IAM activities (moto)', function () {
     assert.equal(state.versions.length, 5);
     assert.deepEqual(state.document, JSON.parse(documents[7]!));
     assert.equal(state.defaultVersion, 'v8');
+    // The oldest went first: the survivors are the five newest, each still holding its own document.
+    assert.deepEqual(state.versions, ['v4', 'v5', 'v6', 'v7', 'v8']);
+    assert.deepEqual(await versionDocuments(sync.arn, state.versions), state.versions.map((v) => JSON.parse(documents[Number(v.slice(1)) - 1]!)));
+  });
+
+  it('prunes the oldest version that is not the default, even when someone made an old one the default by hand', async () => {
+    const sync = policiesIn(ACCOUNTS.nonprod)[0]!;
+    const documents: string[] = [];
+    const write = async (change: number) => {
+      const document = renderDocument([{ Effect: 'Allow', Action: [`s3:GetObject`], Resource: [`arn:aws:s3:::pruned-${change}/*`] }]);
+      documents.push(document);
+      await activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: [{ ...sync, document }] });
+    };
+    for (let change = 0; change < 5; change++) await write(change);
+    const iam = await moto.iamIn(ACCOUNTS.nonprod);
+    try {
+      await iam.send(new SetDefaultPolicyVersionCommand({ PolicyArn: sync.arn, VersionId: 'v1' }));
+    } finally {
+      iam.destroy();
+    }
+    await write(5);
+    const state = (await snapshotAccount(moto, ACCOUNTS.nonprod)).policies[sync.arn]!;
+    assert.equal(state.defaultVersion, 'v6', 'the YAML document is the default again');
+    assert.deepEqual(state.versions, ['v1', 'v3', 'v4', 'v5', 'v6'], 'v2, the oldest non-default, went; v1 was the default when pruning');
+    assert.deepEqual(await versionDocuments(sync.arn, state.versions), [0, 2, 3, 4, 5].map((i) => JSON.parse(documents[i]!)));
   });
 
   it('leaves a policy attached by hand before grantflow, and a hand-written inline policy, through grant and revoke', async () => {
@@ -451,6 +490,63 @@ describe('IAM activities (moto)', function () {
     iam.destroy();
     await activities.applyGrant(role);
     assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).roles['deployer-ci']!.attached.sort(), [...attachedArns(role)].sort());
+  });
+
+  it('puts the expiry on every statement of a multi-statement policy: an evaluator denies each one from the expiry on', async () => {
+    // Three statements, the last with a condition of its own and one with an earlier date of its own
+    // (the earlier one must win); a bug that conditions only the first statement leaves the others allowed forever.
+    const expiresAt = inHours(24);
+    const ownEarlierMs = Date.parse(expiresAt) - 3_600_000;
+    const multi = team({
+      policies: {
+        multi: {
+          ...policy([]),
+          statements: [
+            { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: ['arn:aws:s3:::logs'] },
+            { Effect: 'Allow', Action: ['ec2:DescribeInstances'], Resource: ['*'] },
+            { Effect: 'Allow', Action: ['sqs:ListQueues'], Resource: ['*'], Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } },
+            { Effect: 'Allow', Action: ['sns:ListTopics'], Resource: ['*'], Condition: { DateLessThan: { 'aws:CurrentTime': new Date(ownEarlierMs).toISOString() } } },
+          ],
+        },
+      },
+      temporary: [{ user: 'bob', environment: 'nonprod', grant: 'multi', expiresAt }],
+    });
+    const grant = expandTeam(multi, Date.now()).grants.find((g) => g.kind === 'temporary')!;
+    await activities.applyGrant(grant);
+    const iam = await moto.iamIn(ACCOUNTS.nonprod);
+    const stored = await iam.send(new GetUserPolicyCommand({ UserName: 'bob', PolicyName: grant.inlinePolicy!.name }));
+    iam.destroy();
+    const document = JSON.parse(decodeURIComponent(stored.PolicyDocument!)) as { Statement: unknown[] };
+    assert.equal(document.Statement.length, 4);
+    const expiresMs = Date.parse(grant.expiresAt!);
+    const decide = async (action: string, resource: string, atMs: number): Promise<string> => {
+      const response = await runSimulation(
+        {
+          identityPolicies: [{ name: grant.inlinePolicy!.name, policy: document }],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+          request: {
+            action,
+            principal: `arn:aws:iam::${ACCOUNTS.nonprod}:user/bob`,
+            resource: { accountId: ACCOUNTS.nonprod, resource },
+            contextVariables: { 'aws:CurrentTime': new Date(atMs).toISOString(), 'aws:RequestedRegion': 'eu-west-1' },
+          },
+        },
+        {},
+      );
+      if (response.resultType === 'error') throw new Error(`the evaluator refused the request: ${JSON.stringify(response.errors)}`);
+      return response.overallResult;
+    };
+    for (const [action, resource, endMs] of [
+      ['s3:ListBucket', 'arn:aws:s3:::logs', expiresMs],
+      ['ec2:DescribeInstances', '*', expiresMs],
+      ['sqs:ListQueues', '*', expiresMs],
+      ['sns:ListTopics', '*', ownEarlierMs],
+    ] as const) {
+      assert.equal(await decide(action, resource, endMs - 1000), 'Allowed', `${action} one second before its end`);
+      assert.equal(await decide(action, resource, endMs), 'ImplicitlyDenied', `${action} at its end`);
+      assert.equal(await decide(action, resource, expiresMs + 86_400_000), 'ImplicitlyDenied', `${action} a day after expiry`);
+    }
   });
 
   describe('deployer-policy', function () {

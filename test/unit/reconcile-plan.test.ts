@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import type { GrantSpec } from '../../src/core/grant';
 import { grantShape } from '../../src/core/grant-derived';
-import { earlyAt, ending, isSticky, type LedgerEntry } from '../../src/core/ledger';
+import { earlyAt, ending, isSticky, withEndedEarly, type LedgerEntry } from '../../src/core/ledger';
 import { planPass, readyReplacements, REAFFIRM_MARGIN_MS, type PassPlan } from '../../src/core/reconcile-plan';
 import { grantsOf, policy, READ_ONLY, team, VIEW_ONLY } from '../harness/team';
 
@@ -310,5 +310,44 @@ describe('replacements ready to go ahead', function () {
       ['d2', undefined],
     ]);
     assert.deepEqual(readyReplacements(pairs, states, NOW), { ready: [{ from: 'a1', to: 'a2' }], notYet: ['c2', 'd2'], pending: ['b2'] });
+  });
+});
+
+// The backup check: visibility may still show a grant running (or expired) a moment after an
+// operator revoked it early; what the grant told the reconcile workflow outranks that view, so the
+// pass leaves the grant revoked instead of re-applying it or starting it again.
+describe("stickiness from the grant's own word, before visibility shows it", function () {
+  const id = aliceSpec.id;
+  const live = run({ id, spec: aliceSpec });
+  const cases: { name: string; entry?: LedgerEntry; told: { id: string; runId?: string; at: string }[]; sticky: boolean; plan: Partial<Record<keyof PassPlan, unknown>> }[] = [
+    { name: 'the running run told it ended early', entry: live, told: [{ id, runId: live.runId, at: at(-1) }], sticky: true, plan: { sticky: [id], reapply: [], start: [] } },
+    { name: 'told without a run id', entry: live, told: [{ id, at: at(-1) }], sticky: true, plan: { sticky: [id], reapply: [], start: [] } },
+    { name: 'an earlier run told; the current one is not affected', entry: live, told: [{ id, runId: 'an-earlier-run', at: at(-1) }], sticky: false, plan: { sticky: [], reapply: [id] } },
+    { name: 'nothing told', entry: live, told: [], sticky: false, plan: { sticky: [], reapply: [id] } },
+    {
+      name: 'visibility says it expired, the grant says early',
+      entry: run({ id, status: 'COMPLETED', state: 'revoked', closedAt: at(-2), memo: { endCause: 'expired' } }),
+      told: [{ id, at: at(-1) }],
+      sticky: true,
+      plan: { sticky: [id], start: [] },
+    },
+    { name: 'a grant the ledger lacks is left to the next pass', told: [{ id, at: at(-1) }], sticky: false, plan: { start: [aliceSpec] } },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const before = c.entry ? ledger(c.entry) : ledger();
+      const told = withEndedEarly(before, c.told);
+      assert.equal(isSticky(told.get(id)), c.sticky, 'sticky');
+      if (c.sticky) assert.deepEqual([told.get(id)!.closedAt, earlyAt(told.get(id)!)], [c.told[0]!.at, c.told[0]!.at], 'the moment it was told');
+      assert.equal(before.get(id), c.entry, 'the ledger read from visibility is left as it was');
+      const plan = planPass({ desired: desiredOf(alice), ledger: told, nowMs: NOW, maxTemporaryDays: 6, decidedAtMs: Date.parse(at(-100)), retentionMs: RETENTION });
+      for (const [key, value] of Object.entries(c.plan)) assert.deepEqual(plan[key as keyof PassPlan], value, key);
+    });
+  }
+
+  it('keeps the record of a run that is already sticky (its original moment and who revoked it)', () => {
+    const entry = run({ id, status: 'COMPLETED', state: 'revoked', closedAt: at(-5), memo: { endCause: 'early', endedBy: 'ops' } });
+    const told = withEndedEarly(ledger(entry), [{ id, at: at(-1) }]);
+    assert.equal(told.get(id), entry);
   });
 });

@@ -8,7 +8,7 @@ import { CreatePolicyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import type { TeamConfig } from '../../src/core/team-config';
 import { reconcileWorkflowId } from '../../src/core/ids';
 import { customPolicyArn } from '../../src/core/names';
-import { grantStatus, revokeGrantNow, submitTeam } from '../../src/temporal/operations';
+import { grantStatus, revokeGrantNow, submitTeam, sweepTeam } from '../../src/temporal/operations';
 import { reapplySignal } from '../../workflows/messages';
 import { snapshotAccount, snapshotUsers } from '../harness/iam-snapshot';
 import { eventually, startStack, type Stack } from '../harness/stack';
@@ -210,6 +210,57 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     assert.deepEqual(await user('bob'), EMPTY);
   });
 
+  it("refuses a submission beyond the team's own lower max_temporary_days (BeyondMaxTemporaryDays), starting nothing", async () => {
+    const name = nextTeam();
+    const config = team({
+      name,
+      policies: { reader: policy([], ['s3:GetObject']) },
+      temporary: [
+        { user: 'alice', environment: 'nonprod', grant: 'reader', expiresAt: inHours(24) },
+        { user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt: inHours(24 * 4) },
+      ],
+      settings: { maxTemporaryDays: 3 },
+    });
+    await assert.rejects(submit(config), (e: Error & { cause?: Error & { type?: string } }) => {
+      assert.equal(e.cause?.type, 'BeyondMaxTemporaryDays', e.cause?.message);
+      assert.match(e.cause?.message ?? '', /at most 3 days \(max_temporary_days\)/);
+      return true;
+    });
+    for (const grant of grantsOf(config)) assert.equal(await running(grant.id), false, `${grant.id} not started`);
+    assert.deepEqual(await users('alice', 'bob'), { alice: EMPTY, bob: EMPTY }, 'nothing changed in IAM, not even the grant within the limit');
+  });
+
+  it('revokes a running grant once the worker ceiling is lowered below its expiry, at the next sweep', async () => {
+    const name = nextTeam();
+    const config = team({
+      name,
+      policies: { reader: policy([], ['s3:GetObject']) },
+      temporary: [
+        { user: 'alice', environment: 'nonprod', grant: 'reader', expiresAt: inHours(24) },
+        { user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt: inHours(24 * 5) },
+      ],
+    });
+    const plan = await submit(config);
+    assert.equal(plan.added.length, 2);
+    for (const id of plan.added) await waitState(id, 'active');
+    const [alice, bob] = [plan.added.find((id) => id.includes('/alice/'))!, plan.added.find((id) => id.includes('/bob/'))!];
+    assert.notDeepEqual(await user('bob'), EMPTY, 'bob holds his temporary policy');
+
+    await stack.stopWorker();
+    await stack.startWorker({ maxTemporaryDays: 2 });
+    try {
+      const swept = await sweepTeam(stack.client, name, false, 'test');
+      assert.deepEqual(swept.revoked, [bob], 'only the grant beyond the lowered ceiling');
+      await waitClosed(bob);
+      assert.deepEqual(await user('bob'), EMPTY, "bob's policy is gone");
+      assert.equal((await grantStatus(stack.client, alice)).state, 'active', 'the grant within the ceiling keeps running');
+      assert.notDeepEqual(await user('alice'), EMPTY);
+    } finally {
+      await stack.stopWorker();
+      await stack.startWorker();
+    }
+  });
+
   it('applies every other policy when one policy of the account cannot be synced, and reports the one that failed', async () => {
     const name = nextTeam();
     const config = team({
@@ -265,8 +316,14 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     const name = nextTeam();
     const config = team({ name, policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['erin'], environments: ['nonprod'], grants: ['reader'] }] });
     const grant = grantsOf(config)[0]!;
-    await submit(config);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // The user appears only after the grant has tried IAM and been told there is no such user.
+    stack.proxy.record(['GetUser', 'ListAttachedUserPolicies', 'ListUserTags', 'TagUser', 'AttachUserPolicy', 'ListUserPolicies', 'PutUserPolicy']);
+    try {
+      await submit(config);
+      await eventually('a call for erin refused', async () => (stack.proxy.events().some((e) => e.user === 'erin' && e.status >= 400) ? true : undefined));
+    } finally {
+      stack.proxy.record(undefined);
+    }
     await stack.moto.createUsers(ACCOUNTS.nonprod, ['erin']);
     await waitState(grant.id, 'active', 60_000);
     assert.deepEqual((await snapshotUsers(stack.moto, ACCOUNTS.nonprod, ['erin'])).erin!.attached, [READ_ONLY]);

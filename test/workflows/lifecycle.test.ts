@@ -121,14 +121,16 @@ describe('grant and reconcile workflows (dev server + moto)', function () {
     const config = team({
       name: nextTeam(),
       policies: { reader: policy([VIEW_ONLY], ['s3:ListBucket']) },
-      temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt: new Date(Date.now() + 6000).toISOString().replace(/\.\d+Z/, 'Z') }],
+      // The grant must be active, and the outage on, before the expiry: 20 s leaves room for a loaded
+      // machine (the apply alone has taken several seconds there); the test waits for the expiry.
+      temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt: new Date(Date.now() + 20_000).toISOString().replace(/\.\d+Z/, 'Z') }],
       settings: { revokeMaxBackoffMs: 1000 },
     });
     const grant = grantsOf(config)[0]!;
     await submit(config);
     await waitState(grant.id, 'active');
     stack.proxy.setFaults({ rate: 1, kinds: ['throttle', 'server-error'] });
-    await waitState(grant.id, 'revoking', 20_000);
+    await waitState(grant.id, 'revoking', 40_000);
     const stuck = await eventually('several failed rounds', async () => {
       const s = await statusOf(grant.id);
       return s.revokeAttempts >= 3 ? s : undefined;
