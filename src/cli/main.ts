@@ -9,6 +9,7 @@ import { cleanupCommand } from './commands/cleanup';
 import { demoCommand } from './commands/demo';
 import { deployerPolicyCommand } from './commands/deployer-policy';
 import { doctorCommand } from './commands/doctor';
+import { historyCommand } from './commands/history';
 import { planCommand } from './commands/plan';
 import { restoreCommand } from './commands/restore';
 import { retireCommand } from './commands/retire';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   planCommand,
   submitCommand,
   statusCommand,
+  historyCommand,
   revokeCommand,
   restoreCommand,
   cleanupCommand,
