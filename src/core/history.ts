@@ -123,7 +123,7 @@ export function buildPeriods(runs: readonly LedgerEntry[]): GrantPeriod[] {
           policy: key.policy,
           kind: key.kind,
           from: later(run.startedAt, memo.startsAt),
-          ...(run.expiresAt ?? key.expiresAt ? { expiresAt: run.expiresAt ?? key.expiresAt } : {}),
+          ...((run.expiresAt ?? key.expiresAt) ? { expiresAt: run.expiresAt ?? key.expiresAt } : {}),
           ...closing,
           ...(memo.reason ? { reason: memo.reason } : {}),
           ...(memo.ticket ? { ticket: memo.ticket } : {}),
@@ -225,7 +225,11 @@ export function historyTable(periods: readonly GrantPeriod[]): string {
   // One line per period, whatever a reason holds.
   const rows = periods.map((p) => columns.map((c) => cell(p, c).replace(/\s*\r?\n\s*/g, ' ') || '-'));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const count = `${periods.length} grant period${periods.length === 1 ? '' : 's'}`;
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), '', count].join('\n') + '\n';
 }
@@ -300,7 +304,10 @@ export function historyMarkdown(periods: readonly GrantPeriod[], scope: ReportSc
       ? [
           '## Early revocations',
           '',
-          ...early.map((p) => `- ${markdownCell(`${p.principalType}/${p.principal}`)}, ${markdownCell(p.policy)} in ${markdownCell(p.environment || p.account)}: revoked ${p.to ?? ''} by ${markdownCell(p.endedBy ?? 'unknown')}: ${markdownCell(p.endReason ?? 'no reason given')}`),
+          ...early.map(
+            (p) =>
+              `- ${markdownCell(`${p.principalType}/${p.principal}`)}, ${markdownCell(p.policy)} in ${markdownCell(p.environment || p.account)}: revoked ${p.to ?? ''} by ${markdownCell(p.endedBy ?? 'unknown')}: ${markdownCell(p.endReason ?? 'no reason given')}`,
+          ),
           '',
         ]
       : []),

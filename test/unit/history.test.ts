@@ -20,7 +20,16 @@ const TEMP = 'grantflow/team-a/111111111111/user/bob/admin/until/2026-03-02T00:0
 const grantMemo = { principalType: 'user' as const, principalName: 'alice', reason: 'on call', ticket: 'OPS-1', revision: 'abc123', submittedBy: 'ci' };
 
 function run(id: string, parts: Partial<LedgerEntry> & { memo?: Record<string, unknown> }): LedgerEntry {
-  return { id, runId: parts.runId ?? `r-${parts.startedAt}`, status: 'COMPLETED', startedAt: '2026-03-01T00:00:00.000Z', account: '111111111111', environment: 'nonprod', ...parts, memo: { ...grantMemo, ...parts.memo } } as LedgerEntry;
+  return {
+    id,
+    runId: parts.runId ?? `r-${parts.startedAt}`,
+    status: 'COMPLETED',
+    startedAt: '2026-03-01T00:00:00.000Z',
+    account: '111111111111',
+    environment: 'nonprod',
+    ...parts,
+    memo: { ...grantMemo, ...parts.memo },
+  } as LedgerEntry;
 }
 
 describe('history: grant periods from grant workflow runs', () => {
@@ -28,7 +37,19 @@ describe('history: grant periods from grant workflow runs', () => {
     {
       name: 'a running grant is one open period',
       runs: [run(PERM, { status: 'RUNNING', state: 'active', startedAt: '2026-03-01T10:00:00.000Z' })],
-      want: [{ grantId: PERM, from: '2026-03-01T10:00:00.000Z', ended: 'open', reason: 'on call', ticket: 'OPS-1', revision: 'abc123', submittedBy: 'ci', kind: 'permanent', policy: 'reader' }],
+      want: [
+        {
+          grantId: PERM,
+          from: '2026-03-01T10:00:00.000Z',
+          ended: 'open',
+          reason: 'on call',
+          ticket: 'OPS-1',
+          revision: 'abc123',
+          submittedBy: 'ci',
+          kind: 'permanent',
+          policy: 'reader',
+        },
+      ],
     },
     {
       name: 'a running grant whose revoke has begun is revoking, with no end yet',
@@ -38,7 +59,11 @@ describe('history: grant periods from grant workflow runs', () => {
     {
       name: 'an early revoke, then a restore: two periods, the first ended early by whom and why',
       runs: [
-        run(PERM, { startedAt: '2026-03-01T10:00:00.000Z', closedAt: '2026-03-01T11:00:00.000Z', memo: { endCause: 'early', endedBy: 'ops', endReason: 'incident' } }),
+        run(PERM, {
+          startedAt: '2026-03-01T10:00:00.000Z',
+          closedAt: '2026-03-01T11:00:00.000Z',
+          memo: { endCause: 'early', endedBy: 'ops', endReason: 'incident' },
+        }),
         run(PERM, { startedAt: '2026-03-01T11:30:00.000Z', closedAt: '2026-03-01T11:30:00.100Z', memo: { record: 'lifted', endCause: 'lifted' } }),
         run(PERM, { status: 'RUNNING', state: 'active', startedAt: '2026-03-01T11:31:00.000Z' }),
       ],
@@ -57,8 +82,24 @@ describe('history: grant periods from grant workflow runs', () => {
     },
     {
       name: 'a temporary grant that expired, with its expiry and the start date it waited for',
-      runs: [run(TEMP, { startedAt: '2026-03-01T00:00:00.000Z', closedAt: '2026-03-02T00:00:01.000Z', expiresAt: '2026-03-02T00:00:00Z', memo: { principalName: 'bob', startsAt: '2026-03-01T06:00:00Z', endCause: 'expired' } })],
-      want: [{ kind: 'temporary', principal: 'bob', from: '2026-03-01T06:00:00Z', to: '2026-03-02T00:00:01.000Z', expiresAt: '2026-03-02T00:00:00Z', ended: 'expired' }],
+      runs: [
+        run(TEMP, {
+          startedAt: '2026-03-01T00:00:00.000Z',
+          closedAt: '2026-03-02T00:00:01.000Z',
+          expiresAt: '2026-03-02T00:00:00Z',
+          memo: { principalName: 'bob', startsAt: '2026-03-01T06:00:00Z', endCause: 'expired' },
+        }),
+      ],
+      want: [
+        {
+          kind: 'temporary',
+          principal: 'bob',
+          from: '2026-03-01T06:00:00Z',
+          to: '2026-03-02T00:00:01.000Z',
+          expiresAt: '2026-03-02T00:00:00Z',
+          ended: 'expired',
+        },
+      ],
     },
     {
       name: 'Cancel, Terminate and a run timeout end periods as such; an older release wrote revokedEarly',
@@ -78,7 +119,12 @@ describe('history: grant periods from grant workflow runs', () => {
     {
       name: 'a replacement: the old grant superseded, the new one open, oldest first',
       runs: [
-        run(TEMP.replace('2026-03-02T00:00:00Z', '2026-03-05T00:00:00Z'), { status: 'RUNNING', state: 'active', startedAt: '2026-03-01T12:00:00.000Z', memo: { principalName: 'bob' } }),
+        run(TEMP.replace('2026-03-02T00:00:00Z', '2026-03-05T00:00:00Z'), {
+          status: 'RUNNING',
+          state: 'active',
+          startedAt: '2026-03-01T12:00:00.000Z',
+          memo: { principalName: 'bob' },
+        }),
         run(TEMP, { startedAt: '2026-03-01T00:00:00.000Z', closedAt: '2026-03-01T12:00:05.000Z', memo: { principalName: 'bob', endCause: 'superseded' } }),
       ],
       want: [
@@ -103,7 +149,12 @@ describe('history: grant periods from grant workflow runs', () => {
 describe('history: filters', () => {
   const periods = buildPeriods([
     run(PERM, { startedAt: '2026-03-01T00:00:00.000Z', closedAt: '2026-03-02T00:00:00.000Z', memo: { endCause: 'early' } }),
-    run(PERM.replace('111111111111', '222222222222'), { startedAt: '2026-03-05T00:00:00.000Z', status: 'RUNNING', environment: 'prod', account: '222222222222' }),
+    run(PERM.replace('111111111111', '222222222222'), {
+      startedAt: '2026-03-05T00:00:00.000Z',
+      status: 'RUNNING',
+      environment: 'prod',
+      account: '222222222222',
+    }),
     run(TEMP, { startedAt: '2026-03-03T00:00:00.000Z', closedAt: '2026-03-04T00:00:00.000Z', memo: { principalName: 'Bob', endCause: 'expired' } }),
   ]);
   const cases: { name: string; filter: HistoryFilter; want: string[] }[] = [
@@ -118,7 +169,12 @@ describe('history: filters', () => {
     { name: 'another team', filter: { team: 'team-b' }, want: [] },
   ];
   for (const c of cases) {
-    it(c.name, () => assert.deepEqual(filterPeriods(periods, c.filter).map((p) => `${p.principal}@${p.account}`), c.want));
+    it(c.name, () =>
+      assert.deepEqual(
+        filterPeriods(periods, c.filter).map((p) => `${p.principal}@${p.account}`),
+        c.want,
+      ),
+    );
   }
 });
 
@@ -144,8 +200,18 @@ describe('history: --since/--until values', () => {
 
 describe('history: formats', () => {
   const awkward = buildPeriods([
-    run(PERM, { startedAt: '2026-03-01T00:00:00.000Z', closedAt: '2026-03-02T00:00:00.000Z', memo: { endCause: 'early', endedBy: 'Ops, "night" shift', endReason: 'line one\nline | two', reason: 'a, b' } }),
-    run(TEMP, { status: 'RUNNING', state: 'active', startedAt: '2026-03-03T00:00:00.000Z', expiresAt: '2026-03-02T00:00:00Z', memo: { principalName: 'bob', ticket: undefined } }),
+    run(PERM, {
+      startedAt: '2026-03-01T00:00:00.000Z',
+      closedAt: '2026-03-02T00:00:00.000Z',
+      memo: { endCause: 'early', endedBy: 'Ops, "night" shift', endReason: 'line one\nline | two', reason: 'a, b' },
+    }),
+    run(TEMP, {
+      status: 'RUNNING',
+      state: 'active',
+      startedAt: '2026-03-03T00:00:00.000Z',
+      expiresAt: '2026-03-02T00:00:00Z',
+      memo: { principalName: 'bob', ticket: undefined },
+    }),
   ]);
 
   const fields: { value: string; want: string }[] = [
@@ -185,7 +251,11 @@ describe('history: formats', () => {
   });
 
   it('the markdown report states its scope and summary, lists each period and the early revocations with their reasons', () => {
-    const report = historyMarkdown(awkward, { filter: { team: 'team-a', since: '2026-03-01T00:00:00Z' }, generatedAt: '2026-03-10T00:00:00Z', retentionDays: 8 });
+    const report = historyMarkdown(awkward, {
+      filter: { team: 'team-a', since: '2026-03-01T00:00:00Z' },
+      generatedAt: '2026-03-10T00:00:00Z',
+      retentionDays: 8,
+    });
     assert.match(report, /^# Access review/);
     assert.match(report, /- Team: team-a/);
     assert.match(report, /- Window: 2026-03-01T00:00:00Z to 2026-03-10T00:00:00Z/);
@@ -197,7 +267,10 @@ describe('history: formats', () => {
     const header = report.split('\n').find((l) => l.startsWith('| Principal'))!;
     const cellsOf = (l: string) => l.split(/(?<!\\)\|/).length;
     for (const row of rows) assert.equal(cellsOf(row), cellsOf(header));
-    assert.match(report, /## Early revocations\n\n- user\/alice, reader in nonprod: revoked 2026-03-02T00:00:00.000Z by Ops, "night" shift: line one line \\\| two/);
+    assert.match(
+      report,
+      /## Early revocations\n\n- user\/alice, reader in nonprod: revoked 2026-03-02T00:00:00.000Z by Ops, "night" shift: line one line \\\| two/,
+    );
   });
 
   it('the markdown report of nothing says so', () => {

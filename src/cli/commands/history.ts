@@ -1,12 +1,4 @@
-import {
-  buildPeriods,
-  filterPeriods,
-  formatHistory,
-  HISTORY_FORMATS,
-  parseHistoryTime,
-  type HistoryFilter,
-  type HistoryFormat,
-} from '../../core/history';
+import { buildPeriods, filterPeriods, formatHistory, HISTORY_FORMATS, parseHistoryTime, type HistoryFilter, type HistoryFormat } from '../../core/history';
 import { iamUserName } from '../../core/names';
 import { DAY_MS } from '../../core/time';
 import { connectClient } from '../../temporal/connection';
@@ -28,7 +20,11 @@ export const historyCommand = defineCommand({
     account: { type: 'string', value: 'A', description: 'only periods in this AWS account id' },
     env: { type: 'string', value: 'E', description: 'only periods in this environment' },
     policy: { type: 'string', value: 'P', description: 'only periods of this policy' },
-    since: { type: 'string', value: 'T', description: 'only periods still open at or after T (a date, an ISO timestamp, or a duration back from now: 7d, 12h)' },
+    since: {
+      type: 'string',
+      value: 'T',
+      description: 'only periods still open at or after T (a date, an ISO timestamp, or a duration back from now: 7d, 12h)',
+    },
     until: { type: 'string', value: 'T', description: 'only periods begun at or before T (same forms as --since)' },
     format: { type: 'string', value: 'F', default: 'table', description: `output format: ${HISTORY_FORMATS.join(', ')}`, parse: parseFormat },
   },
