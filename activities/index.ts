@@ -83,12 +83,22 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Takes the grant away, leaving what was there before grantflow and what other live grants need. */
     async revokeGrant(grant: RevokeTarget): Promise<RevokeResult> {
-      return translated(() => revokeGrantIam(deps, grant, attempt()));
+      // Counted on the worker's metrics endpoint (src/metrics.ts): a revoke that keeps failing shows there first.
+      const meter = activityContext()?.metricMeter;
+      meter?.createCounter('grantflow_revoke_attempts_total', undefined, 'revoke activity tries').add(1);
+      try {
+        return await translated(() => revokeGrantIam(deps, grant, attempt()));
+      } catch (error) {
+        meter?.createCounter('grantflow_revoke_failures_total', undefined, 'revoke activity tries that failed').add(1);
+        throw error;
+      }
     },
 
     /** One pass of a team's reconcile workflow (submission, interval, sweep, restore or retirement). */
     async reconcileTeam(request: PassRequest): Promise<PassResult> {
-      return translated(() => runPass({ temporal: temporal(), accounts: deps.accounts, holders: deps.holders, limits, namespace: deps.namespace ?? 'default', heartbeat }, request));
+      return translated(() =>
+        runPass({ temporal: temporal(), accounts: deps.accounts, holders: deps.holders, limits, namespace: deps.namespace ?? 'default', heartbeat }, request),
+      );
     },
 
     /** What earlier runs of the team's reconcile workflow knew, from their memos in visibility. */

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
-import { AccountClients, type CallObserver } from './aws/accounts';
+import { AccountClients, type CallObserver, type CallOutcomeObserver } from './aws/accounts';
 import { VisibilityHolderDirectory, type HolderDirectory } from './temporal/holders';
 import { createActivities, DEFAULT_WORKER_LIMITS, type WorkerLimits } from '../activities';
 
@@ -47,6 +47,8 @@ export interface WorkerOptions {
   /** Workflows kept in memory (default 100); sleeping grants beyond it are replayed from their short histories when they wake. */
   maxCachedWorkflows?: number;
   observer?: CallObserver;
+  /** Each AWS call once answered (the metrics endpoint counts them). */
+  outcomes?: CallOutcomeObserver;
   holders?: HolderDirectory;
   identity?: string;
   /** Limits the worker's operator sets and no submission can raise (default: max_temporary_days ceiling 6). */
@@ -54,7 +56,11 @@ export interface WorkerOptions {
 }
 
 export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; accounts: AccountClients }> {
-  const accounts = new AccountClients({ iamCallsPerSecond: options.iamCallsPerSecond, ...(options.observer ? { observer: options.observer } : {}) });
+  const accounts = new AccountClients({
+    iamCallsPerSecond: options.iamCallsPerSecond,
+    ...(options.observer ? { observer: options.observer } : {}),
+    ...(options.outcomes ? { outcomes: options.outcomes } : {}),
+  });
   const activities = createActivities({
     accounts,
     holders: options.holders ?? new VisibilityHolderDirectory(options.client),
