@@ -10,6 +10,9 @@ import { GrantflowAwsError } from '../src/aws/errors';
 import { applyGrantIam, revokeGrantIam, type ApplyResult, type AttemptOptions, type HolderLookup, type RevokeResult } from '../src/aws/grant-iam';
 import { runPass, type PassRequest, type PassResult, type WorkerLimits } from './reconcile-pass';
 import { recoverTeamState } from '../src/temporal/reconcile-state';
+import type { NotificationMessage, NotificationPlan } from '../src/core/notifications';
+import { notificationPlan, type NotificationSink } from '../src/core/notification-sink';
+import { deliver } from './notify';
 import type { ReconcileState } from '../workflows/messages';
 
 export type { ApplyResult, RevokeResult } from '../src/aws/grant-iam';
@@ -23,6 +26,8 @@ export interface ActivityDeps {
   /** The namespace the worker serves (a pass reads its retention). */
   namespace?: string;
   limits?: WorkerLimits;
+  /** Webhook sinks (grantflow.yaml `notifications:`), URLs resolved from the worker's environment. */
+  notifications?: { sinks: readonly NotificationSink[]; webUiUrl?: string };
 }
 
 /** The default ceiling on max_temporary_days when the worker's operator sets none. */
@@ -102,6 +107,23 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** What earlier runs of the team's reconcile workflow knew, from their memos in visibility. */
+    /** Which sinks want which events, without their URLs: a grant workflow asks once per run. */
+    async notificationPlan(): Promise<NotificationPlan> {
+      return notificationPlan(deps.notifications?.sinks ?? []);
+    },
+
+    /** One message to one sink; the notification workflow retries it within a bounded time. */
+    async deliverNotification(input: { sink: string; message: NotificationMessage }): Promise<{ status: number }> {
+      return deliver(
+        {
+          sinks: deps.notifications?.sinks ?? [],
+          ...(deps.notifications?.webUiUrl ? { webUiUrl: deps.notifications.webUiUrl } : {}),
+          namespace: deps.namespace ?? 'default',
+        },
+        input,
+      );
+    },
+
     async recoverTeamState(input: { team: string; runId?: string }): Promise<ReconcileState> {
       return recoverTeamState(temporal(), input.team, input.runId);
     },

@@ -6,6 +6,7 @@ import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleO
 import { AccountClients, type CallObserver, type CallOutcomeObserver } from './aws/accounts';
 import { VisibilityHolderDirectory, type HolderDirectory } from './temporal/holders';
 import { createActivities, DEFAULT_WORKER_LIMITS, type WorkerLimits } from '../activities';
+import type { NotificationSink } from './core/notification-sink';
 
 export { DEFAULT_WORKER_LIMITS };
 
@@ -53,6 +54,8 @@ export interface WorkerOptions {
   identity?: string;
   /** Limits the worker's operator sets and no submission can raise (default: max_temporary_days ceiling 6). */
   limits?: WorkerLimits;
+  /** Webhook sinks the grant workflows notify (grantflow.yaml `notifications:`). */
+  notifications?: { sinks: readonly NotificationSink[]; webUiUrl?: string };
 }
 
 export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; accounts: AccountClients }> {
@@ -67,6 +70,7 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
     temporal: options.client,
     namespace: options.namespace,
     limits: options.limits ?? DEFAULT_WORKER_LIMITS,
+    ...(options.notifications ? { notifications: options.notifications } : {}),
   });
   const worker = await Worker.create({
     connection: options.connection,

@@ -1,4 +1,4 @@
-import { loadSettings } from '../../config/load';
+import { loadNotifications, loadSettings } from '../../config/load';
 import { connectClient, connectWorker } from '../../temporal/connection';
 import { registerSearchAttributes } from '../../temporal/namespace-setup';
 import { endEarlierReconciles } from '../../temporal/operations';
@@ -53,6 +53,9 @@ tasks in hand and exits. Run several workers for capacity; they share the work.`
     const { settings, diagnostics } = loadSettings(values.config, io.env);
     for (const d of diagnostics) write(io.stderr, formatDiagnostic(d));
     if (diagnostics.some((d) => d.severity === 'error')) return EXIT.failed;
+    const notifications = loadNotifications(values.config, io.env);
+    for (const d of notifications.diagnostics) write(io.stderr, formatDiagnostic(d));
+    if (notifications.diagnostics.some((d) => d.severity === 'error')) return EXIT.failed;
     const taskQueue = values['task-queue'] ?? settings.taskQueue;
     // The SDK runtime is one per process and must be set up before the worker's connection opens.
     const metrics = values['metrics-address'] ? installWorkerMetrics(values['metrics-address']) : undefined;
@@ -87,7 +90,9 @@ tasks in hand and exits. Run several workers for capacity; they share the work.`
         maxCachedWorkflows: Number(values['max-cached-workflows']),
         limits: { maxTemporaryDays: values['max-temporary-days'] },
         ...(metrics ? { outcomes: metrics.outcomes } : {}),
+        notifications: { sinks: notifications.sinks, ...(notifications.webUiUrl ? { webUiUrl: notifications.webUiUrl } : {}) },
       });
+      for (const sink of notifications.sinks) write(io.stderr, `worker: notifying sink "${sink.name}" (${sink.format}) of ${sink.events.join(', ')}`);
       const stopWatching = metrics?.watchGrants(client);
       if (metrics) write(io.stderr, `worker: Prometheus metrics at http://${values['metrics-address']}/metrics`);
       const stop = (signal: string) => {
