@@ -2,6 +2,9 @@
 // arrives once with its documented fields in both formats; a receiver answering 500 gets the message
 // once it recovers while the revoke has long completed; one that never answers holds up no revoke.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { NotificationSink } from '../../src/core/notification-sink';
 import type { TeamConfig } from '../../src/core/team-config';
 import { grantStatus, revokeGrantNow, submitTeam } from '../../src/temporal/operations';
@@ -9,6 +12,7 @@ import { revokeSignal } from '../../workflows/messages';
 import { snapshotAccount } from '../harness/iam-snapshot';
 import { eventually, startStack, type Stack } from '../harness/stack';
 import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver';
+import { runCli } from '../support/cli';
 import { ACCOUNTS, grantsOf, policy, READ_ONLY, revisionSequence, team } from '../harness/team';
 
 const revision = revisionSequence('notify', '2026-06-01T00:00:00Z');
@@ -22,6 +26,8 @@ describe('notifications: webhook sinks hear of each grant event (dev server + mo
   before(async () => {
     receiver = await startWebhookReceiver();
     stack = await startStack({ worker: false });
+    // `grantflow doctor`, run in this process, reads Temporal's address from the environment.
+    Object.assign(process.env, stack.env);
     await stack.moto.createUsers(ACCOUNTS.nonprod, ['alice', 'bob', 'dave', 'erin']);
     const sink = (name: string, format: NotificationSink['format'], events: NotificationSink['events']): NotificationSink => ({
       name,
@@ -199,6 +205,23 @@ describe('notifications: webhook sinks hear of each grant event (dev server + mo
     const keys = new Set(forDave('/flaky').map((r) => r.key));
     assert.equal(keys.size, 1, 'every retry carries the same idempotency key');
     assert.equal(forDave('/flaky').find((r) => r.status === 200)!.body.cause, 'early');
+
+    // doctor names the sink whose message is still retrying, with its last error.
+    const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-doctor-'));
+    try {
+      // Visibility catches up with the recovered sink's delivery a moment later.
+      const checks = await eventually('doctor reports only the silent sink', async () => {
+        const doctor = await runCli(['doctor', '--config', configDir, '--stuck-after', '1s', '--json'], process.env);
+        const all = JSON.parse(doctor.stdout) as { check: string; outcome: string; detail: string }[];
+        return all.some((c) => c.check === 'notification sink flaky') ? undefined : all;
+      });
+      const silent = checks.find((c) => c.check === 'notification sink silent');
+      assert.ok(silent, JSON.stringify(checks));
+      assert.equal(silent.outcome, 'warn');
+      assert.match(silent.detail, /message\(s\) still retrying after more than 1s .*grants and revokes do not wait for it/);
+    } finally {
+      fs.rmSync(configDir, { recursive: true, force: true });
+    }
     receiver.set('/silent', 'ok');
   });
 });
