@@ -298,7 +298,10 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
 
   // Runs of this release tell the notification sinks (grantflow.yaml `notifications:`) what happens,
   // each message in an abandoned child workflow that the grant never waits for.
-  const plan: NotificationPlan | undefined = patched('notifications') ? await notificationPlan().catch(() => undefined) : undefined;
+  // Asked outside cancellation: a Cancel that arrives meanwhile is handled below, like any other.
+  const plan: NotificationPlan | undefined = patched('notifications')
+    ? await CancellationScope.nonCancellable(() => notificationPlan()).catch(() => undefined)
+    : undefined;
   const announce = async (event: NotificationMessage['event'], extra: Partial<Omit<NotificationMessage, 'event' | 'grant'>> = {}) => {
     if (!plan) return;
     const message: NotificationMessage = {
