@@ -23,5 +23,7 @@ COPY config ./config
 USER node
 # The worker shuts down gracefully on SIGTERM (docker stop): it finishes the tasks in hand.
 STOPSIGNAL SIGTERM
+# The metrics port, when GRANTFLOW_METRICS_ADDRESS (or --metrics-address) turns it on.
+EXPOSE 9464
 ENTRYPOINT ["node", "bin/grantflow.js"]
 CMD ["worker"]

@@ -10,6 +10,9 @@ import { GrantflowAwsError } from '../src/aws/errors';
 import { applyGrantIam, revokeGrantIam, type ApplyResult, type AttemptOptions, type HolderLookup, type RevokeResult } from '../src/aws/grant-iam';
 import { runPass, type PassRequest, type PassResult, type WorkerLimits } from './reconcile-pass';
 import { recoverTeamState } from '../src/temporal/reconcile-state';
+import type { NotificationMessage, NotificationPlan } from '../src/core/notifications';
+import { notificationPlan, type NotificationSink } from '../src/core/notification-sink';
+import { deliver } from './notify';
 import type { ReconcileState } from '../workflows/messages';
 
 export type { ApplyResult, RevokeResult } from '../src/aws/grant-iam';
@@ -23,6 +26,8 @@ export interface ActivityDeps {
   /** The namespace the worker serves (a pass reads its retention). */
   namespace?: string;
   limits?: WorkerLimits;
+  /** Webhook sinks (grantflow.yaml `notifications:`), URLs resolved from the worker's environment. */
+  notifications?: { sinks: readonly NotificationSink[]; webUiUrl?: string };
 }
 
 /** The default ceiling on max_temporary_days when the worker's operator sets none. */
@@ -83,15 +88,42 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Takes the grant away, leaving what was there before grantflow and what other live grants need. */
     async revokeGrant(grant: RevokeTarget): Promise<RevokeResult> {
-      return translated(() => revokeGrantIam(deps, grant, attempt()));
+      // Counted on the worker's metrics endpoint (src/metrics.ts): a revoke that keeps failing shows there first.
+      const meter = activityContext()?.metricMeter;
+      meter?.createCounter('grantflow_revoke_attempts_total', undefined, 'revoke activity tries').add(1);
+      try {
+        return await translated(() => revokeGrantIam(deps, grant, attempt()));
+      } catch (error) {
+        meter?.createCounter('grantflow_revoke_failures_total', undefined, 'revoke activity tries that failed').add(1);
+        throw error;
+      }
     },
 
     /** One pass of a team's reconcile workflow (submission, interval, sweep, restore or retirement). */
     async reconcileTeam(request: PassRequest): Promise<PassResult> {
-      return translated(() => runPass({ temporal: temporal(), accounts: deps.accounts, holders: deps.holders, limits, namespace: deps.namespace ?? 'default', heartbeat }, request));
+      return translated(() =>
+        runPass({ temporal: temporal(), accounts: deps.accounts, holders: deps.holders, limits, namespace: deps.namespace ?? 'default', heartbeat }, request),
+      );
     },
 
     /** What earlier runs of the team's reconcile workflow knew, from their memos in visibility. */
+    /** Which sinks want which events, without their URLs: a grant workflow asks once per run. */
+    async notificationPlan(): Promise<NotificationPlan> {
+      return notificationPlan(deps.notifications?.sinks ?? []);
+    },
+
+    /** One message to one sink; the notification workflow retries it within a bounded time. */
+    async deliverNotification(input: { sink: string; message: NotificationMessage }): Promise<{ status: number }> {
+      return deliver(
+        {
+          sinks: deps.notifications?.sinks ?? [],
+          ...(deps.notifications?.webUiUrl ? { webUiUrl: deps.notifications.webUiUrl } : {}),
+          namespace: deps.namespace ?? 'default',
+        },
+        input,
+      );
+    },
+
     async recoverTeamState(input: { team: string; runId?: string }): Promise<ReconcileState> {
       return recoverTeamState(temporal(), input.team, input.runId);
     },

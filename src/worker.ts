@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
-import { AccountClients, type CallObserver } from './aws/accounts';
+import { AccountClients, type CallObserver, type CallOutcomeObserver } from './aws/accounts';
 import { VisibilityHolderDirectory, type HolderDirectory } from './temporal/holders';
 import { createActivities, DEFAULT_WORKER_LIMITS, type WorkerLimits } from '../activities';
+import type { NotificationSink } from './core/notification-sink';
 
 export { DEFAULT_WORKER_LIMITS };
 
@@ -47,20 +48,29 @@ export interface WorkerOptions {
   /** Workflows kept in memory (default 100); sleeping grants beyond it are replayed from their short histories when they wake. */
   maxCachedWorkflows?: number;
   observer?: CallObserver;
+  /** Each AWS call once answered (the metrics endpoint counts them). */
+  outcomes?: CallOutcomeObserver;
   holders?: HolderDirectory;
   identity?: string;
   /** Limits the worker's operator sets and no submission can raise (default: max_temporary_days ceiling 6). */
   limits?: WorkerLimits;
+  /** Webhook sinks the grant workflows notify (grantflow.yaml `notifications:`). */
+  notifications?: { sinks: readonly NotificationSink[]; webUiUrl?: string };
 }
 
 export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; accounts: AccountClients }> {
-  const accounts = new AccountClients({ iamCallsPerSecond: options.iamCallsPerSecond, ...(options.observer ? { observer: options.observer } : {}) });
+  const accounts = new AccountClients({
+    iamCallsPerSecond: options.iamCallsPerSecond,
+    ...(options.observer ? { observer: options.observer } : {}),
+    ...(options.outcomes ? { outcomes: options.outcomes } : {}),
+  });
   const activities = createActivities({
     accounts,
     holders: options.holders ?? new VisibilityHolderDirectory(options.client),
     temporal: options.client,
     namespace: options.namespace,
     limits: options.limits ?? DEFAULT_WORKER_LIMITS,
+    ...(options.notifications ? { notifications: options.notifications } : {}),
   });
   const worker = await Worker.create({
     connection: options.connection,

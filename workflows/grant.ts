@@ -11,10 +11,12 @@ import {
   isCancellation,
   log,
   makeContinueAsNewFunc,
+  ParentClosePolicy,
   patched,
   proxyLocalActivities,
   setHandler,
   sleep,
+  startChild,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
@@ -37,6 +39,8 @@ import {
   type RevokeRequest,
 } from './messages';
 import { stateUpdate, type GrantState } from './search-attributes';
+import { leadsFor, notificationWorkflowId, sinksFor, type NotificationMessage, type NotificationPlan } from '../src/core/notifications';
+import type { notificationWorkflow } from './notifications';
 
 // Local activities: a grant's IAM calls take milliseconds, so they run inside the workflow task that
 // needs them instead of going through a separate activity task (half the server round trips per
@@ -67,6 +71,9 @@ const { revokeGrant } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
 });
+
+/** Which notification sinks want which events (no URLs: those stay in the worker). */
+const { notificationPlan } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
 
 /** How long a revoke that kept a policy for another grant waits before checking that grant again. */
 const HOLDER_RECHECK_MS = 5000;
@@ -264,11 +271,12 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
   /** Nothing half-done may stay behind a failed apply: undo whatever part of the grant did land. */
   const failAfterCleanup = async (): Promise<GrantOutcome> => {
     const error = status.lastError;
-    await CancellationScope.nonCancellable(() => revokeUntilDone(spec, status, carryOn, { twice: applyAbandoned }));
+    await CancellationScope.nonCancellable(() => revokeUntilDone(spec, status, carryOn, { twice: applyAbandoned, onFailure: onRevokeFailure }));
     if (error) status.lastError = error; // the reason it failed, not the cleanup's success
     status.endedAt = new Date(Date.now()).toISOString();
     recordEnding('failed');
     await setState('failed', 'failed');
+    await CancellationScope.nonCancellable(() => announce('failed', status.lastError ? { error: status.lastError } : {}));
     return { id: spec.id, state: 'failed', cause: 'failed', ...(status.lastError ? { error: status.lastError } : {}) };
   };
 
@@ -285,6 +293,57 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
       });
     } else if (cause === 'early') {
       upsertMemo({ revokedEarly: true, revokedBy: revoke?.by ?? 'unknown', revokeReason: revoke?.reason ?? '' });
+    }
+  };
+
+  // Runs of this release tell the notification sinks (grantflow.yaml `notifications:`) what happens,
+  // each message in an abandoned child workflow that the grant never waits for.
+  // Asked outside cancellation: a Cancel that arrives meanwhile is handled below, like any other.
+  const plan: NotificationPlan | undefined = patched('notifications')
+    ? await CancellationScope.nonCancellable(() => notificationPlan()).catch(() => undefined)
+    : undefined;
+  const announce = async (event: NotificationMessage['event'], extra: Partial<Omit<NotificationMessage, 'event' | 'grant'>> = {}) => {
+    if (!plan) return;
+    const message: NotificationMessage = {
+      event,
+      at: new Date(Date.now()).toISOString(),
+      grant: {
+        id: spec.id,
+        runId: workflowInfo().runId,
+        team: spec.team,
+        principalType: spec.principalType,
+        principal: spec.principalWritten || spec.principal,
+        account: spec.account,
+        environment: spec.environment,
+        policy: spec.policy,
+        kind: spec.kind,
+        ...(spec.expiresAt ? { expiresAt: spec.expiresAt } : {}),
+        ...(spec.reason ? { reason: spec.reason } : {}),
+        ...(spec.ticket ? { ticket: spec.ticket } : {}),
+      },
+      ...extra,
+    };
+    await Promise.all(
+      sinksFor(plan, message).map(async (sink) => {
+        try {
+          await startChild<typeof notificationWorkflow>('notificationWorkflow', {
+            workflowId: notificationWorkflowId(sink, message),
+            args: [{ sink, message }],
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+          });
+        } catch (error) {
+          // Already started (a replayed run), or the server refused: the grant goes on either way.
+          log.warn('could not start a notification', { grant: spec.id, sink, event, error: describeFailure(error) });
+        }
+      }),
+    );
+  };
+  const stuckSent = new Set<number>();
+  const onRevokeFailure = async (error: string, retryingMs: number) => {
+    for (const lead of plan ? leadsFor(plan, 'revoke-stuck') : []) {
+      if (retryingMs < lead || stuckSent.has(lead)) continue;
+      stuckSent.add(lead);
+      await announce('revoke-stuck', { afterMs: lead, error });
     }
   };
 
@@ -306,6 +365,7 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
         } else if (applied) {
           status.activeSince = new Date(Date.now()).toISOString();
           await setState('active');
+          await announce('granted');
         } else {
           // Carried across continue-as-new, so a run that continues the cleanup still ends as failed.
           status.cause = 'failed';
@@ -316,12 +376,17 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
     }
 
     const historyFull = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT;
+    /** `expiring` reminders still to send, by their lead before the expiry, earliest first. */
+    const reminders = plan && expiresMs !== undefined ? leadsFor(plan, 'expiring').filter((lead) => expiresMs - lead > Date.now()) : [];
     while (status.state === 'active' && !revoke) {
       const remaining = expiresMs === undefined ? undefined : expiresMs - Date.now();
       if (remaining !== undefined && remaining <= 0) break;
       const wake = () => revoke !== undefined || reapplyRequested || historyFull();
-      if (remaining === undefined) await condition(wake);
-      else await condition(wake, remaining);
+      const untilReminder = reminders.length > 0 ? Math.max(1, expiresMs! - reminders[0]! - Date.now()) : undefined;
+      const wait = remaining !== undefined && untilReminder !== undefined ? Math.min(remaining, untilReminder) : remaining;
+      if (wait === undefined) await condition(wake);
+      else await condition(wake, wait);
+      while (reminders.length > 0 && !revoke && Date.now() >= expiresMs! - reminders[0]!) await announce('expiring', { afterMs: reminders.shift()! });
       if (reapplyRequested && !revoke) {
         reapplyRequested = false;
         const next = nextSpec;
@@ -352,7 +417,7 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
     if (status.state !== 'revoking') await setState('revoking');
     // Visibility lists the memo: a pass that sees this grant still revoking already knows how it ends.
     if (durable) upsertMemo({ endCause: causeNow() });
-    await revokeUntilDone(spec, status, carryOn, { twice: applyAbandoned });
+    await revokeUntilDone(spec, status, carryOn, { twice: applyAbandoned, onFailure: onRevokeFailure });
     if (durable && root.consideredCancelled && !cancelled) requestRevoke({ reason: 'cancelled in Temporal', by: 'Temporal cancellation', origin: 'operator' });
     const cause = settledCause ?? causeNow();
     status.endedAt = new Date(Date.now()).toISOString();
@@ -364,6 +429,8 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
     }
     recordEnding(cause);
     await setState('revoked', cause);
+    // IAM holds nothing of the grant by now: the message only reports it.
+    await announce('revoked', { cause, ...(by?.by ? { endedBy: by.by } : {}), ...(by?.reason ? { endReason: by.reason } : {}) });
   });
   if (cancelled) throw cancelled;
   return { id: spec.id, state: 'revoked', cause: status.cause ?? causeNow(), ...(status.reason ? { reason: status.reason } : {}) };
@@ -373,7 +440,13 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
  * Revokes until IAM holds nothing of the grant; between failed rounds it waits 1 s, 2 s, 4 s … up to
  * the cap. `twice`: an apply was cut short, and a request it had sent may land after the first revoke.
  */
-async function revokeUntilDone(spec: GrantSpec, status: GrantStatus, carryOn: () => Promise<void>, options: { twice?: boolean } = {}): Promise<void> {
+async function revokeUntilDone(
+  spec: GrantSpec,
+  status: GrantStatus,
+  carryOn: () => Promise<void>,
+  options: { twice?: boolean; onFailure?: (error: string, retryingMs: number) => Promise<void> } = {},
+): Promise<void> {
+  const startedAt = Date.now();
   const target = { ...revokeTarget(spec), ...(status.attached?.length ? { ownedArns: status.attached } : {}) };
   const revokeOnce = async (): Promise<RevokeResult> => {
     for (let round = 0; ; round++) {
@@ -386,6 +459,7 @@ async function revokeUntilDone(spec: GrantSpec, status: GrantStatus, carryOn: ()
       } catch (error) {
         status.lastError = describeFailure(error);
         log.warn('revoke failed; will retry', { grant: spec.id, round, error: status.lastError });
+        await options.onFailure?.(status.lastError, Date.now() - startedAt);
         await sleep(Math.min(spec.revokeMaxBackoffMs, 1000 * 2 ** Math.min(round, 20)));
       }
     }

@@ -2,3 +2,4 @@
 export { grantWorkflow } from './grant';
 export { reconcileWorkflow } from './reconcile';
 export { submissionWorkflow } from './submission';
+export { notificationWorkflow } from './notifications';

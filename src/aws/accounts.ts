@@ -27,9 +27,13 @@ export interface CallRecord {
 /** Observes every AWS call (tests count writes with it; benchmarks count reads per grant). */
 export type CallObserver = (call: CallRecord) => void;
 
+/** A call once it has answered (after the SDK's own retries): the worker's metrics count these. */
+export type CallOutcomeObserver = (call: CallRecord & { outcome: 'ok' | 'error'; error?: string }) => void;
+
 export interface AccountClientOptions {
   iamCallsPerSecond: number;
   observer?: CallObserver;
+  outcomes?: CallOutcomeObserver;
   /** How long assumed credentials last (default one hour). */
   sessionSeconds?: number;
 }
@@ -66,8 +70,18 @@ export class AccountClients {
               throw new Error(`${service}:${operation} is not in src/aws/operations.ts; add it there so the deployer policy allows it`);
             }
             await limiter.take();
-            this.options.observer?.({ service, operation, account, write: service === 'iam' && IAM_WRITES.has(operation) });
-            return next(args);
+            const call = { service, operation, account, write: service === 'iam' && IAM_WRITES.has(operation) };
+            this.options.observer?.(call);
+            const outcomes = this.options.outcomes;
+            if (!outcomes) return next(args);
+            try {
+              const output = await next(args);
+              outcomes({ ...call, outcome: 'ok' });
+              return output;
+            } catch (error) {
+              outcomes({ ...call, outcome: 'error', error: (error as { name?: string }).name ?? 'Error' });
+              throw error;
+            }
           },
           { step: 'initialize', name: 'grantflowGuard', override: true },
         ),

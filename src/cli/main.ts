@@ -10,6 +10,7 @@ import { cleanupCommand } from './commands/cleanup';
 import { demoCommand } from './commands/demo';
 import { deployerPolicyCommand } from './commands/deployer-policy';
 import { doctorCommand } from './commands/doctor';
+import { historyCommand } from './commands/history';
 import { planCommand } from './commands/plan';
 import { restoreCommand } from './commands/restore';
 import { retireCommand } from './commands/retire';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   statusCommand,
   showCommand,
   teamsCommand,
+  historyCommand,
   revokeCommand,
   restoreCommand,
   cleanupCommand,

@@ -7,7 +7,7 @@ import { reservedNameProblem, TEAM_NAME } from '../core/names';
 import { FILE_KINDS, type FileKind, type Settings } from '../core/team-config';
 import type { Locate } from '../core/rules';
 import { FILE_SCHEMAS, settingsFileSchema, type SettingsFile } from './schema';
-import { resolveSettings } from './settings';
+import { resolveNotifications, resolveSettings, type NotificationSettings } from './settings';
 import { normalizeTeam, type TeamFiles } from './normalize';
 import { parseYaml, type YamlSource } from './yaml-source';
 import { zodIssuesToDiagnostics } from './zod-diagnostics';
@@ -52,7 +52,11 @@ function parseFile(file: string, text: string, schema: (typeof FILE_SCHEMAS)[Fil
   const parsed = parseYaml(file, text);
   if (parsed.diagnostics.length > 0) return { source: parsed.source, diagnostics: parsed.diagnostics, data: undefined };
   if (parsed.source.data === null || parsed.source.data === undefined) {
-    return { source: parsed.source, diagnostics: [warning({ file, line: 1, col: 1 }, 'the file is empty; it is read as "none of this kind"', 'empty-file')], data: undefined };
+    return {
+      source: parsed.source,
+      diagnostics: [warning({ file, line: 1, col: 1 }, 'the file is empty; it is read as "none of this kind"', 'empty-file')],
+      data: undefined,
+    };
   }
   const reserved = reservedKeys(kind, parsed.source);
   if (reserved.length > 0) return { source: parsed.source, diagnostics: reserved, data: undefined };
@@ -79,6 +83,18 @@ export function loadSettings(dir: string, env: Record<string, string | undefined
   const at = (key: keyof SettingsFile): Position => source?.locate([key]) ?? { file, line: 1, col: 1 };
   const resolved = resolveSettings(data, env, at);
   return { settings: resolved.settings, diagnostics: [...diagnostics, ...resolved.diagnostics] };
+}
+
+/** The `notifications:` sinks and `web_ui_url` of grantflow.yaml, URLs read from `env` (the worker's). */
+export function loadNotifications(dir: string, env: Record<string, string | undefined>): NotificationSettings & { diagnostics: Diagnostic[] } {
+  const file = path.join(dir, SETTINGS_FILE);
+  const text = readIfPresent(file);
+  if (text === undefined) return { sinks: [], diagnostics: [] };
+  const parsed = parseFile(file, text, settingsFileSchema);
+  const data = parsed.data as SettingsFile | undefined;
+  const at = (segments: readonly (string | number)[]): Position => parsed.source?.locate(segments) ?? { file, line: 1, col: 1 };
+  const resolved = resolveNotifications(data, env, at);
+  return { ...resolved, diagnostics: [...parsed.diagnostics, ...resolved.diagnostics] };
 }
 
 /** The text of each of a team's files that exists, keyed by kind, with the path used in messages. */
@@ -122,11 +138,7 @@ export function teamFromTexts(
 }
 
 /** Reads and normalises one team from the config folder. */
-export function loadTeam(
-  dir: string,
-  team: string,
-  env: Record<string, string | undefined>,
-): { loaded?: LoadedTeam; diagnostics: Diagnostic[] } {
+export function loadTeam(dir: string, team: string, env: Record<string, string | undefined>): { loaded?: LoadedTeam; diagnostics: Diagnostic[] } {
   const dirPosition: Position = { file: dir, line: 1, col: 1 };
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     return { diagnostics: [error(dirPosition, `config folder "${dir}" not found; pass --config DIR or set GRANTFLOW_CONFIG`)] };

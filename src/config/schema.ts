@@ -3,9 +3,13 @@
 // src/core/rules/.
 import { z } from 'zod';
 import type { FileKind } from '../core/team-config';
+import { NOTIFICATION_EVENTS, NOTIFICATION_FORMATS } from '../core/notifications';
 
 const text = (what: string) =>
-  z.string({ error: (issue) => (issue.input === undefined ? `${what} is required` : undefined) }).trim().min(1, `${what} must not be empty`);
+  z
+    .string({ error: (issue) => (issue.input === undefined ? `${what} is required` : undefined) })
+    .trim()
+    .min(1, `${what} must not be empty`);
 
 /** One string or a list of them; the documented format uses lists, and a single value is accepted for convenience. */
 const oneOrMany = (what: string) =>
@@ -18,7 +22,10 @@ const conditionValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.u
 export const statementInputSchema = z
   .strictObject({
     // IAM accepts an empty Sid (it is the same as none); only the characters are restricted.
-    sid: z.string().regex(/^[A-Za-z0-9]*$/, 'sid may contain only letters and digits (IAM rule)').optional(),
+    sid: z
+      .string()
+      .regex(/^[A-Za-z0-9]*$/, 'sid may contain only letters and digits (IAM rule)')
+      .optional(),
     effect: z.enum(['Allow', 'Deny'], {
       error: (issue) =>
         issue.input === undefined
@@ -73,7 +80,10 @@ export const permanentEntrySchema = z.strictObject({
 });
 
 export const permanentFileSchema = z.strictObject({
-  'permanent-access': z.array(permanentEntrySchema).nullable().transform((entries) => entries ?? []),
+  'permanent-access': z
+    .array(permanentEntrySchema)
+    .nullable()
+    .transform((entries) => entries ?? []),
 });
 
 export const temporaryEntrySchema = z.strictObject({
@@ -88,11 +98,26 @@ export const temporaryEntrySchema = z.strictObject({
 });
 
 export const temporaryFileSchema = z.strictObject({
-  'temporary-access': z.array(temporaryEntrySchema).nullable().transform((entries) => entries ?? []),
+  'temporary-access': z
+    .array(temporaryEntrySchema)
+    .nullable()
+    .transform((entries) => entries ?? []),
+});
+
+/** One webhook sink under `notifications:` in grantflow.yaml; its URL is read from `url_env` on the worker. */
+export const notificationSinkFileSchema = z.strictObject({
+  name: text('name').regex(/^[A-Za-z0-9_.-]+$/, 'name may hold letters, digits, _ . - only'),
+  url_env: text('url_env').regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'url_env names an environment variable (letters, digits, _), never the URL itself'),
+  format: z.enum(NOTIFICATION_FORMATS),
+  events: z.array(z.enum(NOTIFICATION_EVENTS)).min(1).optional(),
+  expiring_before: text('expiring_before').optional(),
+  revoke_stuck_after: text('revoke_stuck_after').optional(),
 });
 
 /** grantflow.yaml: settings shared by every team in the config folder; environment variables override. */
 export const settingsFileSchema = z.strictObject({
+  notifications: z.array(notificationSinkFileSchema).optional(),
+  web_ui_url: text('web_ui_url').optional(),
   deployer_role: text('deployer_role').optional(),
   deployer_external_id: text('deployer_external_id').optional(),
   partition: z.enum(['aws', 'aws-cn', 'aws-us-gov']).optional(),

@@ -2,6 +2,8 @@
 import { error, type Diagnostic, type Position } from '../core/diagnostics';
 import { DEFAULT_SETTINGS, type Settings } from '../core/team-config';
 import { IAM_NAME_CHARS, parseManagedPolicyArn } from '../core/names';
+import { DEFAULT_EXPIRING_BEFORE_MS, DEFAULT_REVOKE_STUCK_AFTER_MS, NOTIFICATION_EVENTS } from '../core/notifications';
+import type { NotificationSink } from '../core/notification-sink';
 import { DAY_MS, parseDuration } from '../core/time';
 import type { SettingsFile } from './schema';
 
@@ -71,8 +73,7 @@ export function resolveSettings(
   };
   settings.maxTemporaryDays = number('max_temporary_days', SETTINGS_ENV.maxTemporaryDays, 1, 365, true) ?? settings.maxTemporaryDays;
   settings.maxManagedPoliciesPerPrincipal =
-    number('max_managed_policies_per_principal', SETTINGS_ENV.maxManagedPoliciesPerPrincipal, 1, 20, true) ??
-    settings.maxManagedPoliciesPerPrincipal;
+    number('max_managed_policies_per_principal', SETTINGS_ENV.maxManagedPoliciesPerPrincipal, 1, 20, true) ?? settings.maxManagedPoliciesPerPrincipal;
   settings.iamCallsPerSecond = number('iam_calls_per_second', SETTINGS_ENV.iamCallsPerSecond, 0.1, 1000, false) ?? settings.iamCallsPerSecond;
 
   const duration = (key: keyof SettingsFile, envName: string, minMs: number, maxMs: number): number | undefined => {
@@ -80,7 +81,9 @@ export function resolveSettings(
     if (value === undefined) return undefined;
     const ms = parseDuration(String(value));
     if (ms === undefined || ms < minMs || ms > maxMs) {
-      diagnostics.push(error(where, `${key} must be a duration such as 90s, 15m, 1h or 1d, between ${minMs / 1000}s and ${maxMs / DAY_MS}d; got ${JSON.stringify(value)}`));
+      diagnostics.push(
+        error(where, `${key} must be a duration such as 90s, 15m, 1h or 1d, between ${minMs / 1000}s and ${maxMs / DAY_MS}d; got ${JSON.stringify(value)}`),
+      );
       return undefined;
     }
     return ms;
@@ -124,4 +127,64 @@ export function resolveSettings(
   if (queue.value !== undefined) settings.taskQueue = String(queue.value);
 
   return { settings, diagnostics };
+}
+
+export interface NotificationSettings {
+  sinks: NotificationSink[];
+  /** The Temporal Web UI's base URL, for the link in each message. */
+  webUiUrl?: string;
+}
+
+/**
+ * The sinks of `notifications:`, each URL taken from the environment variable it names. A variable
+ * that is unset is an error at the sink's line: the worker refuses to start rather than drop messages.
+ */
+export function resolveNotifications(
+  file: SettingsFile | undefined,
+  env: Env,
+  at: (segments: readonly (string | number)[]) => Position,
+): NotificationSettings & { diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const sinks: NotificationSink[] = [];
+  const names = new Set<string>();
+  (file?.notifications ?? []).forEach((sink, index) => {
+    const where = (key?: string) => at(['notifications', index, ...(key ? [key] : [])]);
+    if (names.has(sink.name)) diagnostics.push(error(where('name'), `notification sink "${sink.name}" is defined twice; give each sink its own name`));
+    names.add(sink.name);
+    const lead = (key: 'expiring_before' | 'revoke_stuck_after', fallback: number): number => {
+      const raw = sink[key];
+      if (raw === undefined) return fallback;
+      const ms = parseDuration(raw);
+      if (ms === undefined || ms < 1000 || ms > 7 * DAY_MS) {
+        diagnostics.push(
+          error(where(key), `${key} of sink "${sink.name}" must be a duration such as 30m, 1h or 1d, between 1s and 7d; got ${JSON.stringify(raw)}`),
+        );
+        return fallback;
+      }
+      return ms;
+    };
+    const expiringBeforeMs = lead('expiring_before', DEFAULT_EXPIRING_BEFORE_MS);
+    const revokeStuckAfterMs = lead('revoke_stuck_after', DEFAULT_REVOKE_STUCK_AFTER_MS);
+    const url = env[sink.url_env];
+    if (url === undefined || url.trim() === '') {
+      diagnostics.push(
+        error(where('url_env'), `notification sink "${sink.name}": $${sink.url_env} is not set; set it to the webhook URL in the worker's environment`),
+      );
+      return;
+    }
+    if (!/^https?:\/\/[^\s]+$/.test(url.trim())) {
+      diagnostics.push(error(where('url_env'), `notification sink "${sink.name}": $${sink.url_env} must be an http(s) URL`));
+      return;
+    }
+    sinks.push({
+      name: sink.name,
+      url: url.trim(),
+      format: sink.format,
+      events: [...(sink.events ?? NOTIFICATION_EVENTS)],
+      expiringBeforeMs,
+      revokeStuckAfterMs,
+    });
+  });
+  const webUiUrl = env.GRANTFLOW_WEB_UI_URL || file?.web_ui_url;
+  return { sinks, ...(webUiUrl ? { webUiUrl } : {}), diagnostics };
 }

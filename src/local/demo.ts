@@ -2,6 +2,7 @@
 // Web UI, retention set), moto's IAM seeded with the example team's accounts and users, a worker,
 // and a submission of the example team plus a grant that expires a couple of minutes later.
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { ListUserPoliciesCommand } from '@aws-sdk/client-iam';
@@ -90,7 +91,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   };
 
   try {
-    log(`demo: starting the Temporal dev server on 127.0.0.1:${port} (Web UI on ${uiPort}, SQLite in ${path.relative(process.cwd(), options.stateDir) || '.'}/temporal)`);
+    log(
+      `demo: starting the Temporal dev server on 127.0.0.1:${port} (Web UI on ${uiPort}, SQLite in ${path.relative(process.cwd(), options.stateDir) || '.'}/temporal)`,
+    );
     server = await startDevServer({ dir: path.join(options.stateDir, 'temporal'), port, uiPort, retentionDays: config.settings.maxTemporaryDays + 2 });
     log('demo: starting moto (IAM and STS emulator) with AWS managed policies loaded');
     moto = await startMoto();
@@ -111,6 +114,26 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       log(`demo: seeded ${environment} (${account}) with role ${deployer}, ${users.size} users and ${roles.size} roles`);
     }
 
+    // A local webhook sink, so the demo shows the notifications a team would get in Slack.
+    const notices: string[] = [];
+    const sink = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        res.writeHead(200).end();
+        try {
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { text?: string; grant?: { id?: string } };
+          if (body.grant?.id?.includes('/user/developer/')) notices.push(`${new Date().toISOString()}  notification: ${body.text}`);
+        } catch {
+          // not a grantflow message
+        }
+      });
+    });
+    const sinkPort = await freePort();
+    await new Promise<void>((resolve) => sink.listen(sinkPort, '127.0.0.1', resolve));
+    const stopSink = () => new Promise<void>((resolve) => sink.close(() => resolve()));
+    log(`demo: notification sink (json) listening on http://127.0.0.1:${sinkPort}/`);
+
     const connection = await NativeConnection.connect({ address: server.address });
     const client = await server.client();
     const { worker, accounts } = await createWorker({
@@ -119,6 +142,20 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       namespace: server.namespace,
       taskQueue: config.settings.taskQueue,
       iamCallsPerSecond: config.settings.iamCallsPerSecond,
+      notifications: {
+        sinks: [
+          {
+            name: 'demo',
+            url: `http://127.0.0.1:${sinkPort}/`,
+            format: 'json',
+            events: ['granted', 'expiring', 'revoked', 'failed', 'revoke-stuck'],
+            // Half-way through the demo grant's life, so the reminder shows before the expiry.
+            expiringBeforeMs: Math.min(60 * 60 * 1000, Math.floor(options.expireInMs / 2)),
+            revokeStuckAfterMs: 10 * 60 * 1000,
+          },
+        ],
+        webUiUrl: server.uiUrl,
+      },
     });
     const running = worker.run();
     stopWorker = async () => {
@@ -126,6 +163,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       await running.catch(() => undefined);
       accounts.destroy();
       await connection.close();
+      await stopSink();
     };
     log(`demo: worker polling task queue "${config.settings.taskQueue}"`);
 
@@ -177,6 +215,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       for (const run of await latestTeamGrantRuns(client, options.team)) {
         all.set(run.workflowId, run.typedSearchAttributes.get(GrantState) ?? run.status.name);
       }
+      for (const notice of notices.splice(0)) print(notice);
       for (const [id, state] of all) {
         if (states.get(id) !== state) {
           if (states.has(id)) print(`${new Date().toISOString()}  ${state.padEnd(8)} ${id}`);
@@ -194,7 +233,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
               ? 'IAM in prod no longer holds its inline policy (and AWS denied it from its expiry on, by its DateLessThan condition)'
               : `IAM still holds ${left.join(', ')}`),
         );
-        if (options.exitWhenRevoked) break;
+        if (options.exitWhenRevoked) {
+          // The revoked notification follows the revoke; give it a moment to arrive before exiting.
+          for (let i = 0; i < 50 && !notices.some((n) => n.includes('notification: Revoked')); i++) await new Promise((resolve) => setTimeout(resolve, 200));
+          for (const notice of notices.splice(0)) print(notice);
+          break;
+        }
       }
       const stopped = await Promise.race([stop.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000))]);
       if (stopped) break;

@@ -3,7 +3,7 @@
 import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { type AccountClients } from '../../src/aws/accounts';
-import { createWorker } from '../../src/worker';
+import { createWorker, type WorkerOptions } from '../../src/worker';
 import { startDevServer, type DevServer } from '../../src/local/dev-server';
 import { startIamProxy, type IamProxy } from './iam-proxy';
 import { startMoto, type Moto } from '../../src/local/moto';
@@ -16,7 +16,7 @@ export interface Stack {
   taskQueue: string;
   /** Environment for child processes (CLI, worker) pointing at this stack. */
   env: Record<string, string>;
-  startWorker(options?: { maxCachedWorkflows?: number; maxTemporaryDays?: number }): Promise<void>;
+  startWorker(options?: { maxCachedWorkflows?: number; maxTemporaryDays?: number; notifications?: WorkerOptions['notifications'] }): Promise<void>;
   stopWorker(): Promise<void>;
   /** moto forgets assumed-role keys on reset, so the worker's cached clients are dropped too. */
   resetIam(): Promise<void>;
@@ -55,6 +55,7 @@ export async function startStack(options: { retentionDays?: number; worker?: boo
         iamCallsPerSecond: 1000,
         ...(workerOptions.maxTemporaryDays ? { limits: { maxTemporaryDays: workerOptions.maxTemporaryDays } } : {}),
         ...(workerOptions.maxCachedWorkflows ? { maxCachedWorkflows: workerOptions.maxCachedWorkflows } : {}),
+        ...(workerOptions.notifications ? { notifications: workerOptions.notifications } : {}),
       });
       worker = created.worker;
       accounts = created.accounts;
@@ -76,7 +77,14 @@ export async function startStack(options: { retentionDays?: number; worker?: boo
     async terminateAll() {
       const running: string[] = [];
       for await (const execution of client.workflow.list({ query: `ExecutionStatus = 'Running'` })) running.push(execution.workflowId);
-      await Promise.all(running.map((id) => client.workflow.getHandle(id).terminate('test cleanup').catch(() => undefined)));
+      await Promise.all(
+        running.map((id) =>
+          client.workflow
+            .getHandle(id)
+            .terminate('test cleanup')
+            .catch(() => undefined),
+        ),
+      );
       // Visibility catches up asynchronously; wait until the holders lookup no longer sees them.
       await eventually('terminated workflows leave visibility', async () => {
         for await (const execution of client.workflow.list({ query: `ExecutionStatus = 'Running'` })) return execution ? undefined : true;

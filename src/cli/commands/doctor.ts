@@ -5,11 +5,12 @@ import { readQuotas } from '../../aws/iam';
 import { loadSettings, loadTeam } from '../../config/load';
 import { formatDiagnostic } from '../../core/diagnostics';
 import { deployerFor } from '../../core/grant-derived';
-import { DAY_MS, formatDuration } from '../../core/time';
+import { DAY_MS, formatDuration, parseDuration } from '../../core/time';
 import { connectClient } from '../../temporal/connection';
 import { catalogsAbout } from '../../validate';
 import { missingSearchAttributes, namespaceRetentionMs } from '../../temporal/namespace-setup';
-import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, write } from '../command';
+import { troubledSinks } from '../../temporal/notification-status';
+import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, UsageError, write } from '../command';
 
 type Outcome = 'ok' | 'FAIL' | 'warn';
 
@@ -17,7 +18,21 @@ export const doctorCommand = defineCommand({
   name: 'doctor',
   summary: 'Check the connection, namespace retention, search attributes and the deployer role in each account.',
   arguments: [{ name: 'team', variadic: true }],
-  options: { config: CONFIG_OPTION, json: { ...JSON_OPTION, description: 'print the checks as JSON' } },
+  options: {
+    config: CONFIG_OPTION,
+    json: { ...JSON_OPTION, description: 'print the checks as JSON' },
+    'stuck-after': {
+      type: 'string',
+      value: 'D',
+      default: '10m',
+      description: 'a notification still retrying after this long counts as a stuck sink',
+      parse: (raw: string): number => {
+        const ms = parseDuration(raw);
+        if (ms === undefined || ms <= 0) throw new UsageError(`--stuck-after must be a duration such as 10m or 1h, got "${raw}"`);
+        return ms;
+      },
+    },
+  },
   description: `
 Checks that:
   - Node.js is 22 or later (a warning only: the AWS SDK's releases from 2027 on need it);
@@ -26,6 +41,8 @@ Checks that:
     revocation is remembered for as long as the grant could have lived;
   - grantflow's search attributes are registered;
   - a worker polls the task queue (a warning only);
+  - no notification sink is stuck: messages still retrying after --stuck-after, or given up (a
+    warning only, naming the sink and its last error);
   - the deployer role can be assumed in every account of the given teams (default: every team in
     the config folder), and its quotas can be read.`,
   exitCodes: 'Exit codes: 0 all good, 1 a check failed, 3 Temporal unreachable.',
@@ -44,11 +61,19 @@ Checks that:
     else report('node', 'ok', `Node ${process.version}`);
     const settingsErrors = diagnostics.filter((d) => d.severity === 'error');
     if (settingsErrors.length > 0) {
-      report('settings', 'FAIL', `${settingsErrors.length} error(s) in ${settingsErrors[0]!.file} (above); the checks below use the defaults instead. Fix them: grantflow validate <team>`);
+      report(
+        'settings',
+        'FAIL',
+        `${settingsErrors.length} error(s) in ${settingsErrors[0]!.file} (above); the checks below use the defaults instead. Fix them: grantflow validate <team>`,
+      );
     }
 
     const { actions, awsManagedPolicies: managed } = await catalogsAbout();
-    report('catalogues', 'ok', `actions: ${actions.source} ${actions.version}, data of ${actions.date}; AWS managed policies: ${managed.count} from ${managed.source}, as of ${managed.dataAsOf}`);
+    report(
+      'catalogues',
+      'ok',
+      `actions: ${actions.source} ${actions.version}, data of ${actions.date}; AWS managed policies: ${managed.count} from ${managed.source}, as of ${managed.dataAsOf}`,
+    );
 
     const { client, connection, target } = await connectClient();
     try {
@@ -69,18 +94,48 @@ Checks that:
 
       try {
         const missing = await missingSearchAttributes(client, target.namespace);
-        if (missing.length) report('search attributes', 'FAIL', `missing ${missing.join(', ')}; start \`grantflow worker\` (it registers them) or add them with the temporal CLI / tcld`);
+        if (missing.length)
+          report(
+            'search attributes',
+            'FAIL',
+            `missing ${missing.join(', ')}; start \`grantflow worker\` (it registers them) or add them with the temporal CLI / tcld`,
+          );
         else report('search attributes', 'ok', 'all registered');
       } catch (error) {
         report('search attributes', 'warn', `could not list them: ${(error as Error).message}`);
       }
 
       try {
-        const pollers = await client.workflowService.describeTaskQueue({ namespace: target.namespace, taskQueue: { name: settings.taskQueue }, taskQueueType: 1 });
+        const pollers = await client.workflowService.describeTaskQueue({
+          namespace: target.namespace,
+          taskQueue: { name: settings.taskQueue },
+          taskQueueType: 1,
+        });
         if ((pollers.pollers ?? []).length === 0) report('worker', 'warn', `no worker polls task queue "${settings.taskQueue}"; run \`grantflow worker\``);
         else report('worker', 'ok', `${pollers.pollers!.length} poller(s) on task queue "${settings.taskQueue}"`);
       } catch (error) {
         report('worker', 'warn', `could not describe task queue "${settings.taskQueue}": ${(error as Error).message}`);
+      }
+
+      try {
+        const troubled = await troubledSinks(client, new Date(Date.now() - values['stuck-after']));
+        if (troubled.length === 0) report('notifications', 'ok', `no message retrying for more than ${formatDuration(values['stuck-after'])}, none given up`);
+        for (const t of troubled) {
+          const parts = [
+            ...(t.retrying
+              ? [`${t.retrying} message(s) still retrying after more than ${formatDuration(values['stuck-after'])} (oldest since ${t.oldestSince})`]
+              : []),
+            ...(t.gaveUp ? [`${t.gaveUp} message(s) given up`] : []),
+            ...(t.lastError ? [`last error: ${t.lastError}`] : []),
+          ];
+          report(
+            `notification sink ${t.sink}`,
+            'warn',
+            `${parts.join('; ')}. Check the receiver behind the sink's url_env; grants and revokes do not wait for it`,
+          );
+        }
+      } catch (error) {
+        report('notifications', 'warn', `could not list notification deliveries: ${(error as Error).message}`);
       }
 
       const teams = positionals.length > 0 ? positionals : teamsIn(dir);
@@ -107,7 +162,11 @@ Checks that:
                   `max_managed_policies_per_principal is ${settings.maxManagedPoliciesPerPrincipal}, but the account's quota is ${quotas.attachedPerUser} per user and ${quotas.attachedPerRole} per role, so validate would pass grants IAM refuses; lower the setting to ${quota}`,
                 );
               } else {
-                report(`account ${environment} (${account})`, 'ok', `assumed ${settings.deployerRole}; managed policies per user ${quotas.attachedPerUser}, per role ${quotas.attachedPerRole}`);
+                report(
+                  `account ${environment} (${account})`,
+                  'ok',
+                  `assumed ${settings.deployerRole}; managed policies per user ${quotas.attachedPerUser}, per role ${quotas.attachedPerRole}`,
+                );
               }
             } catch (error) {
               report(`account ${environment} (${account})`, 'FAIL', (error as Error).message);

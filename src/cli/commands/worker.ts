@@ -1,7 +1,8 @@
-import { loadSettings } from '../../config/load';
+import { loadNotifications, loadSettings } from '../../config/load';
 import { connectClient, connectWorker } from '../../temporal/connection';
 import { registerSearchAttributes } from '../../temporal/namespace-setup';
 import { endEarlierReconciles } from '../../temporal/operations';
+import { installWorkerMetrics, metricsBindAddress } from '../../metrics';
 import { createWorker } from '../../worker';
 import { DEFAULT_WORKER_LIMITS } from '../../worker';
 import { CONFIG_OPTION, defineCommand, EXIT, UsageError, write } from '../command';
@@ -28,33 +29,56 @@ export const workerCommand = defineCommand({
         return days;
       },
     },
+    'metrics-address': {
+      type: 'string',
+      value: 'HOST:PORT',
+      env: 'GRANTFLOW_METRICS_ADDRESS',
+      description: 'serve Prometheus metrics at http://HOST:PORT/metrics (the Temporal SDK runtime and grantflow_* series); off unless given',
+      parse: (raw: string): string => {
+        const address = metricsBindAddress(raw);
+        if (!address) throw new UsageError(`--metrics-address must be HOST:PORT or a port, such as 127.0.0.1:9464, got "${raw}"`);
+        return address;
+      },
+    },
   },
   description: `
 Connects to Temporal with the TEMPORAL_* environment (or a temporal.toml profile), registers
 grantflow's search attributes if the namespace lacks them, and polls the task queue (setting
 task_queue, default "grantflow"). AWS credentials come from the SDK's default chain; the worker
-assumes the deployer role in each account. SIGTERM or SIGINT stops it gracefully: it finishes the
+assumes the deployer role in each account. With --metrics-address it serves Prometheus metrics
+(see the README for the series). SIGTERM or SIGINT stops it gracefully: it finishes the
 tasks in hand and exits. Run several workers for capacity; they share the work.`,
   exitCodes: 'Exit codes: 0 stopped cleanly, 1 failed, 3 Temporal unreachable.',
   async run({ values, io }) {
     const { settings, diagnostics } = loadSettings(values.config, io.env);
     for (const d of diagnostics) write(io.stderr, formatDiagnostic(d));
     if (diagnostics.some((d) => d.severity === 'error')) return EXIT.failed;
+    const notifications = loadNotifications(values.config, io.env);
+    for (const d of notifications.diagnostics) write(io.stderr, formatDiagnostic(d));
+    if (notifications.diagnostics.some((d) => d.severity === 'error')) return EXIT.failed;
     const taskQueue = values['task-queue'] ?? settings.taskQueue;
+    // The SDK runtime is one per process and must be set up before the worker's connection opens.
+    const metrics = values['metrics-address'] ? installWorkerMetrics(values['metrics-address']) : undefined;
     const { client, connection, target } = await connectClient();
     try {
       try {
         const added = await registerSearchAttributes(client, target.namespace);
         if (added.length) write(io.stderr, `worker: registered search attributes ${added.join(', ')} in namespace ${target.namespace}`);
       } catch (error) {
-        write(io.stderr, `warning: could not check or register search attributes (${(error as Error).message}); on Temporal Cloud add them with tcld or the Cloud UI; \`grantflow doctor\` checks them`);
+        write(
+          io.stderr,
+          `warning: could not check or register search attributes (${(error as Error).message}); on Temporal Cloud add them with tcld or the Cloud UI; \`grantflow doctor\` checks them`,
+        );
       }
       const earlier = await endEarlierReconciles(client).catch((error: Error) => {
         write(io.stderr, `warning: could not look for reconcile workflows of an earlier release: ${error.message}`);
         return [];
       });
       if (earlier.length > 0) {
-        write(io.stderr, `worker: ended ${earlier.length} reconcile workflow(s) of an earlier release (${earlier.slice(0, 5).join(', ')}${earlier.length > 5 ? ', …' : ''}); each team's next submission starts its successor`);
+        write(
+          io.stderr,
+          `worker: ended ${earlier.length} reconcile workflow(s) of an earlier release (${earlier.slice(0, 5).join(', ')}${earlier.length > 5 ? ', …' : ''}); each team's next submission starts its successor`,
+        );
       }
       const native = await connectWorker(target);
       const { worker, accounts } = await createWorker({
@@ -65,17 +89,26 @@ tasks in hand and exits. Run several workers for capacity; they share the work.`
         iamCallsPerSecond: settings.iamCallsPerSecond,
         maxCachedWorkflows: Number(values['max-cached-workflows']),
         limits: { maxTemporaryDays: values['max-temporary-days'] },
+        ...(metrics ? { outcomes: metrics.outcomes } : {}),
+        notifications: { sinks: notifications.sinks, ...(notifications.webUiUrl ? { webUiUrl: notifications.webUiUrl } : {}) },
       });
+      for (const sink of notifications.sinks) write(io.stderr, `worker: notifying sink "${sink.name}" (${sink.format}) of ${sink.events.join(', ')}`);
+      const stopWatching = metrics?.watchGrants(client);
+      if (metrics) write(io.stderr, `worker: Prometheus metrics at http://${values['metrics-address']}/metrics`);
       const stop = (signal: string) => {
         write(io.stderr, `worker: ${signal} received; finishing tasks in hand and stopping`);
         worker.shutdown();
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
-      write(io.stderr, `worker: polling task queue "${taskQueue}" in namespace ${target.namespace} at ${target.address} (max_temporary_days ceiling ${values['max-temporary-days']})`);
+      write(
+        io.stderr,
+        `worker: polling task queue "${taskQueue}" in namespace ${target.namespace} at ${target.address} (max_temporary_days ceiling ${values['max-temporary-days']})`,
+      );
       try {
         await worker.run();
       } finally {
+        stopWatching?.();
         accounts.destroy();
         await native.close();
       }

@@ -1,0 +1,165 @@
+// Notifications: what grantflow tells a webhook when a grant is granted, about to expire, revoked,
+// failed, or its revoke is still retrying. The sinks (grantflow.yaml `notifications:`, resolved by
+// the worker) and the messages' two formats live here; delivery is an activity (activities/), started
+// from the grant workflow so that it never waits for it. Pure.
+
+export const NOTIFICATION_EVENTS = ['granted', 'expiring', 'revoked', 'failed', 'revoke-stuck'] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+export const NOTIFICATION_FORMATS = ['slack', 'json'] as const;
+export type NotificationFormat = (typeof NOTIFICATION_FORMATS)[number];
+
+export const DEFAULT_EXPIRING_BEFORE_MS = 60 * 60 * 1000;
+export const DEFAULT_REVOKE_STUCK_AFTER_MS = 10 * 60 * 1000;
+
+/** What a grant workflow needs to know of the sinks: no URLs (they stay in the worker). */
+export interface NotificationPlan {
+  sinks: { name: string; events: NotificationEvent[]; expiringBeforeMs: number; revokeStuckAfterMs: number }[];
+}
+
+/** One event of one grant run, as the grant workflow hands it to delivery. */
+export interface NotificationMessage {
+  event: NotificationEvent;
+  /** When it happened (workflow time). */
+  at: string;
+  grant: {
+    id: string;
+    runId: string;
+    team: string;
+    principalType: 'user' | 'role';
+    principal: string;
+    account: string;
+    environment: string;
+    policy: string;
+    kind: 'permanent' | 'temporary';
+    expiresAt?: string;
+    reason?: string;
+    ticket?: string;
+  };
+  /** revoked: expired, early, removed, superseded, beyond-limit, retired, lifted. */
+  cause?: string;
+  endedBy?: string;
+  endReason?: string;
+  /** failed, revoke-stuck: the last error. */
+  error?: string;
+  /** expiring: how long before the expiry it was sent; revoke-stuck: how long the revoke has been retrying. */
+  afterMs?: number;
+}
+
+/** `<grant id>/<event>/<run id>`, plus the reminder's lead for `expiring` and `revoke-stuck`: the same event of the same run has the same key. */
+export function idempotencyKey(message: NotificationMessage): string {
+  const base = `${message.grant.id}/${message.event}/${message.grant.runId}`;
+  return message.afterMs !== undefined ? `${base}/${message.afterMs}` : base;
+}
+
+/** The child workflow id of one message to one sink: starting it twice finds the first. */
+export function notificationWorkflowId(sink: string, message: NotificationMessage): string {
+  return `grantflow-notify/${sink}/${idempotencyKey(message)}`;
+}
+
+/** The sink name in a notification workflow id (doctor groups stuck deliveries by it). */
+export function sinkOfNotificationWorkflowId(id: string): string | undefined {
+  const match = /^grantflow-notify\/([^/]+)\//.exec(id);
+  return match?.[1];
+}
+
+/** The sinks that want this message: the event, and for reminders their own lead. */
+export function sinksFor(plan: NotificationPlan, message: Pick<NotificationMessage, 'event' | 'afterMs'>): string[] {
+  return plan.sinks
+    .filter((s) => s.events.includes(message.event))
+    .filter((s) => message.event !== 'expiring' || s.expiringBeforeMs === message.afterMs)
+    .filter((s) => message.event !== 'revoke-stuck' || s.revokeStuckAfterMs === message.afterMs)
+    .map((s) => s.name);
+}
+
+/** The distinct leads of the sinks that want `event` (expiring, revoke-stuck), shortest wait first. */
+export function leadsFor(plan: NotificationPlan, event: 'expiring' | 'revoke-stuck'): number[] {
+  const leads = plan.sinks.filter((s) => s.events.includes(event)).map((s) => (event === 'expiring' ? s.expiringBeforeMs : s.revokeStuckAfterMs));
+  return [...new Set(leads)].sort((a, b) => (event === 'expiring' ? b - a : a - b));
+}
+
+/** The Temporal Web UI page of the grant's run. */
+export function grantUrl(webUiUrl: string | undefined, namespace: string, message: NotificationMessage): string | undefined {
+  if (!webUiUrl) return undefined;
+  return `${webUiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(message.grant.id)}/${encodeURIComponent(message.grant.runId)}/history`;
+}
+
+function span(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes >= 120 && minutes % 60 === 0) return `${minutes / 60} h`;
+  if (minutes >= 1) return `${minutes} min`;
+  return `${Math.round(ms / 1000)} s`;
+}
+
+/** One line a person reads: what happened, to whom, where. */
+export function notificationText(message: NotificationMessage): string {
+  const g = message.grant;
+  const who = `${g.principalType} ${g.principal}`;
+  const what = `${g.policy} in ${g.environment} (${g.account})`;
+  const until = g.expiresAt ? ` until ${g.expiresAt}` : ' (permanent)';
+  const why = [g.reason ? `reason: ${g.reason}` : undefined, g.ticket ? `ticket: ${g.ticket}` : undefined].filter(Boolean).join(', ');
+  const context = why ? ` [${why}]` : '';
+  switch (message.event) {
+    case 'granted':
+      return `Granted: ${who} holds ${what}${until}${context}`;
+    case 'expiring':
+      return `Expiring: ${who} loses ${what} at ${g.expiresAt ?? 'its expiry'} (in ${span(message.afterMs ?? 0)})${context}`;
+    case 'revoked': {
+      const cause = message.cause ?? 'revoked';
+      const by =
+        message.cause === 'early'
+          ? ` by ${message.endedBy ?? 'an operator'}${message.endReason ? `: ${message.endReason}` : ''}`
+          : message.endReason
+            ? `: ${message.endReason}`
+            : '';
+      return `Revoked (${cause}${by}): ${who} no longer holds ${what}${context}`;
+    }
+    case 'failed':
+      return `Failed: ${who} could not be granted ${what}${message.error ? `: ${message.error}` : ''}${context}`;
+    case 'revoke-stuck':
+      return `Revoke stuck: ${who} still holds ${what}; revoking has been retrying for ${span(message.afterMs ?? 0)}${message.error ? `; last error: ${message.error}` : ''}`;
+  }
+}
+
+/** The body POSTed to a sink, by its format. */
+export function notificationBody(message: NotificationMessage, format: NotificationFormat, link: { url?: string }): Record<string, unknown> {
+  const key = idempotencyKey(message);
+  const text = notificationText(message);
+  if (format === 'slack') {
+    const linked = link.url ? `${text} <${link.url}|open in Temporal>` : text;
+    return {
+      text: linked,
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text: linked } },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: `grantflow ${message.event} · ${message.grant.id} · key ${key}` }] },
+      ],
+    };
+  }
+  const g = message.grant;
+  return {
+    schema: 'grantflow.notification/v1',
+    idempotencyKey: key,
+    event: message.event,
+    at: message.at,
+    text,
+    grant: {
+      id: g.id,
+      runId: g.runId,
+      team: g.team,
+      principalType: g.principalType,
+      principal: g.principal,
+      account: g.account,
+      environment: g.environment,
+      policy: g.policy,
+      kind: g.kind,
+      expiresAt: g.expiresAt ?? null,
+      reason: g.reason ?? null,
+      ticket: g.ticket ?? null,
+      url: link.url ?? null,
+    },
+    cause: message.cause ?? null,
+    endedBy: message.endedBy ?? null,
+    endReason: message.endReason ?? null,
+    error: message.error ?? null,
+    afterMs: message.afterMs ?? null,
+  };
+}

@@ -1,0 +1,268 @@
+// Notification sinks from grantflow.yaml, which sinks want which message, the idempotency key, and
+// the two formats' bodies.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadNotifications } from '../../src/config/load';
+import { notificationPlan, type NotificationSink } from '../../src/core/notification-sink';
+import {
+  grantUrl,
+  idempotencyKey,
+  leadsFor,
+  notificationBody,
+  notificationText,
+  notificationWorkflowId,
+  sinkOfNotificationWorkflowId,
+  sinksFor,
+  type NotificationMessage,
+} from '../../src/core/notifications';
+import { runCli } from '../support/cli';
+import { NOW, writeTeam } from '../support/config-dir';
+
+const GRANT: NotificationMessage['grant'] = {
+  id: 'grantflow/t/111111111111/user/bob/reader/until/2026-06-02T00:00:00Z',
+  runId: 'run-1',
+  team: 't',
+  principalType: 'user',
+  principal: 'bob@example.com',
+  account: '111111111111',
+  environment: 'nonprod',
+  policy: 'reader',
+  kind: 'temporary',
+  expiresAt: '2026-06-02T00:00:00Z',
+  reason: 'debugging',
+  ticket: 'OPS-1',
+};
+const message = (event: NotificationMessage['event'], extra: Partial<NotificationMessage> = {}): NotificationMessage => ({
+  event,
+  at: '2026-06-01T12:00:00Z',
+  grant: GRANT,
+  ...extra,
+});
+
+function withSettings(yaml: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-notify-'));
+  fs.writeFileSync(path.join(dir, 'grantflow.yaml'), yaml);
+  return dir;
+}
+
+describe('notifications: sinks from grantflow.yaml', () => {
+  const cases: { name: string; yaml: string; env?: Record<string, string>; want?: Partial<NotificationSink>[]; error?: RegExp; line?: number }[] = [
+    {
+      name: 'defaults: every event, 1h before expiry, stuck after 10 min',
+      yaml: 'notifications:\n  - name: sec\n    url_env: SEC_HOOK\n    format: slack\n',
+      env: { SEC_HOOK: 'https://hooks.example/abc' },
+      want: [
+        {
+          name: 'sec',
+          url: 'https://hooks.example/abc',
+          format: 'slack',
+          events: ['granted', 'expiring', 'revoked', 'failed', 'revoke-stuck'],
+          expiringBeforeMs: 3_600_000,
+          revokeStuckAfterMs: 600_000,
+        },
+      ],
+    },
+    {
+      name: 'chosen events and leads',
+      yaml: 'notifications:\n  - name: audit\n    url_env: AUDIT\n    format: json\n    events: [revoked, failed]\n    expiring_before: 30m\n    revoke_stuck_after: 2m\n',
+      env: { AUDIT: 'http://127.0.0.1:9/x' },
+      want: [{ name: 'audit', format: 'json', events: ['revoked', 'failed'], expiringBeforeMs: 1_800_000, revokeStuckAfterMs: 120_000 }],
+    },
+    {
+      name: 'an unset variable is an error at the sink, naming the fix',
+      yaml: 'notifications:\n  - name: sec\n    url_env: NOPE\n    format: json\n',
+      error: /\$NOPE is not set; set it to the webhook URL in the worker's environment/,
+      line: 3,
+    },
+    {
+      name: 'a variable that is no URL',
+      yaml: 'notifications:\n  - name: sec\n    url_env: HOOK\n    format: json\n',
+      env: { HOOK: 'hooks.example' },
+      error: /must be an http\(s\) URL/,
+      line: 3,
+    },
+    {
+      name: 'a URL written where the variable name goes',
+      yaml: 'notifications:\n  - name: sec\n    url_env: https://hooks.example/abc\n    format: json\n',
+      error: /url_env names an environment variable/,
+      line: 3,
+    },
+    {
+      name: 'an unknown format',
+      yaml: 'notifications:\n  - name: sec\n    url_env: HOOK\n    format: teams\n',
+      env: { HOOK: 'https://x.example' },
+      error: /format/,
+      line: 4,
+    },
+    {
+      name: 'an unknown event',
+      yaml: 'notifications:\n  - name: sec\n    url_env: HOOK\n    format: json\n    events: [granted, renewed]\n',
+      env: { HOOK: 'https://x.example' },
+      error: /events/,
+      line: 5,
+    },
+    {
+      name: 'a lead that is no duration',
+      yaml: 'notifications:\n  - name: sec\n    url_env: HOOK\n    format: json\n    expiring_before: soon\n',
+      env: { HOOK: 'https://x.example' },
+      error: /expiring_before of sink "sec" must be a duration/,
+      line: 5,
+    },
+    {
+      name: 'two sinks of one name',
+      yaml: 'notifications:\n  - name: a\n    url_env: HOOK\n    format: json\n  - name: a\n    url_env: HOOK\n    format: slack\n',
+      env: { HOOK: 'https://x.example' },
+      error: /defined twice/,
+      line: 5,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const dir = withSettings(c.yaml);
+      try {
+        const result = loadNotifications(dir, c.env ?? {});
+        if (c.want) {
+          assert.deepEqual(result.diagnostics, []);
+          assert.equal(result.sinks.length, c.want.length);
+          c.want.forEach((want, i) => {
+            for (const [key, value] of Object.entries(want)) assert.deepEqual(result.sinks[i]![key as keyof NotificationSink], value, key);
+          });
+        } else {
+          const errors = result.diagnostics.filter((d) => d.severity === 'error');
+          assert.ok(
+            errors.some((d) => c.error!.test(d.message)),
+            JSON.stringify(errors),
+          );
+          const hit = errors.find((d) => c.error!.test(d.message))!;
+          assert.equal(hit.file, path.join(dir, 'grantflow.yaml'));
+          assert.equal(hit.line, c.line);
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('grantflow validate accepts a grantflow.yaml with notifications (no URL needed where it runs)', async () => {
+    const dir = writeTeam({ grantflow: 'web_ui_url: http://localhost:8233\nnotifications:\n  - name: sec\n    url_env: SEC_HOOK\n    format: slack\n' });
+    const result = await runCli(['validate', 'team', '--config', dir, '--now', NOW], {});
+    assert.equal(result.code, 0, result.stderr);
+  });
+});
+
+describe('notifications: which sinks, which key', () => {
+  const plan = notificationPlan([
+    {
+      name: 'all',
+      url: 'u',
+      format: 'json',
+      events: ['granted', 'expiring', 'revoked', 'failed', 'revoke-stuck'],
+      expiringBeforeMs: 3_600_000,
+      revokeStuckAfterMs: 600_000,
+    },
+    { name: 'early', url: 'u', format: 'slack', events: ['expiring', 'revoke-stuck'], expiringBeforeMs: 86_400_000, revokeStuckAfterMs: 60_000 },
+    { name: 'ends', url: 'u', format: 'json', events: ['revoked'], expiringBeforeMs: 3_600_000, revokeStuckAfterMs: 600_000 },
+  ]);
+  it('keeps URLs out of the plan the workflow sees', () => assert.ok(!JSON.stringify(plan).includes('"url"')));
+  const cases: { message: Pick<NotificationMessage, 'event' | 'afterMs'>; want: string[] }[] = [
+    { message: { event: 'granted' }, want: ['all'] },
+    { message: { event: 'revoked' }, want: ['all', 'ends'] },
+    { message: { event: 'expiring', afterMs: 3_600_000 }, want: ['all'] },
+    { message: { event: 'expiring', afterMs: 86_400_000 }, want: ['early'] },
+    { message: { event: 'revoke-stuck', afterMs: 60_000 }, want: ['early'] },
+    { message: { event: 'revoke-stuck', afterMs: 600_000 }, want: ['all'] },
+    { message: { event: 'failed' }, want: ['all'] },
+  ];
+  for (const c of cases)
+    it(`${c.message.event}${c.message.afterMs ? ` ${c.message.afterMs}` : ''} → ${c.want.join(', ')}`, () =>
+      assert.deepEqual(sinksFor(plan, c.message), c.want));
+
+  it('reminders: the earliest first (the longest lead before expiry; the shortest wait when stuck)', () => {
+    assert.deepEqual(leadsFor(plan, 'expiring'), [86_400_000, 3_600_000]);
+    assert.deepEqual(leadsFor(plan, 'revoke-stuck'), [60_000, 600_000]);
+  });
+
+  const keys: { message: NotificationMessage; want: string }[] = [
+    { message: message('granted'), want: `${GRANT.id}/granted/run-1` },
+    { message: message('expiring', { afterMs: 3_600_000 }), want: `${GRANT.id}/expiring/run-1/3600000` },
+    { message: message('revoked', { cause: 'early' }), want: `${GRANT.id}/revoked/run-1` },
+  ];
+  for (const k of keys) it(`key of ${k.message.event}`, () => assert.equal(idempotencyKey(k.message), k.want));
+
+  it('the notification workflow id names the sink, and doctor reads it back', () => {
+    const id = notificationWorkflowId('sec-slack', message('granted'));
+    assert.equal(id, `grantflow-notify/sec-slack/${GRANT.id}/granted/run-1`);
+    assert.equal(sinkOfNotificationWorkflowId(id), 'sec-slack');
+    assert.equal(sinkOfNotificationWorkflowId(GRANT.id), undefined);
+  });
+
+  it('links to the run in the Web UI, ids escaped', () => {
+    assert.equal(grantUrl(undefined, 'default', message('granted')), undefined);
+    assert.equal(
+      grantUrl('http://ui:8080/', 'prod ns', message('granted')),
+      `http://ui:8080/namespaces/prod%20ns/workflows/${encodeURIComponent(GRANT.id)}/run-1/history`,
+    );
+  });
+});
+
+describe('notifications: what each event says', () => {
+  const cases: { message: NotificationMessage; want: RegExp }[] = [
+    {
+      message: message('granted'),
+      want: /^Granted: user bob@example\.com holds reader in nonprod \(111111111111\) until 2026-06-02T00:00:00Z \[reason: debugging, ticket: OPS-1\]$/,
+    },
+    {
+      message: message('expiring', { afterMs: 3_600_000 }),
+      want: /^Expiring: user bob@example\.com loses reader in nonprod \(111111111111\) at 2026-06-02T00:00:00Z \(in 60 min\)/,
+    },
+    { message: message('revoked', { cause: 'expired' }), want: /^Revoked \(expired\): user bob@example\.com no longer holds reader/ },
+    { message: message('revoked', { cause: 'early', endedBy: 'ops', endReason: 'incident over' }), want: /^Revoked \(early by ops: incident over\)/ },
+    {
+      message: message('revoked', { cause: 'superseded', endedBy: 'ci', endReason: 'replaced by a new expiry' }),
+      want: /^Revoked \(superseded: replaced by a new expiry\)/,
+    },
+    { message: message('revoked', { cause: 'removed' }), want: /^Revoked \(removed\)/ },
+    { message: message('revoked', { cause: 'beyond-limit' }), want: /^Revoked \(beyond-limit\)/ },
+    {
+      message: message('failed', { error: 'no such user' }),
+      want: /^Failed: user bob@example\.com could not be granted reader in nonprod \(111111111111\): no such user/,
+    },
+    {
+      message: message('revoke-stuck', { afterMs: 600_000, error: 'Throttling' }),
+      want: /^Revoke stuck: user bob@example\.com still holds reader .* retrying for 10 min; last error: Throttling$/,
+    },
+    {
+      message: {
+        ...message('granted'),
+        grant: { ...GRANT, kind: 'permanent', expiresAt: undefined, reason: undefined, ticket: undefined } as NotificationMessage['grant'],
+      },
+      want: /^Granted: user bob@example\.com holds reader in nonprod \(111111111111\) \(permanent\)$/,
+    },
+  ];
+  for (const c of cases) it(`${c.message.event} ${c.message.cause ?? ''}`, () => assert.match(notificationText(c.message), c.want));
+
+  it('json: the documented fields, null where there is no value', () => {
+    const body = notificationBody(message('revoked', { cause: 'early', endedBy: 'ops', endReason: 'x' }), 'json', { url: 'http://ui/x' });
+    assert.deepEqual(
+      Object.keys(body).sort(),
+      ['afterMs', 'at', 'cause', 'endReason', 'endedBy', 'error', 'event', 'grant', 'idempotencyKey', 'schema', 'text'].sort(),
+    );
+    assert.equal(body.schema, 'grantflow.notification/v1');
+    assert.equal(body.idempotencyKey, `${GRANT.id}/revoked/run-1`);
+    assert.deepEqual(
+      Object.keys(body.grant as object).sort(),
+      ['account', 'environment', 'expiresAt', 'id', 'kind', 'policy', 'principal', 'principalType', 'reason', 'runId', 'team', 'ticket', 'url'].sort(),
+    );
+    assert.equal((body.grant as { url: string }).url, 'http://ui/x');
+    assert.equal(body.error, null);
+  });
+
+  it('slack: text with the Web UI link, and a block that carries the key', () => {
+    const body = notificationBody(message('granted'), 'slack', { url: 'http://ui/x' });
+    assert.match(String(body.text), /<http:\/\/ui\/x\|open in Temporal>$/);
+    assert.match(JSON.stringify(body.blocks), new RegExp(`key ${GRANT.id.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/granted/run-1`));
+    assert.doesNotMatch(String(notificationBody(message('granted'), 'slack', {}).text), /open in Temporal/);
+  });
+});
