@@ -6,6 +6,7 @@ import { attachedArns, type RevokeTarget } from '../core/grant-derived';
 import type { PrincipalType } from '../core/ids';
 import type { AccountClients, AccountRef } from './accounts';
 import { GrantflowAwsError } from './errors';
+import { withCallClass } from './rate-limit';
 import { attachManaged, deleteInlinePolicy, putInlinePolicy, releaseManaged, type AttachOutcome, type Principal, type ReleaseOutcome, type Target } from './iam';
 
 /** Who else holds managed policies on a principal; Temporal visibility answers it in production (src/temporal/holders.ts). */
@@ -42,7 +43,17 @@ function targetFor(deps: GrantIamDeps, ref: AccountRef, options: AttemptOptions 
   };
 }
 
-export async function applyGrantIam(deps: GrantIamDeps, spec: GrantSpec, options: AttemptOptions = {}): Promise<ApplyResult> {
+/** An apply's calls wait behind any revoke's in the account's call budget, and ahead of a pass's reads. */
+export function applyGrantIam(deps: GrantIamDeps, spec: GrantSpec, options: AttemptOptions = {}): Promise<ApplyResult> {
+  return withCallClass({ priority: 'apply', ...(options.signal ? { signal: options.signal } : {}) }, () => applyNow(deps, spec, options));
+}
+
+/** A revoke's calls go first in the account's call budget, whatever burst of applies is queued. */
+export function revokeGrantIam(deps: GrantIamDeps, grant: RevokeTarget, options: AttemptOptions = {}): Promise<RevokeResult> {
+  return withCallClass({ priority: 'revoke', ...(options.signal ? { signal: options.signal } : {}) }, () => revokeNow(deps, grant, options));
+}
+
+async function applyNow(deps: GrantIamDeps, spec: GrantSpec, options: AttemptOptions): Promise<ApplyResult> {
   const t = targetFor(deps, spec, options);
   const principal: Principal = { type: spec.principalType, name: spec.principal };
   const inline = spec.inlinePolicy ? await putInlinePolicy(t, spec.principal, spec.inlinePolicy.name, spec.inlinePolicy.document) : undefined;
@@ -50,7 +61,7 @@ export async function applyGrantIam(deps: GrantIamDeps, spec: GrantSpec, options
   return { ...attach, ...(inline ? { inline } : {}) };
 }
 
-export async function revokeGrantIam(deps: GrantIamDeps, grant: RevokeTarget, options: AttemptOptions = {}): Promise<RevokeResult> {
+async function revokeNow(deps: GrantIamDeps, grant: RevokeTarget, options: AttemptOptions): Promise<RevokeResult> {
   const t = targetFor(deps, grant, options);
   let inline: RevokeResult['inline'];
   if (grant.inlinePolicyName) {

@@ -54,6 +54,7 @@ import type { PrincipalType } from '../core/ids';
 import { ATTACHMENT_TAG_PREFIX, attachmentTagKey, OWNER_TAG, parseInlinePolicyName, POLICY_PATH, TEAM_TAG_KEY, teamPolicyPath } from '../core/names';
 import { DAY_MS } from '../core/time';
 import { classifyAwsError, GrantflowAwsError, isNoSuchEntity, type CallContext } from './errors';
+import { RateLimitAbandoned } from './rate-limit';
 
 export interface Target {
   client: IAMClient;
@@ -104,7 +105,7 @@ async function call<T>(target: Target, operation: string, extra: Partial<CallCon
   try {
     return await send<T>(target, command);
   } catch (error) {
-    throw classifyAwsError(error, context(target, operation, extra));
+    throw classified(target, error, operation, extra);
   }
 }
 
@@ -114,8 +115,14 @@ async function callOrAbsent<T>(target: Target, operation: string, extra: Partial
     return await send<T>(target, command);
   } catch (error) {
     if (isNoSuchEntity(error)) return undefined;
-    throw classifyAwsError(error, context(target, operation, extra));
+    throw classified(target, error, operation, extra);
   }
+}
+
+/** An AWS failure as a message naming account and principal; a call its abandoned attempt took out of the rate limit's queue says so. */
+function classified(target: Target, error: unknown, operation: string, extra: Partial<CallContext>): GrantflowAwsError {
+  if (error instanceof RateLimitAbandoned) return new AttemptAbandoned(target);
+  return classifyAwsError(error, context(target, operation, extra));
 }
 
 function principalContext(principal: Principal): Partial<CallContext> {
@@ -142,7 +149,7 @@ async function allPages<P>(target: Target, operation: string, extra: Partial<Cal
   try {
     return await collect(target, pages);
   } catch (error) {
-    throw classifyAwsError(error, context(target, operation, extra));
+    throw classified(target, error, operation, extra);
   }
 }
 
@@ -152,7 +159,7 @@ async function allPagesOrAbsent<P>(target: Target, operation: string, extra: Par
     return await collect(target, pages);
   } catch (error) {
     if (isNoSuchEntity(error)) return undefined;
-    throw classifyAwsError(error, context(target, operation, extra));
+    throw classified(target, error, operation, extra);
   }
 }
 
