@@ -191,7 +191,7 @@ export async function paceBench(options: PaceOptions): Promise<Record<string, nu
     log(`revoke lag of ${lags.length} grants expiring during the burst (${duringBurst.length} before it ended): p50 ${results.revoke_lag_p50_ms} ms, p99 ${results.revoke_lag_p99_ms} ms, max ${results.revoke_lag_max_ms} ms`);
 
     // The rate the account saw: every call answered during the burst, over 5 s windows and on average.
-    const times = stack.proxy.events().filter((e) => e.at >= t0 && e.at <= t0 + results.converge_ms).map((e) => e.at);
+    const times = stack.proxy.events().filter((e) => e.sentAt >= t0 && e.sentAt <= t0 + results.converge_ms).map((e) => e.sentAt);
     results.observed_rate = Math.round((times.length / (results.converge_ms / 1000)) * 100) / 100;
     results.peak_rate_5s = Math.round(peakRate(times, 5000) * 100) / 100;
     log(`calls at the proxy during the burst: ${results.observed_rate}/s on average, at most ${results.peak_rate_5s}/s over any 5 s (setting ${options.rate}/s per account)`);

@@ -8,7 +8,7 @@ import type { Deployer } from '../core/grant';
 import { classifyAwsError } from './errors';
 import type { Target } from './iam';
 import { IAM_OPERATIONS, IAM_WRITES, operationName, STS_OPERATIONS } from './operations';
-import { currentCallClass, isThrottling, RateLimiter } from './rate-limit';
+import { currentCallClass, isThrottling, RateLimiter, WAITING_BEAT_MS } from './rate-limit';
 import { QuickRetryStrategy } from './retry-strategy';
 
 export interface AccountRef {
@@ -85,8 +85,13 @@ export class AccountClients {
       applyToStack: (stack) =>
         (stack as Stack).add(
           (next) => async (args) => {
-            const { priority, signal } = currentCallClass();
-            await limiter.take(priority, signal);
+            const { priority, signal, whileWaiting } = currentCallClass();
+            const beat = whileWaiting ? setInterval(whileWaiting, WAITING_BEAT_MS) : undefined;
+            try {
+              await limiter.take(priority, signal);
+            } finally {
+              if (beat) clearInterval(beat);
+            }
             try {
               const result = await next(args);
               limiter.succeeded();

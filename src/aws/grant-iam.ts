@@ -6,7 +6,7 @@ import { attachedArns, type RevokeTarget } from '../core/grant-derived';
 import type { PrincipalType } from '../core/ids';
 import type { AccountClients, AccountRef } from './accounts';
 import { GrantflowAwsError } from './errors';
-import { withCallClass } from './rate-limit';
+import { currentCallClass, withCallClass } from './rate-limit';
 import { attachManaged, deleteInlinePolicy, putInlinePolicy, releaseManaged, type AttachOutcome, type Principal, type ReleaseOutcome, type Target } from './iam';
 
 /** Who else holds managed policies on a principal; Temporal visibility answers it in production (src/temporal/holders.ts). */
@@ -50,7 +50,11 @@ export function applyGrantIam(deps: GrantIamDeps, spec: GrantSpec, options: Atte
 
 /** A revoke's calls go first in the account's call budget, whatever burst of applies is queued. */
 export function revokeGrantIam(deps: GrantIamDeps, grant: RevokeTarget, options: AttemptOptions = {}): Promise<RevokeResult> {
-  return withCallClass({ priority: 'revoke', ...(options.signal ? { signal: options.signal } : {}) }, () => revokeNow(deps, grant, options));
+  const outer = currentCallClass();
+  return withCallClass(
+    { priority: 'revoke', ...(options.signal ? { signal: options.signal } : {}), ...(outer.whileWaiting ? { whileWaiting: outer.whileWaiting } : {}) },
+    () => revokeNow(deps, grant, options),
+  );
 }
 
 async function applyNow(deps: GrantIamDeps, spec: GrantSpec, options: AttemptOptions): Promise<ApplyResult> {

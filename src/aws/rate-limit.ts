@@ -15,7 +15,16 @@ export type CallPriority = (typeof CALL_PRIORITIES)[number];
 export interface CallClass {
   priority: CallPriority;
   signal?: AbortSignal;
+  /**
+   * Called every few seconds while a call waits for its token: a reconcile pass's reads wait behind
+   * every apply it started, and its activity must keep heartbeating meanwhile, or Temporal would time
+   * it out and run the whole pass again into the same queue.
+   */
+  whileWaiting?: () => void;
 }
+
+/** How often `whileWaiting` is called while a call waits for its token. */
+export const WAITING_BEAT_MS = 5000;
 
 const callClass = new AsyncLocalStorage<CallClass>();
 
