@@ -41,6 +41,8 @@ export interface PaceOptions {
   grants: number;
   workers: number;
   expiring: number;
+  /** Passed to the worker(s) as --max-cached-workflows. */
+  maxCachedWorkflows?: number;
 }
 
 function log(message: string): void {
@@ -116,14 +118,15 @@ function peakRate(times: number[], windowMs: number): number {
 }
 
 export async function paceBench(options: PaceOptions): Promise<Record<string, number>> {
-  const results: Record<string, number> = { rate: options.rate, grants: options.grants, workers: options.workers };
+  const results: Record<string, number> = { rate: options.rate, grants: options.grants, workers: options.workers, ...(options.maxCachedWorkflows ? { max_cached_workflows: options.maxCachedWorkflows } : {}) };
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-pace-'));
   log(`at AWS's pace: ${options.grants} new grants in one account at ${options.rate} calls/s, ${options.workers} worker(s), ${options.expiring} grants expiring during the burst`);
   const stack = await startStack({ worker: false });
   const workers: Managed[] = [];
   try {
     for (let i = 0; i < options.workers; i++) {
-      const worker = startProcess(process.execPath, [BIN, 'worker'], {
+      const cache = options.maxCachedWorkflows ? ['--max-cached-workflows', String(options.maxCachedWorkflows)] : [];
+      const worker = startProcess(process.execPath, [BIN, 'worker', ...cache], {
         env: { ...process.env, ...stack.env, GRANTFLOW_IAM_CALLS_PER_SECOND: String(options.rate), GRANTFLOW_CONFIG: work },
       });
       workers.push(worker);

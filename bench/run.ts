@@ -177,7 +177,8 @@ async function pace(): Promise<void> {
   const expiring = Number(flag('--expiring') ?? 10);
   if (!(rate > 0) || !(grants > 0) || !(workers >= 1) || !(expiring >= 1)) throw new Error('--rate, --grants, --workers and --expiring take positive numbers');
   const started = Date.now();
-  const results = await paceBench({ rate, grants, workers, expiring });
+  const cache = flag('--max-cached-workflows');
+  const results = await paceBench({ rate, grants, workers, expiring, ...(cache ? { maxCachedWorkflows: Number(cache) } : {}) });
   results.total_s = Math.round((Date.now() - started) / 1000);
   const outDir = path.join(ROOT, 'bench-results');
   fs.mkdirSync(outDir, { recursive: true });
