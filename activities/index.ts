@@ -7,6 +7,7 @@ import type { GrantSpec } from '../src/core/grant';
 import type { RevokeTarget } from '../src/core/grant-derived';
 import type { AccountClients } from '../src/aws/accounts';
 import { GrantflowAwsError } from '../src/aws/errors';
+import { withCallClass } from '../src/aws/rate-limit';
 import { applyGrantIam, revokeGrantIam, type ApplyResult, type AttemptOptions, type HolderLookup, type RevokeResult } from '../src/aws/grant-iam';
 import { runPass, type PassRequest, type PassResult, type WorkerLimits } from './reconcile-pass';
 import { recoverTeamState } from '../src/temporal/reconcile-state';
@@ -101,8 +102,14 @@ export function createActivities(deps: ActivityDeps) {
 
     /** One pass of a team's reconcile workflow (submission, interval, sweep, restore or retirement). */
     async reconcileTeam(request: PassRequest): Promise<PassResult> {
+      // The pass's own IAM calls (reads, policies, clean-ups) come last in the account's budget, behind
+      // the applies it starts; the activity heartbeats while they wait.
+      const context = activityContext();
+      const whileWaiting = () => context?.heartbeat({ waiting: 'for the account\'s IAM call budget' });
       return translated(() =>
-        runPass({ temporal: temporal(), accounts: deps.accounts, holders: deps.holders, limits, namespace: deps.namespace ?? 'default', heartbeat }, request),
+        withCallClass({ priority: 'reconcile', whileWaiting }, () =>
+          runPass({ temporal: temporal(), accounts: deps.accounts, holders: deps.holders, limits, namespace: deps.namespace ?? 'default', heartbeat }, request),
+        ),
       );
     },
 

@@ -34,12 +34,12 @@ const POLICIES = `aws-policies:
     managed_policies: ["arn:aws:iam::aws:policy/SecurityAudit"]
 `;
 
-/** `count` permanent grants spread evenly over the three accounts: one user × account × policy each. */
-export function permanentTeam(dir: string, team: string, count: number, userPrefix = 'u'): GeneratedTeam {
-  const perAccount = Math.ceil(count / BENCH_ACCOUNTS.length);
+/** `count` permanent grants spread evenly over the accounts (the first `accounts` of the three): one user × account × policy each. */
+export function permanentTeam(dir: string, team: string, count: number, userPrefix = 'u', accounts: readonly string[] = BENCH_ACCOUNTS): GeneratedTeam {
+  const perAccount = Math.ceil(count / accounts.length);
   const users: Record<string, string[]> = {};
   const entries: string[] = [];
-  BENCH_ACCOUNTS.forEach((account, i) => {
+  accounts.forEach((account, i) => {
     const names = Array.from({ length: perAccount }, (_, j) => `${userPrefix}${i}-${j}`).slice(0, Math.max(0, count - i * perAccount));
     users[account] = names;
     if (names.length) entries.push(`  - description: "readers in env${i}"\n    users:\n${names.map((n) => `      - ${n}@example.com`).join('\n')}\n    environments: [env${i}]\n    grants: [reader]`);

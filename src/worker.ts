@@ -39,6 +39,9 @@ const quietBundlerLogger = {
   log: () => undefined,
 };
 
+/** Local activities a worker runs at once: every cached workflow's, so none waits for a slot. */
+const LOCAL_ACTIVITY_SLOTS = 5000;
+
 export interface WorkerOptions {
   connection: NativeConnection;
   client: Client;
@@ -80,6 +83,10 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
     activities,
     maxCachedWorkflows: options.maxCachedWorkflows ?? 100,
     maxConcurrentActivityTaskExecutions: 100,
+    // A grant's local activity spends most of its life waiting for the account's call budget, which
+    // costs a promise, not a thread. With few slots, a revoke's local activity would wait for a slot
+    // behind queued applies before its calls could go first in the budget (src/aws/rate-limit.ts).
+    maxConcurrentLocalActivityExecutions: LOCAL_ACTIVITY_SLOTS,
     shutdownGraceTime: '20 seconds',
     ...(options.identity ? { identity: options.identity } : {}),
   });

@@ -52,8 +52,15 @@ import type { notificationWorkflow } from './notifications';
 // AWS errors become Temporal failures (activities/errors.ts), so no list of error types lives here.
 // An attempt the workflow abandons (cancelled, timed out) is aborted before its next IAM write, and
 // the workflow waits for it to stop before it revokes.
+// At AWS's pace an attempt spends most of its time waiting in the account's call budget behind a
+// burst (1,000 grants at 10 calls a second is minutes of queue), so its timeout must not count that
+// wait: the attempt's bound is long, and each IAM call has its own timeout from the moment it is
+// sent (src/aws/accounts.ts). A timeout that fired in the queue would retry into the same queue.
+// The options are not part of the history (a local activity records only its result), so running
+// grants replay unchanged.
+const ATTEMPT_TIMEOUT = '30 minutes';
 const { applyGrant } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: ATTEMPT_TIMEOUT,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
@@ -62,13 +69,13 @@ const { applyGrant } = proxyLocalActivities<Activities>({
  * during a long outage, and a revoke can stop an apply between (and during) its tries.
  */
 const { applyGrant: applyGrantRound } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: ATTEMPT_TIMEOUT,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 5 },
 });
 
 /** A few quick tries per round; the workflow loop below adds the long, capped backoff between rounds. */
 const { revokeGrant } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: ATTEMPT_TIMEOUT,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
 });
 

@@ -17,6 +17,7 @@ import {
   isCancellation,
   log,
   makeContinueAsNewFunc,
+  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -25,6 +26,7 @@ import {
 import type { Activities, PassRequest, PassResult } from '../activities';
 import { describeRevision, isOlderRevision, type Revision } from '../src/core/revision';
 import { parseGrantWorkflowId } from '../src/core/ids';
+import { nextIntervalDelayMs } from '../src/core/interval-phase';
 import {
   adoptSignal,
   grantChangedSignal,
@@ -236,7 +238,10 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
   const wantsContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
   for (;;) {
     const interval = state.reconcileIntervalMs ?? DEFAULT_INTERVAL_MS;
-    const woken = await condition(() => wantsContinueAsNew() || intervalChanged || settleSoon || retired, interval);
+    // Teams on the same interval pass at their own phase of it rather than together; workflows of
+    // earlier releases keep timing a whole interval from the last pass.
+    const wait = patched('interval-phase') ? nextIntervalDelayMs(team, interval, Date.now()) : interval;
+    const woken = await condition(() => wantsContinueAsNew() || intervalChanged || settleSoon || retired, wait);
     if (retired) break;
     if (intervalChanged) {
       // A submission set a new interval: start timing it from now.

@@ -8,7 +8,7 @@ import type { Deployer } from '../core/grant';
 import { classifyAwsError } from './errors';
 import type { Target } from './iam';
 import { IAM_OPERATIONS, IAM_WRITES, operationName, STS_OPERATIONS } from './operations';
-import { RateLimiter } from './rate-limit';
+import { currentCallClass, isThrottling, RateLimiter, WAITING_BEAT_MS } from './rate-limit';
 import { QuickRetryStrategy } from './retry-strategy';
 
 export interface AccountRef {
@@ -38,6 +38,9 @@ export interface AccountClientOptions {
   sessionSeconds?: number;
 }
 
+/** How long one IAM call may take once sent. */
+export const CALL_TIMEOUT_MS = 30_000;
+
 const REGION_BY_PARTITION: Record<string, string> = { aws: 'us-east-1', 'aws-cn': 'cn-north-1', 'aws-us-gov': 'us-gov-west-1' };
 
 export function deployerRoleArn(ref: AccountRef): string {
@@ -55,12 +58,11 @@ export class AccountClients {
   constructor(private readonly options: AccountClientOptions) {}
 
   /**
-   * Enforces the operation list, applies the per-account rate limit, and reports each call. Added
+   * Enforces the operation list and reports each call and its outcome. Added
    * with `override`, because the credential provider applies its plugins again on every renewal.
    */
   private guard(service: 'iam' | 'sts', account: string): Plugin {
     const allowed: ReadonlySet<string> = new Set<string>(service === 'iam' ? IAM_OPERATIONS : STS_OPERATIONS);
-    const limiter = this.limiter(account);
     return {
       applyToStack: (stack) =>
         (stack as Stack).add(
@@ -69,7 +71,6 @@ export class AccountClients {
             if (!allowed.has(operation)) {
               throw new Error(`${service}:${operation} is not in src/aws/operations.ts; add it there so the deployer policy allows it`);
             }
-            await limiter.take();
             const call = { service, operation, account, write: service === 'iam' && IAM_WRITES.has(operation) };
             this.options.observer?.(call);
             const outcomes = this.options.outcomes;
@@ -88,7 +89,39 @@ export class AccountClients {
     };
   }
 
-  private limiter(account: string): RateLimiter {
+  /**
+   * The rate limit, inside the SDK's retry loop: each attempt (a quick retry too) spends a token, in
+   * the class of the work that sends it, and a throttling answer slows the account's rate down.
+   */
+  private pace(account: string): Plugin {
+    const limiter = this.limiter(account);
+    return {
+      applyToStack: (stack) =>
+        (stack as Stack).add(
+          (next) => async (args) => {
+            const { priority, signal, whileWaiting } = currentCallClass();
+            const beat = whileWaiting ? setInterval(whileWaiting, WAITING_BEAT_MS) : undefined;
+            try {
+              await limiter.take(priority, signal);
+            } finally {
+              if (beat) clearInterval(beat);
+            }
+            try {
+              const result = await next(args);
+              limiter.succeeded();
+              return result;
+            } catch (error) {
+              if (isThrottling(error)) limiter.throttled();
+              throw error;
+            }
+          },
+          { step: 'finalizeRequest', priority: 'low', name: 'grantflowPace', override: true },
+        ),
+    };
+  }
+
+  /** The account's limiter (one per account in this process). */
+  limiter(account: string): RateLimiter {
     let limiter = this.limiters.get(account);
     if (!limiter) {
       limiter = new RateLimiter(this.options.iamCallsPerSecond);
@@ -108,7 +141,7 @@ export class AccountClients {
         ...(ref.deployer.externalId ? { ExternalId: ref.deployer.externalId } : {}),
       },
       clientConfig: { region: REGION_BY_PARTITION[ref.deployer.partition] ?? 'us-east-1', retryStrategy: new QuickRetryStrategy() },
-      clientPlugins: [this.guard('sts', 'caller')],
+      clientPlugins: [this.guard('sts', 'caller'), this.pace('caller')],
     });
     return async (properties) => {
       try {
@@ -127,9 +160,13 @@ export class AccountClients {
         region: REGION_BY_PARTITION[ref.deployer.partition] ?? 'us-east-1',
         // Two quick retries for throttling and 5xx at most (never for quotas); Temporal retries the rest.
         retryStrategy: new QuickRetryStrategy(),
+        // A call's own bound, counted from when it leaves the rate limit's queue: the local activity's
+        // timeout is long so that waiting in the queue never times an attempt out (workflows/grant.ts).
+        requestHandler: { requestTimeout: CALL_TIMEOUT_MS, connectionTimeout: 10_000 },
         credentials: this.deployerCredentials(ref),
       });
       client.middlewareStack.use(this.guard('iam', ref.account));
+      client.middlewareStack.use(this.pace(ref.account));
       this.iamClients.set(key, client);
     }
     return client;

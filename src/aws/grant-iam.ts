@@ -9,6 +9,7 @@ import { GrantflowAwsError } from './errors';
 import { boundaryProblem } from '../core/managed-copies';
 import { parseCopyPolicyName } from '../core/names';
 import { attachManaged, deleteInlinePolicy, deletePolicyIfUnused, ensureExpiringCopy, putInlinePolicy, readPermissionsBoundary, releaseManaged, type AttachOutcome, type CopyOutcome, type Principal, type ReleaseOutcome, type Target } from './iam';
+import { currentCallClass, withCallClass } from './rate-limit';
 
 /** Who else holds managed policies on a principal; Temporal visibility answers it in production (src/temporal/holders.ts). */
 export interface HolderLookup {
@@ -48,7 +49,21 @@ function targetFor(deps: GrantIamDeps, ref: AccountRef, options: AttemptOptions 
   };
 }
 
-export async function applyGrantIam(deps: GrantIamDeps, spec: GrantSpec, options: AttemptOptions = {}): Promise<ApplyResult> {
+/** An apply's calls wait behind any revoke's in the account's call budget, and ahead of a pass's reads. */
+export function applyGrantIam(deps: GrantIamDeps, spec: GrantSpec, options: AttemptOptions = {}): Promise<ApplyResult> {
+  return withCallClass({ priority: 'apply', ...(options.signal ? { signal: options.signal } : {}) }, () => applyNow(deps, spec, options));
+}
+
+/** A revoke's calls go first in the account's call budget, whatever burst of applies is queued. */
+export function revokeGrantIam(deps: GrantIamDeps, grant: RevokeTarget, options: AttemptOptions = {}): Promise<RevokeResult> {
+  const outer = currentCallClass();
+  return withCallClass(
+    { priority: 'revoke', ...(options.signal ? { signal: options.signal } : {}), ...(outer.whileWaiting ? { whileWaiting: outer.whileWaiting } : {}) },
+    () => revokeNow(deps, grant, options),
+  );
+}
+
+async function applyNow(deps: GrantIamDeps, spec: GrantSpec, options: AttemptOptions): Promise<ApplyResult> {
   const t = targetFor(deps, spec, options);
   const principal: Principal = { type: spec.principalType, name: spec.principal };
   if (spec.permissionsBoundary) {
@@ -78,7 +93,7 @@ export async function applyGrantIam(deps: GrantIamDeps, spec: GrantSpec, options
   return { ...attach, ...(inline ? { inline } : {}), ...(spec.expiringCopies?.length ? { copies } : {}) };
 }
 
-export async function revokeGrantIam(deps: GrantIamDeps, grant: RevokeTarget, options: AttemptOptions = {}): Promise<RevokeResult> {
+async function revokeNow(deps: GrantIamDeps, grant: RevokeTarget, options: AttemptOptions): Promise<RevokeResult> {
   const t = targetFor(deps, grant, options);
   let inline: RevokeResult['inline'];
   if (grant.inlinePolicyName) {

@@ -58,6 +58,7 @@ import type { PrincipalType } from '../core/ids';
 import { ATTACHMENT_TAG_PREFIX, attachmentTagKey, COPY_TAGS, OWNER_TAG, parseInlinePolicyName, POLICY_PATH, TEAM_TAG_KEY, teamPolicyPath } from '../core/names';
 import { DAY_MS } from '../core/time';
 import { classifyAwsError, GrantflowAwsError, isNoSuchEntity, type CallContext } from './errors';
+import { RateLimitAbandoned } from './rate-limit';
 
 export interface Target {
   client: IAMClient;
@@ -108,7 +109,7 @@ async function call<T>(target: Target, operation: string, extra: Partial<CallCon
   try {
     return await send<T>(target, command);
   } catch (error) {
-    throw classifyAwsError(error, context(target, operation, extra));
+    throw classified(target, error, operation, extra);
   }
 }
 
@@ -118,8 +119,14 @@ async function callOrAbsent<T>(target: Target, operation: string, extra: Partial
     return await send<T>(target, command);
   } catch (error) {
     if (isNoSuchEntity(error)) return undefined;
-    throw classifyAwsError(error, context(target, operation, extra));
+    throw classified(target, error, operation, extra);
   }
+}
+
+/** An AWS failure as a message naming account and principal; a call its abandoned attempt took out of the rate limit's queue says so. */
+function classified(target: Target, error: unknown, operation: string, extra: Partial<CallContext>): GrantflowAwsError {
+  if (error instanceof RateLimitAbandoned) return new AttemptAbandoned(target);
+  return classifyAwsError(error, context(target, operation, extra));
 }
 
 function principalContext(principal: Principal): Partial<CallContext> {
@@ -146,7 +153,7 @@ async function allPages<P>(target: Target, operation: string, extra: Partial<Cal
   try {
     return await collect(target, pages);
   } catch (error) {
-    throw classifyAwsError(error, context(target, operation, extra));
+    throw classified(target, error, operation, extra);
   }
 }
 
@@ -156,7 +163,7 @@ async function allPagesOrAbsent<P>(target: Target, operation: string, extra: Par
     return await collect(target, pages);
   } catch (error) {
     if (isNoSuchEntity(error)) return undefined;
-    throw classifyAwsError(error, context(target, operation, extra));
+    throw classified(target, error, operation, extra);
   }
 }
 
@@ -451,19 +458,27 @@ export interface AttachOutcome {
 /**
  * Attaches each ARN that is not attached yet, marking it as grantflow's first (so a crash in between
  * is safe), then reads the marks back and restores any that a concurrent release removed meanwhile.
+ *
+ * Calls, at AWS's pace, are what a burst waits for: a new grant sends one read of the attachments,
+ * the mark, the attaches and the read-back of the marks (which also tells which ARNs already
+ * attached are grantflow's); the marks are read before writing only when nothing is missing, the
+ * run that must write nothing. A mark left by a run that crashed before its attach is written again
+ * (the same key and value): a repeated write only after a crash, one read fewer on every grant.
  */
 export async function attachManaged(target: Target, principal: Principal, arns: readonly string[]): Promise<AttachOutcome> {
   const outcome: AttachOutcome = { attached: [], kept: [], foreign: [] };
   if (arns.length === 0) return outcome;
-  const state = await readAttachments(target, principal);
-  const missing: string[] = [];
-  for (const arn of arns) {
-    if (state.attached.has(arn)) (state.marked.has(arn) ? outcome.kept : outcome.foreign).push(arn);
-    else missing.push(arn);
+  const attached = await listAttached(target, principal);
+  const already = arns.filter((arn) => attached.has(arn));
+  const missing = arns.filter((arn) => !attached.has(arn));
+  const classify = (marks: { keys: Set<string>; byValue: Map<string, string> }) => {
+    for (const arn of already) (marks.keys.has(markerKey(arn)) || marks.byValue.has(arn) ? outcome.kept : outcome.foreign).push(arn);
+  };
+  if (missing.length === 0) {
+    classify(await listMarkKeys(target, principal));
+    return outcome;
   }
-  if (missing.length === 0) return outcome;
-  const unmarked = missing.filter((arn) => !state.marked.has(arn));
-  if (unmarked.length > 0) await tag(target, principal, unmarked.map(markTag));
+  await tag(target, principal, missing.map(markTag));
   for (const arn of missing) {
     const extra = { ...principalContext(principal), policyArn: arn };
     // NoSuchEntity here means the policy is missing: the principal answered the list call above.
@@ -471,8 +486,9 @@ export async function attachManaged(target: Target, principal: Principal, arns: 
     else await call(target, 'AttachRolePolicy', extra, new AttachRolePolicyCommand({ RoleName: principal.name, PolicyArn: arn }));
     outcome.attached.push(arn);
   }
-  const { keys } = await listMarkKeys(target, principal);
-  const lost = missing.filter((arn) => !keys.has(markerKey(arn)));
+  const marks = await listMarkKeys(target, principal);
+  classify(marks);
+  const lost = missing.filter((arn) => !marks.keys.has(markerKey(arn)));
   if (lost.length > 0) await tag(target, principal, lost.map(markTag));
   return outcome;
 }

@@ -1,35 +1,183 @@
-// A token bucket per account: a large submission must not trip AWS's IAM throttling.
+// A token bucket per account: a large submission must not trip AWS's IAM throttling. At AWS's pace
+// the budget, not Temporal, is what users wait for, so who gets the next token matters: a revoke
+// (access that must end) goes before an apply (access someone waits for), which goes before a
+// reconcile pass's reads. Within a class, calls are served in the order they asked.
+//
+// When IAM answers "throttled" anyway (another tool spends the same account's budget, or AWS's own
+// limit is lower than the setting), the rate halves at once and climbs back a little with each call
+// that succeeds, instead of retrying at the pace that was just refused.
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export const CALL_PRIORITIES = ['revoke', 'apply', 'reconcile'] as const;
+export type CallPriority = (typeof CALL_PRIORITIES)[number];
+
+/** What the IAM calls made inside `withCallClass` are for, and the attempt that would abandon them. */
+export interface CallClass {
+  priority: CallPriority;
+  signal?: AbortSignal;
+  /**
+   * Called every few seconds while a call waits for its token: a reconcile pass's reads wait behind
+   * every apply it started, and its activity must keep heartbeating meanwhile, or Temporal would time
+   * it out and run the whole pass again into the same queue.
+   */
+  whileWaiting?: () => void;
+}
+
+/** How often `whileWaiting` is called while a call waits for its token. */
+export const WAITING_BEAT_MS = 5000;
+
+const callClass = new AsyncLocalStorage<CallClass>();
+
+/** Runs `fn` with its IAM calls served in `priority`'s class (the default, outside any, is `reconcile`). */
+export function withCallClass<T>(cls: CallClass, fn: () => Promise<T>): Promise<T> {
+  return callClass.run(cls, fn);
+}
+
+export function currentCallClass(): CallClass {
+  return callClass.getStore() ?? { priority: 'reconcile' };
+}
+
+/** The clock and timer the limiter runs on: real ones in production, a hand-driven one in unit tests. */
+export interface LimiterClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): { unref?: () => void } | number;
+  clearTimeout(handle: unknown): void;
+}
+
+const REAL_CLOCK: LimiterClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export interface LimiterOptions {
+  burst?: number;
+  clock?: LimiterClock;
+  /** The lowest rate throttling can push it to, as a fraction of the setting (default 1/8). */
+  floorFraction?: number;
+  /** How much of the setting each successful call gives back after throttling (default 1/50). */
+  recoverFraction?: number;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+export class RateLimitAbandoned extends Error {
+  constructor() {
+    super('the attempt was abandoned while its IAM call waited for the rate limit; the call was not sent');
+    this.name = 'RateLimitAbandoned';
+  }
+}
 
 export class RateLimiter {
   private tokens: number;
-  private last = Date.now();
-  private queue: Promise<void> = Promise.resolve();
+  private last: number;
+  private rate: number;
+  private readonly burst: number;
+  private readonly clock: LimiterClock;
+  private readonly floor: number;
+  private readonly recover: number;
+  private readonly queues: Record<CallPriority, Waiter[]> = { revoke: [], apply: [], reconcile: [] };
+  private timer: unknown;
 
   constructor(
     private readonly perSecond: number,
-    private readonly burst = Math.max(1, Math.ceil(perSecond)),
+    burstOrOptions: number | LimiterOptions = {},
   ) {
+    const options = typeof burstOrOptions === 'number' ? { burst: burstOrOptions } : burstOrOptions;
+    this.burst = options.burst ?? Math.max(1, Math.ceil(perSecond));
+    this.clock = options.clock ?? REAL_CLOCK;
+    this.floor = perSecond * (options.floorFraction ?? 1 / 8);
+    this.recover = perSecond * (options.recoverFraction ?? 1 / 50);
+    this.rate = perSecond;
     this.tokens = this.burst;
+    this.last = this.clock.now();
   }
 
-  /** Resolves when the caller may make one call. Callers are served in order. */
-  take(): Promise<void> {
-    const turn = this.queue.then(() => this.waitForToken());
-    this.queue = turn.catch(() => undefined);
-    return turn;
+  /** The rate it serves at now: the setting, or less after throttling. */
+  currentRate(): number {
+    return this.rate;
   }
 
-  private async waitForToken(): Promise<void> {
-    for (;;) {
-      const now = Date.now();
-      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
-      this.last = now;
-      if (this.tokens >= 1) {
-        this.tokens -= 1;
-        return;
+  /** Calls waiting, by class. */
+  waiting(): Record<CallPriority, number> {
+    return { revoke: this.queues.revoke.length, apply: this.queues.apply.length, reconcile: this.queues.reconcile.length };
+  }
+
+  /**
+   * Resolves when the caller may make one call: the highest class first, in order within a class.
+   * An aborted `signal` takes the caller out of the queue without spending a token.
+   */
+  take(priority: CallPriority = 'reconcile', signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(new RateLimitAbandoned());
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, ...(signal ? { signal } : {}) };
+      if (signal) {
+        waiter.onAbort = () => {
+          const queue = this.queues[priority];
+          const at = queue.indexOf(waiter);
+          if (at >= 0) queue.splice(at, 1);
+          reject(new RateLimitAbandoned());
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
-      const waitMs = Math.ceil(((1 - this.tokens) / this.perSecond) * 1000);
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
-    }
+      this.queues[priority].push(waiter);
+      this.pump();
+    });
   }
+
+  /** IAM said "throttled": halve the rate (down to the floor) and spend what is left of the burst. */
+  throttled(): void {
+    this.refill();
+    this.rate = Math.max(this.floor, this.rate / 2);
+    this.tokens = Math.min(this.tokens, 0);
+  }
+
+  /** A call went through: after throttling, the rate climbs back towards the setting. */
+  succeeded(): void {
+    if (this.rate < this.perSecond) this.rate = Math.min(this.perSecond, this.rate + this.recover);
+  }
+
+  private refill(): void {
+    const now = this.clock.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+  }
+
+  private next(): Waiter | undefined {
+    for (const priority of CALL_PRIORITIES) {
+      const waiter = this.queues[priority].shift();
+      if (waiter) return waiter;
+    }
+    return undefined;
+  }
+
+  private pump(): void {
+    this.refill();
+    while (this.tokens >= 1) {
+      const waiter = this.next();
+      if (!waiter) return;
+      this.tokens -= 1;
+      if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
+      waiter.resolve();
+    }
+    if (this.timer !== undefined || CALL_PRIORITIES.every((p) => this.queues[p].length === 0)) return;
+    const waitMs = Math.max(1, Math.ceil(((1 - this.tokens) / this.rate) * 1000));
+    const handle = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.pump();
+    }, waitMs);
+    this.timer = handle;
+  }
+}
+
+/** Whether an AWS SDK error is IAM (or STS) refusing for the request rate. */
+export function isThrottling(error: unknown): boolean {
+  const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  const name = e?.name ?? e?.Code ?? '';
+  return /^(Throttling|ThrottlingException|RequestLimitExceeded|TooManyRequestsException|RequestThrottled)$/.test(name) || e?.$metadata?.httpStatusCode === 429;
 }

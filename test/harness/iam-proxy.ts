@@ -21,6 +21,8 @@ export interface CallEvent {
   status: number;
   /** Epoch ms when the answer went back. */
   at: number;
+  /** Epoch ms when the request arrived (what a rate limit governs; answers can bunch when IAM is slow). */
+  sentAt: number;
 }
 
 export interface IamProxy {
@@ -76,6 +78,7 @@ export async function startIamProxy(upstream: string): Promise<IamProxy> {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      const sentAt = Date.now();
       const body = Buffer.concat(chunks);
       const params = new URLSearchParams(body.toString('utf8'));
       const action = params.get('Action') ?? 'unknown';
@@ -106,7 +109,7 @@ export async function startIamProxy(upstream: string): Promise<IamProxy> {
           response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
           upstreamResponse.pipe(response);
           if (recording?.has(action)) {
-            upstreamResponse.on('end', () => events.push({ action, user: params.get('UserName') ?? undefined, status: upstreamResponse.statusCode ?? 0, at: Date.now() }));
+            upstreamResponse.on('end', () => events.push({ action, user: params.get('UserName') ?? undefined, status: upstreamResponse.statusCode ?? 0, at: Date.now(), sentAt }));
           }
         },
       );

@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     await restoreGrant(stack.client, 'h6', temporaryGrant.id, 'recorder');
     await waitState(stack, temporaryGrant.id, 'active');
     await sweepTeam(stack.client, 'h6', false, 'recorder');
-    await new Promise((resolve) => setTimeout(resolve, 12_000)); // one interval pass
+    await new Promise((resolve) => setTimeout(resolve, 16_000)); // one interval pass (at its phase: within 1.5 intervals)
     await save(stack, reconcileWorkflowId('h6'), 'reconcile-lifecycle.json');
     for await (const held of stack.client.workflow.list({ query: `WorkflowType = 'submissionWorkflow' AND GrantTeam = 'h6' AND ExecutionStatus = 'Running'` })) {
       await save(stack, held.workflowId, 'submission-adopted.json');
