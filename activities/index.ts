@@ -105,7 +105,7 @@ export function createActivities(deps: ActivityDeps) {
       // The pass's own IAM calls (reads, policies, clean-ups) come last in the account's budget, behind
       // the applies it starts; the activity heartbeats while they wait.
       const context = activityContext();
-      const whileWaiting = () => context?.heartbeat({ waiting: 'for the account\'s IAM call budget' });
+      const whileWaiting = () => context?.heartbeat({ waiting: "for the account's IAM call budget" });
       return translated(() =>
         withCallClass({ priority: 'reconcile', whileWaiting }, () =>
           runPass({ temporal: temporal(), accounts: deps.accounts, holders: deps.holders, limits, namespace: deps.namespace ?? 'default', heartbeat }, request),

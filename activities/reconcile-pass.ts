@@ -29,7 +29,16 @@ import { readLedger, toLedgerEntry } from '../src/temporal/ledger-reader';
 import { namespaceRetentionMs } from '../src/temporal/namespace-setup';
 import { recoverTeamState } from '../src/temporal/reconcile-state';
 import { loadConfig } from '../src/temporal/submissions';
-import { SUMMARY_LIST_CAP, statusQuery, type PlanSummary, type RestoreResult, type RetireResult, type RevokeRequest, type SubmissionRef, type SweepSummary } from '../workflows/messages';
+import {
+  SUMMARY_LIST_CAP,
+  statusQuery,
+  type PlanSummary,
+  type RestoreResult,
+  type RetireResult,
+  type RevokeRequest,
+  type SubmissionRef,
+  type SweepSummary,
+} from '../workflows/messages';
 
 /**
  * submit: apply a new submission; interval: re-apply and sweep; settle: only finish replacements and
@@ -173,7 +182,13 @@ class Report {
       revoked: this.revoked.items,
       dryRun,
       errors: this.errors.items,
-      counts: { findings: this.findings.count, terminated: this.terminated.count, revoked: this.revoked.count, errors: this.errors.count, cleanedObjects: this.cleanedObjects },
+      counts: {
+        findings: this.findings.count,
+        terminated: this.terminated.count,
+        revoked: this.revoked.count,
+        errors: this.errors.count,
+        cleanedObjects: this.cleanedObjects,
+      },
     };
   }
 }
@@ -210,7 +225,8 @@ export async function runPass(deps: PassDeps, request: PassRequest): Promise<Pas
 
   const config = configRef ? await loadConfig(temporal, configRef) : undefined;
   heartbeat('config loaded');
-  if (config && config.team !== team) throw ApplicationFailure.nonRetryable(`the staged config ${configRef!.workflowId} is team ${config.team}'s, not ${team}'s`, 'WrongTeam');
+  if (config && config.team !== team)
+    throw ApplicationFailure.nonRetryable(`the staged config ${configRef!.workflowId} is team ${config.team}'s, not ${team}'s`, 'WrongTeam');
   const report = new Report();
   if (!config && request.mode !== 'restore' && request.mode !== 'retire' && request.mode !== 'sweep') return { summary: report.summary(team, revision) };
 
@@ -225,7 +241,10 @@ export async function runPass(deps: PassDeps, request: PassRequest): Promise<Pas
   if (request.mode === 'submit' && durable.config && durable.config.digest !== configRef?.digest) {
     const previous = expandTeam(await loadConfig(temporal, durable.config), nowMs).grants.map((g) => g.id);
     const wanted = new Set(expansion!.grants.map((g) => g.id));
-    await act.lookUp(previous.filter((id) => !wanted.has(id) && !ledger.has(id)), ledger);
+    await act.lookUp(
+      previous.filter((id) => !wanted.has(id) && !ledger.has(id)),
+      ledger,
+    );
   }
   const plan = planPass({
     desired: expansion?.grants ?? [],
@@ -254,9 +273,13 @@ function refuseBeyondLimit(config: TeamConfig, nowMs: number, maxDays: number, c
   const beyond = entriesBeyondLimit(config.temporary, nowMs, maxDays);
   if (beyond.length === 0) return;
   const first = beyond[0]!;
-  const capped = config.settings.maxTemporaryDays > ceiling ? ` (the team sets ${config.settings.maxTemporaryDays}, but the worker's ceiling is ${ceiling}; only the worker's operator can raise it)` : '';
+  const capped =
+    config.settings.maxTemporaryDays > ceiling
+      ? ` (the team sets ${config.settings.maxTemporaryDays}, but the worker's ceiling is ${ceiling}; only the worker's operator can raise it)`
+      : '';
   throw ApplicationFailure.nonRetryable(
-    `${first.entry.source.file}:${first.entry.source.line}: ${describeExpiryProblem(first, maxDays)}${capped}` + (beyond.length > 1 ? ` (and ${beyond.length - 1} more)` : ''),
+    `${first.entry.source.file}:${first.entry.source.line}: ${describeExpiryProblem(first, maxDays)}${capped}` +
+      (beyond.length > 1 ? ` (and ${beyond.length - 1} more)` : ''),
     'BeyondMaxTemporaryDays',
   );
 }
@@ -306,9 +329,15 @@ class PassActions {
 
   /** A pass of a reconcile run that was terminated or reset meanwhile stops before it acts again. */
   async assertCurrent(): Promise<void> {
-    const description = await this.deps.temporal.workflow.getHandle(reconcileWorkflowId(this.request.team)).describe().catch(() => undefined);
+    const description = await this.deps.temporal.workflow
+      .getHandle(reconcileWorkflowId(this.request.team))
+      .describe()
+      .catch(() => undefined);
     if (description && (description.runId !== this.request.runId || description.status.name !== 'RUNNING')) {
-      throw ApplicationFailure.nonRetryable(`the reconcile run ${this.request.runId} that asked for this pass is no longer the team's current one; it stops`, 'PassSuperseded');
+      throw ApplicationFailure.nonRetryable(
+        `the reconcile run ${this.request.runId} that asked for this pass is no longer the team's current one; it stops`,
+        'PassSuperseded',
+      );
     }
   }
 
@@ -326,7 +355,8 @@ class PassActions {
    */
   async refuseUnbounded(grants: readonly GrantSpec[]): Promise<void> {
     const principals = new Map<string, GrantSpec>();
-    for (const grant of grants) if (grant.permissionsBoundary) principals.set(`${grant.account}/${grant.principalType}/${grant.principal}/${grant.permissionsBoundary}`, grant);
+    for (const grant of grants)
+      if (grant.permissionsBoundary) principals.set(`${grant.account}/${grant.principalType}/${grant.principal}/${grant.permissionsBoundary}`, grant);
     const problems: string[] = [];
     for (const grant of principals.values()) {
       try {
@@ -410,7 +440,10 @@ class PassActions {
   private async syncPolicies(policies: readonly PolicySync[]): Promise<void> {
     for (const policy of policies) {
       try {
-        this.report.policies[policy.arn] = await ensureManagedPolicy(this.target({ account: policy.account, environment: policy.environment, deployer: this.deployer! }), policy);
+        this.report.policies[policy.arn] = await ensureManagedPolicy(
+          this.target({ account: policy.account, environment: policy.environment, deployer: this.deployer! }),
+          policy,
+        );
       } catch (error) {
         this.error(`policy ${policy.arn} in ${policy.environment} (${policy.account}): ${(error as Error).message}`);
       }
@@ -430,7 +463,17 @@ class PassActions {
         this.report.cleanedObjects += removed.detached.length + (removed.inline === 'deleted' ? 1 : 0);
         if (ending(entry) === 'abandoned') this.report.terminated.push(entry.id);
         if (record) {
-          await this.record([{ id: entry.id, kind: 'cleaned', cause: record, at: entry.closedAt ?? new Date().toISOString(), reason: `what its ${entry.status.toLowerCase()} run left in IAM was removed`, by: this.by(), from: entry }]);
+          await this.record([
+            {
+              id: entry.id,
+              kind: 'cleaned',
+              cause: record,
+              at: entry.closedAt ?? new Date().toISOString(),
+              reason: `what its ${entry.status.toLowerCase()} run left in IAM was removed`,
+              by: this.by(),
+              from: entry,
+            },
+          ]);
         }
       } catch (error) {
         this.error(`removing what ${entry.id} (${entry.status.toLowerCase()}) left: ${(error as Error).message}`);
@@ -678,7 +721,16 @@ class PassActions {
           ...(await sweepPrincipals(
             this.deps.accounts,
             this.deps.holders,
-            { team: this.request.team, ref: scope.ref, principals: [...scope.principals.values()], liveGrantIds: live, ownNeeds: scope.needs, nowMs: Date.now(), maxTemporaryDays: maxDays, dryRun },
+            {
+              team: this.request.team,
+              ref: scope.ref,
+              principals: [...scope.principals.values()],
+              liveGrantIds: live,
+              ownNeeds: scope.needs,
+              nowMs: Date.now(),
+              maxTemporaryDays: maxDays,
+              dryRun,
+            },
             (name) => this.deps.heartbeat(name),
           )),
         );
@@ -700,7 +752,10 @@ class PassActions {
     const spec = this.desired.get(grantId);
     if (!spec) {
       const from = entry ?? this.ledger.get(grantId);
-      if (from) await this.record([{ id: grantId, kind: 'lifted', cause: 'lifted', at: new Date().toISOString(), reason: `restored by ${this.by()}`, by: this.by(), from }]);
+      if (from)
+        await this.record([
+          { id: grantId, kind: 'lifted', cause: 'lifted', at: new Date().toISOString(), reason: `restored by ${this.by()}`, by: this.by(), from },
+        ]);
       return { grantId, restored: true, started: false, message: `${grantId} is no longer in the YAML; it will be granted if its entry is submitted again` };
     }
     const started = await this.start([spec], new Set());
@@ -710,10 +765,15 @@ class PassActions {
 
   /** Revokes every grant of the team, waits for them to finish, then deletes the team's policies. */
   async retire(): Promise<RetireResult> {
-    const live = [...this.ledger.values()].filter((e) => ending(e) === 'live' || ending(e) === 'ending').map((e) => e.id).sort(compare);
+    const live = [...this.ledger.values()]
+      .filter((e) => ending(e) === 'live' || ending(e) === 'ending')
+      .map((e) => e.id)
+      .sort(compare);
     const reason = `team retired: ${this.request.reason ?? 'no reason given'}`;
     const revoked = await this.revoke(live.map((id) => ({ id, cause: 'retired' as const, reason })));
-    await this.cleanUp([...this.ledger.values()].filter((e) => ['abandoned', 'crashed'].includes(ending(e))).map((entry) => ({ entry, record: 'lifted' as const })));
+    await this.cleanUp(
+      [...this.ledger.values()].filter((e) => ['abandoned', 'crashed'].includes(ending(e))).map((entry) => ({ entry, record: 'lifted' as const })),
+    );
     const deadline = Date.now() + RETIRE_WAIT_MS;
     const remaining = new Set(live);
     while (remaining.size > 0 && Date.now() < deadline) {
@@ -727,10 +787,16 @@ class PassActions {
     const deleted = remaining.size === 0 ? await this.dropUnusedPolicies(new Set()) : [];
     const left = new Capped<string>();
     left.push(...[...remaining].map((id) => `${id} is still revoking`));
-    for (const [arn, outcome] of Object.entries(this.report.policies)) if (outcome !== 'deleted' && outcome !== 'absent') left.push(`policy ${arn}: ${outcome}`);
+    for (const [arn, outcome] of Object.entries(this.report.policies))
+      if (outcome !== 'deleted' && outcome !== 'absent') left.push(`policy ${arn}: ${outcome}`);
     left.push(...this.report.errors.items);
     const revokedList = new Capped<string>();
     revokedList.push(...revoked);
-    return { revoked: revokedList.items, policiesDeleted: deleted.slice(0, SUMMARY_LIST_CAP), remaining: left.items, counts: { revoked: revoked.length, policiesDeleted: deleted.length, remaining: left.count } };
+    return {
+      revoked: revokedList.items,
+      policiesDeleted: deleted.slice(0, SUMMARY_LIST_CAP),
+      remaining: left.items,
+      counts: { revoked: revoked.length, policiesDeleted: deleted.length, remaining: left.count },
+    };
   }
 }

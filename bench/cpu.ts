@@ -45,5 +45,7 @@ export function cpuSpent(before: Record<string, number>, after: Record<string, n
 }
 
 export function describeCpu(spent: Record<string, number>): string {
-  return Object.entries(spent).map(([role, seconds]) => `${role} ${seconds} s`).join(', ');
+  return Object.entries(spent)
+    .map(([role, seconds]) => `${role} ${seconds} s`)
+    .join(', ');
 }

@@ -42,7 +42,10 @@ export function permanentTeam(dir: string, team: string, count: number, userPref
   accounts.forEach((account, i) => {
     const names = Array.from({ length: perAccount }, (_, j) => `${userPrefix}${i}-${j}`).slice(0, Math.max(0, count - i * perAccount));
     users[account] = names;
-    if (names.length) entries.push(`  - description: "readers in env${i}"\n    users:\n${names.map((n) => `      - ${n}@example.com`).join('\n')}\n    environments: [env${i}]\n    grants: [reader]`);
+    if (names.length)
+      entries.push(
+        `  - description: "readers in env${i}"\n    users:\n${names.map((n) => `      - ${n}@example.com`).join('\n')}\n    environments: [env${i}]\n    grants: [reader]`,
+      );
   });
   write(dir, 'aws-accounts', team, accountsYaml());
   write(dir, 'aws-policies', team, POLICIES);

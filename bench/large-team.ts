@@ -93,7 +93,8 @@ async function scanHistories(stack: Stack, query: string, sample: number, larges
       const bytes = temporal.api.history.v1.HistoryEvent.encode(event as temporal.api.history.v1.IHistoryEvent).finish().length;
       if (bytes > largest.eventBytes) Object.assign(largest, { eventBytes: bytes, eventWhere: `${workflowId} event ${event.eventId} (${event.eventType})` });
       for (const payload of payloadsOf(event)) {
-        if (payload.length > largest.payloadBytes) Object.assign(largest, { payloadBytes: payload.length, payloadWhere: `${workflowId} event ${event.eventId}` });
+        if (payload.length > largest.payloadBytes)
+          Object.assign(largest, { payloadBytes: payload.length, payloadWhere: `${workflowId} event ${event.eventId}` });
       }
     }
   }
@@ -115,7 +116,13 @@ async function main(): Promise<void> {
   let t0 = Date.now();
   const validation = await validateTeam({ dir: work, team, env: {}, nowMs: Date.now() });
   results.validate_ms = Date.now() - t0;
-  if (!validation.ok) throw new Error(validation.diagnostics.map((d) => d.message).slice(0, 5).join('; '));
+  if (!validation.ok)
+    throw new Error(
+      validation.diagnostics
+        .map((d) => d.message)
+        .slice(0, 5)
+        .join('; '),
+    );
   const staged = splitConfig(validation.team.config);
   results.config_kb = Math.round(staged.text.length / 1024);
   results.config_parts = staged.parts.length;
@@ -125,7 +132,9 @@ async function main(): Promise<void> {
   let worker: Managed | undefined;
   const largest: Largest = { eventBytes: 0, eventWhere: '', payloadBytes: 0, payloadWhere: '', events: 0, histories: 0 };
   try {
-    worker = startProcess(process.execPath, [BIN, 'worker'], { env: { ...process.env, ...stack.env, GRANTFLOW_IAM_CALLS_PER_SECOND: '1000', GRANTFLOW_CONFIG: work } });
+    worker = startProcess(process.execPath, [BIN, 'worker'], {
+      env: { ...process.env, ...stack.env, GRANTFLOW_IAM_CALLS_PER_SECOND: '1000', GRANTFLOW_CONFIG: work },
+    });
     await until('worker polling', async () => worker!.output().includes('polling task queue'), 60_000, 200);
     for (const account of BENCH_ACCOUNTS) {
       await stack.moto.createRoles(account, ['AWSSelfServeDeployer']);
@@ -141,7 +150,12 @@ async function main(): Promise<void> {
       args: [{ team, historyLimit: 30 }],
       memo: { generation: 2 },
     });
-    const revision = (n: number) => ({ commit: `large-${n}`, committedAt: new Date(Date.now() - 60_000 + n).toISOString(), submittedAt: new Date().toISOString(), submittedBy: 'bench' });
+    const revision = (n: number) => ({
+      commit: `large-${n}`,
+      committedAt: new Date(Date.now() - 60_000 + n).toISOString(),
+      submittedAt: new Date().toISOString(),
+      submittedBy: 'bench',
+    });
 
     stack.proxy.resetCounts();
     t0 = Date.now();
@@ -168,7 +182,9 @@ async function main(): Promise<void> {
     results.resubmit_pass_ms = Date.now() - t0;
     await quiet();
     const counts = stack.proxy.counts();
-    results.resubmit_writes = Object.entries(counts).filter(([op]) => IAM_WRITES.has(op)).reduce((sum, [, n]) => sum + n, 0);
+    results.resubmit_writes = Object.entries(counts)
+      .filter(([op]) => IAM_WRITES.has(op))
+      .reduce((sum, [, n]) => sum + n, 0);
     log(`re-submitted (no-op) in ${results.resubmit_pass_ms} ms: ${again.counts.kept} kept, ${results.resubmit_writes} IAM writes`);
 
     t0 = Date.now();
@@ -177,12 +193,17 @@ async function main(): Promise<void> {
     log(`sweep pass in ${results.sweep_pass_ms} ms: ${sweep.findings.length} findings, ${sweep.errors.length} errors`);
 
     let runs = 0;
-    await until('the reconcile workflow continued as new', async () => {
-      runs = 0;
-      for await (const _ of stack.client.workflow.list({ query: `WorkflowId = '${reconcileWorkflowId(team)}'` })) runs++;
-      if (runs < 2) await sweepTeam(stack.client, team, true, 'bench');
-      return runs >= 2;
-    }, 30 * 60_000, 0);
+    await until(
+      'the reconcile workflow continued as new',
+      async () => {
+        runs = 0;
+        for await (const _ of stack.client.workflow.list({ query: `WorkflowId = '${reconcileWorkflowId(team)}'` })) runs++;
+        if (runs < 2) await sweepTeam(stack.client, team, true, 'bench');
+        return runs >= 2;
+      },
+      30 * 60_000,
+      0,
+    );
     results.reconcile_runs = runs;
     t0 = Date.now();
     const after = await submitTeam(stack.client, { config, revision: revision(3), taskQueue: stack.taskQueue });
@@ -195,7 +216,9 @@ async function main(): Promise<void> {
     await scanHistories(stack, `WorkflowType = 'grantWorkflow' AND GrantTeam = '${team}'`, 300, largest);
     results.largest_event_kb = Math.round((largest.eventBytes / 1024) * 10) / 10;
     results.largest_payload_kb = Math.round((largest.payloadBytes / 1024) * 10) / 10;
-    log(`largest history event ${results.largest_event_kb} KB (${largest.eventWhere}); largest payload ${results.largest_payload_kb} KB (${largest.payloadWhere}); ${largest.events} events in ${largest.histories} histories read`);
+    log(
+      `largest history event ${results.largest_event_kb} KB (${largest.eventWhere}); largest payload ${results.largest_payload_kb} KB (${largest.payloadWhere}); ${largest.events} events in ${largest.histories} histories read`,
+    );
     if (largest.eventBytes > WARN_BYTES || largest.payloadBytes > WARN_BYTES) throw new Error(`a payload or event passed 512 KB`);
   } finally {
     await worker?.stop(30_000);
@@ -203,7 +226,11 @@ async function main(): Promise<void> {
     await stopAll();
     fs.rmSync(work, { recursive: true, force: true });
   }
-  process.stdout.write(`bench-large: grants=${target} ${Object.entries(results).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+  process.stdout.write(
+    `bench-large: grants=${target} ${Object.entries(results)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}\n`,
+  );
 }
 
 main().then(

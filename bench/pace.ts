@@ -88,7 +88,11 @@ function expiringTeam(dir: string, team: string, expiries: number[]): GeneratedT
 async function submit(stack: Stack, team: GeneratedTeam): Promise<void> {
   const validation = await validateTeam({ dir: team.dir, team: team.team, env: { GRANTFLOW_TASK_QUEUE: stack.taskQueue }, nowMs: Date.now() });
   if (!validation.ok) throw new Error(`${team.team}: ${validation.diagnostics.map((d) => d.message).join('; ')}`);
-  await submitTeam(stack.client, { config: validation.team.config, revision: { submittedAt: new Date().toISOString(), submittedBy: 'bench' }, taskQueue: stack.taskQueue });
+  await submitTeam(stack.client, {
+    config: validation.team.config,
+    revision: { submittedAt: new Date().toISOString(), submittedBy: 'bench' },
+    taskQueue: stack.taskQueue,
+  });
 }
 
 async function quiesce(stack: Stack, quietMs: number, timeoutMs: number): Promise<void> {
@@ -118,9 +122,16 @@ function peakRate(times: number[], windowMs: number): number {
 }
 
 export async function paceBench(options: PaceOptions): Promise<Record<string, number>> {
-  const results: Record<string, number> = { rate: options.rate, grants: options.grants, workers: options.workers, ...(options.maxCachedWorkflows ? { max_cached_workflows: options.maxCachedWorkflows } : {}) };
+  const results: Record<string, number> = {
+    rate: options.rate,
+    grants: options.grants,
+    workers: options.workers,
+    ...(options.maxCachedWorkflows ? { max_cached_workflows: options.maxCachedWorkflows } : {}),
+  };
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-pace-'));
-  log(`at AWS's pace: ${options.grants} new grants in one account at ${options.rate} calls/s, ${options.workers} worker(s), ${options.expiring} grants expiring during the burst`);
+  log(
+    `at AWS's pace: ${options.grants} new grants in one account at ${options.rate} calls/s, ${options.workers} worker(s), ${options.expiring} grants expiring during the burst`,
+  );
   const stack = await startStack({ worker: false });
   const workers: Managed[] = [];
   try {
@@ -143,7 +154,10 @@ export async function paceBench(options: PaceOptions): Promise<Record<string, nu
     const floorMs = ((options.grants * NECESSARY_WRITES_PER_GRANT) / options.rate) * 1000;
     const burstStart = Date.now() + 30_000 + options.expiring * 1000;
     const spread = Math.max(10_000, floorMs * 0.8);
-    const expiries = Array.from({ length: options.expiring }, (_, i) => Math.ceil((burstStart + 5000 + (spread * i) / Math.max(1, options.expiring)) / 1000) * 1000);
+    const expiries = Array.from(
+      { length: options.expiring },
+      (_, i) => Math.ceil((burstStart + 5000 + (spread * i) / Math.max(1, options.expiring)) / 1000) * 1000,
+    );
     const expiring = expiringTeam(path.join(work, 'expiry'), 'pace-expiry', expiries);
     await stack.moto.createUsers(account, expiring.users[account]!);
     await submit(stack, expiring);
@@ -170,35 +184,49 @@ export async function paceBench(options: PaceOptions): Promise<Record<string, nu
     results.reads_per_grant = Math.round((results.calls_per_grant - results.writes_per_grant) * 100) / 100;
     const perAction: Record<string, number> = {};
     for (const e of burstCalls) perAction[e.action] = (perAction[e.action] ?? 0) + 1;
-    log(`converged ${options.grants} grants in ${results.converge_ms} ms; floor (${NECESSARY_WRITES_PER_GRANT} writes a grant at ${options.rate}/s) ${results.floor_ms} ms; ratio ${results.converge_ratio}`);
+    log(
+      `converged ${options.grants} grants in ${results.converge_ms} ms; floor (${NECESSARY_WRITES_PER_GRANT} writes a grant at ${options.rate}/s) ${results.floor_ms} ms; ratio ${results.converge_ratio}`,
+    );
     log(`  calls per grant ${results.calls_per_grant} (${results.writes_per_grant} writes, ${results.reads_per_grant} reads): ${JSON.stringify(perAction)}`);
 
     // Revoke lag: expiry until the proxy answered both the inline delete and the detach.
     await until('the last grant expired', async () => Date.now() > Math.max(...expiries), 60 * 60_000, 500);
     const done = new Map<string, { actions: Set<string>; at: number }>();
-    await until('every expired grant revoked', async () => {
-      for (const e of stack.proxy.events()) {
-        if (!e.user?.startsWith('t') || e.status !== 200 || (e.action !== 'DeleteUserPolicy' && e.action !== 'DetachUserPolicy')) continue;
-        const entry = done.get(e.user) ?? { actions: new Set<string>(), at: 0 };
-        entry.actions.add(e.action);
-        entry.at = Math.max(entry.at, e.at);
-        done.set(e.user, entry);
-      }
-      return [...done.values()].filter((d) => d.actions.size === 2).length >= options.expiring;
-    }, 10 * 60_000, 500);
+    await until(
+      'every expired grant revoked',
+      async () => {
+        for (const e of stack.proxy.events()) {
+          if (!e.user?.startsWith('t') || e.status !== 200 || (e.action !== 'DeleteUserPolicy' && e.action !== 'DetachUserPolicy')) continue;
+          const entry = done.get(e.user) ?? { actions: new Set<string>(), at: 0 };
+          entry.actions.add(e.action);
+          entry.at = Math.max(entry.at, e.at);
+          done.set(e.user, entry);
+        }
+        return [...done.values()].filter((d) => d.actions.size === 2).length >= options.expiring;
+      },
+      10 * 60_000,
+      500,
+    );
     const lags = expiring.users[account]!.map((user, j) => done.get(user)!.at - expiries[j]!);
     const duringBurst = lags.filter((_, j) => expiries[j]! < t0 + results.converge_ms);
     results.revoke_lag_p50_ms = Math.round(percentile(lags, 50));
     results.revoke_lag_p99_ms = Math.round(percentile(lags, 99));
     results.revoke_lag_max_ms = Math.round(Math.max(...lags));
     results.revokes_during_burst = duringBurst.length;
-    log(`revoke lag of ${lags.length} grants expiring during the burst (${duringBurst.length} before it ended): p50 ${results.revoke_lag_p50_ms} ms, p99 ${results.revoke_lag_p99_ms} ms, max ${results.revoke_lag_max_ms} ms`);
+    log(
+      `revoke lag of ${lags.length} grants expiring during the burst (${duringBurst.length} before it ended): p50 ${results.revoke_lag_p50_ms} ms, p99 ${results.revoke_lag_p99_ms} ms, max ${results.revoke_lag_max_ms} ms`,
+    );
 
     // The rate the account saw: every call answered during the burst, over 5 s windows and on average.
-    const times = stack.proxy.events().filter((e) => e.sentAt >= t0 && e.sentAt <= t0 + results.converge_ms).map((e) => e.sentAt);
+    const times = stack.proxy
+      .events()
+      .filter((e) => e.sentAt >= t0 && e.sentAt <= t0 + results.converge_ms)
+      .map((e) => e.sentAt);
     results.observed_rate = Math.round((times.length / (results.converge_ms / 1000)) * 100) / 100;
     results.peak_rate_5s = Math.round(peakRate(times, 5000) * 100) / 100;
-    log(`calls at the proxy during the burst: ${results.observed_rate}/s on average, at most ${results.peak_rate_5s}/s over any 5 s (setting ${options.rate}/s per account)`);
+    log(
+      `calls at the proxy during the burst: ${results.observed_rate}/s on average, at most ${results.peak_rate_5s}/s over any 5 s (setting ${options.rate}/s per account)`,
+    );
 
     // A second run writes nothing.
     await quiesce(stack, 2000, 10 * 60_000);
@@ -206,7 +234,9 @@ export async function paceBench(options: PaceOptions): Promise<Record<string, nu
     await submit(stack, burst);
     await quiesce(stack, 3000, 30 * 60_000);
     const noop = stack.proxy.counts();
-    results.noop_writes = Object.entries(noop).filter(([action]) => IAM_WRITES.has(action)).reduce((sum, [, n]) => sum + n, 0);
+    results.noop_writes = Object.entries(noop)
+      .filter(([action]) => IAM_WRITES.has(action))
+      .reduce((sum, [, n]) => sum + n, 0);
     log(`re-submission: ${results.noop_writes} writes (${JSON.stringify(noop)})`);
   } finally {
     for (const worker of workers) await worker.stop(30_000);

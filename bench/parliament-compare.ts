@@ -88,16 +88,25 @@ const BAD: Record<string, { what: string; document: PolicyDocument }> = {
   'unknown-action': { what: 'unknown action `s3:GetObjekt`', document: doc(allow('s3:GetObjekt')) },
   'unknown-prefix': { what: 'unknown service prefix `s4:GetObject`', document: doc(allow('s4:GetObject')) },
   'no-prefix': { what: 'action without a service prefix `GetObject`', document: doc(allow('GetObject')) },
-  'unknown-operator': { what: 'condition operator `StringEqual`', document: doc(allow('s3:GetObject', { Condition: { StringEqual: { 'aws:RequestedRegion': 'eu-west-1' } } })) },
-  'bad-date': { what: '`DateLessThan aws:CurrentTime "soon"`', document: doc(allow('s3:GetObject', { Condition: { DateLessThan: { 'aws:CurrentTime': 'soon' } } })) },
+  'unknown-operator': {
+    what: 'condition operator `StringEqual`',
+    document: doc(allow('s3:GetObject', { Condition: { StringEqual: { 'aws:RequestedRegion': 'eu-west-1' } } })),
+  },
+  'bad-date': {
+    what: '`DateLessThan aws:CurrentTime "soon"`',
+    document: doc(allow('s3:GetObject', { Condition: { DateLessThan: { 'aws:CurrentTime': 'soon' } } })),
+  },
   'unknown-key': { what: 'condition key `aws:SouceIp`', document: doc(allow('s3:GetObject', { Condition: { IpAddress: { 'aws:SouceIp': '10.0.0.0/8' } } })) },
   'duplicate-sid': { what: 'two statements with Sid `A`', document: doc({ Sid: 'A', ...allow('s3:GetObject') }, { Sid: 'A', ...allow('s3:PutObject') }) },
   'not-an-arn': { what: 'resource `my-bucket`', document: doc({ Effect: 'Allow', Action: 's3:GetObject', Resource: 'my-bucket' }) },
   'create-policy-version': { what: 'escalation: `iam:CreatePolicyVersion`', document: doc(allow('iam:CreatePolicyVersion')) },
   'pass-role-run-instances': { what: 'escalation: `iam:PassRole` + `ec2:RunInstances`', document: doc(allow(['iam:PassRole', 'ec2:RunInstances'])) },
   'update-dev-endpoint': { what: 'escalation: `glue:UpdateDevEndpoint`', document: doc(allow('glue:UpdateDevEndpoint')) },
-  'pass-role-scoped': { what: '`iam:PassRole` limited by `iam:PassedToService`', document: doc(allow('iam:PassRole', { Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } })) },
-  'admin': { what: '`*` on `*`', document: doc(allow('*')) },
+  'pass-role-scoped': {
+    what: '`iam:PassRole` limited by `iam:PassedToService`',
+    document: doc(allow('iam:PassRole', { Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } })),
+  },
+  admin: { what: '`*` on `*`', document: doc(allow('*')) },
 };
 
 /** The questions both tools answer, with how each one's findings answer them. */
@@ -143,7 +152,10 @@ function topicTable(findings: Findings): string {
 function tally<T>(items: readonly T[], key: (item: T) => string): string {
   const counts = new Map<string, number>();
   for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k, n]) => `${k} ${n}`).join(', ');
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
 }
 
 async function main(): Promise<void> {
@@ -177,9 +189,15 @@ async function main(): Promise<void> {
   const parliamentAll = Object.values(theirs.findings).flat();
   const out: string[] = [];
   out.push(`## AWS managed policies: moto ${moto.version}, ${names.length} policies`, '');
-  out.push(`grantflow (${oursMs} ms): ${ours.filter((d) => d.severity === 'error').length} errors in ${count(findings, (f) => [...f.grantflow].includes('policy-size'))} policies; ${tally(ours, severity)}.`, '');
+  out.push(
+    `grantflow (${oursMs} ms): ${ours.filter((d) => d.severity === 'error').length} errors in ${count(findings, (f) => [...f.grantflow].includes('policy-size'))} policies; ${tally(ours, severity)}.`,
+    '',
+  );
   const took = theirs.cached ? `findings kept from an earlier run in ${path.relative(ROOT, VENV)}` : `${Math.round(theirsMs / 1000)} s`;
-  out.push(`parliament ${theirs.version} (${took}): ${parliamentAll.length} findings in ${count(findings, (f) => f.parliament.size > 0)} policies; ${tally(parliamentAll, (f) => `${f.severity} ${f.issue}`)}.`, '');
+  out.push(
+    `parliament ${theirs.version} (${took}): ${parliamentAll.length} findings in ${count(findings, (f) => f.parliament.size > 0)} policies; ${tally(parliamentAll, (f) => `${f.severity} ${f.issue}`)}.`,
+    '',
+  );
   const crashes = Object.entries(theirs.findings).flatMap(([name, found]) => found.filter((f) => f.issue === 'CRASH').map((f) => `${name} (${f.detail})`));
   if (crashes.length) out.push(`parliament stopped with an exception on ${crashes.length} policies: ${crashes.join('; ')}.`, '');
   out.push('Policies flagged, by finding:', '', topicTable(findings), '');

@@ -77,7 +77,9 @@ async function allActive(stack: Stack, team: string, count: number): Promise<boo
 }
 
 function writes(counts: Record<string, number>): number {
-  return Object.entries(counts).filter(([action]) => IAM_WRITES.has(action)).reduce((sum, [, n]) => sum + n, 0);
+  return Object.entries(counts)
+    .filter(([action]) => IAM_WRITES.has(action))
+    .reduce((sum, [, n]) => sum + n, 0);
 }
 
 function reads(counts: Record<string, number>): number {
@@ -109,15 +111,28 @@ async function floor(stack: Stack, team: GeneratedTeam): Promise<number> {
   const sts = new STSClient(config);
   for (const account of BENCH_ACCOUNTS) {
     const c = (await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/AWSSelfServeDeployer`, RoleSessionName: 'floor' }))).Credentials!;
-    clients.set(account, new IAMClient({ ...config, credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! } }));
+    clients.set(
+      account,
+      new IAMClient({ ...config, credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! } }),
+    );
   }
   sts.destroy();
-  const document = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetObject', 'ec2:DescribeInstances'], Resource: ['*'] }] });
+  const document = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetObject', 'ec2:DescribeInstances'], Resource: ['*'] }],
+  });
   const jobs = Object.entries(team.users).flatMap(([account, users]) => users.map((user) => ({ account, user })));
   const started = Date.now();
   await Promise.all(
     BENCH_ACCOUNTS.map((account) =>
-      clients.get(account)!.send(new CreatePolicyCommand({ PolicyName: customPolicyName(team.team, 'reader'), Path: teamPolicyPath(team.team), PolicyDocument: document, Tags: [{ Key: 'managed-by', Value: 'grantflow' }] })),
+      clients.get(account)!.send(
+        new CreatePolicyCommand({
+          PolicyName: customPolicyName(team.team, 'reader'),
+          Path: teamPolicyPath(team.team),
+          PolicyDocument: document,
+          Tags: [{ Key: 'managed-by', Value: 'grantflow' }],
+        }),
+      ),
     ),
   );
   let next = 0;
@@ -140,7 +155,12 @@ async function floor(stack: Stack, team: GeneratedTeam): Promise<number> {
  * Splits each expired grant's revocation lag into stages, from its workflow history: expiry -> the
  * server fires the timer -> the worker starts the workflow task that handles it -> IAM no longer holds it.
  */
-async function revokeStages(stack: Stack, team: string, expiresMs: number, revokedAt: Map<string, number>): Promise<Record<'timer' | 'pickup' | 'iam', number[]>> {
+async function revokeStages(
+  stack: Stack,
+  team: string,
+  expiresMs: number,
+  revokedAt: Map<string, number>,
+): Promise<Record<'timer' | 'pickup' | 'iam', number[]>> {
   const stages = { timer: [] as number[], pickup: [] as number[], iam: [] as number[] };
   for await (const execution of stack.client.workflow.list({ query: `GrantTeam = '${team}'` })) {
     const user = parseGrantWorkflowId(execution.workflowId)?.principal;
@@ -183,7 +203,13 @@ async function pace(): Promise<void> {
   const outDir = path.join(ROOT, 'bench-results');
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `bench-pace-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadavg: os.loadavg() };
+  const machine = {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    loadavg: os.loadavg(),
+  };
   fs.writeFileSync(file, `${JSON.stringify({ pace: { rate, grants, workers, expiring }, results, machine, at: new Date().toISOString() }, null, 2)}\n`);
   log(`wrote ${path.relative(ROOT, file)}`);
   process.stdout.write(
@@ -306,7 +332,11 @@ async function main(): Promise<void> {
     results.worker_rss_mb = Math.round(rssMb(worker.child.pid!));
     const live = (await listLiveGrants(stack.client)).length;
     t0 = Date.now();
-    const status = spawnSync(process.execPath, [BIN, 'status', '--json'], { env: { ...process.env, ...stack.env }, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
+    const status = spawnSync(process.execPath, [BIN, 'status', '--json'], {
+      env: { ...process.env, ...stack.env },
+      encoding: 'utf8',
+      maxBuffer: 1024 * 1024 * 1024,
+    });
     results.status_ms = Date.now() - t0;
     if (status.status !== 0) throw new Error(`grantflow status failed: ${status.stderr}`);
     results.status_grants = (JSON.parse(status.stdout) as unknown[]).length;

@@ -18,7 +18,13 @@ export async function benchValidate(temporary = 5000, permanent = 1000): Promise
     // CPU time says what validation costs on a machine shared with other work; wall time, what a user waits.
     const spent = process.cpuUsage(cpu);
     const cpuMs = (spent.user + spent.system) / 1000;
-    if (!result.ok) throw new Error(`generated config is invalid: ${result.diagnostics.slice(0, 3).map((d) => d.message).join('; ')}`);
+    if (!result.ok)
+      throw new Error(
+        `generated config is invalid: ${result.diagnostics
+          .slice(0, 3)
+          .map((d) => d.message)
+          .join('; ')}`,
+      );
     return { ms, cpuMs, grants: result.team.expansion.grants.length, peakRssMb: process.resourceUsage().maxRSS / 1024 };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -70,7 +70,7 @@ function renderTable(moto, generatedOn) {
     '',
     '/**',
     ' * One line per policy: `<ARN after "policy/"> <default version> <size> <statements>`, where size is',
-    ' * IAM\'s count (non-whitespace characters of the minified JSON) of the default version\'s document.',
+    " * IAM's count (non-whitespace characters of the minified JSON) of the default version's document.",
     ' */',
     'export const AWS_MANAGED_POLICIES_TABLE = `',
     ...rows.map((r) => `${r.suffix} ${r.version} ${r.size} ${r.statements}`),
@@ -90,14 +90,18 @@ async function main() {
   if (process.argv.includes('--check')) {
     const committed = fs.existsSync(TABLE_FILE) ? fs.readFileSync(TABLE_FILE, 'utf8') : '';
     if (comparable(committed) !== comparable(text)) {
-      process.stderr.write(`aws-managed-policies: ${path.relative(ROOT, TABLE_FILE)} is not what moto ${moto.version} gives; run node scripts/aws-managed-policies.js\n`);
+      process.stderr.write(
+        `aws-managed-policies: ${path.relative(ROOT, TABLE_FILE)} is not what moto ${moto.version} gives; run node scripts/aws-managed-policies.js\n`,
+      );
       process.exit(1);
     }
     process.stderr.write(`aws-managed-policies: the table matches moto ${moto.version} (${Object.keys(moto.policies).length} policies)\n`);
     return;
   }
   fs.writeFileSync(TABLE_FILE, text);
-  process.stderr.write(`aws-managed-policies: wrote ${Object.keys(moto.policies).length} policies from moto ${moto.version} to ${path.relative(ROOT, TABLE_FILE)}\n`);
+  process.stderr.write(
+    `aws-managed-policies: wrote ${Object.keys(moto.policies).length} policies from moto ${moto.version} to ${path.relative(ROOT, TABLE_FILE)}\n`,
+  );
 }
 
 module.exports = { readMotoManagedPolicies, renderTable, comparable, iamSize, TABLE_FILE };

@@ -129,9 +129,7 @@ async function ensureMoto() {
   } catch (error) {
     throw new Error(`${python} -m venv failed; install the venv module (Debian: apt-get install python3-venv).\n${error.message}`);
   }
-  await timed('moto install', () =>
-    run(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', MOTO_REQUIREMENTS]),
-  );
+  await timed('moto install', () => run(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', MOTO_REQUIREMENTS]));
   fs.writeFileSync(stamp, `${wanted}\n`);
   return { path: server, source: 'pip install' };
 }

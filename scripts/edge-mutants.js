@@ -84,8 +84,8 @@ const MUTANTS = [
     name: 'permanent-first-managed-only',
     promise: 'permanent grants attach every managed policy of their policy',
     file: 'src/core/expand.ts',
-    find: "            managedPolicyArns: [...policy.managedPolicyArns],\n            deployer,",
-    replace: "            managedPolicyArns: [...policy.managedPolicyArns].slice(0, 1),\n            deployer,",
+    find: '            managedPolicyArns: [...policy.managedPolicyArns],\n            deployer,',
+    replace: '            managedPolicyArns: [...policy.managedPolicyArns].slice(0, 1),\n            deployer,',
     tests: [
       { spec: 'lib/test/proof/faults.test.js', grep: 'racing submissions' },
       { spec: 'lib/test/proof/model.test.js', env: { GRANTFLOW_MODEL_RANDOM: '0' } },
@@ -119,7 +119,7 @@ const MUTANTS = [
     name: 'ignore-shared-holders',
     promise: 'a managed policy two live grants share stays until both are revoked',
     file: 'src/aws/grant-iam.ts',
-    find: "await deps.holders.neededArns({ account: grant.account, principalType: grant.principalType, principal: grant.principal, excludeId: grant.id })",
+    find: 'await deps.holders.neededArns({ account: grant.account, principalType: grant.principalType, principal: grant.principal, excludeId: grant.id })',
     replace: 'new Set<string>()',
     tests: [{ spec: 'lib/test/integration/iam-activities.test.js', grep: 'two grants share' }],
   },
@@ -187,7 +187,10 @@ function main() {
         let killer;
         for (const test of mutant.tests) {
           const args = [path.join(clone, 'node_modules/mocha/bin/mocha.js'), ...(test.grep ? ['--grep', test.grep] : []), test.spec];
-          const result = run(process.execPath, args, { cwd: clone, env: { ...process.env, ...(test.env ?? {}), AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1' } });
+          const result = run(process.execPath, args, {
+            cwd: clone,
+            env: { ...process.env, ...(test.env ?? {}), AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1' },
+          });
           const failing = (result.stdout.match(/^\s+\d+\) .+$/m) ?? [''])[0].trim();
           if (result.status !== 0) {
             killer = `${test.spec.replace(/^lib\//, '').replace(/\.js$/, '.ts')}${test.grep ? ` --grep '${test.grep}'` : ''}: ${failing || `exit ${result.status}`}`;

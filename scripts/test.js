@@ -147,7 +147,7 @@ async function main() {
   if (only.includes('e2e')) ensureChromium();
   step('typecheck and compile (tsc)', process.execPath, [require.resolve('typescript/bin/tsc', { paths: [ROOT] }), '-p', 'tsconfig.json']);
   if (only.some((group) => NEEDS[group].bundle)) step('workflow bundle', process.execPath, ['scripts/bundle-workflows.js']);
-  step('lint (eslint, dependency-cruiser)', 'npm', ['run', '--silent', 'lint']);
+  step('lint (eslint, dependency-cruiser, prettier)', 'npm', ['run', '--silent', 'lint']);
 
   const specs = specsFor(only);
   const marker = `GRANTFLOW_TEST_RUN=${crypto.randomUUID()}`;

@@ -12,7 +12,9 @@ import { readLedger } from './temporal/ledger-reader';
 
 /** A plan that cannot read IAM would show no drift and no changes: it stops instead (exit 3). */
 function unreadable(what: string, error: unknown): IamUnreadable {
-  return new IamUnreadable(`cannot read ${what} from IAM, so there is no plan: ${(error as Error).message}. plan needs AWS credentials that can assume the deployer role (\`grantflow doctor\` checks them)`);
+  return new IamUnreadable(
+    `cannot read ${what} from IAM, so there is no plan: ${(error as Error).message}. plan needs AWS credentials that can assume the deployer role (\`grantflow doctor\` checks them)`,
+  );
 }
 
 export async function readLiveView(
@@ -28,11 +30,16 @@ export async function readLiveView(
   view.quotas = {};
   for (const [account, grant] of accountsByGrant) {
     try {
-      const quotas = await readQuotas({ client: accounts.iam({ account, environment: grant.environment, deployer: grant.deployer }), account, environment: grant.environment });
+      const quotas = await readQuotas({
+        client: accounts.iam({ account, environment: grant.environment, deployer: grant.deployer }),
+        account,
+        environment: grant.environment,
+      });
       view.quotas[account] = { user: quotas.attachedPerUser, role: quotas.attachedPerRole };
     } catch (error) {
       // A deployer policy older than the quota check may lack GetAccountSummary: the rest of the plan still stands.
-      if (!(error instanceof GrantflowAwsError && error.type === 'AccessDenied')) throw unreadable(`the account summary of ${grant.environment} (${account})`, error);
+      if (!(error instanceof GrantflowAwsError && error.type === 'AccessDenied'))
+        throw unreadable(`the account summary of ${grant.environment} (${account})`, error);
       warn(`could not read the managed-policy quotas of ${grant.environment} (${account}), so they are not checked: ${(error as Error).message}`);
     }
   }
@@ -41,11 +48,17 @@ export async function readLiveView(
   for (const grant of expansion.grants) principals.set(principalKey(grant.account, grant.principalType, grant.principal), grant);
   await Promise.all(
     [...principals.entries()].map(async ([key, grant]) => {
-      const target = { client: accounts.iam({ account: grant.account, environment: grant.environment, deployer: grant.deployer }), account: grant.account, environment: grant.environment };
+      const target = {
+        client: accounts.iam({ account: grant.account, environment: grant.environment, deployer: grant.deployer }),
+        account: grant.account,
+        environment: grant.environment,
+      };
       try {
         const attachments = await readAttachments(target, { type: grant.principalType, name: grant.principal });
         const inline = grant.principalType === 'user' ? ((await listInlinePolicies(target, grant.principal)) ?? []) : [];
-        const boundary = grant.permissionsBoundary ? ((await readPermissionsBoundary(target, { type: grant.principalType, name: grant.principal })) ?? null) : undefined;
+        const boundary = grant.permissionsBoundary
+          ? ((await readPermissionsBoundary(target, { type: grant.principalType, name: grant.principal })) ?? null)
+          : undefined;
         view.iam[key] = { exists: true, attached: [...attachments.attached], inline, ...(boundary !== undefined ? { boundary } : {}) };
       } catch (error) {
         if (error instanceof GrantflowAwsError && error.type === 'PrincipalNotFound') view.iam[key] = { exists: false, attached: [], inline: [] };
@@ -58,7 +71,11 @@ export async function readLiveView(
   for (const sync of expansion.policies) {
     const grant = accountsByGrant.get(sync.account);
     if (!grant) continue;
-    const target = { client: accounts.iam({ account: sync.account, environment: sync.environment, deployer: grant.deployer }), account: sync.account, environment: sync.environment };
+    const target = {
+      client: accounts.iam({ account: sync.account, environment: sync.environment, deployer: grant.deployer }),
+      account: sync.account,
+      environment: sync.environment,
+    };
     try {
       const document = await readPolicyDocument(target, sync.arn);
       view.policies[sync.arn] = document === undefined ? 'create' : sameDocument(document, sync.document) ? 'unchanged' : 'update';

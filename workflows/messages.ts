@@ -144,7 +144,17 @@ export const SUMMARY_LIST_CAP = 500;
 export interface PlanSummary {
   team: string;
   revision?: Revision;
-  counts: { added: number; kept: number; replaced: number; revoked: number; sticky: number; skippedExpired: number; recorded: number; cleaned: number; errors: number };
+  counts: {
+    added: number;
+    kept: number;
+    replaced: number;
+    revoked: number;
+    sticky: number;
+    skippedExpired: number;
+    recorded: number;
+    cleaned: number;
+    errors: number;
+  };
   added: string[];
   kept: string[];
   replaced: { from: string; to: string }[];

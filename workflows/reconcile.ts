@@ -98,20 +98,29 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
         typeof submission.config.digest === 'string' &&
         Number.isInteger(submission.config.parts);
       if (!shaped) throw new Error('the submission is not a staged team config with a revision; use `grantflow submit`');
-      if (!submission.config.workflowId.startsWith(`grantflow-submission/${team}/`)) throw new Error(`this reconcile workflow is for team ${team}, not for ${submission.config.workflowId}`);
+      if (!submission.config.workflowId.startsWith(`grantflow-submission/${team}/`))
+        throw new Error(`this reconcile workflow is for team ${team}, not for ${submission.config.workflowId}`);
       refuseRetired();
       refuse(submission.revision);
     },
   });
-  setHandler(restoreUpdate, (request) => serialized(async () => (refuseRetired(), (await pass({ mode: 'restore', grantId: request.grantId, by: request.by })).restore!)), {
-    validator: (request) => {
-      refuseRetired();
-      if (parseGrantWorkflowId(request?.grantId ?? '')?.team !== team) throw new Error(`${request?.grantId} is not a grant of team ${team}`);
+  setHandler(
+    restoreUpdate,
+    (request) => serialized(async () => (refuseRetired(), (await pass({ mode: 'restore', grantId: request.grantId, by: request.by })).restore!)),
+    {
+      validator: (request) => {
+        refuseRetired();
+        if (parseGrantWorkflowId(request?.grantId ?? '')?.team !== team) throw new Error(`${request?.grantId} is not a grant of team ${team}`);
+      },
     },
-  });
-  setHandler(sweepUpdate, (request) => serialized(async () => (refuseRetired(), (await pass({ mode: 'sweep', dryRun: request.dryRun, by: request.by })).sweep!)), {
-    validator: (_request) => refuseRetired(),
-  });
+  );
+  setHandler(
+    sweepUpdate,
+    (request) => serialized(async () => (refuseRetired(), (await pass({ mode: 'sweep', dryRun: request.dryRun, by: request.by })).sweep!)),
+    {
+      validator: (_request) => refuseRetired(),
+    },
+  );
   setHandler(
     retireUpdate,
     (request) =>
@@ -257,7 +266,11 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
       await condition(allHandlersFinished);
       // The memo (generation, state) goes along, and so do signals not yet acted on.
       const carried: ReconcileState = { ...state, ...(endedEarly.length ? { endedEarly: [...endedEarly] } : {}) };
-      await makeContinueAsNewFunc<typeof reconcileWorkflow>({ memo: workflowInfo().memo ?? {} })({ team, state: carried, ...(input.historyLimit ? { historyLimit: input.historyLimit } : {}) });
+      await makeContinueAsNewFunc<typeof reconcileWorkflow>({ memo: workflowInfo().memo ?? {} })({
+        team,
+        state: carried,
+        ...(input.historyLimit ? { historyLimit: input.historyLimit } : {}),
+      });
     }
   }
   await condition(allHandlersFinished);

@@ -59,7 +59,13 @@ export function deployerActions(): string[] {
  * the calls that change what a principal may do (attach, detach, put, delete) are allowed only on
  * principals that carry one of them, so even a misused deployer role changes only bounded principals.
  */
-export function deployerPolicies(options: { partition: string; roleName: string; trustedPrincipal: string; externalId?: string; boundaries?: readonly string[] }): DeployerPolicies {
+export function deployerPolicies(options: {
+  partition: string;
+  roleName: string;
+  trustedPrincipal: string;
+  externalId?: string;
+  boundaries?: readonly string[];
+}): DeployerPolicies {
   const { partition } = options;
   const actions = (scope: Scope) =>
     IAM_OPERATIONS.filter((op) => SCOPE[op] === scope)

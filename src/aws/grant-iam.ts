@@ -8,7 +8,20 @@ import type { AccountClients, AccountRef } from './accounts';
 import { GrantflowAwsError } from './errors';
 import { boundaryProblem } from '../core/managed-copies';
 import { parseCopyPolicyName } from '../core/names';
-import { attachManaged, deleteInlinePolicy, deletePolicyIfUnused, ensureExpiringCopy, putInlinePolicy, readPermissionsBoundary, releaseManaged, type AttachOutcome, type CopyOutcome, type Principal, type ReleaseOutcome, type Target } from './iam';
+import {
+  attachManaged,
+  deleteInlinePolicy,
+  deletePolicyIfUnused,
+  ensureExpiringCopy,
+  putInlinePolicy,
+  readPermissionsBoundary,
+  releaseManaged,
+  type AttachOutcome,
+  type CopyOutcome,
+  type Principal,
+  type ReleaseOutcome,
+  type Target,
+} from './iam';
 import { currentCallClass, withCallClass } from './rate-limit';
 
 /** Who else holds managed policies on a principal; Temporal visibility answers it in production (src/temporal/holders.ts). */
@@ -89,7 +102,11 @@ async function applyNow(deps: GrantIamDeps, spec: GrantSpec, options: AttemptOpt
     // the original, as `temporary_managed_policies: attach` would (only the workflow expires it then).
     if (outcome === 'too-large') instead.set(copy.arn, copy.sourceArn);
   }
-  const attach = await attachManaged(t, principal, attachedArns(spec).map((arn) => instead.get(arn) ?? arn));
+  const attach = await attachManaged(
+    t,
+    principal,
+    attachedArns(spec).map((arn) => instead.get(arn) ?? arn),
+  );
   return { ...attach, ...(inline ? { inline } : {}), ...(spec.expiringCopies?.length ? { copies } : {}) };
 }
 

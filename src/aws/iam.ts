@@ -192,7 +192,7 @@ function otherTeamsPolicy(target: Target, arn: string, owner: string | undefined
   return new GrantflowAwsError(
     'NotOwnedByGrantflow',
     `policy ${arn} in account ${target.account} belongs to team ${owner ?? '(untagged)'} (tag ${TEAM_TAG_KEY}), not to team ${team}; ` +
-      'grantflow never edits or deletes another team\'s policy. Rename the policy in one of the two teams',
+      "grantflow never edits or deletes another team's policy. Rename the policy in one of the two teams",
     false,
   );
 }
@@ -210,11 +210,7 @@ export async function ensureManagedPolicy(target: Target, sync: PolicySync, extr
           Path: teamPolicyPath(sync.team),
           PolicyDocument: sync.document,
           Description: sync.description.slice(0, 1000),
-          Tags: [
-            { Key: OWNER_TAG.key, Value: OWNER_TAG.value },
-            { Key: TEAM_TAG_KEY, Value: sync.team },
-            ...extraTags,
-          ],
+          Tags: [{ Key: OWNER_TAG.key, Value: OWNER_TAG.value }, { Key: TEAM_TAG_KEY, Value: sync.team }, ...extraTags],
         }),
       );
       return 'created';
@@ -244,7 +240,12 @@ export async function ensureManagedPolicy(target: Target, sync: PolicySync, extr
     );
   }
   if (teamOf(policy.Tags) !== sync.team) throw otherTeamsPolicy(target, sync.arn, teamOf(policy.Tags), sync.team);
-  const current = await call<GetPolicyVersionCommandOutput>(target, 'GetPolicyVersion', extra, new GetPolicyVersionCommand({ PolicyArn: sync.arn, VersionId: policy.DefaultVersionId! }));
+  const current = await call<GetPolicyVersionCommandOutput>(
+    target,
+    'GetPolicyVersion',
+    extra,
+    new GetPolicyVersionCommand({ PolicyArn: sync.arn, VersionId: policy.DefaultVersionId! }),
+  );
   const document = decodeURIComponent(current.PolicyVersion?.Document ?? '');
   if (sameDocument(document, sync.document)) return 'unchanged';
 
@@ -263,7 +264,12 @@ export async function readPolicyDocument(target: Target, arn: string): Promise<s
   const existing = await callOrAbsent<GetPolicyCommandOutput>(target, 'GetPolicy', extra, new GetPolicyCommand({ PolicyArn: arn }));
   const version = existing?.Policy?.DefaultVersionId;
   if (!version) return undefined;
-  const current = await call<GetPolicyVersionCommandOutput>(target, 'GetPolicyVersion', extra, new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: version }));
+  const current = await call<GetPolicyVersionCommandOutput>(
+    target,
+    'GetPolicyVersion',
+    extra,
+    new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: version }),
+  );
   return decodeURIComponent(current.PolicyVersion?.Document ?? '');
 }
 
@@ -274,7 +280,12 @@ export async function readPolicyDocument(target: Target, arn: string): Promise<s
 export async function readDefaultDocument(target: Target, arn: string): Promise<string> {
   const extra = { policyArn: arn };
   const policy = await call<GetPolicyCommandOutput>(target, 'GetPolicy', extra, new GetPolicyCommand({ PolicyArn: arn }));
-  const version = await call<GetPolicyVersionCommandOutput>(target, 'GetPolicyVersion', extra, new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: policy.Policy!.DefaultVersionId! }));
+  const version = await call<GetPolicyVersionCommandOutput>(
+    target,
+    'GetPolicyVersion',
+    extra,
+    new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: policy.Policy!.DefaultVersionId! }),
+  );
   return decodeURIComponent(version.PolicyVersion?.Document ?? '');
 }
 
@@ -302,7 +313,11 @@ export async function ensureExpiringCopy(target: Target, request: CopyRequest): 
   try {
     document = renderExpiringCopy(source, { expiresAt: request.expiresAt, mfa: request.mfa });
   } catch (error) {
-    throw new GrantflowAwsError('MalformedPolicy', `the default version of ${request.copy.sourceArn} in account ${target.account} cannot be copied: ${(error as Error).message}; set temporary_managed_policies: attach`, false);
+    throw new GrantflowAwsError(
+      'MalformedPolicy',
+      `the default version of ${request.copy.sourceArn} in account ${target.account} cannot be copied: ${(error as Error).message}; set temporary_managed_policies: attach`,
+      false,
+    );
   }
   const size = policySize(document);
   if (size > LIMITS.managedPolicyChars) return { outcome: 'too-large', size };
@@ -370,7 +385,9 @@ export interface OwnedPolicy {
  */
 export async function listTeamPolicies(target: Target, team: string, options: { legacy: boolean }): Promise<OwnedPolicy[]> {
   const list = async (prefix: string) =>
-    (await allPages(target, 'ListPolicies', {}, paginateListPolicies({ client: target.client }, { Scope: 'Local', PathPrefix: prefix }))).flatMap((page) => page.Policies ?? []);
+    (await allPages(target, 'ListPolicies', {}, paginateListPolicies({ client: target.client }, { Scope: 'Local', PathPrefix: prefix }))).flatMap(
+      (page) => page.Policies ?? [],
+    );
   const owned: OwnedPolicy[] = (await list(teamPolicyPath(team))).map((p) => ({ arn: p.Arn!, name: p.PolicyName!, legacy: false }));
   if (options.legacy) {
     for (const p of await list(POLICY_PATH)) {
@@ -534,14 +551,19 @@ export async function releaseManaged(
     }
     if (state.attached.has(arn)) {
       const extra = { ...principalContext(principal), policyArn: arn };
-      if (principal.type === 'user') await callOrAbsent(target, 'DetachUserPolicy', extra, new DetachUserPolicyCommand({ UserName: principal.name, PolicyArn: arn }));
+      if (principal.type === 'user')
+        await callOrAbsent(target, 'DetachUserPolicy', extra, new DetachUserPolicyCommand({ UserName: principal.name, PolicyArn: arn }));
       else await callOrAbsent(target, 'DetachRolePolicy', extra, new DetachRolePolicyCommand({ RoleName: principal.name, PolicyArn: arn }));
       outcome.detached.push(arn);
     }
     if (key) unmark.push({ arn, key });
   }
   if (unmark.length === 0) return outcome;
-  await untag(target, principal, unmark.map((u) => u.key));
+  await untag(
+    target,
+    principal,
+    unmark.map((u) => u.key),
+  );
   let now: Set<string>;
   try {
     now = await listAttached(target, principal);
@@ -550,7 +572,12 @@ export async function releaseManaged(
     throw error;
   }
   const reattached = unmark.filter((u) => now.has(u.arn));
-  if (reattached.length > 0) await tag(target, principal, reattached.map((u) => markTag(u.arn)));
+  if (reattached.length > 0)
+    await tag(
+      target,
+      principal,
+      reattached.map((u) => markTag(u.arn)),
+    );
   return outcome;
 }
 
@@ -559,7 +586,12 @@ export async function releaseManaged(
 
 export async function putInlinePolicy(target: Target, user: string, name: string, document: string): Promise<'put' | 'unchanged'> {
   const extra = { principalType: 'user' as const, principal: user };
-  const current = await callOrAbsent<GetUserPolicyCommandOutput>(target, 'GetUserPolicy', extra, new GetUserPolicyCommand({ UserName: user, PolicyName: name }));
+  const current = await callOrAbsent<GetUserPolicyCommandOutput>(
+    target,
+    'GetUserPolicy',
+    extra,
+    new GetUserPolicyCommand({ UserName: user, PolicyName: name }),
+  );
   if (current?.PolicyDocument && sameDocument(decodeURIComponent(current.PolicyDocument), document)) return 'unchanged';
   await call(target, 'PutUserPolicy', extra, new PutUserPolicyCommand({ UserName: user, PolicyName: name, PolicyDocument: document }));
   return 'put';
@@ -576,7 +608,12 @@ export async function deleteInlinePolicy(target: Target, user: string, name: str
 
 /** The user's inline policy names; undefined when the user does not exist. */
 export async function listInlinePolicies(target: Target, user: string): Promise<string[] | undefined> {
-  const pages = await allPagesOrAbsent(target, 'ListUserPolicies', { principalType: 'user', principal: user }, paginateListUserPolicies({ client: target.client }, { UserName: user }));
+  const pages = await allPagesOrAbsent(
+    target,
+    'ListUserPolicies',
+    { principalType: 'user', principal: user },
+    paginateListUserPolicies({ client: target.client }, { UserName: user }),
+  );
   return pages?.flatMap((page) => page.PolicyNames ?? []);
 }
 

@@ -5,7 +5,16 @@
 import type { AccountClients, AccountRef } from './accounts';
 import { GrantflowAwsError } from './errors';
 import type { HolderLookup } from './grant-iam';
-import { deleteInlinePolicy, deletePolicyIfUnused, listInlinePolicies, readAttachments, releaseManaged, staleInlinePolicies, type Principal, type Target } from './iam';
+import {
+  deleteInlinePolicy,
+  deletePolicyIfUnused,
+  listInlinePolicies,
+  readAttachments,
+  releaseManaged,
+  staleInlinePolicies,
+  type Principal,
+  type Target,
+} from './iam';
 import { grantWorkflowId } from '../core/ids';
 import { canonicalPrincipal, parseCopyPolicyName, parseInlinePolicyName } from '../core/names';
 
@@ -39,7 +48,12 @@ export function needsKey(type: string, name: string): string {
   return `${type}/${canonicalPrincipal(name)}`;
 }
 
-export async function sweepPrincipals(accounts: AccountClients, holders: HolderLookup, scope: SweepScope, onEach?: (principal: string) => void): Promise<SweepFinding[]> {
+export async function sweepPrincipals(
+  accounts: AccountClients,
+  holders: HolderLookup,
+  scope: SweepScope,
+  onEach?: (principal: string) => void,
+): Promise<SweepFinding[]> {
   const target: Target = accounts.target(scope.ref);
   const findings: SweepFinding[] = [];
   for (const principal of scope.principals) {
@@ -52,7 +66,15 @@ export async function sweepPrincipals(accounts: AccountClients, holders: HolderL
         if (stale.has(name)) continue;
         const parsed = parseInlinePolicyName(name);
         if (!parsed || parsed.team !== scope.team) continue;
-        const id = grantWorkflowId({ team: scope.team, kind: 'temporary', account: scope.ref.account, principalType: 'user', principal: principal.name, policy: parsed.policy, expiresAt: parsed.expiresAt });
+        const id = grantWorkflowId({
+          team: scope.team,
+          kind: 'temporary',
+          account: scope.ref.account,
+          principalType: 'user',
+          principal: principal.name,
+          policy: parsed.policy,
+          expiresAt: parsed.expiresAt,
+        });
         if (!scope.liveGrantIds.has(id)) stale.set(name, 'no live grant holds it');
       }
       for (const [name, why] of stale) {
@@ -77,7 +99,12 @@ export async function sweepPrincipals(accounts: AccountClients, holders: HolderL
     };
     const orphans = [...attachments.marked.keys()].filter((arn) => !needed.has(arn) || expired(arn));
     for (const arn of orphans) {
-      findings.push({ account: scope.ref.account, principal: `${principal.type}/${principal.name}`, object: `managed policy ${arn}`, why: expired(arn) ? 'expiring copy past its expiry' : 'no live grant holds it' });
+      findings.push({
+        account: scope.ref.account,
+        principal: `${principal.type}/${principal.name}`,
+        object: `managed policy ${arn}`,
+        why: expired(arn) ? 'expiring copy past its expiry' : 'no live grant holds it',
+      });
     }
     if (!scope.dryRun && orphans.length > 0) {
       await releaseManaged(target, principal, orphans, new Set());

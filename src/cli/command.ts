@@ -205,7 +205,13 @@ export function parseCommandArgs<O extends Options>(command: Command<O>, argv: s
   const min = args.filter((a) => a.required).length;
   const max = args.some((a) => a.variadic) ? Infinity : args.length;
   // The usage line follows every usage error (main prints it), so the message does not repeat it.
-  if (parsed.positionals.length < min) throw new UsageError(`missing argument ${args.filter((a) => a.required).map((a) => `<${a.name}>`).join(' ')}`);
+  if (parsed.positionals.length < min)
+    throw new UsageError(
+      `missing argument ${args
+        .filter((a) => a.required)
+        .map((a) => `<${a.name}>`)
+        .join(' ')}`,
+    );
   if (parsed.positionals.length > max) throw new UsageError(`unexpected argument "${parsed.positionals[max]}"`);
 
   const given = parsed.values as Record<string, string | string[] | boolean | undefined>;

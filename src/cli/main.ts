@@ -51,9 +51,9 @@ function overview(): string {
     'commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `grantflow <command> --help` for a command\'s options.',
+    "Run `grantflow <command> --help` for a command's options.",
     'Temporal: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE.',
-    'AWS: the SDK\'s default credential chain; AWS_ENDPOINT_URL_IAM / _STS point at an emulator.',
+    "AWS: the SDK's default credential chain; AWS_ENDPOINT_URL_IAM / _STS point at an emulator.",
     'Config: --config DIR, GRANTFLOW_CONFIG, or ./config.',
     '',
   ].join('\n');
@@ -85,7 +85,10 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    const near = closest(name, COMMANDS.map((c) => c.name));
+    const near = closest(
+      name,
+      COMMANDS.map((c) => c.name),
+    );
     write(io.stderr, `grantflow: unknown command "${name}"${near ? `; did you mean \`grantflow ${near}\`?` : ''}\n\n${overview()}`);
     return EXIT.usage;
   }

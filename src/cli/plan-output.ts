@@ -18,7 +18,12 @@ export function planTable(entries: readonly PlanEntry[]): string {
     e.policy,
     e.kind,
     e.expiresAt ?? '-',
-    [...(e.problem ? [e.problem.includes('permissions_boundary') ? 'NO BOUNDARY' : 'OVER QUOTA'] : []), ...(e.drift.length ? [`drift: ${e.drift.map(short).join(', ')}`] : []), ...(e.replaces ? [`replaces ${e.replaces.split('/until/')[1]}`] : []), e.note ?? '']
+    [
+      ...(e.problem ? [e.problem.includes('permissions_boundary') ? 'NO BOUNDARY' : 'OVER QUOTA'] : []),
+      ...(e.drift.length ? [`drift: ${e.drift.map(short).join(', ')}`] : []),
+      ...(e.replaces ? [`replaces ${e.replaces.split('/until/')[1]}`] : []),
+      e.note ?? '',
+    ]
       .filter(Boolean)
       .join('; '),
   ]);
@@ -27,7 +32,9 @@ export function planTable(entries: readonly PlanEntry[]): string {
 
 /** Which parts of each temporary grant AWS expires by itself and which only grantflow removes. */
 export function expiryNotes(entries: readonly PlanEntry[]): string {
-  const temporary = entries.filter((e) => e.kind === 'temporary' && (e.action === 'add' || e.action === 'replace' || e.action === 'keep' || e.action === 'update'));
+  const temporary = entries.filter(
+    (e) => e.kind === 'temporary' && (e.action === 'add' || e.action === 'replace' || e.action === 'keep' || e.action === 'update'),
+  );
   const lines = temporary.length ? ['Expiry of temporary grants:'] : [];
   for (const e of temporary) {
     lines.push(`  ${e.principal} ${e.policy} until ${e.expiresAt}:`);
@@ -37,7 +44,9 @@ export function expiryNotes(entries: readonly PlanEntry[]): string {
   }
   const withoutMfa = entries.filter((e) => e.withoutMfa?.length && e.action !== 'revoke' && e.action !== 'skip');
   for (const e of withoutMfa) {
-    lines.push(`warning: ${e.principal} ${e.policy} in ${e.environment ?? e.account} requires MFA, but ${e.withoutMfa!.map(short).join(', ')} is attached as is and cannot carry the condition`);
+    lines.push(
+      `warning: ${e.principal} ${e.policy} in ${e.environment ?? e.account} requires MFA, but ${e.withoutMfa!.map(short).join(', ')} is attached as is and cannot carry the condition`,
+    );
   }
   return lines.join('\n');
 }
@@ -50,10 +59,21 @@ export function planCounts(entries: readonly PlanEntry[]): string {
 
 export function planMarkdown(team: string, entries: readonly PlanEntry[], heading: string): string {
   const escape = (s: string) => s.replace(/\|/g, '\\|');
-  const lines = [`### ${heading}: ${team}`, '', planCounts(entries), '', '| action | principal | account | policy | kind | expires | notes |', '|---|---|---|---|---|---|---|'];
+  const lines = [
+    `### ${heading}: ${team}`,
+    '',
+    planCounts(entries),
+    '',
+    '| action | principal | account | policy | kind | expires | notes |',
+    '|---|---|---|---|---|---|---|',
+  ];
   for (const e of entries) {
-    const notes = [...(e.problem ? [e.problem] : []), ...(e.drift.length ? [`drift: ${e.drift.map(short).join(', ')}`] : []), e.note ?? ''].filter(Boolean).join('; ');
-    lines.push(`| ${e.action} | ${escape(e.principal)} | ${e.environment ?? ''} ${e.account} | ${escape(e.policy)} | ${e.kind} | ${e.expiresAt ?? '-'} | ${escape(notes)} |`);
+    const notes = [...(e.problem ? [e.problem] : []), ...(e.drift.length ? [`drift: ${e.drift.map(short).join(', ')}`] : []), e.note ?? '']
+      .filter(Boolean)
+      .join('; ');
+    lines.push(
+      `| ${e.action} | ${escape(e.principal)} | ${e.environment ?? ''} ${e.account} | ${escape(e.policy)} | ${e.kind} | ${e.expiresAt ?? '-'} | ${escape(notes)} |`,
+    );
   }
   const temporary = entries.filter((e) => e.kind === 'temporary' && e.action !== 'revoke' && e.action !== 'skip');
   if (temporary.length) {

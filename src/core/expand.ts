@@ -110,10 +110,12 @@ function temporaryGrant(config: TeamConfig, entry: TemporaryGrantEntry, deployer
     expiresAt: entry.expiresAt,
   });
   const parts = decideManagedParts(policy.managedPolicyArns, { mode: settings.temporaryManagedPolicies ?? 'copy', conditions });
-  const copies = parts.filter((p) => p.mode === 'copy').map((p) => {
-    const name = copyPolicyName(team, id, p.arn, entry.user.name, entry.expiresAt);
-    return { sourceArn: p.arn, name, arn: copyPolicyArn(settings.partition, account, team, name) };
-  });
+  const copies = parts
+    .filter((p) => p.mode === 'copy')
+    .map((p) => {
+      const name = copyPolicyName(team, id, p.arn, entry.user.name, entry.expiresAt);
+      return { sourceArn: p.arn, name, arn: copyPolicyArn(settings.partition, account, team, name) };
+    });
   const asIs = parts.flatMap((p) => (p.mode === 'attach' ? [{ arn: p.arn, reason: p.reason }] : []));
   return {
     id,
@@ -196,4 +198,3 @@ function policySyncs(config: TeamConfig, grants: readonly GrantSpec[]): PolicySy
 export function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
-

@@ -93,7 +93,9 @@ export function grantShape(grant: GrantSpec): string {
 export function releasedBy(previous: GrantSpec, next: GrantSpec): RevokeTarget | undefined {
   // A source both specs copy stays (the apply may have had to attach it instead); one the previous
   // spec attached as is and the next copies is released once the copy has landed.
-  const copiedBoth = new Set((next.expiringCopies ?? []).map((c) => c.sourceArn).filter((arn) => (previous.expiringCopies ?? []).some((c) => c.sourceArn === arn)));
+  const copiedBoth = new Set(
+    (next.expiringCopies ?? []).map((c) => c.sourceArn).filter((arn) => (previous.expiringCopies ?? []).some((c) => c.sourceArn === arn)),
+  );
   const kept = new Set([...attachedArns(next), ...copiedBoth]);
   const arns = revokeTarget(previous).arns.filter((arn) => !kept.has(arn));
   const keptCopies = new Set(revokeTarget(next).copyArns ?? []);

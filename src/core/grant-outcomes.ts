@@ -42,8 +42,13 @@ export function judgeOutcomes(ids: readonly string[], observed: ReadonlyMap<stri
     if (!grant) {
       report.unanswered.push(id);
     } else if (!grant.running) {
-      if (grant.state === 'failed' || grant.endCause === 'failed') report.failed.push({ id, reason: grant.endReason ?? grant.lastError ?? 'no reason recorded' });
-      else report.ended.push({ id, reason: `ended as ${grant.state || 'closed'}${grant.endCause ? ` (${grant.endCause})` : ''}${grant.endReason ? `: ${grant.endReason}` : ''}` });
+      if (grant.state === 'failed' || grant.endCause === 'failed')
+        report.failed.push({ id, reason: grant.endReason ?? grant.lastError ?? 'no reason recorded' });
+      else
+        report.ended.push({
+          id,
+          reason: `ended as ${grant.state || 'closed'}${grant.endCause ? ` (${grant.endCause})` : ''}${grant.endReason ? `: ${grant.endReason}` : ''}`,
+        });
     } else if (grant.endCause === 'failed') {
       // Still running: cleaning up after an apply that failed for good.
       report.failed.push({ id, reason: grant.lastError ?? grant.endReason ?? 'no reason recorded' });

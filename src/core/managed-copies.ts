@@ -7,9 +7,7 @@ import { copyOverheadPerStatement, LIMITS, type GrantConditions } from './docume
 
 export type TemporaryManagedPolicies = 'copy' | 'attach';
 
-export type ManagedPart =
-  | { arn: string; mode: 'copy'; estimatedSize: number }
-  | { arn: string; mode: 'attach'; reason: string };
+export type ManagedPart = { arn: string; mode: 'copy'; estimatedSize: number } | { arn: string; mode: 'attach'; reason: string };
 
 /**
  * Copy when the setting says so, the policy is an AWS managed policy the table knows, and the copy
@@ -36,7 +34,10 @@ export function mfaRequired(settings: { requireMfa?: readonly string[] | undefin
 }
 
 /** The permission boundary principals in this environment must carry, if any. */
-export function boundaryFor(settings: { permissionsBoundary?: { all: string } | { byEnvironment: Record<string, string> } | undefined }, environment: string): string | undefined {
+export function boundaryFor(
+  settings: { permissionsBoundary?: { all: string } | { byEnvironment: Record<string, string> } | undefined },
+  environment: string,
+): string | undefined {
   const boundary = settings.permissionsBoundary;
   if (!boundary) return undefined;
   if ('all' in boundary) return boundary.all;
@@ -60,7 +61,10 @@ export function boundaryProblem(
 ): string | undefined {
   const required = grant.permissionsBoundary;
   if (!required || actual === required) return undefined;
-  const put = grant.principalType === 'user' ? `aws iam put-user-permissions-boundary --user-name ${grant.principal}` : `aws iam put-role-permissions-boundary --role-name ${grant.principal}`;
+  const put =
+    grant.principalType === 'user'
+      ? `aws iam put-user-permissions-boundary --user-name ${grant.principal}`
+      : `aws iam put-role-permissions-boundary --role-name ${grant.principal}`;
   return (
     `${grant.principalType} ${grant.principal} in ${grant.environment} (${grant.account}) ${actual ? `has permission boundary ${actual}` : 'has no permission boundary'}, ` +
     `but permissions_boundary requires ${required}; grantflow grants nothing to it until it carries that boundary: ` +

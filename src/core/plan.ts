@@ -118,7 +118,11 @@ function revokeEntry(id: string, note: string): PlanEntry {
   };
 }
 
-export function planTeam(expansion: Expansion, live: LiveView, options: { nowMs: number; maxTemporaryDays: number; decidedAtMs?: number; retentionMs?: number }): PlanEntry[] {
+export function planTeam(
+  expansion: Expansion,
+  live: LiveView,
+  options: { nowMs: number; maxTemporaryDays: number; decidedAtMs?: number; retentionMs?: number },
+): PlanEntry[] {
   const desired = new Map(expansion.grants.map((g) => [g.id, g]));
   const pass = planPass({
     desired: expansion.grants,
@@ -143,13 +147,27 @@ export function planTeam(expansion: Expansion, live: LiveView, options: { nowMs:
     const entry = entryFor(grant, 'update', live, options.nowMs);
     entries.push({ ...entry, note: ['its policy changed: the running grant takes the new definition', entry.note].filter(Boolean).join('; ') });
   }
-  for (const id of pass.waiting) entries.push({ ...entryFor(desired.get(id)!, 'add', live, options.nowMs), note: 'its previous run is still being revoked; granted again once that is done' });
+  for (const id of pass.waiting)
+    entries.push({
+      ...entryFor(desired.get(id)!, 'add', live, options.nowMs),
+      note: 'its previous run is still being revoked; granted again once that is done',
+    });
   for (const id of pass.sticky) {
     entries.push({ ...entryFor(desired.get(id)!, 'sticky', live, options.nowMs), note: 'revoked early by an operator; `grantflow restore` lifts it' });
   }
-  for (const id of pass.beyondLimit) entries.push({ ...entryFor(desired.get(id)!, 'add', live, options.nowMs), problem: `${id} expires beyond max_temporary_days (${options.maxTemporaryDays})` });
-  for (const decision of pass.revoke) entries.push(desired.has(decision.id) ? { ...entryFor(desired.get(decision.id)!, 'revoke', live, options.nowMs), note: decision.reason } : revokeEntry(decision.id, decision.reason));
-  for (const { entry } of pass.cleanup) entries.push(revokeEntry(entry.id, `its workflow was ${entry.status.toLowerCase()} without revoking; what it left in IAM is removed`));
+  for (const id of pass.beyondLimit)
+    entries.push({
+      ...entryFor(desired.get(id)!, 'add', live, options.nowMs),
+      problem: `${id} expires beyond max_temporary_days (${options.maxTemporaryDays})`,
+    });
+  for (const decision of pass.revoke)
+    entries.push(
+      desired.has(decision.id)
+        ? { ...entryFor(desired.get(decision.id)!, 'revoke', live, options.nowMs), note: decision.reason }
+        : revokeEntry(decision.id, decision.reason),
+    );
+  for (const { entry } of pass.cleanup)
+    entries.push(revokeEntry(entry.id, `its workflow was ${entry.status.toLowerCase()} without revoking; what it left in IAM is removed`));
   for (const skipped of expansion.skipped) {
     const key = parseGrantWorkflowId(skipped.id);
     entries.push({

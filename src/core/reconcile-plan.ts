@@ -124,7 +124,11 @@ export function planPass(input: PassInput): PassPlan {
     if (how === 'live') {
       const predecessor = revokedEarlySince(grant.id, ms(firstStartedAt(entry!)));
       if (predecessor) {
-        plan.revoke.push({ id: grant.id, cause: 'early', reason: `${predecessor.id}, which it replaces, was revoked early${predecessor.memo.endedBy ? ` by ${predecessor.memo.endedBy}` : ''}` });
+        plan.revoke.push({
+          id: grant.id,
+          cause: 'early',
+          reason: `${predecessor.id}, which it replaces, was revoked early${predecessor.memo.endedBy ? ` by ${predecessor.memo.endedBy}` : ''}`,
+        });
       } else if (beyond(grant.expiresAt)) {
         plan.revoke.push({ id: grant.id, cause: 'beyond-limit', reason: `expires beyond max_temporary_days (${input.maxTemporaryDays})` });
       } else if (entry!.memo.shape !== grantShape(grant)) {
@@ -139,7 +143,15 @@ export function planPass(input: PassInput): PassPlan {
     if (isSticky(entry)) {
       plan.sticky.push(grant.id);
       if (how === 'early' && ms(earlyAt(entry!)) < nowMs - input.retentionMs + REAFFIRM_MARGIN_MS) {
-        plan.records.push({ id: grant.id, kind: 'reaffirmed', cause: 'early', at: earlyAt(entry!)!, reason: entry!.memo.endReason ?? 'revoked early', ...(entry!.memo.endedBy ? { by: entry!.memo.endedBy } : {}), from: entry! });
+        plan.records.push({
+          id: grant.id,
+          kind: 'reaffirmed',
+          cause: 'early',
+          at: earlyAt(entry!)!,
+          reason: entry!.memo.endReason ?? 'revoked early',
+          ...(entry!.memo.endedBy ? { by: entry!.memo.endedBy } : {}),
+          from: entry!,
+        });
       }
       continue;
     }
@@ -208,7 +220,8 @@ export function readyReplacements(
     const state = states.get(pair.to);
     if (state?.state === 'active') result.ready.push(pair);
     // Not startable yet (start_date ahead), or ended without becoming active: no use waiting for it now.
-    else if (!state || state.state === 'revoked' || state.state === 'failed' || (state.startsAt && Date.parse(state.startsAt) > nowMs)) result.notYet.push(pair.to);
+    else if (!state || state.state === 'revoked' || state.state === 'failed' || (state.startsAt && Date.parse(state.startsAt) > nowMs))
+      result.notYet.push(pair.to);
     else result.pending.push(pair.to);
   }
   return result;

@@ -37,6 +37,9 @@ export function suggestion(word: string, candidates: readonly string[], noun: st
   const near = closest(word, candidates);
   if (near) return `did you mean "${near}"?`;
   if (candidates.length === 0) return `no ${noun} is defined`;
-  const shown = candidates.slice(0, 8).map((c) => `"${c}"`).join(', ');
+  const shown = candidates
+    .slice(0, 8)
+    .map((c) => `"${c}"`)
+    .join(', ');
   return `defined ${noun}: ${shown}${candidates.length > 8 ? ', …' : ''}`;
 }

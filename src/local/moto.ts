@@ -53,9 +53,7 @@ export async function startMoto(): Promise<Moto> {
   };
   const iamIn = async (account: string) => {
     const sts = new STSClient(clientConfig);
-    const assumed = await sts.send(
-      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/test-admin`, RoleSessionName: 'test' }),
-    );
+    const assumed = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/test-admin`, RoleSessionName: 'test' }));
     sts.destroy();
     const c = assumed.Credentials!;
     return new IAMClient({

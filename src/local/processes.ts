@@ -72,23 +72,25 @@ export function startProcess(command: string, args: readonly string[], options: 
 
 /** Stops every process started here (mocha's root hook calls this after all tests; the demo on Ctrl-C). */
 export async function stopAll(): Promise<void> {
-  await Promise.all([...running].map((child) => {
-    killGroup(child, 'SIGTERM');
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        killGroup(child, 'SIGKILL');
-        resolve();
-      }, 5000);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
+  await Promise.all(
+    [...running].map((child) => {
+      killGroup(child, 'SIGTERM');
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          killGroup(child, 'SIGKILL');
+          resolve();
+        }, 5000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        if (child.exitCode !== null || child.signalCode !== null) {
+          clearTimeout(timer);
+          resolve();
+        }
       });
-      if (child.exitCode !== null || child.signalCode !== null) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  }));
+    }),
+  );
 }
 
 /** A port the OS says is free right now. */

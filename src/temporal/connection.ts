@@ -23,7 +23,10 @@ export function temporalTarget(): TemporalTarget {
 }
 
 export class TemporalUnreachable extends Error {
-  constructor(readonly address: string, cause: unknown) {
+  constructor(
+    readonly address: string,
+    cause: unknown,
+  ) {
     super(
       `cannot reach Temporal at ${address}: ${(cause as Error)?.message ?? String(cause)}. ` +
         'Start one (`npm run demo` or `temporal server start-dev`) or set TEMPORAL_ADDRESS / TEMPORAL_PROFILE',
@@ -50,7 +53,10 @@ export async function connectWorker(target = temporalTarget()): Promise<NativeCo
 
 /** Temporal gave no answer in time: usually no worker polls the task queue the call waits on. */
 export class TemporalTimeout extends Error {
-  constructor(readonly timeoutMs: number, waitingFor: string) {
+  constructor(
+    readonly timeoutMs: number,
+    waitingFor: string,
+  ) {
     super(
       `no answer within ${formatDuration(timeoutMs)} while waiting for ${waitingFor}. Usually no worker is polling its task queue: ` +
         'start one (`grantflow worker`) and check with `grantflow doctor`; for a large team, raise --timeout',

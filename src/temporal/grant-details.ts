@@ -3,7 +3,16 @@
 // run recorded in its history (the GrantState search attribute as it was upserted, with the time).
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { statusQuery, type GrantStatus } from '../../workflows/messages';
-import { GrantAccount, GrantEnvironment, GrantExpiresAt, GrantKind, GrantPolicy, GrantPrincipal, GrantState, GrantTeam } from '../../workflows/search-attributes';
+import {
+  GrantAccount,
+  GrantEnvironment,
+  GrantExpiresAt,
+  GrantKind,
+  GrantPolicy,
+  GrantPrincipal,
+  GrantState,
+  GrantTeam,
+} from '../../workflows/search-attributes';
 import { protoMs } from './proto-time';
 import { quote } from './team-grants';
 
@@ -68,7 +77,8 @@ async function stateChangesOf(client: Client, id: string, runId: string): Promis
   const changes: StateChange[] = [];
   for (const event of history.events ?? []) {
     const fields =
-      event.workflowExecutionStartedEventAttributes?.searchAttributes?.indexedFields ?? event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+      event.workflowExecutionStartedEventAttributes?.searchAttributes?.indexedFields ??
+      event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
     const state = decodeKeyword(fields?.[GrantState.name]);
     const ms = protoMs(event.eventTime);
     if (state && ms !== undefined) changes.push({ at: new Date(ms).toISOString(), state, runId });
@@ -80,7 +90,10 @@ async function statusOf(client: Client, id: string): Promise<GrantStatus | undef
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      client.workflow.getHandle(id).query(statusQuery).catch(() => undefined),
+      client.workflow
+        .getHandle(id)
+        .query(statusQuery)
+        .catch(() => undefined),
       new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), QUERY_TIMEOUT_MS))),
     ]);
   } finally {

@@ -86,7 +86,10 @@ export function grantStartOptions(
  * How a record run is started (see src/core/ledger.ts): the grant's id, its search attributes with
  * GrantState `revoked`, and a memo that says what it records. It holds nothing and ends at once.
  */
-export function recordStartOptions(decision: RecordDecision, options: { taskQueue: string }): WorkflowStartOptions<(input: GrantInput) => Promise<GrantOutcome>> {
+export function recordStartOptions(
+  decision: RecordDecision,
+  options: { taskQueue: string },
+): WorkflowStartOptions<(input: GrantInput) => Promise<GrantOutcome>> {
   const key = parseGrantWorkflowId(decision.id)!;
   const from = decision.from;
   const spec = 'spec' in from || 'deployer' in from ? (from as GrantSpec) : undefined;

@@ -40,8 +40,7 @@ export class VisibilityHolderDirectory implements HolderDirectory {
   async neededArns(query: HolderQuery): Promise<Set<string>> {
     const needed = new Set<string>();
     const visibilityQuery =
-      `WorkflowType = 'grantWorkflow' AND ExecutionStatus = 'Running' AND ` +
-      `GrantAccount = ${quote(query.account)} AND ${principalClause(query.principal)}`;
+      `WorkflowType = 'grantWorkflow' AND ExecutionStatus = 'Running' AND ` + `GrantAccount = ${quote(query.account)} AND ${principalClause(query.principal)}`;
     for await (const execution of this.client.workflow.list({ query: visibilityQuery })) {
       if (execution.workflowId === query.excludeId) continue;
       const state = execution.typedSearchAttributes.get(GrantState);

@@ -106,7 +106,12 @@ export async function submitTeam(
  * on the same task queue: it reads its state back from visibility, so the update acts as the original
  * would have. A team that was never submitted has none (WorkflowNotFoundError).
  */
-async function updateReconcile<Ret, Args extends [unknown, ...unknown[]]>(client: Client, team: string, update: UpdateDefinition<Ret, Args>, args: Args): Promise<Ret> {
+async function updateReconcile<Ret, Args extends [unknown, ...unknown[]]>(
+  client: Client,
+  team: string,
+  update: UpdateDefinition<Ret, Args>,
+  args: Args,
+): Promise<Ret> {
   const handle = client.workflow.getHandle(reconcileWorkflowId(team));
   const description = await handle.describe();
   const generation = (description.memo as { generation?: number } | undefined)?.generation;

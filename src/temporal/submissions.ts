@@ -25,7 +25,12 @@ export function splitConfig(config: TeamConfig, partChars = PART_CHARS): StagedC
 }
 
 /** Starts (or finds) the submission workflow for this config and stages every part it lacks. */
-export async function stageConfig(client: Client, config: TeamConfig, taskQueue: string, onPart?: (index: number, total: number) => void): Promise<SubmissionRef> {
+export async function stageConfig(
+  client: Client,
+  config: TeamConfig,
+  taskQueue: string,
+  onPart?: (index: number, total: number) => void,
+): Promise<SubmissionRef> {
   const staged = splitConfig(config);
   const workflowId = submissionWorkflowId(config.team, staged.digest);
   const handle = await client.workflow.start<(input: SubmissionInput) => Promise<void>>('submissionWorkflow', {
@@ -45,7 +50,8 @@ export async function stageConfig(client: Client, config: TeamConfig, taskQueue:
       onPart?.(index + 1, staged.parts.length);
     }
     const after = await handle.query(stagedQuery);
-    if (!after.complete) throw new Error(`the config of team ${config.team} did not arrive whole in ${workflowId} (${after.staged}/${after.parts} parts); submit again`);
+    if (!after.complete)
+      throw new Error(`the config of team ${config.team} did not arrive whole in ${workflowId} (${after.staged}/${after.parts} parts); submit again`);
   }
   return { workflowId, digest: staged.digest, parts: staged.parts.length };
 }

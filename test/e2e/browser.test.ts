@@ -10,7 +10,16 @@ import { ACCOUNTS, inHours, policy, READ_ONLY, team } from '../harness/team';
 
 const CHROMIUM = process.env.GRANTFLOW_CHROMIUM ?? '/usr/bin/chromium';
 // As the machine's notes advise: no background networking on this closed network, a fresh profile.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 describe('Temporal Web UI in a real browser', function () {
   let stack: Stack;
@@ -52,17 +61,21 @@ describe('Temporal Web UI in a real browser', function () {
     const query = encodeURIComponent('GrantPrincipal="bob"');
     await page.goto(`${stack.server.uiUrl}/namespaces/${stack.server.namespace}/workflows?query=${query}`);
     const row = page.getByRole('link', { name: /^grantflow\/ui-team\/111111111111\/user\/bob\/reader\/until\// });
-    await eventually('bob\'s grant listed', async () => ((await row.count()) === 1 ? true : undefined), 30_000, 500);
-    assert.equal(await page.getByRole('link', { name: /user\/carol/ }).count(), 0, 'the filter shows only bob\'s grant');
+    await eventually("bob's grant listed", async () => ((await row.count()) === 1 ? true : undefined), 30_000, 500);
+    assert.equal(await page.getByRole('link', { name: /user\/carol/ }).count(), 0, "the filter shows only bob's grant");
     await row.click();
 
     await page.getByRole('button', { name: 'Request Cancellation' }).click();
     await page.locator('[data-testid="confirm-modal-button"]:visible').click();
 
-    await eventually('bob\'s access gone from IAM', async () => {
-      const bob = (await snapshotAccount(stack.moto, ACCOUNTS.nonprod)).users.bob!;
-      return bob.attached.length === 0 && Object.keys(bob.inline).length === 0 ? true : undefined;
-    }, 30_000);
+    await eventually(
+      "bob's access gone from IAM",
+      async () => {
+        const bob = (await snapshotAccount(stack.moto, ACCOUNTS.nonprod)).users.bob!;
+        return bob.attached.length === 0 && Object.keys(bob.inline).length === 0 ? true : undefined;
+      },
+      30_000,
+    );
     const carol = (await snapshotAccount(stack.moto, ACCOUNTS.nonprod)).users.carol!;
     assert.equal(Object.keys(carol.inline).length, 1, 'carol keeps her grant');
     await page.reload();

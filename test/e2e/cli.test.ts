@@ -36,7 +36,8 @@ function writeConfig(dir: string, temporaryDays = 2): void {
       '        resources: ["*"]',
       '',
     ].join('\n'),
-    'permanent-access/e2e.yaml': 'permanent-access:\n  - description: Readers\n    users: [alice@example.com]\n    environments: [nonprod]\n    grants: [reader]\n',
+    'permanent-access/e2e.yaml':
+      'permanent-access:\n  - description: Readers\n    users: [alice@example.com]\n    environments: [nonprod]\n    grants: [reader]\n',
     'temporary-access/e2e.yaml': `temporary-access:\n  - description: Debug\n    user: bob@example.com\n    environment: prod\n    grant: reader\n    expiration_date: ${inDays(temporaryDays)}\n    ticket: OPS-1\n`,
   };
   for (const [file, text] of Object.entries(files)) {
@@ -77,7 +78,10 @@ describe('grantflow command line, end to end (dev server, moto, worker and CLI a
   it('refuses a bad config with exit 1 and changes nothing in IAM or Temporal', async () => {
     const bad = fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-e2e-bad-'));
     writeConfig(bad);
-    fs.writeFileSync(path.join(bad, 'permanent-access/e2e.yaml'), 'permanent-access:\n  - description: Readers\n    users: [alice@example.com]\n    environments: [nonprod]\n    grants: [reader, writer]\n');
+    fs.writeFileSync(
+      path.join(bad, 'permanent-access/e2e.yaml'),
+      'permanent-access:\n  - description: Readers\n    users: [alice@example.com]\n    environments: [nonprod]\n    grants: [reader, writer]\n',
+    );
     const before = { workflows: await workflowCount(), nonprod: await iam(NONPROD), prod: await iam(PROD), calls: stack.proxy.counts() };
     for (const command of ['submit', 'plan']) {
       const result = await runBin([command, 'e2e', '--config', bad], env);
@@ -106,8 +110,15 @@ describe('grantflow command line, end to end (dev server, moto, worker and CLI a
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /user\/alice\s+nonprod \(111111111111\)\s+reader\s+permanent\s+active\s+never \(permanent\)/);
     assert.match(status.stdout, /user\/bob\s+prod \(222222222222\)\s+reader\s+temporary\s+active\s+\d{4}-\d\d-\d\dT23:59:59Z \(in /);
-    const json = JSON.parse((await cli('status', 'e2e', '--user', 'bob@example.com', '--json')).stdout) as { principal: string; state: string; memo: { ticket?: string } }[];
-    assert.deepEqual(json.map((g) => [g.principal, g.state, g.memo.ticket]), [['bob', 'active', 'OPS-1']]);
+    const json = JSON.parse((await cli('status', 'e2e', '--user', 'bob@example.com', '--json')).stdout) as {
+      principal: string;
+      state: string;
+      memo: { ticket?: string };
+    }[];
+    assert.deepEqual(
+      json.map((g) => [g.principal, g.state, g.memo.ticket]),
+      [['bob', 'active', 'OPS-1']],
+    );
   });
 
   it('plans after a hand-made drift, and the next submission repairs it', async () => {
@@ -173,7 +184,10 @@ describe('grantflow command line, end to end (dev server, moto, worker and CLI a
     const ok = await cli('doctor', 'e2e');
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /\[ok\] retention: 8d \(needs more than 7d\)/);
-    assert.match(ok.stdout, /\[ok\] catalogues: actions: @cloud-copilot\/iam-data [\d.]+, data of \d{4}-\d{2}-\d{2}; AWS managed policies: \d+ from moto [\d.]+ .*, as of \d{4}-\d{2}-\d{2}/);
+    assert.match(
+      ok.stdout,
+      /\[ok\] catalogues: actions: @cloud-copilot\/iam-data [\d.]+, data of \d{4}-\d{2}-\d{2}; AWS managed policies: \d+ from moto [\d.]+ .*, as of \d{4}-\d{2}-\d{2}/,
+    );
     assert.match(ok.stdout, /\[ok\] account nonprod \(111111111111\): assumed AWSSelfServeDeployer/);
 
     await stack.client.workflowService.updateNamespace({ namespace: 'default', config: { workflowExecutionRetentionTtl: protoDuration(DAY_MS) } });

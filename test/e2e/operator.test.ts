@@ -85,8 +85,16 @@ describe('grantflow command line off the happy path (dev server, moto, worker an
     // validate warned before anything was sent, with a suggestion.
     assert.match(result.stderr, /ReadOnlyAcess is not an AWS managed policy that grantflow knows[^\n]*did you mean arn:aws:iam::aws:policy\/ReadOnlyAccess\?/);
     assert.match(result.stdout, /2 grants not in IAM:/);
-    assert.match(result.stdout, new RegExp(`failed: ${bobId}: IAM user bob does not exist in account nonprod \\(${NONPROD}\\)[^\\n]*create it with \`aws iam create-user --user-name bob\``));
-    assert.match(result.stdout, new RegExp(`failed: ${aliceReaderId}: managed policy arn:aws:iam::aws:policy/ReadOnlyAcess does not exist[^\\n]*fix the ARN in aws-policies`));
+    assert.match(
+      result.stdout,
+      new RegExp(
+        `failed: ${bobId}: IAM user bob does not exist in account nonprod \\(${NONPROD}\\)[^\\n]*create it with \`aws iam create-user --user-name bob\``,
+      ),
+    );
+    assert.match(
+      result.stdout,
+      new RegExp(`failed: ${aliceReaderId}: managed policy arn:aws:iam::aws:policy/ReadOnlyAcess does not exist[^\\n]*fix the ARN in aws-policies`),
+    );
     const summary = fs.readFileSync(summaryFile, 'utf8');
     assert.match(summary, /### grantflow submit: beta/);
     assert.match(summary, new RegExp(`failed: ${bobId}: IAM user bob does not exist`));
@@ -113,7 +121,10 @@ describe('grantflow command line off the happy path (dev server, moto, worker an
     try {
       const plan = await cli('plan', 'beta');
       assert.equal(plan.code, 0, plan.stderr);
-      assert.match(plan.stdout, /update\s+user\/alice\s+nonprod \(111111111111\)\s+lister\s+permanent\s+-\s+policy document changes: grantflow\.beta\.lister gets a new default version/);
+      assert.match(
+        plan.stdout,
+        /update\s+user\/alice\s+nonprod \(111111111111\)\s+lister\s+permanent\s+-\s+policy document changes: grantflow\.beta\.lister gets a new default version/,
+      );
       assert.match(plan.stdout, /1 to update, 0 to keep/);
     } finally {
       fs.writeFileSync(file, original);
@@ -202,7 +213,11 @@ describe('grantflow command line off the happy path (dev server, moto, worker an
     const states = [...show.stdout.matchAll(/^ {2}\S+Z {2}(pending|active|revoking|revoked|failed) {2}\(run/gm)].map((m) => m[1]);
     assert.deepEqual(states, ['pending', 'active', 'revoking', 'revoked']);
 
-    const failed = JSON.parse((await cli('show', bobId, '--json')).stdout) as { state: string; memo: { endReason?: string }; stateChanges: { state: string }[] };
+    const failed = JSON.parse((await cli('show', bobId, '--json')).stdout) as {
+      state: string;
+      memo: { endReason?: string };
+      stateChanges: { state: string }[];
+    };
     assert.equal(failed.state, 'failed');
     assert.match(failed.memo.endReason ?? '', /IAM user bob does not exist/);
     assert.equal(failed.stateChanges.at(-1)?.state, 'failed');
@@ -215,12 +230,17 @@ describe('grantflow command line off the happy path (dev server, moto, worker an
   it('submit --wait with no worker on the task queue ends at its timeout, saying what it waited for', async () => {
     writeTeam(configDir, 'gamma', {
       'aws-accounts/TEAM.yaml': `aws-accounts:\n  nonprod: "${NONPROD}"\n`,
-      'aws-policies/TEAM.yaml': 'aws-policies:\n  lister:\n    description: "List"\n    custom_statements:\n      - effect: Allow\n        actions: ["s3:ListBucket"]\n        resources: ["*"]\n',
-      'permanent-access/TEAM.yaml': 'permanent-access:\n  - description: Listers\n    users: [alice@example.com]\n    environments: [nonprod]\n    grants: [lister]\n',
+      'aws-policies/TEAM.yaml':
+        'aws-policies:\n  lister:\n    description: "List"\n    custom_statements:\n      - effect: Allow\n        actions: ["s3:ListBucket"]\n        resources: ["*"]\n',
+      'permanent-access/TEAM.yaml':
+        'permanent-access:\n  - description: Listers\n    users: [alice@example.com]\n    environments: [nonprod]\n    grants: [lister]\n',
     });
     const result = await runBin(['submit', 'gamma', '--wait', '--timeout', '5s'], { ...env, GRANTFLOW_TASK_QUEUE: 'grantflow-nobody-polls' });
     assert.equal(result.code, 1, result.stdout + result.stderr);
-    assert.match(result.stderr, /no answer within 5s while waiting for the reconcile workflow of gamma to take the submission \(a worker on task queue grantflow-nobody-polls runs it/);
+    assert.match(
+      result.stderr,
+      /no answer within 5s while waiting for the reconcile workflow of gamma to take the submission \(a worker on task queue grantflow-nobody-polls runs it/,
+    );
     assert.match(result.stderr, /start one \(`grantflow worker`\)/);
   });
 
@@ -229,7 +249,8 @@ describe('grantflow command line off the happy path (dev server, moto, worker an
       `temporary-access:\n  - description: Later\n    user: alice@example.com\n    environment: nonprod\n    grant: lister\n    start_date: ${inDays(2)}\n    expiration_date: ${until}\n    ticket: OPS-7\n`;
     writeTeam(configDir, 'delta', {
       'aws-accounts/TEAM.yaml': `aws-accounts:\n  nonprod: "${NONPROD}"\n`,
-      'aws-policies/TEAM.yaml': 'aws-policies:\n  lister:\n    description: "List"\n    custom_statements:\n      - effect: Allow\n        actions: ["s3:ListBucket"]\n        resources: ["*"]\n',
+      'aws-policies/TEAM.yaml':
+        'aws-policies:\n  lister:\n    description: "List"\n    custom_statements:\n      - effect: Allow\n        actions: ["s3:ListBucket"]\n        resources: ["*"]\n',
       'temporary-access/TEAM.yaml': entry(inDays(3)),
     });
     const first = await cli('submit', 'delta', '--timeout', '60s');
@@ -239,7 +260,10 @@ describe('grantflow command line off the happy path (dev server, moto, worker an
     // A bound the submission must finish within: it does not wait for a grant that cannot be active before its start.
     const second = await cli('submit', 'delta', '--timeout', '60s');
     assert.equal(second.code, 0, second.stdout + second.stderr);
-    assert.match(second.stdout, new RegExp(`~ grantflow/delta/${NONPROD}/user/alice/lister/until/${inDays(4)}T23:59:59Z is not active yet; the grant it replaces stays until it is`));
+    assert.match(
+      second.stdout,
+      new RegExp(`~ grantflow/delta/${NONPROD}/user/alice/lister/until/${inDays(4)}T23:59:59Z is not active yet; the grant it replaces stays until it is`),
+    );
     const cleanup = await cli('cleanup', 'delta', '--timeout', '60s');
     assert.equal(cleanup.code, 0, cleanup.stdout + cleanup.stderr);
     const status = await cli('status', 'delta', '--timeout', '30s');
@@ -249,8 +273,10 @@ describe('grantflow command line off the happy path (dev server, moto, worker an
   it('status filters by account, environment, state and kind; teams lists every team', async () => {
     writeTeam(configDir, 'epsilon', {
       'aws-accounts/TEAM.yaml': `aws-accounts:\n  nonprod: "${NONPROD}"\n`,
-      'aws-policies/TEAM.yaml': 'aws-policies:\n  lister:\n    description: "List"\n    custom_statements:\n      - effect: Allow\n        actions: ["s3:ListBucket"]\n        resources: ["*"]\n',
-      'permanent-access/TEAM.yaml': 'permanent-access:\n  - description: Listers\n    users: [alice@example.com]\n    environments: [nonprod]\n    grants: [lister]\n',
+      'aws-policies/TEAM.yaml':
+        'aws-policies:\n  lister:\n    description: "List"\n    custom_statements:\n      - effect: Allow\n        actions: ["s3:ListBucket"]\n        resources: ["*"]\n',
+      'permanent-access/TEAM.yaml':
+        'permanent-access:\n  - description: Listers\n    users: [alice@example.com]\n    environments: [nonprod]\n    grants: [lister]\n',
     });
     const submit = await cli('submit', 'epsilon', '--wait', '--timeout', '60s');
     assert.equal(submit.code, 0, submit.stdout + submit.stderr);
@@ -258,7 +284,10 @@ describe('grantflow command line off the happy path (dev server, moto, worker an
     const ids = async (...args: string[]) => {
       const result = await cli('status', ...args, '--json');
       assert.equal(result.code, 0, result.stderr);
-      return (JSON.parse(result.stdout) as { id: string; status: string }[]).filter((g) => g.status === 'RUNNING').map((g) => g.id).sort();
+      return (JSON.parse(result.stdout) as { id: string; status: string }[])
+        .filter((g) => g.status === 'RUNNING')
+        .map((g) => g.id)
+        .sort();
     };
     const delta = (await ids('delta')).filter((id) => id.includes('/until/'));
     assert.equal(delta.length, 2);
@@ -288,7 +317,10 @@ describe('grantflow command line off the happy path (dev server, moto, worker an
     assert.deepEqual([...new Set(revoked.map((id) => id.split('/')[1]))].sort(), ['delta', 'epsilon']);
     assert.match(result.stdout, /alice@example\.com: revoked 3 grants in 2 teams \(delta, epsilon\)/);
     const live = await cli('status', '--user', 'alice', '--json');
-    assert.deepEqual((JSON.parse(live.stdout) as { status: string }[]).filter((g) => g.status === 'RUNNING'), []);
+    assert.deepEqual(
+      (JSON.parse(live.stdout) as { status: string }[]).filter((g) => g.status === 'RUNNING'),
+      [],
+    );
     // Sticky: the team's next submission leaves it revoked.
     const again = await cli('submit', 'epsilon');
     assert.equal(again.code, 0, again.stdout + again.stderr);

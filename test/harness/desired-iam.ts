@@ -98,21 +98,30 @@ export async function iamDifferences(
     if (JSON.stringify(attached) !== JSON.stringify(want.attached)) {
       differences.push(`${principal.account} ${key}: attached ${JSON.stringify(attached)}, expected ${JSON.stringify(want.attached)}`);
     }
-    const inline = Object.keys(held.inline ?? {}).filter((n) => n.startsWith('grantflow.')).sort();
+    const inline = Object.keys(held.inline ?? {})
+      .filter((n) => n.startsWith('grantflow.'))
+      .sort();
     if (JSON.stringify(inline) !== JSON.stringify(want.inline)) {
       differences.push(`${principal.account} ${key}: inline ${JSON.stringify(inline)}, expected ${JSON.stringify(want.inline)}`);
     }
     // grantflow marks every attachment it made (the fault suite's principals start with none).
-    const marks = Object.entries(held.tags ?? {}).filter(([k]) => k.startsWith('grantflow:attached:')).map(([, v]) => masked(v)).sort();
+    const marks = Object.entries(held.tags ?? {})
+      .filter(([k]) => k.startsWith('grantflow:attached:'))
+      .map(([, v]) => masked(v))
+      .sort();
     if (JSON.stringify(marks) !== JSON.stringify(want.attached)) {
       differences.push(`${principal.account} ${key}: ownership marks ${JSON.stringify(marks)}, expected ${JSON.stringify(want.attached)}`);
     }
   }
   // Expiring copies: exactly those of the live grants exist in the accounts looked at (none of a revoked grant is left behind).
   for (const [account, snapshot] of snapshots) {
-    const held = Object.keys(snapshot.policies).filter((arn) => arn.includes('/grantflow+copy.')).map(masked).sort();
+    const held = Object.keys(snapshot.policies)
+      .filter((arn) => arn.includes('/grantflow+copy.'))
+      .map(masked)
+      .sort();
     const want = [...new Set([...(expected.get(account)?.values() ?? [])].flatMap((p) => p.attached.filter((arn) => arn.includes('/grantflow+copy.'))))].sort();
-    if (JSON.stringify(held) !== JSON.stringify(want)) differences.push(`${account}: expiring copies ${JSON.stringify(held)}, expected ${JSON.stringify(want)}`);
+    if (JSON.stringify(held) !== JSON.stringify(want))
+      differences.push(`${account}: expiring copies ${JSON.stringify(held)}, expected ${JSON.stringify(want)}`);
   }
   return differences;
 }

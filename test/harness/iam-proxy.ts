@@ -91,10 +91,13 @@ export async function startIamProxy(upstream: string): Promise<IamProxy> {
           return;
         }
         if (kind === 'drop-after') {
-          const forward = http.request({ host: target.hostname, port: target.port, method: request.method, path: request.url, headers: request.headers }, (upstream) => {
-            upstream.resume();
-            upstream.on('end', () => request.socket.destroy());
-          });
+          const forward = http.request(
+            { host: target.hostname, port: target.port, method: request.method, path: request.url, headers: request.headers },
+            (upstream) => {
+              upstream.resume();
+              upstream.on('end', () => request.socket.destroy());
+            },
+          );
           forward.on('error', () => request.socket.destroy());
           forward.end(body);
           return;
@@ -109,7 +112,9 @@ export async function startIamProxy(upstream: string): Promise<IamProxy> {
           response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
           upstreamResponse.pipe(response);
           if (recording?.has(action)) {
-            upstreamResponse.on('end', () => events.push({ action, user: params.get('UserName') ?? undefined, status: upstreamResponse.statusCode ?? 0, at: Date.now(), sentAt }));
+            upstreamResponse.on('end', () =>
+              events.push({ action, user: params.get('UserName') ?? undefined, status: upstreamResponse.statusCode ?? 0, at: Date.now(), sentAt }),
+            );
           }
         },
       );

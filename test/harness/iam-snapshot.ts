@@ -67,26 +67,29 @@ export async function snapshotAccount(moto: Moto, account: string): Promise<Acco
   const iam = await moto.iamIn(account);
   try {
     const snapshot: AccountSnapshot = { users: {}, roles: {}, policies: {} };
-    for await (const page of paginateListUsers({ client: iam }, {})) for (const user of page.Users ?? []) {
-      snapshot.users[user.UserName!] = await readUser(iam, user.UserName!);
-    }
-    for await (const page of paginateListRoles({ client: iam }, {})) for (const role of page.Roles ?? []) {
-      const name = role.RoleName!;
-      const attached = ((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }))).AttachedPolicies ?? []).map((p) => p.PolicyArn!).sort();
-      const tags = Object.fromEntries(((await iam.send(new ListRoleTagsCommand({ RoleName: name }))).Tags ?? []).map((t) => [t.Key!, t.Value!]));
-      snapshot.roles[name] = { attached, tags };
-    }
-    for await (const page of paginateListPolicies({ client: iam }, { Scope: 'Local' })) for (const policy of page.Policies ?? []) {
-      const versions = (await unlessGone(() => iam.send(new ListPolicyVersionsCommand({ PolicyArn: policy.Arn! }))))?.Versions;
-      const current = await unlessGone(() => iam.send(new GetPolicyVersionCommand({ PolicyArn: policy.Arn!, VersionId: policy.DefaultVersionId! })));
-      if (!versions || !current) continue;
-      snapshot.policies[policy.Arn!] = {
-        path: policy.Path!,
-        versions: versions.map((v) => v.VersionId!).sort(),
-        defaultVersion: policy.DefaultVersionId!,
-        document: JSON.parse(decodeURIComponent(current.PolicyVersion!.Document!)),
-      };
-    }
+    for await (const page of paginateListUsers({ client: iam }, {}))
+      for (const user of page.Users ?? []) {
+        snapshot.users[user.UserName!] = await readUser(iam, user.UserName!);
+      }
+    for await (const page of paginateListRoles({ client: iam }, {}))
+      for (const role of page.Roles ?? []) {
+        const name = role.RoleName!;
+        const attached = ((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }))).AttachedPolicies ?? []).map((p) => p.PolicyArn!).sort();
+        const tags = Object.fromEntries(((await iam.send(new ListRoleTagsCommand({ RoleName: name }))).Tags ?? []).map((t) => [t.Key!, t.Value!]));
+        snapshot.roles[name] = { attached, tags };
+      }
+    for await (const page of paginateListPolicies({ client: iam }, { Scope: 'Local' }))
+      for (const policy of page.Policies ?? []) {
+        const versions = (await unlessGone(() => iam.send(new ListPolicyVersionsCommand({ PolicyArn: policy.Arn! }))))?.Versions;
+        const current = await unlessGone(() => iam.send(new GetPolicyVersionCommand({ PolicyArn: policy.Arn!, VersionId: policy.DefaultVersionId! })));
+        if (!versions || !current) continue;
+        snapshot.policies[policy.Arn!] = {
+          path: policy.Path!,
+          versions: versions.map((v) => v.VersionId!).sort(),
+          defaultVersion: policy.DefaultVersionId!,
+          document: JSON.parse(decodeURIComponent(current.PolicyVersion!.Document!)),
+        };
+      }
     return snapshot;
   } finally {
     iam.destroy();

@@ -80,14 +80,26 @@ describe('AWS managed policies (from the pinned moto)', function () {
     assert.deepEqual(
       errors.map((d) => [d.file, d.kind]).sort(),
       oversize.map((name) => [name, 'policy-size']),
-      errors.filter((d) => d.kind !== 'policy-size').slice(0, 5).map((d) => `${d.file}: ${d.message}`).join('\n'),
+      errors
+        .filter((d) => d.kind !== 'policy-size')
+        .slice(0, 5)
+        .map((d) => `${d.file}: ${d.message}`)
+        .join('\n'),
     );
     for (const d of errors) {
       const size = expectedSize(moto.policies[d.file]!).toLocaleString('en-US');
-      assert.match(d.message, new RegExp(`render to ${size} characters in customer-managed policy ${customPolicyName('aws', d.file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; IAM allows 6,144\\.`));
+      assert.match(
+        d.message,
+        new RegExp(
+          `render to ${size} characters in customer-managed policy ${customPolicyName('aws', d.file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; IAM allows 6,144\\.`,
+        ),
+      );
     }
     // AWS's own policies use only condition keys AWS has.
-    assert.deepEqual(diagnostics.filter((d) => d.kind === 'unknown-condition-key').map((d) => d.message), []);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.kind === 'unknown-condition-key').map((d) => d.message),
+      [],
+    );
 
     const ms = Date.now() - started;
     report(names.length, diagnostics, oversize.length, ms);
@@ -97,7 +109,10 @@ describe('AWS managed policies (from the pinned moto)', function () {
     const arns = Object.entries(moto.policies).map(([name, p]) => awsManagedPolicyArn('aws', { name, path: p.Path }));
     const data = { 'aws-policies': Object.fromEntries(arns.map((arn, i) => [`p${i}`, { description: 'managed', managed_policies: [arn] }])) };
     const diagnostics = await lintPoliciesFile(data);
-    assert.deepEqual(diagnostics.filter((d) => d.kind === 'unknown-managed-policy' || d.severity === 'error').map((d) => d.message), []);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.kind === 'unknown-managed-policy' || d.severity === 'error').map((d) => d.message),
+      [],
+    );
   });
 
   it('gives the same findings through the YAML files and the command line (a sample)', async function () {
@@ -113,7 +128,10 @@ describe('AWS managed policies (from the pinned moto)', function () {
       // Here each finding is told apart by its line; above, only by policy, so repeats within one policy merge.
       const summarise = (ds: readonly Diagnostic[]) => [...new Set(ds.map((d) => `${d.severity} ${d.kind}: ${d.message}`))].sort();
       assert.deepEqual(summarise(validation.diagnostics), summarise(expected));
-      assert.ok(validation.diagnostics.every((d) => d.line > 1), 'each diagnostic points into the file');
+      assert.ok(
+        validation.diagnostics.every((d) => d.line > 1),
+        'each diagnostic points into the file',
+      );
     } finally {
       fs.rmSync(dir, { recursive: true });
     }

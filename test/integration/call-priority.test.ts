@@ -30,7 +30,7 @@ describe('the IAM call budget at IAM (moto)', function () {
     process.env = saved;
   });
 
-  it('sends an expiring grant\'s revoke calls before the apply calls already queued', async function () {
+  it("sends an expiring grant's revoke calls before the apply calls already queued", async function () {
     const config = team({
       policies: { reader: policy([READ_ONLY]) },
       permanent: [{ users: [...USERS, 'leaver'], environments: ['nonprod'], grants: ['reader'] }],
@@ -59,7 +59,10 @@ describe('the IAM call budget at IAM (moto)', function () {
 
       const events = proxy.events().sort((a, b) => a.sentAt - b.sentAt);
       const revokeCalls = events.filter((e) => e.user === 'leaver');
-      assert.ok(revokeCalls.some((e) => e.action === 'DetachUserPolicy'), 'the revoke detached the policy');
+      assert.ok(
+        revokeCalls.some((e) => e.action === 'DetachUserPolicy'),
+        'the revoke detached the policy',
+      );
       const first = events.indexOf(revokeCalls[0]!);
       const last = events.indexOf(revokeCalls[revokeCalls.length - 1]!);
       const appliesBetween = events.slice(first, last + 1).filter((e) => e.user !== 'leaver').length;
@@ -69,7 +72,10 @@ describe('the IAM call budget at IAM (moto)', function () {
       assert.ok(queuedApplies >= 20, `the burst saturated the budget (${queuedApplies} apply calls queued)`);
       assert.ok(appliesBetween <= revokeCalls.length - 1, `${appliesBetween} apply calls went between the revoke's ${revokeCalls.length} calls`);
       const appliesAfter = events.slice(last + 1).filter((e) => e.user !== 'leaver').length;
-      assert.ok(appliesAfter >= queuedApplies - revokeCalls.length, `the queued applies went after the revoke (${appliesAfter} after it); revoke began at event ${revokeStart}`);
+      assert.ok(
+        appliesAfter >= queuedApplies - revokeCalls.length,
+        `the queued applies went after the revoke (${appliesAfter} after it); revoke began at event ${revokeStart}`,
+      );
     } finally {
       accounts.destroy();
     }

@@ -178,12 +178,15 @@ describe('expiring copies of managed policies (moto)', function () {
     assert.deepEqual(await sweepPrincipals(accounts, holders, scope(Date.now(), false)), [], 'before expiry the copy stays');
     const later = Date.parse(grant.expiresAt!) + 1000;
     const findings = await sweepPrincipals(accounts, holders, scope(later, false));
-    assert.deepEqual(findings.map((f) => f.why), ['expiring copy past its expiry']);
+    assert.deepEqual(
+      findings.map((f) => f.why),
+      ['expiring copy past its expiry'],
+    );
     assert.equal(await storedCopy(grant.expiringCopies![0]!.arn), undefined, 'deleted');
     assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!.attached, []);
   });
 
-  it('falls back to attaching the original when the account\'s version does not fit as a copy', async () => {
+  it("falls back to attaching the original when the account's version does not fit as a copy", async () => {
     // ReadOnlyAccess is far over the limit: the offline decision attaches it as is ...
     const offline = grantOf([READ_ONLY]);
     assert.equal(offline.expiringCopies, undefined);
@@ -204,7 +207,12 @@ describe('expiring copies of managed policies (moto)', function () {
 
   it('deployer-policy with a boundary allows grant and revoke calls only on bounded principals', async () => {
     const boundary = `arn:aws:iam::${ACCOUNTS.nonprod}:policy/boundaries/developer`;
-    const policies = deployerPolicies({ partition: 'aws', roleName: 'AWSSelfServeDeployer', trustedPrincipal: 'arn:aws:iam::999999999999:root', boundaries: [boundary] });
+    const policies = deployerPolicies({
+      partition: 'aws',
+      roleName: 'AWSSelfServeDeployer',
+      trustedPrincipal: 'arn:aws:iam::999999999999:root',
+      boundaries: [boundary],
+    });
     const permissions = policies.permissions as Document;
     const judge = async (action: string, withBoundary: string | undefined) => {
       const response = await runSimulation(

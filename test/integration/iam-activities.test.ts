@@ -6,7 +6,15 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AttachUserPolicyCommand, CreatePolicyCommand, GetPolicyVersionCommand, GetUserPolicyCommand, PutRolePermissionsBoundaryCommand, PutUserPolicyCommand, SetDefaultPolicyVersionCommand } from '@aws-sdk/client-iam';
+import {
+  AttachUserPolicyCommand,
+  CreatePolicyCommand,
+  GetPolicyVersionCommand,
+  GetUserPolicyCommand,
+  PutRolePermissionsBoundaryCommand,
+  PutUserPolicyCommand,
+  SetDefaultPolicyVersionCommand,
+} from '@aws-sdk/client-iam';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { ApplicationFailure } from '@temporalio/common';
 import { AccountClients, type CallRecord } from '../../src/aws/accounts';
@@ -247,7 +255,10 @@ describe('IAM activities (moto)', function () {
     assert.equal(state.defaultVersion, 'v8');
     // The oldest went first: the survivors are the five newest, each still holding its own document.
     assert.deepEqual(state.versions, ['v4', 'v5', 'v6', 'v7', 'v8']);
-    assert.deepEqual(await versionDocuments(sync.arn, state.versions), state.versions.map((v) => JSON.parse(documents[Number(v.slice(1)) - 1]!)));
+    assert.deepEqual(
+      await versionDocuments(sync.arn, state.versions),
+      state.versions.map((v) => JSON.parse(documents[Number(v.slice(1)) - 1]!)),
+    );
   });
 
   it('prunes the oldest version that is not the default, even when someone made an old one the default by hand', async () => {
@@ -269,7 +280,10 @@ describe('IAM activities (moto)', function () {
     const state = (await snapshotAccount(moto, ACCOUNTS.nonprod)).policies[sync.arn]!;
     assert.equal(state.defaultVersion, 'v6', 'the YAML document is the default again');
     assert.deepEqual(state.versions, ['v1', 'v3', 'v4', 'v5', 'v6'], 'v2, the oldest non-default, went; v1 was the default when pruning');
-    assert.deepEqual(await versionDocuments(sync.arn, state.versions), [0, 2, 3, 4, 5].map((i) => JSON.parse(documents[i]!)));
+    assert.deepEqual(
+      await versionDocuments(sync.arn, state.versions),
+      [0, 2, 3, 4, 5].map((i) => JSON.parse(documents[i]!)),
+    );
   });
 
   it('leaves a policy attached by hand before grantflow, and a hand-written inline policy, through grant and revoke', async () => {
@@ -280,7 +294,7 @@ describe('IAM activities (moto)', function () {
     iam.destroy();
 
     const grant = await activities.applyGrant(bobTemporary);
-    assert.deepEqual(grant.foreign, [READ_ONLY], 'the hand-made attachment is recognised as not grantflow\'s');
+    assert.deepEqual(grant.foreign, [READ_ONLY], "the hand-made attachment is recognised as not grantflow's");
     const during = (await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!;
     assert.deepEqual(Object.keys(during.inline).sort(), ['bobs-own', bobTemporary.inlinePolicy!.name].sort());
 
@@ -359,40 +373,72 @@ describe('IAM activities (moto)', function () {
     });
   });
 
-  it('never edits or deletes another team\'s policy, naming both teams', async () => {
+  it("never edits or deletes another team's policy, naming both teams", async () => {
     const sync = policiesIn(ACCOUNTS.nonprod)[0]!;
     await activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: [sync] });
     const intruder = { ...sync, team: 'other-team', document: renderDocument([{ Effect: 'Allow', Action: ['s3:DeleteBucket'], Resource: ['*'] }]) };
-    await assert.rejects(activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: [intruder] }), /belongs to team test-team .*not to team other-team/);
-    await assert.rejects(activitiesForPolicies.deleteUnusedPolicies({ ref: ref(ACCOUNTS.nonprod), team: 'other-team', arns: [sync.arn] }), /belongs to team test-team .*not to team other-team/);
+    await assert.rejects(
+      activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: [intruder] }),
+      /belongs to team test-team .*not to team other-team/,
+    );
+    await assert.rejects(
+      activitiesForPolicies.deleteUnusedPolicies({ ref: ref(ACCOUNTS.nonprod), team: 'other-team', arns: [sync.arn] }),
+      /belongs to team test-team .*not to team other-team/,
+    );
     const state = (await snapshotAccount(moto, ACCOUNTS.nonprod)).policies[sync.arn]!;
-    assert.deepEqual(state.document, JSON.parse(sync.document), 'the owner\'s document is untouched');
+    assert.deepEqual(state.document, JSON.parse(sync.document), "the owner's document is untouched");
   });
 
-  it('lists a team\'s policies under its own path, and its policies of the earlier T-P scheme by their team tag', async () => {
+  it("lists a team's policies under its own path, and its policies of the earlier T-P scheme by their team tag", async () => {
     const sync = policiesIn(ACCOUNTS.nonprod)[0]!;
     await activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: [sync] });
     const iam = await moto.iamIn(ACCOUNTS.nonprod);
-    const legacyTags = (team: string) => [{ Key: 'managed-by', Value: 'grantflow' }, { Key: 'grantflow:team', Value: team }];
-    await iam.send(new CreatePolicyCommand({ PolicyName: legacyPolicyName('test-team', 'reader'), Path: '/grantflow/', PolicyDocument: sync.document, Tags: legacyTags('test-team') }));
+    const legacyTags = (team: string) => [
+      { Key: 'managed-by', Value: 'grantflow' },
+      { Key: 'grantflow:team', Value: team },
+    ];
+    await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: legacyPolicyName('test-team', 'reader'),
+        Path: '/grantflow/',
+        PolicyDocument: sync.document,
+        Tags: legacyTags('test-team'),
+      }),
+    );
     // Team "test" with policy "team-x" has the same legacy prefix: its tag tells them apart.
-    await iam.send(new CreatePolicyCommand({ PolicyName: legacyPolicyName('test', 'team-x'), Path: '/grantflow/', PolicyDocument: sync.document, Tags: legacyTags('test') }));
+    await iam.send(
+      new CreatePolicyCommand({ PolicyName: legacyPolicyName('test', 'team-x'), Path: '/grantflow/', PolicyDocument: sync.document, Tags: legacyTags('test') }),
+    );
     await iam.send(new CreatePolicyCommand({ PolicyName: 'test-team-by-hand', Path: '/grantflow/', PolicyDocument: sync.document }));
     iam.destroy();
     const target = targetIn(ref(ACCOUNTS.nonprod));
     const current = await listTeamPolicies(target, 'test-team', { legacy: false });
-    assert.deepEqual(current.map((p) => [p.arn, p.legacy]), [[sync.arn, false]]);
+    assert.deepEqual(
+      current.map((p) => [p.arn, p.legacy]),
+      [[sync.arn, false]],
+    );
     const all = await listTeamPolicies(target, 'test-team', { legacy: true });
-    assert.deepEqual(all.map((p) => [p.name, p.legacy]).sort(), [[sync.name, false], ['test-team-reader', true]].sort());
+    assert.deepEqual(
+      all.map((p) => [p.name, p.legacy]).sort(),
+      [
+        [sync.name, false],
+        ['test-team-reader', true],
+      ].sort(),
+    );
   });
 
-  it('sweeps the team\'s expired inline policies and orphaned attachments, and only those', async () => {
+  it("sweeps the team's expired inline policies and orphaned attachments, and only those", async () => {
     const expired = grantsOf(
-      team({ policies: { reader: policy([VIEW_ONLY], ['s3:ListBucket']) }, temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt: inHours(1) }] }),
+      team({
+        policies: { reader: policy([VIEW_ONLY], ['s3:ListBucket']) },
+        temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt: inHours(1) }],
+      }),
     )[0]!;
     await activities.applyGrant(expired);
     const iam = await moto.iamIn(ACCOUNTS.nonprod);
-    await iam.send(new PutUserPolicyCommand({ UserName: 'bob', PolicyName: 'grantflow.other-team.x.20200101T000000Z', PolicyDocument: expired.inlinePolicy!.document }));
+    await iam.send(
+      new PutUserPolicyCommand({ UserName: 'bob', PolicyName: 'grantflow.other-team.x.20200101T000000Z', PolicyDocument: expired.inlinePolicy!.document }),
+    );
     iam.destroy();
     const sweep = (dryRun: boolean, nowMs: number) =>
       sweepPrincipals(accounts, holders, {
@@ -415,7 +461,7 @@ describe('IAM activities (moto)', function () {
     assert.deepEqual(Object.keys((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!.inline).length, 2, 'dry run changes nothing');
     await sweep(false, later);
     const bob = (await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!;
-    assert.deepEqual(Object.keys(bob.inline), ['grantflow.other-team.x.20200101T000000Z'], 'another team\'s policy is left alone');
+    assert.deepEqual(Object.keys(bob.inline), ['grantflow.other-team.x.20200101T000000Z'], "another team's policy is left alone");
     assert.deepEqual(bob.attached, []);
 
     const before = writes().length;
@@ -424,9 +470,13 @@ describe('IAM activities (moto)', function () {
     assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob, bob);
   });
 
-  it('reads the account\'s managed-policy quotas (for plan and doctor)', async () => {
+  it("reads the account's managed-policy quotas (for plan and doctor)", async () => {
     const quotas = await readQuotas({ client: accounts.iam(ref(ACCOUNTS.nonprod)), account: ACCOUNTS.nonprod, environment: 'nonprod' });
-    assert.deepEqual(calls.filter((c) => c.service === 'iam').map((c) => c.operation), ['GetAccountSummary'], 'one IAM read, through the deployer role');
+    assert.deepEqual(
+      calls.filter((c) => c.service === 'iam').map((c) => c.operation),
+      ['GetAccountSummary'],
+      'one IAM read, through the deployer role',
+    );
     assert.ok(quotas.attachedPerUser >= 10 && quotas.attachedPerRole >= 10, JSON.stringify(quotas));
   });
 
@@ -437,7 +487,10 @@ describe('IAM activities (moto)', function () {
     const stored = await iam.send(new GetUserPolicyCommand({ UserName: 'bob', PolicyName: bobTemporary.inlinePolicy!.name }));
     iam.destroy();
     const document = JSON.parse(decodeURIComponent(stored.PolicyDocument!)) as { Statement: { Condition?: unknown }[] };
-    assert.ok(document.Statement.every((s) => JSON.stringify(s.Condition).includes('aws:CurrentTime')), 'every statement carries the expiry');
+    assert.ok(
+      document.Statement.every((s) => JSON.stringify(s.Condition).includes('aws:CurrentTime')),
+      'every statement carries the expiry',
+    );
     const expiresMs = Date.parse(bobTemporary.expiresAt!);
     const decide = async (action: string, resource: string, atMs: number): Promise<string> => {
       const response = await runSimulation(
@@ -470,8 +523,17 @@ describe('IAM activities (moto)', function () {
   it('refuses a principal without the required permission boundary, changing nothing, and grants once it carries it', async () => {
     const boundary = `arn:aws:iam::${ACCOUNTS.nonprod}:policy/boundaries/developer`;
     const iam = await moto.iamIn(ACCOUNTS.nonprod);
-    await iam.send(new CreatePolicyCommand({ PolicyName: 'developer', Path: '/boundaries/', PolicyDocument: renderDocument([{ Effect: 'Allow', Action: ['*'], Resource: ['*'] }]) }));
-    const bounded = expandTeam({ ...config, settings: { ...config.settings, permissionsBoundary: { byEnvironment: { nonprod: boundary } } } }, Date.now()).grants;
+    await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: 'developer',
+        Path: '/boundaries/',
+        PolicyDocument: renderDocument([{ Effect: 'Allow', Action: ['*'], Resource: ['*'] }]),
+      }),
+    );
+    const bounded = expandTeam(
+      { ...config, settings: { ...config.settings, permissionsBoundary: { byEnvironment: { nonprod: boundary } } } },
+      Date.now(),
+    ).grants;
     const role = bounded.find((g) => g.principalType === 'role')!;
     const user = bounded.find((g) => g.principal === 'bob')!;
     assert.equal(role.permissionsBoundary, boundary);
@@ -480,7 +542,10 @@ describe('IAM activities (moto)', function () {
       await assert.rejects(activities.applyGrant(grant), (error: unknown) => {
         assert.ok(error instanceof ApplicationFailure && error.nonRetryable, String(error));
         assert.match(error.message, new RegExp(`${grant.principalType} ${grant.principal} in nonprod \\(${ACCOUNTS.nonprod}\\) has no permission boundary`));
-        assert.match(error.message, new RegExp(`put-${grant.principalType}-permissions-boundary --${grant.principalType}-name ${grant.principal} --permissions-boundary ${boundary}`));
+        assert.match(
+          error.message,
+          new RegExp(`put-${grant.principalType}-permissions-boundary --${grant.principalType}-name ${grant.principal} --permissions-boundary ${boundary}`),
+        );
         return true;
       });
     }
@@ -505,7 +570,12 @@ describe('IAM activities (moto)', function () {
             { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: ['arn:aws:s3:::logs'] },
             { Effect: 'Allow', Action: ['ec2:DescribeInstances'], Resource: ['*'] },
             { Effect: 'Allow', Action: ['sqs:ListQueues'], Resource: ['*'], Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } },
-            { Effect: 'Allow', Action: ['sns:ListTopics'], Resource: ['*'], Condition: { DateLessThan: { 'aws:CurrentTime': new Date(ownEarlierMs).toISOString() } } },
+            {
+              Effect: 'Allow',
+              Action: ['sns:ListTopics'],
+              Resource: ['*'],
+              Condition: { DateLessThan: { 'aws:CurrentTime': new Date(ownEarlierMs).toISOString() } },
+            },
           ],
         },
       },
@@ -564,7 +634,11 @@ describe('IAM activities (moto)', function () {
       // (Except the permissions AWS checks on top of an operation, such as TagPolicy for CreatePolicy with tags.)
       const implied = new Set(Object.values(IMPLIED_ACTIONS).flat());
       assert.ok(observedOperations.has('iam:CreatePolicy'));
-      assert.deepEqual([...allowed].filter((operation) => !observedOperations.has(operation) && !implied.has(operation)).sort(), [], 'in the deployer policy but never sent by any test');
+      assert.deepEqual(
+        [...allowed].filter((operation) => !observedOperations.has(operation) && !implied.has(operation)).sort(),
+        [],
+        'in the deployer policy but never sent by any test',
+      );
       const source = ['src/aws/iam.ts', 'src/aws/accounts.ts'].map((f) => fs.readFileSync(path.resolve(__dirname, '../../..', f), 'utf8')).join('\n');
       for (const operation of IAM_OPERATIONS) {
         // Sent as a command, or page by page through the SDK's paginator for it.

@@ -87,12 +87,19 @@ describe('ownership marks under races (moto)', function () {
       },
     });
     const activities = createActivities({ accounts, holders: { neededArns: async () => new Set<string>() } });
-    const config = team({ policies: { reader: policy([READ_ONLY, VIEW_ONLY, SECURITY_AUDIT], ['s3:ListBucket']) }, temporary: [{ user: 'alice', environment: 'nonprod', grant: 'reader', expiresAt: '2099-01-01T00:00:00Z' }] });
+    const config = team({
+      policies: { reader: policy([READ_ONLY, VIEW_ONLY, SECURITY_AUDIT], ['s3:ListBucket']) },
+      temporary: [{ user: 'alice', environment: 'nonprod', grant: 'reader', expiresAt: '2099-01-01T00:00:00Z' }],
+    });
     const grant = grantsOf(config, Date.parse('2098-12-31T00:00:00Z'))[0]!;
     await environment.run(activities.applyGrant, grant).catch(() => undefined);
     assert.ok(cancelledAt !== undefined, 'the attempt wrote once');
     const later = calls.slice(cancelledAt).filter((c) => c.write);
-    assert.deepEqual(later.map((c) => c.operation), [], 'no write after the attempt was abandoned');
+    assert.deepEqual(
+      later.map((c) => c.operation),
+      [],
+      'no write after the attempt was abandoned',
+    );
     accounts.destroy();
   });
 });

@@ -50,7 +50,10 @@ describe('real parts', function () {
         listed = stdout.trim() ? (JSON.parse(stdout) as typeof listed) : [];
         if (listed.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      assert.deepEqual(listed.map((w) => w.execution?.workflowId), [`real-parts-${team}`]);
+      assert.deepEqual(
+        listed.map((w) => w.execution?.workflowId),
+        [`real-parts-${team}`],
+      );
     });
   });
 
@@ -96,13 +99,16 @@ describe('real parts', function () {
       );
     });
 
-    it('gives AssumeRole credentials for a second account that see only that account\'s users', async () => {
+    it("gives AssumeRole credentials for a second account that see only that account's users", async () => {
       await moto.createUsers('111111111111', ['only-in-first']);
       await moto.createUsers('222222222222', ['only-in-second']);
       const second = await moto.iamIn('222222222222');
       const users = await second.send(new ListUsersCommand({}));
       second.destroy();
-      assert.deepEqual(users.Users?.map((u) => [u.UserName, u.Arn]), [['only-in-second', 'arn:aws:iam::222222222222:user/only-in-second']]);
+      assert.deepEqual(
+        users.Users?.map((u) => [u.UserName, u.Arn]),
+        [['only-in-second', 'arn:aws:iam::222222222222:user/only-in-second']],
+      );
     });
   });
 });

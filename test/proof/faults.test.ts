@@ -39,7 +39,12 @@ function randomTeam(name: string, users: string[], random: () => number, tempora
       const chosen = names.filter(() => random() < 0.5);
       for (const grant of chosen) {
         if (random() < temporaryShare) {
-          temporary.push({ user, environment, grant, expiresAt: new Date(Date.now() + (2 + Math.floor(random() * 48)) * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z') });
+          temporary.push({
+            user,
+            environment,
+            grant,
+            expiresAt: new Date(Date.now() + (2 + Math.floor(random() * 48)) * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+          });
         } else permanent.push({ users: [user], environments: [environment], grants: [grant] });
       }
     }
@@ -108,9 +113,17 @@ describe('fault suite (dev server, moto, worker)', function () {
       worker = startWorker();
     }
     try {
-      assert.ok(activeAtKills.some((n) => n < total), `every kill came after all ${total} grants were active (${activeAtKills.join(', ')})`);
+      assert.ok(
+        activeAtKills.some((n) => n < total),
+        `every kill came after all ${total} grants were active (${activeAtKills.join(', ')})`,
+      );
       await submission;
-      await eventually('all grants active', async () => ((await countTeamGrants(stack.client, 'faults-kill')).active >= total ? true : undefined), 180_000, 500);
+      await eventually(
+        'all grants active',
+        async () => ((await countTeamGrants(stack.client, 'faults-kill')).active >= total ? true : undefined),
+        180_000,
+        500,
+      );
       await converged(config, 'IAM equals the desired state');
     } finally {
       await worker.stop();

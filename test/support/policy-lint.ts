@@ -35,7 +35,9 @@ export function asWritten(s: Statement): Record<string, unknown> {
 /** The aws-policies file of a team (named `aws`) holding each document as one policy. */
 export function policiesInput(documents: Record<string, PolicyDocument>): { 'aws-policies': Record<string, unknown> } {
   return {
-    'aws-policies': Object.fromEntries(Object.entries(documents).map(([name, d]) => [name, { description: name, custom_statements: statementsOf(d).map(asWritten) }])),
+    'aws-policies': Object.fromEntries(
+      Object.entries(documents).map(([name, d]) => [name, { description: name, custom_statements: statementsOf(d).map(asWritten) }]),
+    ),
   };
 }
 

@@ -59,7 +59,8 @@ describe('AWS error classification', function () {
       context: { notFoundRetryUntil: Date.now() - 1 },
       type: 'PrincipalNotFound',
       retryable: false,
-      message: /IAM user bob does not exist in account prod \(222222222222\)\. IAM users and roles must exist before access is granted: create it with `aws iam create-user --user-name bob` using credentials for account 222222222222, or fix the name in the YAML$/,
+      message:
+        /IAM user bob does not exist in account prod \(222222222222\)\. IAM users and roles must exist before access is granted: create it with `aws iam create-user --user-name bob` using credentials for account 222222222222, or fix the name in the YAML$/,
     },
     {
       name: 'a customer-managed policy created a moment ago (propagating)',
@@ -99,7 +100,13 @@ describe('AWS error classification', function () {
       retryable: false,
       message: /IAM limit reached in account prod \(222222222222\) for user bob during AttachUserPolicy: Cannot exceed quota for PoliciesPerUser: 10/,
     },
-    { name: 'throttling', error: awsError('Throttling', 400, 'Rate exceeded'), type: 'IamUnavailable', retryable: true, message: /will be retried: Throttling/ },
+    {
+      name: 'throttling',
+      error: awsError('Throttling', 400, 'Rate exceeded'),
+      type: 'IamUnavailable',
+      retryable: true,
+      message: /will be retried: Throttling/,
+    },
     { name: 'a 500', error: awsError('ServiceFailure', 500), type: 'IamUnavailable', retryable: true, message: /HTTP 500/ },
     { name: 'a 503 of unknown name', error: awsError('Whatever', 503), type: 'IamUnavailable', retryable: true, message: /HTTP 503/ },
     {
@@ -110,7 +117,13 @@ describe('AWS error classification', function () {
       message: /ECONNREFUSED/,
     },
     { name: 'a dropped connection', error: new Error('socket hang up'), type: 'IamUnavailable', retryable: true, message: /socket hang up/ },
-    { name: 'a malformed document', error: awsError('MalformedPolicyDocumentException', 400), type: 'MalformedPolicy', retryable: false, message: /IAM refused AttachUserPolicy/ },
+    {
+      name: 'a malformed document',
+      error: awsError('MalformedPolicyDocumentException', 400),
+      type: 'MalformedPolicy',
+      retryable: false,
+      message: /IAM refused AttachUserPolicy/,
+    },
   ];
   for (const c of cases) {
     it(`${c.retryable ? 'retries' : 'fails at once on'} ${c.name}`, () => {
@@ -127,10 +140,12 @@ describe('per-account rate limit', function () {
     const limiter = new RateLimiter(20, 5);
     const started = Date.now();
     const times: number[] = [];
-    await Promise.all(Array.from({ length: 15 }, async () => {
-      await limiter.take();
-      times.push(Date.now() - started);
-    }));
+    await Promise.all(
+      Array.from({ length: 15 }, async () => {
+        await limiter.take();
+        times.push(Date.now() - started);
+      }),
+    );
     times.sort((a, b) => a - b);
     // 10 calls beyond the burst of 5 at 20/s cannot finish in under ~500 ms; a loaded machine only makes it longer.
     assert.ok(times[14]! >= 450, `the calls after the burst are spaced: the last came at ${times[14]} ms`);
@@ -138,7 +153,7 @@ describe('per-account rate limit', function () {
   });
 });
 
-describe('the SDK\'s quick retries', function () {
+describe("the SDK's quick retries", function () {
   const strategy = new QuickRetryStrategy(3, 1);
   const retry = async (name: string, errorType: 'TRANSIENT' | 'THROTTLING' | 'SERVER_ERROR' | 'CLIENT_ERROR', retriesSoFar = 0) => {
     let token = await strategy.acquireInitialRetryToken();

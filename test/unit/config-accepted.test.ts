@@ -47,13 +47,16 @@ describe('validate: accepted configs and warnings', function () {
     },
     {
       name: 'privilege escalation (iam:PassRole)',
-      overrides: { 'aws-policies': BASE['aws-policies'].replace('actions: ["s3:ListBucket", "ec2:DescribeInstances"]', 'actions: ["iam:PassRole", "s3:ListBucket"]') },
+      overrides: {
+        'aws-policies': BASE['aws-policies'].replace('actions: ["s3:ListBucket", "ec2:DescribeInstances"]', 'actions: ["iam:PassRole", "s3:ListBucket"]'),
+      },
       message: /warning: iam:PassRole on every role, to any service: .*Limit the resources to the roles it must pass/,
     },
     {
       name: 'escalation through a wildcard (iam:Put*Policy)',
       overrides: { 'aws-policies': BASE['aws-policies'].replace('actions: ["s3:ListBucket", "ec2:DescribeInstances"]', 'actions: ["iam:Put*Policy"]') },
-      message: /warning: statement allows privilege escalation: iam:PutUserPolicy \(write an inline policy allowing anything into a user such as itself\); iam:PutGroupPolicy .*; iam:PutRolePolicy/,
+      message:
+        /warning: statement allows privilege escalation: iam:PutUserPolicy \(write an inline policy allowing anything into a user such as itself\); iam:PutGroupPolicy .*; iam:PutRolePolicy/,
     },
     {
       name: 'sts:AssumeRole on *',
@@ -63,22 +66,30 @@ describe('validate: accepted configs and warnings', function () {
     {
       name: 'an action the catalogue does not know (strict_actions is off)',
       overrides: { 'aws-policies': BASE['aws-policies'].replace('"ec2:DescribeInstances"', '"ec2:DescribeInstance"') },
-      message: /warning: action "ec2:DescribeInstance" does not exist in service "ec2"; did you mean "ec2:DescribeInstances"\? \(action catalogue @cloud-copilot\/iam-data [\d.]+, data of \d{4}-\d{2}-\d{2}\)\. IAM accepts an unknown action/,
+      message:
+        /warning: action "ec2:DescribeInstance" does not exist in service "ec2"; did you mean "ec2:DescribeInstances"\? \(action catalogue @cloud-copilot\/iam-data [\d.]+, data of \d{4}-\d{2}-\d{2}\)\. IAM accepts an unknown action/,
     },
     {
       name: 'an AWS managed policy at the wrong path',
       overrides: { 'aws-policies': BASE['aws-policies'].replace('policy/job-function/ViewOnlyAccess', 'policy/ViewOnlyAccess') },
-      message: /warning: arn:aws:iam::aws:policy\/ViewOnlyAccess is not an AWS managed policy that grantflow knows .*did you mean arn:aws:iam::aws:policy\/job-function\/ViewOnlyAccess\?/,
+      message:
+        /warning: arn:aws:iam::aws:policy\/ViewOnlyAccess is not an AWS managed policy that grantflow knows .*did you mean arn:aws:iam::aws:policy\/job-function\/ViewOnlyAccess\?/,
     },
     {
       name: 'an aws: condition key AWS does not have',
-      overrides: { 'aws-policies': BASE['aws-policies'].replace('        resources: ["*"]', '        resources: ["*"]\n        conditions:\n          IpAddress:\n            aws:SouceIp: 10.0.0.0/8') },
+      overrides: {
+        'aws-policies': BASE['aws-policies'].replace(
+          '        resources: ["*"]',
+          '        resources: ["*"]\n        conditions:\n          IpAddress:\n            aws:SouceIp: 10.0.0.0/8',
+        ),
+      },
       message: /warning: condition key "aws:SouceIp" is not one of AWS.s global condition keys; did you mean "aws:SourceIp"\?/,
     },
     {
       name: 'updating a Glue development endpoint (an escalation path)',
       overrides: { 'aws-policies': BASE['aws-policies'].replace('"ec2:DescribeInstances"', '"glue:UpdateDevEndpoint"') },
-      message: /warning: statement allows privilege escalation: glue:UpdateDevEndpoint \(put its SSH key on an existing Glue development endpoint and use the endpoint's role\)/,
+      message:
+        /warning: statement allows privilege escalation: glue:UpdateDevEndpoint \(put its SSH key on an existing Glue development endpoint and use the endpoint's role\)/,
     },
     {
       name: 'two emails that map to the same IAM user',
@@ -87,7 +98,9 @@ describe('validate: accepted configs and warnings', function () {
     },
     {
       name: 'the same grant listed twice',
-      overrides: { 'permanent-access': `${BASE['permanent-access']}  - description: Again\n    users: [alice@example.com]\n    environments: [nonprod]\n    grants: [reader]\n` },
+      overrides: {
+        'permanent-access': `${BASE['permanent-access']}  - description: Again\n    users: [alice@example.com]\n    environments: [nonprod]\n    grants: [reader]\n`,
+      },
       message: /warning: the same grant is listed twice \(grantflow\/team\/111111111111\/user\/alice\/reader\)/,
     },
   ];
@@ -108,11 +121,14 @@ describe('validate: accepted configs and warnings', function () {
     assert.equal(result.code, 0);
     const parsed = JSON.parse(result.stdout) as { valid: boolean; grants: { id: string; kind: string; awsExpires: string[]; workflowExpires: string[] }[] };
     assert.equal(parsed.valid, true);
-    assert.deepEqual(parsed.grants.map((g) => g.id), [
-      'grantflow/team/111111111111/role/ci-role/reader',
-      'grantflow/team/111111111111/user/alice/reader',
-      'grantflow/team/222222222222/user/bob/reader/until/2026-06-03T23:59:59Z',
-    ]);
+    assert.deepEqual(
+      parsed.grants.map((g) => g.id),
+      [
+        'grantflow/team/111111111111/role/ci-role/reader',
+        'grantflow/team/111111111111/user/alice/reader',
+        'grantflow/team/222222222222/user/bob/reader/until/2026-06-03T23:59:59Z',
+      ],
+    );
     const temporary = parsed.grants[2]!;
     assert.deepEqual(temporary.awsExpires, ['inline grantflow.team.reader.20260603T235959Z']);
     assert.deepEqual(temporary.workflowExpires, ['arn:aws:iam::aws:policy/ReadOnlyAccess']);

@@ -212,7 +212,10 @@ const CASES: Case[] = [
   {
     name: 'date condition IAM cannot read',
     kind: 'aws-policies',
-    text: BASE['aws-policies'].replace('        resources: ["*"]', '        resources: ["*"]\n        conditions:\n          DateLessThan:\n            aws:CurrentTime: next friday #<'),
+    text: BASE['aws-policies'].replace(
+      '        resources: ["*"]',
+      '        resources: ["*"]\n        conditions:\n          DateLessThan:\n            aws:CurrentTime: next friday #<',
+    ),
     message: /DateLessThan aws:CurrentTime: "next friday" is not a date IAM can read/,
     value: 'next friday',
   },
@@ -236,7 +239,10 @@ const CASES: Case[] = [
   {
     name: 'statement without actions',
     kind: 'aws-policies',
-    text: BASE['aws-policies'].replace('      - effect: "Allow"\n        actions: ["s3:ListBucket", "ec2:DescribeInstances"]\n', '      - effect: "Allow" #<\n'),
+    text: BASE['aws-policies'].replace(
+      '      - effect: "Allow"\n        actions: ["s3:ListBucket", "ec2:DescribeInstances"]\n',
+      '      - effect: "Allow" #<\n',
+    ),
     message: /a statement needs actions: add actions/,
     value: 'actions',
   },
@@ -271,7 +277,10 @@ const CASES: Case[] = [
   {
     name: 'unknown condition operator',
     kind: 'aws-policies',
-    text: BASE['aws-policies'].replace('        resources: ["*"]', '        resources: ["*"]\n        conditions:\n          StringEqual: #<\n            aws:RequestedRegion: eu-west-1'),
+    text: BASE['aws-policies'].replace(
+      '        resources: ["*"]',
+      '        resources: ["*"]\n        conditions:\n          StringEqual: #<\n            aws:RequestedRegion: eu-west-1',
+    ),
     message: /unknown condition operator "StringEqual"; did you mean "StringEquals"/,
     value: 'StringEqual',
   },
@@ -339,7 +348,7 @@ const CASES: Case[] = [
     value: '2026-06-04',
   },
   {
-    name: 'one user\'s concurrent inline policies over 2,048 characters',
+    name: "one user's concurrent inline policies over 2,048 characters",
     kind: 'aws-policies',
     text: `aws-policies:\n  reader:\n    description: "big one"\n    custom_statements:\n${bigStatement('A')}${bigStatement('B')}${bigStatement('C')}  breakglass:\n    description: "other"\n    managed_policies: ["arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"]\n`,
     at: { kind: 'temporary-access', line: 2 },
@@ -417,7 +426,11 @@ describe('validate: the bad-config corpus', function () {
       try {
         const result = await runCli(['validate', 'team', '--config', dir, '--now', NOW]);
         assert.equal(result.code, 1, `exit code; stderr:\n${result.stderr}`);
-        const file = c.at ? path.join(dir, c.at.kind, 'team.yaml') : c.kind === 'grantflow' ? path.join(dir, 'grantflow.yaml') : path.join(dir, c.kind, 'team.yaml');
+        const file = c.at
+          ? path.join(dir, c.at.kind, 'team.yaml')
+          : c.kind === 'grantflow'
+            ? path.join(dir, 'grantflow.yaml')
+            : path.join(dir, c.kind, 'team.yaml');
         const line = c.at?.line ?? markedLine(c.text);
         const errors = result.stderr.split('\n').filter((l) => l.includes(': error: '));
         const match = errors.find((l) => l.startsWith(`${file}:${line}:`) && c.message.test(l));

@@ -35,7 +35,10 @@ describe('deployable stack files', function () {
   const document = parseDocument(text, { uniqueKeys: true });
 
   it('docker-compose.yml parses as YAML with no duplicate keys', () => {
-    assert.deepEqual(document.errors.map((e) => e.message), []);
+    assert.deepEqual(
+      document.errors.map((e) => e.message),
+      [],
+    );
   });
 
   const parsed = compose.safeParse(document.toJS());
@@ -91,7 +94,10 @@ describe('deployable stack files', function () {
   it('ships GitHub Actions examples for pull requests (validate --all + plan) and merges (submit)', () => {
     const pr = fs.readFileSync(path.join(REPO, 'examples/github-actions/pull-request.yml'), 'utf8');
     const merge = fs.readFileSync(path.join(REPO, 'examples/github-actions/merge.yml'), 'utf8');
-    for (const [file, body] of [['pull-request', pr], ['merge', merge]] as const) {
+    for (const [file, body] of [
+      ['pull-request', pr],
+      ['merge', merge],
+    ] as const) {
       assert.deepEqual(parseDocument(body).errors, [], `${file}.yml parses`);
     }
     assert.match(pr, /grantflow -- validate --all\n/, 'pull requests validate every team and what lies between them');

@@ -8,7 +8,12 @@ import { runCli } from '../support/cli';
 import { BASE, NOW, writeTeam } from '../support/config-dir';
 
 const EXPIRY = '2026-06-03T23:59:59Z';
-const statement = (condition?: IamStatement['Condition']): IamStatement => ({ Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['*'], ...(condition ? { Condition: condition } : {}) });
+const statement = (condition?: IamStatement['Condition']): IamStatement => ({
+  Effect: 'Allow',
+  Action: ['s3:GetObject'],
+  Resource: ['*'],
+  ...(condition ? { Condition: condition } : {}),
+});
 const limitOf = (s: IamStatement) => s.Condition?.DateLessThan?.['aws:CurrentTime'];
 
 describe('the expiry condition keeps any stricter limit the statement already has', () => {
@@ -39,8 +44,18 @@ describe('the expiry condition keeps any stricter limit the statement already ha
 
 describe('names that are JavaScript object properties are refused at file:line', () => {
   const cases: { name: string; kind: 'aws-accounts' | 'aws-policies' | 'permanent-access'; text: string; value: string }[] = [
-    { name: 'environment "constructor"', kind: 'aws-accounts', text: 'aws-accounts:\n  nonprod: "111111111111"\n  prod: "222222222222"\n  constructor: "333333333333"\n', value: 'constructor' },
-    { name: 'environment "__proto__"', kind: 'aws-accounts', text: 'aws-accounts:\n  nonprod: "111111111111"\n  prod: "222222222222"\n  __proto__: "333333333333"\n', value: '__proto__' },
+    {
+      name: 'environment "constructor"',
+      kind: 'aws-accounts',
+      text: 'aws-accounts:\n  nonprod: "111111111111"\n  prod: "222222222222"\n  constructor: "333333333333"\n',
+      value: 'constructor',
+    },
+    {
+      name: 'environment "__proto__"',
+      kind: 'aws-accounts',
+      text: 'aws-accounts:\n  nonprod: "111111111111"\n  prod: "222222222222"\n  __proto__: "333333333333"\n',
+      value: '__proto__',
+    },
     {
       name: 'policy "toString"',
       kind: 'aws-policies',

@@ -22,11 +22,14 @@ describe('policy documents', function () {
       [statement, { ...statement, Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } }, { ...statement, Effect: 'Deny' }],
       expiry,
     );
-    assert.deepEqual(merged.map((s) => s.Condition), [
-      { DateLessThan: { 'aws:CurrentTime': expiry } },
-      { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' }, DateLessThan: { 'aws:CurrentTime': expiry } },
-      { DateLessThan: { 'aws:CurrentTime': expiry } },
-    ]);
+    assert.deepEqual(
+      merged.map((s) => s.Condition),
+      [
+        { DateLessThan: { 'aws:CurrentTime': expiry } },
+        { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' }, DateLessThan: { 'aws:CurrentTime': expiry } },
+        { DateLessThan: { 'aws:CurrentTime': expiry } },
+      ],
+    );
   });
 
   const earlier: [string, string, string][] = [
@@ -41,10 +44,17 @@ describe('policy documents', function () {
   }
 
   it('renders minified JSON in IAM key order with sorted conditions, whatever the input order', () => {
-    const a = renderDocument([{ Condition: { StringLike: { b: 'x', a: 'y' }, Bool: { c: true } }, Resource: ['*'], Action: ['s3:GetObject'], Effect: 'Allow' }]);
-    const b = renderDocument([{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['*'], Condition: { Bool: { c: true }, StringLike: { a: 'y', b: 'x' } } }]);
+    const a = renderDocument([
+      { Condition: { StringLike: { b: 'x', a: 'y' }, Bool: { c: true } }, Resource: ['*'], Action: ['s3:GetObject'], Effect: 'Allow' },
+    ]);
+    const b = renderDocument([
+      { Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['*'], Condition: { Bool: { c: true }, StringLike: { a: 'y', b: 'x' } } },
+    ]);
     assert.equal(a, b);
-    assert.equal(a, '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["*"],"Condition":{"Bool":{"c":true},"StringLike":{"a":"y","b":"x"}}}]}');
+    assert.equal(
+      a,
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["*"],"Condition":{"Bool":{"c":true},"StringLike":{"a":"y","b":"x"}}}]}',
+    );
   });
 
   const sizes: [string, number][] = [
@@ -81,8 +91,14 @@ describe('expansion', function () {
   it('expands principal × environment × policy for permanent entries and one grant per temporary entry', () => {
     assert.equal(expansion.grants.filter((g) => g.kind === 'permanent').length, 3 * 2 * 2);
     assert.equal(expansion.grants.filter((g) => g.kind === 'temporary').length, 1);
-    assert.deepEqual(expansion.duplicates.map((d) => d.id), ['grantflow/test-team/111111111111/user/a/reader']);
-    assert.deepEqual(expansion.skipped.map((s) => s.expiresAt), ['2026-05-01T00:00:00Z']);
+    assert.deepEqual(
+      expansion.duplicates.map((d) => d.id),
+      ['grantflow/test-team/111111111111/user/a/reader'],
+    );
+    assert.deepEqual(
+      expansion.skipped.map((s) => s.expiresAt),
+      ['2026-05-01T00:00:00Z'],
+    );
   });
 
   it('gives permanent grants the customer-managed policy and temporary grants an expiring inline policy', () => {
@@ -98,18 +114,31 @@ describe('expansion', function () {
   });
 
   it('syncs one customer-managed policy per account where a permanent grant attaches it', () => {
-    assert.deepEqual(expansion.policies.map((p) => p.arn), [
-      'arn:aws:iam::111111111111:policy/grantflow/test-team/grantflow.test-team.reader',
-      'arn:aws:iam::222222222222:policy/grantflow/test-team/grantflow.test-team.reader',
-    ]);
+    assert.deepEqual(
+      expansion.policies.map((p) => p.arn),
+      [
+        'arn:aws:iam::111111111111:policy/grantflow/test-team/grantflow.test-team.reader',
+        'arn:aws:iam::222222222222:policy/grantflow/test-team/grantflow.test-team.reader',
+      ],
+    );
   });
 
   it('gives the same ids, names and documents whatever the order of keys in the YAML (property)', () => {
-    const shuffle = <T>(items: T[], order: number[]): T[] => items.map((item, i) => [order[i % order.length]! + i / 1000, item] as const).sort((a, b) => a[0] - b[0]).map(([, item]) => item);
+    const shuffle = <T>(items: T[], order: number[]): T[] =>
+      items
+        .map((item, i) => [order[i % order.length]! + i / 1000, item] as const)
+        .sort((a, b) => a[0] - b[0])
+        .map(([, item]) => item);
     /** The same YAML with every mapping's keys in another order (lists keep theirs: their order is meaningful). */
     const reorder = (value: unknown, order: number[]): unknown => {
       if (Array.isArray(value)) return value.map((v) => reorder(v, order));
-      if (value && typeof value === 'object') return Object.fromEntries(shuffle(Object.entries(value).map(([k, v]) => [k, reorder(v, order)] as const), order));
+      if (value && typeof value === 'object')
+        return Object.fromEntries(
+          shuffle(
+            Object.entries(value).map(([k, v]) => [k, reorder(v, order)] as const),
+            order,
+          ),
+        );
       return value;
     };
     const name = fc.stringMatching(/^[a-z][a-z0-9]{0,5}$/);
@@ -132,15 +161,24 @@ describe('expansion', function () {
                   description: `policy ${p}`,
                   managed_policies: [READ_ONLY],
                   custom_statements: [
-                    { effect: 'Allow', actions: ['s3:GetObject'], resources: ['*'], ...(t.conditions ? { conditions: { StringEquals: { 'aws:PrincipalTag/team': p, 'aws:RequestedRegion': 'eu-west-1' } } } : {}) },
+                    {
+                      effect: 'Allow',
+                      actions: ['s3:GetObject'],
+                      resources: ['*'],
+                      ...(t.conditions ? { conditions: { StringEquals: { 'aws:PrincipalTag/team': p, 'aws:RequestedRegion': 'eu-west-1' } } } : {}),
+                    },
                   ],
                 },
               ]),
             ),
           },
-          'permanent-access': { 'permanent-access': [{ description: 'all', users: t.users.map((u) => `${u}@x.com`), environments: t.envs, grants: t.policies }] },
+          'permanent-access': {
+            'permanent-access': [{ description: 'all', users: t.users.map((u) => `${u}@x.com`), environments: t.envs, grants: t.policies }],
+          },
           'temporary-access': {
-            'temporary-access': [{ description: 'tmp', user: `${t.users[0]}@x.com`, environment: t.envs[0], grant: t.policies[0], expiration_date: inHours(t.hoursAhead, now) }],
+            'temporary-access': [
+              { description: 'tmp', user: `${t.users[0]}@x.com`, environment: t.envs[0], grant: t.policies[0], expiration_date: inHours(t.hoursAhead, now) },
+            ],
           },
         };
         const expand = (data: Record<string, unknown>) => {
@@ -189,14 +227,18 @@ describe('plan', function () {
     });
     const expansion = expandTeam(config, Date.now());
     const [alice, bob] = ['alice', 'bob'].map((p) => expansion.grants.find((g) => g.principal === p)!);
-    const entries = planTeam(expansion, {
-      ledger: ledgerOf(liveEntry(alice!), liveEntry(bob!), liveEntry(`grantflow/test-team/${ACCOUNTS.nonprod}/user/old/reader`)),
-      iam: {
-        [`${ACCOUNTS.nonprod}/user/alice`]: { exists: true, attached: [alice!.customPolicyArn!], inline: [] },
-        [`${ACCOUNTS.nonprod}/user/ghost`]: { exists: false, attached: [], inline: [] },
-        [`${ACCOUNTS.nonprod}/user/bob`]: { exists: true, attached: [READ_ONLY], inline: [bob!.inlinePolicy!.name] },
+    const entries = planTeam(
+      expansion,
+      {
+        ledger: ledgerOf(liveEntry(alice!), liveEntry(bob!), liveEntry(`grantflow/test-team/${ACCOUNTS.nonprod}/user/old/reader`)),
+        iam: {
+          [`${ACCOUNTS.nonprod}/user/alice`]: { exists: true, attached: [alice!.customPolicyArn!], inline: [] },
+          [`${ACCOUNTS.nonprod}/user/ghost`]: { exists: false, attached: [], inline: [] },
+          [`${ACCOUNTS.nonprod}/user/bob`]: { exists: true, attached: [READ_ONLY], inline: [bob!.inlinePolicy!.name] },
+        },
       },
-    }, planOptions);
+      planOptions,
+    );
     const byPrincipal = Object.fromEntries(entries.map((e) => [e.principal, e]));
     assert.equal(byPrincipal['user/alice']!.action, 'keep');
     assert.deepEqual(byPrincipal['user/alice']!.drift, [`${READ_ONLY} detached`]);
@@ -206,7 +248,10 @@ describe('plan', function () {
     assert.deepEqual(byPrincipal['user/bob']!.awsExpires, [`inline ${bob!.inlinePolicy!.name}`]);
     assert.deepEqual(byPrincipal['user/bob']!.workflowExpires, [READ_ONLY]);
     assert.equal(byPrincipal['user/old']!.action, 'revoke');
-    assert.deepEqual(entries.map((e) => e.action), ['add', 'revoke', 'keep', 'keep']);
+    assert.deepEqual(
+      entries.map((e) => e.action),
+      ['add', 'revoke', 'keep', 'keep'],
+    );
   });
 });
 
@@ -223,8 +268,17 @@ describe('a grant whose policy changes under the same id', function () {
     { name: 'the same policy: unchanged, nothing released', next: specFor(policy([READ_ONLY, VIEW_ONLY], ['s3:ListBucket'])), changed: false },
     { name: 'a managed policy dropped: released', next: specFor(policy([READ_ONLY], ['s3:ListBucket'])), changed: true, released: { arns: [VIEW_ONLY] } },
     { name: 'a managed policy added: nothing released', next: specFor(policy([READ_ONLY, VIEW_ONLY, SECURITY_AUDIT], ['s3:ListBucket'])), changed: true },
-    { name: 'one managed policy swapped for another', next: specFor(policy([READ_ONLY, SECURITY_AUDIT], ['s3:ListBucket'])), changed: true, released: { arns: [VIEW_ONLY] } },
-    { name: 'new temporary statements: the inline policy is rewritten in place, not released', next: specFor(policy([READ_ONLY, VIEW_ONLY], ['s3:GetObject'])), changed: true },
+    {
+      name: 'one managed policy swapped for another',
+      next: specFor(policy([READ_ONLY, SECURITY_AUDIT], ['s3:ListBucket'])),
+      changed: true,
+      released: { arns: [VIEW_ONLY] },
+    },
+    {
+      name: 'new temporary statements: the inline policy is rewritten in place, not released',
+      next: specFor(policy([READ_ONLY, VIEW_ONLY], ['s3:GetObject'])),
+      changed: true,
+    },
     {
       name: 'the temporary statements removed: the inline policy is released',
       next: specFor(policy([READ_ONLY, VIEW_ONLY])),
@@ -246,7 +300,7 @@ describe('a grant whose policy changes under the same id', function () {
   }
 });
 
-describe('plan: the account\'s managed-policy quota', function () {
+describe("plan: the account's managed-policy quota", function () {
   const config = team({
     policies: { wide: policy([READ_ONLY, VIEW_ONLY, SECURITY_AUDIT]) },
     permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['wide'] }],
@@ -258,18 +312,33 @@ describe('plan: the account\'s managed-policy quota', function () {
 
   const cases: { name: string; attached: string[]; quota?: number; live?: boolean; problem: RegExp | undefined }[] = [
     { name: 'fits: 3 new + 7 attached by hand = 10 of 10', attached: foreign(7), quota: 10, problem: undefined },
-    { name: 'over: 3 new + 8 attached by hand = 11 of 10', attached: foreign(8), quota: 10, problem: /user alice in nonprod \(111111111111\) would hold 11 managed policies, over the account's quota of 10 \(8 attached now\)/ },
+    {
+      name: 'over: 3 new + 8 attached by hand = 11 of 10',
+      attached: foreign(8),
+      quota: 10,
+      problem: /user alice in nonprod \(111111111111\) would hold 11 managed policies, over the account's quota of 10 \(8 attached now\)/,
+    },
     { name: 'a raised quota fits it', attached: foreign(8), quota: 20, problem: undefined },
     { name: 'the quota was not read: not checked', attached: foreign(8), problem: undefined },
-    { name: 'already held by the running grant: no new attach, no error', attached: [...foreign(8), READ_ONLY, VIEW_ONLY, SECURITY_AUDIT], quota: 10, live: true, problem: undefined },
+    {
+      name: 'already held by the running grant: no new attach, no error',
+      attached: [...foreign(8), READ_ONLY, VIEW_ONLY, SECURITY_AUDIT],
+      quota: 10,
+      live: true,
+      problem: undefined,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const entries = planTeam(expansion, {
-        ledger: c.live ? ledgerOf(liveEntry(alice)) : new Map(),
+      const entries = planTeam(
+        expansion,
+        {
+          ledger: c.live ? ledgerOf(liveEntry(alice)) : new Map(),
           iam: { [key]: { exists: true, attached: c.attached, inline: [] } },
-        ...(c.quota ? { quotas: { [ACCOUNTS.nonprod]: { user: c.quota, role: c.quota } } } : {}),
-      }, planOptions);
+          ...(c.quota ? { quotas: { [ACCOUNTS.nonprod]: { user: c.quota, role: c.quota } } } : {}),
+        },
+        planOptions,
+      );
       const problem = entries.find((e) => e.id === alice.id)!.problem;
       if (c.problem) assert.match(problem ?? '', c.problem);
       else assert.equal(problem, undefined);
@@ -290,17 +359,26 @@ describe('plan tells the truth about policies and not-yet-started grants', funct
     [`${ACCOUNTS.nonprod}/user/bob`]: { exists: true, attached: [], inline: [] },
   };
   const cases: { name: string; policy: 'update' | 'unchanged' | undefined; action: string; note?: RegExp }[] = [
-    { name: 'a policy whose statements changed is an update, not a keep', policy: 'update', action: 'update', note: /policy document changes: grantflow\.test-team\.reader gets a new default version/ },
+    {
+      name: 'a policy whose statements changed is an update, not a keep',
+      policy: 'update',
+      action: 'update',
+      note: /policy document changes: grantflow\.test-team\.reader gets a new default version/,
+    },
     { name: 'an unchanged policy is a keep', policy: 'unchanged', action: 'keep' },
     { name: 'a policy IAM was not asked about is a keep', policy: undefined, action: 'keep' },
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const entries = planTeam(expansion, {
-        ledger: ledgerOf(liveEntry(alice!), liveEntry(bob!, 'pending')),
-        iam,
-        ...(c.policy ? { policies: { [alice!.customPolicyArn!]: c.policy } } : {}),
-      }, planOptions);
+      const entries = planTeam(
+        expansion,
+        {
+          ledger: ledgerOf(liveEntry(alice!), liveEntry(bob!, 'pending')),
+          iam,
+          ...(c.policy ? { policies: { [alice!.customPolicyArn!]: c.policy } } : {}),
+        },
+        planOptions,
+      );
       const entry = entries.find((e) => e.id === alice!.id)!;
       assert.equal(entry.action, c.action);
       if (c.note) assert.match(entry.note ?? '', c.note);
@@ -316,7 +394,11 @@ describe('plan tells the truth about policies and not-yet-started grants', funct
     assert.deepEqual(entry.drift, []);
     assert.match(entry.note ?? '', /starts at \S+; nothing is in IAM before then/);
     // The same grant once started: what IAM lacks is drift.
-    const later = planTeam(expansion, { ledger: ledgerOf(liveEntry(alice!), liveEntry(bob!)), iam }, { ...planOptions, nowMs: Date.parse(bob!.startsAt!) + 1000 });
+    const later = planTeam(
+      expansion,
+      { ledger: ledgerOf(liveEntry(alice!), liveEntry(bob!)), iam },
+      { ...planOptions, nowMs: Date.parse(bob!.startsAt!) + 1000 },
+    );
     assert.ok(later.find((e) => e.id === bob!.id)!.drift.length > 0);
   });
 });

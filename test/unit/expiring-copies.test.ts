@@ -9,7 +9,15 @@ import { attachedArns, expiryParts, grantShape, notCopied, releasedBy, revokeTar
 import { boundaryArns, boundaryFor, boundaryProblem, decideManagedParts } from '../../src/core/managed-copies';
 import { planTeam } from '../../src/core/plan';
 import { deployerPolicies } from '../../src/aws/deployer-policy';
-import { COPY_PREFIX, copyPolicyName, IAM_POLICY_NAME_MAX, IAM_NAME_CHARS, parseCopyPolicyName, parseCustomPolicyName, parseInlinePolicyName } from '../../src/core/names';
+import {
+  COPY_PREFIX,
+  copyPolicyName,
+  IAM_POLICY_NAME_MAX,
+  IAM_NAME_CHARS,
+  parseCopyPolicyName,
+  parseCustomPolicyName,
+  parseInlinePolicyName,
+} from '../../src/core/names';
 import { resolveSettings } from '../../src/config/settings';
 import { settingsFileSchema } from '../../src/config/schema';
 import { ACCOUNTS, inHours, policy, READ_ONLY, team } from '../harness/team';
@@ -21,7 +29,12 @@ const POWER_USER = 'arn:aws:iam::aws:policy/PowerUserAccess';
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 
 describe('expiring copies: conditions', function () {
-  const cases: { name: string; own?: Record<string, Record<string, unknown>>; add: { expiresAt?: string; mfa?: boolean }; want: Record<string, Record<string, unknown>> }[] = [
+  const cases: {
+    name: string;
+    own?: Record<string, Record<string, unknown>>;
+    add: { expiresAt?: string; mfa?: boolean };
+    want: Record<string, Record<string, unknown>>;
+  }[] = [
     { name: 'adds the expiry to a statement without conditions', add: { expiresAt: EXPIRY }, want: { DateLessThan: { 'aws:CurrentTime': EXPIRY } } },
     {
       name: 'keeps a stricter own expiry',
@@ -91,10 +104,15 @@ describe('expiring copies: the copy document', function () {
       assert.deepEqual(rest, originalRest);
       assert.equal((Condition as { Bool: Record<string, string> }).Bool['aws:MultiFactorAuthPresent'], 'true');
     });
-    assert.deepEqual(copy.Statement.map((s) => (s.Condition as { DateLessThan: Record<string, string> }).DateLessThan['aws:CurrentTime']), [EXPIRY, '2030-01-01T00:00:00Z', EXPIRY]);
+    assert.deepEqual(
+      copy.Statement.map((s) => (s.Condition as { DateLessThan: Record<string, string> }).DateLessThan['aws:CurrentTime']),
+      [EXPIRY, '2030-01-01T00:00:00Z', EXPIRY],
+    );
   });
   it('accepts a single statement written as an object', () => {
-    const copy = JSON.parse(renderExpiringCopy(JSON.stringify({ Version: '2012-10-17', Statement: { Effect: 'Allow', Action: '*', Resource: '*' } }), { expiresAt: EXPIRY })) as { Statement: unknown[] };
+    const copy = JSON.parse(
+      renderExpiringCopy(JSON.stringify({ Version: '2012-10-17', Statement: { Effect: 'Allow', Action: '*', Resource: '*' } }), { expiresAt: EXPIRY }),
+    ) as { Statement: unknown[] };
     assert.equal(copy.Statement.length, 1);
   });
   for (const bad of ['{}', '{"Statement": []}', '{"Statement": [1]}', 'not json']) {
@@ -152,8 +170,20 @@ describe('expiring copies: copy or attach', function () {
     { name: 'with MFA too', arn: ADMIN, mode: 'copy', mfa: true, want: 'copy' },
     { name: 'the setting attach attaches', arn: POWER_USER, mode: 'attach', want: 'attach', reason: /temporary_managed_policies is attach/ },
     { name: 'an oversized one is attached', arn: READ_ONLY, mode: 'copy', want: 'attach', reason: /a copy would be up to \d+ characters, over IAM's 6144/ },
-    { name: 'a customer-managed policy is attached', arn: `arn:aws:iam::${ACCOUNTS.prod}:policy/team/x`, mode: 'copy', want: 'attach', reason: /not an AWS managed policy/ },
-    { name: 'an AWS policy the table lacks is attached', arn: 'arn:aws:iam::aws:policy/NoSuchPolicyAnywhere', mode: 'copy', want: 'attach', reason: /known size/ },
+    {
+      name: 'a customer-managed policy is attached',
+      arn: `arn:aws:iam::${ACCOUNTS.prod}:policy/team/x`,
+      mode: 'copy',
+      want: 'attach',
+      reason: /not an AWS managed policy/,
+    },
+    {
+      name: 'an AWS policy the table lacks is attached',
+      arn: 'arn:aws:iam::aws:policy/NoSuchPolicyAnywhere',
+      mode: 'copy',
+      want: 'attach',
+      reason: /known size/,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -184,7 +214,10 @@ describe('expiring copies: grants', function () {
 
   it('a temporary grant copies what fits and attaches the rest, saying which parts AWS expires', () => {
     const grant = temporary();
-    assert.deepEqual(grant.expiringCopies?.map((c) => c.sourceArn), [POWER_USER]);
+    assert.deepEqual(
+      grant.expiringCopies?.map((c) => c.sourceArn),
+      [POWER_USER],
+    );
     assert.deepEqual(grant.managedPolicyArns, [READ_ONLY]);
     const copy = grant.expiringCopies![0]!;
     assert.equal(copy.arn, `arn:aws:iam::${ACCOUNTS.prod}:policy/grantflow/test-team/${copy.name}`);
@@ -239,7 +272,11 @@ describe('expiring copies: settings', function () {
   });
   const boundary = 'arn:aws:iam::123456789012:policy/boundaries/developer';
   const cases: { name: string; yaml: Record<string, unknown>; env?: Record<string, string>; check: (s: ReturnType<typeof resolve>) => void }[] = [
-    { name: 'temporary_managed_policies: attach', yaml: { temporary_managed_policies: 'attach' }, check: (r) => assert.equal(r.settings.temporaryManagedPolicies, 'attach') },
+    {
+      name: 'temporary_managed_policies: attach',
+      yaml: { temporary_managed_policies: 'attach' },
+      check: (r) => assert.equal(r.settings.temporaryManagedPolicies, 'attach'),
+    },
     {
       name: 'GRANTFLOW_TEMPORARY_MANAGED_POLICIES overrides the file',
       yaml: { temporary_managed_policies: 'attach' },
@@ -256,7 +293,11 @@ describe('expiring copies: settings', function () {
         assert.match(r.diagnostics[0]!.message, /copy or attach/);
       },
     },
-    { name: 'require_mfa lists environments', yaml: { require_mfa: ['prod', 'prod', 'audit'] }, check: (r) => assert.deepEqual(r.settings.requireMfa, ['audit', 'prod']) },
+    {
+      name: 'require_mfa lists environments',
+      yaml: { require_mfa: ['prod', 'prod', 'audit'] },
+      check: (r) => assert.deepEqual(r.settings.requireMfa, ['audit', 'prod']),
+    },
     {
       name: 'permissions_boundary for every environment',
       yaml: { permissions_boundary: boundary },
@@ -295,8 +336,16 @@ describe('permission boundaries', function () {
   const cases: { name: string; actual: string | undefined; required?: string; want?: RegExp }[] = [
     { name: 'a principal with the boundary is fine', actual: boundary },
     { name: 'no boundary required: fine', actual: undefined, required: '' },
-    { name: 'no boundary: refused, naming the principal and the fix', actual: undefined, want: /^user bob in prod \(222222222222\) has no permission boundary, but permissions_boundary requires .*put-user-permissions-boundary --user-name bob --permissions-boundary arn:aws:iam::222222222222:policy\/boundaries\/developer/ },
-    { name: 'another boundary: refused, naming both', actual: 'arn:aws:iam::222222222222:policy/other', want: /has permission boundary arn:aws:iam::222222222222:policy\/other, but permissions_boundary requires/ },
+    {
+      name: 'no boundary: refused, naming the principal and the fix',
+      actual: undefined,
+      want: /^user bob in prod \(222222222222\) has no permission boundary, but permissions_boundary requires .*put-user-permissions-boundary --user-name bob --permissions-boundary arn:aws:iam::222222222222:policy\/boundaries\/developer/,
+    },
+    {
+      name: 'another boundary: refused, naming both',
+      actual: 'arn:aws:iam::222222222222:policy/other',
+      want: /has permission boundary arn:aws:iam::222222222222:policy\/other, but permissions_boundary requires/,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -321,7 +370,10 @@ describe('permission boundaries', function () {
     assert.equal(nonprod.permissionsBoundary, undefined);
     const live = (state: { boundary?: string | null }) => ({
       ledger: new Map(),
-      iam: { [`${ACCOUNTS.prod}/user/alice`]: { exists: true, attached: [], inline: [], ...state }, [`${ACCOUNTS.nonprod}/user/alice`]: { exists: true, attached: [], inline: [] } },
+      iam: {
+        [`${ACCOUNTS.prod}/user/alice`]: { exists: true, attached: [], inline: [], ...state },
+        [`${ACCOUNTS.nonprod}/user/alice`]: { exists: true, attached: [], inline: [] },
+      },
     });
     const refused = planTeam(expansion, live({ boundary: null }), { nowMs: Date.now(), maxTemporaryDays: 6 });
     assert.match(refused.find((e) => e.id === prod.id)!.problem ?? '', /user alice in prod \(222222222222\) has no permission boundary/);
@@ -330,12 +382,29 @@ describe('permission boundaries', function () {
     assert.equal(fine.find((e) => e.id === prod.id)!.problem, undefined);
   });
   it('deployer-policy conditions the calls that change principals on the boundaries, and only those', () => {
-    const plain = deployerPolicies({ partition: 'aws', roleName: 'r', trustedPrincipal: 'arn:aws:iam::999999999999:root' }).permissions as { Statement: { Sid: string; Action: string[]; Condition?: unknown }[] };
-    const bounded = deployerPolicies({ partition: 'aws', roleName: 'r', trustedPrincipal: 'arn:aws:iam::999999999999:root', boundaries: boundaryArns({ permissionsBoundary: { byEnvironment: { prod: boundary, audit: boundary, nonprod: 'arn:aws:iam::111111111111:policy/b' } } }) }).permissions as typeof plain;
+    const plain = deployerPolicies({ partition: 'aws', roleName: 'r', trustedPrincipal: 'arn:aws:iam::999999999999:root' }).permissions as {
+      Statement: { Sid: string; Action: string[]; Condition?: unknown }[];
+    };
+    const bounded = deployerPolicies({
+      partition: 'aws',
+      roleName: 'r',
+      trustedPrincipal: 'arn:aws:iam::999999999999:root',
+      boundaries: boundaryArns({ permissionsBoundary: { byEnvironment: { prod: boundary, audit: boundary, nonprod: 'arn:aws:iam::111111111111:policy/b' } } }),
+    }).permissions as typeof plain;
     assert.ok(plain.Statement.every((s) => s.Condition === undefined));
     const conditioned = bounded.Statement.filter((s) => s.Condition);
-    assert.deepEqual(conditioned.map((s) => s.Sid), ['GrantAndRevokeOnPrincipals']);
-    assert.deepEqual(conditioned[0]!.Action, ['iam:AttachRolePolicy', 'iam:AttachUserPolicy', 'iam:DeleteUserPolicy', 'iam:DetachRolePolicy', 'iam:DetachUserPolicy', 'iam:PutUserPolicy']);
+    assert.deepEqual(
+      conditioned.map((s) => s.Sid),
+      ['GrantAndRevokeOnPrincipals'],
+    );
+    assert.deepEqual(conditioned[0]!.Action, [
+      'iam:AttachRolePolicy',
+      'iam:AttachUserPolicy',
+      'iam:DeleteUserPolicy',
+      'iam:DetachRolePolicy',
+      'iam:DetachUserPolicy',
+      'iam:PutUserPolicy',
+    ]);
     assert.deepEqual(conditioned[0]!.Condition, { StringEquals: { 'iam:PermissionsBoundary': ['arn:aws:iam::111111111111:policy/b', boundary] } });
     assert.deepEqual(bounded.Statement.flatMap((s) => s.Action).sort(), plain.Statement.flatMap((s) => s.Action).sort(), 'the same actions either way');
   });
@@ -357,18 +426,33 @@ describe('validate says offline which managed policies AWS expires', function ()
     expiration_date: 2026-06-03
 `;
   it('lists the expiring copy under awsExpires and the oversized policy under workflowExpires, with the reason, and warns where MFA cannot apply', async () => {
-    const dir = writeTeam({ 'aws-policies': policies, 'temporary-access': temporary, 'permanent-access': 'permanent-access: []\n', grantflow: 'require_mfa: [prod]\n' });
+    const dir = writeTeam({
+      'aws-policies': policies,
+      'temporary-access': temporary,
+      'permanent-access': 'permanent-access: []\n',
+      grantflow: 'require_mfa: [prod]\n',
+    });
     const json = await runCli(['validate', 'team', '--config', dir, '--now', NOW, '--json']);
     assert.equal(json.code, 0, json.stderr);
-    const grant = (JSON.parse(json.stdout) as { grants: { awsExpires: string[]; workflowExpires: string[]; notCopied?: { arn: string; reason: string }[]; withoutMfa?: string[] }[] }).grants[0]!;
+    const grant = (
+      JSON.parse(json.stdout) as {
+        grants: { awsExpires: string[]; workflowExpires: string[]; notCopied?: { arn: string; reason: string }[]; withoutMfa?: string[] }[];
+      }
+    ).grants[0]!;
     assert.equal(grant.awsExpires.length, 1);
-    assert.match(grant.awsExpires[0]!, /^arn:aws:iam::aws:policy\/PowerUserAccess as expiring copy grantflow\+copy\.team\.20260603T235959Z\.[0-9a-f]{16}\.bob\.PowerUserAccess$/);
+    assert.match(
+      grant.awsExpires[0]!,
+      /^arn:aws:iam::aws:policy\/PowerUserAccess as expiring copy grantflow\+copy\.team\.20260603T235959Z\.[0-9a-f]{16}\.bob\.PowerUserAccess$/,
+    );
     assert.deepEqual(grant.workflowExpires, [READ_ONLY]);
     assert.match(grant.notCopied![0]!.reason, /over IAM's 6144/);
     assert.deepEqual(grant.withoutMfa, [READ_ONLY]);
     const text = await runCli(['validate', 'team', '--config', dir, '--now', NOW]);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /note: user\/bob breakglass in prod: arn:aws:iam::aws:policy\/ReadOnlyAccess is attached as is, so only the workflow expires it \(a copy would be up to \d+ characters/);
+    assert.match(
+      text.stdout,
+      /note: user\/bob breakglass in prod: arn:aws:iam::aws:policy\/ReadOnlyAccess is attached as is, so only the workflow expires it \(a copy would be up to \d+ characters/,
+    );
     assert.match(text.stdout, /warning: user\/bob breakglass in prod requires MFA, but arn:aws:iam::aws:policy\/ReadOnlyAccess is attached as is/);
   });
 });

@@ -8,20 +8,42 @@ const CASES: { name: string; observed?: ObservedGrant; bucket: 'active' | 'faile
   { name: 'not in visibility yet', bucket: 'unanswered' },
   { name: 'running and active', observed: { state: 'active', running: true }, bucket: 'active' },
   { name: 'pending, no attempt answered yet', observed: { state: 'pending', running: true }, bucket: 'unanswered' },
-  { name: 'pending and retrying an error', observed: { state: 'pending', running: true, lastError: 'IAM user bob does not exist' }, bucket: 'retrying', reason: /bob does not exist/ },
+  {
+    name: 'pending and retrying an error',
+    observed: { state: 'pending', running: true, lastError: 'IAM user bob does not exist' },
+    bucket: 'retrying',
+    reason: /bob does not exist/,
+  },
   { name: 'pending until its start_date', observed: { state: 'pending', running: true, startsAt: '2026-06-02T00:00:00Z' }, bucket: 'scheduled' },
   { name: 'pending, start_date passed, no answer', observed: { state: 'pending', running: true, startsAt: '2026-05-01T00:00:00Z' }, bucket: 'unanswered' },
-  { name: 'running, cleaning up after a failed apply', observed: { state: 'revoking', running: true, endCause: 'failed', lastError: 'IAM user bob does not exist' }, bucket: 'failed', reason: /bob does not exist/ },
-  { name: 'closed as failed, reason in memo', observed: { state: 'failed', running: false, endCause: 'failed', endReason: 'managed policy X does not exist' }, bucket: 'failed', reason: /X does not exist/ },
+  {
+    name: 'running, cleaning up after a failed apply',
+    observed: { state: 'revoking', running: true, endCause: 'failed', lastError: 'IAM user bob does not exist' },
+    bucket: 'failed',
+    reason: /bob does not exist/,
+  },
+  {
+    name: 'closed as failed, reason in memo',
+    observed: { state: 'failed', running: false, endCause: 'failed', endReason: 'managed policy X does not exist' },
+    bucket: 'failed',
+    reason: /X does not exist/,
+  },
   { name: 'closed as failed by an older release (no memo)', observed: { state: 'failed', running: false }, bucket: 'failed', reason: /no reason recorded/ },
-  { name: 'closed, revoked early meanwhile', observed: { state: 'revoked', running: false, endCause: 'early', endReason: 'incident' }, bucket: 'ended', reason: /ended as revoked \(early\): incident/ },
+  {
+    name: 'closed, revoked early meanwhile',
+    observed: { state: 'revoked', running: false, endCause: 'early', endReason: 'incident' },
+    bucket: 'ended',
+    reason: /ended as revoked \(early\): incident/,
+  },
 ];
 
 describe('judgeOutcomes', function () {
   for (const c of CASES) {
     it(`${c.name}: ${c.bucket}`, () => {
       const report = judgeOutcomes(['g'], new Map(c.observed ? [['g', c.observed]] : []), NOW);
-      const buckets = Object.entries(report).filter(([, list]) => (list as unknown[]).length > 0).map(([name]) => name);
+      const buckets = Object.entries(report)
+        .filter(([, list]) => (list as unknown[]).length > 0)
+        .map(([name]) => name);
       assert.deepEqual(buckets, [c.bucket]);
       const entry = (report[c.bucket] as (string | { id: string; reason: string })[])[0]!;
       if (c.reason) assert.match(typeof entry === 'string' ? '' : entry.reason, c.reason);
@@ -29,12 +51,26 @@ describe('judgeOutcomes', function () {
   }
 
   it('is settled once every grant has an answer, finished once none is still retrying', () => {
-    const retrying = judgeOutcomes(['a', 'b'], new Map<string, ObservedGrant>([['a', { state: 'active', running: true }], ['b', { state: 'pending', running: true, lastError: 'e' }]]), NOW);
+    const retrying = judgeOutcomes(
+      ['a', 'b'],
+      new Map<string, ObservedGrant>([
+        ['a', { state: 'active', running: true }],
+        ['b', { state: 'pending', running: true, lastError: 'e' }],
+      ]),
+      NOW,
+    );
     assert.equal(settled(retrying), true);
     assert.equal(finished(retrying), false);
     const waiting = judgeOutcomes(['a', 'b'], new Map<string, ObservedGrant>([['a', { state: 'active', running: true }]]), NOW);
     assert.equal(settled(waiting), false);
-    const done = judgeOutcomes(['a', 'b'], new Map<string, ObservedGrant>([['a', { state: 'active', running: true }], ['b', { state: 'failed', running: false, endReason: 'r' }]]), NOW);
+    const done = judgeOutcomes(
+      ['a', 'b'],
+      new Map<string, ObservedGrant>([
+        ['a', { state: 'active', running: true }],
+        ['b', { state: 'failed', running: false, endReason: 'r' }],
+      ]),
+      NOW,
+    );
     assert.equal(finished(done), true);
     assert.deepEqual(problemLines(done), ['failed: b: r']);
   });

@@ -10,7 +10,10 @@ describe('interval pass phases', function () {
   it('spreads 50 teams submitted at the same moment over the interval', function () {
     const firstPass = TEAMS.map((team) => NOW + nextIntervalDelayMs(team, HOUR, NOW));
     const secondPass = TEAMS.map((team, i) => firstPass[i]! + nextIntervalDelayMs(team, HOUR, firstPass[i]!));
-    for (const [what, times] of [['first', firstPass], ['second', secondPass]] as const) {
+    for (const [what, times] of [
+      ['first', firstPass],
+      ['second', secondPass],
+    ] as const) {
       // Without phases all 50 would fall on one tick. Here no tenth of the interval holds more than
       // 12 of them (5 on average); the bound holds for these names, which are fixed.
       const buckets = new Map<number, number>();

@@ -1,7 +1,18 @@
 // Table-driven tests of the pure naming and time rules.
 import assert from 'node:assert/strict';
 import { grantWorkflowId, parseGrantWorkflowId, reconcileWorkflowId, type GrantKey } from '../../src/core/ids';
-import { checkIamName, customPolicyArn, customPolicyName, iamUserName, inlinePolicyName, parsePrincipal, legacyPolicyName, parseCustomPolicyName, parseInlinePolicyName, parseManagedPolicyArn } from '../../src/core/names';
+import {
+  checkIamName,
+  customPolicyArn,
+  customPolicyName,
+  iamUserName,
+  inlinePolicyName,
+  parsePrincipal,
+  legacyPolicyName,
+  parseCustomPolicyName,
+  parseInlinePolicyName,
+  parseManagedPolicyArn,
+} from '../../src/core/names';
 import { isOlderRevision, shortCommit } from '../../src/core/revision';
 import { closest } from '../../src/core/suggest';
 import { formatDuration, parseDuration, parseInstant, toCompactTime } from '../../src/core/time';
@@ -152,7 +163,9 @@ describe('revisions and suggestions', function () {
     [at('2026-01-01T00:00:00Z', 'a'), at('2026-01-01T00:00:00Z', 'b'), false],
     [at('2025-01-01T00:00:00Z', 'same'), at('2026-01-01T00:00:00Z', 'same'), false],
   ];
-  cases.forEach(([candidate, applied, older], i) => it(`orders revisions (case ${i + 1}: older=${older})`, () => assert.equal(isOlderRevision(candidate, applied), older)));
+  cases.forEach(([candidate, applied, older], i) =>
+    it(`orders revisions (case ${i + 1}: older=${older})`, () => assert.equal(isOlderRevision(candidate, applied), older)),
+  );
 
   const suggestions: [string, string[], string | undefined][] = [
     ['enviroments', ['environments', 'grants'], 'environments'],

@@ -48,7 +48,7 @@ function ask(limiter: RateLimiter, served: string[], label: string, priority: Ca
 }
 
 describe('the per-account call budget', function () {
-  it('serves a revoke\'s calls before apply calls that queued earlier, once the budget is saturated', async function () {
+  it("serves a revoke's calls before apply calls that queued earlier, once the budget is saturated", async function () {
     const clock = new ManualClock();
     const limiter = new RateLimiter(10, { burst: 2, clock });
     const served: string[] = [];
@@ -87,7 +87,7 @@ describe('the per-account call budget', function () {
     assert.equal(served.length, 30, 'ten a second after the burst');
   });
 
-  it('takes an abandoned attempt\'s queued calls out of the queue without spending a token', async function () {
+  it("takes an abandoned attempt's queued calls out of the queue without spending a token", async function () {
     const clock = new ManualClock();
     const limiter = new RateLimiter(10, { burst: 1, clock });
     const served: string[] = [];
@@ -144,7 +144,7 @@ describe('the per-account call budget', function () {
   });
 
   it('carries the class of the work through the async calls it makes', async function () {
-    assert.equal(currentCallClass().priority, 'reconcile', 'outside any grant work: a pass\'s class');
+    assert.equal(currentCallClass().priority, 'reconcile', "outside any grant work: a pass's class");
     const seen = await withCallClass({ priority: 'revoke' }, async () => {
       await flush();
       return currentCallClass().priority;

@@ -38,7 +38,8 @@ describe('README command reference', function () {
   it('names every GRANTFLOW_ environment variable the code reads', () => {
     const read = new Set<string>();
     for (const dir of ['src', 'activities', 'workflows', 'bin']) {
-      for (const file of sourceFiles(path.join(ROOT, dir))) for (const match of fs.readFileSync(file, 'utf8').matchAll(/GRANTFLOW_[A-Z_]+/g)) read.add(match[0]);
+      for (const file of sourceFiles(path.join(ROOT, dir)))
+        for (const match of fs.readFileSync(file, 'utf8').matchAll(/GRANTFLOW_[A-Z_]+/g)) read.add(match[0]);
     }
     assert.ok(read.has('GRANTFLOW_REVISION_TIME') && read.has('GRANTFLOW_SUBMITTED_BY'));
     const missing = [...read].filter((name) => !README.includes(name));

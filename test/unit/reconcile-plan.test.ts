@@ -52,15 +52,30 @@ const bob20 = { temporary: [['bob', at(20)]] as [string, string][] };
 const bob10Spec = desiredOf(bob10)[0]!;
 
 const cases: Case[] = [
-  { name: 'nothing runs: everything is started', desired: desiredOf(alice), ledger: ledger(), expect: { start: desiredOf(alice), reapply: [], revoke: [], records: [] } },
-  { name: 'running with the same spec: re-applied', desired: desiredOf(alice), ledger: ledger(run({ id: aliceSpec.id, spec: aliceSpec })), expect: { start: [], reapply: [aliceSpec.id], respec: [] } },
+  {
+    name: 'nothing runs: everything is started',
+    desired: desiredOf(alice),
+    ledger: ledger(),
+    expect: { start: desiredOf(alice), reapply: [], revoke: [], records: [] },
+  },
+  {
+    name: 'running with the same spec: re-applied',
+    desired: desiredOf(alice),
+    ledger: ledger(run({ id: aliceSpec.id, spec: aliceSpec })),
+    expect: { start: [], reapply: [aliceSpec.id], respec: [] },
+  },
   {
     name: 'running, but the policy changed: handed the new spec',
     desired: desiredOf(alice, { reader: policy([READ_ONLY, VIEW_ONLY]) }),
     ledger: ledger(run({ id: aliceSpec.id, spec: aliceSpec })),
     expect: { reapply: [], respec: desiredOf(alice, { reader: policy([READ_ONLY, VIEW_ONLY]) }) },
   },
-  { name: 'started by an earlier release (no shape in its memo): handed the spec', desired: desiredOf(alice), ledger: ledger(run({ id: aliceSpec.id })), expect: { respec: desiredOf(alice) } },
+  {
+    name: 'started by an earlier release (no shape in its memo): handed the spec',
+    desired: desiredOf(alice),
+    ledger: ledger(run({ id: aliceSpec.id })),
+    expect: { respec: desiredOf(alice) },
+  },
   {
     name: 'gone from the YAML: revoked as removed',
     desired: [],
@@ -79,7 +94,12 @@ const cases: Case[] = [
     ledger: ledger(run({ id: aliceSpec.id, status: 'COMPLETED', state: 'revoked', closedAt: at(-1), memo: { revokedEarly: true } })),
     expect: { sticky: [aliceSpec.id] },
   },
-  { name: 'cancelled in the UI: left revoked', desired: desiredOf(alice), ledger: ledger(run({ id: aliceSpec.id, status: 'CANCELLED', state: 'revoked', closedAt: at(-1) })), expect: { sticky: [aliceSpec.id], cleanup: [] } },
+  {
+    name: 'cancelled in the UI: left revoked',
+    desired: desiredOf(alice),
+    ledger: ledger(run({ id: aliceSpec.id, status: 'CANCELLED', state: 'revoked', closedAt: at(-1) })),
+    expect: { sticky: [aliceSpec.id], cleanup: [] },
+  },
   {
     name: 'terminated: left revoked, its leftovers cleaned up, then recorded as revoked early',
     desired: desiredOf(alice),
@@ -89,7 +109,9 @@ const cases: Case[] = [
   {
     name: 'terminated and already cleaned (its record is the latest run): nothing more to do',
     desired: desiredOf(alice),
-    ledger: ledger(run({ id: aliceSpec.id, status: 'COMPLETED', state: 'revoked', closedAt: at(-1), memo: { record: 'cleaned', endCause: 'early', recordedAt: at(-2) } })),
+    ledger: ledger(
+      run({ id: aliceSpec.id, status: 'COMPLETED', state: 'revoked', closedAt: at(-1), memo: { record: 'cleaned', endCause: 'early', recordedAt: at(-2) } }),
+    ),
     expect: { sticky: [aliceSpec.id], cleanup: [], records: [] },
   },
   {
@@ -141,7 +163,7 @@ const cases: Case[] = [
     expect: { waiting: [aliceSpec.id], start: [], revoke: [] },
   },
   {
-    name: 'still finishing an operator\'s revoke (its memo says early): left revoked, not waited for',
+    name: "still finishing an operator's revoke (its memo says early): left revoked, not waited for",
     desired: desiredOf(alice),
     ledger: ledger(run({ id: aliceSpec.id, state: 'revoking', memo: { endCause: 'early' } })),
     expect: { waiting: [], start: [], sticky: [aliceSpec.id] },
@@ -162,26 +184,47 @@ const cases: Case[] = [
     name: 'principal written in another case, revoked early under its old id: the new id inherits it',
     desired: desiredOf({ permanent: ['Alice'] }),
     ledger: ledger(run({ id: 'grantflow/test-team/111111111111/user/Alice/reader', status: 'CANCELLED', closedAt: at(-1) })),
-    expect: { start: [], sticky: [aliceSpec.id], records: [['grantflow/test-team/111111111111/user/Alice/reader', 'lifted', 'lifted'], [aliceSpec.id, 'succession', 'early']] },
+    expect: {
+      start: [],
+      sticky: [aliceSpec.id],
+      records: [
+        ['grantflow/test-team/111111111111/user/Alice/reader', 'lifted', 'lifted'],
+        [aliceSpec.id, 'succession', 'early'],
+      ],
+    },
   },
   {
     name: 'two old expiries, one new: one replaced, the other revoked',
     desired: desiredOf({ temporary: [['bob', at(30)]] }),
     ledger: ledger(run({ id: bob10Spec.id }), run({ id: idOf(bob20) })),
-    expect: { replace: [{ from: bob10Spec.id, to: idOf({ temporary: [['bob', at(30)]] }) }], revoke: [{ id: idOf(bob20), cause: 'removed', reason: 'removed from the YAML' }] },
+    expect: {
+      replace: [{ from: bob10Spec.id, to: idOf({ temporary: [['bob', at(30)]] }) }],
+      revoke: [{ id: idOf(bob20), cause: 'removed', reason: 'removed from the YAML' }],
+    },
   },
   {
     name: 'a permanent and a temporary grant of the same policy do not replace each other',
     desired: desiredOf(alice),
     ledger: ledger(run({ id: idOf({ temporary: [['alice', at(10)]] }) })),
-    expect: { start: desiredOf(alice), replace: [], revoke: [{ id: idOf({ temporary: [['alice', at(10)]] }), cause: 'removed', reason: 'removed from the YAML' }] },
+    expect: {
+      start: desiredOf(alice),
+      replace: [],
+      revoke: [{ id: idOf({ temporary: [['alice', at(10)]] }), cause: 'removed', reason: 'removed from the YAML' }],
+    },
   },
   {
     name: 'the old grant was revoked early after the submission was received: the replacement is not granted, and that is recorded',
     desired: desiredOf(bob20),
     ledger: ledger(run({ id: bob10Spec.id, status: 'COMPLETED', state: 'revoked', closedAt: at(-1), memo: { endCause: 'early', endedBy: 'ops' } })),
     decidedAt: at(-5),
-    expect: { start: [], sticky: [idOf(bob20)], records: [[bob10Spec.id, 'lifted', 'lifted'], [idOf(bob20), 'succession', 'early']] },
+    expect: {
+      start: [],
+      sticky: [idOf(bob20)],
+      records: [
+        [bob10Spec.id, 'lifted', 'lifted'],
+        [idOf(bob20), 'succession', 'early'],
+      ],
+    },
   },
   {
     name: 'the old grant was revoked early before the submission was received: the replacement is granted',
@@ -255,8 +298,18 @@ describe('a reconcile pass decides from the YAML and the ledger alone', function
         retentionMs: RETENTION,
       });
       for (const [key, value] of Object.entries(c.expect)) {
-        if (key === 'cleanup') assert.deepEqual(plan.cleanup.map((e) => [e.entry.id, e.record]), value, key);
-        else if (key === 'records') assert.deepEqual(plan.records.map((r) => [r.id, r.kind, r.cause]), value, key);
+        if (key === 'cleanup')
+          assert.deepEqual(
+            plan.cleanup.map((e) => [e.entry.id, e.record]),
+            value,
+            key,
+          );
+        else if (key === 'records')
+          assert.deepEqual(
+            plan.records.map((r) => [r.id, r.kind, r.cause]),
+            value,
+            key,
+          );
         else assert.deepEqual(plan[key as keyof PassPlan], value, key);
       }
     });
@@ -264,8 +317,18 @@ describe('a reconcile pass decides from the YAML and the ledger alone', function
 
   it('keeps the original moment of an early revoke in the records it writes', () => {
     const closedAt = new Date(NOW - RETENTION + REAFFIRM_MARGIN_MS - 1000).toISOString();
-    const plan = planPass({ desired: desiredOf(alice), ledger: ledger(run({ id: aliceSpec.id, status: 'CANCELLED', closedAt, memo: { endedBy: 'ops', endReason: 'incident' } })), nowMs: NOW, maxTemporaryDays: 6, decidedAtMs: NOW, retentionMs: RETENTION });
-    assert.deepEqual(plan.records.map((r) => [r.at, r.by, r.reason]), [[closedAt, 'ops', 'incident']]);
+    const plan = planPass({
+      desired: desiredOf(alice),
+      ledger: ledger(run({ id: aliceSpec.id, status: 'CANCELLED', closedAt, memo: { endedBy: 'ops', endReason: 'incident' } })),
+      nowMs: NOW,
+      maxTemporaryDays: 6,
+      decidedAtMs: NOW,
+      retentionMs: RETENTION,
+    });
+    assert.deepEqual(
+      plan.records.map((r) => [r.at, r.by, r.reason]),
+      [[closedAt, 'ops', 'incident']],
+    );
   });
 });
 
@@ -280,7 +343,11 @@ describe('stickiness', function () {
     { name: 'revoked early', entry: run({ id, status: 'COMPLETED', closedAt: at(-1), memo: { endCause: 'early' } }), sticky: true },
     { name: 'terminated', entry: run({ id, status: 'TERMINATED', closedAt: at(-1) }), sticky: true },
     { name: 'a lifted record', entry: run({ id, status: 'COMPLETED', closedAt: at(-1), memo: { record: 'lifted', endCause: 'lifted' } }), sticky: false },
-    { name: 'a reaffirmed record', entry: run({ id, status: 'COMPLETED', closedAt: at(-1), memo: { record: 'reaffirmed', endCause: 'early', recordedAt: at(-100) } }), sticky: true },
+    {
+      name: 'a reaffirmed record',
+      entry: run({ id, status: 'COMPLETED', closedAt: at(-1), memo: { record: 'reaffirmed', endCause: 'early', recordedAt: at(-100) } }),
+      sticky: true,
+    },
   ];
   for (const c of cases) it(c.name, () => assert.equal(isSticky(c.entry), c.sticky));
 
@@ -319,10 +386,28 @@ describe('replacements ready to go ahead', function () {
 describe("stickiness from the grant's own word, before visibility shows it", function () {
   const id = aliceSpec.id;
   const live = run({ id, spec: aliceSpec });
-  const cases: { name: string; entry?: LedgerEntry; told: { id: string; runId?: string; at: string }[]; sticky: boolean; plan: Partial<Record<keyof PassPlan, unknown>> }[] = [
-    { name: 'the running run told it ended early', entry: live, told: [{ id, runId: live.runId, at: at(-1) }], sticky: true, plan: { sticky: [id], reapply: [], start: [] } },
+  const cases: {
+    name: string;
+    entry?: LedgerEntry;
+    told: { id: string; runId?: string; at: string }[];
+    sticky: boolean;
+    plan: Partial<Record<keyof PassPlan, unknown>>;
+  }[] = [
+    {
+      name: 'the running run told it ended early',
+      entry: live,
+      told: [{ id, runId: live.runId, at: at(-1) }],
+      sticky: true,
+      plan: { sticky: [id], reapply: [], start: [] },
+    },
     { name: 'told without a run id', entry: live, told: [{ id, at: at(-1) }], sticky: true, plan: { sticky: [id], reapply: [], start: [] } },
-    { name: 'an earlier run told; the current one is not affected', entry: live, told: [{ id, runId: 'an-earlier-run', at: at(-1) }], sticky: false, plan: { sticky: [], reapply: [id] } },
+    {
+      name: 'an earlier run told; the current one is not affected',
+      entry: live,
+      told: [{ id, runId: 'an-earlier-run', at: at(-1) }],
+      sticky: false,
+      plan: { sticky: [], reapply: [id] },
+    },
     { name: 'nothing told', entry: live, told: [], sticky: false, plan: { sticky: [], reapply: [id] } },
     {
       name: 'visibility says it expired, the grant says early',
@@ -340,7 +425,14 @@ describe("stickiness from the grant's own word, before visibility shows it", fun
       assert.equal(isSticky(told.get(id)), c.sticky, 'sticky');
       if (c.sticky) assert.deepEqual([told.get(id)!.closedAt, earlyAt(told.get(id)!)], [c.told[0]!.at, c.told[0]!.at], 'the moment it was told');
       assert.equal(before.get(id), c.entry, 'the ledger read from visibility is left as it was');
-      const plan = planPass({ desired: desiredOf(alice), ledger: told, nowMs: NOW, maxTemporaryDays: 6, decidedAtMs: Date.parse(at(-100)), retentionMs: RETENTION });
+      const plan = planPass({
+        desired: desiredOf(alice),
+        ledger: told,
+        nowMs: NOW,
+        maxTemporaryDays: 6,
+        decidedAtMs: Date.parse(at(-100)),
+        retentionMs: RETENTION,
+      });
       for (const [key, value] of Object.entries(c.plan)) assert.deepEqual(plan[key as keyof PassPlan], value, key);
     });
   }

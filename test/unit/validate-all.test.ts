@@ -33,7 +33,8 @@ function writeFolder(teams: Folder): string {
 const accounts = (prod: string) => `aws-accounts:\n  prod: "${prod}"\n`;
 const policy = (name: string, action: string) =>
   `aws-policies:\n  ${name}:\n    description: "${name}"\n    managed_policies: ["arn:aws:iam::aws:policy/ReadOnlyAccess"]\n    custom_statements:\n      - effect: Allow\n        actions: ["${action}"]\n        resources: ["*"]\n`;
-const grant = (user: string, name: string) => `permanent-access:\n  - description: "${user}"\n    users: [${user}@example.com]\n    environments: [prod]\n    grants: [${name}]\n`;
+const grant = (user: string, name: string) =>
+  `permanent-access:\n  - description: "${user}"\n    users: [${user}@example.com]\n    environments: [prod]\n    grants: [${name}]\n`;
 
 /** Team `a` with policy `b-c` and team `a-b` with policy `c`, both in account 111111111111, both granting alice. */
 const LOOK_ALIKES: Folder = {
@@ -60,7 +61,14 @@ describe('validate --all: every team, and the checks across teams', function () 
   it('validates each team and reports what lies between them', async () => {
     const result = await runCli(['validate', '--all', '--config', dir, '--now', NOW, '--json']);
     const parsed = JSON.parse(result.stdout) as AllJson;
-    assert.deepEqual(parsed.teams.map((t) => [t.team, t.valid, t.grants.length]), [['a', true, 1], ['a-b', true, 1], ['x', true, 1]]);
+    assert.deepEqual(
+      parsed.teams.map((t) => [t.team, t.valid, t.grants.length]),
+      [
+        ['a', true, 1],
+        ['a-b', true, 1],
+        ['x', true, 1],
+      ],
+    );
     const across = parsed.acrossTeams.diagnostics;
 
     // Whether the two teams meet in IAM is names.ts's business; the check must agree with it.
@@ -68,7 +76,13 @@ describe('validate --all: every team, and the checks across teams', function () 
     const collisions = across.filter((d) => d.kind === 'iam-object-collision');
     if (clash) {
       assert.equal(result.code, 1);
-      assert.deepEqual(collisions.map((d) => [path.relative(dir, d.file), d.line, d.severity]), [['aws-policies/a-b.yaml', 2, 'error'], ['aws-policies/a.yaml', 2, 'error']]);
+      assert.deepEqual(
+        collisions.map((d) => [path.relative(dir, d.file), d.line, d.severity]),
+        [
+          ['aws-policies/a-b.yaml', 2, 'error'],
+          ['aws-policies/a.yaml', 2, 'error'],
+        ],
+      );
       for (const d of collisions) {
         assert.match(d.message, new RegExp(`customer-managed policy "${customPolicyName('a', 'b-c')}" in account 111111111111 \\(prod\\)`));
         assert.match(d.message, /team "a" policy "b-c"/);
@@ -80,12 +94,31 @@ describe('validate --all: every team, and the checks across teams', function () 
     }
 
     const mismatches = across.filter((d) => d.kind === 'environment-account-mismatch');
-    assert.deepEqual(mismatches.map((d) => [path.relative(dir, d.file), d.severity]), [['aws-accounts/a-b.yaml', 'warning'], ['aws-accounts/a.yaml', 'warning'], ['aws-accounts/x.yaml', 'warning']]);
-    assert.match(mismatches.find((d) => d.file.endsWith('x.yaml'))!.message, /environment "prod" is account 999999999999 in team "x", but team "a" has 111111111111 \(.*a\.yaml:2\), team "a-b" has 111111111111/);
+    assert.deepEqual(
+      mismatches.map((d) => [path.relative(dir, d.file), d.severity]),
+      [
+        ['aws-accounts/a-b.yaml', 'warning'],
+        ['aws-accounts/a.yaml', 'warning'],
+        ['aws-accounts/x.yaml', 'warning'],
+      ],
+    );
+    assert.match(
+      mismatches.find((d) => d.file.endsWith('x.yaml'))!.message,
+      /environment "prod" is account 999999999999 in team "x", but team "a" has 111111111111 \(.*a\.yaml:2\), team "a-b" has 111111111111/,
+    );
 
     const shared = across.filter((d) => d.kind === 'shared-managed-policy');
-    assert.deepEqual(shared.map((d) => [path.relative(dir, d.file), d.severity]), [['permanent-access/a-b.yaml', 'note'], ['permanent-access/a.yaml', 'note']]);
-    assert.match(shared[0]!.message, /user alice in prod \(111111111111\) is also granted arn:aws:iam::aws:policy\/ReadOnlyAccess by team "a" \(.*permanent-access\/a\.yaml:2\)/);
+    assert.deepEqual(
+      shared.map((d) => [path.relative(dir, d.file), d.severity]),
+      [
+        ['permanent-access/a-b.yaml', 'note'],
+        ['permanent-access/a.yaml', 'note'],
+      ],
+    );
+    assert.match(
+      shared[0]!.message,
+      /user alice in prod \(111111111111\) is also granted arn:aws:iam::aws:policy\/ReadOnlyAccess by team "a" \(.*permanent-access\/a\.yaml:2\)/,
+    );
     assert.deepEqual(parsed.acrossTeams.counts, { error: collisions.length, warning: 3, note: 2 });
     assert.equal(parsed.warningsByKind['environment-account-mismatch'], 3);
   });
@@ -105,7 +138,14 @@ describe('validate --all: every team, and the checks across teams', function () 
       const result = await runCli(['validate', '--all', '--config', broken, '--now', NOW, '--json']);
       assert.equal(result.code, 1);
       const parsed = JSON.parse(result.stdout) as AllJson;
-      assert.deepEqual(parsed.teams.map((t) => [t.team, t.valid]), [['a', true], ['a-b', true], ['x', false]]);
+      assert.deepEqual(
+        parsed.teams.map((t) => [t.team, t.valid]),
+        [
+          ['a', true],
+          ['a-b', true],
+          ['x', false],
+        ],
+      );
       assert.match(parsed.teams[2]!.diagnostics.find((d) => d.severity === 'error')!.message, /unknown policy "missing"/);
     } finally {
       fs.rmSync(broken, { recursive: true });
@@ -176,7 +216,11 @@ describe('validate --json: counts and catalogues', function () {
         version: await iamDataVersion(),
         date: (await iamDataUpdatedAt()).toISOString().slice(0, 10),
       });
-      assert.deepEqual(parsed.catalog.awsManagedPolicies, { source: AWS_MANAGED_POLICIES_SOURCE.source, dataAsOf: AWS_MANAGED_POLICIES_SOURCE.dataAsOf, count: AWS_MANAGED_POLICIES_SOURCE.count });
+      assert.deepEqual(parsed.catalog.awsManagedPolicies, {
+        source: AWS_MANAGED_POLICIES_SOURCE.source,
+        dataAsOf: AWS_MANAGED_POLICIES_SOURCE.dataAsOf,
+        count: AWS_MANAGED_POLICIES_SOURCE.count,
+      });
       assert.match(parsed.catalog.awsManagedPolicies.source, /^moto \d+\.\d+\.\d+/);
 
       const strict = await runCli(['validate', 't', '--config', dir, '--now', NOW, '--json'], { GRANTFLOW_STRICT_ACTIONS: 'true' });
@@ -190,7 +234,8 @@ describe('validate --json: counts and catalogues', function () {
   });
 
   it('lets a team choose strict_actions in its aws-policies file, over grantflow.yaml', async () => {
-    const policies = 'aws-policies:\n  p:\n    description: p\n    custom_statements:\n      - effect: Allow\n        actions: ["s3:GetObjekt"]\n        resources: ["*"]\n';
+    const policies =
+      'aws-policies:\n  p:\n    description: p\n    custom_statements:\n      - effect: Allow\n        actions: ["s3:GetObjekt"]\n        resources: ["*"]\n';
     const dir = writeFolder({
       strict: { 'aws-accounts': accounts('111111111111'), 'aws-policies': `strict_actions: true\n${policies}` },
       lax: { 'aws-accounts': accounts('111111111111'), 'aws-policies': `strict_actions: false\n${policies}` },

@@ -66,8 +66,16 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
   };
 
   it('keeps look-alike team/policy pairs apart: team a + policy b-c and team a-b + policy c each get their own statements', async () => {
-    const a = team({ name: 'la', policies: { 'b-c': policy([], ['s3:GetObject']) }, permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['b-c'] }] });
-    const ab = team({ name: 'la-b', policies: { c: policy([], ['ec2:RebootInstances']) }, permanent: [{ users: ['bob'], environments: ['nonprod'], grants: ['c'] }] });
+    const a = team({
+      name: 'la',
+      policies: { 'b-c': policy([], ['s3:GetObject']) },
+      permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['b-c'] }],
+    });
+    const ab = team({
+      name: 'la-b',
+      policies: { c: policy([], ['ec2:RebootInstances']) },
+      permanent: [{ users: ['bob'], environments: ['nonprod'], grants: ['c'] }],
+    });
     await submit(a);
     await submit(ab);
     await waitState(grantsOf(a)[0]!.id, 'active');
@@ -75,15 +83,23 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     // Both teams' interval passes and re-submissions must not rewrite each other's policy either.
     await submit(a);
     await submit(ab);
-    await eventually('each user holds only its own team statements', async () => {
-      const [alice, bob] = [await customDocument('alice'), await customDocument('bob')];
-      return alice.includes('s3:GetObject') && !alice.includes('ec2:') && bob.includes('ec2:RebootInstances') && !bob.includes('s3:') ? true : undefined;
-    }, 20_000);
+    await eventually(
+      'each user holds only its own team statements',
+      async () => {
+        const [alice, bob] = [await customDocument('alice'), await customDocument('bob')];
+        return alice.includes('s3:GetObject') && !alice.includes('ec2:') && bob.includes('ec2:RebootInstances') && !bob.includes('s3:') ? true : undefined;
+      },
+      20_000,
+    );
   });
 
   it('revokes a removed user after the reconcile workflow was terminated (live grants come from visibility)', async () => {
     const name = nextTeam();
-    const both = team({ name, policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['alice', 'bob'], environments: ['nonprod'], grants: ['reader'] }] });
+    const both = team({
+      name,
+      policies: { reader: policy([READ_ONLY]) },
+      permanent: [{ users: ['alice', 'bob'], environments: ['nonprod'], grants: ['reader'] }],
+    });
     await submit(both);
     for (const grant of grantsOf(both)) await waitState(grant.id, 'active');
     await terminateReconcile(name);
@@ -108,14 +124,22 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     await terminateReconcile(name);
 
     // The same YAML, minus the `extra` policy: reader stays revoked, and extra's customer-managed policy goes.
-    const without = team({ name, policies: { reader: policy([READ_ONLY], ['s3:ListBucket']) }, permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }] });
+    const without = team({
+      name,
+      policies: { reader: policy([READ_ONLY], ['s3:ListBucket']) },
+      permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }],
+    });
     const plan = await submit(without);
     assert.deepEqual(plan.sticky, [reader!.id]);
     await waitClosed(extra!.id);
-    await eventually('the unused policy is deleted', async () => {
-      const snapshot = await snapshotAccount(stack.moto, ACCOUNTS.nonprod);
-      return snapshot.policies[extra!.customPolicyArn!] === undefined ? true : undefined;
-    }, 30_000);
+    await eventually(
+      'the unused policy is deleted',
+      async () => {
+        const snapshot = await snapshotAccount(stack.moto, ACCOUNTS.nonprod);
+        return snapshot.policies[extra!.customPolicyArn!] === undefined ? true : undefined;
+      },
+      30_000,
+    );
     assert.deepEqual(await user('alice'), EMPTY, 'nothing granted again');
   });
 
@@ -126,7 +150,11 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     stack.proxy.setFaults({ rate: 1, kinds: ['server-error'] });
     await submit(config);
     const before = stack.proxy.faultsInjected();
-    await eventually('the apply is retrying', async () => (stack.proxy.faultsInjected() >= before + 4 && (await grantStatus(stack.client, grant.id)).state === 'pending' ? true : undefined), 20_000);
+    await eventually(
+      'the apply is retrying',
+      async () => (stack.proxy.faultsInjected() >= before + 4 && (await grantStatus(stack.client, grant.id)).state === 'pending' ? true : undefined),
+      20_000,
+    );
     await stack.client.workflow.getHandle(grant.id).cancel();
     stack.proxy.setFaults(undefined);
     await waitClosed(grant.id);
@@ -139,7 +167,11 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
 
   it('treats Terminate as sticky and removes its access, even when a submission comes before any sweep', async () => {
     const name = nextTeam();
-    const config = team({ name, policies: { reader: policy([READ_ONLY], ['s3:ListBucket']) }, temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt: inHours(24) }] });
+    const config = team({
+      name,
+      policies: { reader: policy([READ_ONLY], ['s3:ListBucket']) },
+      temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt: inHours(24) }],
+    });
     const grant = grantsOf(config)[0]!;
     await submit(config);
     await waitState(grant.id, 'active');
@@ -148,7 +180,11 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     await submit(config);
     await submit(config);
     assert.equal(await running(grant.id), false, 'a terminated grant is not started again');
-    await eventually('its access is removed by the next pass', async () => (JSON.stringify(await user('bob')) === JSON.stringify(EMPTY) ? true : undefined), 30_000);
+    await eventually(
+      'its access is removed by the next pass',
+      async () => (JSON.stringify(await user('bob')) === JSON.stringify(EMPTY) ? true : undefined),
+      30_000,
+    );
   });
 
   it('keeps the memo current across continue-as-new (held policies follow the latest spec)', async () => {
@@ -164,17 +200,27 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     const firstRun = (await describe_(grant.id)).runId;
     // Drift repairs grow the history until the grant continues as new.
     const handle = stack.client.workflow.getHandle(grant.id);
-    await eventually('the grant continued as new', async () => {
-      for (let i = 0; i < 50; i++) await handle.signal(reapplySignal);
-      return (await describe_(grant.id)).runId !== firstRun ? true : undefined;
-    }, 90_000, 10);
+    await eventually(
+      'the grant continued as new',
+      async () => {
+        for (let i = 0; i < 50; i++) await handle.signal(reapplySignal);
+        return (await describe_(grant.id)).runId !== firstRun ? true : undefined;
+      },
+      90_000,
+      10,
+    );
     const memo = (await describe_(grant.id)).memo as { attachedArns?: string[] };
     assert.deepEqual([...(memo.attachedArns ?? [])].sort(), [READ_ONLY, SECURITY_AUDIT].sort(), 'the memo holds what the grant attaches now');
   });
 
   it('revokes both grants when an operator revokes the old one while its replacement is under way', async () => {
     const name = nextTeam();
-    const entry = (expiresAt: string) => team({ name, policies: { reader: policy([READ_ONLY], ['s3:ListBucket']) }, temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt }] });
+    const entry = (expiresAt: string) =>
+      team({
+        name,
+        policies: { reader: policy([READ_ONLY], ['s3:ListBucket']) },
+        temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt }],
+      });
     const old = grantsOf(entry(inHours(10)))[0]!;
     await submit(entry(inHours(10)));
     await waitState(old.id, 'active');
@@ -190,7 +236,12 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
   it('refuses a revision dated hours ahead of the server clock, and it does not block later submissions', async () => {
     const name = nextTeam();
     const config = team({ name, policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }] });
-    const ahead = { commit: 'future', committedAt: new Date(Date.now() + 6 * 3600_000).toISOString(), submittedAt: new Date().toISOString(), submittedBy: 'test' };
+    const ahead = {
+      commit: 'future',
+      committedAt: new Date(Date.now() + 6 * 3600_000).toISOString(),
+      submittedAt: new Date().toISOString(),
+      submittedBy: 'test',
+    };
     await assert.rejects(submit(config, ahead), (e: Error & { cause?: Error }) => /ahead of the server's clock/.test(e.cause?.message ?? ''));
     const now = { commit: 'now', committedAt: new Date().toISOString(), submittedAt: new Date().toISOString(), submittedBy: 'test' };
     const plan = await submit(config, now);
@@ -274,11 +325,20 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     const squatName = pathAndName!.split('/').pop()!;
     const squatPath = pathAndName!.slice(0, pathAndName!.length - squatName.length);
     const iam = await stack.moto.iamIn(ACCOUNTS.nonprod);
-    await iam.send(new CreatePolicyCommand({ PolicyName: squatName, Path: squatPath, PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }) }));
+    await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: squatName,
+        Path: squatPath,
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }),
+      }),
+    );
     iam.destroy();
 
     const plan = await submit(config);
-    assert.ok(plan.errors.some((e) => e.includes(squatted)), `the failing policy is reported: ${JSON.stringify(plan.errors)}`);
+    assert.ok(
+      plan.errors.some((e) => e.includes(squatted)),
+      `the failing policy is reported: ${JSON.stringify(plan.errors)}`,
+    );
     const snapshot = await snapshotAccount(stack.moto, ACCOUNTS.nonprod);
     const zzz = customPolicyArn('aws', ACCOUNTS.nonprod, name, 'zzz');
     assert.ok(snapshot.policies[zzz], 'the other policy was still created');
@@ -344,7 +404,10 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     for (const grant of grantsOf(config)) assert.equal(await running(grant.id), false);
     assert.deepEqual(await users('alice', 'bob'), { alice: EMPTY, bob: EMPTY });
     const snapshot = await snapshotAccount(stack.moto, ACCOUNTS.nonprod);
-    assert.deepEqual(Object.keys(snapshot.policies).filter((arn) => arn.includes(name)), []);
+    assert.deepEqual(
+      Object.keys(snapshot.policies).filter((arn) => arn.includes(name)),
+      [],
+    );
     assert.equal(await running(reconcileWorkflowId(name)), false);
   });
 });

@@ -35,7 +35,11 @@ describe('expiring copies in the grant workflow (dev server + moto)', function (
   const waitState = (id: string, state: GrantStatus['state'], timeoutMs = 30_000) =>
     eventually(`${id} ${state}`, async () => ((await grantStatus(stack.client, id)).state === state ? true : undefined), timeoutMs);
   const breakGlass = (expiresAt: string, managed = [POWER_USER]) =>
-    team({ name: nextTeam(), policies: { 'break-glass': policy(managed) }, temporary: [{ user: 'bob', environment: 'nonprod', grant: 'break-glass', expiresAt }] });
+    team({
+      name: nextTeam(),
+      policies: { 'break-glass': policy(managed) },
+      temporary: [{ user: 'bob', environment: 'nonprod', grant: 'break-glass', expiresAt }],
+    });
 
   it('creates and attaches the copy, and deletes it when the grant expires', async () => {
     const config = breakGlass(new Date(Date.now() + 8000).toISOString().replace(/\.\d+Z/, 'Z'));

@@ -230,13 +230,19 @@ describe('grant and reconcile workflows (dev server + moto)', function () {
     const plan = await submit(after);
     assert.deepEqual(plan.kept.sort(), [permanent!.id, temporary!.id].sort(), 'the same ids: kept, not replaced');
     const want = { alice: [permanent!.customPolicyArn!, READ_ONLY, SECURITY_AUDIT].sort(), bob: [READ_ONLY, SECURITY_AUDIT].sort() };
-    await eventually('both grants hold the new policy, and nothing of the old', async () => {
-      const [alice, bob] = [await user('alice'), await user('bob')];
-      const inline = Object.values(bob.inline)[0] ?? '';
-      return JSON.stringify([alice.attached, bob.attached]) === JSON.stringify([want.alice, want.bob]) && inline.includes('s3:GetObject') && !inline.includes('s3:ListBucket')
-        ? true
-        : undefined;
-    }, 20_000);
+    await eventually(
+      'both grants hold the new policy, and nothing of the old',
+      async () => {
+        const [alice, bob] = [await user('alice'), await user('bob')];
+        const inline = Object.values(bob.inline)[0] ?? '';
+        return JSON.stringify([alice.attached, bob.attached]) === JSON.stringify([want.alice, want.bob]) &&
+          inline.includes('s3:GetObject') &&
+          !inline.includes('s3:ListBucket')
+          ? true
+          : undefined;
+      },
+      20_000,
+    );
     assert.deepEqual(Object.values((await user('bob')).tags).sort(), want.bob, 'ownership marks follow the new spec');
 
     // Revoking now removes what the new spec holds: nothing is left behind.
@@ -247,7 +253,12 @@ describe('grant and reconcile workflows (dev server + moto)', function () {
   it('does not keep a managed policy for a grant whose start_date is days away', async () => {
     const name = nextTeam();
     const later = { user: 'alice', environment: 'nonprod', grant: 'reader', startsAt: inHours(48), expiresAt: inHours(72) };
-    const both = team({ name, policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }], temporary: [later] });
+    const both = team({
+      name,
+      policies: { reader: policy([READ_ONLY]) },
+      permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }],
+      temporary: [later],
+    });
     const [permanent, scheduled] = grantsOf(both).sort((a, b) => a.kind.localeCompare(b.kind));
     await submit(both);
     await waitState(permanent!.id, 'active');

@@ -20,7 +20,13 @@ describe('replay of recorded workflow histories', function () {
   const histories = recorded();
 
   it('has a recorded lifecycle for each kind of grant ending, for the reconcile and submission workflows, and the grants of the earlier release', () => {
-    const kinds = ['grant-cancelled.json', 'grant-failed-missing-user.json', 'grant-permanent-revoked-by-update.json', 'grant-start-date-then-signal.json', 'grant-temporary-expires.json'];
+    const kinds = [
+      'grant-cancelled.json',
+      'grant-failed-missing-user.json',
+      'grant-permanent-revoked-by-update.json',
+      'grant-start-date-then-signal.json',
+      'grant-temporary-expires.json',
+    ];
     assert.deepEqual(
       histories.map((h) => h.file),
       [...kinds, 'grant-cancelled-while-applying.json', 'reconcile-lifecycle.json', 'submission-adopted.json', ...kinds.map((k) => `v1-${k}`)].sort(),
@@ -37,10 +43,13 @@ describe('replay of recorded workflow histories', function () {
     const bundle = await workflowBundle();
     const code = 'code' in bundle ? bundle.code : fs.readFileSync(bundle.codePath, 'utf8');
     const modules = new Set([...code.matchAll(/node_modules\/((?:@[\w.-]+\/)?[\w.-]+)/g)].map((m) => m[1]));
-    assert.deepEqual([...modules].filter((m) => !/^(@temporalio\/|long$|ms$|nexus-rpc$)/.test(m!)), []);
+    assert.deepEqual(
+      [...modules].filter((m) => !/^(@temporalio\/|long$|ms$|nexus-rpc$)/.test(m!)),
+      [],
+    );
   });
 
-  it('fails a replay when a workflow\'s commands are reordered', async () => {
+  it("fails a replay when a workflow's commands are reordered", async () => {
     const { code } = await bundleWorkflowCode({
       workflowsPath: require.resolve('../fixtures/reordered'),
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },

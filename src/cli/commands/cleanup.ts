@@ -51,7 +51,13 @@ the principals of the team's YAML directly.`,
       }
       const verb = dryRun ? 'would remove' : 'removed';
       if (findings.length > 0) {
-        write(io.stdout, table(['ACCOUNT', 'PRINCIPAL', verb.toUpperCase(), 'WHY'], findings.map((f) => [f.account, f.principal, f.object, f.why])));
+        write(
+          io.stdout,
+          table(
+            ['ACCOUNT', 'PRINCIPAL', verb.toUpperCase(), 'WHY'],
+            findings.map((f) => [f.account, f.principal, f.object, f.why]),
+          ),
+        );
       }
       for (const id of terminated) write(io.stdout, `${dryRun ? 'would clean up' : 'cleaned up'} terminated grant ${id}`);
       for (const id of revoked) write(io.stdout, `${dryRun ? 'would revoke' : 'revoked'} ${id} (beyond max_temporary_days)`);
@@ -65,7 +71,10 @@ the principals of the team's YAML directly.`,
       write(io.stdout, `${team}: ${verb} ${plural(total, 'IAM object')}${left}`);
       for (const error of errors) write(io.stderr, `error: ${error}`);
       if (errors.length > 0) {
-        write(io.stderr, `cleanup: ${errors.length} part${errors.length === 1 ? ' was' : 's were'} not swept; fix the cause (\`grantflow doctor\`) and run cleanup again`);
+        write(
+          io.stderr,
+          `cleanup: ${errors.length} part${errors.length === 1 ? ' was' : 's were'} not swept; fix the cause (\`grantflow doctor\`) and run cleanup again`,
+        );
         return EXIT.failed;
       }
       return EXIT.ok;
@@ -73,12 +82,7 @@ the principals of the team's YAML directly.`,
   },
 });
 
-async function sweepDirectly(
-  client: Client,
-  iamCallsPerSecond: number,
-  valid: ValidTeam,
-  dryRun: boolean,
-): Promise<SweepFinding[]> {
+async function sweepDirectly(client: Client, iamCallsPerSecond: number, valid: ValidTeam, dryRun: boolean): Promise<SweepFinding[]> {
   const accounts = new AccountClients({ iamCallsPerSecond });
   try {
     const holders = new VisibilityHolderDirectory(client);

@@ -56,7 +56,10 @@ with the trust policy, and give the identity grantflow runs as the caller policy
         fs.writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
         write(io.stdout, `wrote ${file}`);
       }
-      write(io.stdout, `create the role "${settings.deployerRole}" with \`aws iam create-role --role-name ${settings.deployerRole} --assume-role-policy-document file://${path.join(values.out, DEPLOYER_FILES.trust)}\``);
+      write(
+        io.stdout,
+        `create the role "${settings.deployerRole}" with \`aws iam create-role --role-name ${settings.deployerRole} --assume-role-policy-document file://${path.join(values.out, DEPLOYER_FILES.trust)}\``,
+      );
       return EXIT.ok;
     }
     if (values.json) {

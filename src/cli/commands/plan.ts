@@ -13,7 +13,10 @@ export async function computePlan(io: Io, valid: ValidTeam): Promise<PlanEntry[]
   const { client, connection } = await connectClient();
   const accounts = new AccountClients({ iamCallsPerSecond: valid.config.settings.iamCallsPerSecond });
   try {
-    write(io.stderr, `plan: reading running grants from Temporal and ${count(new Set(valid.expansion.grants.map((g) => g.principal)).size, 'principal')} from IAM`);
+    write(
+      io.stderr,
+      `plan: reading running grants from Temporal and ${count(new Set(valid.expansion.grants.map((g) => g.principal)).size, 'principal')} from IAM`,
+    );
     const live = await readLiveView(client, accounts, valid.config.team, valid.expansion, (message) => write(io.stderr, `warning: ${message}`));
     return planTeam(valid.expansion, live, { nowMs: Date.now(), maxTemporaryDays: valid.config.settings.maxTemporaryDays });
   } finally {

@@ -31,32 +31,44 @@ workflow, 2 usage error, 3 Temporal unreachable.`,
     if (values.reason.trim() === '') throw new UsageError('--reason must say why the team is retired');
     if (values.yes !== true) throw new UsageError(`retiring revokes every grant of ${team}; add --yes to confirm`);
     const by = values.by ?? currentRevision('.', io.env).submittedBy;
-    return withTemporal({ timeoutMs: values.timeout, waitingFor: `the reconcile workflow of ${team} to retire it (it waits for every revoke)` }, async (client) => {
-      const live = await listLiveGrants(client, { team });
-      write(io.stderr, `retire: revoking ${live.length} running grant${live.length === 1 ? '' : 's'} of ${team} and deleting its policies (waits for the revokes to finish)`);
-      let result;
-      try {
-        result = await retireTeam(client, team, { reason: values.reason, by });
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) {
-          write(io.stderr, `team ${team} has no reconcile workflow (never submitted, or already retired); nothing to retire`);
+    return withTemporal(
+      { timeoutMs: values.timeout, waitingFor: `the reconcile workflow of ${team} to retire it (it waits for every revoke)` },
+      async (client) => {
+        const live = await listLiveGrants(client, { team });
+        write(
+          io.stderr,
+          `retire: revoking ${live.length} running grant${live.length === 1 ? '' : 's'} of ${team} and deleting its policies (waits for the revokes to finish)`,
+        );
+        let result;
+        try {
+          result = await retireTeam(client, team, { reason: values.reason, by });
+        } catch (error) {
+          if (error instanceof WorkflowNotFoundError) {
+            write(io.stderr, `team ${team} has no reconcile workflow (never submitted, or already retired); nothing to retire`);
+            return EXIT.failed;
+          }
+          if (error instanceof WorkflowUpdateFailedError) {
+            write(io.stderr, `error: ${team}'s reconcile workflow could not retire it: ${error.cause?.message ?? error.message}`);
+            return EXIT.failed;
+          }
+          throw error;
+        }
+        for (const id of result.revoked) write(io.stdout, `revoked: ${id}`);
+        for (const arn of result.policiesDeleted) write(io.stdout, `deleted policy: ${arn}`);
+        for (const left of result.remaining) write(io.stderr, `not yet removed: ${left}`);
+        write(
+          io.stdout,
+          `${team}: retired; ${count(result.revoked.length, 'grant')} revoked, ${count(result.policiesDeleted.length, 'policy', 'policies')} deleted`,
+        );
+        if (result.remaining.length > 0) {
+          write(
+            io.stderr,
+            `retire: ${result.remaining.length} item${result.remaining.length === 1 ? '' : 's'} could not be removed yet; run \`grantflow cleanup ${team}\` once they have finished`,
+          );
           return EXIT.failed;
         }
-        if (error instanceof WorkflowUpdateFailedError) {
-          write(io.stderr, `error: ${team}'s reconcile workflow could not retire it: ${error.cause?.message ?? error.message}`);
-          return EXIT.failed;
-        }
-        throw error;
-      }
-      for (const id of result.revoked) write(io.stdout, `revoked: ${id}`);
-      for (const arn of result.policiesDeleted) write(io.stdout, `deleted policy: ${arn}`);
-      for (const left of result.remaining) write(io.stderr, `not yet removed: ${left}`);
-      write(io.stdout, `${team}: retired; ${count(result.revoked.length, 'grant')} revoked, ${count(result.policiesDeleted.length, 'policy', 'policies')} deleted`);
-      if (result.remaining.length > 0) {
-        write(io.stderr, `retire: ${result.remaining.length} item${result.remaining.length === 1 ? '' : 's'} could not be removed yet; run \`grantflow cleanup ${team}\` once they have finished`);
-        return EXIT.failed;
-      }
-      return EXIT.ok;
-    });
+        return EXIT.ok;
+      },
+    );
   },
 });

@@ -36,52 +36,65 @@ grant of that user or role in every team is revoked, each sticky on its own, and
     if (reason === undefined || reason.trim() === '') throw new UsageError('--reason is required: say why the access is revoked early');
     if (allTeams && target !== undefined) throw new UsageError(`--all-teams takes no team or grant id (got "${target}")`);
     if (allTeams && values.user === undefined) throw new UsageError('--all-teams needs --user: whose access to revoke in every team');
-    if (!allTeams && target === undefined) throw new UsageError('give a grant id, a team with --user, or --user with --all-teams (see `grantflow revoke --help`)');
+    if (!allTeams && target === undefined)
+      throw new UsageError('give a grant id, a team with --user, or --user with --all-teams (see `grantflow revoke --help`)');
     const byGrantId = target !== undefined && parseGrantWorkflowId(target) !== undefined;
     const user = values.user;
     if (!allTeams && !byGrantId && user === undefined) throw new UsageError('give a grant id, or a team with --user (see `grantflow revoke --help`)');
     const wanted = user !== undefined ? parsePrincipal(user) : undefined;
     const by = values.by ?? currentRevision('.', io.env).submittedBy;
-    return withTemporal({ timeoutMs: values.timeout, waitingFor: `the revoke of ${target ?? 'every team'}${values.user ? ` --user ${values.user}` : ''} (the grant workflows' worker revokes in IAM)` }, async (client) => {
-      const ids = byGrantId
-        ? [target!]
-        : (
-            await listLiveGrants(client, {
-              ...(allTeams ? {} : { team: target! }),
-              principal: wanted!.name,
-              ...(values.policy !== undefined ? { policy: values.policy } : {}),
-            })
-          )
-            .filter((g) => !wanted?.type || ((g.memo.principalType as string | undefined) ?? 'user') === wanted.type)
-            .map((g) => g.id);
-      if (ids.length === 0) {
-        const where = allTeams ? 'any team' : `team ${target}`;
-        write(io.stderr, `no live grant of ${values.user} in ${where}${values.policy ? ` for policy ${values.policy}` : ''}; see \`grantflow status${allTeams ? '' : ` ${target}`} --user ${values.user}\``);
-        return EXIT.failed;
-      }
-      let failed = 0;
-      for (const id of ids) {
-        write(io.stderr, `revoke: ${id} ...`);
-        try {
-          const state = await revokeGrantNow(client, id, { reason, by });
-          write(io.stdout, `${state}: ${id}`);
-        } catch (error) {
-          // Listed by visibility, which lags: a grant that ended a moment ago is already revoked.
-          if (error instanceof WorkflowNotFoundError && !byGrantId) {
-            write(io.stderr, `revoke: ${id} had already ended; nothing to revoke`);
-            continue;
-          }
-          failed++;
-          if (error instanceof WorkflowNotFoundError) write(io.stderr, `error: ${id} is not running (already revoked or expired?)`);
-          else if (error instanceof WorkflowUpdateFailedError) write(io.stderr, `error: ${id}: ${error.cause?.message ?? error.message}`);
-          else throw error;
+    return withTemporal(
+      {
+        timeoutMs: values.timeout,
+        waitingFor: `the revoke of ${target ?? 'every team'}${values.user ? ` --user ${values.user}` : ''} (the grant workflows' worker revokes in IAM)`,
+      },
+      async (client) => {
+        const ids = byGrantId
+          ? [target!]
+          : (
+              await listLiveGrants(client, {
+                ...(allTeams ? {} : { team: target! }),
+                principal: wanted!.name,
+                ...(values.policy !== undefined ? { policy: values.policy } : {}),
+              })
+            )
+              .filter((g) => !wanted?.type || ((g.memo.principalType as string | undefined) ?? 'user') === wanted.type)
+              .map((g) => g.id);
+        if (ids.length === 0) {
+          const where = allTeams ? 'any team' : `team ${target}`;
+          write(
+            io.stderr,
+            `no live grant of ${values.user} in ${where}${values.policy ? ` for policy ${values.policy}` : ''}; see \`grantflow status${allTeams ? '' : ` ${target}`} --user ${values.user}\``,
+          );
+          return EXIT.failed;
         }
-      }
-      if (allTeams) {
-        const teams = [...new Set(ids.map((id) => parseGrantWorkflowId(id)?.team ?? '?'))].sort();
-        write(io.stdout, `${values.user}: revoked ${count(ids.length - failed, 'grant')} in ${count(teams.length, 'team')} (${teams.join(', ')}); each stays revoked until \`grantflow restore <grant-id>\``);
-      }
-      return failed ? EXIT.failed : EXIT.ok;
-    });
+        let failed = 0;
+        for (const id of ids) {
+          write(io.stderr, `revoke: ${id} ...`);
+          try {
+            const state = await revokeGrantNow(client, id, { reason, by });
+            write(io.stdout, `${state}: ${id}`);
+          } catch (error) {
+            // Listed by visibility, which lags: a grant that ended a moment ago is already revoked.
+            if (error instanceof WorkflowNotFoundError && !byGrantId) {
+              write(io.stderr, `revoke: ${id} had already ended; nothing to revoke`);
+              continue;
+            }
+            failed++;
+            if (error instanceof WorkflowNotFoundError) write(io.stderr, `error: ${id} is not running (already revoked or expired?)`);
+            else if (error instanceof WorkflowUpdateFailedError) write(io.stderr, `error: ${id}: ${error.cause?.message ?? error.message}`);
+            else throw error;
+          }
+        }
+        if (allTeams) {
+          const teams = [...new Set(ids.map((id) => parseGrantWorkflowId(id)?.team ?? '?'))].sort();
+          write(
+            io.stdout,
+            `${values.user}: revoked ${count(ids.length - failed, 'grant')} in ${count(teams.length, 'team')} (${teams.join(', ')}); each stays revoked until \`grantflow restore <grant-id>\``,
+          );
+        }
+        return failed ? EXIT.failed : EXIT.ok;
+      },
+    );
   },
 });

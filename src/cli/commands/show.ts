@@ -9,7 +9,10 @@ function text(d: GrantDetails, nowMs: number): string {
   const live = d.live;
   const rows: [string, string | undefined][] = [
     ['state', `${d.state}${d.status !== 'RUNNING' ? ` (workflow ${d.status.toLowerCase()})` : ''}`],
-    ['principal', `${memo.principalType ?? 'user'}/${memo.principalName ?? d.principal}${memo.principalWritten && memo.principalWritten !== memo.principalName ? ` (written ${memo.principalWritten})` : ''}`],
+    [
+      'principal',
+      `${memo.principalType ?? 'user'}/${memo.principalName ?? d.principal}${memo.principalWritten && memo.principalWritten !== memo.principalName ? ` (written ${memo.principalWritten})` : ''}`,
+    ],
     ['account', `${d.environment} (${d.account})`],
     ['team', d.team],
     ['policy', `${d.policy} (${d.kind})`],
@@ -39,7 +42,7 @@ function text(d: GrantDetails, nowMs: number): string {
 
 export const showCommand = defineCommand({
   name: 'show',
-  summary: "Show one grant in full: state, principal, policy, expiry, memo, last error and its state changes.",
+  summary: 'Show one grant in full: state, principal, policy, expiry, memo, last error and its state changes.',
   arguments: [{ name: 'grant-id', required: true }],
   options: {
     json: { ...JSON_OPTION, description: 'print the grant as JSON on stdout' },
@@ -54,7 +57,10 @@ status\` prints.`,
   exitCodes: 'Exit codes: 0 shown, 1 no such grant within retention, 2 usage error, 3 Temporal unreachable.',
   async run({ values, positionals, io }) {
     const id = positionals[0]!;
-    if (!parseGrantWorkflowId(id)) throw new UsageError(`"${id}" is not a grant id (they look like grantflow/<team>/<account>/user/<name>/<policy>[/until/<expiry>]; \`grantflow status\` lists them)`);
+    if (!parseGrantWorkflowId(id))
+      throw new UsageError(
+        `"${id}" is not a grant id (they look like grantflow/<team>/<account>/user/<name>/<policy>[/until/<expiry>]; \`grantflow status\` lists them)`,
+      );
     return withTemporal({ timeoutMs: values.timeout, waitingFor: `grant ${id} from Temporal` }, async (client) => {
       const details = await readGrantDetails(client, id);
       if (!details) {

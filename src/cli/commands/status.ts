@@ -66,58 +66,72 @@ PRINCIPAL column shows (user/NAME, role/NAME), a bare name or an email (matched 
 name).`,
   exitCodes: 'Exit codes: 0 listed, 1 the team has no reconcile workflow, 2 usage error, 3 Temporal unreachable.',
   async run({ values, positionals, io }) {
-    return withTemporal({ timeoutMs: values.timeout, waitingFor: `the grants${positionals[0] ? ` of ${positionals[0]}` : ''} from Temporal's visibility` }, async (client) => {
-      const now = Date.now();
-      const target = positionals[0];
-      const grantKey = target ? parseGrantWorkflowId(target) : undefined;
-      const team = grantKey ? grantKey.team : target;
-      const wanted = values.user !== undefined ? parsePrincipal(values.user) : undefined;
-      const runs = (
-        await listGrantRuns(client, {
-          ...(team ? { team } : {}),
-          ...(grantKey ? { id: target! } : {}),
-          ...(wanted ? { principal: wanted.name } : {}),
-          ...(values.policy !== undefined ? { policy: values.policy } : {}),
-          ...(values.account !== undefined ? { account: values.account } : {}),
-          ...(values.env !== undefined ? { environment: values.env } : {}),
-          ...(values.kind !== undefined ? { kind: values.kind } : {}),
-          closedSince: new Date(now - values.since),
-        })
-      )
-        .filter((g) => !wanted?.type || ((g.memo.principalType as string | undefined) ?? 'user') === wanted.type)
-        // The state of the latest run: filtered here, since a query on it would find older runs instead.
-        .filter((g) => values.state === undefined || g.state === values.state);
-      // Asked for revoked grants: those are ended ones.
-      const showEnded = values.ended || values.state === 'revoked';
-      if (team && !grantKey && runs.length === 0 && !(await hasReconcileWorkflow(client, team))) {
-        write(io.stderr, `status: team ${team} has no reconcile workflow (it was never submitted, or not within the namespace's retention): \`grantflow submit ${team}\` starts it`);
-        return EXIT.failed;
-      }
-      const live = runs.filter((g) => g.status === 'RUNNING');
-      const failed = runs.filter((g) => g.status !== 'RUNNING' && (g.state === 'failed' || (g.memo as { endCause?: string }).endCause === 'failed'));
-      const ended = showEnded ? runs.filter((g) => g.status !== 'RUNNING' && !failed.includes(g)) : [];
-      const lastError = (g: LiveGrant) => (g.memo as { endReason?: string }).endReason;
-      if (values.json) {
-        const shown = [...live, ...failed, ...ended].map((g) => ({ ...g, ...(g.status !== 'RUNNING' && lastError(g) ? { lastError: lastError(g) } : {}) }));
-        write(io.stdout, JSON.stringify(shown, null, 2));
+    return withTemporal(
+      { timeoutMs: values.timeout, waitingFor: `the grants${positionals[0] ? ` of ${positionals[0]}` : ''} from Temporal's visibility` },
+      async (client) => {
+        const now = Date.now();
+        const target = positionals[0];
+        const grantKey = target ? parseGrantWorkflowId(target) : undefined;
+        const team = grantKey ? grantKey.team : target;
+        const wanted = values.user !== undefined ? parsePrincipal(values.user) : undefined;
+        const runs = (
+          await listGrantRuns(client, {
+            ...(team ? { team } : {}),
+            ...(grantKey ? { id: target! } : {}),
+            ...(wanted ? { principal: wanted.name } : {}),
+            ...(values.policy !== undefined ? { policy: values.policy } : {}),
+            ...(values.account !== undefined ? { account: values.account } : {}),
+            ...(values.env !== undefined ? { environment: values.env } : {}),
+            ...(values.kind !== undefined ? { kind: values.kind } : {}),
+            closedSince: new Date(now - values.since),
+          })
+        )
+          .filter((g) => !wanted?.type || ((g.memo.principalType as string | undefined) ?? 'user') === wanted.type)
+          // The state of the latest run: filtered here, since a query on it would find older runs instead.
+          .filter((g) => values.state === undefined || g.state === values.state);
+        // Asked for revoked grants: those are ended ones.
+        const showEnded = values.ended || values.state === 'revoked';
+        if (team && !grantKey && runs.length === 0 && !(await hasReconcileWorkflow(client, team))) {
+          write(
+            io.stderr,
+            `status: team ${team} has no reconcile workflow (it was never submitted, or not within the namespace's retention): \`grantflow submit ${team}\` starts it`,
+          );
+          return EXIT.failed;
+        }
+        const live = runs.filter((g) => g.status === 'RUNNING');
+        const failed = runs.filter((g) => g.status !== 'RUNNING' && (g.state === 'failed' || (g.memo as { endCause?: string }).endCause === 'failed'));
+        const ended = showEnded ? runs.filter((g) => g.status !== 'RUNNING' && !failed.includes(g)) : [];
+        const lastError = (g: LiveGrant) => (g.memo as { endReason?: string }).endReason;
+        if (values.json) {
+          const shown = [...live, ...failed, ...ended].map((g) => ({ ...g, ...(g.status !== 'RUNNING' && lastError(g) ? { lastError: lastError(g) } : {}) }));
+          write(io.stdout, JSON.stringify(shown, null, 2));
+          return EXIT.ok;
+        }
+        const principal = (g: LiveGrant) => `${(g.memo.principalType as string | undefined) ?? 'user'}/${g.principal}`;
+        const account = (g: LiveGrant) => `${g.environment} (${g.account})`;
+        const rows = live.map((g) => [principal(g), account(g), g.policy, g.kind, g.state, expiry(g.expiresAt, now), g.id]);
+        write(io.stdout, table(['PRINCIPAL', 'ACCOUNT', 'POLICY', 'KIND', 'STATE', 'EXPIRES', 'GRANT ID'], rows));
+        const of = target ? ` of ${target}` : '';
+        write(io.stdout, `\n${plural(live.length, 'live grant')}${of}`);
+        if (failed.length) {
+          write(io.stdout, `\n${plural(failed.length, 'grant')}${of} failed (not in IAM):`);
+          for (const g of failed)
+            write(
+              io.stdout,
+              `  ${principal(g)} ${account(g)} ${g.policy}: failed at ${g.closedAt ?? '?'}\n    ${g.id}\n    last error: ${lastError(g) ?? 'none recorded'}`,
+            );
+        }
+        if (showEnded) {
+          const since = new Date(now - values.since).toISOString();
+          write(io.stdout, `\n${plural(ended.length, 'grant')}${of} ended since ${since}:`);
+          for (const g of ended)
+            write(
+              io.stdout,
+              `  ${principal(g)} ${account(g)} ${g.policy}: ${endOf(g)} at ${g.closedAt ?? '?'}${lastError(g) ? ` (${lastError(g)})` : ''}\n    ${g.id}`,
+            );
+        }
         return EXIT.ok;
-      }
-      const principal = (g: LiveGrant) => `${(g.memo.principalType as string | undefined) ?? 'user'}/${g.principal}`;
-      const account = (g: LiveGrant) => `${g.environment} (${g.account})`;
-      const rows = live.map((g) => [principal(g), account(g), g.policy, g.kind, g.state, expiry(g.expiresAt, now), g.id]);
-      write(io.stdout, table(['PRINCIPAL', 'ACCOUNT', 'POLICY', 'KIND', 'STATE', 'EXPIRES', 'GRANT ID'], rows));
-      const of = target ? ` of ${target}` : '';
-      write(io.stdout, `\n${plural(live.length, 'live grant')}${of}`);
-      if (failed.length) {
-        write(io.stdout, `\n${plural(failed.length, 'grant')}${of} failed (not in IAM):`);
-        for (const g of failed) write(io.stdout, `  ${principal(g)} ${account(g)} ${g.policy}: failed at ${g.closedAt ?? '?'}\n    ${g.id}\n    last error: ${lastError(g) ?? 'none recorded'}`);
-      }
-      if (showEnded) {
-        const since = new Date(now - values.since).toISOString();
-        write(io.stdout, `\n${plural(ended.length, 'grant')}${of} ended since ${since}:`);
-        for (const g of ended) write(io.stdout, `  ${principal(g)} ${account(g)} ${g.policy}: ${endOf(g)} at ${g.closedAt ?? '?'}${lastError(g) ? ` (${lastError(g)})` : ''}\n    ${g.id}`);
-      }
-      return EXIT.ok;
-    });
+      },
+    );
   },
 });

@@ -17,7 +17,13 @@ const SETTLE_MS = 60_000;
  * Watches `wanted` until each has an answer (`untilFinished`: until each is active or ended), or the
  * deadline; prints progress as it changes and returns what became of them.
  */
-async function watchGrants(io: Io, client: Client, team: string, wanted: readonly string[], options: { timeoutMs: number; untilFinished: boolean; taskQueue: string }): Promise<OutcomeReport> {
+async function watchGrants(
+  io: Io,
+  client: Client,
+  team: string,
+  wanted: readonly string[],
+  options: { timeoutMs: number; untilFinished: boolean; taskQueue: string },
+): Promise<OutcomeReport> {
   const deadline = Date.now() + options.timeoutMs;
   let last = '';
   for (;;) {
@@ -49,7 +55,10 @@ export const submitCommand = defineCommand({
   arguments: [{ name: 'team', required: true }],
   options: {
     config: CONFIG_OPTION,
-    wait: { type: 'boolean', description: "wait until every grant is active or failed (except those whose start_date is ahead), printing progress and each failure's reason" },
+    wait: {
+      type: 'boolean',
+      description: "wait until every grant is active or failed (except those whose start_date is ahead), printing progress and each failure's reason",
+    },
     timeout: timeoutOption('10m', 'how long to wait for the reconcile workflow to take the submission and, with --wait, for the grants'),
     'dry-run': { type: 'boolean', description: 'print the plan instead of submitting (same as `grantflow plan`)' },
     json: { ...JSON_OPTION, description: "print the workflow's summary as JSON on stdout" },
@@ -77,7 +86,10 @@ Exit codes: 0 submitted (and, with --wait, all active), 1 invalid config, refuse
     const revision = currentRevision(dir, io.env);
     const { client, connection } = await connectClient();
     try {
-      write(io.stderr, `submit: handing ${team} (${plural(expansion.grants.length, 'grant')}, revision ${revision.commit ? shortCommit(revision.commit) : revision.submittedAt}) to its reconcile workflow`);
+      write(
+        io.stderr,
+        `submit: handing ${team} (${plural(expansion.grants.length, 'grant')}, revision ${revision.commit ? shortCommit(revision.commit) : revision.submittedAt}) to its reconcile workflow`,
+      );
       let summary;
       try {
         summary = await withTimeout(
@@ -101,12 +113,23 @@ Exit codes: 0 submitted (and, with --wait, all active), 1 invalid config, refuse
         ? live.filter((g) => !scheduled.includes(g)).map((g) => g.id)
         : [...new Set([...summary.added, ...summary.replaced.map((r) => r.to), ...summary.waiting])];
       const report = watched.length
-        ? await watchGrants(io, client, team, watched, { timeoutMs: values.wait ? timeoutMs : Math.min(timeoutMs, SETTLE_MS), untilFinished: values.wait, taskQueue: config.settings.taskQueue })
+        ? await watchGrants(io, client, team, watched, {
+            timeoutMs: values.wait ? timeoutMs : Math.min(timeoutMs, SETTLE_MS),
+            untilFinished: values.wait,
+            taskQueue: config.settings.taskQueue,
+          })
         : judgeOutcomes([], new Map(), Date.now());
       const problems = problemLines(report);
       const text = [submissionSummary(summary), ...problems.map((line) => `  ${line}`)].join('\n');
       if (values.json) {
-        write(io.stdout, JSON.stringify({ ...summary, errors: [...summary.errors, ...problems], failed: report.failed, retrying: report.retrying, ended: report.ended }, null, 2));
+        write(
+          io.stdout,
+          JSON.stringify(
+            { ...summary, errors: [...summary.errors, ...problems], failed: report.failed, retrying: report.retrying, ended: report.ended },
+            null,
+            2,
+          ),
+        );
         for (const line of problems) write(io.stderr, line);
       } else if (problems.length) {
         write(io.stdout, [`${plural(problems.length, 'grant')} not in IAM:`, ...problems.map((line) => `  ${line}`)].join('\n'));

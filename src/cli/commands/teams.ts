@@ -71,7 +71,10 @@ A team in Temporal but not in the folder was submitted from elsewhere or its fil
           rows.map((r) => [r.team, r.inConfig ? 'yes' : 'no', r.reconcile.toLowerCase(), String(r.liveGrants), revisionText(r.revision)]),
         ),
       );
-      write(io.stdout, `\n${plural(rows.length, 'team')}: ${rows.filter((r) => r.inConfig).length} in ${values.config}, ${rows.filter((r) => r.reconcile === 'RUNNING').length} with a running reconcile workflow`);
+      write(
+        io.stdout,
+        `\n${plural(rows.length, 'team')}: ${rows.filter((r) => r.inConfig).length} in ${values.config}, ${rows.filter((r) => r.reconcile === 'RUNNING').length} with a running reconcile workflow`,
+      );
       return EXIT.ok;
     });
   },

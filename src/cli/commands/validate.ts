@@ -54,7 +54,6 @@ function summary(team: string, validation: Validation): string {
   );
 }
 
-
 async function validateFolder(io: Io, options: { config: string; nowMs: number; json: boolean }): Promise<number> {
   const result = await validateAll({ dir: options.config, env: io.env, nowMs: options.nowMs });
   const everything = [...result.teams.flatMap((t) => t.validation.diagnostics), ...result.folder];
@@ -98,7 +97,10 @@ export const validateCommand = defineCommand({
     config: CONFIG_OPTION,
     all: { type: 'boolean', description: 'every team in the config folder, and the checks across teams' },
     now: NOW_OPTION,
-    json: { type: 'boolean', description: 'print the result as JSON on stdout, with counts of diagnostics (warnings by kind) and the version and date of the offline catalogues' },
+    json: {
+      type: 'boolean',
+      description: 'print the result as JSON on stdout, with counts of diagnostics (warnings by kind) and the version and date of the offline catalogues',
+    },
   },
   description: `
 Reads config/aws-accounts, aws-policies, permanent-access and temporary-access/<team>.yaml (and
@@ -142,8 +144,16 @@ line per team and a total.`,
     write(io.stdout, table(['PRINCIPAL', 'ACCOUNT', 'POLICY', 'KIND', 'EXPIRES'], rows));
     // Which managed policies of temporary grants AWS will not expire by itself, known before submit.
     for (const g of grants) {
-      for (const part of notCopied(g)) write(io.stdout, `note: ${g.principalType}/${g.principal} ${g.policy} in ${g.environment}: ${part.arn} is attached as is, so only the workflow expires it (${part.reason})`);
-      for (const arn of unconditionedParts(g)) write(io.stdout, `warning: ${g.principalType}/${g.principal} ${g.policy} in ${g.environment} requires MFA, but ${arn} is attached as is and cannot carry the condition`);
+      for (const part of notCopied(g))
+        write(
+          io.stdout,
+          `note: ${g.principalType}/${g.principal} ${g.policy} in ${g.environment}: ${part.arn} is attached as is, so only the workflow expires it (${part.reason})`,
+        );
+      for (const arn of unconditionedParts(g))
+        write(
+          io.stdout,
+          `warning: ${g.principalType}/${g.principal} ${g.policy} in ${g.environment} requires MFA, but ${arn} is attached as is and cannot carry the condition`,
+        );
     }
     write(io.stdout, `\n${summary(team, validation)}`);
     return EXIT.ok;

@@ -52,11 +52,17 @@ export const escalationRules: Rule = ({ config, locate }) => {
       if (!allows[i]) return;
       if (statement.NotResource) {
         out.push(
-          warning(at(i, ['not_resources'], true), 'Allow with not_resources grants the actions on every resource not listed, including ones created later', 'allow-not-resource'),
+          warning(
+            at(i, ['not_resources'], true),
+            'Allow with not_resources grants the actions on every resource not listed, including ones created later',
+            'allow-not-resource',
+          ),
         );
       }
       if (statement.NotAction) {
-        out.push(warning(at(i, ['not_actions'], true), 'Allow with not_actions grants every action not listed, including ones AWS adds later', 'allow-not-action'));
+        out.push(
+          warning(at(i, ['not_actions'], true), 'Allow with not_actions grants every action not listed, including ones AWS adds later', 'allow-not-action'),
+        );
         return;
       }
       if (statement.Action?.includes('*') && statement.Resource?.includes('*')) {

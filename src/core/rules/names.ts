@@ -1,14 +1,6 @@
 // Names IAM would refuse are caught here, after email conversion, instead of failing mid-grant.
 import { error, warning, type Diagnostic } from '../diagnostics';
-import {
-  canonicalPrincipal,
-  checkIamName,
-  customPolicyName,
-  IAM_POLICY_NAME_MAX,
-  IAM_ROLE_NAME_MAX,
-  IAM_USER_NAME_MAX,
-  inlinePolicyName,
-} from '../names';
+import { canonicalPrincipal, checkIamName, customPolicyName, IAM_POLICY_NAME_MAX, IAM_ROLE_NAME_MAX, IAM_USER_NAME_MAX, inlinePolicyName } from '../names';
 import type { Rule } from './context';
 
 const ENVIRONMENT_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -33,7 +25,12 @@ export const nameRules: Rule = ({ config, locate }) => {
     const at = locate('aws-policies', ['aws-policies', name], { key: true });
     const same = policyByCase.get(name.toLowerCase());
     if (same !== undefined && policy.statements.length > 0 && config.policies[same]!.statements.length > 0) {
-      out.push(error(at, `policies "${same}" and "${name}" differ only in letter case; IAM policy names ignore case, so their customer-managed policies would be one. Rename one of them`));
+      out.push(
+        error(
+          at,
+          `policies "${same}" and "${name}" differ only in letter case; IAM policy names ignore case, so their customer-managed policies would be one. Rename one of them`,
+        ),
+      );
     } else if (policy.statements.length > 0) policyByCase.set(name.toLowerCase(), name);
     const own = checkIamName(name, IAM_POLICY_NAME_MAX, 'policy name');
     if (!own.ok) {
@@ -46,7 +43,10 @@ export const nameRules: Rule = ({ config, locate }) => {
       const inline = inlinePolicyName(config.team, name, '2000-01-01T00:00:00Z');
       if (inline.length > IAM_POLICY_NAME_MAX) {
         out.push(
-          error(at, `a temporary grant of "${name}" needs the inline policy name ${inline.length} characters long; IAM allows ${IAM_POLICY_NAME_MAX}; shorten the policy name`),
+          error(
+            at,
+            `a temporary grant of "${name}" needs the inline policy name ${inline.length} characters long; IAM allows ${IAM_POLICY_NAME_MAX}; shorten the policy name`,
+          ),
         );
       }
     }
@@ -63,7 +63,9 @@ export const nameRules: Rule = ({ config, locate }) => {
     }
     const other = writtenFor.get(canonicalPrincipal(name));
     if (other !== undefined && other !== written) {
-      out.push(warning(at, `"${written}" and "${other}" both become IAM user "${name}" (IAM names ignore case); they are the same person in IAM`, 'same-iam-user'));
+      out.push(
+        warning(at, `"${written}" and "${other}" both become IAM user "${name}" (IAM names ignore case); they are the same person in IAM`, 'same-iam-user'),
+      );
     } else writtenFor.set(canonicalPrincipal(name), written);
   };
 

@@ -41,7 +41,9 @@ export const policyRules: Rule = (context) => {
         return;
       }
       if (parsed.partition !== config.settings.partition) {
-        out.push(error(where, `"${arn}" is in partition ${parsed.partition}, but grantflow is set to partition ${config.settings.partition}`, 'wrong-partition'));
+        out.push(
+          error(where, `"${arn}" is in partition ${parsed.partition}, but grantflow is set to partition ${config.settings.partition}`, 'wrong-partition'),
+        );
       }
       if (seenArns.has(arn)) out.push(warning(where, `managed policy ${arn} is listed twice in "${name}"`, 'duplicate-managed-policy'));
       seenArns.add(arn);
@@ -51,7 +53,9 @@ export const policyRules: Rule = (context) => {
         out.push(strict ? error(where, message, 'unknown-managed-policy') : warning(where, message, 'unknown-managed-policy'));
       }
       if (ADMIN_MANAGED_POLICIES.includes(parsed.name)) {
-        out.push(warning(where, `${parsed.name} gives near-administrator access; prefer a narrower policy, or grant it only temporarily`, 'admin-managed-policy'));
+        out.push(
+          warning(where, `${parsed.name} gives near-administrator access; prefer a narrower policy, or grant it only temporarily`, 'admin-managed-policy'),
+        );
       }
     });
 
@@ -63,7 +67,13 @@ export const policyRules: Rule = (context) => {
       if (statement.Sid) {
         const first = sids.get(statement.Sid);
         if (first !== undefined) {
-          out.push(error(statementAt(['sid']), `sid "${statement.Sid}" is also the sid of statement ${first + 1}; IAM requires each sid in a policy to be unique`, 'duplicate-sid'));
+          out.push(
+            error(
+              statementAt(['sid']),
+              `sid "${statement.Sid}" is also the sid of statement ${first + 1}; IAM requires each sid in a policy to be unique`,
+              'duplicate-sid',
+            ),
+          );
         } else sids.set(statement.Sid, i);
       }
     });

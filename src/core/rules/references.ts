@@ -11,11 +11,9 @@ export const referenceRules: Rule = ({ config, locate }) => {
   const policiesFile = teamFile('aws-policies', config.team);
 
   const unknownEnvironment = (name: string) =>
-    `unknown environment "${name}": ${suggestion(name, environments, `environments in ${accountsFile}`)}; ` +
-    `add it to ${accountsFile} or fix the name`;
+    `unknown environment "${name}": ${suggestion(name, environments, `environments in ${accountsFile}`)}; ` + `add it to ${accountsFile} or fix the name`;
   const unknownPolicy = (name: string) =>
-    `unknown policy "${name}": ${suggestion(name, policies, `policies in ${policiesFile}`)}; ` +
-    `define it in ${policiesFile} or fix the name`;
+    `unknown policy "${name}": ${suggestion(name, policies, `policies in ${policiesFile}`)}; ` + `define it in ${policiesFile} or fix the name`;
 
   config.permanent.forEach((entry, fallback) => {
     const index = entry.source.index ?? fallback;

@@ -2,7 +2,16 @@
 // action's shape, a resource that is no ARN, an unknown condition operator, a date it cannot read),
 // a warning where IAM accepts it but it is probably a slip (an action or a global condition key
 // that AWS does not have, as far as the offline catalogue knows).
-import { actionShapeProblem, type ActionLookup, bareOperator, checkGlobalConditionKey, isConditionOperator, isDateConditionValue, knownOperators, lookupAction } from '../actions';
+import {
+  actionShapeProblem,
+  type ActionLookup,
+  bareOperator,
+  checkGlobalConditionKey,
+  isConditionOperator,
+  isDateConditionValue,
+  knownOperators,
+  lookupAction,
+} from '../actions';
 import { error, warning, type Diagnostic, type Position } from '../diagnostics';
 import { PARTITIONS } from '../names';
 import { closest } from '../suggest';
@@ -68,9 +77,14 @@ export function statementDiagnostics(statement: IamStatement, at: StatementLocat
     out.push(strict ? error(at([actionKey, j]), message, found.kind) : warning(at([actionKey, j]), message, found.kind));
   });
   for (const [service, { at: where, patterns, found }] of unknownServices) {
-    const shown = patterns.slice(0, 3).map((p) => `"${p}"`).join(', ');
+    const shown = patterns
+      .slice(0, 3)
+      .map((p) => `"${p}"`)
+      .join(', ');
     const reason =
-      patterns.length === 1 ? found.reason : `${patterns.length} actions (${shown}${patterns.length > 3 ? ', …' : ''}): no AWS service has the prefix "${service}"`;
+      patterns.length === 1
+        ? found.reason
+        : `${patterns.length} actions (${shown}${patterns.length > 3 ? ', …' : ''}): no AWS service has the prefix "${service}"`;
     const message = unknownActionMessage({ ...found, reason }, catalog!, strict);
     out.push(strict ? error(where, message, found.kind) : warning(where, message, found.kind));
   }
@@ -84,7 +98,9 @@ export function statementDiagnostics(statement: IamStatement, at: StatementLocat
   for (const [operator, entries] of Object.entries(statement.Condition ?? {})) {
     if (!isConditionOperator(operator)) {
       const near = closest(operator, knownOperators());
-      out.push(error(at(['conditions', operator], true), `unknown condition operator "${operator}"${near ? `; did you mean "${near}"?` : ''}`, 'unknown-operator'));
+      out.push(
+        error(at(['conditions', operator], true), `unknown condition operator "${operator}"${near ? `; did you mean "${near}"?` : ''}`, 'unknown-operator'),
+      );
       continue;
     }
     const isDate = bareOperator(operator).startsWith('Date');
