@@ -23,6 +23,11 @@ export const demoCommand = defineCommand({
       },
     },
     'exit-when-revoked': { type: 'boolean', description: 'stop by itself once the demo grant is revoked' },
+    'state-dir': {
+      type: 'string',
+      value: 'DIR',
+      description: "folder for the demo's Temporal SQLite file and its config copy (default: .grantflow/demo in the checkout)",
+    },
   },
   description: `
 Starts, on this machine: the Temporal dev server (state in .grantflow/demo/temporal, Web UI,
@@ -38,7 +43,7 @@ Tools are built or downloaded on first use into .tools/ (see \`npm run bootstrap
       team: values.team,
       expireInMs: values['expire-in'],
       exitWhenRevoked: values['exit-when-revoked'],
-      stateDir: path.resolve(__dirname, '..', '..', '..', '..', '.grantflow', 'demo'),
+      stateDir: values['state-dir'] !== undefined ? path.resolve(values['state-dir']) : path.resolve(__dirname, '..', '..', '..', '..', '.grantflow', 'demo'),
       log: (line) => write(io.stderr, line),
       print: (text) => write(io.stdout, text),
       showStatus: async (team) => {
