@@ -2,12 +2,13 @@
 // and, for a whole config folder, what lies between teams. `plan` and `submit` call this first, so
 // bad input never reaches AWS or Temporal.
 import { actionCatalogAbout, loadActionCatalog } from './config/action-catalog';
-import { loadTeam, teamsInFolder, type LoadedTeam } from './config/load';
+import { loadTeam, teamsInFolder, type LoadedTeam, type PartialTeam, type TeamLoad } from './config/load';
 import { AWS_MANAGED_POLICIES_SOURCE } from './core/aws-managed-policies';
 import { error, hasErrors, sortDiagnostics, type Diagnostic } from './core/diagnostics';
 import type { Expansion } from './core/expand';
 import { checkTeam, type CatalogAbout } from './core/rules';
 import { checkAcrossTeams, type CheckedTeam } from './core/rules/cross-team';
+import { UNKNOWN_ENVIRONMENT, UNKNOWN_POLICY } from './core/rules/references';
 import type { TeamConfig } from './core/team-config';
 
 export interface ValidTeam {
@@ -26,9 +27,32 @@ interface Options {
 
 export async function validateTeam(options: Options & { team: string }): Promise<Validation> {
   const loaded = loadTeam(options.dir, options.team, options.env);
-  if (!loaded.loaded) return { ok: false, diagnostics: sortDiagnostics(loaded.diagnostics) };
-  const catalog = await loadActionCatalog([loaded.loaded.config]);
+  const catalog = await loadActionCatalog([(loaded.loaded ?? loaded.partial)?.config].filter((c) => c !== undefined));
+  if (!loaded.loaded) return notLoaded(loaded, { ...options, catalog });
   return checkLoaded(loaded.loaded, loaded.diagnostics, { ...options, catalog }).validation;
+}
+
+/**
+ * A team some of whose files could not be read or normalised: besides those errors, the checks run
+ * on what could be read, so that one run reports every mistake that does not hide behind another.
+ * Findings that would only follow from the missing content are dropped: an unknown environment when
+ * the accounts file failed, an unknown policy when the policies file did, and anything located in a
+ * file that failed.
+ */
+function notLoaded(loaded: TeamLoad, options: { nowMs: number; catalog: Awaited<ReturnType<typeof loadActionCatalog>> }): Validation {
+  if (!loaded.partial) return { ok: false, diagnostics: sortDiagnostics(loaded.diagnostics) };
+  return { ok: false, diagnostics: sortDiagnostics([...loaded.diagnostics, ...independentFindings(loaded.partial, options)]) };
+}
+
+function independentFindings(partial: PartialTeam, options: { nowMs: number; catalog: Awaited<ReturnType<typeof loadActionCatalog>> }): Diagnostic[] {
+  const check = checkTeam(partial.config, { nowMs: options.nowMs, locate: partial.locate, catalog: options.catalog });
+  const brokenFiles = new Set(partial.broken.map((kind) => partial.locate(kind, []).file));
+  return check.diagnostics.filter(
+    (d) =>
+      !brokenFiles.has(d.file) &&
+      !(d.kind === UNKNOWN_ENVIRONMENT && partial.broken.includes('aws-accounts')) &&
+      !(d.kind === UNKNOWN_POLICY && partial.broken.includes('aws-policies')),
+  );
 }
 
 function checkLoaded(
@@ -69,10 +93,15 @@ export async function validateAll(options: Options): Promise<FolderValidation> {
     };
   }
   const loaded = teams.map((team) => ({ team, ...loadTeam(options.dir, team, options.env) }));
-  const catalog = await loadActionCatalog(loaded.flatMap((l) => (l.loaded ? [l.loaded.config] : [])));
+  const catalog = await loadActionCatalog(
+    loaded.flatMap((l) => {
+      const config = (l.loaded ?? l.partial)?.config;
+      return config ? [config] : [];
+    }),
+  );
   const checked: CheckedTeam[] = [];
-  const results = loaded.map(({ team, loaded: files, diagnostics }) => {
-    if (!files) return { team, validation: { ok: false as const, diagnostics: sortDiagnostics(diagnostics) } };
+  const results = loaded.map(({ team, loaded: files, partial, diagnostics }) => {
+    if (!files) return { team, validation: notLoaded({ diagnostics, ...(partial ? { partial } : {}) }, { nowMs: options.nowMs, catalog }) };
     const result = checkLoaded(files, diagnostics, { nowMs: options.nowMs, catalog });
     checked.push(result.checked);
     return { team, validation: result.validation };

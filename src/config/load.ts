@@ -22,6 +22,22 @@ export interface LoadedTeam {
   files: string[];
 }
 
+/**
+ * What of a team could be read when some of it could not: the files that parsed, normalised, and
+ * the kinds of file that failed (their content is missing from `config`). Checks that do not depend
+ * on the failed files can still run on it, so one run reports every independent mistake.
+ */
+export interface PartialTeam extends LoadedTeam {
+  broken: FileKind[];
+}
+
+export interface TeamLoad {
+  loaded?: LoadedTeam;
+  /** Present when `loaded` is absent because of errors in the team's files (not its settings). */
+  partial?: PartialTeam;
+  diagnostics: Diagnostic[];
+}
+
 function readIfPresent(file: string): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8');
@@ -104,16 +120,12 @@ export type TeamTexts = Partial<Record<FileKind, { file: string; text: string }>
  * Parses, shape-checks and normalises one team from its files' texts (pure: no file system), so the
  * same code serves the CLI and tests. `loaded` is absent when a file could not be read into shape.
  */
-export function teamFromTexts(
-  team: string,
-  texts: TeamTexts,
-  settings: { settings: Settings; diagnostics: Diagnostic[] },
-  dir: string,
-): { loaded?: LoadedTeam; diagnostics: Diagnostic[] } {
+export function teamFromTexts(team: string, texts: TeamTexts, settings: { settings: Settings; diagnostics: Diagnostic[] }, dir: string): TeamLoad {
   const diagnostics: Diagnostic[] = [...settings.diagnostics];
   const files: TeamFiles = { team };
   const sources: Partial<Record<FileKind, YamlSource>> = {};
   let shapeErrors = false;
+  const broken: FileKind[] = [];
   for (const kind of FILE_KINDS) {
     const input = texts[kind];
     if (!input) continue;
@@ -121,7 +133,10 @@ export function teamFromTexts(
     sources[kind] = parsed.source;
     diagnostics.push(...parsed.diagnostics);
     if (parsed.diagnostics.some((d) => d.severity === 'error')) shapeErrors = true;
-    if (parsed.data === undefined) continue;
+    if (parsed.data === undefined) {
+      broken.push(kind);
+      continue;
+    }
     const relative = `${kind}/${team}.yaml`;
     const key = ({ 'aws-accounts': 'accounts', 'aws-policies': 'policies', 'permanent-access': 'permanent', 'temporary-access': 'temporary' } as const)[kind];
     (files as unknown as Record<string, unknown>)[key] = { data: parsed.data, source: parsed.source, relative };
@@ -129,16 +144,18 @@ export function teamFromTexts(
   const locate: Locate = (kind, segments, options) =>
     sources[kind]?.locate(segments, options) ?? { file: texts[kind]?.file ?? path.join(dir, kind, `${team}.yaml`), line: 1, col: 1 };
 
-  if (shapeErrors || settings.diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  if (settings.diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   const normalized = normalizeTeam(files, settings.settings);
   diagnostics.push(...normalized.diagnostics);
-  if (normalized.diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   const read = FILE_KINDS.filter((kind) => texts[kind]).map((kind) => texts[kind]!.file);
+  if (shapeErrors || normalized.diagnostics.some((d) => d.severity === 'error')) {
+    return { partial: { config: normalized.config, locate, files: read, broken }, diagnostics };
+  }
   return { loaded: { config: normalized.config, locate, files: read }, diagnostics };
 }
 
 /** Reads and normalises one team from the config folder. */
-export function loadTeam(dir: string, team: string, env: Record<string, string | undefined>): { loaded?: LoadedTeam; diagnostics: Diagnostic[] } {
+export function loadTeam(dir: string, team: string, env: Record<string, string | undefined>): TeamLoad {
   const dirPosition: Position = { file: dir, line: 1, col: 1 };
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     return { diagnostics: [error(dirPosition, `config folder "${dir}" not found; pass --config DIR or set GRANTFLOW_CONFIG`)] };

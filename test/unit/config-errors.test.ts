@@ -459,4 +459,43 @@ describe('validate: the bad-config corpus', function () {
     assert.match(result.stderr, /unknown environment "staging"/);
     assert.match(result.stderr, /unknown policy "readers"/);
   });
+
+  it('reports, with one file out of shape, every mistake in the other files in the same run', async () => {
+    const dir = writeTeam({
+      'temporary-access':
+        'temporary-access:\n  - description: Oncall\n    user: bob@example.com\n    environment: prod\n    grant: breakglass\n    expiration_date: 12\n',
+      'permanent-access': BASE['permanent-access'].replace('      - nonprod', '      - staging').replace('      - reader', '      - readers'),
+      'aws-policies': BASE['aws-policies'].replace('resources: ["*"]', 'resources: ["my-bucket"]'),
+    });
+    try {
+      const result = await runCli(['validate', 'team', '--config', dir, '--now', NOW]);
+      assert.equal(result.code, 1);
+      const errors = result.stderr.split('\n').filter((l) => l.includes(': error: '));
+      const from = (kind: string) => errors.filter((l) => l.startsWith(path.join(dir, kind, 'team.yaml')));
+      assert.equal(from('temporary-access').length, 1, result.stderr);
+      assert.match(from('temporary-access')[0]!, /expiration_date must be a quoted string/);
+      assert.equal(from('permanent-access').length, 2, result.stderr);
+      assert.equal(from('aws-policies').length, 1, result.stderr);
+      assert.match(from('aws-policies')[0]!, /resource "my-bucket" is not an ARN/);
+      assert.match(result.stderr, /team: 4 errors; nothing was sent/);
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('does not report what only follows from a file out of shape (no unknown environment when the accounts file failed)', async () => {
+    const dir = writeTeam({
+      'aws-accounts': 'aws-accounts:\n  nonprod: 111111111111\n  prod: "222222222222"\n',
+      'permanent-access': BASE['permanent-access'].replace('      - reader', '      - readers'),
+    });
+    try {
+      const result = await runCli(['validate', 'team', '--config', dir, '--now', NOW]);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /aws-accounts\.nonprod must be a quoted string/);
+      assert.match(result.stderr, /unknown policy "readers"/, 'the policies file parsed, so its references are checked');
+      assert.doesNotMatch(result.stderr, /unknown environment/);
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
 });

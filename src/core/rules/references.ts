@@ -3,6 +3,9 @@ import { error, warning, type Diagnostic } from '../diagnostics';
 import { suggestion } from '../suggest';
 import { teamFile, type Rule } from './context';
 
+export const UNKNOWN_ENVIRONMENT = 'unknown-environment';
+export const UNKNOWN_POLICY = 'unknown-policy';
+
 export const referenceRules: Rule = ({ config, locate }) => {
   const out: Diagnostic[] = [];
   const environments = Object.keys(config.accounts);
@@ -22,12 +25,12 @@ export const referenceRules: Rule = ({ config, locate }) => {
     }
     entry.environments.forEach((environment, i) => {
       if (!Object.hasOwn(config.accounts, environment)) {
-        out.push(error(locate('permanent-access', ['permanent-access', index, 'environments', i]), unknownEnvironment(environment)));
+        out.push(error(locate('permanent-access', ['permanent-access', index, 'environments', i]), unknownEnvironment(environment), UNKNOWN_ENVIRONMENT));
       }
     });
     entry.grants.forEach((grant, i) => {
       if (!Object.hasOwn(config.policies, grant)) {
-        out.push(error(locate('permanent-access', ['permanent-access', index, 'grants', i]), unknownPolicy(grant)));
+        out.push(error(locate('permanent-access', ['permanent-access', index, 'grants', i]), unknownPolicy(grant), UNKNOWN_POLICY));
       }
     });
   });
@@ -35,10 +38,10 @@ export const referenceRules: Rule = ({ config, locate }) => {
   config.temporary.forEach((entry, fallback) => {
     const index = entry.source.index ?? fallback;
     if (!Object.hasOwn(config.accounts, entry.environment)) {
-      out.push(error(locate('temporary-access', ['temporary-access', index, 'environment']), unknownEnvironment(entry.environment)));
+      out.push(error(locate('temporary-access', ['temporary-access', index, 'environment']), unknownEnvironment(entry.environment), UNKNOWN_ENVIRONMENT));
     }
     if (!Object.hasOwn(config.policies, entry.grant)) {
-      out.push(error(locate('temporary-access', ['temporary-access', index, 'grant']), unknownPolicy(entry.grant)));
+      out.push(error(locate('temporary-access', ['temporary-access', index, 'grant']), unknownPolicy(entry.grant), UNKNOWN_POLICY));
     }
   });
 
