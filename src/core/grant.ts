@@ -26,7 +26,7 @@ export const grantSpecSchema = z.object({
   environment: z.string(),
   account: z.string(),
   policy: z.string(),
-  /** Permanent grants: the team's customer-managed policy `T-P` holding P's custom statements. */
+  /** Permanent grants: the team's customer-managed policy `grantflow.T.P` holding P's custom statements. */
   customPolicyArn: z.string().optional(),
   /** P's managed policies, attached as they are (for a temporary grant, for its life only). */
   managedPolicyArns: z.array(z.string()),
