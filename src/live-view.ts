@@ -7,7 +7,7 @@ import { GrantflowAwsError, IamUnreadable } from './aws/errors';
 import { sameDocument } from './core/documents';
 import { listInlinePolicies, readAttachments, readPermissionsBoundary, readPolicyDocument, readQuotas } from './aws/iam';
 import type { Expansion } from './core/expand';
-import { principalKey, type LiveView } from './core/plan';
+import { isCustomerManagedArn, missingPolicyKey, principalKey, type LiveView } from './core/plan';
 import { readLedger } from './temporal/ledger-reader';
 
 /** A plan that cannot read IAM would show no drift and no changes: it stops instead (exit 3). */
@@ -66,6 +66,29 @@ export async function readLiveView(
       }
     }),
   );
+
+  // A customer-managed ARN in managed_policies that does not exist would fail the grant at its apply.
+  const missing = new Set<string>();
+  const customerManaged = new Map<string, (typeof expansion.grants)[number]>();
+  for (const grant of expansion.grants) {
+    for (const arn of grant.managedPolicyArns) if (isCustomerManagedArn(arn)) customerManaged.set(missingPolicyKey(grant.account, arn), grant);
+  }
+  for (const [key, grant] of customerManaged) {
+    const arn = key.slice(key.indexOf(' ') + 1);
+    const target = {
+      client: accounts.iam({ account: grant.account, environment: grant.environment, deployer: grant.deployer }),
+      account: grant.account,
+      environment: grant.environment,
+    };
+    try {
+      if ((await readPolicyDocument(target, arn)) === undefined) missing.add(key);
+    } catch (error) {
+      // The deployer policy reads only grantflow's and AWS's policies; a narrower role than ours may not read others.
+      if (!(error instanceof GrantflowAwsError && error.type === 'AccessDenied')) throw unreadable(`policy ${arn}`, error);
+      warn(`could not confirm that ${arn} exists in ${grant.environment} (${grant.account}): ${(error as Error).message}`);
+    }
+  }
+  view.missingPolicies = missing;
 
   view.policies = {};
   for (const sync of expansion.policies) {

@@ -30,6 +30,17 @@ export interface LiveView {
   quotas?: Record<string, { user: number; role: number }>;
   /** What a submission does to each customer-managed policy the team needs, where IAM was read. */
   policies?: Record<string, 'create' | 'update' | 'unchanged'>;
+  /** Customer-managed policies named in managed_policies that IAM says do not exist, by `missingPolicyKey`. */
+  missingPolicies?: ReadonlySet<string>;
+}
+
+export function missingPolicyKey(account: string, arn: string): string {
+  return `${account} ${arn}`;
+}
+
+/** A managed-policy ARN of the customer's own (not `arn:…:iam::aws:policy/…`): it must exist in the grant's account. */
+export function isCustomerManagedArn(arn: string): boolean {
+  return !/^arn:[^:]+:iam::aws:policy\//.test(arn);
 }
 
 export interface PlanEntry {
@@ -83,6 +94,13 @@ function entryFor(grant: GrantSpec, wanted: PlanAction, live: LiveView, nowMs: n
     if (grant.inlinePolicy && !state.inline.includes(grant.inlinePolicy.name)) drift.push(`inline ${grant.inlinePolicy.name} missing`);
   }
   const unbounded = state?.exists && state.boundary !== undefined && action !== 'revoke' ? boundaryProblem(grant, state.boundary ?? undefined) : undefined;
+  const missing = grant.managedPolicyArns
+    .filter((arn) => live.missingPolicies?.has(missingPolicyKey(grant.account, arn)))
+    .map(
+      (arn) =>
+        `customer-managed policy ${arn} (policy ${grant.policy}, granted at ${grant.source.file}:${grant.source.line}) does not exist in ${grant.environment} (${grant.account}); create it there or fix the ARN`,
+    );
+  const problem = [unbounded, ...missing].filter(Boolean).join('; ');
   return {
     action,
     id: grant.id,
@@ -97,7 +115,7 @@ function entryFor(grant: GrantSpec, wanted: PlanAction, live: LiveView, nowMs: n
     ...(notCopied(grant).length ? { notCopied: notCopied(grant) } : {}),
     ...(unconditionedParts(grant).length ? { withoutMfa: unconditionedParts(grant) } : {}),
     ...(note ? { note } : {}),
-    ...(unbounded ? { problem: unbounded } : {}),
+    ...(problem ? { problem } : {}),
   };
 }
 

@@ -147,6 +147,27 @@ describe('grantflow command line off the happy path (dev server, moto, worker an
     assert.doesNotMatch(noCredentials.stdout, /drifted/);
   });
 
+  it('plan confirms that a customer-managed policy ARN exists in the account, naming the one that does not', async () => {
+    const file = path.join(configDir, 'aws-policies/beta.yaml');
+    const original = fs.readFileSync(file, 'utf8');
+    const missing = `arn:aws:iam::${NONPROD}:policy/team/NoSuchPolicy`;
+    fs.writeFileSync(file, original.replace('    custom_statements:', `    managed_policies: ["${missing}"]\n    custom_statements:`));
+    try {
+      const plan = await cli('plan', 'beta');
+      assert.equal(plan.code, 1, plan.stdout + plan.stderr);
+      assert.match(
+        plan.stderr,
+        new RegExp(
+          `error: customer-managed policy ${missing.replace(/[/.]/g, '\\$&')} \\(policy lister, granted at permanent-access/beta.yaml:\\d+\\) does not exist in nonprod \\(${NONPROD}\\); create it there or fix the ARN`,
+        ),
+      );
+    } finally {
+      fs.writeFileSync(file, original);
+    }
+    const fixed = await cli('plan', 'beta');
+    assert.doesNotMatch(fixed.stderr, /customer-managed policy .* does not exist/);
+  });
+
   it('restore exits 1 for a grant that was never revoked or never existed', async () => {
     const failed = await cli('restore', bobId);
     assert.equal(failed.code, 1, failed.stdout + failed.stderr);
