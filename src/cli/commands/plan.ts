@@ -2,14 +2,14 @@ import { AccountClients } from '../../aws/accounts';
 import { plural as count } from '../../core/grant-outcomes';
 import { planTeam, type PlanEntry } from '../../core/plan';
 import { readLiveView } from '../../live-view';
-import { connectClient } from '../../temporal/connection';
+import { connectClient, withTimeout } from '../../temporal/connection';
 import type { ValidTeam } from '../../validate';
-import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, write, type Io } from '../command';
+import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, timeoutOption, write, type Io } from '../command';
 import { appendStepSummary, expiryNotes, planCounts, planMarkdown, planTable } from '../plan-output';
 import { loadValidTeam } from '../team-input';
 
 /** Desired (the YAML) against live (running grants, early revocations, IAM): shared by plan and submit --dry-run. */
-export async function computePlan(io: Io, valid: ValidTeam): Promise<PlanEntry[]> {
+export async function computePlan(io: Io, valid: ValidTeam, timeoutMs: number): Promise<PlanEntry[]> {
   const { client, connection } = await connectClient();
   const accounts = new AccountClients({ iamCallsPerSecond: valid.config.settings.iamCallsPerSecond });
   try {
@@ -17,7 +17,9 @@ export async function computePlan(io: Io, valid: ValidTeam): Promise<PlanEntry[]
       io.stderr,
       `plan: reading running grants from Temporal and ${count(new Set(valid.expansion.grants.map((g) => g.principal)).size, 'principal')} from IAM`,
     );
-    const live = await readLiveView(client, accounts, valid.config.team, valid.expansion, (message) => write(io.stderr, `warning: ${message}`));
+    const live = await withTimeout(client, timeoutMs, `the running grants of ${valid.config.team} from Temporal's visibility`, () =>
+      readLiveView(client, accounts, valid.config.team, valid.expansion, (message) => write(io.stderr, `warning: ${message}`)),
+    );
     return planTeam(valid.expansion, live, { nowMs: Date.now(), maxTemporaryDays: valid.config.settings.maxTemporaryDays });
   } finally {
     accounts.destroy();
@@ -44,7 +46,11 @@ export const planCommand = defineCommand({
   name: 'plan',
   summary: 'Show what submitting a team would change: add, keep, replace, revoke.',
   arguments: [{ name: 'team', required: true }],
-  options: { config: CONFIG_OPTION, json: { ...JSON_OPTION, description: 'print the plan as JSON on stdout' } },
+  options: {
+    config: CONFIG_OPTION,
+    json: { ...JSON_OPTION, description: 'print the plan as JSON on stdout' },
+    timeout: timeoutOption('2m', 'how long to wait for Temporal'),
+  },
   description: `
 Validates the team's YAML (as \`validate\` does), then compares it with the running grant workflows,
 early revocations and what IAM holds on each principal. For every grant it prints the action, any
@@ -59,7 +65,7 @@ Markdown.`,
     const team = positionals[0]!;
     const { validation } = await loadValidTeam(io, team, { config: values.config });
     if (!validation.ok) return EXIT.failed;
-    const entries = await computePlan(io, validation.team);
+    const entries = await computePlan(io, validation.team, values.timeout);
     return printPlan(io, team, entries, values.json);
   },
 });

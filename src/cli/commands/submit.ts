@@ -80,7 +80,7 @@ Exit codes: 0 submitted (and, with --wait, all active), 1 invalid config, refuse
     const { validation, dir } = await loadValidTeam(io, team, { config: values.config });
     if (!validation.ok) return EXIT.failed;
     if (values['dry-run']) {
-      return printPlan(io, team, await computePlan(io, validation.team), values.json);
+      return printPlan(io, team, await computePlan(io, validation.team, values.timeout), values.json);
     }
     const { config, expansion } = validation.team;
     const revision = currentRevision(dir, io.env);
