@@ -402,7 +402,8 @@ class PassActions {
     await this.replace(plan.replace);
     // A policy the YAML dropped is deleted once nothing has it attached: give this pass's revokes a moment to finish.
     if (revoked.length > 0) await this.waitForEnding(revoked);
-    await this.dropUnusedPolicies(new Set(policies.map((p) => p.arn)));
+    const desiredCopies = [...this.desired.values()].flatMap((g) => (g.expiringCopies ?? []).map((c) => c.arn));
+    await this.dropUnusedPolicies(new Set(policies.map((p) => p.arn)), new Set(desiredCopies));
   }
 
   /** Only what cannot wait for the next interval: replacements whose new grant is active, and revokes that follow an operator's. */
@@ -640,8 +641,13 @@ class PassActions {
     }
   }
 
-  /** Deletes the team's customer-managed policies no grant uses any more (earlier names included), once nothing has them attached. */
-  private async dropUnusedPolicies(wanted: ReadonlySet<string>): Promise<string[]> {
+  /**
+   * Deletes the team's customer-managed policies no grant uses any more (earlier names included), once
+   * nothing has them attached. An expiring copy is kept while a grant the YAML wants may still use it;
+   * any other copy nothing has attached goes (one an abandoned apply wrote after its grant's revoke,
+   * say), and every copy past its expiry does.
+   */
+  private async dropUnusedPolicies(wanted: ReadonlySet<string>, wantedCopies: ReadonlySet<string> = new Set()): Promise<string[]> {
     if (!this.config || !this.deployer) return [];
     const deleted: string[] = [];
     for (const [environment, account] of Object.entries(this.config.accounts).sort(([a], [b]) => compare(a, b))) {
@@ -655,9 +661,8 @@ class PassActions {
       }
       for (const policy of owned) {
         if (wanted.has(policy.arn)) continue;
-        // An expiring copy is its grant's to delete; this pass removes only those past their expiry.
         const copy = parseCopyPolicyName(policy.name);
-        if (copy && Date.parse(copy.expiresAt) > Date.now()) continue;
+        if (copy && wantedCopies.has(policy.arn) && Date.parse(copy.expiresAt) > Date.now()) continue;
         try {
           const outcome = await deletePolicyIfUnused(target, policy.arn, this.config.team);
           // A policy still attached somewhere (its grants are being revoked) is tried again next pass.
