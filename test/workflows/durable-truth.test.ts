@@ -229,9 +229,7 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     const submitted = submit(changed);
     await revokeGrantNow(stack.client, old.id, { reason: 'bob left the incident', by: 'ops' });
     await submitted;
-    // The replacement's revoke follows in the settle pass the operator's revoke triggers: seconds on an
-    // idle machine, but CI shares two cores with the whole stack, so the bound is generous.
-    await eventually('neither grant is live', async () => ((await running(old.id)) || (await running(replacement.id)) ? undefined : true), 90_000);
+    await eventually('neither grant is live', async () => ((await running(old.id)) || (await running(replacement.id)) ? undefined : true), 30_000);
     assert.deepEqual(await user('bob'), EMPTY);
   });
 
