@@ -11,6 +11,7 @@ import { countTeamGrants, submitTeam } from '../src/temporal/operations';
 import { validateTeam } from '../src/validate';
 import { startStack, type Stack } from '../test/harness/stack';
 import { BENCH_ACCOUNTS, permanentTeam, type GeneratedTeam } from './generate';
+import { iso, log, percentile, until } from './helpers';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'grantflow.js');
 /** What a new permanent grant of the bench's policy must write: the ownership mark and its two attachments. */
@@ -43,27 +44,6 @@ export interface PaceOptions {
   expiring: number;
   /** Passed to the worker(s) as --max-cached-workflows. */
   maxCachedWorkflows?: number;
-}
-
-function log(message: string): void {
-  process.stderr.write(`bench: ${message}\n`);
-}
-
-function iso(ms: number): string {
-  return new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number, everyMs = 250): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }
 
 /** Temporary grants in the first account, one user each, expiring at the given moments. */

@@ -20,6 +20,7 @@ import { cpuSeconds, cpuSpent, describeCpu } from './cpu';
 import { paceBench } from './pace';
 import { benchValidate } from './validate';
 import { BENCH_ACCOUNTS, permanentTeam, temporaryTeam, type GeneratedTeam } from './generate';
+import { iso, log, percentile, until } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'grantflow.js');
@@ -34,27 +35,6 @@ interface Sizes {
 
 const FULL: Sizes = { converge: 1000, revoke: 200, sleeping: 10_000, revokeLeadMs: 90_000 };
 const QUICK: Sizes = { converge: 150, revoke: 50, sleeping: 1000, revokeLeadMs: 30_000 };
-
-function log(message: string): void {
-  process.stderr.write(`bench: ${message}\n`);
-}
-
-function iso(ms: number): string {
-  return new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number, everyMs = 250): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
 
 async function createUsers(stack: Stack, team: GeneratedTeam): Promise<void> {
   for (const [account, users] of Object.entries(team.users)) {
