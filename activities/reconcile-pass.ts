@@ -246,15 +246,17 @@ export async function runPass(deps: PassDeps, request: PassRequest): Promise<Pas
       ledger,
     );
   }
+  const decidedAtMs = receivedAt ? Date.parse(receivedAt) : nowMs;
   const plan = planPass({
     desired: expansion?.grants ?? [],
     ledger,
     nowMs,
     maxTemporaryDays: maxDays,
-    decidedAtMs: receivedAt ? Date.parse(receivedAt) : nowMs,
+    decidedAtMs,
     retentionMs: await retentionOf(deps),
   });
-  act.use(config, expansion?.grants ?? [], ledger, report);
+  // A restore decides now: the operator lifting an early revocation is newer than the submission.
+  act.use(config, expansion?.grants ?? [], ledger, report, new Date(request.mode === 'restore' ? nowMs : decidedAtMs).toISOString());
 
   if (request.mode === 'restore') return { restore: await act.restore(request.grantId!, plan) };
   if (request.mode === 'retire') return { retire: await act.retire() };
@@ -313,14 +315,17 @@ class PassActions {
   private desired = new Map<string, GrantSpec>();
   private ledger: ReadonlyMap<string, LedgerEntry> = new Map();
   private report = new Report();
+  /** When this pass's starts were decided; each grant it starts keeps it in its memo. */
+  private decidedAt: string | undefined;
 
   constructor(
     private readonly deps: PassDeps,
     private readonly request: PassRequest,
   ) {}
 
-  use(config: TeamConfig | undefined, desired: readonly GrantSpec[], ledger: ReadonlyMap<string, LedgerEntry>, report: Report): void {
+  use(config: TeamConfig | undefined, desired: readonly GrantSpec[], ledger: ReadonlyMap<string, LedgerEntry>, report: Report, decidedAt: string): void {
     this.config = config;
+    this.decidedAt = decidedAt;
     this.deployer = config ? deployerFor(config.settings) : undefined;
     this.desired = new Map(desired.map((g) => [g.id, g]));
     this.ledger = ledger;
@@ -535,6 +540,7 @@ class PassActions {
               reconcileWorkflowId: this.request.reconcileWorkflowId,
               ...(this.request.revision ? { revision: this.request.revision } : {}),
               notifyActive: replacing.has(spec.id),
+              ...(this.decidedAt ? { decidedAt: this.decidedAt } : {}),
             }),
           );
           started.push(spec.id);

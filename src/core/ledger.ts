@@ -35,6 +35,8 @@ export interface LedgerMemo {
   startsAt?: string;
   /** When the grant's first run started (continue-as-new keeps it). */
   firstStartedAt?: string;
+  /** When the pass that started it decided to (a submission's arrival, a restore); older runs lack it. */
+  decidedAt?: string;
   endCause?: EndCause;
   endedBy?: string;
   endReason?: string;
@@ -130,4 +132,12 @@ export function earlyAt(entry: LedgerEntry): string | undefined {
 /** When the grant began holding access, across continue-as-new. */
 export function firstStartedAt(entry: LedgerEntry): string {
   return entry.memo.firstStartedAt ?? entry.startedAt;
+}
+
+/**
+ * From when an operator's early revoke of the access a live grant replaces outranks it: the moment
+ * grantflow decided to start it, else (runs of earlier releases) when it started.
+ */
+export function decidedAt(entry: LedgerEntry): string {
+  return entry.memo.decidedAt ?? firstStartedAt(entry);
 }

@@ -6,7 +6,7 @@
 import type { GrantSpec } from './grant';
 import { grantShape } from './grant-derived';
 import { grantWorkflowId, parseGrantWorkflowId, replacementKey } from './ids';
-import { earlyAt, ending, firstStartedAt, isSticky, type LedgerEntry, type RecordKind } from './ledger';
+import { decidedAt, earlyAt, ending, isSticky, type LedgerEntry, type RecordKind } from './ledger';
 import { DAY_MS } from './time';
 
 export type RevokeCause = 'removed' | 'superseded' | 'beyond-limit' | 'early';
@@ -122,7 +122,7 @@ export function planPass(input: PassInput): PassPlan {
     const entry = ledger.get(grant.id);
     const how = entry ? ending(entry) : undefined;
     if (how === 'live') {
-      const predecessor = revokedEarlySince(grant.id, ms(firstStartedAt(entry!)));
+      const predecessor = revokedEarlySince(grant.id, ms(decidedAt(entry!)));
       if (predecessor) {
         plan.revoke.push({
           id: grant.id,

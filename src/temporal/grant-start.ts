@@ -40,9 +40,15 @@ export interface GrantMemo {
   startsAt?: string;
   /** When the grant's first run started (continue-as-new keeps the memo). */
   firstStartedAt: string;
+  /**
+   * When grantflow decided to start it: the arrival of the submission that asks for it, or the moment
+   * of the restore that lifted its early revocation. An operator's early revoke of the access it
+   * replaces from then on outranks it, even one made while the start was on its way.
+   */
+  decidedAt?: string;
 }
 
-export function grantMemo(spec: GrantSpec, revision?: Revision): GrantMemo {
+export function grantMemo(spec: GrantSpec, revision?: Revision, decidedAt?: string): GrantMemo {
   return {
     description: spec.description,
     source: `${spec.source.file}:${spec.source.line}`,
@@ -57,12 +63,13 @@ export function grantMemo(spec: GrantSpec, revision?: Revision): GrantMemo {
     ...(spec.inlinePolicy ? { inlinePolicy: spec.inlinePolicy.name } : {}),
     ...(spec.startsAt ? { startsAt: spec.startsAt } : {}),
     firstStartedAt: new Date().toISOString(),
+    ...(decidedAt ? { decidedAt } : {}),
   };
 }
 
 export function grantStartOptions(
   spec: GrantSpec,
-  options: { taskQueue: string; reconcileWorkflowId?: string; revision?: Revision; notifyActive?: boolean },
+  options: { taskQueue: string; reconcileWorkflowId?: string; revision?: Revision; notifyActive?: boolean; decidedAt?: string },
 ): WorkflowStartOptions<(input: GrantInput) => Promise<GrantOutcome>> {
   const input: GrantInput = {
     spec,
@@ -78,7 +85,7 @@ export function grantStartOptions(
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     typedSearchAttributes: grantSearchAttributes(spec, 'pending'),
-    memo: grantMemo(spec, options.revision) as unknown as Record<string, unknown>,
+    memo: grantMemo(spec, options.revision, options.decidedAt) as unknown as Record<string, unknown>,
   };
 }
 

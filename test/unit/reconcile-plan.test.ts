@@ -264,6 +264,26 @@ const cases: Case[] = [
     expect: { revoke: [{ id: idOf(bob20), cause: 'early', reason: `${bob10Spec.id}, which it replaces, was revoked early` }] },
   },
   {
+    name: 'the old grant was revoked early after the submission arrived but before its replacement started: the replacement is revoked',
+    desired: desiredOf(bob20),
+    ledger: ledger(
+      run({ id: bob10Spec.id, status: 'COMPLETED', state: 'revoked', closedAt: at(-2), memo: { endCause: 'early', endedBy: 'ops' } }),
+      run({ id: idOf(bob20), startedAt: at(-1), spec: desiredOf(bob20)[0]!, memo: { decidedAt: at(-3) } }),
+    ),
+    decidedAt: at(-3),
+    expect: { revoke: [{ id: idOf(bob20), cause: 'early', reason: `${bob10Spec.id}, which it replaces, was revoked early by ops` }], reapply: [] },
+  },
+  {
+    name: 'a replacement restored after the old grant was revoked early: kept (the restore is the newer word)',
+    desired: desiredOf(bob20),
+    ledger: ledger(
+      run({ id: bob10Spec.id, status: 'COMPLETED', state: 'revoked', closedAt: at(-2), memo: { endCause: 'early', endedBy: 'ops' } }),
+      run({ id: idOf(bob20), startedAt: at(-1), spec: desiredOf(bob20)[0]!, memo: { decidedAt: at(-1) } }),
+    ),
+    decidedAt: at(-3),
+    expect: { revoke: [], reapply: [idOf(bob20)] },
+  },
+  {
     name: 'running beyond a lowered limit: revoked as beyond-limit',
     desired: desiredOf({ temporary: [['bob', at(24 * 5)]] }),
     ledger: ledger(run({ id: idOf({ temporary: [['bob', at(24 * 5)]] }) })),

@@ -226,7 +226,15 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     await waitState(old.id, 'active');
     const changed = entry(inHours(20));
     const replacement = grantsOf(changed)[0]!;
+    const reconcile = stack.client.workflow.getHandle(reconcileWorkflowId(name));
+    const submissionsReceived = async () =>
+      ((await reconcile.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'submit')
+        .length;
+    const before = await submissionsReceived();
     const submitted = submit(changed);
+    // The operator acts once the reconcile workflow holds the submission: the revoke is the newer word,
+    // whether it lands before the pass reads the grants, while the replacement starts, or after.
+    await eventually('the submission reached the reconcile workflow', async () => ((await submissionsReceived()) > before ? true : undefined), 30_000, 10);
     await revokeGrantNow(stack.client, old.id, { reason: 'bob left the incident', by: 'ops' });
     await submitted;
     await eventually('neither grant is live', async () => ((await running(old.id)) || (await running(replacement.id)) ? undefined : true), 30_000);
