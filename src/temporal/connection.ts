@@ -52,27 +52,29 @@ export async function connectWorker(target = temporalTarget()): Promise<NativeCo
 }
 
 /** Temporal gave no answer in time: usually no worker polls the task queue the call waits on. */
+/** What a timeout usually means when a worker has to answer (a submission, a revoke, a query). */
+export const NO_WORKER_HINT =
+  'Usually no worker is polling its task queue: start one (`grantflow worker`) and check with `grantflow doctor`; for a large team, raise --timeout';
+
 export class TemporalTimeout extends Error {
   constructor(
     readonly timeoutMs: number,
     waitingFor: string,
+    hint = NO_WORKER_HINT,
   ) {
-    super(
-      `no answer within ${formatDuration(timeoutMs)} while waiting for ${waitingFor}. Usually no worker is polling its task queue: ` +
-        'start one (`grantflow worker`) and check with `grantflow doctor`; for a large team, raise --timeout',
-    );
+    super(`no answer within ${formatDuration(timeoutMs)} while waiting for ${waitingFor}. ${hint}`);
     this.name = 'TemporalTimeout';
   }
 }
 
 /** Runs `fn`'s Temporal calls under a deadline: a call still waiting at `timeoutMs` is cancelled and a TemporalTimeout says what it waited for. */
-export async function withTimeout<T>(client: Client, timeoutMs: number, waitingFor: string, fn: () => Promise<T>): Promise<T> {
+export async function withTimeout<T>(client: Client, timeoutMs: number, waitingFor: string, fn: () => Promise<T>, hint?: string): Promise<T> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
     return await client.withAbortSignal(controller.signal, fn);
   } catch (error) {
-    if (controller.signal.aborted) throw new TemporalTimeout(timeoutMs, waitingFor);
+    if (controller.signal.aborted) throw new TemporalTimeout(timeoutMs, waitingFor, hint);
     throw error;
   } finally {
     clearTimeout(timer);

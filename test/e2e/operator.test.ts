@@ -265,6 +265,19 @@ describe('grantflow command line off the happy path (dev server, moto, worker an
     assert.match(result.stderr, /start one \(`grantflow worker`\)/);
   });
 
+  it('history and doctor end at their --timeout when Temporal answers too slowly, saying what they waited for', async () => {
+    // No call to Temporal answers within a millisecond: the deadline is what ends both.
+    const history = await cli('history', '--timeout', '1ms');
+    assert.equal(history.code, 1, history.stdout + history.stderr);
+    assert.match(history.stderr, /no answer within 1ms while waiting for the grant runs from Temporal's visibility\. No worker is involved/);
+    const doctor = await cli('doctor', '--timeout', '1ms');
+    assert.equal(doctor.code, 1, doctor.stdout + doctor.stderr);
+    assert.match(doctor.stderr, /no answer within 1ms while waiting for the checks of Temporal \(connection, namespace/);
+    const usage = await cli('history', '--timeout', 'soon');
+    assert.equal(usage.code, 2, usage.stderr);
+    assert.match(usage.stderr, /--timeout: "soon" is not a duration/);
+  });
+
   it('replacing a grant whose start_date is ahead does not hold up the team', async () => {
     const entry = (until: string) =>
       `temporary-access:\n  - description: Later\n    user: alice@example.com\n    environment: nonprod\n    grant: lister\n    start_date: ${inDays(2)}\n    expiration_date: ${until}\n    ticket: OPS-7\n`;

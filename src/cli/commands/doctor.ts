@@ -6,11 +6,11 @@ import { loadSettings, loadTeam } from '../../config/load';
 import { formatDiagnostic } from '../../core/diagnostics';
 import { deployerFor } from '../../core/grant-derived';
 import { DAY_MS, formatDuration, parseDuration } from '../../core/time';
-import { connectClient } from '../../temporal/connection';
+import { connectClient, withTimeout } from '../../temporal/connection';
 import { catalogsAbout } from '../../validate';
 import { missingSearchAttributes, namespaceRetentionMs } from '../../temporal/namespace-setup';
 import { troubledSinks } from '../../temporal/notification-status';
-import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, UsageError, write } from '../command';
+import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, timeoutOption, UsageError, write } from '../command';
 
 type Outcome = 'ok' | 'FAIL' | 'warn';
 
@@ -32,6 +32,7 @@ export const doctorCommand = defineCommand({
         return ms;
       },
     },
+    timeout: timeoutOption('1m', 'how long the checks of Temporal may take'),
   },
   description: `
 Checks that:
@@ -77,66 +78,75 @@ Checks that:
 
     const { client, connection, target } = await connectClient();
     try {
-      await client.workflowService.getSystemInfo({});
-      report('temporal', 'ok', `reachable at ${target.address}, namespace ${target.namespace}`);
+      await withTimeout(
+        client,
+        values.timeout,
+        'the checks of Temporal (connection, namespace, search attributes, task queue, notifications)',
+        async () => {
+          await client.workflowService.getSystemInfo({});
+          report('temporal', 'ok', `reachable at ${target.address}, namespace ${target.namespace}`);
 
-      const needMs = (settings.maxTemporaryDays + 1) * DAY_MS;
-      const retention = await namespaceRetentionMs(client, target.namespace);
-      if (retention === undefined || retention <= needMs) {
-        report(
-          'retention',
-          'FAIL',
-          `namespace ${target.namespace} keeps closed workflows ${retention === undefined ? 'for an unknown time' : formatDuration(retention)}; ` +
-            `grantflow needs more than ${formatDuration(needMs)} (max_temporary_days + 1 day) so early revocations are remembered. ` +
-            `Fix: temporal operator namespace update --namespace ${target.namespace} --retention ${settings.maxTemporaryDays + 2}d`,
-        );
-      } else report('retention', 'ok', `${formatDuration(retention)} (needs more than ${formatDuration(needMs)})`);
+          const needMs = (settings.maxTemporaryDays + 1) * DAY_MS;
+          const retention = await namespaceRetentionMs(client, target.namespace);
+          if (retention === undefined || retention <= needMs) {
+            report(
+              'retention',
+              'FAIL',
+              `namespace ${target.namespace} keeps closed workflows ${retention === undefined ? 'for an unknown time' : formatDuration(retention)}; ` +
+                `grantflow needs more than ${formatDuration(needMs)} (max_temporary_days + 1 day) so early revocations are remembered. ` +
+                `Fix: temporal operator namespace update --namespace ${target.namespace} --retention ${settings.maxTemporaryDays + 2}d`,
+            );
+          } else report('retention', 'ok', `${formatDuration(retention)} (needs more than ${formatDuration(needMs)})`);
 
-      try {
-        const missing = await missingSearchAttributes(client, target.namespace);
-        if (missing.length)
-          report(
-            'search attributes',
-            'FAIL',
-            `missing ${missing.join(', ')}; start \`grantflow worker\` (it registers them) or add them with the temporal CLI / tcld`,
-          );
-        else report('search attributes', 'ok', 'all registered');
-      } catch (error) {
-        report('search attributes', 'warn', `could not list them: ${(error as Error).message}`);
-      }
+          try {
+            const missing = await missingSearchAttributes(client, target.namespace);
+            if (missing.length)
+              report(
+                'search attributes',
+                'FAIL',
+                `missing ${missing.join(', ')}; start \`grantflow worker\` (it registers them) or add them with the temporal CLI / tcld`,
+              );
+            else report('search attributes', 'ok', 'all registered');
+          } catch (error) {
+            report('search attributes', 'warn', `could not list them: ${(error as Error).message}`);
+          }
 
-      try {
-        const pollers = await client.workflowService.describeTaskQueue({
-          namespace: target.namespace,
-          taskQueue: { name: settings.taskQueue },
-          taskQueueType: 1,
-        });
-        if ((pollers.pollers ?? []).length === 0) report('worker', 'warn', `no worker polls task queue "${settings.taskQueue}"; run \`grantflow worker\``);
-        else report('worker', 'ok', `${pollers.pollers!.length} poller(s) on task queue "${settings.taskQueue}"`);
-      } catch (error) {
-        report('worker', 'warn', `could not describe task queue "${settings.taskQueue}": ${(error as Error).message}`);
-      }
+          try {
+            const pollers = await client.workflowService.describeTaskQueue({
+              namespace: target.namespace,
+              taskQueue: { name: settings.taskQueue },
+              taskQueueType: 1,
+            });
+            if ((pollers.pollers ?? []).length === 0) report('worker', 'warn', `no worker polls task queue "${settings.taskQueue}"; run \`grantflow worker\``);
+            else report('worker', 'ok', `${pollers.pollers!.length} poller(s) on task queue "${settings.taskQueue}"`);
+          } catch (error) {
+            report('worker', 'warn', `could not describe task queue "${settings.taskQueue}": ${(error as Error).message}`);
+          }
 
-      try {
-        const troubled = await troubledSinks(client, new Date(Date.now() - values['stuck-after']));
-        if (troubled.length === 0) report('notifications', 'ok', `no message retrying for more than ${formatDuration(values['stuck-after'])}, none given up`);
-        for (const t of troubled) {
-          const parts = [
-            ...(t.retrying
-              ? [`${t.retrying} message(s) still retrying after more than ${formatDuration(values['stuck-after'])} (oldest since ${t.oldestSince})`]
-              : []),
-            ...(t.gaveUp ? [`${t.gaveUp} message(s) given up`] : []),
-            ...(t.lastError ? [`last error: ${t.lastError}`] : []),
-          ];
-          report(
-            `notification sink ${t.sink}`,
-            'warn',
-            `${parts.join('; ')}. Check the receiver behind the sink's url_env; grants and revokes do not wait for it`,
-          );
-        }
-      } catch (error) {
-        report('notifications', 'warn', `could not list notification deliveries: ${(error as Error).message}`);
-      }
+          try {
+            const troubled = await troubledSinks(client, new Date(Date.now() - values['stuck-after']));
+            if (troubled.length === 0)
+              report('notifications', 'ok', `no message retrying for more than ${formatDuration(values['stuck-after'])}, none given up`);
+            for (const t of troubled) {
+              const parts = [
+                ...(t.retrying
+                  ? [`${t.retrying} message(s) still retrying after more than ${formatDuration(values['stuck-after'])} (oldest since ${t.oldestSince})`]
+                  : []),
+                ...(t.gaveUp ? [`${t.gaveUp} message(s) given up`] : []),
+                ...(t.lastError ? [`last error: ${t.lastError}`] : []),
+              ];
+              report(
+                `notification sink ${t.sink}`,
+                'warn',
+                `${parts.join('; ')}. Check the receiver behind the sink's url_env; grants and revokes do not wait for it`,
+              );
+            }
+          } catch (error) {
+            report('notifications', 'warn', `could not list notification deliveries: ${(error as Error).message}`);
+          }
+        },
+        'No worker is involved: Temporal answers slowly. Check the server (`temporal operator cluster health`) or raise --timeout',
+      );
 
       const teams = positionals.length > 0 ? positionals : teamsIn(dir);
       const accounts = new AccountClients({ iamCallsPerSecond: settings.iamCallsPerSecond });

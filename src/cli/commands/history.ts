@@ -1,10 +1,10 @@
 import { buildPeriods, filterPeriods, formatHistory, HISTORY_FORMATS, parseHistoryTime, type HistoryFilter, type HistoryFormat } from '../../core/history';
 import { iamUserName } from '../../core/names';
 import { DAY_MS } from '../../core/time';
-import { connectClient } from '../../temporal/connection';
+import { connectClient, withTimeout } from '../../temporal/connection';
 import { readGrantRuns } from '../../temporal/history-reader';
 import { namespaceRetentionMs } from '../../temporal/namespace-setup';
-import { defineCommand, EXIT, UsageError } from '../command';
+import { defineCommand, EXIT, timeoutOption, UsageError } from '../command';
 
 const parseFormat = (raw: string): HistoryFormat => {
   if (!(HISTORY_FORMATS as readonly string[]).includes(raw)) throw new UsageError(`--format ${raw}: use one of ${HISTORY_FORMATS.join(', ')}`);
@@ -27,6 +27,7 @@ export const historyCommand = defineCommand({
     },
     until: { type: 'string', value: 'T', description: 'only periods begun at or before T (same forms as --since)' },
     format: { type: 'string', value: 'F', default: 'table', description: `output format: ${HISTORY_FORMATS.join(', ')}`, parse: parseFormat },
+    timeout: timeoutOption('2m', "how long to wait for Temporal's visibility"),
   },
   description: `
 Lists every period in which a grant held (or was about to hold) its access: principal, account and
@@ -62,9 +63,17 @@ row; --format json prints the periods as an array (the fields of the CSV, typed)
     };
     const { client, connection, target } = await connectClient();
     try {
-      const runs = await readGrantRuns(client, filter);
+      const { runs, retention } = await withTimeout(
+        client,
+        values.timeout,
+        "the grant runs from Temporal's visibility",
+        async () => ({
+          runs: await readGrantRuns(client, filter),
+          retention: values.format === 'markdown' ? await namespaceRetentionMs(client, target.namespace).catch(() => undefined) : undefined,
+        }),
+        "No worker is involved: Temporal's visibility store answers slowly. Narrow the query (a team, --user, --since) or raise --timeout",
+      );
       const periods = filterPeriods(buildPeriods(runs), filter);
-      const retention = values.format === 'markdown' ? await namespaceRetentionMs(client, target.namespace).catch(() => undefined) : undefined;
       io.stdout.write(
         formatHistory(periods, values.format, {
           filter,
