@@ -86,7 +86,9 @@ export async function startIamProxy(upstream: string): Promise<IamProxy> {
       const params = new URLSearchParams(body.toString('utf8'));
       const action = params.get('Action') ?? 'unknown';
       counts[action] = (counts[action] ?? 0) + 1;
-      if (plan && !action.startsWith('moto') && (plan.only?.({ action, params }) ?? true) && random() < plan.rate) {
+      // Without `only`, the seeded generator is drawn for every call (moto's own too), in the order the
+      // seeds recorded by fault runs were drawn in: the same seed replays the same faults.
+      if (plan && (plan.only?.({ action, params }) ?? true) && random() < plan.rate && !action.startsWith('moto')) {
         injected++;
         const kind = plan.kinds[Math.floor(random() * plan.kinds.length)] ?? 'throttle';
         if (kind === 'drop') {
