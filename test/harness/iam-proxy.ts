@@ -1,5 +1,6 @@
 // An HTTP proxy in front of moto that counts IAM/STS calls by action and can inject faults:
-// throttling, 500s and dropped connections, on a chosen fraction of calls or on all of them.
+// throttling, 500s and dropped connections, on a chosen fraction of calls or on all of them, of every
+// call or only of the calls a test picks.
 import http from 'node:http';
 import type net from 'node:net';
 
@@ -12,6 +13,8 @@ export interface FaultPlan {
   kinds: Fault[];
   /** Deterministic fault choice for a reproducible run. */
   seed?: number;
+  /** Only calls this matches can fail (every call when absent): one grant's writes, say, while the rest of IAM works. */
+  only?: (call: { action: string; params: URLSearchParams }) => boolean;
 }
 
 /** One answered call, for measuring when IAM changed (revocation lag). */
@@ -83,7 +86,9 @@ export async function startIamProxy(upstream: string): Promise<IamProxy> {
       const params = new URLSearchParams(body.toString('utf8'));
       const action = params.get('Action') ?? 'unknown';
       counts[action] = (counts[action] ?? 0) + 1;
-      if (plan && random() < plan.rate && !action.startsWith('moto')) {
+      // Without `only`, the seeded generator is drawn for every call (moto's own too), in the order the
+      // seeds recorded by fault runs were drawn in: the same seed replays the same faults.
+      if (plan && (plan.only?.({ action, params }) ?? true) && random() < plan.rate && !action.startsWith('moto')) {
         injected++;
         const kind = plan.kinds[Math.floor(random() * plan.kinds.length)] ?? 'throttle';
         if (kind === 'drop') {

@@ -1,6 +1,6 @@
-// Ownership marks under races, against moto over HTTP: an attachment grantflow makes keeps its mark
-// until grantflow detaches it, whatever a concurrent release does in between, and an apply attempt
-// that was abandoned (cancelled or timed out) sends no write to IAM afterwards.
+// Ownership marks under races and crashes, against moto over HTTP: an attachment grantflow makes keeps
+// its mark until grantflow detaches it, whatever a concurrent release does in between or wherever the
+// worker dies, and an apply attempt that was abandoned (cancelled or timed out) sends no write to IAM afterwards.
 import assert from 'node:assert/strict';
 import { AttachUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -9,6 +9,7 @@ import { createActivities } from '../../activities';
 import { attachManaged, markerKey, releaseManaged, type Target } from '../../src/aws/iam';
 import { startMoto, type Moto } from '../../src/local/moto';
 import { snapshotUsers } from '../harness/iam-snapshot';
+import { revokeTarget } from '../../src/core/grant-derived';
 import { ACCOUNTS, grantsOf, policy, READ_ONLY, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
 
 describe('ownership marks under races (moto)', function () {
@@ -70,6 +71,40 @@ describe('ownership marks under races (moto)', function () {
       await releaseManaged(target, alice, [VIEW_ONLY, SECURITY_AUDIT], new Set());
     }
     iam.destroy();
+  });
+
+  it('an apply that crashes right after its attach, before reading the marks back, leaves the mark, and its revoke detaches the policy', async () => {
+    // The worker dies on the first call after AttachUserPolicy: the attachment is in IAM, the
+    // read-back of the marks never ran. Only the mark written before the attach says it is grantflow's.
+    let attachSeen = false;
+    let crashedAt: string | undefined;
+    const accounts = new AccountClients({
+      iamCallsPerSecond: 1000,
+      observer: (call) => {
+        if (attachSeen && crashedAt === undefined) {
+          crashedAt = call.operation;
+          throw new Error(`simulated crash before ${call.operation}`);
+        }
+        if (call.operation === 'AttachUserPolicy') attachSeen = true;
+      },
+    });
+    const activities = createActivities({ accounts, holders: { neededArns: async () => new Set<string>() } });
+    const grant = grantsOf(
+      team({ policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }] }),
+    )[0]!;
+
+    await assert.rejects(activities.applyGrant(grant), /simulated crash/);
+    assert.equal(crashedAt, 'ListUserTags', 'the crash fell between the attach and the read-back of the marks');
+    const afterCrash = (await snapshotUsers(moto, ACCOUNTS.nonprod, ['alice'])).alice!;
+    assert.deepEqual(afterCrash.attached, [READ_ONLY]);
+    assert.equal(afterCrash.tags[markerKey(READ_ONLY)], READ_ONLY, 'the attachment carries its mark from before the attach');
+
+    // Temporal retries the apply; the workflow later revokes with what that retry reported attached.
+    const retry = await activities.applyGrant(grant);
+    assert.deepEqual(retry.foreign, [], "the retry takes the attachment for grantflow's, not for one made before it");
+    await activities.revokeGrant({ ...revokeTarget(grant), ...(retry.attached.length ? { ownedArns: retry.attached } : {}) });
+    assert.deepEqual((await snapshotUsers(moto, ACCOUNTS.nonprod, ['alice'])).alice, { attached: [], inline: {}, tags: {} }, 'nothing is left attached');
+    accounts.destroy();
   });
 
   it('an apply attempt cancelled after its first write sends no further write', async () => {

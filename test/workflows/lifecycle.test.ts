@@ -117,6 +117,43 @@ describe('grant and reconcile workflows (dev server + moto)', function () {
     assert.equal(oldStatus.cause, 'superseded');
   });
 
+  it('keeps the old grant active while its replacement cannot apply, and retires it once the replacement is active', async function () {
+    // A held-back apply, the pass's wait for it, the rounds of retries and the settle pass after it.
+    this.timeout(240_000);
+    const config = readerTeam(nextTeam(), inHours(10));
+    const old = grantsOf(config).find((g) => g.kind === 'temporary')!;
+    await submit(config);
+    await waitState(old.id, 'active');
+
+    const changed = readerTeam(config.team, inHours(20));
+    const replacement = grantsOf(changed).find((g) => g.kind === 'temporary')!;
+    const newPolicy = replacement.inlinePolicy!.name;
+    assert.notEqual(newPolicy, old.inlinePolicy!.name);
+    // IAM refuses only the replacement's inline policy: its apply stays pending, the rest of IAM works.
+    const injectedBefore = stack.proxy.faultsInjected();
+    stack.proxy.setFaults({
+      rate: 1,
+      kinds: ['server-error'],
+      only: ({ action, params }) => action === 'PutUserPolicy' && params.get('PolicyName') === newPolicy,
+    });
+    const plan = await submit(changed);
+    assert.ok(stack.proxy.faultsInjected() > injectedBefore, "the replacement's apply was refused");
+    assert.deepEqual(plan.replaced, [], 'nothing is replaced before the replacement is active');
+    assert.ok(plan.waiting.includes(replacement.id), `the pass leaves the replacement waiting: ${JSON.stringify(plan.waiting)}`);
+    assert.equal((await statusOf(replacement.id)).state, 'pending');
+    assert.equal((await statusOf(old.id)).state, 'active', 'the old grant stays while its replacement is pending');
+    assert.deepEqual(Object.keys((await user('bob')).inline), [old.inlinePolicy!.name], 'bob keeps the old access meanwhile');
+
+    stack.proxy.setFaults(undefined);
+    await waitState(replacement.id, 'active', 120_000);
+    await eventually('old grant revoked', async () => ((await statusOf(old.id)).state === 'revoked' ? true : undefined), 60_000);
+    const oldStatus = await statusOf(old.id);
+    const newStatus = await statusOf(replacement.id);
+    assert.ok(Date.parse(newStatus.activeSince!) <= Date.parse(oldStatus.endedAt!), 'the new grant was active before the old one ended');
+    assert.equal(oldStatus.cause, 'superseded');
+    assert.deepEqual(Object.keys((await user('bob')).inline), [newPolicy]);
+  });
+
   it('keeps revoking while IAM fails at expiry, and completes when IAM comes back', async () => {
     const config = team({
       name: nextTeam(),
