@@ -127,6 +127,14 @@ export async function paceBench(options: PaceOptions): Promise<Record<string, nu
         throw new Error(`${error.message}; worker output:\n${worker.output()}`);
       });
     }
+    // Each worker spends its share of the setting once it has counted the others (src/temporal/worker-share.ts).
+    if (options.workers > 1) {
+      for (const worker of workers) {
+        await until('workers counted each other', async () => worker.output().includes(`${options.workers} worker(s) serve`), 60_000).catch((error: Error) => {
+          throw new Error(`${error.message}; worker output:\n${worker.output()}`);
+        });
+      }
+    }
     const account = BENCH_ACCOUNTS[0]!;
     await stack.moto.createRoles(account, ['AWSSelfServeDeployer']);
 
@@ -205,7 +213,7 @@ export async function paceBench(options: PaceOptions): Promise<Record<string, nu
     results.observed_rate = Math.round((times.length / (results.converge_ms / 1000)) * 100) / 100;
     results.peak_rate_5s = Math.round(peakRate(times, 5000) * 100) / 100;
     log(
-      `calls at the proxy during the burst: ${results.observed_rate}/s on average, at most ${results.peak_rate_5s}/s over any 5 s (setting ${options.rate}/s per account)`,
+      `calls at the proxy during the burst, all ${options.workers} worker(s) together: ${results.observed_rate}/s on average, at most ${results.peak_rate_5s}/s over any 5 s (setting ${options.rate}/s per account, ${Math.round((options.rate / options.workers) * 100) / 100}/s a worker)`,
     );
 
     // A second run writes nothing.
