@@ -135,6 +135,21 @@ export async function paceBench(options: PaceOptions): Promise<Record<string, nu
         });
       }
     }
+    // A worker that stopped counting another (too long without a poll from it) would send more than
+    // its share: each worker's latest count, sampled from its log (which keeps only its tail).
+    const shares =
+      options.workers > 1
+        ? {
+            seen: workers.map(() => [] as number[]),
+            timer: setInterval(() => {
+              workers.forEach((worker, i) => {
+                const latest = [...worker.output().matchAll(/worker: (\d+) worker\(s\) serve/g)].at(-1);
+                const seen = shares!.seen[i]!;
+                if (latest && Number(latest[1]) !== seen.at(-1)) seen.push(Number(latest[1]));
+              });
+            }, 500).unref(),
+          }
+        : undefined;
     const account = BENCH_ACCOUNTS[0]!;
     await stack.moto.createRoles(account, ['AWSSelfServeDeployer']);
 
@@ -215,6 +230,12 @@ export async function paceBench(options: PaceOptions): Promise<Record<string, nu
     log(
       `calls at the proxy during the burst, all ${options.workers} worker(s) together: ${results.observed_rate}/s on average, at most ${results.peak_rate_5s}/s over any 5 s (setting ${options.rate}/s per account, ${Math.round((options.rate / options.workers) * 100) / 100}/s a worker)`,
     );
+
+    if (shares) {
+      clearInterval(shares.timer);
+      results.share_changes = shares.seen.reduce((sum, seen) => sum + Math.max(0, seen.length - 1), 0);
+      log(`workers counted by each worker during the run, in order: ${shares.seen.map((seen) => seen.join(' → ')).join('; ')}`);
+    }
 
     // A second run writes nothing.
     await quiesce(stack, 2000, 10 * 60_000);
