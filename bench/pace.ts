@@ -127,6 +127,29 @@ export async function paceBench(options: PaceOptions): Promise<Record<string, nu
         throw new Error(`${error.message}; worker output:\n${worker.output()}`);
       });
     }
+    // Each worker spends its share of the setting once it has counted the others (src/temporal/worker-share.ts).
+    if (options.workers > 1) {
+      for (const worker of workers) {
+        await until('workers counted each other', async () => worker.output().includes(`${options.workers} worker(s) serve`), 60_000).catch((error: Error) => {
+          throw new Error(`${error.message}; worker output:\n${worker.output()}`);
+        });
+      }
+    }
+    // A worker that stopped counting another (too long without a poll from it) would send more than
+    // its share: each worker's latest count, sampled from its log (which keeps only its tail).
+    const shares =
+      options.workers > 1
+        ? {
+            seen: workers.map(() => [] as number[]),
+            timer: setInterval(() => {
+              workers.forEach((worker, i) => {
+                const latest = [...worker.output().matchAll(/worker: (\d+) worker\(s\) serve/g)].at(-1);
+                const seen = shares!.seen[i]!;
+                if (latest && Number(latest[1]) !== seen.at(-1)) seen.push(Number(latest[1]));
+              });
+            }, 500).unref(),
+          }
+        : undefined;
     const account = BENCH_ACCOUNTS[0]!;
     await stack.moto.createRoles(account, ['AWSSelfServeDeployer']);
 
@@ -205,8 +228,14 @@ export async function paceBench(options: PaceOptions): Promise<Record<string, nu
     results.observed_rate = Math.round((times.length / (results.converge_ms / 1000)) * 100) / 100;
     results.peak_rate_5s = Math.round(peakRate(times, 5000) * 100) / 100;
     log(
-      `calls at the proxy during the burst: ${results.observed_rate}/s on average, at most ${results.peak_rate_5s}/s over any 5 s (setting ${options.rate}/s per account)`,
+      `calls at the proxy during the burst, all ${options.workers} worker(s) together: ${results.observed_rate}/s on average, at most ${results.peak_rate_5s}/s over any 5 s (setting ${options.rate}/s per account, ${Math.round((options.rate / options.workers) * 100) / 100}/s a worker)`,
     );
+
+    if (shares) {
+      clearInterval(shares.timer);
+      results.share_changes = shares.seen.reduce((sum, seen) => sum + Math.max(0, seen.length - 1), 0);
+      log(`workers counted by each worker during the run, in order: ${shares.seen.map((seen) => seen.join(' → ')).join('; ')}`);
+    }
 
     // A second run writes nothing.
     await quiesce(stack, 2000, 10 * 60_000);

@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { AccountClients, type CallObserver, type CallOutcomeObserver } from './aws/accounts';
 import { VisibilityHolderDirectory, type HolderDirectory } from './temporal/holders';
+import { refreshShare, watchShare, type ShareWatchOptions } from './temporal/worker-share';
 import { createActivities, DEFAULT_WORKER_LIMITS, type WorkerLimits } from '../activities';
 import type { NotificationSink } from './core/notification-sink';
 
@@ -59,6 +60,10 @@ export interface WorkerOptions {
   limits?: WorkerLimits;
   /** Webhook sinks the grant workflows notify (grantflow.yaml `notifications:`). */
   notifications?: { sinks: readonly NotificationSink[]; webUiUrl?: string };
+  /** Told the number of workers serving the task queue (this one included) whenever it changes. */
+  onShareChange?: (workers: number) => void;
+  /** How often the workers serving the task queue are counted (default 5 s). */
+  shareRefreshMs?: number;
 }
 
 export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; accounts: AccountClients }> {
@@ -90,5 +95,31 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
     shutdownGraceTime: '20 seconds',
     ...(options.identity ? { identity: options.identity } : {}),
   });
+  // `iamCallsPerSecond` is per account for the deployment: this worker spends 1/N of it, N being the
+  // workers Temporal sees polling the task queue. Counted once before the worker polls (a worker
+  // joining others starts at its share), then while it runs.
+  const share: ShareWatchOptions = {
+    client: options.client,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    identity: worker.options.identity,
+    apply: (workers) => {
+      if (workers === accounts.currentShare()) return;
+      accounts.setShare(workers);
+      options.onShareChange?.(workers);
+    },
+    ...(options.shareRefreshMs ? { everyMs: options.shareRefreshMs } : {}),
+  };
+  await refreshShare(share);
+  // `runUntil` calls `run` too, so every way of running the worker counts the workers while it runs.
+  const run = worker.run.bind(worker);
+  worker.run = async () => {
+    const watch = watchShare(share);
+    try {
+      await run();
+    } finally {
+      watch.stop();
+    }
+  };
   return { worker, accounts };
 }

@@ -54,8 +54,20 @@ type CredentialProvider = ReturnType<typeof fromTemporaryCredentials>;
 export class AccountClients {
   private readonly iamClients = new Map<string, IAMClient>();
   private readonly limiters = new Map<string, RateLimiter>();
+  private share = 1;
 
   constructor(private readonly options: AccountClientOptions) {}
+
+  /** This process spends a `1/workers` share of each account's setting (src/temporal/worker-share.ts counts the workers). */
+  setShare(workers: number): void {
+    this.share = Math.max(1, workers);
+    for (const limiter of this.limiters.values()) limiter.setShare(this.share);
+  }
+
+  /** How many workers the setting is divided among now (itself included). */
+  currentShare(): number {
+    return this.share;
+  }
 
   /**
    * Enforces the operation list and reports each call and its outcome. Added
@@ -120,11 +132,12 @@ export class AccountClients {
     };
   }
 
-  /** The account's limiter (one per account in this process). */
+  /** The account's limiter (one per account in this process, at this process's share of the setting). */
   limiter(account: string): RateLimiter {
     let limiter = this.limiters.get(account);
     if (!limiter) {
       limiter = new RateLimiter(this.options.iamCallsPerSecond);
+      limiter.setShare(this.share);
       this.limiters.set(account, limiter);
     }
     return limiter;

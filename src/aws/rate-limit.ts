@@ -6,6 +6,9 @@
 // When IAM answers "throttled" anyway (another tool spends the same account's budget, or AWS's own
 // limit is lower than the setting), the rate halves at once and climbs back a little with each call
 // that succeeds, instead of retrying at the pace that was just refused.
+//
+// The setting is per account for the whole deployment, so a worker that shares its task queue with
+// others spends only its share of it (`setShare`); the throttling slow-down applies to that share.
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 export const CALL_PRIORITIES = ['revoke', 'apply', 'reconcile'] as const;
@@ -77,10 +80,12 @@ export class RateLimiter {
   private tokens: number;
   private last: number;
   private rate: number;
-  private readonly burst: number;
+  private burst: number;
+  private share = 1;
+  private readonly fixedBurst: number | undefined;
   private readonly clock: LimiterClock;
-  private readonly floor: number;
-  private readonly recover: number;
+  private readonly floorFraction: number;
+  private readonly recoverFraction: number;
   private readonly queues: Record<CallPriority, Waiter[]> = { revoke: [], apply: [], reconcile: [] };
   private timer: unknown;
 
@@ -89,18 +94,51 @@ export class RateLimiter {
     burstOrOptions: number | LimiterOptions = {},
   ) {
     const options = typeof burstOrOptions === 'number' ? { burst: burstOrOptions } : burstOrOptions;
+    this.fixedBurst = options.burst;
     this.burst = options.burst ?? Math.max(1, Math.ceil(perSecond));
     this.clock = options.clock ?? REAL_CLOCK;
-    this.floor = perSecond * (options.floorFraction ?? 1 / 8);
-    this.recover = perSecond * (options.recoverFraction ?? 1 / 50);
+    this.floorFraction = options.floorFraction ?? 1 / 8;
+    this.recoverFraction = options.recoverFraction ?? 1 / 50;
     this.rate = perSecond;
     this.tokens = this.burst;
     this.last = this.clock.now();
   }
 
-  /** The rate it serves at now: the setting, or less after throttling. */
+  /** The rate it serves at now: its share of the setting, or less after throttling. */
   currentRate(): number {
     return this.rate;
+  }
+
+  /** The setting divided among the workers spending it: the most this limiter serves. */
+  private ceiling(): number {
+    return this.perSecond / this.share;
+  }
+
+  /**
+   * Spend a `1/workers` share of the setting from now on. A slow-down from throttling is kept, as
+   * the same fraction of the new share; the burst shrinks with the share (unless it was fixed), so
+   * the workers' bursts together stay about one setting's worth.
+   */
+  setShare(workers: number): void {
+    const share = Math.max(1, workers);
+    if (share === this.share) return;
+    // Time already passed earns tokens at the rate it passed at.
+    this.refill();
+    this.rate = (this.rate * this.share) / share;
+    this.share = share;
+    if (this.fixedBurst === undefined) this.burst = Math.max(1, Math.ceil(this.ceiling()));
+    this.tokens = Math.min(this.tokens, this.burst);
+    // A timer set at the old rate would fire too late (or too early) for the new one.
+    if (this.timer !== undefined) {
+      this.clock.clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.pump();
+  }
+
+  /** How many workers this limiter shares the setting with (itself included). */
+  currentShare(): number {
+    return this.share;
   }
 
   /** Calls waiting, by class. */
@@ -133,13 +171,14 @@ export class RateLimiter {
   /** IAM said "throttled": halve the rate (down to the floor) and spend what is left of the burst. */
   throttled(): void {
     this.refill();
-    this.rate = Math.max(this.floor, this.rate / 2);
+    this.rate = Math.max(this.ceiling() * this.floorFraction, this.rate / 2);
     this.tokens = Math.min(this.tokens, 0);
   }
 
-  /** A call went through: after throttling, the rate climbs back towards the setting. */
+  /** A call went through: after throttling, the rate climbs back towards its share of the setting. */
   succeeded(): void {
-    if (this.rate < this.perSecond) this.rate = Math.min(this.perSecond, this.rate + this.recover);
+    const ceiling = this.ceiling();
+    if (this.rate < ceiling) this.rate = Math.min(ceiling, this.rate + ceiling * this.recoverFraction);
   }
 
   private refill(): void {

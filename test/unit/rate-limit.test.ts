@@ -130,6 +130,41 @@ describe('the per-account call budget', function () {
     assert.equal(served.length, 5, 'five calls in the second after throttling, not ten');
   });
 
+  it('serves only its share of the setting when it shares the account with other workers', async function () {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter(10, { clock });
+    limiter.setShare(2);
+    const served: string[] = [];
+    for (let i = 0; i < 40; i++) void ask(limiter, served, `a${i}`, 'apply');
+    await flush();
+    assert.equal(served.length, 5, 'the burst is the share: 5 of the 10 tokens');
+    await clock.advance(2000);
+    assert.equal(served.length, 15, 'then 5 a second, not 10');
+    limiter.setShare(1);
+    await clock.advance(1000);
+    assert.equal(served.length, 25, 'the other worker left: 10 a second again');
+    limiter.setShare(4);
+    await clock.advance(2000);
+    assert.equal(served.length, 30, 'four workers: 2.5 a second');
+  });
+
+  it('applies a throttling slow-down on top of the share, and climbs back only to the share', function () {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter(12, { burst: 1, clock, floorFraction: 1 / 8, recoverFraction: 1 / 10 });
+    limiter.throttled();
+    assert.equal(limiter.currentRate(), 6);
+    limiter.setShare(2);
+    assert.equal(limiter.currentRate(), 3, 'half the share: the slow-down is kept');
+    for (let i = 0; i < 10; i++) limiter.throttled();
+    assert.equal(limiter.currentRate(), 0.75, 'the floor is an eighth of the share');
+    for (let i = 0; i < 50; i++) limiter.succeeded();
+    assert.equal(limiter.currentRate(), 6, 'never above the share');
+    limiter.setShare(1);
+    assert.equal(limiter.currentRate(), 12);
+    limiter.setShare(0);
+    assert.equal(limiter.currentRate(), 12, 'a share below one worker is one worker');
+  });
+
   it('tells throttling answers from other errors', function () {
     const cases: [unknown, boolean][] = [
       [{ name: 'Throttling' }, true],

@@ -90,6 +90,11 @@ tasks in hand and exits. Run several workers for capacity; they share the work.`
         maxCachedWorkflows: Number(values['max-cached-workflows']),
         limits: { maxTemporaryDays: values['max-temporary-days'] },
         ...(metrics ? { outcomes: metrics.outcomes } : {}),
+        onShareChange: (workers) =>
+          write(
+            io.stderr,
+            `worker: ${workers} worker(s) serve task queue "${taskQueue}"; this one sends up to ${Math.round((settings.iamCallsPerSecond / workers) * 100) / 100} of the ${settings.iamCallsPerSecond} IAM calls/s per account`,
+          ),
         notifications: { sinks: notifications.sinks, ...(notifications.webUiUrl ? { webUiUrl: notifications.webUiUrl } : {}) },
       });
       for (const sink of notifications.sinks) write(io.stderr, `worker: notifying sink "${sink.name}" (${sink.format}) of ${sink.events.join(', ')}`);

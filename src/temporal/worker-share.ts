@@ -1,0 +1,69 @@
+// Keeps a worker's share of each account's IAM call budget in step with the number of workers
+// serving its task queue, as Temporal sees them polling (src/core/worker-share.ts does the count).
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { workerShare, type PollerSighting } from '../core/worker-share';
+import { protoMs } from './proto-time';
+
+/** How often a worker asks Temporal who else polls its task queue. */
+export const SHARE_REFRESH_MS = 5000;
+
+const QUEUE_TYPES = [temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY];
+
+/**
+ * Every worker Temporal has seen polling the task queue for workflow or activity tasks: grants make
+ * their IAM calls from local activities (workflow pollers), reconcile passes from activities, and a
+ * worker busy with one kind may have stopped polling for it.
+ */
+export async function taskQueuePollers(client: Client, namespace: string, taskQueue: string): Promise<PollerSighting[]> {
+  const answers = await Promise.all(
+    QUEUE_TYPES.map((taskQueueType) => client.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType })),
+  );
+  return answers.flatMap((answer) =>
+    (answer.pollers ?? []).map((poller) => {
+      const lastAccessMs = protoMs(poller.lastAccessTime);
+      return { identity: poller.identity ?? '', ...(lastAccessMs !== undefined ? { lastAccessMs } : {}) };
+    }),
+  );
+}
+
+export interface ShareWatchOptions {
+  client: Client;
+  namespace: string;
+  taskQueue: string;
+  /** This worker's identity, as it polls. */
+  identity: string;
+  /** Given the number of workers whenever it is counted. */
+  apply: (workers: number) => void;
+  everyMs?: number;
+}
+
+/** Counts the workers once now; a failed count keeps the share it had. */
+export async function refreshShare(options: ShareWatchOptions, nowMs = Date.now): Promise<void> {
+  try {
+    const pollers = await taskQueuePollers(options.client, options.namespace, options.taskQueue);
+    options.apply(workerShare(pollers, nowMs(), options.identity));
+  } catch {
+    // Temporal unreachable: the worker cannot poll for new work either; the last count stands.
+  }
+}
+
+/** Counts the workers every `everyMs` until stopped; one count at a time. */
+export function watchShare(options: ShareWatchOptions): { stop(): void } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const guarded = { ...options, apply: (workers: number) => (stopped ? undefined : options.apply(workers)) };
+  const tick = async () => {
+    await refreshShare(guarded);
+    if (stopped) return;
+    timer = setTimeout(() => void tick(), options.everyMs ?? SHARE_REFRESH_MS);
+    timer.unref();
+  };
+  void tick();
+  return {
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
