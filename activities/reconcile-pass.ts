@@ -100,6 +100,9 @@ const SIGNAL_CONCURRENCY = 32;
 const ERRORS_CAP = 50;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Tries of a customer-managed policy's sync in one pass, the waits between them doubling from the backoff (1+2+4+8 s). */
+const POLICY_SYNC_ATTEMPTS = 5;
+const POLICY_SYNC_BACKOFF_MS = 1000;
 
 /** Runs `fn` over `items` with at most `limit` in flight; `onEach` after each (a heartbeat). */
 async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>, onEach?: () => void): Promise<void> {
@@ -442,16 +445,30 @@ class PassActions {
     }
   }
 
-  /** The team's customer-managed policies, account by account; one that fails does not stop the others, and none stops the pass. */
+  /**
+   * The team's customer-managed policies, account by account; one that fails does not stop the others, and none stops the pass.
+   * A failure a retry can fix (throttling, a 5xx, a lost connection, after the SDK's own quick retries) is tried again
+   * in the pass: the grants that need the policy would otherwise wait for the next pass, an interval away.
+   */
   private async syncPolicies(policies: readonly PolicySync[]): Promise<void> {
     for (const policy of policies) {
-      try {
-        this.report.policies[policy.arn] = await ensureManagedPolicy(
-          this.target({ account: policy.account, environment: policy.environment, deployer: this.deployer! }),
-          policy,
-        );
-      } catch (error) {
-        this.error(`policy ${policy.arn} in ${policy.environment} (${policy.account}): ${(error as Error).message}`);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          this.report.policies[policy.arn] = await ensureManagedPolicy(
+            this.target({ account: policy.account, environment: policy.environment, deployer: this.deployer! }),
+            policy,
+          );
+          break;
+        } catch (error) {
+          const retryable = error instanceof GrantflowAwsError ? error.retryable : true;
+          if (retryable && attempt < POLICY_SYNC_ATTEMPTS) {
+            this.deps.heartbeat(`${policy.arn}: attempt ${attempt} failed, trying again`);
+            await sleep(POLICY_SYNC_BACKOFF_MS * 2 ** (attempt - 1));
+            continue;
+          }
+          this.error(`policy ${policy.arn} in ${policy.environment} (${policy.account}): ${(error as Error).message}`);
+          break;
+        }
       }
       this.deps.heartbeat(policy.arn);
     }
