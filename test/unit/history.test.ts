@@ -415,6 +415,13 @@ describe('history: exact output of each format', () => {
     assert.ok(text.endsWith('- user/alice, reader in 111111111111: revoked  by unknown: no reason given\n'));
   });
 
+  it('markdown: with no early revocation, the report ends after the periods', () =>
+    assert.ok(
+      historyMarkdown([bare], scope).endsWith(
+        '| role/deployer | 222222222222 | admin | permanent | 2026-03-01T00:00:00Z | open | open | — | — | — | — | — |\n',
+      ),
+    ));
+
   const formats: [HistoryFormat, (p: GrantPeriod[]) => string][] = [
     ['json', (p) => historyJson(p)],
     ['csv', (p) => historyCsv(p)],

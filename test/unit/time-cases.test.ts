@@ -23,6 +23,9 @@ describe('time cases', () => {
 
   const rejected: Array<[string, string]> = [
     ['2025-02-29', '2025-02-29 is not a calendar date'],
+    // Date.UTC reads years 0-99 as 1900-1999: such a year is refused, never moved.
+    ['0050-01-01', '0050-01-01 is not a calendar date'],
+    ['0050-01-01T10:00:00Z', '0050-01-01T10:00:00Z is not a calendar date'],
     ['2025-13-01', '2025-13-01 is not a calendar date'],
     ['2025-04-31', '2025-04-31 is not a calendar date'],
     ['2025-02-29T10:00:00Z', '2025-02-29T10:00:00Z is not a calendar date'],
