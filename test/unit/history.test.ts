@@ -5,13 +5,16 @@ import {
   buildPeriods,
   csvField,
   filterPeriods,
+  formatHistory,
   historyCsv,
+  historyJson,
   historyMarkdown,
   historyTable,
   markdownCell,
   parseHistoryTime,
   type GrantPeriod,
   type HistoryFilter,
+  type HistoryFormat,
 } from '../../src/core/history';
 import type { LedgerEntry } from '../../src/core/ledger';
 
@@ -276,4 +279,236 @@ describe('history: formats', () => {
   it('the markdown report of nothing says so', () => {
     assert.match(historyMarkdown([], { filter: {}, generatedAt: '2026-03-10T00:00:00Z' }), /No grant periods in this window\./);
   });
+});
+
+describe('history: exact output of each format', () => {
+  const full: GrantPeriod = {
+    grantId: 'g1',
+    runId: 'r1',
+    team: 'team-a',
+    principalType: 'user',
+    principal: 'alice',
+    account: '111111111111',
+    environment: 'nonprod',
+    policy: 'reader',
+    kind: 'temporary',
+    from: '2026-03-01T00:00:00Z',
+    to: '2026-03-02T00:00:00Z',
+    expiresAt: '2026-03-03T00:00:00Z',
+    ended: 'early',
+    endedBy: 'ops',
+    endReason: 'left team',
+    reason: 'on call',
+    ticket: 'OPS-1',
+    revision: 'abc',
+    submittedBy: 'ci',
+  };
+  const bare: GrantPeriod = {
+    grantId: 'g2',
+    runId: 'r2',
+    team: 'team-a',
+    principalType: 'role',
+    principal: 'deployer',
+    account: '222222222222',
+    environment: '',
+    policy: 'admin',
+    kind: 'permanent',
+    from: '2026-03-01T00:00:00Z',
+    ended: 'open',
+  };
+  const scope = { filter: {}, generatedAt: '2026-04-02T00:00:00Z' };
+
+  it('csv: every column of a full period, and empty fields for a bare one', () => {
+    assert.equal(
+      historyCsv([full, bare]),
+      [
+        'principal,account,environment,policy,kind,from,to,expires,ended,ended_by,end_reason,reason,ticket,revision,submitter,grant_id',
+        'user/alice,111111111111,nonprod,reader,temporary,2026-03-01T00:00:00Z,2026-03-02T00:00:00Z,2026-03-03T00:00:00Z,early,ops,left team,on call,OPS-1,abc,ci,g1',
+        'role/deployer,222222222222,,admin,permanent,2026-03-01T00:00:00Z,,,open,,,,,,,g2',
+        '',
+      ].join('\r\n'),
+    );
+  });
+
+  it('table: aligned columns, open/revoking/expiring ends, end reasons on one line, and the count', () => {
+    const revoking: GrantPeriod = { ...bare, grantId: 'g3', ended: 'revoking' };
+    const expiring: GrantPeriod = { ...bare, grantId: 'g4', expiresAt: '2026-03-09T00:00:00Z', endReason: 'x\ny' };
+    assert.equal(
+      historyTable([full, bare, revoking, expiring]),
+      [
+        'PRINCIPAL      ACCOUNT                 POLICY  KIND       FROM                  TO                                   ENDED     ENDED BY  REASON                     TICKET  REVISION  SUBMITTER',
+        '-------------  ----------------------  ------  ---------  --------------------  -----------------------------------  --------  --------  -------------------------  ------  --------  ---------',
+        'user/alice     nonprod (111111111111)  reader  temporary  2026-03-01T00:00:00Z  2026-03-02T00:00:00Z                 early     ops       on call; ended: left team  OPS-1   abc       ci',
+        'role/deployer  222222222222            admin   permanent  2026-03-01T00:00:00Z  open                                 open      -         -                          -       -         -',
+        'role/deployer  222222222222            admin   permanent  2026-03-01T00:00:00Z  revoking                             revoking  -         -                          -       -         -',
+        'role/deployer  222222222222            admin   permanent  2026-03-01T00:00:00Z  open (expires 2026-03-09T00:00:00Z)  open      -         -; ended: x y              -       -         -',
+        '',
+        '4 grant periods',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('table: one period is counted in the singular', () => assert.match(historyTable([full]), /\n\n1 grant period\n$/));
+
+  it('markdown: the whole scope, the summary counts and the early revocation', () => {
+    const periods: GrantPeriod[] = [
+      full,
+      bare,
+      { ...bare, grantId: 'g5', ended: 'expired' },
+      { ...bare, grantId: 'g6', ended: 'removed' },
+      { ...bare, grantId: 'g3', ended: 'revoking' },
+    ];
+    const filter: HistoryFilter = {
+      team: 'team-a',
+      principal: 'Alice',
+      account: '111111111111',
+      environment: 'nonprod',
+      policy: 'reader',
+      since: '2026-02-01T00:00:00Z',
+      until: '2026-04-01T00:00:00Z',
+    };
+    assert.equal(
+      historyMarkdown(periods, { filter, generatedAt: '2026-04-02T00:00:00Z', retentionDays: 30 }),
+      [
+        '# Access review: AWS IAM grants',
+        '',
+        '- Team: team-a',
+        '- Principal: Alice',
+        '- Account: 111111111111',
+        '- Environment: nonprod',
+        '- Policy: reader',
+        '- Window: 2026-02-01T00:00:00Z to 2026-04-01T00:00:00Z',
+        '- Generated: 2026-04-02T00:00:00Z',
+        '- Source: Temporal visibility; closed grants are kept 30 days (namespace retention)',
+        '',
+        '## Summary',
+        '',
+        '| Periods | Principals | Open | Expired | Revoked early | Other endings |',
+        '|---:|---:|---:|---:|---:|---:|',
+        '| 5 | 2 | 2 | 1 | 1 | 1 |',
+        '',
+        '## Grant periods',
+        '',
+        '| Principal | Account | Policy | Kind | From | To | Ended | By | Reason | Ticket | Revision | Submitter |',
+        '|---|---|---|---|---|---|---|---|---|---|---|---|',
+        '| user/alice | nonprod (111111111111) | reader | temporary | 2026-03-01T00:00:00Z | 2026-03-02T00:00:00Z | early | ops | on call | OPS-1 | abc | ci |',
+        '| role/deployer | 222222222222 | admin | permanent | 2026-03-01T00:00:00Z | open | open | — | — | — | — | — |',
+        '| role/deployer | 222222222222 | admin | permanent | 2026-03-01T00:00:00Z | open | expired | — | — | — | — | — |',
+        '| role/deployer | 222222222222 | admin | permanent | 2026-03-01T00:00:00Z | open | removed | — | — | — | — | — |',
+        '| role/deployer | 222222222222 | admin | permanent | 2026-03-01T00:00:00Z | open | revoking | — | — | — | — | — |',
+        '',
+        '## Early revocations',
+        '',
+        '- user/alice, reader in nonprod: revoked 2026-03-02T00:00:00Z by ops: left team',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('markdown: no filter, an open expiring period, an early revocation with no one and no reason named', () => {
+    const text = historyMarkdown([{ ...full, to: undefined, endedBy: undefined, endReason: undefined, environment: '' }], scope);
+    assert.ok(text.includes('\n- Team: all teams\n- Window: as far back as retained to 2026-04-02T00:00:00Z\n- Generated: 2026-04-02T00:00:00Z\n\n## Summary'));
+    assert.ok(
+      text.includes('| user/alice | 111111111111 | reader | temporary | 2026-03-01T00:00:00Z | open (expires 2026-03-03T00:00:00Z) | early | — | on call |'),
+    );
+    assert.ok(text.endsWith('- user/alice, reader in 111111111111: revoked  by unknown: no reason given\n'));
+  });
+
+  it('markdown: with no early revocation, the report ends after the periods', () =>
+    assert.ok(
+      historyMarkdown([bare], scope).endsWith(
+        '| role/deployer | 222222222222 | admin | permanent | 2026-03-01T00:00:00Z | open | open | — | — | — | — | — |\n',
+      ),
+    ));
+
+  const formats: [HistoryFormat, (p: GrantPeriod[]) => string][] = [
+    ['json', (p) => historyJson(p)],
+    ['csv', (p) => historyCsv(p)],
+    ['markdown', (p) => historyMarkdown(p, scope)],
+    ['table', (p) => historyTable(p)],
+  ];
+  for (const [format, render] of formats)
+    it(`formatHistory prints ${format}`, () => assert.equal(formatHistory([full, bare], format, scope), render([full, bare])));
+  it('json is the periods themselves, indented, with a final newline', () => assert.equal(historyJson([bare]), `${JSON.stringify([bare], null, 2)}\n`));
+
+  const cells: [string, string][] = [
+    ['  padded  ', 'padded'],
+    ['a\\b', 'a\\\\b'],
+    ['a|b', 'a\\|b'],
+    ['a\r\nb', 'a b'],
+    ['', '—'],
+  ];
+  for (const [value, cell] of cells) it(`markdown cell of ${JSON.stringify(value)}`, () => assert.equal(markdownCell(value), cell));
+});
+
+describe('history: period edges', () => {
+  const at = (s: string) => `2026-03-01T${s}.000Z`;
+  const cases: { name: string; runs: LedgerEntry[]; want: Partial<GrantPeriod>[] }[] = [
+    {
+      name: 'a failed workflow ended crashed',
+      runs: [run(PERM, { status: 'FAILED', closedAt: at('11:00:00') })],
+      want: [{ ended: 'crashed', to: at('11:00:00') }],
+    },
+    { name: 'an unknown end cause is just ended', runs: [run(PERM, { memo: { endCause: 'mystery' as never } })], want: [{ ended: 'ended' }] },
+    { name: 'a completed run with no cause is ended', runs: [run(PERM, {})], want: [{ ended: 'ended' }] },
+    {
+      name: 'an open run with a close time has no end yet',
+      runs: [run(PERM, { status: 'RUNNING', state: 'active', closedAt: at('11:00:00') })],
+      want: [{ ended: 'open', to: undefined }],
+    },
+    {
+      name: 'a revoking run with a close time has no end yet',
+      runs: [run(PERM, { status: 'RUNNING', state: 'revoking', closedAt: at('11:00:00') })],
+      want: [{ ended: 'revoking', to: undefined }],
+    },
+    {
+      name: 'a start date after the run began is when the period begins',
+      runs: [run(PERM, { startedAt: at('10:00:00'), memo: { startsAt: '2026-03-02T00:00:00Z' } })],
+      want: [{ from: '2026-03-02T00:00:00Z' }],
+    },
+    {
+      name: 'a start date no later than the run keeps the run start',
+      runs: [run(PERM, { startedAt: at('10:00:00'), memo: { startsAt: '2026-03-01T10:00:00Z' } })],
+      want: [{ from: at('10:00:00') }],
+    },
+    {
+      name: 'the memo spelling and type of the principal win over the id',
+      runs: [run(PERM, { account: '', memo: { principalType: 'role', principalWritten: 'Alice.Smith', principalName: 'alice.smith' } })],
+      want: [{ principalType: 'role', principal: 'Alice.Smith', account: '111111111111' }],
+    },
+    {
+      name: 'the memo name wins over the id when nothing was written',
+      runs: [run(PERM, { account: '333333333333', memo: { principalName: 'ALICE' } })],
+      want: [{ principal: 'ALICE', account: '333333333333' }],
+    },
+    {
+      name: 'runs started at the same moment are ordered by run id',
+      runs: [run(PERM, { runId: 'r-b', startedAt: at('10:00:00') }), run(PERM, { runId: 'r-a', startedAt: at('10:00:00') })],
+      want: [{ runId: 'r-a' }, { runId: 'r-b' }],
+    },
+    {
+      name: 'grants that began at the same moment are ordered by id',
+      runs: [run(TEMP, { startedAt: at('10:00:00') }), run(PERM, { startedAt: at('10:00:00') })],
+      want: [{ grantId: PERM }, { grantId: TEMP }],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const periods = buildPeriods(c.runs);
+      assert.equal(periods.length, c.want.length);
+      c.want.forEach((want, i) => {
+        for (const [field, value] of Object.entries(want)) assert.deepEqual(periods[i]![field as keyof GrantPeriod], value, `${c.name}: ${field}`);
+      });
+    });
+  }
+
+  const closed = buildPeriods([run(PERM, { startedAt: at('10:00:00'), closedAt: at('12:00:00') })]);
+  const filters: { name: string; filter: HistoryFilter; kept: boolean }[] = [
+    { name: 'its own team', filter: { team: 'team-a' }, kept: true },
+    { name: 'another team', filter: { team: 'team-b' }, kept: false },
+    { name: 'a window that begins the moment it closed', filter: { since: at('12:00:00') }, kept: true },
+    { name: 'a window that ends the moment it began', filter: { until: at('10:00:00') }, kept: true },
+  ];
+  for (const f of filters) it(`filter by ${f.name}`, () => assert.equal(filterPeriods(closed, f.filter).length, f.kept ? 1 : 0));
 });
