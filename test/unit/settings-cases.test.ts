@@ -143,6 +143,14 @@ describe('settings cases: rejected values keep the default and say why, where', 
       message: 'max_managed_policies_per_principal must be a whole number from 1 to 20, got 21',
     },
     {
+      name: 'managed policies 2.5',
+      env: { GRANTFLOW_MAX_MANAGED_POLICIES: '2.5' },
+      field: 'maxManagedPoliciesPerPrincipal',
+      kept: 10,
+      file_: 'env:GRANTFLOW_MAX_MANAGED_POLICIES',
+      message: 'max_managed_policies_per_principal must be a whole number from 1 to 20, got "2.5"',
+    },
+    {
       name: 'calls per second 0.05',
       file: { iam_calls_per_second: 0.05 },
       field: 'iamCallsPerSecond',
@@ -351,6 +359,7 @@ describe('settings cases: notification sinks', function () {
     assert.equal(notify({ web_ui_url: 'http://file' }, {}).webUiUrl, 'http://file');
     assert.equal(notify({ web_ui_url: 'http://file' }, { GRANTFLOW_WEB_UI_URL: '' }).webUiUrl, 'http://file');
     assert.ok(!('webUiUrl' in notify({}, {})));
+    assert.deepEqual(notify({}, {}), { sinks: [], diagnostics: [] });
     assert.ok(!('webUiUrl' in notify(undefined, {})));
   });
 });

@@ -17,6 +17,8 @@ const schema = z.strictObject({
   tags: z.array(z.string()).optional(),
   free: z.record(z.string(), z.string()).optional(),
   port: z.number().max(10).optional(),
+  maybe: z.strictObject({ gamma: z.string() }).nullable().optional(),
+  preset: z.strictObject({ delta: z.string() }).default({ delta: 'd' }),
 });
 
 function diagnose(yaml: string) {
@@ -90,6 +92,16 @@ describe('zod diagnostics cases: messages and positions', function () {
       want: ['5:3 unknown key "qqqqqqqq" in owner; allowed keys: team, email', '6:3 unknown key "wwwwwwww" in owner; allowed keys: team, email'],
     },
     {
+      name: 'an unknown key inside a nullable object',
+      yaml: 'name: n\nmaybe:\n  gamma: g\n  gamam: h\n',
+      want: ['4:3 unknown key "gamam" in maybe; did you mean "gamma"?'],
+    },
+    {
+      name: 'an unknown key inside an object with a default',
+      yaml: 'name: n\npreset:\n  delta: d\n  detla: e\n',
+      want: ['4:3 unknown key "detla" in preset; did you mean "delta"?'],
+    },
+    {
       name: 'a too-large number shows the value',
       yaml: 'name: n\nport: 11\n',
       want: ['2:7 port: Too big: expected number to be <=10 (got 11)'],
@@ -124,16 +136,29 @@ describe('zod diagnostics cases: messages and positions', function () {
   });
 
   it('a custom message that already says what it got is not repeated; a mapping value is not shown', function () {
-    const { source } = parseYaml('t.yaml', 'a: 5\nb:\n  c: 1\n');
+    const { source } = parseYaml('t.yaml', 'a: 5\nb:\n  c: 1\nn:\ns: abc\n');
     const issues = [
       { code: 'custom', path: ['a'], message: 'must be even, got 5' },
       { code: 'custom', path: ['b'], message: 'bad mapping' },
       { code: 'custom', path: ['b', 'c', 'd'], message: 'deep' },
       { code: 'custom', path: ['a'], message: 'odd' },
+      { code: 'custom', path: ['n'], message: 'empty' },
+      { code: 'custom', path: ['n', 'x'], message: 'under null' },
+      { code: 'custom', path: ['s', 0], message: 'into a string' },
+      { code: 'custom', path: ['missing'], message: 'absent' },
     ] as unknown as z.core.$ZodIssue[];
     assert.deepEqual(
       zodIssuesToDiagnostics(issues, source, z.any()).map((d) => `${d.line}:${d.col} ${d.message}`),
-      ['1:4 a: must be even, got 5', '3:3 b: bad mapping', '3:6 b.c.d: deep', '1:4 a: odd (got 5)'],
+      [
+        '1:4 a: must be even, got 5',
+        '3:3 b: bad mapping',
+        '3:6 b.c.d: deep',
+        '1:4 a: odd (got 5)',
+        '4:3 n: empty (got null)',
+        '4:3 n.x: under null',
+        '5:4 s[0]: into a string',
+        '1:1 missing: absent',
+      ],
     );
   });
 });
