@@ -55,6 +55,7 @@ describe('settings cases: accepted values and boundaries', function () {
     assert.equal(settings.deployerExternalId, undefined);
     assert.equal(settings.strictActions, undefined);
     assert.equal(settings.permissionsBoundary, undefined);
+    assert.equal(settings.taskQueue, 'grantflow');
   });
 
   it('require_mfa is deduplicated and sorted', function () {
@@ -257,6 +258,7 @@ describe('settings cases: rejected values keep the default and say why, where', 
     assert.match(diagnostics[0]!.message, /^permissions_boundary for dev: /);
     const single = resolve({ permissions_boundary: 'not-an-arn' }).diagnostics;
     assert.equal(single.length, 1);
+    assert.equal(single[0]!.line, 'permissions_boundary'.length, 'reported at the permissions_boundary key');
     assert.match(single[0]!.message, /^permissions_boundary: \S/);
   });
 });
