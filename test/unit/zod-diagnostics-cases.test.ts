@@ -128,6 +128,11 @@ describe('zod diagnostics cases: messages and positions', function () {
       zodIssuesToDiagnostics(fake, source, loose).map((d) => d.message),
       ['unknown key "x" in s[0]'],
     );
+    const pastAString = [{ code: 'unrecognized_keys', keys: ['x'], path: ['s', 0, 'y'], message: '' }] as unknown as z.core.$ZodIssue[];
+    assert.deepEqual(
+      zodIssuesToDiagnostics(pastAString, source, loose).map((d) => d.message),
+      ['unknown key "x" in s[0].y'],
+    );
     const viaRecord = [{ code: 'unrecognized_keys', keys: ['x'], path: ['m', 'k'], message: '' }] as unknown as z.core.$ZodIssue[];
     assert.deepEqual(
       zodIssuesToDiagnostics(viaRecord, source, loose).map((d) => d.message),
