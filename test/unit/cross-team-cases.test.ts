@@ -193,6 +193,30 @@ describe('checks across teams: object collisions', function () {
     );
   });
 
+  it('lists every other team when three write one object', () => {
+    const found = ofKind(
+      checkAcrossTeams([
+        team('a', { policies: [{ policy: 'p', name: 'n' }] }),
+        team('b', { policies: [{ policy: 'q', name: 'n' }] }),
+        team('c', { policies: [{ policy: 'r', name: 'n' }] }),
+      ]),
+      'iam-object-collision',
+    );
+    assert.equal(found.length, 3);
+    assert.match(
+      found[0]!.message,
+      /^team "a" policy "p" and team "b" policy "q" \(aws-policies\/b\.yaml:2\) and team "c" policy "r" \(aws-policies\/c\.yaml:2\) would both write/,
+    );
+  });
+
+  it('sees no clash between inline policies of one name on different users', () => {
+    const found = checkAcrossTeams([
+      team('a', { grants: [{ kind: 'temporary', inline: 'x', principal: 'alice' }] }),
+      team('b', { grants: [{ kind: 'temporary', inline: 'x', principal: 'bob' }] }),
+    ]);
+    assert.deepEqual(found, []);
+  });
+
   it('points at entry 0 when a grant has no source index', () => {
     const found = ofKind(
       checkAcrossTeams([team('a', { grants: [{ kind: 'temporary', inline: 'x' }] }), team('b', { grants: [{ kind: 'temporary', index: 4, inline: 'x' }] })]),
@@ -250,6 +274,18 @@ describe('checks across teams: one environment name, different accounts', functi
 
 describe('checks across teams: one managed policy granted by two teams', function () {
   const arn = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+
+  it('names every other team that grants it', () => {
+    const found = ofKind(
+      checkAcrossTeams([
+        team('a', { grants: [{ managed: [arn] }] }),
+        team('b', { grants: [{ index: 1, managed: [arn] }] }),
+        team('c', { grants: [{ index: 2, managed: [arn] }] }),
+      ]),
+      'shared-managed-policy',
+    );
+    assert.match(found[0]!.message, / by team "b" \(permanent-access\/b\.yaml:11\) and team "c" \(permanent-access\/c\.yaml:12\); it stays/);
+  });
 
   it('notes it for each team, naming the others and where they grant it', () => {
     const found = ofKind(
