@@ -84,6 +84,15 @@ describe('limits: managed policies per principal', function () {
     it(`${name}: ${expected.length ? 'an error' : 'nothing'}`, () => assert.deepEqual(brief(errorsOf(grants)), expected));
   }
 
+  it('reports the earliest moment over the quota, whatever the order of the grants', () => {
+    const [only] = errorsOf([
+      { arns: [arn('A'), arn('B')] },
+      { index: 1, arns: [arn('C')], startsIn: 4, expiresIn: 9 },
+      { index: 2, arns: [arn('D')], startsIn: 2, expiresIn: 9 },
+    ]);
+    assert.match(only!.message, /would have 3 managed policies attached at once; .*Policies: .*\/A, .*\/B, .*\/D$/);
+  });
+
   it('says who, how many, the quota, and the policies in order', () => {
     const [only] = errorsOf([{ arns: [arn('B'), arn('A')] }, { arns: [arn('C')], startsIn: 3, expiresIn: 9 }]);
     assert.equal(only!.severity, 'error');

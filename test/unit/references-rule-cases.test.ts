@@ -56,8 +56,14 @@ describe('reference rules: positions and messages', function () {
     assert.match(found[0]!.message, /^unknown environment "prd": .*; add it to aws-accounts\/ops\.yaml or fix the name$/);
     assert.match(found[0]!.message, /did you mean "prod"/);
     assert.match(found[1]!.message, /^unknown policy "raeder": .*; define it in aws-policies\/ops\.yaml or fix the name$/);
-    assert.match(found[2]!.message, /aws-accounts\/ops\.yaml/);
-    assert.match(found[3]!.message, /aws-policies\/ops\.yaml/);
+    assert.equal(
+      found[2]!.message,
+      'unknown environment "qa": defined environments in aws-accounts/ops.yaml: "prod", "staging"; add it to aws-accounts/ops.yaml or fix the name',
+    );
+    assert.equal(
+      found[3]!.message,
+      'unknown policy "writer": defined policies in aws-policies/ops.yaml: "reader"; define it in aws-policies/ops.yaml or fix the name',
+    );
   });
 
   it('names the two environments of one account, at the second', () => {
