@@ -1,0 +1,165 @@
+// Names IAM would refuse, on hand-built configs: environment names, policy names that differ only in
+// case, names grown too long by the team prefix, and users written two ways.
+import assert from 'node:assert/strict';
+import type { Diagnostic } from '../../src/core/diagnostics';
+import type { RuleContext } from '../../src/core/rules/context';
+import { nameRules } from '../../src/core/rules/names';
+import type { TeamConfig } from '../../src/core/team-config';
+
+interface Parts {
+  accounts?: Record<string, string>;
+  /** Policy name → how many custom statements it has. */
+  policies?: [string, number][];
+  permanent?: { index?: number; users?: [string, string][] }[];
+  temporary?: { index?: number; user: [string, string] }[];
+}
+
+function diagnosticsOf(parts: Parts): Diagnostic[] {
+  const config = {
+    team: 't',
+    accounts: parts.accounts ?? {},
+    policies: Object.fromEntries((parts.policies ?? []).map(([name, n]) => [name, { statements: Array.from({ length: n }, () => ({ Effect: 'Allow' })) }])),
+    permanent: (parts.permanent ?? []).map((e) => ({
+      source: { index: e.index },
+      users: (e.users ?? []).map(([written, name]) => ({ written, name })),
+      roles: [],
+    })),
+    temporary: (parts.temporary ?? []).map((e) => ({ source: { index: e.index }, user: { written: e.user[0], name: e.user[1] } })),
+  } as unknown as TeamConfig;
+  const context = {
+    config,
+    nowMs: 0,
+    expansion: { grants: [], policies: [], skipped: [], duplicates: [] },
+    locate: (kind, path, options) => ({ file: `${kind}:${path.join('/')}`, line: 1, col: options?.key ? 1 : 2 }),
+  } as RuleContext;
+  return nameRules(context);
+}
+
+const brief = (found: Diagnostic[]) => found.map((d) => `${d.severity} ${d.file}${d.col === 1 ? ' key' : ''}`);
+
+describe('name rules: environments and policies', function () {
+  it('refuses an environment name IAM tags and ids cannot carry, at its key', () => {
+    const found = diagnosticsOf({ accounts: { prod: '1', 'pr od': '2' } });
+    assert.deepEqual(brief(found), ['error aws-accounts:aws-accounts/pr od key']);
+    assert.equal(found[0]!.message, 'environment name "pr od" may contain only letters, digits, _ . - (at most 64 characters)');
+  });
+
+  const caseClash =
+    'policies "db" and "DB" differ only in letter case; IAM policy names ignore case, so their customer-managed policies would be one. Rename one of them';
+  const cases: [string, [string, number][], string[]][] = [
+    [
+      'two policies with statements, one name but for case',
+      [
+        ['db', 1],
+        ['DB', 2],
+      ],
+      [caseClash],
+    ],
+    [
+      'the first without statements',
+      [
+        ['db', 0],
+        ['DB', 1],
+      ],
+      [],
+    ],
+    [
+      'the second without statements',
+      [
+        ['db', 1],
+        ['DB', 0],
+      ],
+      [],
+    ],
+  ];
+  for (const [name, policies, expected] of cases) {
+    it(`${name}: ${expected.length ? 'an error' : 'nothing'}`, () => {
+      const found = diagnosticsOf({ policies });
+      assert.deepEqual(
+        found.map((d) => d.message),
+        expected,
+      );
+      if (expected.length) assert.deepEqual(brief(found), ['error aws-policies:aws-policies/DB key']);
+    });
+  }
+
+  // The customer-managed policy is `grantflow.t.<name>` (12 + n characters); the inline policy of a temporary
+  // grant adds `.<YYYYMMDDTHHMMSSZ>` (29 + n). IAM allows 128.
+  const long = (n: number) => 'p'.repeat(n);
+  const lengths: [string, [string, number][], string[]][] = [
+    ['a 99-character policy: the inline name is exactly 128', [[long(99), 1]], []],
+    [
+      'a 100-character policy: the inline name is 129',
+      [[long(100), 1]],
+      [`a temporary grant of "${long(100)}" needs the inline policy name 129 characters long; IAM allows 128; shorten the policy name`],
+    ],
+    [
+      'a 117-character policy: the customer-managed name is 129 too',
+      [[long(117), 1]],
+      [
+        `customer-managed policy name "grantflow.t.${long(117)}" is 129 characters; IAM allows at most 128; shorten the policy name "${long(117)}"`,
+        `a temporary grant of "${long(117)}" needs the inline policy name 146 characters long; IAM allows 128; shorten the policy name`,
+      ],
+    ],
+    ['a 117-character policy with only managed policies', [[long(117), 0]], []],
+    ['a 129-character policy: only its own name is reported', [[long(129), 1]], [`policy name "${long(129)}" is 129 characters; IAM allows at most 128`]],
+  ];
+  for (const [name, policies, expected] of lengths) {
+    it(`${name}: ${expected.length} error(s)`, () =>
+      assert.deepEqual(
+        diagnosticsOf({ policies }).map((d) => d.message),
+        expected,
+      ));
+  }
+});
+
+describe('name rules: users', function () {
+  it('points at the user of each entry, by its source index when it has one', () => {
+    const found = diagnosticsOf({
+      permanent: [
+        {
+          index: 5,
+          users: [
+            ['ok@example.com', 'ok'],
+            ['a b@example.com', 'a b'],
+          ],
+        },
+        { users: [['c d', 'c d']] },
+      ],
+      temporary: [{ user: ['e f', 'e f'] }, { index: 7, user: ['g h@example.com', 'g h'] }],
+    });
+    assert.deepEqual(brief(found), [
+      'error permanent-access:permanent-access/5/users/1',
+      'error permanent-access:permanent-access/1/users/0',
+      'error temporary-access:temporary-access/0/user',
+      'error temporary-access:temporary-access/7/user',
+    ]);
+    assert.deepEqual(
+      found.map((d) => d.message),
+      [
+        'IAM user name "a b" contains " "; IAM allows only letters, digits and + = , . @ _ - (from "a b@example.com", domain dropped); fix the name in YAML or create the user under a valid name',
+        'IAM user name "c d" contains " "; IAM allows only letters, digits and + = , . @ _ -; fix the name in YAML or create the user under a valid name',
+        'IAM user name "e f" contains " "; IAM allows only letters, digits and + = , . @ _ -; fix the name in YAML or create the user under a valid name',
+        'IAM user name "g h" contains " "; IAM allows only letters, digits and + = , . @ _ - (from "g h@example.com", domain dropped); fix the name in YAML or create the user under a valid name',
+      ],
+    );
+  });
+
+  it('warns of one IAM user written two ways, and not of one written the same way twice', () => {
+    const found = diagnosticsOf({
+      permanent: [{ users: [['alice@example.com', 'alice']] }, { users: [['alice@example.com', 'alice']] }],
+      temporary: [{ index: 2, user: ['Alice@example.org', 'Alice'] }],
+    });
+    assert.deepEqual(
+      found.map((d) => [d.severity, d.kind, d.file, d.message]),
+      [
+        [
+          'warning',
+          'same-iam-user',
+          'temporary-access:temporary-access/2/user',
+          '"Alice@example.org" and "alice@example.com" both become IAM user "Alice" (IAM names ignore case); they are the same person in IAM',
+        ],
+      ],
+    );
+  });
+});
