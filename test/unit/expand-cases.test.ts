@@ -20,9 +20,8 @@ describe('expansion: the spelling IAM is called with', function () {
     ],
     temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt: at(5) }],
   });
-  const { grants } = expandTeam(config, NOW);
-
   it('every grant of one user uses the spelling written first, temporary ones included', () => {
+    const { grants } = expandTeam(config, NOW);
     assert.deepEqual(
       grants.filter((g) => g.principalType === 'user').map((g) => [g.kind, g.principal, g.principalWritten]),
       [
@@ -34,6 +33,7 @@ describe('expansion: the spelling IAM is called with', function () {
   });
 
   it('roles too', () => {
+    const { grants } = expandTeam(config, NOW);
     assert.deepEqual(
       grants.filter((g) => g.principalType === 'role').map((g) => g.principal),
       ['Deployer', 'Deployer'],
@@ -184,6 +184,26 @@ describe('expansion: the customer-managed policies', function () {
         ['111111111111', 'writer', 'dev'],
         ['222222222222', 'auditor', 'prod'],
         ['222222222222', 'writer', 'prod'],
+      ],
+    );
+  });
+
+  it('sorted by account, then name, whichever principal needs them first', () => {
+    const config = team({
+      accounts: { nonprod: '111111111111', prod: '222222222222' },
+      policies: { writer, auditor },
+      permanent: [
+        { users: ['amy'], environments: ['prod', 'nonprod'], grants: ['writer'] },
+        { users: ['bob'], environments: ['prod', 'nonprod'], grants: ['auditor'] },
+      ],
+    });
+    assert.deepEqual(
+      expandTeam(config, NOW).policies.map((p) => [p.account, p.policy]),
+      [
+        ['111111111111', 'auditor'],
+        ['111111111111', 'writer'],
+        ['222222222222', 'auditor'],
+        ['222222222222', 'writer'],
       ],
     );
   });
