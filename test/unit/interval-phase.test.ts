@@ -59,3 +59,21 @@ describe('interval pass phases', function () {
     assert.notEqual(intervalPhaseMs('team-a', HOUR), intervalPhaseMs('team-b', HOUR));
   });
 });
+
+describe('interval phase: fixed values and edges', function () {
+  it('a team keeps the same slot across releases (the hash is part of the schedule)', () => {
+    assert.equal(intervalPhaseMs('payments', 3_600_000), 2_403_690);
+    assert.equal(intervalPhaseMs('a', 1000), 311);
+  });
+
+  it('no interval: no delay to compute', () => {
+    assert.equal(nextIntervalDelayMs('a', 0, 5000), 0);
+    assert.equal(nextIntervalDelayMs('a', -10, 5000), -10);
+  });
+
+  it('a slot exactly half an interval away is kept; one nearer is skipped to the next', () => {
+    const phase = intervalPhaseMs('a', 1000);
+    assert.equal(nextIntervalDelayMs('a', 1000, 10_000 + phase - 500), 500);
+    assert.equal(nextIntervalDelayMs('a', 1000, 10_000 + phase - 499), 1499);
+  });
+});

@@ -1,0 +1,264 @@
+// The reconcile pass's decisions at their edges: the order each list comes out in (the reconcile acts
+// on it in that order, and `plan` prints it), the moment an early revoke outranks a submission, the
+// reasons the records carry, and when a replacement may go ahead.
+import assert from 'node:assert/strict';
+import type { GrantSpec } from '../../src/core/grant';
+import { grantShape } from '../../src/core/grant-derived';
+import type { LedgerEntry } from '../../src/core/ledger';
+import { planPass, readyReplacements, REAFFIRM_MARGIN_MS, type PassInput } from '../../src/core/reconcile-plan';
+import { grantsOf, policy, READ_ONLY, team, VIEW_ONLY } from '../harness/team';
+
+const NOW = Date.parse('2026-06-01T12:00:00Z');
+const at = (hours: number) => new Date(NOW + hours * 3600_000).toISOString().replace('.000Z', 'Z');
+const RETENTION = 8 * 86_400_000;
+const reader = policy([READ_ONLY]);
+const desiredOf = (entries: { permanent?: string[]; temporary?: [string, string][] }, policies = { reader }) =>
+  grantsOf(
+    team({
+      policies,
+      permanent: entries.permanent?.length ? [{ users: entries.permanent, environments: ['nonprod'], grants: ['reader'] }] : [],
+      temporary: (entries.temporary ?? []).map(([user, expiresAt]) => ({ user, environment: 'nonprod', grant: 'reader', expiresAt })),
+    }),
+    NOW,
+  );
+const userId = (user: string) => `grantflow/test-team/111111111111/user/${user}/reader`;
+
+function run(r: Partial<LedgerEntry> & { id: string; spec?: GrantSpec }): LedgerEntry {
+  const { spec, ...rest } = r;
+  return {
+    runId: `${r.id}#run`,
+    status: 'RUNNING',
+    state: 'active',
+    startedAt: at(-10),
+    account: '111111111111',
+    environment: 'nonprod',
+    ...rest,
+    memo: { ...(spec ? { shape: grantShape(spec) } : {}), ...(r.memo ?? {}) },
+  };
+}
+const ledger = (...runs: LedgerEntry[]) => new Map(runs.map((e) => [e.id, e]));
+const pass = (over: Partial<PassInput> & Pick<PassInput, 'desired' | 'ledger'>) =>
+  planPass({ nowMs: NOW, maxTemporaryDays: 6, decidedAtMs: Date.parse(at(-100)), retentionMs: RETENTION, ...over });
+
+const three = desiredOf({ permanent: ['alice', 'bob', 'carol'] });
+const reversed = [...three].reverse();
+const ids = three.map((g) => g.id);
+const reversedIds = [...ids].reverse();
+const cancelled = (id: string, closedAt: string, memo: LedgerEntry['memo'] = {}) => run({ id, status: 'CANCELLED', state: 'revoked', closedAt, memo });
+
+describe('a reconcile pass lists its decisions in id order, whatever order the YAML and the ledger come in', function () {
+  it('starts', () =>
+    assert.deepEqual(
+      pass({ desired: reversed, ledger: ledger() }).start.map((g) => g.id),
+      ids,
+    ));
+
+  it('re-applies', () => {
+    const plan = pass({ desired: reversed, ledger: ledger(...three.map((g) => run({ id: g.id, spec: g }))) });
+    assert.deepEqual(plan.reapply, ids);
+  });
+
+  it('hands new specs', () => {
+    const changed = [...desiredOf({ permanent: ['alice', 'bob', 'carol'] }, { reader: policy([READ_ONLY, VIEW_ONLY]) })].reverse();
+    const plan = pass({ desired: changed, ledger: ledger(...three.map((g) => run({ id: g.id, spec: g }))) });
+    assert.deepEqual(
+      plan.respec.map((g) => g.id),
+      ids,
+    );
+  });
+
+  it('leaves revoked', () => {
+    const plan = pass({ desired: reversed, ledger: ledger(...reversedIds.map((id) => cancelled(id, at(-1)))) });
+    assert.deepEqual(plan.sticky, ids);
+  });
+
+  it('revokes, those beyond the limit and those removed together', () => {
+    const zed = desiredOf({ temporary: [['zed', at(24 * 3)]] })[0]!;
+    const plan = pass({
+      desired: [zed],
+      maxTemporaryDays: 1,
+      ledger: ledger(run({ id: zed.id, spec: zed }), run({ id: userId('aaron'), spec: zed })),
+    });
+    assert.deepEqual(
+      plan.revoke.map((r) => [r.id, r.cause]),
+      [
+        [userId('aaron'), 'removed'],
+        [zed.id, 'beyond-limit'],
+      ],
+    );
+  });
+
+  it('cleans up after Terminate in id order, the ledger read in any order', () => {
+    const plan = pass({ desired: three, ledger: ledger(...reversedIds.map((id) => run({ id, status: 'TERMINATED', closedAt: at(-1) }))) });
+    assert.deepEqual(
+      plan.cleanup.map((c) => c.entry.id),
+      ids,
+    );
+  });
+
+  it('writes records, reaffirmations and lifts together', () => {
+    const old = new Date(NOW - RETENTION + REAFFIRM_MARGIN_MS - 60_000).toISOString();
+    const zed = desiredOf({ permanent: ['zed'] })[0]!;
+    const plan = pass({ desired: [zed], ledger: ledger(cancelled(zed.id, old), cancelled(userId('aaron'), at(-1))) });
+    assert.deepEqual(
+      plan.records.map((r) => [r.id, r.kind]),
+      [
+        [userId('aaron'), 'lifted'],
+        [zed.id, 'reaffirmed'],
+      ],
+    );
+  });
+
+  it('a running grant with two new expiries is replaced by the earlier id; the other only starts', () => {
+    const bob10 = desiredOf({ temporary: [['bob', at(10)]] })[0]!;
+    const newer = desiredOf({
+      temporary: [
+        ['bob', at(30)],
+        ['bob', at(20)],
+      ],
+    });
+    const sorted = newer.map((g) => g.id).sort();
+    const plan = pass({ desired: [...newer].sort((a, b) => (a.id < b.id ? 1 : -1)), ledger: ledger(run({ id: bob10.id, spec: bob10 })) });
+    assert.deepEqual(plan.replace, [{ from: bob10.id, to: sorted[0] }]);
+    assert.deepEqual(plan.revoke, []);
+  });
+});
+
+describe('an early revoke of the same access against the submission', function () {
+  const bob10 = desiredOf({ temporary: [['bob', at(10)]] })[0]!;
+  const bob20 = desiredOf({ temporary: [['bob', at(20)]] });
+
+  it('revoked at the very moment the submission arrived: the operator wins, the replacement stays revoked', () => {
+    const plan = pass({ desired: bob20, ledger: ledger(cancelled(bob10.id, at(-2), { endedBy: 'ops' })), decidedAtMs: Date.parse(at(-2)) });
+    assert.deepEqual(plan.start, []);
+    assert.deepEqual(plan.sticky, [bob20[0]!.id]);
+    assert.deepEqual(
+      plan.records.filter((r) => r.kind !== 'lifted').map((r) => [r.id, r.kind, r.at, r.by, r.reason]),
+      [[bob20[0]!.id, 'succession', at(-2), 'ops', `${bob10.id}, which it replaces, was revoked early by ops`]],
+    );
+  });
+
+  it('a revoke nobody signed says so without a name', () => {
+    const plan = pass({ desired: bob20, ledger: ledger(cancelled(bob10.id, at(-1))), decidedAtMs: Date.parse(at(-2)) });
+    assert.deepEqual(
+      plan.records.filter((r) => r.kind !== 'lifted').map((r) => [r.reason, 'by' in r]),
+      [[`${bob10.id}, which it replaces, was revoked early`, false]],
+    );
+  });
+
+  it('a running replacement of a grant revoked early since it was decided: revoked, naming who', () => {
+    const plan = pass({
+      desired: bob20,
+      ledger: ledger(cancelled(bob10.id, at(-1), { endedBy: 'ops' }), run({ id: bob20[0]!.id, spec: bob20[0]!, memo: { decidedAt: at(-3) } })),
+    });
+    assert.deepEqual(plan.revoke, [{ id: bob20[0]!.id, cause: 'early', reason: `${bob10.id}, which it replaces, was revoked early by ops` }]);
+  });
+
+  it('the same grant in another case, revoked early before the submission: still left revoked, and recorded as such', () => {
+    const alice = desiredOf({ permanent: ['alice'] });
+    const plan = pass({
+      desired: alice,
+      // The old spelling sorts before the current id, whose own run ended normally: both are remembered.
+      ledger: ledger(
+        cancelled(userId('Alice'), at(-5), { endedBy: 'ops' }),
+        run({ id: alice[0]!.id, status: 'COMPLETED', state: 'revoked', closedAt: at(-6), memo: { endCause: 'expired' } }),
+      ),
+      decidedAtMs: Date.parse(at(-1)),
+    });
+    assert.deepEqual(plan.start, []);
+    assert.deepEqual(plan.sticky, [alice[0]!.id]);
+    assert.deepEqual(
+      plan.records.filter((r) => r.kind !== 'lifted').map((r) => [r.kind, r.at, r.by, r.reason]),
+      [['succession', at(-5), 'ops', `${userId('Alice')}, the same grant written in another case, was revoked early by ops`]],
+    );
+  });
+
+  it('another spelling that ended normally does not keep the grant revoked', () => {
+    const alice = desiredOf({ permanent: ['alice'] });
+    const plan = pass({
+      desired: alice,
+      ledger: ledger(run({ id: userId('Alice'), status: 'COMPLETED', state: 'revoked', closedAt: at(-5), memo: { endCause: 'expired' } })),
+    });
+    assert.deepEqual(
+      plan.start.map((g) => g.id),
+      [alice[0]!.id],
+    );
+    assert.deepEqual(plan.sticky, []);
+  });
+});
+
+describe('records a pass writes for grants revoked early', function () {
+  const alice = desiredOf({ permanent: ['alice'] });
+  const id = alice[0]!.id;
+  const boundary = NOW - RETENTION + REAFFIRM_MARGIN_MS;
+
+  it('reaffirms just inside the margin, with a default reason when the revoke gave none', () => {
+    const closedAt = new Date(boundary - 1000).toISOString();
+    const plan = pass({ desired: alice, ledger: ledger(cancelled(id, closedAt)) });
+    assert.deepEqual(
+      plan.records.map((r) => [r.kind, r.at, r.reason, 'by' in r]),
+      [['reaffirmed', closedAt, 'revoked early', false]],
+    );
+  });
+
+  it('does not reaffirm exactly at the margin', () => {
+    const plan = pass({ desired: alice, ledger: ledger(cancelled(id, new Date(boundary).toISOString())) });
+    assert.deepEqual(plan.records, []);
+  });
+
+  it('a Terminate long ago is cleaned up and recorded by the clean-up, not reaffirmed', () => {
+    const plan = pass({ desired: alice, ledger: ledger(run({ id, status: 'TERMINATED', closedAt: new Date(boundary - 86_400_000).toISOString() })) });
+    assert.deepEqual(plan.records, []);
+    assert.deepEqual(
+      plan.cleanup.map((c) => [c.entry.id, c.record]),
+      [[id, 'early']],
+    );
+  });
+
+  it('lifts the revoke of an entry that left the YAML, at the moment of the pass, saying why', () => {
+    const plan = pass({ desired: [], ledger: ledger(cancelled(id, at(-1))) });
+    assert.deepEqual(
+      plan.records.map((r) => [r.id, r.kind, r.cause, r.at, r.reason]),
+      [[id, 'lifted', 'lifted', new Date(NOW).toISOString(), 'its entry left the YAML']],
+    );
+  });
+
+  it('a crashed run no longer in the YAML is cleaned up and lifted; one still wanted is cleaned up and started', () => {
+    const bob = desiredOf({ permanent: ['bob'] });
+    const plan = pass({
+      desired: bob,
+      ledger: ledger(run({ id, status: 'FAILED', closedAt: at(-1) }), run({ id: bob[0]!.id, status: 'FAILED', closedAt: at(-1) })),
+    });
+    assert.deepEqual(
+      plan.cleanup.map((c) => [c.entry.id, c.record]),
+      [
+        [id, 'lifted'],
+        [bob[0]!.id, undefined],
+      ],
+    );
+    assert.ok(!('record' in plan.cleanup[1]!), 'a grant still wanted gets no record');
+    assert.deepEqual(
+      plan.start.map((g) => g.id),
+      [bob[0]!.id],
+    );
+  });
+});
+
+describe('which replacements go ahead', function () {
+  const cases: { name: string; state?: { state: string; startsAt?: string }; expect: 'ready' | 'notYet' | 'pending' }[] = [
+    { name: 'active', state: { state: 'active' }, expect: 'ready' },
+    { name: 'revoked before it became active', state: { state: 'revoked' }, expect: 'notYet' },
+    { name: 'failed to apply', state: { state: 'failed' }, expect: 'notYet' },
+    { name: 'not in visibility yet', expect: 'notYet' },
+    { name: 'pending, its start ahead', state: { state: 'pending', startsAt: at(1) }, expect: 'notYet' },
+    { name: 'pending, starting this very moment', state: { state: 'pending', startsAt: new Date(NOW).toISOString() }, expect: 'pending' },
+    { name: 'pending, its start passed', state: { state: 'pending', startsAt: at(-1) }, expect: 'pending' },
+    { name: 'pending, no start date', state: { state: 'pending' }, expect: 'pending' },
+  ];
+  for (const c of cases)
+    it(c.name, () => {
+      const result = readyReplacements([{ from: 'old', to: 'new' }], new Map([['new', c.state]]), NOW);
+      const where = (['ready', 'notYet', 'pending'] as const).filter((k) => result[k].length > 0);
+      assert.deepEqual(where, [c.expect]);
+    });
+});
