@@ -4,7 +4,7 @@ import { DEFAULT_SETTINGS, type Settings } from '../core/team-config';
 import { IAM_NAME_CHARS, parseManagedPolicyArn } from '../core/names';
 import { DEFAULT_EXPIRING_BEFORE_MS, DEFAULT_REVOKE_STUCK_AFTER_MS, NOTIFICATION_EVENTS } from '../core/notifications';
 import type { NotificationSink } from '../core/notification-sink';
-import { DAY_MS, parseDuration } from '../core/time';
+import { DAY_MS, formatDuration, parseDuration } from '../core/time';
 import type { SettingsFile } from './schema';
 
 export const SETTINGS_ENV = {
@@ -82,7 +82,10 @@ export function resolveSettings(
     const ms = parseDuration(String(value));
     if (ms === undefined || ms < minMs || ms > maxMs) {
       diagnostics.push(
-        error(where, `${key} must be a duration such as 90s, 15m, 1h or 1d, between ${minMs / 1000}s and ${maxMs / DAY_MS}d; got ${JSON.stringify(value)}`),
+        error(
+          where,
+          `${key} must be a duration such as 90s, 15m, 1h or 1d, between ${minMs / 1000}s and ${formatDuration(maxMs)}; got ${JSON.stringify(value)}`,
+        ),
       );
       return undefined;
     }

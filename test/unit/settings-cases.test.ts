@@ -213,7 +213,7 @@ describe('settings cases: rejected values keep the default and say why, where', 
       field: 'iamPropagationWaitMs',
       kept: 120_000,
       file_: 'grantflow.yaml',
-      message: 'iam_propagation_wait must be a duration such as 90s, 15m, 1h or 1d, between 0s and 0.041666666666666664d; got "2h"',
+      message: 'iam_propagation_wait must be a duration such as 90s, 15m, 1h or 1d, between 0s and 1h; got "2h"',
     },
     {
       name: 'strict yes',
