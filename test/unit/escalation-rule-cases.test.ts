@@ -2,19 +2,14 @@
 // what the message lists (the first paths with what they enable, then the rest by name).
 import assert from 'node:assert/strict';
 import type { Diagnostic } from '../../src/core/diagnostics';
-import type { RuleContext } from '../../src/core/rules/context';
 import { escalationRules } from '../../src/core/rules/escalation';
 import type { IamStatement, TeamConfig } from '../../src/core/team-config';
+import { ruleContext } from '../harness/rule-context';
 
 /** Runs the rule on one policy `p`; positions spell out the path and whether they point at a key. */
 function warningsOf(statements: Partial<IamStatement>[], partition = 'aws'): Diagnostic[] {
   const config = { policies: { p: { statements } }, settings: { partition } } as unknown as TeamConfig;
-  const context = {
-    config,
-    nowMs: 0,
-    expansion: { grants: [], policies: [], skipped: [], duplicates: [] },
-    locate: (kind, path, options) => ({ file: `${kind}:${path.join('/')}`, line: 1, col: options?.key ? 1 : 2 }),
-  } as RuleContext;
+  const context = ruleContext(config);
   return escalationRules(context);
 }
 

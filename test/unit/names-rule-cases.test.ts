@@ -2,9 +2,9 @@
 // case, names grown too long by the team prefix, and users written two ways.
 import assert from 'node:assert/strict';
 import type { Diagnostic } from '../../src/core/diagnostics';
-import type { RuleContext } from '../../src/core/rules/context';
 import { nameRules } from '../../src/core/rules/names';
 import type { TeamConfig } from '../../src/core/team-config';
+import { ruleContext } from '../harness/rule-context';
 
 interface Parts {
   accounts?: Record<string, string>;
@@ -26,12 +26,7 @@ function diagnosticsOf(parts: Parts): Diagnostic[] {
     })),
     temporary: (parts.temporary ?? []).map((e) => ({ source: { index: e.index }, user: { written: e.user[0], name: e.user[1] } })),
   } as unknown as TeamConfig;
-  const context = {
-    config,
-    nowMs: 0,
-    expansion: { grants: [], policies: [], skipped: [], duplicates: [] },
-    locate: (kind, path, options) => ({ file: `${kind}:${path.join('/')}`, line: 1, col: options?.key ? 1 : 2 }),
-  } as RuleContext;
+  const context = ruleContext(config);
   return nameRules(context);
 }
 

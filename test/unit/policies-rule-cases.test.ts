@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { AWS_MANAGED_POLICIES_SOURCE } from '../../src/core/aws-managed-policies';
 import type { Diagnostic } from '../../src/core/diagnostics';
 import { policySize, renderDocument } from '../../src/core/documents';
-import type { RuleContext } from '../../src/core/rules/context';
 import { policyRules, unknownAwsManagedPolicyMessage } from '../../src/core/rules/policies';
 import type { IamStatement, TeamConfig } from '../../src/core/team-config';
+import { ruleContext } from '../harness/rule-context';
 
 function diagnosticsOf(policy: { managedPolicyArns?: string[]; statements?: Partial<IamStatement>[] }, strict = false): Diagnostic[] {
   const config = {
@@ -14,12 +14,7 @@ function diagnosticsOf(policy: { managedPolicyArns?: string[]; statements?: Part
     settings: { partition: 'aws', strictActions: strict },
     policies: { p: { managedPolicyArns: policy.managedPolicyArns ?? [], statements: policy.statements ?? [] } },
   } as unknown as TeamConfig;
-  const context = {
-    config,
-    nowMs: 0,
-    expansion: { grants: [], policies: [], skipped: [], duplicates: [] },
-    locate: (kind, path, options) => ({ file: `${kind}:${path.join('/')}`, line: 1, col: options?.key ? 1 : 2 }),
-  } as RuleContext;
+  const context = ruleContext(config);
   return policyRules(context);
 }
 
