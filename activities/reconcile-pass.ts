@@ -398,7 +398,10 @@ class PassActions {
     await this.assertCurrent();
     // A desired grant whose previous run is still revoking starts once that run has closed, unless an
     // operator's revoke was what it was finishing.
-    const ended = await this.waitForEnding(plan.waiting);
+    // A revoke that shares an attachment with a grant about to start (or take a new spec) finishes first.
+    const endings = await this.waitForEnding([...new Set([...plan.waiting, ...plan.revokeFirst.filter((id) => revoked.includes(id))])].sort(compare));
+    const waited = new Set(plan.waiting);
+    const ended = { open: endings.open.filter((id) => waited.has(id)), early: endings.early.filter((id) => waited.has(id)) };
     const notNow = new Set([...ended.open, ...ended.early]);
     const replacing = new Set(plan.replace.map((r) => r.to));
     const starts = [...plan.start, ...plan.waiting.filter((id) => !notNow.has(id)).map((id) => this.desired.get(id)!)];

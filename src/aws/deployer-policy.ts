@@ -18,6 +18,8 @@ const SCOPE: Record<IamOperation, Scope> = {
   CreatePolicyVersion: 'policies',
   DeletePolicyVersion: 'policies',
   DeletePolicy: 'policies',
+  // Whether a policy grantflow is about to delete is still attached (its attachment count lags).
+  ListEntitiesForPolicy: 'policies',
   ListAttachedUserPolicies: 'principals',
   ListAttachedRolePolicies: 'principals',
   AttachUserPolicy: 'principal-changes',

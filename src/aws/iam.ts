@@ -29,6 +29,7 @@ import {
   GetRoleCommand,
   GetUserCommand,
   GetUserPolicyCommand,
+  ListEntitiesForPolicyCommand,
   EntityAlreadyExistsException,
   PutUserPolicyCommand,
   TagRoleCommand,
@@ -48,6 +49,7 @@ import {
   type GetRoleCommandOutput,
   type GetUserCommandOutput,
   type GetUserPolicyCommandOutput,
+  type ListEntitiesForPolicyCommandOutput,
   type IAMClient,
   type Tag,
 } from '@aws-sdk/client-iam';
@@ -363,13 +365,32 @@ export async function deletePolicyIfUnused(target: Target, arn: string, team: st
   const tags = existing.Policy.Tags ?? [];
   if (!isOwned(tags) || !existing.Policy.Path?.startsWith(POLICY_PATH)) return 'not-owned';
   if (teamOf(tags) !== team) throw otherTeamsPolicy(target, arn, teamOf(tags), team);
-  if ((existing.Policy.AttachmentCount ?? 0) > 0) return 'in-use';
+  // AttachmentCount lags behind a detach (IAM is eventually consistent, and a retried attach can
+  // count twice): a count above zero is checked against the entities IAM lists for the policy.
+  if ((existing.Policy.AttachmentCount ?? 0) > 0 && (await attachedEntities(target, arn)) > 0) return 'in-use';
   for (const version of await listVersions(target, arn)) {
     if (version.isDefault) continue;
     await callOrAbsent(target, 'DeletePolicyVersion', extra, new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: version.id }));
   }
-  const deleted = await callOrAbsent(target, 'DeletePolicy', extra, new DeletePolicyCommand({ PolicyArn: arn }));
-  return deleted ? 'deleted' : 'absent';
+  try {
+    const deleted = await callOrAbsent(target, 'DeletePolicy', extra, new DeletePolicyCommand({ PolicyArn: arn }));
+    return deleted ? 'deleted' : 'absent';
+  } catch (error) {
+    // IAM refuses to delete a policy something is attached to: it is tried again later.
+    if (error instanceof GrantflowAwsError && /^DeleteConflict/.test(error.awsCode ?? '')) return 'in-use';
+    throw error;
+  }
+}
+
+/** How many users, roles and groups IAM lists the policy as attached to. */
+async function attachedEntities(target: Target, arn: string): Promise<number> {
+  const listed = await callOrAbsent<ListEntitiesForPolicyCommandOutput>(
+    target,
+    'ListEntitiesForPolicy',
+    { policyArn: arn },
+    new ListEntitiesForPolicyCommand({ PolicyArn: arn }),
+  );
+  return (listed?.PolicyUsers?.length ?? 0) + (listed?.PolicyRoles?.length ?? 0) + (listed?.PolicyGroups?.length ?? 0) + (listed?.IsTruncated ? 1 : 0);
 }
 
 export interface OwnedPolicy {

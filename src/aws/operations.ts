@@ -11,6 +11,7 @@ export const IAM_OPERATIONS = [
   'CreatePolicyVersion',
   'DeletePolicyVersion',
   'DeletePolicy',
+  'ListEntitiesForPolicy',
   // managed-policy attachments
   'ListAttachedUserPolicies',
   'ListAttachedRolePolicies',

@@ -4,7 +4,7 @@
 // visibility keeps remembering what it would otherwise forget. The reconcile pass acts on it and
 // `plan` shows it, so the two cannot disagree. Pure.
 import type { GrantSpec } from './grant';
-import { grantShape } from './grant-derived';
+import { attachedArns, grantShape } from './grant-derived';
 import { grantWorkflowId, parseGrantWorkflowId, replacementKey } from './ids';
 import { decidedAt, earlyAt, ending, isSticky, type LedgerEntry, type RecordKind } from './ledger';
 import { DAY_MS } from './time';
@@ -51,6 +51,13 @@ export interface PassPlan {
   cleanup: { entry: LedgerEntry; record?: 'early' | 'lifted' }[];
   /** Desired, but the previous run is still revoking (not early): started once it has closed. */
   waiting: string[];
+  /**
+   * Grants this pass revokes that hold a policy a grant it starts (or hands a new spec) attaches to the
+   * same principal: those go first. A revoke reads the principal's other holders before it detaches,
+   * so one that read them before the new grant existed would detach what the new grant found attached
+   * and took as held.
+   */
+  revokeFirst: string[];
   /** Desired temporary grants beyond max_temporary_days: not started. */
   beyondLimit: string[];
   records: RecordDecision[];
@@ -73,6 +80,25 @@ export interface PassInput {
   retentionMs: number;
 }
 
+/** Account, principal (IAM names are case-insensitive) and policy ARN: one attachment in IAM. */
+const attachmentKey = (account: string, principalType: string, principal: string, arn: string) =>
+  `${account}\n${principalType}\n${principal.toLowerCase()}\n${arn}`;
+
+/** The revoked runs that hold an attachment one of `grants` also makes, by id. */
+export function revokesOverlapping(revoked: readonly LedgerEntry[], grants: readonly GrantSpec[]): string[] {
+  const wanted = new Set(grants.flatMap((g) => attachedArns(g).map((arn) => attachmentKey(g.account, g.principalType, g.principal, arn))));
+  return revoked
+    .filter((entry) => {
+      const key = parseGrantWorkflowId(entry.id);
+      const principalType = entry.memo.principalType ?? key?.principalType;
+      const principal = entry.memo.principalName ?? key?.principal;
+      if (!principalType || !principal) return false;
+      return (entry.memo.attachedArns ?? []).some((arn) => wanted.has(attachmentKey(entry.account, principalType, principal, arn)));
+    })
+    .map((entry) => entry.id)
+    .sort(byId);
+}
+
 /** How long before a closed run leaves visibility its early revocation is written again. */
 export const REAFFIRM_MARGIN_MS = 2 * DAY_MS;
 
@@ -87,7 +113,19 @@ function caselessId(id: string): string {
 
 export function planPass(input: PassInput): PassPlan {
   const { ledger, nowMs } = input;
-  const plan: PassPlan = { start: [], reapply: [], respec: [], replace: [], revoke: [], sticky: [], cleanup: [], waiting: [], beyondLimit: [], records: [] };
+  const plan: PassPlan = {
+    start: [],
+    reapply: [],
+    respec: [],
+    replace: [],
+    revoke: [],
+    sticky: [],
+    cleanup: [],
+    waiting: [],
+    revokeFirst: [],
+    beyondLimit: [],
+    records: [],
+  };
   const desired = new Map(input.desired.map((g) => [g.id, g]));
   const limitMs = nowMs + input.maxTemporaryDays * DAY_MS;
   const beyond = (expiresAt: string | undefined) => expiresAt !== undefined && ms(expiresAt) > limitMs;
@@ -199,6 +237,10 @@ export function planPass(input: PassInput): PassPlan {
     }
   }
 
+  plan.revokeFirst = revokesOverlapping(
+    plan.revoke.map((r) => ledger.get(r.id)).filter((e): e is LedgerEntry => e !== undefined),
+    [...plan.start, ...plan.respec],
+  );
   plan.start.sort((a, b) => byId(a.id, b.id));
   plan.respec.sort((a, b) => byId(a.id, b.id));
   plan.reapply.sort(byId);

@@ -262,3 +262,35 @@ describe('which replacements go ahead', function () {
       assert.deepEqual(where, [c.expect]);
     });
 });
+
+describe('a start waits for the revokes of this pass that detach what it attaches', function () {
+  // alice's temporary reader (ReadOnlyAccess and the team's reader policy) leaves the YAML as her
+  // permanent reader arrives: the new grant would find both attached, and the revoke would remove them.
+  const [temporary] = desiredOf({ temporary: [['alice', at(5)]] });
+  const [permanent] = desiredOf({ permanent: ['alice'] });
+  const [bob] = desiredOf({ permanent: ['bob'] });
+  const holding = (spec: GrantSpec, memo: LedgerEntry['memo'] = {}) =>
+    run({
+      id: spec.id,
+      spec,
+      memo: { principalType: 'user', principalName: spec.principal, attachedArns: [READ_ONLY, spec.customPolicyArn!].filter(Boolean), ...memo },
+    });
+  const cases: { name: string; desired: GrantSpec[]; runs: LedgerEntry[]; first: string[] }[] = [
+    { name: 'the same principal and policy', desired: [permanent!], runs: [holding(temporary!)], first: [temporary!.id] },
+    { name: 'the principal written in another case', desired: [permanent!], runs: [holding(temporary!, { principalName: 'ALICE' })], first: [temporary!.id] },
+    { name: 'another principal', desired: [bob!], runs: [holding(temporary!)], first: [] },
+    { name: 'another account', desired: [permanent!], runs: [{ ...holding(temporary!), account: '222222222222' }], first: [] },
+    { name: 'no policy in common', desired: [permanent!], runs: [holding(temporary!, { attachedArns: [VIEW_ONLY] })], first: [] },
+    { name: 'a revoke with no start', desired: [], runs: [holding(temporary!)], first: [] },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const plan = pass({ desired: c.desired, ledger: ledger(...c.runs) });
+      assert.deepEqual(
+        plan.revoke.map((r) => r.id),
+        [temporary!.id],
+      );
+      assert.deepEqual(plan.revokeFirst, c.first);
+    });
+  }
+});
