@@ -397,8 +397,8 @@ class PassActions {
     await this.syncPolicies(policies);
     await this.assertCurrent();
     // A desired grant whose previous run is still revoking starts once that run has closed, unless an
-    // operator's revoke was what it was finishing.
-    // A revoke that shares an attachment with a grant about to start (or take a new spec) finishes first.
+    // operator's revoke was what it was finishing; a revoke that shares an attachment with a grant
+    // about to start (or take a new spec) finishes first too.
     const endings = await this.waitForEnding([...new Set([...plan.waiting, ...plan.revokeFirst.filter((id) => revoked.includes(id))])].sort(compare));
     const waited = new Set(plan.waiting);
     const ended = { open: endings.open.filter((id) => waited.has(id)), early: endings.early.filter((id) => waited.has(id)) };

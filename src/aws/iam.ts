@@ -367,7 +367,7 @@ export async function deletePolicyIfUnused(target: Target, arn: string, team: st
   if (teamOf(tags) !== team) throw otherTeamsPolicy(target, arn, teamOf(tags), team);
   // AttachmentCount lags behind a detach (IAM is eventually consistent, and a retried attach can
   // count twice): a count above zero is checked against the entities IAM lists for the policy.
-  if ((existing.Policy.AttachmentCount ?? 0) > 0 && (await attachedEntities(target, arn)) > 0) return 'in-use';
+  if ((existing.Policy.AttachmentCount ?? 0) > 0 && (await listedAsAttached(target, arn))) return 'in-use';
   for (const version of await listVersions(target, arn)) {
     if (version.isDefault) continue;
     await callOrAbsent(target, 'DeletePolicyVersion', extra, new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: version.id }));
@@ -382,15 +382,15 @@ export async function deletePolicyIfUnused(target: Target, arn: string, team: st
   }
 }
 
-/** How many users, roles and groups IAM lists the policy as attached to. */
-async function attachedEntities(target: Target, arn: string): Promise<number> {
+/** Whether IAM lists any user, role or group the policy is attached to. */
+async function listedAsAttached(target: Target, arn: string): Promise<boolean> {
   const listed = await callOrAbsent<ListEntitiesForPolicyCommandOutput>(
     target,
     'ListEntitiesForPolicy',
     { policyArn: arn },
     new ListEntitiesForPolicyCommand({ PolicyArn: arn }),
   );
-  return (listed?.PolicyUsers?.length ?? 0) + (listed?.PolicyRoles?.length ?? 0) + (listed?.PolicyGroups?.length ?? 0) + (listed?.IsTruncated ? 1 : 0);
+  return Boolean(listed?.PolicyUsers?.length || listed?.PolicyRoles?.length || listed?.PolicyGroups?.length);
 }
 
 export interface OwnedPolicy {

@@ -7,11 +7,11 @@ import { teamFromTexts } from '../../src/config/load';
 import { canonicalDocument, policySize, renderDocument, sameDocument, withExpiry } from '../../src/core/documents';
 import { expandTeam } from '../../src/core/expand';
 import { planTeam } from '../../src/core/plan';
-import type { LedgerEntry } from '../../src/core/ledger';
 import { DEFAULT_SETTINGS, type IamStatement } from '../../src/core/team-config';
 import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
 import { grantShape, releasedBy } from '../../src/core/grant-derived';
 import type { GrantSpec } from '../../src/core/grant';
+import { ledgerEntry, ledgerOf } from '../harness/ledger';
 
 describe('policy documents', function () {
   const statement: IamStatement = { Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['*'] };
@@ -202,20 +202,7 @@ describe('expansion', function () {
 });
 
 /** A running grant as visibility lists it, for plan tests. */
-function liveEntry(grant: GrantSpec | string, state = 'active'): LedgerEntry {
-  const id = typeof grant === 'string' ? grant : grant.id;
-  return {
-    id,
-    runId: `run-${id}`,
-    status: 'RUNNING',
-    state,
-    startedAt: '2026-01-01T00:00:00Z',
-    account: ACCOUNTS.nonprod,
-    environment: 'nonprod',
-    memo: typeof grant === 'string' ? {} : { shape: grantShape(grant), attachedArns: [] },
-  };
-}
-const ledgerOf = (...entries: LedgerEntry[]) => new Map(entries.map((e) => [e.id, e]));
+const liveEntry = (grant: GrantSpec | string, state = 'active') => ledgerEntry(grant, 'RUNNING', state);
 const planOptions = { nowMs: Date.now(), maxTemporaryDays: 6 };
 
 describe('plan', function () {

@@ -1,30 +1,14 @@
 // Table-driven cases of the plan a reviewer reads: the exact action, note and problem of each entry.
 import assert from 'node:assert/strict';
 import { expandTeam } from '../../src/core/expand';
-import type { GrantSpec } from '../../src/core/grant';
 import type { LedgerEntry } from '../../src/core/ledger';
 import { isCustomerManagedArn, missingPolicyKey, planTeam, type LiveView, type PlanEntry } from '../../src/core/plan';
 import { ACCOUNTS, inHours, policy, READ_ONLY, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
-import { grantShape } from '../../src/core/grant-derived';
+import { ledgerEntry, ledgerOf } from '../harness/ledger';
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 const options = { nowMs: NOW, maxTemporaryDays: 6 };
 const CUSTOM = `arn:aws:iam::${ACCOUNTS.nonprod}:policy/team-made`;
-
-function ledgerEntry(grant: GrantSpec | string, status: LedgerEntry['status'] = 'RUNNING', state = 'active'): LedgerEntry {
-  const id = typeof grant === 'string' ? grant : grant.id;
-  return {
-    id,
-    runId: `run-${id}`,
-    status,
-    state,
-    startedAt: '2026-01-01T00:00:00Z',
-    account: ACCOUNTS.nonprod,
-    environment: 'nonprod',
-    memo: typeof grant === 'string' ? {} : { shape: grantShape(grant), attachedArns: [] },
-  };
-}
-const ledgerOf = (...entries: LedgerEntry[]) => new Map(entries.map((e) => [e.id, e]));
 
 describe('plan cases', function () {
   describe('customer-managed ARNs', () => {
