@@ -31,6 +31,9 @@ export interface ActivityDeps {
   notifications?: { sinks: readonly NotificationSink[]; webUiUrl?: string };
 }
 
+/** How often an apply running as an activity task heartbeats (Temporal sends at most one per 0.8 of its heartbeat timeout). */
+const APPLY_BEAT_MS = 2000;
+
 /** The default ceiling on max_temporary_days when the worker's operator sets none. */
 export const DEFAULT_WORKER_LIMITS: WorkerLimits = { maxTemporaryDays: 6 };
 
@@ -84,7 +87,20 @@ export function createActivities(deps: ActivityDeps) {
     /** Puts the grant in place: its inline policy (temporary) and its managed-policy attachments. */
     async applyGrant(input: ApplyInput): Promise<ApplyResult> {
       const { spec, notFoundRetryUntil } = 'spec' in input ? input : { spec: input, notFoundRetryUntil: undefined };
-      return translated(() => applyGrantIam(deps, spec, attempt(notFoundRetryUntil !== undefined ? { notFoundRetryUntil } : {})));
+      const context = activityContext();
+      // As an activity task (grants of this release) the apply says it is alive while its calls wait
+      // for the budget, and hears at a heartbeat that its workflow cancelled it.
+      const task = context && !context.info.isLocal ? context : undefined;
+      const beat = task ? setInterval(() => task.heartbeat(), APPLY_BEAT_MS) : undefined;
+      try {
+        return await translated(() => applyGrantIam(deps, spec, attempt(notFoundRetryUntil !== undefined ? { notFoundRetryUntil } : {})));
+      } catch (error) {
+        // Stopped because its workflow cancelled it: reported as cancelled, which the workflow waits for before it revokes.
+        if (task?.cancellationSignal.aborted) throw new CancelledFailure(`the apply of ${spec.id} was cancelled by its workflow; no further IAM call was sent`);
+        throw error;
+      } finally {
+        if (beat) clearInterval(beat);
+      }
     },
 
     /** Takes the grant away, leaving what was there before grantflow and what other live grants need. */

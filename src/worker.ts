@@ -42,6 +42,8 @@ const quietBundlerLogger = {
 
 /** Local activities a worker runs at once: every cached workflow's, so none waits for a slot. */
 const LOCAL_ACTIVITY_SLOTS = 5000;
+/** Activity tasks a worker runs at once: a burst of applies, and the passes beside them. */
+const ACTIVITY_SLOTS = 5000;
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -87,7 +89,10 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
     workflowBundle: await workflowBundle(),
     activities,
     maxCachedWorkflows: options.maxCachedWorkflows ?? 100,
-    maxConcurrentActivityTaskExecutions: 100,
+    // A grant's apply runs as an activity task that spends most of its life waiting for the account's
+    // call budget (a promise, not a thread): a burst's applies all wait here, in the budget's order,
+    // rather than in the server's queue, where a reconcile pass's activity would wait behind them.
+    maxConcurrentActivityTaskExecutions: ACTIVITY_SLOTS,
     // A grant's local activity spends most of its life waiting for the account's call budget, which
     // costs a promise, not a thread. With few slots, a revoke's local activity would wait for a slot
     // behind queued applies before its calls could go first in the budget (src/aws/rate-limit.ts).

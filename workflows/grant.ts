@@ -2,6 +2,7 @@
 // signal/update, or cancellation) → revoking → revoked. The revoke runs in a non-cancellable scope
 // and never gives up: it retries with capped backoff while the grant shows `revoking`.
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -13,6 +14,7 @@ import {
   makeContinueAsNewFunc,
   ParentClosePolicy,
   patched,
+  proxyActivities,
   proxyLocalActivities,
   setHandler,
   sleep,
@@ -70,6 +72,24 @@ const { applyGrant } = proxyLocalActivities<Activities>({
  */
 const { applyGrant: applyGrantRound } = proxyLocalActivities<Activities>({
   startToCloseTimeout: ATTEMPT_TIMEOUT,
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 5 },
+});
+
+/**
+ * Grants of this release apply as activity tasks, not local ones. A local activity keeps its
+ * workflow in the worker's cache, and its workflow task open, for as long as it runs; at AWS's pace
+ * an apply waits minutes for its account's call budget, so a burst's applies would fill the cache
+ * and keep workflow tasks busy with heartbeats, and an expiring grant's timer would wait behind them
+ * for its revoke to begin. As an activity task the apply waits with its workflow out of the way.
+ * The workflow waits for a cancelled apply to stop (at its next heartbeat, which the activity sends
+ * every few seconds and Temporal passes on within APPLY_HEARTBEAT) before it revokes, so no write of
+ * the apply lands after the revoke has begun.
+ */
+const APPLY_HEARTBEAT = '20 seconds';
+const { applyGrant: applyGrantTask } = proxyActivities<Activities>({
+  startToCloseTimeout: ATTEMPT_TIMEOUT,
+  heartbeatTimeout: APPLY_HEARTBEAT,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 5 },
 });
 
@@ -191,7 +211,8 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
     const scope = new CancellationScope();
     applying.add(scope);
     try {
-      landed(await scope.run(() => applyGrantRound({ spec, notFoundRetryUntil })));
+      const round = patched('apply-as-activity') ? applyGrantTask : applyGrantRound;
+      landed(await scope.run(() => round({ spec, notFoundRetryUntil })));
       return 'applied';
     } catch (error) {
       if (isCancellation(error)) {

@@ -41,6 +41,8 @@ const SCOPE: Record<IamOperation, Scope> = {
   GetAccountSummary: 'account',
   // Listing policies is account-wide in IAM (it cannot be limited to a path); grantflow lists only its own paths.
   ListPolicies: 'account',
+  // One listing of the account's users and roles instead of a read per principal, during a burst of applies (IAM allows it only account-wide).
+  GetAccountAuthorizationDetails: 'account',
 };
 
 export interface DeployerPolicies {

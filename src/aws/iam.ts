@@ -60,6 +60,7 @@ import type { PrincipalType } from '../core/ids';
 import { ATTACHMENT_TAG_PREFIX, attachmentTagKey, COPY_TAGS, OWNER_TAG, parseInlinePolicyName, POLICY_PATH, TEAM_TAG_KEY, teamPolicyPath } from '../core/names';
 import { DAY_MS } from '../core/time';
 import { classifyAwsError, GrantflowAwsError, isNoSuchEntity, type CallContext } from './errors';
+import { readPrincipal, type PrincipalNeed, type PrincipalState } from './principal-reads';
 import { RateLimitAbandoned } from './rate-limit';
 
 export interface Target {
@@ -439,21 +440,41 @@ async function listAttached(target: Target, principal: Principal): Promise<Set<s
   return new Set(pages.flatMap((page) => (page.AttachedPolicies ?? []).map((p) => p.PolicyArn!).filter(Boolean)));
 }
 
-async function listMarkKeys(target: Target, principal: Principal): Promise<{ keys: Set<string>; byValue: Map<string, string> }> {
+async function listTags(target: Target, principal: Principal): Promise<Tag[]> {
   const extra = principalContext(principal);
   const pages =
     principal.type === 'user'
       ? await allPages(target, 'ListUserTags', extra, paginateListUserTags({ client: target.client }, { UserName: principal.name }))
       : await allPages(target, 'ListRoleTags', extra, paginateListRoleTags({ client: target.client }, { RoleName: principal.name }));
+  return pages.flatMap((page) => page.Tags ?? []);
+}
+
+interface MarkKeys {
+  keys: Set<string>;
+  byValue: Map<string, string>;
+}
+
+function markKeysOf(tags: readonly Tag[]): MarkKeys {
   const keys = new Set<string>();
   const byValue = new Map<string, string>();
-  for (const tag of pages.flatMap((page) => page.Tags ?? [])) {
+  for (const tag of tags) {
     if (!tag.Key?.startsWith(ATTACHMENT_TAG_PREFIX) || !tag.Value) continue;
     keys.add(tag.Key);
     // A tag value holds 256 characters: a longer ARN is cut short there, and found by its key instead.
     if (tag.Value.length < TAG_VALUE_MAX) byValue.set(tag.Value, tag.Key);
   }
   return { keys, byValue };
+}
+
+async function listMarkKeys(target: Target, principal: Principal): Promise<MarkKeys> {
+  return markKeysOf(await listTags(target, principal));
+}
+
+/** An apply's reads of its principal: shared with the account's other waiting applies when that costs fewer calls (principal-reads.ts). */
+async function readForApply(target: Target, principal: Principal, need: PrincipalNeed): Promise<PrincipalState> {
+  return readPrincipal(target.client, { ...principal, needs: [need] }, async () =>
+    need === 'attached' ? { attached: await listAttached(target, principal) } : { tags: await listTags(target, principal) },
+  );
 }
 
 export async function readAttachments(target: Target, principal: Principal): Promise<PrincipalAttachments> {
@@ -502,18 +523,20 @@ export interface AttachOutcome {
  * attached are grantflow's); the marks are read before writing only when nothing is missing, the
  * run that must write nothing. A mark left by a run that crashed before its attach is written again
  * (the same key and value): a repeated write only after a crash, one read fewer on every grant.
+ * In a burst, both reads are shared with the account's other applies (principal-reads.ts).
  */
 export async function attachManaged(target: Target, principal: Principal, arns: readonly string[]): Promise<AttachOutcome> {
   const outcome: AttachOutcome = { attached: [], kept: [], foreign: [] };
   if (arns.length === 0) return outcome;
-  const attached = await listAttached(target, principal);
+  const { attached = new Set<string>() } = await readForApply(target, principal, 'attached');
   const already = arns.filter((arn) => attached.has(arn));
   const missing = arns.filter((arn) => !attached.has(arn));
-  const classify = (marks: { keys: Set<string>; byValue: Map<string, string> }) => {
+  const marksNow = async () => markKeysOf((await readForApply(target, principal, 'tags')).tags ?? []);
+  const classify = (marks: MarkKeys) => {
     for (const arn of already) (marks.keys.has(markerKey(arn)) || marks.byValue.has(arn) ? outcome.kept : outcome.foreign).push(arn);
   };
   if (missing.length === 0) {
-    classify(await listMarkKeys(target, principal));
+    classify(await marksNow());
     return outcome;
   }
   await tag(target, principal, missing.map(markTag));
@@ -524,7 +547,7 @@ export async function attachManaged(target: Target, principal: Principal, arns: 
     else await call(target, 'AttachRolePolicy', extra, new AttachRolePolicyCommand({ RoleName: principal.name, PolicyArn: arn }));
     outcome.attached.push(arn);
   }
-  const marks = await listMarkKeys(target, principal);
+  const marks = await marksNow();
   classify(marks);
   const lost = missing.filter((arn) => !marks.keys.has(markerKey(arn)));
   if (lost.length > 0) await tag(target, principal, lost.map(markTag));

@@ -15,6 +15,8 @@ export const IAM_OPERATIONS = [
   // managed-policy attachments
   'ListAttachedUserPolicies',
   'ListAttachedRolePolicies',
+  // a burst of applies in one account: one listing answers every waiting principal's reads
+  'GetAccountAuthorizationDetails',
   'AttachUserPolicy',
   'AttachRolePolicy',
   'DetachUserPolicy',

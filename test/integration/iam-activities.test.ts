@@ -357,6 +357,48 @@ describe('IAM activities (moto)', function () {
     }
   });
 
+  it("answers a burst's principal reads with one listing of the account, and tells grantflow's attachments from those made before it", async () => {
+    const users = Array.from({ length: 12 }, (_, i) => `burst${i}`);
+    await moto.createUsers(ACCOUNTS.nonprod, users);
+    const burst = team({
+      policies: { reader: policy([READ_ONLY], ['s3:ListBucket']) },
+      permanent: [{ users, environments: ['nonprod'], grants: ['reader'] }],
+    });
+    const specs = grantsOf(burst);
+    const [sync] = expandTeam(burst, Date.now()).policies.filter((p) => p.account === ACCOUNTS.nonprod);
+    await ensureManagedPolicy(targetIn(ref(ACCOUNTS.nonprod)), sync!);
+    const iam = await moto.iamIn(ACCOUNTS.nonprod);
+    try {
+      // Attached by someone else before grantflow: a listing must show it as foreign, as a read of its own would.
+      await iam.send(new AttachUserPolicyCommand({ UserName: 'burst3', PolicyArn: READ_ONLY }));
+    } finally {
+      iam.destroy();
+    }
+    calls = [];
+    const outcomes = await Promise.all(specs.map((spec) => activities.applyGrant(spec)));
+    const count = (operation: string) => calls.filter((c) => c.operation === operation).length;
+    assert.ok(count('GetAccountAuthorizationDetails') >= 1, 'the burst was answered by a listing');
+    const ownReads = count('ListAttachedUserPolicies') + count('ListUserTags');
+    assert.ok(ownReads < specs.length, `${ownReads} reads of single principals for ${specs.length} grants (2 each without the listing)`);
+    assert.equal(count('AttachUserPolicy'), 2 * specs.length - 1);
+    assert.equal(count('TagUser'), specs.length);
+    const byUser = new Map(specs.map((s, i) => [s.principal, outcomes[i]!]));
+    assert.deepEqual(byUser.get('burst3')!.foreign, [READ_ONLY]);
+    assert.deepEqual(byUser.get('burst3')!.attached, [sync!.arn]);
+    assert.deepEqual(byUser.get('burst4')!.attached.sort(), [READ_ONLY, sync!.arn].sort());
+    const snapshot = await snapshotAccount(moto, ACCOUNTS.nonprod);
+    for (const user of users) {
+      const marks = Object.values(snapshot.users[user]!.tags);
+      assert.deepEqual(marks.sort(), (user === 'burst3' ? [sync!.arn] : [READ_ONLY, sync!.arn]).sort(), `${user}'s marks`);
+    }
+    // Run again: the burst's reads are shared too, and nothing is written.
+    calls = [];
+    const again = await Promise.all(specs.map((spec) => activities.applyGrant(spec)));
+    assert.deepEqual(writes(), []);
+    assert.deepEqual(again.find((_, i) => specs[i]!.principal === 'burst3')!.foreign, [READ_ONLY]);
+    assert.ok(again.every((o, i) => o.kept.length === (specs[i]!.principal === 'burst3' ? 1 : 2)));
+  });
+
   it('lands grants in two accounts only in their own account', async () => {
     await activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: policiesIn(ACCOUNTS.nonprod) });
     await activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.prod, 'prod'), policies: policiesIn(ACCOUNTS.prod) });
