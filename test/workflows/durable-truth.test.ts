@@ -165,6 +165,34 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     assert.deepEqual(await user('alice'), EMPTY);
   });
 
+  it('runs a first apply as an activity task, and revokes a Cancel during it only once that apply has stopped', async () => {
+    const name = nextTeam();
+    const config = team({ name, policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }] });
+    const grant = grantsOf(config)[0]!;
+    stack.proxy.setFaults({ rate: 1, kinds: ['server-error'] });
+    await submit(config);
+    const before = stack.proxy.faultsInjected();
+    await eventually('the apply is retrying', async () => (stack.proxy.faultsInjected() >= before + 2 ? true : undefined), 20_000);
+    await stack.client.workflow.getHandle(grant.id).cancel();
+    stack.proxy.setFaults(undefined);
+    await waitClosed(grant.id);
+    const events = (await stack.client.workflow.getHandle(grant.id).fetchHistory()).events ?? [];
+    const at = (test: (e: (typeof events)[number]) => unknown) => events.findIndex((e) => Boolean(test(e)));
+    const scheduled = at((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'applyGrant');
+    const applyClosed = at((e) => e.activityTaskCanceledEventAttributes || e.activityTaskCompletedEventAttributes || e.activityTaskFailedEventAttributes);
+    // A local activity's marker names its activity type in its details' JSON payloads.
+    const markerText = (e: (typeof events)[number]) =>
+      Object.values(e.markerRecordedEventAttributes?.details ?? {})
+        .flatMap((p) => p.payloads ?? [])
+        .map((p) => Buffer.from(p.data ?? []).toString())
+        .join(' ');
+    const revoked = at((e) => markerText(e).includes('revokeGrant'));
+    assert.ok(scheduled >= 0, 'the apply is an activity task');
+    assert.ok(at((e) => e.activityTaskCancelRequestedEventAttributes) > scheduled, 'the Cancel reached the apply');
+    assert.ok(applyClosed > scheduled && revoked > applyClosed, `the revoke (event ${revoked}) after the apply stopped (event ${applyClosed})`);
+    assert.deepEqual(await user('alice'), EMPTY);
+  });
+
   it('treats Terminate as sticky and removes its access, even when a submission comes before any sweep', async () => {
     const name = nextTeam();
     const config = team({
