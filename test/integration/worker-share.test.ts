@@ -20,8 +20,8 @@ const WINDOW_MS = 5000;
  */
 const BURSTS = 2 * Math.ceil(RATE / 2);
 const MOST_PER_WINDOW = (RATE * WINDOW_MS) / 1000 + BURSTS + Math.ceil(0.1 * ((RATE * WINDOW_MS) / 1000));
-/** Enough grants (about five IAM calls each) to keep the account's budget saturated for about 25 s. */
-const USERS = Array.from({ length: 20 }, (_, i) => `share${i}`);
+/** Enough grants (about three IAM calls each, their reads shared) to keep the account's budget saturated for about 25 s. */
+const USERS = Array.from({ length: 30 }, (_, i) => `share${i}`);
 
 interface RunningWorker {
   accounts: AccountClients;
