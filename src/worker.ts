@@ -93,7 +93,8 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
     // call budget (a promise, not a thread): a burst's applies all wait here, in the budget's order,
     // rather than in the server's queue, where a reconcile pass's activity would wait behind them.
     maxConcurrentActivityTaskExecutions: ACTIVITY_SLOTS,
-    // A grant's local activity spends most of its life waiting for the account's call budget, which
+    // A revoke's local activity (or an apply of a grant started before applies became activity
+    // tasks) can spend most of its life waiting for the account's call budget, which
     // costs a promise, not a thread. With few slots, a revoke's local activity would wait for a slot
     // behind queued applies before its calls could go first in the budget (src/aws/rate-limit.ts).
     maxConcurrentLocalActivityExecutions: LOCAL_ACTIVITY_SLOTS,

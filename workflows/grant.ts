@@ -44,9 +44,9 @@ import { stateUpdate, type GrantState } from './search-attributes';
 import { leadsFor, notificationWorkflowId, sinksFor, type NotificationMessage, type NotificationPlan } from '../src/core/notifications';
 import type { notificationWorkflow } from './notifications';
 
-// Local activities: a grant's IAM calls take milliseconds, so they run inside the workflow task that
-// needs them instead of going through a separate activity task (half the server round trips per
-// grant, and a revoke starts the moment its timer fires). Temporal still records each result and
+// Local activities: a revoke's IAM calls run inside the workflow task that needs them instead of
+// going through a separate activity task, so a revoke starts the moment its timer fires (applies of
+// grants started before the apply-as-activity patch ran the same way; see applyGrantTask below). Temporal still records each result and
 // retries failures; backoffs longer than a minute become durable timers.
 // Applying retries transient failures (throttling, 5xx, network, a user or policy IAM has not yet
 // propagated) for as long as they last, showing `pending`; which failures a retry cannot fix (a

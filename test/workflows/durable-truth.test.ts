@@ -143,9 +143,13 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     assert.deepEqual(await user('alice'), EMPTY, 'nothing granted again');
   });
 
-  it('treats Cancel during a first apply that is still retrying as a sticky early revoke', async () => {
-    const name = nextTeam();
-    const config = team({ name, policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }] });
+  /** alice's grant, cancelled in Temporal while IAM fails every call of its first apply, and then closed. */
+  async function cancelDuringFirstApply() {
+    const config = team({
+      name: nextTeam(),
+      policies: { reader: policy([READ_ONLY]) },
+      permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }],
+    });
     const grant = grantsOf(config)[0]!;
     stack.proxy.setFaults({ rate: 1, kinds: ['server-error'] });
     await submit(config);
@@ -158,6 +162,11 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     await stack.client.workflow.getHandle(grant.id).cancel();
     stack.proxy.setFaults(undefined);
     await waitClosed(grant.id);
+    return { config, grant };
+  }
+
+  it('treats Cancel during a first apply that is still retrying as a sticky early revoke', async () => {
+    const { config, grant } = await cancelDuringFirstApply();
 
     const again = await submit(config);
     assert.deepEqual(again.sticky, [grant.id], 'a cancelled grant is not granted again');
@@ -166,16 +175,7 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
   });
 
   it('runs a first apply as an activity task, and revokes a Cancel during it only once that apply has stopped', async () => {
-    const name = nextTeam();
-    const config = team({ name, policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }] });
-    const grant = grantsOf(config)[0]!;
-    stack.proxy.setFaults({ rate: 1, kinds: ['server-error'] });
-    await submit(config);
-    const before = stack.proxy.faultsInjected();
-    await eventually('the apply is retrying', async () => (stack.proxy.faultsInjected() >= before + 2 ? true : undefined), 20_000);
-    await stack.client.workflow.getHandle(grant.id).cancel();
-    stack.proxy.setFaults(undefined);
-    await waitClosed(grant.id);
+    const { grant } = await cancelDuringFirstApply();
     const events = (await stack.client.workflow.getHandle(grant.id).fetchHistory()).events ?? [];
     const at = (test: (e: (typeof events)[number]) => unknown) => events.findIndex((e) => Boolean(test(e)));
     const scheduled = at((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'applyGrant');
