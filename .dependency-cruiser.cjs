@@ -7,6 +7,7 @@
 //   src/config    reads files into core types: no AWS, Temporal, command line or activities
 //   src/aws       the AWS edge: src/core and the AWS SDK only
 //   src/temporal  the Temporal client edge: src/core and workflows (messages, search attributes)
+//   src/trust     signatures and keys (node:crypto): src/core only
 //   activities    thin wrappers over src/aws and src/temporal; never the command line
 //   src/cli       the command line: anything but activities
 //   nothing in the product imports test/ or bench/, and nothing but the command line imports it
@@ -63,6 +64,13 @@ module.exports = {
       comment: 'src/temporal is client-side Temporal code; the IAM side is reached through activities.',
       from: { path: '^src/temporal/' },
       to: { path: '^(src/(aws|cli|config|local)|activities)/' },
+    },
+    {
+      name: 'trust-edge',
+      severity: 'error',
+      comment: 'src/trust signs and verifies submissions; it knows no AWS, Temporal, command line or config files.',
+      from: { path: '^src/trust/' },
+      to: { path: '^(src/(aws|temporal|cli|config|local)|activities|workflows)/' },
     },
     {
       name: 'activities-are-thin',

@@ -1,6 +1,8 @@
 // The activities the workflows call: thin wrappers that turn AWS errors into Temporal failures that
 // say whether to retry (the one place that decides it: errors.ts classifies, `toFailure` carries the
-// verdict), over one grant's IAM work (grant-iam.ts) and a reconcile pass (reconcile-pass.ts).
+// verdict), over one grant's IAM work (grant-iam.ts) and a reconcile pass (reconcile-pass.ts). What a
+// grant applies is never what its workflow was told: it is derived from the team's verified config
+// (config-authority.ts), so a workflow started or signalled by hand grants nothing the YAML does not.
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { GrantSpec } from '../src/core/grant';
@@ -9,15 +11,19 @@ import type { AccountClients } from '../src/aws/accounts';
 import { GrantflowAwsError } from '../src/aws/errors';
 import { withCallClass } from '../src/aws/rate-limit';
 import { applyGrantIam, revokeGrantIam, type ApplyResult, type AttemptOptions, type HolderLookup, type RevokeResult } from '../src/aws/grant-iam';
-import { runPass, type PassRequest, type PassResult, type WorkerLimits } from './reconcile-pass';
-import { recoverTeamState } from '../src/temporal/reconcile-state';
+import { runPass, type PassRequest, type PassResult } from './reconcile-pass';
+import { ConfigAuthority, type Authority } from './config-authority';
+import { DEFAULT_GUARDRAILS } from '../src/core/guardrails';
+import { describeRevision } from '../src/core/revision';
+import { DEFAULT_SUBMISSION_MAX_AGE_MS } from '../src/trust/submissions';
 import type { NotificationMessage, NotificationPlan } from '../src/core/notifications';
 import { notificationPlan, type NotificationSink } from '../src/core/notification-sink';
 import { deliver } from './notify';
-import type { ReconcileState } from '../workflows/messages';
+import type { ReconcileState, SubmissionRef } from '../workflows/messages';
 
 export type { ApplyResult, RevokeResult } from '../src/aws/grant-iam';
-export type { PassRequest, PassResult, WorkerLimits } from './reconcile-pass';
+export type { PassRequest, PassResult } from './reconcile-pass';
+export type { Authority } from './config-authority';
 
 export interface ActivityDeps {
   accounts: AccountClients;
@@ -26,7 +32,8 @@ export interface ActivityDeps {
   temporal?: Client;
   /** The namespace the worker serves (a pass reads its retention). */
   namespace?: string;
-  limits?: WorkerLimits;
+  /** Whose submissions the worker applies, and the guardrails they must meet (default: trusts no one). */
+  authority?: Authority;
   /** Webhook sinks (grantflow.yaml `notifications:`), URLs resolved from the worker's environment. */
   notifications?: { sinks: readonly NotificationSink[]; webUiUrl?: string };
 }
@@ -34,8 +41,11 @@ export interface ActivityDeps {
 /** How often an apply running as an activity task heartbeats (Temporal sends at most one per 0.8 of its heartbeat timeout). */
 const APPLY_BEAT_MS = 2000;
 
-/** The default ceiling on max_temporary_days when the worker's operator sets none. */
-export const DEFAULT_WORKER_LIMITS: WorkerLimits = { maxTemporaryDays: 6 };
+/** A worker told nothing trusts no submitter: every submission is refused, and no grant applies anything. */
+export const DEFAULT_AUTHORITY: Authority = {
+  trust: { keys: [], insecureAcceptUnsigned: false, maxAgeMs: DEFAULT_SUBMISSION_MAX_AGE_MS },
+  guardrails: DEFAULT_GUARDRAILS,
+};
 
 /** An AWS error crosses into Temporal as a failure whose type and retryability the workflow honours. */
 function toFailure(error: unknown): unknown {
@@ -67,40 +77,34 @@ function attempt(extra: Omit<AttemptOptions, 'signal'> = {}): AttemptOptions {
   return { ...extra, ...(context ? { signal: context.cancellationSignal } : {}) };
 }
 
-/** Grants started before this release pass the bare spec; newer ones say how long to wait for IAM propagation. */
-type ApplyInput = GrantSpec | { spec: GrantSpec; notFoundRetryUntil?: number };
+/** What a grant workflow asks to apply: its id and team (in `spec`), and the configs its spec may come from. */
+export interface ApplyInput {
+  /** What the workflow was started with: only `id` and `team` are used. */
+  spec: GrantSpec;
+  /** The staged submissions the pass that started or re-applied the grant applied (newest verified wins). */
+  sources?: SubmissionRef[];
+  /** Until when IAM's "no such user/policy" is retried (propagation). */
+  notFoundRetryUntil?: number;
+}
 
-export function createActivities(deps: ActivityDeps) {
-  const temporal = (): Client => {
-    if (!deps.temporal) throw ApplicationFailure.nonRetryable('this worker has no Temporal client for grant management');
-    return deps.temporal;
-  };
-  // A pass whose reconcile workflow was terminated (or that timed out) learns so at a heartbeat, and stops there.
-  const heartbeat = (detail: unknown) => {
-    const context = activityContext();
-    context?.heartbeat(detail);
-    if (context?.cancellationSignal.aborted) throw new CancelledFailure('the reconcile pass was cancelled; its workflow no longer waits for it');
-  };
-  const limits = deps.limits ?? DEFAULT_WORKER_LIMITS;
+/**
+ * applied: IAM holds `spec` (derived from the verified config `appliedFrom`); notYet: the verified
+ * spec starts later than the workflow thought, so nothing was sent; refused: no verified config holds
+ * the grant, nothing was sent.
+ */
+export type ApplyOutcome =
+  | { outcome: 'applied'; spec: GrantSpec; appliedFrom: { ref: SubmissionRef; revision: string; signer: string }; result: ApplyResult }
+  | { outcome: 'notYet'; spec: GrantSpec; startsAt: string }
+  | { outcome: 'refused'; reason: string };
 
+/**
+ * One grant's IAM work for a spec the caller vouches for, with AWS errors translated into failures.
+ * Not registered with the worker: workflows reach it only through `applyGrant`, which derives the spec.
+ */
+export function createIamActivities(deps: Pick<ActivityDeps, 'accounts' | 'holders'>) {
   return {
-    /** Puts the grant in place: its inline policy (temporary) and its managed-policy attachments. */
-    async applyGrant(input: ApplyInput): Promise<ApplyResult> {
-      const { spec, notFoundRetryUntil } = 'spec' in input ? input : { spec: input, notFoundRetryUntil: undefined };
-      const context = activityContext();
-      // As an activity task (grants of this release) the apply says it is alive while its calls wait
-      // for the budget, and hears at a heartbeat that its workflow cancelled it.
-      const task = context && !context.info.isLocal ? context : undefined;
-      const beat = task ? setInterval(() => task.heartbeat(), APPLY_BEAT_MS) : undefined;
-      try {
-        return await translated(() => applyGrantIam(deps, spec, attempt(notFoundRetryUntil !== undefined ? { notFoundRetryUntil } : {})));
-      } catch (error) {
-        // Stopped because its workflow cancelled it: reported as cancelled, which the workflow waits for before it revokes.
-        if (task?.cancellationSignal.aborted) throw new CancelledFailure(`the apply of ${spec.id} was cancelled by its workflow; no further IAM call was sent`);
-        throw error;
-      } finally {
-        if (beat) clearInterval(beat);
-      }
+    async applySpec(spec: GrantSpec, options: { notFoundRetryUntil?: number } = {}): Promise<ApplyResult> {
+      return translated(() => applyGrantIam(deps, spec, attempt(options.notFoundRetryUntil !== undefined ? { notFoundRetryUntil: options.notFoundRetryUntil } : {})));
     },
 
     /** Takes the grant away, leaving what was there before grantflow and what other live grants need. */
@@ -115,6 +119,57 @@ export function createActivities(deps: ActivityDeps) {
         throw error;
       }
     },
+  };
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const temporal = (): Client => {
+    if (!deps.temporal) throw ApplicationFailure.nonRetryable('this worker has no Temporal client for grant management');
+    return deps.temporal;
+  };
+  const iam = createIamActivities(deps);
+  const authorityOf = (() => {
+    let made: ConfigAuthority | undefined;
+    return () => (made ??= new ConfigAuthority(temporal(), deps.authority ?? DEFAULT_AUTHORITY));
+  })();
+  // A pass whose reconcile workflow was terminated (or that timed out) learns so at a heartbeat, and stops there.
+  const heartbeat = (detail: unknown) => {
+    const context = activityContext();
+    context?.heartbeat(detail);
+    if (context?.cancellationSignal.aborted) throw new CancelledFailure('the reconcile pass was cancelled; its workflow no longer waits for it');
+  };
+
+  return {
+    /**
+     * Puts the grant in place (its inline policy, its managed-policy attachments) as the team's newest
+     * verified config defines it; a grant no verified config holds is refused before any IAM call.
+     */
+    async applyGrant(input: ApplyInput): Promise<ApplyOutcome> {
+      const derived = await authorityOf().specFor(input.spec.id, input.spec.team, input.sources ?? []);
+      if ('refused' in derived) {
+        activityContext()?.metricMeter.createCounter('grantflow_refused_total', undefined, 'requests refused for lack of a verified submission').add(1, { what: 'grant' });
+        return { outcome: 'refused', reason: derived.refused };
+      }
+      const { spec, from } = derived;
+      if (spec.startsAt && Date.parse(spec.startsAt) > Date.now()) return { outcome: 'notYet', spec, startsAt: spec.startsAt };
+      const context = activityContext();
+      // As an activity task the apply says it is alive while its calls wait for the budget, and hears
+      // at a heartbeat that its workflow cancelled it.
+      const task = context && !context.info.isLocal ? context : undefined;
+      const beat = task ? setInterval(() => task.heartbeat(), APPLY_BEAT_MS) : undefined;
+      try {
+        const result = await iam.applySpec(spec, input.notFoundRetryUntil !== undefined ? { notFoundRetryUntil: input.notFoundRetryUntil } : {});
+        return { outcome: 'applied', spec, appliedFrom: { ref: from.ref, revision: from.revision ? describeRevision(from.revision) : 'unsigned', signer: from.signer }, result };
+      } catch (error) {
+        // Stopped because its workflow cancelled it: reported as cancelled, which the workflow waits for before it revokes.
+        if (task?.cancellationSignal.aborted) throw new CancelledFailure(`the apply of ${spec.id} was cancelled by its workflow; no further IAM call was sent`);
+        throw error;
+      } finally {
+        if (beat) clearInterval(beat);
+      }
+    },
+
+    revokeGrant: iam.revokeGrant,
 
     /** One pass of a team's reconcile workflow (submission, interval, sweep, restore or retirement). */
     async reconcileTeam(request: PassRequest): Promise<PassResult> {
@@ -124,12 +179,11 @@ export function createActivities(deps: ActivityDeps) {
       const whileWaiting = () => context?.heartbeat({ waiting: "for the account's IAM call budget" });
       return translated(() =>
         withCallClass({ priority: 'reconcile', whileWaiting }, () =>
-          runPass({ temporal: temporal(), accounts: deps.accounts, holders: deps.holders, limits, namespace: deps.namespace ?? 'default', heartbeat }, request),
+          runPass({ temporal: temporal(), accounts: deps.accounts, holders: deps.holders, authority: authorityOf(), namespace: deps.namespace ?? 'default', heartbeat }, request),
         ),
       );
     },
 
-    /** What earlier runs of the team's reconcile workflow knew, from their memos in visibility. */
     /** Which sinks want which events, without their URLs: a grant workflow asks once per run. */
     async notificationPlan(): Promise<NotificationPlan> {
       return notificationPlan(deps.notifications?.sinks ?? []);
@@ -147,8 +201,9 @@ export function createActivities(deps: ActivityDeps) {
       );
     },
 
+    /** What earlier runs of the team's reconcile workflow applied, as far as it verifies. */
     async recoverTeamState(input: { team: string; runId?: string }): Promise<ReconcileState> {
-      return recoverTeamState(temporal(), input.team, input.runId);
+      return authorityOf().recover(input.team, input.runId);
     },
   };
 }

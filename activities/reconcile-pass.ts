@@ -28,11 +28,15 @@ import { grantStartOptions, recordStartOptions } from '../src/temporal/grant-sta
 import { readLedger, toLedgerEntry } from '../src/temporal/ledger-reader';
 import { namespaceRetentionMs } from '../src/temporal/namespace-setup';
 import { recoverTeamState } from '../src/temporal/reconcile-state';
-import { loadConfig } from '../src/temporal/submissions';
+import { loadSubmission } from '../src/temporal/submissions';
+import { Refusal, type ConfigAuthority, type VerifiedConfig } from './config-authority';
 import {
   SUMMARY_LIST_CAP,
+  reapplySignal,
+  revokeSignal,
   statusQuery,
   type PlanSummary,
+  type ReapplyRequest,
   type RestoreResult,
   type RetireResult,
   type RevokeRequest,
@@ -66,24 +70,25 @@ export interface PassRequest {
   endedEarly?: { id: string; runId?: string; at: string }[];
 }
 
+/** The failure type of a submission the worker refused (unsigned, tampered, below a guardrail...): nothing changed. */
+export const SUBMISSION_REFUSED = 'SubmissionRefused';
+/** The failure type of a pass that found no config it may apply (its signature no longer verifies, say). */
+export const CONFIG_UNVERIFIED = 'ConfigUnverified';
+
 export interface PassResult {
+  /** Who signed the config the pass applied. */
+  signer?: string;
   summary?: PlanSummary;
   sweep?: SweepSummary;
   restore?: RestoreResult;
   retire?: RetireResult;
 }
 
-/** What the operator running the worker decides, and no submission can raise. */
-export interface WorkerLimits {
-  /** The ceiling on max_temporary_days: a team's own setting applies only below it. */
-  maxTemporaryDays: number;
-}
-
 export interface PassDeps {
   temporal: Client;
   accounts: AccountClients;
   holders: HolderLookup;
-  limits: WorkerLimits;
+  authority: ConfigAuthority;
   namespace: string;
   heartbeat: (detail: unknown) => void;
 }
@@ -214,35 +219,32 @@ export async function runPass(deps: PassDeps, request: PassRequest): Promise<Pas
 
   // What every run of this reconcile workflow applied: a reset run must not apply an older config.
   const durable = await recoverTeamState(temporal, team);
-  const isNewer = (a: Revision | undefined, b: Revision | undefined) => a !== undefined && (b === undefined || isOlderRevision(b, a));
-  if (request.mode === 'submit' && request.revision && durable.revision && isOlderRevision(request.revision, durable.revision)) {
-    throw ApplicationFailure.nonRetryable(
-      `revision ${describeRevision(request.revision)} is older than the last applied revision ${describeRevision(durable.revision)}; refused`,
-      'StaleRevision',
-    );
+  if (request.mode === 'submit') {
+    await refuseOlder(deps, request, durable);
+    await refuseCaseTwin(temporal, team);
   }
-  const useDurable = request.mode !== 'submit' && isNewer(durable.revision, request.revision) && durable.config;
-  const configRef = useDurable ? durable.config : request.config;
-  const revision = useDurable ? durable.revision : request.revision;
-  const receivedAt = useDurable ? durable.receivedAt : request.receivedAt;
-
-  const config = configRef ? await loadConfig(temporal, configRef) : undefined;
+  const chosen = await chooseConfig(deps, request, durable);
   heartbeat('config loaded');
-  if (config && config.team !== team)
-    throw ApplicationFailure.nonRetryable(`the staged config ${configRef!.workflowId} is team ${config.team}'s, not ${team}'s`, 'WrongTeam');
+  const config = chosen?.config;
+  const configRef = chosen?.ref;
+  const fromDurable = configRef !== undefined && configRef.workflowId !== request.config?.workflowId && configRef.workflowId === durable.config?.workflowId;
+  const revision = chosen?.revision ?? (fromDurable ? durable.revision : request.revision);
+  const receivedAt = fromDurable ? durable.receivedAt : request.receivedAt;
   const report = new Report();
-  if (!config && request.mode !== 'restore' && request.mode !== 'retire' && request.mode !== 'sweep') return { summary: report.summary(team, revision) };
+  const signer = chosen && 'signer' in chosen ? { signer: chosen.signer } : {};
+  if (!config && request.mode !== 'restore' && request.mode !== 'retire' && request.mode !== 'sweep') return { summary: report.summary(team, revision), ...signer };
 
   const nowMs = Date.now();
-  const maxDays = Math.min(config?.settings.maxTemporaryDays ?? deps.limits.maxTemporaryDays, deps.limits.maxTemporaryDays);
-  if (request.mode === 'submit') refuseBeyondLimit(config!, nowMs, maxDays, deps.limits.maxTemporaryDays);
+  const ceiling = deps.authority.authority.guardrails.maxTemporaryDays;
+  const maxDays = Math.min(config?.settings.maxTemporaryDays ?? ceiling, ceiling);
+  if (request.mode === 'submit') refuseBeyondLimit(config!, nowMs, maxDays, ceiling);
 
   const ledger = withEndedEarly(await readLedger(temporal, team, () => heartbeat('reading grants')), request.endedEarly ?? []);
   const expansion = config ? expandTeam(config, nowMs) : undefined;
   if (request.mode === 'submit') await act.refuseUnbounded(expansion!.grants);
   // A grant the previous config started a moment ago may not be in visibility yet: looked up directly.
   if (request.mode === 'submit' && durable.config && durable.config.digest !== configRef?.digest) {
-    const previous = expandTeam(await loadConfig(temporal, durable.config), nowMs).grants.map((g) => g.id);
+    const previous = expandTeam((await loadSubmission(temporal, durable.config)).config, nowMs).grants.map((g) => g.id);
     const wanted = new Set(expansion!.grants.map((g) => g.id));
     await act.lookUp(
       previous.filter((id) => !wanted.has(id) && !ledger.has(id)),
@@ -259,7 +261,7 @@ export async function runPass(deps: PassDeps, request: PassRequest): Promise<Pas
     retentionMs: await retentionOf(deps),
   });
   // A restore decides now: the operator lifting an early revocation is newer than the submission.
-  act.use(config, expansion?.grants ?? [], ledger, report, new Date(request.mode === 'restore' ? nowMs : decidedAtMs).toISOString());
+  act.use(config, configRef, expansion?.grants ?? [], ledger, report, new Date(request.mode === 'restore' ? nowMs : decidedAtMs).toISOString());
 
   if (request.mode === 'restore') return { restore: await act.restore(request.grantId!, plan) };
   if (request.mode === 'retire') return { retire: await act.retire() };
@@ -271,7 +273,73 @@ export async function runPass(deps: PassDeps, request: PassRequest): Promise<Pas
   else await act.reconcile(plan, expansion!.policies);
   report.skipped.push(...expansion!.skipped.map((s) => s.id));
   const sweep = request.mode === 'interval' ? (await act.sweepIam(plan, maxDays, false), report.sweepSummary(false)) : undefined;
-  return { summary: report.summary(team, revision), ...(sweep ? { sweep } : {}) };
+  return { summary: report.summary(team, revision), ...(sweep ? { sweep } : {}), ...signer };
+}
+
+/** Modes that only take access away: an operator may run them whatever the state of the team's config. */
+const REMOVAL_MODES: ReadonlySet<PassMode> = new Set(['sweep', 'retire']);
+
+/**
+ * The config a pass works from. A submission must verify as it arrives (signed by a trusted key, for
+ * this revision, recently, within the guardrails), or it is refused and nothing changes. Other passes
+ * take the newest verified config among what this run and every earlier run applied: the reconcile
+ * workflow's state is a claim anyone with access to Temporal could have written. A pass that only
+ * removes access (sweep, retire) goes on with the config as staged when none verifies; the others stop.
+ */
+async function chooseConfig(
+  deps: PassDeps,
+  request: PassRequest,
+  durable: { config?: SubmissionRef },
+): Promise<(VerifiedConfig | { ref: SubmissionRef; config: TeamConfig; revision?: undefined }) | undefined> {
+  const { team } = request;
+  if (request.mode === 'submit') {
+    try {
+      return await deps.authority.verify(request.config!, { team, arriving: { revision: request.revision!, nowMs: Date.now() } });
+    } catch (error) {
+      if (error instanceof Refusal) throw ApplicationFailure.nonRetryable(`refused, nothing changed: ${error.message}`, SUBMISSION_REFUSED);
+      throw error;
+    }
+  }
+  const { verified, reasons } = await deps.authority.newestFor(team, [request.config, durable.config]);
+  if (verified) return verified;
+  const staged = request.config ?? durable.config;
+  if (!staged) return undefined;
+  if (REMOVAL_MODES.has(request.mode)) {
+    const { config } = await loadSubmission(deps.temporal, staged);
+    return config.team === team ? { ref: staged, config } : undefined;
+  }
+  throw ApplicationFailure.nonRetryable(`no config of team ${team} can be applied: ${reasons.join('; ')}; submit the team again from CI`, CONFIG_UNVERIFIED);
+}
+
+/**
+ * A submission older than the last applied one is refused. "Last applied" is the newest config that
+ * verifies among those every run recorded: a memo claiming a later revision proves nothing unless the
+ * config it names carries that revision's signature.
+ */
+async function refuseOlder(deps: PassDeps, request: PassRequest, durable: { config?: SubmissionRef; revision?: Revision }): Promise<void> {
+  if (!request.revision) return;
+  const { verified } = await deps.authority.newestFor(request.team, [durable.config]);
+  const applied = verified?.revision ?? (deps.authority.authority.trust.insecureAcceptUnsigned ? durable.revision : undefined);
+  if (applied && isOlderRevision(request.revision, applied)) {
+    throw ApplicationFailure.nonRetryable(
+      `revision ${describeRevision(request.revision)} is older than the last applied revision ${describeRevision(applied)}; refused`,
+      'StaleRevision',
+    );
+  }
+}
+
+/** IAM names ignore case: a team whose name differs from a running team's only in case could meet its policies. */
+async function refuseCaseTwin(temporal: Client, team: string): Promise<void> {
+  const prefix = reconcileWorkflowId('');
+  for await (const run of temporal.workflow.list({ query: `WorkflowType = 'reconcileWorkflow' AND ExecutionStatus = 'Running'` })) {
+    const other = run.workflowId.slice(prefix.length);
+    if (other !== team && other.toLowerCase() === team.toLowerCase()) {
+      throw ApplicationFailure.nonRetryable(
+        `refused, nothing changed: team ${team} differs only in case from team ${other}, and IAM names ignore case; rename one of them`,
+        SUBMISSION_REFUSED,
+      );
+    }
+  }
 }
 
 function refuseBeyondLimit(config: TeamConfig, nowMs: number, maxDays: number, ceiling: number): void {
@@ -314,6 +382,8 @@ function copyArnsOf(arns: readonly string[]): { copyArns?: string[] } {
 
 class PassActions {
   private config: TeamConfig | undefined;
+  /** Where the config came from: grants started or re-applied by this pass derive their spec from it. */
+  private source: SubmissionRef | undefined;
   private deployer: Deployer | undefined;
   private desired = new Map<string, GrantSpec>();
   private ledger: ReadonlyMap<string, LedgerEntry> = new Map();
@@ -326,8 +396,16 @@ class PassActions {
     private readonly request: PassRequest,
   ) {}
 
-  use(config: TeamConfig | undefined, desired: readonly GrantSpec[], ledger: ReadonlyMap<string, LedgerEntry>, report: Report, decidedAt: string): void {
+  use(
+    config: TeamConfig | undefined,
+    source: SubmissionRef | undefined,
+    desired: readonly GrantSpec[],
+    ledger: ReadonlyMap<string, LedgerEntry>,
+    report: Report,
+    decidedAt: string,
+  ): void {
     this.config = config;
+    this.source = source;
     this.decidedAt = decidedAt;
     this.deployer = config ? deployerFor(config.settings) : undefined;
     this.desired = new Map(desired.map((g) => [g.id, g]));
@@ -559,6 +637,7 @@ class PassActions {
               taskQueue: this.request.taskQueue,
               reconcileWorkflowId: this.request.reconcileWorkflowId,
               ...(this.request.revision ? { revision: this.request.revision } : {}),
+              ...(this.source ? { source: this.source } : {}),
               notifyActive: replacing.has(spec.id),
               ...(this.decidedAt ? { decidedAt: this.decidedAt } : {}),
             }),
@@ -574,20 +653,20 @@ class PassActions {
   }
 
   /**
-   * Re-applies running grants (with the new spec where the policy changed). A grant that turns out to
-   * have ended (visibility lags) is looked up directly: ended early or killed, it stays revoked, and
-   * what a Terminate left behind is removed now.
+   * Re-applies running grants; each derives its spec from this pass's config (a policy the YAML changed
+   * included). A grant that turns out to have ended (visibility lags) is looked up directly: ended
+   * early or killed, it stays revoked, and what a Terminate left behind is removed now.
    */
   private async signalReapply(reapply: readonly string[], respec: readonly GrantSpec[]): Promise<string[]> {
     const kept: string[] = [];
     const ended: LedgerEntry[] = [];
-    const items = [...reapply.map((id) => ({ id, spec: undefined as GrantSpec | undefined })), ...respec.map((spec) => ({ id: spec.id, spec }))];
+    const request: ReapplyRequest = this.source ? { source: this.source } : {};
     await eachLimited(
-      items,
+      [...reapply, ...respec.map((spec) => spec.id)],
       SIGNAL_CONCURRENCY,
-      async ({ id, spec }) => {
+      async (id) => {
         try {
-          await this.deps.temporal.workflow.getHandle(id).signal('reapply', spec ? { spec } : undefined);
+          await this.deps.temporal.workflow.getHandle(id).signal(reapplySignal, request);
           kept.push(id);
         } catch (error) {
           if (!(error instanceof WorkflowNotFoundError)) {
@@ -612,7 +691,7 @@ class PassActions {
       SIGNAL_CONCURRENCY,
       async (decision) => {
         try {
-          await this.deps.temporal.workflow.getHandle(decision.id).signal('revoke', this.revokeRequest(decision));
+          await this.deps.temporal.workflow.getHandle(decision.id).signal(revokeSignal, this.revokeRequest(decision));
           signalled.push(decision.id);
         } catch (error) {
           if (!(error instanceof WorkflowNotFoundError)) this.error(`revoking ${decision.id}: ${(error as Error).message}`);

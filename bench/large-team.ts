@@ -159,7 +159,7 @@ async function main(): Promise<void> {
 
     stack.proxy.resetCounts();
     t0 = Date.now();
-    const first = await submitTeam(stack.client, { config, revision: revision(1), taskQueue: stack.taskQueue });
+    const first = await submitTeam(stack.client, { config, revision: revision(1), taskQueue: stack.taskQueue, sign: stack.signer });
     results.submit_ms = Date.now() - t0;
     log(`submitted in ${results.submit_ms} ms: ${first.counts.added} added, ${first.errors.length} errors`);
     await until('all grants active', async () => (await countTeamGrants(stack.client, team)).active >= target, 3 * 60 * 60_000, 5000);
@@ -178,7 +178,7 @@ async function main(): Promise<void> {
     await quiet();
     stack.proxy.resetCounts();
     t0 = Date.now();
-    const again = await submitTeam(stack.client, { config, revision: revision(2), taskQueue: stack.taskQueue });
+    const again = await submitTeam(stack.client, { config, revision: revision(2), taskQueue: stack.taskQueue, sign: stack.signer });
     results.resubmit_pass_ms = Date.now() - t0;
     await quiet();
     const counts = stack.proxy.counts();
@@ -206,7 +206,7 @@ async function main(): Promise<void> {
     );
     results.reconcile_runs = runs;
     t0 = Date.now();
-    const after = await submitTeam(stack.client, { config, revision: revision(3), taskQueue: stack.taskQueue });
+    const after = await submitTeam(stack.client, { config, revision: revision(3), taskQueue: stack.taskQueue, sign: stack.signer });
     results.pass_after_continue_as_new_ms = Date.now() - t0;
     log(`after continue-as-new (${runs} runs): a pass in ${results.pass_after_continue_as_new_ms} ms, ${after.counts.kept} kept, ${after.counts.added} added`);
     results.worker_rss_mb = Math.round(rssMb(worker.child.pid!));

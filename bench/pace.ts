@@ -73,6 +73,7 @@ async function submit(stack: Stack, team: GeneratedTeam): Promise<void> {
     config: validation.team.config,
     revision: { submittedAt: new Date().toISOString(), submittedBy: 'bench' },
     taskQueue: stack.taskQueue,
+    sign: stack.signer,
   });
 }
 

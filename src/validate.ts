@@ -6,7 +6,7 @@ import { loadTeam, teamsInFolder, type LoadedTeam, type PartialTeam, type TeamLo
 import { AWS_MANAGED_POLICIES_SOURCE } from './core/aws-managed-policies';
 import { error, hasErrors, sortDiagnostics, type Diagnostic } from './core/diagnostics';
 import type { Expansion } from './core/expand';
-import { checkTeam, type CatalogAbout } from './core/rules';
+import { checkTeam, type CatalogAbout, type Locate } from './core/rules';
 import { checkAcrossTeams, type CheckedTeam } from './core/rules/cross-team';
 import { UNKNOWN_ENVIRONMENT, UNKNOWN_POLICY } from './core/rules/references';
 import type { TeamConfig } from './core/team-config';
@@ -15,6 +15,8 @@ export interface ValidTeam {
   config: TeamConfig;
   expansion: Expansion;
   files: string[];
+  /** Where a value is written in the team's files. */
+  locate: Locate;
 }
 
 export type Validation = { ok: true; team: ValidTeam; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
@@ -65,7 +67,7 @@ function checkLoaded(
   const diagnostics = sortDiagnostics([...loadDiagnostics, ...check.diagnostics]);
   const checked = { config, expansion: check.expansion, locate };
   if (hasErrors(diagnostics)) return { validation: { ok: false, diagnostics }, checked };
-  return { validation: { ok: true, team: { config, expansion: check.expansion, files }, diagnostics }, checked };
+  return { validation: { ok: true, team: { config, expansion: check.expansion, files, locate }, diagnostics }, checked };
 }
 
 export interface FolderValidation {

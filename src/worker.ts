@@ -5,11 +5,11 @@ import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { AccountClients, type CallObserver, type CallOutcomeObserver } from './aws/accounts';
 import { VisibilityHolderDirectory, type HolderDirectory } from './temporal/holders';
-import { refreshShare, watchShare, type ShareWatchOptions } from './temporal/worker-share';
-import { createActivities, DEFAULT_WORKER_LIMITS, type WorkerLimits } from '../activities';
+import { refreshShare, watchShare, workerIdentity, type ShareWatchOptions } from './temporal/worker-share';
+import { createActivities, DEFAULT_AUTHORITY, type Authority } from '../activities';
 import type { NotificationSink } from './core/notification-sink';
 
-export { DEFAULT_WORKER_LIMITS };
+export { DEFAULT_AUTHORITY };
 
 /**
  * Written by `npm run build` (scripts/bundle-workflows.js), so the worker starts without bundling.
@@ -58,8 +58,11 @@ export interface WorkerOptions {
   outcomes?: CallOutcomeObserver;
   holders?: HolderDirectory;
   identity?: string;
-  /** Limits the worker's operator sets and no submission can raise (default: max_temporary_days ceiling 6). */
-  limits?: WorkerLimits;
+  /**
+   * Whose submissions the worker applies and the guardrails they must meet, which the worker's
+   * operator sets and no submission can lower (default: no trusted key, max_temporary_days ceiling 6).
+   */
+  authority?: Authority;
   /** Webhook sinks the grant workflows notify (grantflow.yaml `notifications:`). */
   notifications?: { sinks: readonly NotificationSink[]; webUiUrl?: string };
   /** Told the number of workers serving the task queue (this one included) whenever it changes. */
@@ -74,12 +77,13 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
     ...(options.observer ? { observer: options.observer } : {}),
     ...(options.outcomes ? { outcomes: options.outcomes } : {}),
   });
+  const authority = options.authority ?? DEFAULT_AUTHORITY;
   const activities = createActivities({
     accounts,
     holders: options.holders ?? new VisibilityHolderDirectory(options.client),
     temporal: options.client,
     namespace: options.namespace,
-    limits: options.limits ?? DEFAULT_WORKER_LIMITS,
+    authority,
     ...(options.notifications ? { notifications: options.notifications } : {}),
   });
   const worker = await Worker.create({
@@ -99,7 +103,8 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
     // behind queued applies before its calls could go first in the budget (src/aws/rate-limit.ts).
     maxConcurrentLocalActivityExecutions: LOCAL_ACTIVITY_SLOTS,
     shutdownGraceTime: '20 seconds',
-    ...(options.identity ? { identity: options.identity } : {}),
+    // `doctor` reads the pollers' identities: a worker that accepts unsigned submissions says so in its own.
+    identity: workerIdentity({ insecure: authority.trust.insecureAcceptUnsigned }, options.identity),
   });
   // `iamCallsPerSecond` is per account for the deployment: this worker spends 1/N of it, N being the
   // workers Temporal sees polling the task queue. Counted once before the worker polls (a worker

@@ -1,19 +1,23 @@
 // One grant workflow per atomic grant: pending → (start_date) → attach → active → (expiry, revoke
 // signal/update, or cancellation) → revoking → revoked. The revoke runs in a non-cancellable scope
 // and never gives up: it retries with capped backoff while the grant shows `revoking`.
+//
+// Whoever can reach the Temporal namespace can start this workflow or signal it, so nothing it is
+// given is trusted to widen access: its input names the grant (id and team), and every apply derives
+// what to put in IAM from the team's verified config (activities/config-authority.ts). A grant no
+// verified config holds applies nothing and ends; a signal that carries access is refused. Taking
+// access away (revoke, Cancel, Terminate) stays open to anyone who can reach it.
 import {
   ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
-  continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
   log,
   makeContinueAsNewFunc,
   ParentClosePolicy,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -24,7 +28,7 @@ import {
   workflowInfo,
   allHandlersFinished,
 } from '@temporalio/workflow';
-import type { Activities, ApplyResult, RevokeResult } from '../activities';
+import type { Activities, ApplyOutcome, RevokeResult } from '../activities';
 import type { GrantSpec } from '../src/core/grant';
 import { attachedArns, grantShape, releasedBy, revokeTarget } from '../src/core/grant-derived';
 import {
@@ -39,61 +43,40 @@ import {
   type GrantOutcome,
   type GrantStatus,
   type RevokeRequest,
+  type SubmissionRef,
 } from './messages';
-import { stateUpdate, type GrantState } from './search-attributes';
-import { leadsFor, notificationWorkflowId, sinksFor, type NotificationMessage, type NotificationPlan } from '../src/core/notifications';
+import { grantSearchAttributes, stateUpdate, type GrantState } from './search-attributes';
+import { leadsFor, notificationWorkflowId, sinksFor, type GrantNotification, type NotificationPlan } from '../src/core/notifications';
 import type { notificationWorkflow } from './notifications';
 
-// Local activities: a revoke's IAM calls run inside the workflow task that needs them instead of
-// going through a separate activity task, so a revoke starts the moment its timer fires (applies of
-// grants started before the apply-as-activity patch ran the same way; see applyGrantTask below). Temporal still records each result and
-// retries failures; backoffs longer than a minute become durable timers.
-// Applying retries transient failures (throttling, 5xx, network, a user or policy IAM has not yet
-// propagated) for as long as they last, showing `pending`; which failures a retry cannot fix (a
-// missing user past the propagation window, a denied role, a quota) is decided in one place, where
-// AWS errors become Temporal failures (activities/errors.ts), so no list of error types lives here.
-// An attempt the workflow abandons (cancelled, timed out) is aborted before its next IAM write, and
-// the workflow waits for it to stop before it revokes.
 // At AWS's pace an attempt spends most of its time waiting in the account's call budget behind a
 // burst (1,000 grants at 10 calls a second is minutes of queue), so its timeout must not count that
 // wait: the attempt's bound is long, and each IAM call has its own timeout from the moment it is
 // sent (src/aws/accounts.ts). A timeout that fired in the queue would retry into the same queue.
-// The options are not part of the history (a local activity records only its result), so running
-// grants replay unchanged.
 const ATTEMPT_TIMEOUT = '30 minutes';
-const { applyGrant } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: ATTEMPT_TIMEOUT,
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
 
 /**
- * Grants of this release apply in rounds of a few quick tries, so the status shows the last error
- * during a long outage, and a revoke can stop an apply between (and during) its tries.
- */
-const { applyGrant: applyGrantRound } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: ATTEMPT_TIMEOUT,
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 5 },
-});
-
-/**
- * Grants of this release apply as activity tasks, not local ones. A local activity keeps its
- * workflow in the worker's cache, and its workflow task open, for as long as it runs; at AWS's pace
- * an apply waits minutes for its account's call budget, so a burst's applies would fill the cache
- * and keep workflow tasks busy with heartbeats, and an expiring grant's timer would wait behind them
- * for its revoke to begin. As an activity task the apply waits with its workflow out of the way.
- * The workflow waits for a cancelled apply to stop (at its next heartbeat, which the activity sends
- * every few seconds and Temporal passes on within APPLY_HEARTBEAT) before it revokes, so no write of
- * the apply lands after the revoke has begun.
+ * Applies run as activity tasks, in rounds of a few quick tries (the status shows the last error
+ * during a long outage; the loop below adds the long, capped backoff between rounds). A local
+ * activity would keep its workflow in the worker's cache, and its workflow task open, for as long as
+ * it waits for its account's call budget: a burst's applies would fill the cache and an expiring
+ * grant's timer would wait behind them. The workflow waits for a cancelled apply to stop (at its next
+ * heartbeat) before it revokes, so no write of the apply lands after the revoke has begun. Which
+ * failures a retry cannot fix is decided where AWS errors become Temporal failures (activities/).
  */
 const APPLY_HEARTBEAT = '20 seconds';
-const { applyGrant: applyGrantTask } = proxyActivities<Activities>({
+const { applyGrant } = proxyActivities<Activities>({
   startToCloseTimeout: ATTEMPT_TIMEOUT,
   heartbeatTimeout: APPLY_HEARTBEAT,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 5 },
 });
 
-/** A few quick tries per round; the workflow loop below adds the long, capped backoff between rounds. */
+/**
+ * Revokes are local activities: their IAM calls run inside the workflow task that needs them, so a
+ * revoke starts the moment its timer or signal wakes the workflow. A few quick tries per round; the
+ * loop in revokeUntilDone adds the long, capped backoff between rounds.
+ */
 const { revokeGrant } = proxyLocalActivities<Activities>({
   startToCloseTimeout: ATTEMPT_TIMEOUT,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
@@ -108,14 +91,17 @@ const HOLDER_RECHECK_MS = 5000;
 /** Permanent grants continue as new before their history grows long (each re-apply adds events). */
 const HISTORY_LIMIT = 2000;
 
+/** Refusals a grant's status keeps (the latest). */
+const REFUSALS_KEPT = 20;
+
+/** How long after its first attempt a grant keeps retrying a user or policy IAM says does not exist, unless its spec says. */
+const PROPAGATION_WAIT_MS = 2 * 60 * 1000;
+
 function describeFailure(error: unknown): string {
   if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) return error.cause.message;
   if (error instanceof Error) return error.message;
   return String(error);
 }
-
-/** How long after its first attempt a grant keeps retrying a user or policy IAM says does not exist, unless its spec says (grants of earlier releases). */
-const PROPAGATION_WAIT_MS = 2 * 60 * 1000;
 
 export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcome> {
   if ('record' in grantInput) {
@@ -123,7 +109,10 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
     return { id: workflowInfo().workflowId, state: 'revoked', cause: grantInput.record.cause === 'early' ? 'early' : 'lifted' };
   }
   const input: GrantRunInput = grantInput;
+  /** What IAM calls act on: the starter's claim until the first apply, then the verified spec. */
   let spec = input.spec;
+  /** The config the grant applied last (or, before its first apply, the one its starter named). */
+  let source: SubmissionRef | undefined = input.source;
   const status: GrantStatus = input.carried?.status ?? {
     id: spec.id,
     state: 'pending',
@@ -141,11 +130,8 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
   /** An operator's revoke that arrived while grantflow itself was already revoking: the ending counts as early. */
   let operatorRevoke: RevokeRequest | undefined = input.carried?.operatorRevoke;
   let reapplyRequested = input.carried?.reapply ?? false;
-  let nextSpec: GrantSpec | undefined = input.carried?.pendingSpec;
-  // Grants started before this release replay as they ran; new runs record their endings in the memo,
-  // count Cancel during an apply as an early revoke, let an operator's revoke outrank grantflow's own,
-  // keep their memo across continue-as-new, and tell the reconcile workflow only of replacements.
-  const durable = patched('durable-truth');
+  /** The config a reapply asked to apply (newer than `source` when a pass changed the YAML). */
+  let reapplySource: SubmissionRef | undefined = input.carried?.reapplySource;
 
   /** Applies in flight: a revoke stops them (their IAM calls are aborted before the next write). */
   const applying = new Set<CancellationScope>();
@@ -154,185 +140,22 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
   const requestRevoke = (request: RevokeRequest) => {
     const asked: RevokeRequest = { origin: 'operator', ...request };
     if (!revoke) revoke = asked;
-    else if (durable && asked.origin === 'operator' && revoke.origin !== 'operator') operatorRevoke ??= asked;
-    if (durable) for (const scope of applying) scope.cancel();
+    else if (asked.origin === 'operator' && revoke.origin !== 'operator') operatorRevoke ??= asked;
+    for (const scope of applying) scope.cancel();
   };
-  setHandler(statusQuery, () => status);
-  setHandler(revokeSignal, requestRevoke);
-  setHandler(
-    revokeUpdate,
-    async (request) => {
-      requestRevoke(request);
-      await condition(() => status.state === 'revoked' || status.state === 'failed');
-      return status.state;
-    },
-    {
-      validator: (request) => {
-        if (!request || typeof request.reason !== 'string' || request.reason.trim() === '') throw new Error('a revoke needs a reason');
-      },
-    },
-  );
-  setHandler(reapplySignal, (request) => {
-    if (request?.spec?.id === spec.id) nextSpec = request.spec;
-    reapplyRequested = true;
-  });
-
-  const setState = async (state: GrantState, cause?: EndCause) => {
-    status.state = state;
-    upsertSearchAttributes(stateUpdate(state));
-    // The reconcile workflow hears of a replacement becoming active, and of an operator's early revoke
-    // (a replacement it raced must go too); grants of earlier releases told it of every ending.
-    const tell = (state === 'active' && input.notifyActive) || (durable ? cause === 'early' : state === 'failed' || state === 'revoked');
-    if (!input.reconcileWorkflowId || !tell) return;
-    try {
-      await getExternalWorkflowHandle(input.reconcileWorkflowId).signal(grantChangedSignal, {
-        id: spec.id,
-        ...(durable ? { runId: workflowInfo().runId } : {}),
-        state,
-        ...(cause ? { cause } : {}),
-        at: new Date(Date.now()).toISOString(),
-      });
-    } catch (error) {
-      // The grant does not depend on its reconcile workflow (it may not exist, e.g. when started by hand).
-      log.warn('could not notify the reconcile workflow', { reconcile: input.reconcileWorkflowId, error: describeFailure(error) });
-    }
+  const refused = (what: string) => {
+    status.refusals = [...(status.refusals ?? []), { at: new Date(Date.now()).toISOString(), what }].slice(-REFUSALS_KEPT);
+    log.warn('refused', { grant: spec.id, what });
   };
-
-  // Where the first apply began: IAM's "no such user/policy" is retried until the propagation window after it has passed.
-  let notFoundRetryUntil: number | undefined;
-  const landed = (outcome: ApplyResult) => {
-    status.foreign = outcome.foreign;
-    // What this grant attached itself: released even if a race cost it its ownership mark.
-    status.attached = [...new Set([...(status.attached ?? []), ...outcome.attached])];
-    delete status.lastError;
-  };
-  /** One round of tries; a revoke cuts it short ('revoked'). Cancel of the workflow still throws. */
-  const applyRound = async (): Promise<'applied' | 'failed' | 'retry' | 'revoked'> => {
-    const scope = new CancellationScope();
-    applying.add(scope);
-    try {
-      const round = patched('apply-as-activity') ? applyGrantTask : applyGrantRound;
-      landed(await scope.run(() => round({ spec, notFoundRetryUntil })));
-      return 'applied';
-    } catch (error) {
-      if (isCancellation(error)) {
-        applyAbandoned = true;
-        if (revoke) return 'revoked';
-        throw error; // Cancel in the UI while applying: an operator's early revoke, handled below
-      }
-      status.lastError = describeFailure(error);
-      // A local activity's failure may arrive as the activity's own ApplicationFailure or wrapped.
-      const failure = error instanceof ActivityFailure ? error.cause : error;
-      return failure instanceof ApplicationFailure && failure.nonRetryable ? 'failed' : 'retry';
-    } finally {
-      applying.delete(scope);
-    }
-  };
-  /**
-   * `untilDone`: the first apply keeps going round by round (an outage ends some day) until it lands,
-   * fails for good (a user that never appears, a denied role) or is revoked. A re-apply tries once;
-   * what it could not do is shown in the status and tried again next time.
-   */
-  const apply = async (options: { untilDone: boolean } = { untilDone: false }): Promise<boolean> => {
-    notFoundRetryUntil ??= Date.now() + (spec.propagationWaitMs ?? PROPAGATION_WAIT_MS);
-    if (!durable) {
-      try {
-        landed(await applyGrant(spec));
-        return true;
-      } catch (error) {
-        status.lastError = describeFailure(error);
-        return false;
-      }
-    }
-    for (let round = 0; ; round++) {
-      const outcome = await applyRound();
-      if (outcome === 'applied') return true;
-      if (outcome === 'revoked' || outcome === 'failed' || !options.untilDone) return false;
-      await condition(() => revoke !== undefined, Math.min(5 * 60_000, 15_000 * 2 ** Math.min(round, 5)));
-      if (revoke) return false;
-    }
-  };
-
-  /**
-   * A new spec for the same grant: the new one lands first, then what only the old one held is
-   * released, so access that stays is never interrupted. A release that fails is left to the sweep
-   * (nothing live holds it any more).
-   */
-  const takeSpec = async (next: GrantSpec) => {
-    const previous = spec;
-    spec = next;
-    upsertMemo({ attachedArns: attachedArns(spec), shape: grantShape(spec) });
-    if (!(await apply())) return;
-    const released = releasedBy(previous, spec);
-    if (!released) return;
-    try {
-      await revokeGrant(released);
-    } catch (error) {
-      status.lastError = describeFailure(error);
-      log.warn('could not release what the previous spec held; the sweep will', { grant: spec.id, error: status.lastError });
-    }
-  };
-
-  /** The next run takes the current spec, memo and anything asked of this one that it has not done yet. */
-  const continueWithAll = async () => {
-    const carried: NonNullable<GrantRunInput['carried']> = {
-      status,
-      ...(revoke ? { revoke } : {}),
-      ...(operatorRevoke ? { operatorRevoke } : {}),
-      ...(nextSpec ? { pendingSpec: nextSpec } : {}),
-      ...(reapplyRequested ? { reapply: true } : {}),
-    };
-    const next = { ...input, spec, carried };
-    if (durable) await makeContinueAsNewFunc<typeof grantWorkflow>({ memo: workflowInfo().memo ?? {} })(next);
-    else await continueAsNew<typeof grantWorkflow>(next);
-  };
-
-  /**
-   * A revoke that keeps failing for days continues as new rather than outgrow its history. It does not
-   * wait for a revoke update's handler: that one waits for the revoke itself, which the next run carries.
-   */
-  const carryOn = async () => {
-    if (!revoke) await condition(allHandlersFinished);
-    await continueWithAll();
-  };
-
-  /** Nothing half-done may stay behind a failed apply: undo whatever part of the grant did land. */
-  const failAfterCleanup = async (): Promise<GrantOutcome> => {
-    const error = status.lastError;
-    await CancellationScope.nonCancellable(() => revokeUntilDone(spec, status, carryOn, { twice: applyAbandoned, onFailure: onRevokeFailure }));
-    if (error) status.lastError = error; // the reason it failed, not the cleanup's success
-    status.endedAt = new Date(Date.now()).toISOString();
-    recordEnding('failed');
-    await setState('failed', 'failed');
-    await CancellationScope.nonCancellable(() => announce('failed', status.lastError ? { error: status.lastError } : {}));
-    return { id: spec.id, state: 'failed', cause: 'failed', ...(status.lastError ? { error: status.lastError } : {}) };
-  };
-
-  /** How the grant ended, in its memo: visibility lists it, so stickiness survives the reconcile workflow's memory. */
-  const recordEnding = (cause: EndCause) => {
-    const by = cause === 'early' ? (operatorRevoke ?? revoke) : revoke;
-    if (durable) {
-      upsertMemo({
-        endCause: cause,
-        ...(by?.by ? { endedBy: by.by } : {}),
-        ...(by?.reason ? { endReason: by.reason } : {}),
-        ...(cause === 'failed' && status.lastError ? { endReason: status.lastError } : {}),
-        ...(cause === 'early' ? { revokedEarly: true } : {}),
-      });
-    } else if (cause === 'early') {
-      upsertMemo({ revokedEarly: true, revokedBy: revoke?.by ?? 'unknown', revokeReason: revoke?.reason ?? '' });
-    }
-  };
-
-  // Runs of this release tell the notification sinks (grantflow.yaml `notifications:`) what happens,
-  // each message in an abandoned child workflow that the grant never waits for.
-  // Asked outside cancellation: a Cancel that arrives meanwhile is handled below, like any other.
-  const plan: NotificationPlan | undefined = patched('notifications')
-    ? await CancellationScope.nonCancellable(() => notificationPlan()).catch(() => undefined)
-    : undefined;
-  const announce = async (event: NotificationMessage['event'], extra: Partial<Omit<NotificationMessage, 'event' | 'grant'>> = {}) => {
+  // The notification sinks (grantflow.yaml `notifications:`) hear what happens, each message in an
+  // abandoned child workflow that the grant never waits for. Asked outside cancellation: a Cancel
+  // that arrives meanwhile is handled below, like any other.
+  // Asked at once and awaited where needed, so a signal handled before the answer can still announce.
+  const planned: Promise<NotificationPlan | undefined> = CancellationScope.nonCancellable(() => notificationPlan()).catch(() => undefined);
+  const announce = async (event: GrantNotification['event'], extra: Partial<Omit<GrantNotification, 'event' | 'grant'>> = {}) => {
+    const plan = await planned;
     if (!plan) return;
-    const message: NotificationMessage = {
+    const message: GrantNotification = {
       event,
       at: new Date(Date.now()).toISOString(),
       grant: {
@@ -366,8 +189,11 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
       }),
     );
   };
+  /** Each refusal is its own message (its sequence is in the idempotency key), so a second forgery is not folded into the first. */
+  const announceRefusal = (what: string) => announce('refused', { error: what, sequence: status.refusals?.length ?? 0 });
   const stuckSent = new Set<number>();
   const onRevokeFailure = async (error: string, retryingMs: number) => {
+    const plan = await planned;
     for (const lead of plan ? leadsFor(plan, 'revoke-stuck') : []) {
       if (retryingMs < lead || stuckSent.has(lead)) continue;
       stuckSent.add(lead);
@@ -375,7 +201,195 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
     }
   };
 
-  const expiresMs = spec.expiresAt ? Date.parse(spec.expiresAt) : undefined;
+  setHandler(statusQuery, () => status);
+  setHandler(revokeSignal, requestRevoke);
+  setHandler(
+    revokeUpdate,
+    async (request) => {
+      requestRevoke(request);
+      await condition(() => status.state === 'revoked' || status.state === 'failed');
+      return status.state;
+    },
+    {
+      validator: (request) => {
+        if (!request || typeof request.reason !== 'string' || request.reason.trim() === '') throw new Error('a revoke needs a reason');
+      },
+    },
+  );
+  setHandler(reapplySignal, (request) => {
+    const extra = Object.keys(request ?? {}).filter((key) => key !== 'source');
+    if (extra.length > 0) {
+      // Access comes only from a verified submission: a reapply carrying a spec (or anything else) is refused.
+      refused(`a reapply signal carrying ${extra.join(', ')}; a reapply carries no access, so it was ignored`);
+      void announceRefusal(`a reapply signal carrying ${extra.join(', ')} was ignored`);
+      return;
+    }
+    if (request?.source) reapplySource = request.source;
+    reapplyRequested = true;
+  });
+
+  const setState = async (state: GrantState, cause?: EndCause) => {
+    status.state = state;
+    upsertSearchAttributes(stateUpdate(state));
+    // The reconcile workflow hears of a replacement becoming active, and of an operator's early
+    // revoke (a replacement it raced must go too).
+    const tell = (state === 'active' && input.notifyActive) || cause === 'early';
+    if (!input.reconcileWorkflowId || !tell) return;
+    try {
+      await getExternalWorkflowHandle(input.reconcileWorkflowId).signal(grantChangedSignal, {
+        id: spec.id,
+        runId: workflowInfo().runId,
+        state,
+        ...(cause ? { cause } : {}),
+        at: new Date(Date.now()).toISOString(),
+      });
+    } catch (error) {
+      // The grant does not depend on its reconcile workflow (it may not exist, e.g. when started by hand).
+      log.warn('could not notify the reconcile workflow', { reconcile: input.reconcileWorkflowId, error: describeFailure(error) });
+    }
+  };
+
+  /**
+   * The verified spec takes over from the one the grant ran with: memo and search attributes follow
+   * (what sweeps and other grants' revokes read), and what only the previous one held is released once
+   * the new one has landed. A release that fails is left to the sweep (nothing live holds it any more).
+   */
+  const adopt = async (next: GrantSpec, extraAttached: readonly string[]) => {
+    const previous = spec;
+    spec = next;
+    const attached = [...new Set([...attachedArns(spec), ...extraAttached])];
+    upsertMemo({ attachedArns: attached, shape: grantShape(spec), principalName: spec.principal, principalType: spec.principalType });
+    if (JSON.stringify(grantSearchAttributes(previous, status.state)) !== JSON.stringify(grantSearchAttributes(spec, status.state))) {
+      upsertSearchAttributes(grantSearchAttributes(spec, status.state));
+    }
+    if (grantShape(previous) === grantShape(spec) || status.state !== 'active') return;
+    const released = releasedBy(previous, spec);
+    if (!released) return;
+    try {
+      await revokeGrant(released);
+    } catch (error) {
+      status.lastError = describeFailure(error);
+      log.warn('could not release what the previous spec held; the sweep will', { grant: spec.id, error: status.lastError });
+    }
+  };
+
+  // Where the first apply began: IAM's "no such user/policy" is retried until the propagation window after it has passed.
+  let notFoundRetryUntil: number | undefined;
+  /** One round of tries; a revoke cuts it short ('revoked'). Cancel of the workflow still throws. */
+  const applyRound = async (): Promise<ApplyOutcome | 'failed' | 'retry' | 'revoked'> => {
+    const scope = new CancellationScope();
+    applying.add(scope);
+    try {
+      const sources = [reapplySource, source].filter((s): s is SubmissionRef => s !== undefined);
+      return await scope.run(() => applyGrant({ spec, sources, ...(notFoundRetryUntil !== undefined ? { notFoundRetryUntil } : {}) }));
+    } catch (error) {
+      if (isCancellation(error)) {
+        applyAbandoned = true;
+        if (revoke) return 'revoked';
+        throw error; // Cancel in the UI while applying: an operator's early revoke, handled below
+      }
+      status.lastError = describeFailure(error);
+      const failure = error instanceof ActivityFailure ? error.cause : error;
+      return failure instanceof ApplicationFailure && failure.nonRetryable ? 'failed' : 'retry';
+    } finally {
+      applying.delete(scope);
+    }
+  };
+  /**
+   * `untilDone`: the first apply keeps going round by round (an outage ends some day) until it lands,
+   * fails for good (a user that never appears, a denied role), is refused or is revoked. A re-apply
+   * tries once; what it could not do is shown in the status and tried again next time.
+   */
+  const apply = async (options: { untilDone: boolean }): Promise<'applied' | 'failed' | 'revoked' | 'refused'> => {
+    notFoundRetryUntil ??= Date.now() + (spec.propagationWaitMs ?? PROPAGATION_WAIT_MS);
+    for (let round = 0; ; round++) {
+      const outcome = await applyRound();
+      if (outcome === 'revoked' || outcome === 'failed') return outcome;
+      if (outcome !== 'retry') {
+        if (outcome.outcome === 'refused') {
+          status.lastError = outcome.reason;
+          refused(outcome.reason);
+          return 'refused';
+        }
+        if (outcome.outcome === 'notYet') {
+          // The verified spec starts later than the starter said: wait for it, then apply.
+          await adopt(outcome.spec, []);
+          await condition(() => revoke !== undefined, Math.max(1, Date.parse(outcome.startsAt) - Date.now()));
+          if (revoke) return 'revoked';
+          continue;
+        }
+        status.foreign = outcome.result.foreign;
+        // What this grant attached itself: released even if a race cost it its ownership mark.
+        status.attached = [...new Set([...(status.attached ?? []), ...outcome.result.attached])];
+        status.appliedFrom = { revision: outcome.appliedFrom.revision, signer: outcome.appliedFrom.signer };
+        delete status.lastError;
+        source = outcome.appliedFrom.ref;
+        reapplySource = undefined;
+        await adopt(outcome.spec, outcome.result.attached);
+        return 'applied';
+      }
+      if (!options.untilDone) return 'failed';
+      await condition(() => revoke !== undefined, Math.min(5 * 60_000, 15_000 * 2 ** Math.min(round, 5)));
+      if (revoke) return 'revoked';
+    }
+  };
+
+  /** The next run takes the current spec, memo and anything asked of this one that it has not done yet. */
+  const continueWithAll = async () => {
+    const carried: NonNullable<GrantRunInput['carried']> = {
+      status,
+      ...(revoke ? { revoke } : {}),
+      ...(operatorRevoke ? { operatorRevoke } : {}),
+      ...(reapplySource ? { reapplySource } : {}),
+      ...(reapplyRequested ? { reapply: true } : {}),
+    };
+    const next: GrantRunInput = { ...input, spec, ...(source ? { source } : {}), carried };
+    await makeContinueAsNewFunc<typeof grantWorkflow>({ memo: workflowInfo().memo ?? {} })(next);
+  };
+
+  /**
+   * A revoke that keeps failing for days continues as new rather than outgrow its history. It does not
+   * wait for a revoke update's handler: that one waits for the revoke itself, which the next run carries.
+   */
+  const carryOn = async () => {
+    if (!revoke) await condition(allHandlersFinished);
+    await continueWithAll();
+  };
+
+  /** Nothing half-done may stay behind a failed apply: undo whatever part of the grant did land. */
+  const failAfterCleanup = async (): Promise<GrantOutcome> => {
+    const error = status.lastError;
+    await CancellationScope.nonCancellable(() => revokeUntilDone(spec, status, carryOn, { twice: applyAbandoned, onFailure: onRevokeFailure }));
+    if (error) status.lastError = error; // the reason it failed, not the cleanup's success
+    return endFailed('failed');
+  };
+
+  /** Ends the run as failed, telling the sinks it failed or (nothing having been sent to IAM) was refused. */
+  const endFailed = async (event: 'failed' | 'refused'): Promise<GrantOutcome> => {
+    status.endedAt = new Date(Date.now()).toISOString();
+    recordEnding('failed');
+    // `doctor` lists refused grants from visibility, which shows the memo.
+    if (event === 'refused') upsertMemo({ refused: true });
+    await setState('failed', 'failed');
+    await CancellationScope.nonCancellable(() =>
+      event === 'refused' ? announceRefusal(status.lastError ?? 'no verified config holds this grant') : announce('failed', status.lastError ? { error: status.lastError } : {}),
+    );
+    return { id: spec.id, state: 'failed', cause: 'failed', ...(status.lastError ? { error: status.lastError } : {}) };
+  };
+
+  /** How the grant ended, in its memo: visibility lists it, so stickiness survives the reconcile workflow's memory. */
+  const recordEnding = (cause: EndCause) => {
+    const by = cause === 'early' ? (operatorRevoke ?? revoke) : revoke;
+    upsertMemo({
+      endCause: cause,
+      ...(by?.by ? { endedBy: by.by } : {}),
+      ...(by?.reason ? { endReason: by.reason } : {}),
+      ...(cause === 'failed' && status.lastError ? { endReason: status.lastError } : {}),
+      ...(cause === 'early' ? { revokedEarly: true } : {}),
+    });
+  };
+
+  const expiresMs = () => (spec.expiresAt ? Date.parse(spec.expiresAt) : undefined);
   let cancelled: unknown;
   try {
     if (status.state === 'revoking' && status.cause === 'failed') {
@@ -386,18 +400,21 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
       if (spec.startsAt && Date.parse(spec.startsAt) > Date.now()) {
         await condition(() => revoke !== undefined, Date.parse(spec.startsAt) - Date.now());
       }
-      if (!revoke && (expiresMs === undefined || expiresMs > Date.now())) {
+      const expiry = expiresMs();
+      if (!revoke && (expiry === undefined || expiry > Date.now())) {
         const applied = await apply({ untilDone: true });
-        if (durable && revoke) {
+        // Nothing was sent to IAM: the grant ends without a revoke, and operators are told.
+        if (applied === 'refused') return await endFailed('refused');
+        if (revoke) {
           // Revoked while applying: the revoke below removes whatever part of it landed.
-        } else if (applied) {
+        } else if (applied === 'applied') {
           status.activeSince = new Date(Date.now()).toISOString();
           await setState('active');
           await announce('granted');
         } else {
           // Carried across continue-as-new, so a run that continues the cleanup still ends as failed.
           status.cause = 'failed';
-          if (patched('show-revoking-during-failed-cleanup')) await setState('revoking');
+          await setState('revoking');
           return await failAfterCleanup();
         }
       }
@@ -405,23 +422,22 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
 
     const historyFull = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT;
     /** `expiring` reminders still to send, by their lead before the expiry, earliest first. */
-    const reminders = plan && expiresMs !== undefined ? leadsFor(plan, 'expiring').filter((lead) => expiresMs - lead > Date.now()) : [];
+    const plan = await planned;
+    const expiry = expiresMs();
+    const reminders = plan && expiry !== undefined ? leadsFor(plan, 'expiring').filter((lead) => expiry - lead > Date.now()) : [];
     while (status.state === 'active' && !revoke) {
-      const remaining = expiresMs === undefined ? undefined : expiresMs - Date.now();
+      const remaining = expiry === undefined ? undefined : expiry - Date.now();
       if (remaining !== undefined && remaining <= 0) break;
       const wake = () => revoke !== undefined || reapplyRequested || historyFull();
-      const untilReminder = reminders.length > 0 ? Math.max(1, expiresMs! - reminders[0]! - Date.now()) : undefined;
+      const untilReminder = reminders.length > 0 ? Math.max(1, expiry! - reminders[0]! - Date.now()) : undefined;
       const wait = remaining !== undefined && untilReminder !== undefined ? Math.min(remaining, untilReminder) : remaining;
       if (wait === undefined) await condition(wake);
       else await condition(wake, wait);
-      while (reminders.length > 0 && !revoke && Date.now() >= expiresMs! - reminders[0]!) await announce('expiring', { afterMs: reminders.shift()! });
+      while (reminders.length > 0 && !revoke && Date.now() >= expiry! - reminders[0]!) await announce('expiring', { afterMs: reminders.shift()! });
       if (reapplyRequested && !revoke) {
         reapplyRequested = false;
-        const next = nextSpec;
-        nextSpec = undefined;
-        // Drift repair (or a new spec); a failure is shown in the status and tried again next time.
-        if (next) await takeSpec(next);
-        else await apply();
+        // Drift repair, or a policy the YAML changed; a failure is shown in the status and tried again next time.
+        if ((await apply({ untilDone: false })) === 'refused') await announceRefusal(status.lastError ?? 'a reapply found no verified config');
       }
       if (!revoke && historyFull()) {
         await condition(allHandlersFinished);
@@ -437,17 +453,14 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
 
   const causeNow = (): EndCause =>
     !revoke ? 'expired' : revoke.origin !== 'reconcile' || operatorRevoke || revoke.cause === 'early' ? 'early' : (revoke.cause ?? 'removed');
-  // Grants of earlier releases settled the cause before revoking; now an operator's revoke or Cancel
-  // that arrives while grantflow's own revoke is under way still makes the ending early.
-  const settledCause = durable ? undefined : causeNow();
   const root = CancellationScope.current();
   await CancellationScope.nonCancellable(async () => {
     if (status.state !== 'revoking') await setState('revoking');
     // Visibility lists the memo: a pass that sees this grant still revoking already knows how it ends.
-    if (durable) upsertMemo({ endCause: causeNow() });
+    upsertMemo({ endCause: causeNow() });
     await revokeUntilDone(spec, status, carryOn, { twice: applyAbandoned, onFailure: onRevokeFailure });
-    if (durable && root.consideredCancelled && !cancelled) requestRevoke({ reason: 'cancelled in Temporal', by: 'Temporal cancellation', origin: 'operator' });
-    const cause = settledCause ?? causeNow();
+    if (root.consideredCancelled && !cancelled) requestRevoke({ reason: 'cancelled in Temporal', by: 'Temporal cancellation', origin: 'operator' });
+    const cause = causeNow();
     status.endedAt = new Date(Date.now()).toISOString();
     status.cause = cause;
     const by = cause === 'early' ? (operatorRevoke ?? revoke) : revoke;

@@ -3,6 +3,7 @@
 // submission workflow's staging. One module, so the workflows import each other's messages without
 // importing each other.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { SignedSubmission } from '../src/core/attestation';
 import type { GrantSpec } from '../src/core/grant';
 import type { EndCause, RecordKind } from '../src/core/ledger';
 import type { RevokeCause } from '../src/core/reconcile-plan';
@@ -45,6 +46,10 @@ export interface GrantStatus {
   attached?: string[];
   revokeAttempts: number;
   lastError?: string;
+  /** The verified config the grant last applied: its revision and who signed it. */
+  appliedFrom?: { revision: string; signer: string };
+  /** What this grant refused because it did not come from a verified submission (latest last, capped). */
+  refusals?: { at: string; what: string }[];
 }
 
 /**
@@ -59,13 +64,19 @@ export interface GrantRecordInput {
 export type GrantInput = GrantRunInput | GrantRecordInput;
 
 export interface GrantRunInput {
+  /**
+   * What the starter says the grant is. Only its id and team are taken at their word: every IAM call
+   * uses the spec the team's verified config expands to for that id (activities/config-authority.ts).
+   */
   spec: GrantSpec;
+  /** The staged submission the starting pass applied: where the spec is derived from (a newer verified one wins). */
+  source?: SubmissionRef;
   /** The team's reconcile workflow: told when a replacement becomes active. */
   reconcileWorkflowId?: string;
   /** Set for a grant that replaces another: the reconcile revokes the old one once this one is active. */
   notifyActive?: boolean;
   /** Carried across continue-as-new. */
-  carried?: { status: GrantStatus; revoke?: RevokeRequest; pendingSpec?: GrantSpec; reapply?: boolean; operatorRevoke?: RevokeRequest };
+  carried?: { status: GrantStatus; revoke?: RevokeRequest; reapplySource?: SubmissionRef; reapply?: boolean; operatorRevoke?: RevokeRequest };
 }
 
 export interface GrantOutcome {
@@ -76,9 +87,13 @@ export interface GrantOutcome {
   error?: string;
 }
 
+/**
+ * Apply again (drift repair, or a policy the YAML changed). It carries no access: the grant derives
+ * what to apply from the team's newest verified config, `source` naming the one the pass applies now.
+ * A request that carries anything else (a spec, say) is refused and recorded in the grant's status.
+ */
 export interface ReapplyRequest {
-  /** The grant's new spec, sent when the YAML changed what it holds without changing its id. */
-  spec?: GrantSpec;
+  source?: SubmissionRef;
 }
 
 export const revokeSignal = defineSignal<[RevokeRequest]>('revoke');
@@ -96,6 +111,8 @@ export interface SubmissionInput {
   parts: number;
   /** Part 0 comes with the start; the others by `stagePart`. */
   first: string;
+  /** The submitter's signature over the config's text, team and revision (absent: unsigned). */
+  signed?: SignedSubmission;
 }
 
 export interface StagePart {
@@ -107,6 +124,7 @@ export interface StagePart {
 export const stagePartUpdate = defineUpdate<number, [StagePart]>('stagePart');
 export const partQuery = defineQuery<string, [number]>('part');
 export const stagedQuery = defineQuery<{ parts: number; staged: number; complete: boolean }>('staged');
+export const signedQuery = defineQuery<SignedSubmission | undefined>('signed');
 /** The reconcile workflow applied this config: keep it until a newer one is adopted. */
 export const adoptSignal = defineSignal<[{ revision: Revision }]>('adopt');
 /** A newer config was adopted (or the team retired): this one may end. */
@@ -235,6 +253,10 @@ export interface ReconcileState {
   retiredAt?: string;
   /** Signals the last run received that its successor must still act on. */
   endedEarly?: { id: string; runId?: string; at: string }[];
+  /** Who signed the applied config (a trusted submitter's name, or that it was unsigned on an insecure worker). */
+  signer?: string;
+  /** The latest submission refused (unsigned, tampered, below a guardrail...): operators see it in `doctor` and the Web UI. */
+  lastRefused?: { at: string; reason: string; revision?: Revision; workflowId?: string };
 }
 
 export interface ReconcileStatus {
@@ -243,6 +265,8 @@ export interface ReconcileStatus {
   config?: SubmissionRef;
   lastPassAt?: string;
   lastError?: string;
+  signer?: string;
+  lastRefused?: ReconcileState['lastRefused'];
 }
 
 export interface ReconcileInput {

@@ -17,13 +17,17 @@ import {
   isCancellation,
   log,
   makeContinueAsNewFunc,
-  patched,
+  ParentClosePolicy,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
+  startChild,
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, PassRequest, PassResult } from '../activities';
+import { notificationWorkflowId, sinksFor, type SubmissionNotification } from '../src/core/notifications';
+import type { notificationWorkflow } from './notifications';
 import { describeRevision, isOlderRevision, type Revision } from '../src/core/revision';
 import { parseGrantWorkflowId } from '../src/core/ids';
 import { nextIntervalDelayMs } from '../src/core/interval-phase';
@@ -48,6 +52,14 @@ const { reconcileTeam, recoverTeamState } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
+const { notificationPlan } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
+
+/**
+ * Failures of a submission that change nothing and say why: the submitter is told, and operators see
+ * the latest in the workflow's state (`doctor`, the Web UI) and hear of it through the notification sinks.
+ */
+const REFUSALS = new Set(['SubmissionRefused', 'StaleRevision', 'RevisionInFuture', 'BeyondMaxTemporaryDays', 'PermissionsBoundaryMissing', 'WrongTeam']);
+
 const DEFAULT_INTERVAL_MS = 60 * 60 * 1000;
 const HISTORY_LIMIT = 10_000;
 /** A revision dated further ahead of the server's clock than this is refused: it would block every later one as "older". */
@@ -56,7 +68,11 @@ const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
   const { team } = input;
   const { workflowId: selfId, taskQueue } = workflowInfo();
-  let state: ReconcileState = input.state ?? {};
+  // A state in the input counts only when this run continues an earlier one (the server says so);
+  // a run started by hand with a state of its own reads its predecessors back instead, as far as
+  // their configs verify, so a forged state can neither apply a config nor block a later submission.
+  const continued = workflowInfo().continuedFromExecutionRunId !== undefined;
+  let state: ReconcileState = continued ? (input.state ?? {}) : {};
   let intervalChanged = false;
   let settleSoon = false;
   let retired = false;
@@ -69,7 +85,7 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
     return run;
   };
   // A fresh run reads back what its predecessors knew (terminated or retired runs included); queued first.
-  if (!input.state) void serialized(recover);
+  if (!continued) void serialized(recover);
 
   setHandler(reconcileStatusQuery, () => ({
     team,
@@ -77,10 +93,12 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
     ...(state.config ? { config: state.config } : {}),
     ...(state.lastPassAt ? { lastPassAt: state.lastPassAt } : {}),
     ...(state.lastError ? { lastError: state.lastError } : {}),
+    ...(state.signer ? { signer: state.signer } : {}),
+    ...(state.lastRefused ? { lastRefused: state.lastRefused } : {}),
   }));
-  // Grants started by earlier releases report every ending. What matters: a replacement became active
-  // while its predecessor waits for it, or an operator revoked a grant early (a replacement it raced goes too).
-  const endedEarly: NonNullable<ReconcileState['endedEarly']> = [...(state.endedEarly ?? [])];
+  // What matters: a replacement became active while its predecessor waits for it, or an operator
+  // revoked a grant early (a replacement it raced goes too).
+  const endedEarly: NonNullable<ReconcileState['endedEarly']> = [...(state.endedEarly ?? [])].slice(0, 1000);
   settleSoon = endedEarly.length > 0;
   setHandler(grantChangedSignal, (change) => {
     if (change.state === 'active' && (state.waitingReplacements ?? 0) > 0) settleSoon = true;
@@ -98,6 +116,12 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
         typeof submission.config.digest === 'string' &&
         Number.isInteger(submission.config.parts);
       if (!shaped) throw new Error('the submission is not a staged team config with a revision; use `grantflow submit`');
+      // Refused where it arrives: a revision whose dates cannot be read would order wrongly against every other.
+      for (const [field, value] of [['submittedAt', submission.revision.submittedAt], ['committedAt', submission.revision.committedAt]] as const) {
+        if (value !== undefined && (typeof value !== 'string' || !Number.isFinite(Date.parse(value)))) {
+          throw new Error(`the submission's revision ${field} "${String(value)}" is not a date; submit with \`grantflow submit\` (or set GRANTFLOW_REVISION_TIME to an ISO time)`);
+        }
+      }
       if (!submission.config.workflowId.startsWith(`grantflow-submission/${team}/`))
         throw new Error(`this reconcile workflow is for team ${team}, not for ${submission.config.workflowId}`);
       refuseRetired();
@@ -185,6 +209,8 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
       });
     } catch (error) {
       state.lastError = error instanceof ActivityFailure && error.cause ? error.cause.message : (error as Error).message;
+      const type = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause.type : undefined;
+      if (request.mode === 'submit' && type && REFUSALS.has(type)) await noteRefusal(state.lastError, request);
       remember();
       // The caller (`grantflow submit`, say) is told why, not that "an activity failed".
       if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
@@ -193,10 +219,40 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
       throw error;
     }
     delete state.lastError;
+    if (result.signer) state.signer = result.signer;
     state.lastPassAt = new Date(Date.now()).toISOString();
     if (result.summary) state.waitingReplacements = result.summary.waiting.length;
     remember();
     return result;
+  }
+
+  /** A refused submission, kept in the state (its latest) and told to the sinks that want `refused`. */
+  let refusals = 0;
+  async function noteRefusal(reason: string, request: Partial<PassRequest>): Promise<void> {
+    const at = new Date(Date.now()).toISOString();
+    state.lastRefused = { at, reason, ...(request.revision ? { revision: request.revision } : {}), ...(request.config ? { workflowId: request.config.workflowId } : {}) };
+    const plan = await notificationPlan().catch(() => undefined);
+    if (!plan) return;
+    const message: SubmissionNotification = {
+      event: 'refused',
+      at,
+      submission: {
+        team,
+        reconcileId: selfId,
+        runId: workflowInfo().runId,
+        ...(request.config ? { staged: request.config.workflowId } : {}),
+        ...(request.revision ? { revision: describeRevision(request.revision) } : {}),
+      },
+      error: reason,
+      sequence: refusals++,
+    };
+    for (const sink of sinksFor(plan, message)) {
+      await startChild<typeof notificationWorkflow>('notificationWorkflow', {
+        workflowId: notificationWorkflowId(sink, message),
+        args: [{ sink, message }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      }).catch((error: Error) => log.warn('could not start a notification', { team, sink, error: error.message }));
+    }
   }
 
   async function supersede(workflowId: string): Promise<void> {
@@ -247,9 +303,8 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
   const wantsContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
   for (;;) {
     const interval = state.reconcileIntervalMs ?? DEFAULT_INTERVAL_MS;
-    // Teams on the same interval pass at their own phase of it rather than together; workflows of
-    // earlier releases keep timing a whole interval from the last pass.
-    const wait = patched('interval-phase') ? nextIntervalDelayMs(team, interval, Date.now()) : interval;
+    // Teams on the same interval pass at their own phase of it rather than together.
+    const wait = nextIntervalDelayMs(team, interval, Date.now());
     const woken = await condition(() => wantsContinueAsNew() || intervalChanged || settleSoon || retired, wait);
     if (retired) break;
     if (intervalChanged) {
@@ -264,7 +319,7 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
     } else if (!woken) await serialized(() => background('interval'));
     if (wantsContinueAsNew()) {
       await condition(allHandlersFinished);
-      // The memo (generation, state) goes along, and so do signals not yet acted on.
+      // The memo (state) goes along, and so do signals not yet acted on.
       const carried: ReconcileState = { ...state, ...(endedEarly.length ? { endedEarly: [...endedEarly] } : {}) };
       await makeContinueAsNewFunc<typeof reconcileWorkflow>({ memo: workflowInfo().memo ?? {} })({
         team,

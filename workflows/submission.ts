@@ -1,10 +1,10 @@
-// One submission workflow per distinct config a team submits: it holds the config text (staged in
-// parts, so no payload grows past Temporal's limits however large the team) for the team's reconcile
-// workflow, whose activities read it back by query. Once adopted it lives until a newer config is
+// One submission workflow per distinct signed config a team submits: it holds the config text (staged
+// in parts, so no payload grows past Temporal's limits however large the team) and its submitter's
+// signature for the team's reconcile workflow, whose activities read both back by query. Once adopted it lives until a newer config is
 // adopted or the team retires; a config nobody adopts (a refused submission) ends after a day.
 import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
 import { digest } from '../src/core/digest';
-import { adoptSignal, partQuery, stagedQuery, stagePartUpdate, supersedeSignal, type SubmissionInput } from './messages';
+import { adoptSignal, partQuery, signedQuery, stagedQuery, stagePartUpdate, supersedeSignal, type SubmissionInput } from './messages';
 
 const UNADOPTED_LIFETIME = '1 day';
 
@@ -22,6 +22,8 @@ export async function submissionWorkflow(input: SubmissionInput): Promise<void> 
     return part;
   });
   setHandler(stagedQuery, () => ({ parts: input.parts, staged: staged(), complete: complete() }));
+  // The worker checks the signature against the text before applying anything of it.
+  setHandler(signedQuery, () => input.signed);
   setHandler(
     stagePartUpdate,
     ({ index, text }) => {

@@ -11,6 +11,7 @@ import { demoCommand } from './commands/demo';
 import { deployerPolicyCommand } from './commands/deployer-policy';
 import { doctorCommand } from './commands/doctor';
 import { historyCommand } from './commands/history';
+import { keygenCommand } from './commands/keygen';
 import { planCommand } from './commands/plan';
 import { restoreCommand } from './commands/restore';
 import { retireCommand } from './commands/retire';
@@ -39,6 +40,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   demoCommand,
   doctorCommand,
   deployerPolicyCommand,
+  keygenCommand,
 ];
 
 function overview(): string {

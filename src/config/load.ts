@@ -101,6 +101,14 @@ export function loadSettings(dir: string, env: Record<string, string | undefined
   return { settings: resolved.settings, diagnostics: [...diagnostics, ...resolved.diagnostics] };
 }
 
+/** Where a key of grantflow.yaml is written (the file's first line when the key or the file is missing). */
+export function locateSetting(dir: string, key: string): Position {
+  const file = path.join(dir, SETTINGS_FILE);
+  const text = readIfPresent(file);
+  if (text === undefined) return { file, line: 1, col: 1 };
+  return parseYaml(file, text).source.locate([key], { key: true });
+}
+
 /** The `notifications:` sinks and `web_ui_url` of grantflow.yaml, URLs read from `env` (the worker's). */
 export function loadNotifications(dir: string, env: Record<string, string | undefined>): NotificationSettings & { diagnostics: Diagnostic[] } {
   const file = path.join(dir, SETTINGS_FILE);

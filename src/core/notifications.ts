@@ -1,9 +1,10 @@
 // Notifications: what grantflow tells a webhook when a grant is granted, about to expire, revoked,
-// failed, or its revoke is still retrying. The sinks (grantflow.yaml `notifications:`, resolved by
+// failed, or its revoke is still retrying, and when it refused something that did not come from a
+// verified submission (a submission, a grant started by hand, a signal carrying access). The sinks (grantflow.yaml `notifications:`, resolved by
 // the worker) and the messages' two formats live here; delivery is an activity (activities/), started
 // from the grant workflow so that it never waits for it. Pure.
 
-export const NOTIFICATION_EVENTS = ['granted', 'expiring', 'revoked', 'failed', 'revoke-stuck'] as const;
+export const NOTIFICATION_EVENTS = ['granted', 'expiring', 'revoked', 'failed', 'revoke-stuck', 'refused'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 export const NOTIFICATION_FORMATS = ['slack', 'json'] as const;
 export type NotificationFormat = (typeof NOTIFICATION_FORMATS)[number];
@@ -17,7 +18,7 @@ export interface NotificationPlan {
 }
 
 /** One event of one grant run, as the grant workflow hands it to delivery. */
-export interface NotificationMessage {
+export interface GrantNotification {
   event: NotificationEvent;
   /** When it happened (workflow time). */
   at: string;
@@ -43,12 +44,30 @@ export interface NotificationMessage {
   error?: string;
   /** expiring: how long before the expiry it was sent; revoke-stuck: how long the revoke has been retrying. */
   afterMs?: number;
+  /** refused: which refusal of the run this is (a run may refuse several forged signals). */
+  sequence?: number;
 }
 
-/** `<grant id>/<event>/<run id>`, plus the reminder's lead for `expiring` and `revoke-stuck`: the same event of the same run has the same key. */
+/** A submission the worker refused (unsigned, tampered, below a guardrail...), told by the team's reconcile workflow. */
+export interface SubmissionNotification {
+  event: 'refused';
+  at: string;
+  submission: { team: string; reconcileId: string; runId: string; staged?: string; revision?: string };
+  error: string;
+  sequence: number;
+}
+
+export type NotificationMessage = GrantNotification | SubmissionNotification;
+
+/**
+ * `<grant id>/<event>/<run id>`, plus the reminder's lead for `expiring` and `revoke-stuck` and the
+ * refusal's sequence: the same event of the same run has the same key.
+ */
 export function idempotencyKey(message: NotificationMessage): string {
+  if ('submission' in message) return `${message.submission.reconcileId}/refused/${message.submission.runId}/${message.sequence}`;
   const base = `${message.grant.id}/${message.event}/${message.grant.runId}`;
-  return message.afterMs !== undefined ? `${base}/${message.afterMs}` : base;
+  const lead = message.afterMs !== undefined ? `${base}/${message.afterMs}` : base;
+  return message.sequence !== undefined ? `${lead}/${message.sequence}` : lead;
 }
 
 /** The child workflow id of one message to one sink: starting it twice finds the first. */
@@ -63,7 +82,7 @@ export function sinkOfNotificationWorkflowId(id: string): string | undefined {
 }
 
 /** The sinks that want this message: the event, and for reminders their own lead. */
-export function sinksFor(plan: NotificationPlan, message: Pick<NotificationMessage, 'event' | 'afterMs'>): string[] {
+export function sinksFor(plan: NotificationPlan, message: { event: NotificationEvent; afterMs?: number | undefined }): string[] {
   return plan.sinks
     .filter((s) => s.events.includes(message.event))
     .filter((s) => message.event !== 'expiring' || s.expiringBeforeMs === message.afterMs)
@@ -80,7 +99,8 @@ export function leadsFor(plan: NotificationPlan, event: 'expiring' | 'revoke-stu
 /** The Temporal Web UI page of the grant's run. */
 export function grantUrl(webUiUrl: string | undefined, namespace: string, message: NotificationMessage): string | undefined {
   if (!webUiUrl) return undefined;
-  return `${webUiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(message.grant.id)}/${encodeURIComponent(message.grant.runId)}/history`;
+  const [id, runId] = 'submission' in message ? [message.submission.reconcileId, message.submission.runId] : [message.grant.id, message.grant.runId];
+  return `${webUiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}/${encodeURIComponent(runId)}/history`;
 }
 
 function span(ms: number): string {
@@ -92,6 +112,10 @@ function span(ms: number): string {
 
 /** One line a person reads: what happened, to whom, where. */
 export function notificationText(message: NotificationMessage): string {
+  if ('submission' in message) {
+    const s = message.submission;
+    return `Refused: a submission of team ${s.team}${s.revision ? ` (revision ${s.revision})` : ''} was not applied: ${message.error}`;
+  }
   const g = message.grant;
   const who = `${g.principalType} ${g.principal}`;
   const what = `${g.policy} in ${g.environment} (${g.account})`;
@@ -117,6 +141,8 @@ export function notificationText(message: NotificationMessage): string {
       return `Failed: ${who} could not be granted ${what}${message.error ? `: ${message.error}` : ''}${context}`;
     case 'revoke-stuck':
       return `Revoke stuck: ${who} still holds ${what}; revoking has been retrying for ${span(message.afterMs ?? 0)}${message.error ? `; last error: ${message.error}` : ''}`;
+    case 'refused':
+      return `Refused: grant ${g.id} (claimed for ${who}, ${what}) did not come from a verified submission${message.error ? `: ${message.error}` : ''}`;
   }
 }
 
@@ -126,12 +152,25 @@ export function notificationBody(message: NotificationMessage, format: Notificat
   const text = notificationText(message);
   if (format === 'slack') {
     const linked = link.url ? `${text} <${link.url}|open in Temporal>` : text;
+    const subject = 'submission' in message ? message.submission.reconcileId : message.grant.id;
     return {
       text: linked,
       blocks: [
         { type: 'section', text: { type: 'mrkdwn', text: linked } },
-        { type: 'context', elements: [{ type: 'mrkdwn', text: `grantflow ${message.event} · ${message.grant.id} · key ${key}` }] },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: `grantflow ${message.event} · ${subject} · key ${key}` }] },
       ],
+    };
+  }
+  if ('submission' in message) {
+    return {
+      schema: 'grantflow.notification/v1',
+      idempotencyKey: key,
+      event: message.event,
+      at: message.at,
+      text,
+      grant: null,
+      submission: { ...message.submission, url: link.url ?? null },
+      error: message.error,
     };
   }
   const g = message.grant;

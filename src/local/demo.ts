@@ -13,7 +13,9 @@ import { toIamTime } from '../core/time';
 import { submitTeam, listLiveGrants } from '../temporal/operations';
 import { latestTeamGrantRuns } from '../temporal/team-grants';
 import { GrantState } from '../../workflows/search-attributes';
-import { createWorker } from '../worker';
+import { createWorker, DEFAULT_AUTHORITY } from '../worker';
+import { generateSigningKey, parsePrivateKey, parsePublicKey } from '../trust/keys';
+import { signerFor } from '../trust/submissions';
 import { startDevServer, type DevServer } from './dev-server';
 import { startMoto, type Moto } from './moto';
 import { freePort, stopAll } from './processes';
@@ -136,19 +138,28 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 
     const connection = await NativeConnection.connect({ address: server.address });
     const client = await server.client();
+    // The demo plays both parts: CI, which signs its submission with its own key, and the worker,
+    // which trusts that key alone (a key made for this run, kept in memory only).
+    const demoKey = generateSigningKey('grantflow-demo');
+    const trusted = parsePublicKey(demoKey.publicLine);
+    log(`demo: submissions are signed with a key made for this run (${demoKey.id}); the worker trusts that key only`);
     const { worker, accounts } = await createWorker({
       connection,
       client,
       namespace: server.namespace,
       taskQueue: config.settings.taskQueue,
       iamCallsPerSecond: config.settings.iamCallsPerSecond,
+      authority: {
+        ...DEFAULT_AUTHORITY,
+        trust: { ...DEFAULT_AUTHORITY.trust, keys: [{ name: 'demo-ci', id: trusted.id, key: trusted.key }] },
+      },
       notifications: {
         sinks: [
           {
             name: 'demo',
             url: `http://127.0.0.1:${sinkPort}/`,
             format: 'json',
-            events: ['granted', 'expiring', 'revoked', 'failed', 'revoke-stuck'],
+            events: ['granted', 'expiring', 'revoked', 'failed', 'revoke-stuck', 'refused'],
             // Half-way through the demo grant's life, so the reminder shows before the expiry.
             expiringBeforeMs: Math.min(60 * 60 * 1000, Math.floor(options.expireInMs / 2)),
             revokeStuckAfterMs: 10 * 60 * 1000,
@@ -178,6 +189,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       config: loaded.loaded.config,
       revision: { submittedAt: new Date().toISOString(), submittedBy: 'grantflow demo' },
       taskQueue: config.settings.taskQueue,
+      sign: signerFor(parsePrivateKey(demoKey.privatePem)),
     });
     const demoGrant = summary.added.find((id) => id.includes('/until/'));
     log(`demo: ${summary.added.length} grants started, ${summary.skippedExpired.length} expired entries skipped`);

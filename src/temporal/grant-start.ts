@@ -7,7 +7,7 @@ import { parseGrantWorkflowId } from '../core/ids';
 import { canonicalPrincipal } from '../core/names';
 import type { RecordDecision } from '../core/reconcile-plan';
 import type { Revision } from '../core/revision';
-import type { GrantInput, GrantOutcome } from '../../workflows/messages';
+import type { GrantInput, GrantOutcome, SubmissionRef } from '../../workflows/messages';
 import {
   GrantAccount,
   GrantEnvironment,
@@ -69,10 +69,11 @@ export function grantMemo(spec: GrantSpec, revision?: Revision, decidedAt?: stri
 
 export function grantStartOptions(
   spec: GrantSpec,
-  options: { taskQueue: string; reconcileWorkflowId?: string; revision?: Revision; notifyActive?: boolean; decidedAt?: string },
+  options: { taskQueue: string; reconcileWorkflowId?: string; revision?: Revision; notifyActive?: boolean; decidedAt?: string; source?: SubmissionRef },
 ): WorkflowStartOptions<(input: GrantInput) => Promise<GrantOutcome>> {
   const input: GrantInput = {
     spec,
+    ...(options.source ? { source: options.source } : {}),
     ...(options.reconcileWorkflowId ? { reconcileWorkflowId: options.reconcileWorkflowId } : {}),
     ...(options.notifyActive ? { notifyActive: true } : {}),
   };

@@ -23,7 +23,7 @@ import {
   type RevokeRequest,
   type SweepSummary,
 } from '../../workflows/messages';
-import { stageConfig } from './submissions';
+import { stageConfig, type SubmissionSigner } from './submissions';
 import {
   GrantAccount,
   GrantEnvironment,
@@ -39,62 +39,30 @@ import {
 /** The reconcile workflow's signature, for typed starts (without importing the workflow module). */
 type ReconcileWorkflow = (input: ReconcileInput) => Promise<void>;
 
-/** Marks reconcile workflows of this release: their state is rebuilt from durable sources, so older runs may be replaced. */
-const RECONCILE_GENERATION = 2;
-
-/**
- * A reconcile workflow started by an earlier release kept its grants in memory and cannot replay on
- * this code; it is ended, and its successor rebuilds everything from visibility and IAM.
- */
-async function endEarlierReconcile(client: Client, team: string): Promise<void> {
-  const handle = client.workflow.getHandle(reconcileWorkflowId(team));
-  try {
-    const description = await handle.describe();
-    const generation = (description.memo as { generation?: number } | undefined)?.generation;
-    if (description.status.name === 'RUNNING' && generation !== RECONCILE_GENERATION) {
-      await handle.terminate(`replaced by a reconcile workflow of generation ${RECONCILE_GENERATION}, which rebuilds the team's state from visibility and IAM`);
-    }
-  } catch (error) {
-    if (!(error instanceof WorkflowNotFoundError)) throw error;
-  }
-}
-
 function startReconcile(team: string, taskQueue: string): WithStartWorkflowOperation<ReconcileWorkflow> {
   return new WithStartWorkflowOperation<ReconcileWorkflow>('reconcileWorkflow', {
     workflowId: reconcileWorkflowId(team),
     taskQueue,
     args: [{ team }],
     workflowIdConflictPolicy: 'USE_EXISTING',
-    memo: { generation: RECONCILE_GENERATION },
   });
 }
 
 /**
- * Ends every running reconcile workflow of an earlier release (they kept their grants in memory and
- * cannot replay on this code). The worker does it when it starts; each team's next submission starts
- * a reconcile workflow of this release, which rebuilds its state from visibility and IAM.
+ * Stages the config with its signature, then hands the submission to the team's reconcile workflow
+ * (starting it if needed) and returns what it did. The worker refuses an unsigned submission unless
+ * it was told to accept them.
  */
-export async function endEarlierReconciles(client: Client): Promise<string[]> {
-  const ended: string[] = [];
-  for await (const run of client.workflow.list({ query: `WorkflowType = 'reconcileWorkflow' AND ExecutionStatus = 'Running'` })) {
-    if ((run.memo as { generation?: number } | undefined)?.generation === RECONCILE_GENERATION) continue;
-    await client.workflow
-      .getHandle(run.workflowId, run.runId)
-      .terminate(`replaced by a reconcile workflow of generation ${RECONCILE_GENERATION}, which rebuilds the team's state from visibility and IAM`)
-      .catch(() => undefined);
-    ended.push(run.workflowId);
-  }
-  return ended;
-}
-
-/** Stages the config, then hands the submission to the team's reconcile workflow (starting it if needed) and returns what it did. */
 export async function submitTeam(
   client: Client,
-  options: { config: TeamConfig; revision: Revision; taskQueue: string; onProgress?: (message: string) => void },
+  options: { config: TeamConfig; revision: Revision; taskQueue: string; sign?: SubmissionSigner; onProgress?: (message: string) => void },
 ): Promise<PlanSummary> {
   const { config } = options;
-  const ref = await stageConfig(client, config, options.taskQueue, (index, total) => options.onProgress?.(`staged part ${index} of ${total} of the config`));
-  await endEarlierReconcile(client, config.team);
+  const ref = await stageConfig(client, config, options.taskQueue, {
+    ...(options.sign ? { sign: options.sign } : {}),
+    revision: options.revision,
+    onPart: (index, total) => options.onProgress?.(`staged part ${index} of ${total} of the config`),
+  });
   return client.workflow.executeUpdateWithStart(submitUpdate, {
     args: [{ config: ref, revision: options.revision, settings: { reconcileIntervalMs: config.settings.reconcileIntervalMs } }],
     startWorkflowOperation: startReconcile(config.team, options.taskQueue),
@@ -114,9 +82,7 @@ async function updateReconcile<Ret, Args extends [unknown, ...unknown[]]>(
 ): Promise<Ret> {
   const handle = client.workflow.getHandle(reconcileWorkflowId(team));
   const description = await handle.describe();
-  const generation = (description.memo as { generation?: number } | undefined)?.generation;
-  if (description.status.name === 'RUNNING' && generation === RECONCILE_GENERATION) return retryRacedUpdate(() => handle.executeUpdate(update, { args }));
-  await endEarlierReconcile(client, team);
+  if (description.status.name === 'RUNNING') return retryRacedUpdate(() => handle.executeUpdate(update, { args }));
   return client.workflow.executeUpdateWithStart(update, { args, startWorkflowOperation: startReconcile(team, description.taskQueue) });
 }
 

@@ -8,7 +8,33 @@ import { isOlderRevision } from '../core/revision';
 import type { ReconcileState } from '../../workflows/messages';
 import { quote } from './team-grants';
 
+/**
+ * The newest state any run claims. A memo is a claim: whoever can start a workflow can write one, so
+ * a caller that acts on the config must verify it (activities/config-authority.ts picks among
+ * `teamStates` by what verifies).
+ */
 export async function recoverTeamState(client: Client, team: string, exceptRunId?: string): Promise<ReconcileState> {
+  const states = await teamStates(client, team, exceptRunId);
+  let newest: ReconcileState | undefined;
+  for (const state of states) {
+    if (state.revision && (!newest?.revision || isOlderRevision(newest.revision, state.revision))) newest = state;
+  }
+  return pickRecovered(newest);
+}
+
+/** What a run that starts fresh keeps of a predecessor's state. */
+export function pickRecovered(newest: ReconcileState | undefined): ReconcileState {
+  return {
+    ...(newest?.revision ? { revision: newest.revision } : {}),
+    ...(newest?.config ? { config: newest.config } : {}),
+    ...(newest?.receivedAt ? { receivedAt: newest.receivedAt } : {}),
+    ...(newest?.reconcileIntervalMs ? { reconcileIntervalMs: newest.reconcileIntervalMs } : {}),
+    ...(newest?.signer ? { signer: newest.signer } : {}),
+  };
+}
+
+/** The state in the memo of every run of the team's reconcile workflow since the team was last retired. */
+export async function teamStates(client: Client, team: string, exceptRunId?: string): Promise<ReconcileState[]> {
   const runs: { state: ReconcileState; startedMs: number }[] = [];
   for await (const run of client.workflow.list({ query: `WorkflowId = ${quote(reconcileWorkflowId(team))}` })) {
     if (run.runId === exceptRunId) continue;
@@ -16,15 +42,5 @@ export async function recoverTeamState(client: Client, team: string, exceptRunId
     if (state) runs.push({ state, startedMs: run.startTime.getTime() });
   }
   const retiredMs = Math.max(-Infinity, ...runs.flatMap((r) => (r.state.retiredAt ? [Date.parse(r.state.retiredAt)] : [])));
-  let newest: ReconcileState | undefined;
-  for (const { state, startedMs } of runs) {
-    if (startedMs <= retiredMs || state.retiredAt) continue;
-    if (state.revision && (!newest?.revision || isOlderRevision(newest.revision, state.revision))) newest = state;
-  }
-  return {
-    ...(newest?.revision ? { revision: newest.revision } : {}),
-    ...(newest?.config ? { config: newest.config } : {}),
-    ...(newest?.receivedAt ? { receivedAt: newest.receivedAt } : {}),
-    ...(newest?.reconcileIntervalMs ? { reconcileIntervalMs: newest.reconcileIntervalMs } : {}),
-  };
+  return runs.filter(({ state, startedMs }) => startedMs > retiredMs && !state.retiredAt).map((r) => r.state);
 }

@@ -4,8 +4,10 @@
 import type { Client } from '@temporalio/client';
 import { digest } from '../core/digest';
 import { submissionWorkflowId } from '../core/ids';
+import type { SignedSubmission } from '../core/attestation';
+import type { Revision } from '../core/revision';
 import { teamConfigSchema, type TeamConfig } from '../core/team-config';
-import { partQuery, stagedQuery, stagePartUpdate, type SubmissionInput, type SubmissionRef } from '../../workflows/messages';
+import { partQuery, signedQuery, stagedQuery, stagePartUpdate, type SubmissionInput, type SubmissionRef } from '../../workflows/messages';
 import { GrantTeam } from '../../workflows/search-attributes';
 
 /** Well under Temporal's 512 KB payload warning, JSON string escaping included. */
@@ -24,19 +26,28 @@ export function splitConfig(config: TeamConfig, partChars = PART_CHARS): StagedC
   return { text, digest: digest(text), parts: parts.length ? parts : [''] };
 }
 
-/** Starts (or finds) the submission workflow for this config and stages every part it lacks. */
+/** Signs the exact config text a submission stages, for its team and revision (CI's key; see src/trust/submissions.ts). */
+export type SubmissionSigner = (input: { team: string; revision: Revision; configText: string }) => SignedSubmission;
+
+/**
+ * Starts (or finds) the submission workflow for this config and stages every part it lacks. The
+ * signature travels with the first part; the same config signed again (a new revision) is a new
+ * submission workflow, so a signature is never replaced on a config already staged.
+ */
 export async function stageConfig(
   client: Client,
   config: TeamConfig,
   taskQueue: string,
-  onPart?: (index: number, total: number) => void,
+  options: { sign?: SubmissionSigner; revision?: Revision; onPart?: (index: number, total: number) => void } = {},
 ): Promise<SubmissionRef> {
   const staged = splitConfig(config);
-  const workflowId = submissionWorkflowId(config.team, staged.digest);
+  const signed = options.sign && options.revision ? options.sign({ team: config.team, revision: options.revision, configText: staged.text }) : undefined;
+  // The signature is part of what is staged: a config signed for another revision is staged apart.
+  const workflowId = submissionWorkflowId(config.team, signed ? digest(`${staged.digest}/${signed.signature}`) : staged.digest);
   const handle = await client.workflow.start<(input: SubmissionInput) => Promise<void>>('submissionWorkflow', {
     workflowId,
     taskQueue,
-    args: [{ team: config.team, digest: staged.digest, parts: staged.parts.length, first: staged.parts[0]! }],
+    args: [{ team: config.team, digest: staged.digest, parts: staged.parts.length, first: staged.parts[0]!, ...(signed ? { signed } : {}) }],
     // The same config submitted again finds the workflow that already holds it.
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
@@ -47,7 +58,7 @@ export async function stageConfig(
   if (!status.complete) {
     for (let index = 1; index < staged.parts.length; index++) {
       await handle.executeUpdate(stagePartUpdate, { args: [{ index, text: staged.parts[index]! }] });
-      onPart?.(index + 1, staged.parts.length);
+      options.onPart?.(index + 1, staged.parts.length);
     }
     const after = await handle.query(stagedQuery);
     if (!after.complete)
@@ -56,20 +67,24 @@ export async function stageConfig(
   return { workflowId, digest: staged.digest, parts: staged.parts.length };
 }
 
-const cache = new Map<string, TeamConfig>();
-const CACHE_SIZE = 8;
+/** A staged submission as read back: the config's exact text, the config, and the signature that came with it. */
+export interface StagedSubmission {
+  ref: SubmissionRef;
+  text: string;
+  config: TeamConfig;
+  signed?: SignedSubmission;
+}
 
-/** Reads a staged config back (and keeps the last few in memory: interval passes read the same one). */
-export async function loadConfig(client: Client, ref: SubmissionRef): Promise<TeamConfig> {
-  const hit = cache.get(ref.digest);
-  if (hit) return hit;
+/**
+ * Reads a staged submission back. Its text must match the digest the reference names; whether it
+ * may be applied (its signature) is the caller's to decide (activities/config-authority.ts).
+ */
+export async function loadSubmission(client: Client, ref: SubmissionRef): Promise<StagedSubmission> {
   const handle = client.workflow.getHandle(ref.workflowId);
   const parts: string[] = [];
   for (let index = 0; index < ref.parts; index++) parts.push(await handle.query(partQuery, index));
   const text = parts.join('');
   if (digest(text) !== ref.digest) throw new Error(`the config held by ${ref.workflowId} does not match its digest ${ref.digest}; submit the team again`);
-  const config = teamConfigSchema.parse(JSON.parse(text));
-  cache.set(ref.digest, config);
-  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  return config;
+  const signed = await handle.query(signedQuery);
+  return { ref, text, config: teamConfigSchema.parse(JSON.parse(text)), ...(signed ? { signed } : {}) };
 }

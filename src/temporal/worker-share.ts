@@ -1,5 +1,6 @@
 // Keeps a worker's share of each account's IAM call budget in step with the number of workers
 // serving its task queue, as Temporal sees them polling (src/core/worker-share.ts does the count).
+import os from 'node:os';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { workerShare, type PollerSighting } from '../core/worker-share';
@@ -66,4 +67,16 @@ export function watchShare(options: ShareWatchOptions): { stop(): void } {
       if (timer) clearTimeout(timer);
     },
   };
+}
+
+/** In the identity of a worker that accepts unsigned submissions, so that `doctor` names it wherever it runs. */
+export const INSECURE_IDENTITY_MARK = 'insecure-accept-unsigned';
+
+/** The identity a worker polls with (Temporal's usual pid@host unless given), marked when the worker accepts unsigned submissions. */
+export function workerIdentity(options: { insecure: boolean }, base = `${process.pid}@${os.hostname()}`): string {
+  return options.insecure && !isInsecureIdentity(base) ? `${base} ${INSECURE_IDENTITY_MARK}` : base;
+}
+
+export function isInsecureIdentity(identity: string): boolean {
+  return identity.split(/\s+/).includes(INSECURE_IDENTITY_MARK);
 }

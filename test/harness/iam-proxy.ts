@@ -21,6 +21,8 @@ export interface FaultPlan {
 export interface CallEvent {
   action: string;
   user?: string;
+  /** The policy an attach or detach names. */
+  policy?: string;
   status: number;
   /** Epoch ms when the answer went back. */
   at: number;
@@ -118,7 +120,14 @@ export async function startIamProxy(upstream: string): Promise<IamProxy> {
           upstreamResponse.pipe(response);
           if (recording?.has(action)) {
             upstreamResponse.on('end', () =>
-              events.push({ action, user: params.get('UserName') ?? undefined, status: upstreamResponse.statusCode ?? 0, at: Date.now(), sentAt }),
+              events.push({
+                action,
+                user: params.get('UserName') ?? undefined,
+                ...(params.get('PolicyArn') ? { policy: params.get('PolicyArn')! } : {}),
+                status: upstreamResponse.statusCode ?? 0,
+                at: Date.now(),
+                sentAt,
+              }),
             );
           }
         },

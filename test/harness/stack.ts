@@ -4,6 +4,11 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { type AccountClients } from '../../src/aws/accounts';
 import { createWorker, type WorkerOptions } from '../../src/worker';
+import type { Authority } from '../../activities';
+import { DEFAULT_GUARDRAILS, type Guardrails } from '../../src/core/guardrails';
+import type { SubmissionSigner } from '../../src/temporal/submissions';
+import { fingerprint, parsePrivateKey, generateSigningKey, parsePublicKey } from '../../src/trust/keys';
+import { DEFAULT_SUBMISSION_MAX_AGE_MS, signerFor } from '../../src/trust/submissions';
 import { startDevServer, type DevServer } from '../../src/local/dev-server';
 import { startIamProxy, type IamProxy } from './iam-proxy';
 import { startMoto, type Moto } from '../../src/local/moto';
@@ -14,9 +19,21 @@ export interface Stack {
   proxy: IamProxy;
   client: Client;
   taskQueue: string;
-  /** Environment for child processes (CLI, worker) pointing at this stack. */
+  /** Environment for child processes (CLI, worker) pointing at this stack, with the stack's signing key. */
   env: Record<string, string>;
-  startWorker(options?: { maxCachedWorkflows?: number; maxTemporaryDays?: number; notifications?: WorkerOptions['notifications'] }): Promise<void>;
+  /** Signs submissions with the key the stack's workers trust (as CI would). */
+  signer: SubmissionSigner;
+  /** The stack's key pair: the private key as PEM, the public key as an OpenSSH line. */
+  key: { privatePem: string; publicLine: string; id: string };
+  /** What a worker of this stack trusts and holds: the stack's key, and these guardrails over the defaults. */
+  authority(guardrails?: Partial<Guardrails>, options?: { insecure?: boolean }): Authority;
+  startWorker(options?: {
+    maxCachedWorkflows?: number;
+    maxTemporaryDays?: number;
+    notifications?: WorkerOptions['notifications'];
+    guardrails?: Partial<Guardrails>;
+    insecure?: boolean;
+  }): Promise<void>;
   stopWorker(): Promise<void>;
   /** moto forgets assumed-role keys on reset, so the worker's cached clients are dropped too. */
   resetIam(): Promise<void>;
@@ -32,11 +49,20 @@ export async function startStack(options: { retentionDays?: number; worker?: boo
   Object.assign(process.env, iamEnv);
   const client = await server.client();
   const taskQueue = `grantflow-test-${Date.now()}`;
+  const key = generateSigningKey('grantflow-test-stack');
+  const trusted = parsePublicKey(key.publicLine);
+  const authority = (guardrails: Partial<Guardrails> = {}, options: { insecure?: boolean } = {}): Authority => ({
+    trust: { keys: [{ name: 'test-ci', id: trusted.id, key: trusted.key }], insecureAcceptUnsigned: options.insecure ?? false, maxAgeMs: DEFAULT_SUBMISSION_MAX_AGE_MS },
+    guardrails: { ...DEFAULT_GUARDRAILS, ...guardrails },
+  });
+  const privateKey = parsePrivateKey(key.privatePem);
+  if (fingerprint(privateKey) !== key.id) throw new Error('the stack key does not round-trip');
 
   let connection: NativeConnection | undefined;
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   let accounts: AccountClients | undefined;
+  let lastWorkerOptions: Parameters<Stack['startWorker']>[0] = {};
 
   const stack: Stack = {
     server,
@@ -44,8 +70,19 @@ export async function startStack(options: { retentionDays?: number; worker?: boo
     proxy,
     client,
     taskQueue,
-    env: { ...iamEnv, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace, GRANTFLOW_TASK_QUEUE: taskQueue },
+    env: {
+      ...iamEnv,
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_NAMESPACE: server.namespace,
+      GRANTFLOW_TASK_QUEUE: taskQueue,
+      GRANTFLOW_SIGNING_KEY: key.privatePem,
+      GRANTFLOW_TRUSTED_KEYS: key.publicLine,
+    },
+    signer: signerFor(privateKey),
+    key,
+    authority,
     async startWorker(workerOptions = {}) {
+      lastWorkerOptions = workerOptions;
       connection ??= await NativeConnection.connect({ address: server.address });
       const created = await createWorker({
         connection,
@@ -53,7 +90,10 @@ export async function startStack(options: { retentionDays?: number; worker?: boo
         namespace: server.namespace,
         taskQueue,
         iamCallsPerSecond: 1000,
-        ...(workerOptions.maxTemporaryDays ? { limits: { maxTemporaryDays: workerOptions.maxTemporaryDays } } : {}),
+        authority: authority(
+          { ...workerOptions.guardrails, ...(workerOptions.maxTemporaryDays ? { maxTemporaryDays: workerOptions.maxTemporaryDays } : {}) },
+          { insecure: workerOptions.insecure ?? false },
+        ),
         ...(workerOptions.maxCachedWorkflows ? { maxCachedWorkflows: workerOptions.maxCachedWorkflows } : {}),
         ...(workerOptions.notifications ? { notifications: workerOptions.notifications } : {}),
       });
@@ -72,7 +112,8 @@ export async function startStack(options: { retentionDays?: number; worker?: boo
       const wasRunning = worker !== undefined;
       if (wasRunning) await stack.stopWorker();
       await moto.reset();
-      if (wasRunning) await stack.startWorker();
+      // The worker comes back as it was started (its guardrails, sinks and trust).
+      if (wasRunning) await stack.startWorker(lastWorkerOptions);
     },
     async terminateAll() {
       const running: string[] = [];

@@ -1,9 +1,8 @@
 // Records the full lifecycle histories that test/replay.test.ts replays on every `npm test`, so a
-// change that breaks determinism for grants already running fails CI.
+// change that breaks determinism for workflows already running fails CI.
 // Run: npm run build && node lib/test/histories/record.js   (writes test/histories/*.json)
-// Histories of earlier releases stay beside them as v<N>-*.json and keep replaying: grants started
-// then may still be running. (Reconcile workflows of earlier releases are not replayed: `grantflow
-// submit` replaces them, and the new one rebuilds its state from visibility and IAM.)
+// Once a release exists, its histories stay beside the new ones as v<N>-*.json and keep replaying
+// (docs/VERSIONING.md).
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -43,16 +42,26 @@ async function waitClosed(stack: Stack, id: string): Promise<void> {
   await eventually(`${id} closed`, async () => ((await stack.client.workflow.getHandle(id).describe()).status.name !== 'RUNNING' ? true : undefined), 60_000);
 }
 
+async function waitRefusal(stack: Stack, id: string): Promise<void> {
+  await eventually(`${id} refusal`, async () => ((await stack.client.workflow.getHandle(id).query(statusQuery)).refusals?.length ? true : undefined), 60_000);
+}
+
 async function main(): Promise<void> {
   fs.mkdirSync(OUT, { recursive: true });
   const stack = await startStack();
   try {
     await stack.moto.createUsers(ACCOUNTS.nonprod, ['alice', 'bob']);
+    const revision = (n: number): Revision => ({
+      commit: `rev${n}`,
+      committedAt: new Date(Date.parse('2026-01-01T00:00:00Z') + n * 60_000).toISOString(),
+      submittedAt: new Date().toISOString(),
+      submittedBy: 'recorder',
+    });
     const policies = { reader: policy([READ_ONLY], ['s3:ListBucket']) };
+    // Each grant is started by its team's submission, as in production: a grant derives its spec from a verified config.
     const start = async (config: ReturnType<typeof team>) => {
-      const grant = grantsOf(config)[0]!;
-      await stack.client.workflow.start('grantWorkflow', grantStartOptions(grant, { taskQueue: stack.taskQueue }));
-      return grant;
+      await submitTeam(stack.client, { config, revision: revision(0), taskQueue: stack.taskQueue, sign: stack.signer });
+      return grantsOf(config)[0]!;
     };
 
     // 1. temporary: active, re-applied once, expires, revoked
@@ -98,7 +107,6 @@ async function main(): Promise<void> {
     await save(stack, applying.id, 'grant-cancelled-while-applying.json');
 
     // 7. reconcile: submit, re-submit, expiry change, early revoke, restore, sweep, interval pass
-    const revision = (n: number): Revision => ({ commit: `rev${n}`, committedAt: new Date(Date.parse('2026-01-01T00:00:00Z') + n * 60_000).toISOString(), submittedAt: new Date().toISOString(), submittedBy: 'recorder' });
     const base = (expiresAt: string) =>
       team({
         name: 'h6',
@@ -108,7 +116,7 @@ async function main(): Promise<void> {
         settings: { reconcileIntervalMs: 10_000 },
       });
     const first = base(inHours(5));
-    const submit = (config: ReturnType<typeof team>, n: number) => submitTeam(stack.client, { config, revision: revision(n), taskQueue: stack.taskQueue });
+    const submit = (config: ReturnType<typeof team>, n: number) => submitTeam(stack.client, { config, revision: revision(n), taskQueue: stack.taskQueue, sign: stack.signer });
     await submit(first, 1);
     const [permanentGrant] = grantsOf(first).filter((g) => g.kind === 'permanent');
     await waitState(stack, permanentGrant!.id, 'active');
@@ -123,6 +131,18 @@ async function main(): Promise<void> {
     await sweepTeam(stack.client, 'h6', false, 'recorder');
     await new Promise((resolve) => setTimeout(resolve, 16_000)); // one interval pass (at its phase: within 1.5 intervals)
     await save(stack, reconcileWorkflowId('h6'), 'reconcile-lifecycle.json');
+
+    // 8. a grant workflow started by hand for a team no verified config holds: refused, nothing applied
+    const ghost = grantsOf(team({ name: 'ghost', policies, permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }] }))[0]!;
+    await stack.client.workflow.start('grantWorkflow', grantStartOptions(ghost, { taskQueue: stack.taskQueue }));
+    await waitClosed(stack, ghost.id);
+    await save(stack, ghost.id, 'grant-refused-started-by-hand.json');
+
+    // 9. a forged reapply carrying a spec: refused and recorded; the grant goes on, then is revoked
+    await stack.client.workflow.getHandle(permanentGrant!.id).signal(reapplySignal, { spec: ghost } as never);
+    await waitRefusal(stack, permanentGrant!.id);
+    await revokeGrantNow(stack.client, permanentGrant!.id, { reason: 'recording', by: 'recorder' });
+    await save(stack, permanentGrant!.id, 'grant-forged-reapply-refused.json');
     for await (const held of stack.client.workflow.list({ query: `WorkflowType = 'submissionWorkflow' AND GrantTeam = 'h6' AND ExecutionStatus = 'Running'` })) {
       await save(stack, held.workflowId, 'submission-adopted.json');
       break;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { GetPolicyCommand, GetPolicyVersionCommand, ListPoliciesCommand } from '@aws-sdk/client-iam';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { createActivities, type Activities } from '../../activities';
+import { createIamActivities } from '../../activities';
 import { AccountClients, type CallRecord } from '../../src/aws/accounts';
 import { deployerPolicies } from '../../src/aws/deployer-policy';
 import { sweepPrincipals } from '../../src/aws/sweep';
@@ -39,7 +39,7 @@ type Document = { Statement: unknown[] };
 describe('expiring copies of managed policies (moto)', function () {
   let moto: Moto;
   let accounts: AccountClients;
-  let activities: Activities;
+  let activities: ReturnType<typeof createIamActivities>;
   let holders: LiveGrants;
   let calls: CallRecord[];
 
@@ -58,7 +58,7 @@ describe('expiring copies of managed policies (moto)', function () {
     holders = new LiveGrants();
     calls = [];
     accounts = new AccountClients({ iamCallsPerSecond: 1000, observer: (call) => void calls.push(call) });
-    activities = createActivities({ accounts, holders });
+    activities = createIamActivities({ accounts, holders });
   });
 
   const grantOf = (managed: string[], settings: Partial<Settings> = {}, expiresAt = inHours(24)): GrantSpec =>
@@ -117,7 +117,7 @@ describe('expiring copies of managed policies (moto)', function () {
     const grant = grantOf([POWER_USER]);
     assert.equal(grant.expiringCopies?.length, 1);
     const copy = grant.expiringCopies![0]!;
-    await activities.applyGrant(grant);
+    await activities.applySpec(grant);
     const bob = (await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!;
     assert.deepEqual(bob.attached, [copy.arn], 'the copy is attached, the original is not');
     const stored = (await storedCopy(copy.arn))!;
@@ -134,13 +134,13 @@ describe('expiring copies of managed policies (moto)', function () {
     assert.equal(await decide(stored.document, 'iam:CreateUser', expiresMs - 1000), 'ImplicitlyDenied');
 
     const writes = calls.filter((c) => c.write).length;
-    await activities.applyGrant(grant);
+    await activities.applySpec(grant);
     assert.equal(calls.filter((c) => c.write).length, writes, 'a second apply writes nothing');
   });
 
   it('with require_mfa the copy is denied without MFA and allowed with it', async () => {
     const grant = grantOf([POWER_USER], { requireMfa: ['nonprod'] });
-    await activities.applyGrant(grant);
+    await activities.applySpec(grant);
     const stored = (await storedCopy(grant.expiringCopies![0]!.arn))!;
     const before = Date.parse(grant.expiresAt!) - 1000;
     assert.equal(await decide(stored.document, 'ec2:DescribeInstances', before, false), 'ImplicitlyDenied', 'without MFA');
@@ -152,7 +152,7 @@ describe('expiring copies of managed policies (moto)', function () {
   it('deletes the copy at revoke, leaving nothing behind', async () => {
     const grant = grantOf([POWER_USER]);
     const empty = await snapshotAccount(moto, ACCOUNTS.nonprod);
-    await activities.applyGrant(grant);
+    await activities.applySpec(grant);
     const result = await activities.revokeGrant(revokeTarget(grant));
     assert.deepEqual(result.copies, { [grant.expiringCopies![0]!.arn]: 'deleted' });
     assert.equal(await storedCopy(grant.expiringCopies![0]!.arn), undefined);
@@ -163,7 +163,7 @@ describe('expiring copies of managed policies (moto)', function () {
 
   it('the sweep detaches and deletes a copy past its expiry even while its grant still looks live', async () => {
     const grant = grantOf([POWER_USER], {}, inHours(1));
-    await activities.applyGrant(grant);
+    await activities.applySpec(grant);
     holders.live.set(grant.id, grant);
     const scope = (nowMs: number, dryRun: boolean) => ({
       team: 'test-team',
@@ -194,7 +194,7 @@ describe('expiring copies of managed policies (moto)', function () {
     // ... and a spec that asks for its copy anyway (the table out of date) attaches the original.
     const copied = grantOf([POWER_USER]);
     const stale: GrantSpec = { ...copied, expiringCopies: [{ ...copied.expiringCopies![0]!, sourceArn: READ_ONLY }] };
-    const result = await activities.applyGrant(stale);
+    const result = await activities.applySpec(stale);
     assert.deepEqual(result.copies, { [stale.expiringCopies![0]!.arn]: 'too-large' });
     assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!.attached, [READ_ONLY]);
     const iam = await moto.iamIn(ACCOUNTS.nonprod);

@@ -21,7 +21,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { ApplicationFailure } from '@temporalio/common';
 import { AccountClients, type CallRecord } from '../../src/aws/accounts';
 import type { HolderDirectory, HolderQuery } from '../../src/temporal/holders';
-import { createActivities, type Activities } from '../../activities';
+import { createIamActivities } from '../../activities';
 import { GrantflowAwsError } from '../../src/aws/errors';
 import { deletePolicyIfUnused, ensureManagedPolicy, listTeamPolicies, readQuotas, type PolicyOutcome, type PolicyRemoval } from '../../src/aws/iam';
 import { legacyPolicyName, teamPolicyPath } from '../../src/core/names';
@@ -65,7 +65,7 @@ describe('IAM activities (moto)', function () {
   let failOnWrite: number | undefined;
   let holders: LiveGrants;
   let accounts: AccountClients;
-  let activities: Activities;
+  let activities: ReturnType<typeof createIamActivities>;
 
   const writes = () => calls.filter((c) => c.write).map((c) => `${c.account}:${c.operation}`);
 
@@ -95,7 +95,7 @@ describe('IAM activities (moto)', function () {
         calls.push(call);
       },
     });
-    activities = createActivities({ accounts, holders });
+    activities = createIamActivities({ accounts, holders });
   }
 
   beforeEach(async () => {
@@ -156,7 +156,7 @@ describe('IAM activities (moto)', function () {
     for (const account of [ACCOUNTS.nonprod, ACCOUNTS.prod]) {
       await activitiesForPolicies.syncPolicies({ ref: ref(account), policies: policiesIn(account) });
     }
-    for (const grant of grants) await activities.applyGrant(grant);
+    for (const grant of grants) await activities.applySpec(grant);
     holders.add(...grants);
   }
 
@@ -295,7 +295,7 @@ describe('IAM activities (moto)', function () {
     await iam.send(new PutUserPolicyCommand({ UserName: 'bob', PolicyName: 'bobs-own', PolicyDocument: handWritten }));
     iam.destroy();
 
-    const grant = await activities.applyGrant(bobTemporary);
+    const grant = await activities.applySpec(bobTemporary);
     assert.deepEqual(grant.foreign, [READ_ONLY], "the hand-made attachment is recognised as not grantflow's");
     const during = (await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!;
     assert.deepEqual(Object.keys(during.inline).sort(), ['bobs-own', bobTemporary.inlinePolicy!.name].sort());
@@ -315,7 +315,7 @@ describe('IAM activities (moto)', function () {
     });
     const [auditor, reader] = grantsOf(shared);
     for (const g of [auditor!, reader!]) {
-      await activities.applyGrant(g);
+      await activities.applySpec(g);
       holders.add(g);
     }
     assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.alice!.attached, [READ_ONLY, SECURITY_AUDIT, VIEW_ONLY].sort());
@@ -375,7 +375,7 @@ describe('IAM activities (moto)', function () {
       iam.destroy();
     }
     calls = [];
-    const outcomes = await Promise.all(specs.map((spec) => activities.applyGrant(spec)));
+    const outcomes = await Promise.all(specs.map((spec) => activities.applySpec(spec)));
     const count = (operation: string) => calls.filter((c) => c.operation === operation).length;
     assert.ok(count('GetAccountAuthorizationDetails') >= 1, 'the burst was answered by a listing');
     const ownReads = count('ListAttachedUserPolicies') + count('ListUserTags');
@@ -393,7 +393,7 @@ describe('IAM activities (moto)', function () {
     }
     // Run again: the burst's reads are shared too, and nothing is written.
     calls = [];
-    const again = await Promise.all(specs.map((spec) => activities.applyGrant(spec)));
+    const again = await Promise.all(specs.map((spec) => activities.applySpec(spec)));
     assert.deepEqual(writes(), []);
     assert.deepEqual(again.find((_, i) => specs[i]!.principal === 'burst3')!.foreign, [READ_ONLY]);
     assert.ok(again.every((o, i) => o.kept.length === (specs[i]!.principal === 'burst3' ? 1 : 2)));
@@ -402,8 +402,8 @@ describe('IAM activities (moto)', function () {
   it('lands grants in two accounts only in their own account', async () => {
     await activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: policiesIn(ACCOUNTS.nonprod) });
     await activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.prod, 'prod'), policies: policiesIn(ACCOUNTS.prod) });
-    await activities.applyGrant(aliceNonprod);
-    await activities.applyGrant(aliceProd);
+    await activities.applySpec(aliceNonprod);
+    await activities.applySpec(aliceProd);
     const { nonprod, prod } = await snapshots();
     assert.deepEqual(nonprod.users.alice!.attached, [READ_ONLY, aliceNonprod.customPolicyArn].sort());
     assert.deepEqual(prod.users.alice!.attached, [READ_ONLY, aliceProd.customPolicyArn].sort());
@@ -417,7 +417,7 @@ describe('IAM activities (moto)', function () {
     const ghost = grantsOf(
       team({ policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['ghost@example.com'], environments: ['prod'], grants: ['reader'] }] }),
     )[0]!;
-    const error = await activities.applyGrant(ghost).then(
+    const error = await activities.applySpec(ghost).then(
       () => assert.fail('expected a failure'),
       (e: unknown) => e,
     );
@@ -504,7 +504,7 @@ describe('IAM activities (moto)', function () {
         temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt: inHours(1) }],
       }),
     )[0]!;
-    await activities.applyGrant(expired);
+    await activities.applySpec(expired);
     const iam = await moto.iamIn(ACCOUNTS.nonprod);
     await iam.send(
       new PutUserPolicyCommand({ UserName: 'bob', PolicyName: 'grantflow.other-team.x.20200101T000000Z', PolicyDocument: expired.inlinePolicy!.document }),
@@ -552,7 +552,7 @@ describe('IAM activities (moto)', function () {
 
   it('stores a temporary policy that an IAM policy evaluator allows one second before its expiry and denies from its expiry on', async () => {
     // moto ignores conditions, so the document IAM now holds is judged by an independent evaluator.
-    await activities.applyGrant(bobTemporary);
+    await activities.applySpec(bobTemporary);
     const iam = await moto.iamIn(ACCOUNTS.nonprod);
     const stored = await iam.send(new GetUserPolicyCommand({ UserName: 'bob', PolicyName: bobTemporary.inlinePolicy!.name }));
     iam.destroy();
@@ -609,7 +609,7 @@ describe('IAM activities (moto)', function () {
     assert.equal(role.permissionsBoundary, boundary);
     const before = await snapshotAccount(moto, ACCOUNTS.nonprod);
     for (const grant of [role, user]) {
-      await assert.rejects(activities.applyGrant(grant), (error: unknown) => {
+      await assert.rejects(activities.applySpec(grant), (error: unknown) => {
         assert.ok(error instanceof ApplicationFailure && error.nonRetryable, String(error));
         assert.match(error.message, new RegExp(`${grant.principalType} ${grant.principal} in nonprod \\(${ACCOUNTS.nonprod}\\) has no permission boundary`));
         assert.match(
@@ -623,7 +623,7 @@ describe('IAM activities (moto)', function () {
     assert.deepEqual(writes(), []);
     await iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: 'deployer-ci', PermissionsBoundary: boundary }));
     iam.destroy();
-    await activities.applyGrant(role);
+    await activities.applySpec(role);
     assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).roles['deployer-ci']!.attached.sort(), [...attachedArns(role)].sort());
   });
 
@@ -652,7 +652,7 @@ describe('IAM activities (moto)', function () {
       temporary: [{ user: 'bob', environment: 'nonprod', grant: 'multi', expiresAt }],
     });
     const grant = expandTeam(multi, Date.now()).grants.find((g) => g.kind === 'temporary')!;
-    await activities.applyGrant(grant);
+    await activities.applySpec(grant);
     const iam = await moto.iamIn(ACCOUNTS.nonprod);
     const stored = await iam.send(new GetUserPolicyCommand({ UserName: 'bob', PolicyName: grant.inlinePolicy!.name }));
     iam.destroy();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { AttachUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { AccountClients, type CallRecord } from '../../src/aws/accounts';
-import { createActivities } from '../../activities';
+import { createIamActivities } from '../../activities';
 import { attachManaged, markerKey, releaseManaged, type Target } from '../../src/aws/iam';
 import { startMoto, type Moto } from '../../src/local/moto';
 import { snapshotUsers } from '../harness/iam-snapshot';
@@ -88,19 +88,19 @@ describe('ownership marks under races (moto)', function () {
         if (call.operation === 'AttachUserPolicy') attachSeen = true;
       },
     });
-    const activities = createActivities({ accounts, holders: { neededArns: async () => new Set<string>() } });
+    const activities = createIamActivities({ accounts, holders: { neededArns: async () => new Set<string>() } });
     const grant = grantsOf(
       team({ policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }] }),
     )[0]!;
 
-    await assert.rejects(activities.applyGrant(grant), /simulated crash/);
+    await assert.rejects(activities.applySpec(grant), /simulated crash/);
     assert.equal(crashedAt, 'ListUserTags', 'the crash fell between the attach and the read-back of the marks');
     const afterCrash = (await snapshotUsers(moto, ACCOUNTS.nonprod, ['alice'])).alice!;
     assert.deepEqual(afterCrash.attached, [READ_ONLY]);
     assert.equal(afterCrash.tags[markerKey(READ_ONLY)], READ_ONLY, 'the attachment carries its mark from before the attach');
 
     // Temporal retries the apply; the workflow later revokes with what that retry reported attached.
-    const retry = await activities.applyGrant(grant);
+    const retry = await activities.applySpec(grant);
     assert.deepEqual(retry.foreign, [], "the retry takes the attachment for grantflow's, not for one made before it");
     await activities.revokeGrant({ ...revokeTarget(grant), ...(retry.attached.length ? { ownedArns: retry.attached } : {}) });
     assert.deepEqual((await snapshotUsers(moto, ACCOUNTS.nonprod, ['alice'])).alice, { attached: [], inline: {}, tags: {} }, 'nothing is left attached');
@@ -121,13 +121,13 @@ describe('ownership marks under races (moto)', function () {
         }
       },
     });
-    const activities = createActivities({ accounts, holders: { neededArns: async () => new Set<string>() } });
+    const activities = createIamActivities({ accounts, holders: { neededArns: async () => new Set<string>() } });
     const config = team({
       policies: { reader: policy([READ_ONLY, VIEW_ONLY, SECURITY_AUDIT], ['s3:ListBucket']) },
       temporary: [{ user: 'alice', environment: 'nonprod', grant: 'reader', expiresAt: '2099-01-01T00:00:00Z' }],
     });
     const grant = grantsOf(config, Date.parse('2098-12-31T00:00:00Z'))[0]!;
-    await environment.run(activities.applyGrant, grant).catch(() => undefined);
+    await environment.run(activities.applySpec, grant).catch(() => undefined);
     assert.ok(cancelledAt !== undefined, 'the attempt wrote once');
     const later = calls.slice(cancelledAt).filter((c) => c.write);
     assert.deepEqual(

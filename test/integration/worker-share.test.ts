@@ -98,7 +98,7 @@ describe('the IAM call rate across workers (dev server + moto)', function () {
     const grants = grantsOf(config);
     stack.proxy.record([...IAM_OPERATIONS]);
     const revision = revisionSequence('share', '2026-03-01T00:00:00Z');
-    await submitTeam(stack.client, { config, revision: revision(), taskQueue: stack.taskQueue });
+    await submitTeam(stack.client, { config, revision: revision(), taskQueue: stack.taskQueue, sign: stack.signer });
     await eventually(
       'every grant active',
       async () => ((await Promise.all(grants.map((g) => grantStatus(stack.client, g.id)))).every((s) => s.state === 'active') ? true : undefined),

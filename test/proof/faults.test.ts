@@ -57,7 +57,7 @@ describe('fault suite (dev server, moto, worker)', function () {
   let stack: Stack;
   let users: string[];
   const principals = () => users.flatMap((name) => [ACCOUNTS.nonprod, ACCOUNTS.prod].map((account) => ({ account, type: 'user' as const, name })));
-  const submit = (config: TeamConfig, rev = revision()) => submitTeam(stack.client, { config, revision: rev, taskQueue: stack.taskQueue });
+  const submit = (config: TeamConfig, rev = revision()) => submitTeam(stack.client, { config, revision: rev, taskQueue: stack.taskQueue, sign: stack.signer });
   /** IAM holds what `config` grants at `atMs` (by default, at each check), as the independent oracle works it out. */
   const converged = async (config: TeamConfig, what: string, timeoutMs = 120_000, atMs?: number) => {
     let last: string[] = [];

@@ -247,7 +247,7 @@ async function sequenceWorker(stack: Stack, taskQueue: string, maxTemporaryDays:
     namespace: stack.server.namespace,
     taskQueue,
     iamCallsPerSecond: 1000,
-    limits: { maxTemporaryDays },
+    authority: stack.authority({ maxTemporaryDays }),
   });
   const running = created.worker.run();
   return {
@@ -294,7 +294,7 @@ async function runSequence(stack: Stack, seed: number, lane: Lane): Promise<stri
     }
 
     const submit = async (t: TeamModel) => {
-      await submitTeam(stack.client, { config: t.config(taskQueue), revision: revision(), taskQueue });
+      await submitTeam(stack.client, { config: t.config(taskQueue), revision: revision(), taskQueue, sign: stack.signer });
       t.everSubmitted = true;
       t.submitted(Date.now());
       // Everything live of the team is re-applied; drift on grants of the other team stays.
@@ -343,7 +343,7 @@ async function runSequence(stack: Stack, seed: number, lane: Lane): Promise<stri
           run: async function (this: Step) {
             const handle = stack.client.workflow.getHandle(`grantflow-reconcile/${t.name}`);
             if (this.name.endsWith('again')) {
-              const inFlight = submitTeam(stack.client, { config: t.config(taskQueue), revision: revision(), taskQueue }).catch(() => undefined);
+              const inFlight = submitTeam(stack.client, { config: t.config(taskQueue), revision: revision(), taskQueue, sign: stack.signer }).catch(() => undefined);
               await new Promise((resolve) => setTimeout(resolve, random() * 400));
               await handle.terminate('model: operator reset').catch(() => undefined);
               await inFlight;
@@ -415,7 +415,7 @@ async function runSequence(stack: Stack, seed: number, lane: Lane): Promise<stri
             const owner = model.teams.find((m) => m.name === long[0]!.team)!;
             // The YAML still asks for more than the new ceiling: refused, changing nothing...
             await assert.rejects(
-              submitTeam(stack.client, { config: owner.config(taskQueue), revision: revision(), taskQueue }),
+              submitTeam(stack.client, { config: owner.config(taskQueue), revision: revision(), taskQueue, sign: stack.signer }),
               (e: Error & { cause?: Error }) => /ceiling is 2/.test(e.cause?.message ?? ''),
             );
             // ...and the next pass revokes what runs beyond it; the teams then drop those entries.

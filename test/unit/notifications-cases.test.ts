@@ -7,11 +7,11 @@ import {
   notificationBody,
   notificationText,
   sinkOfNotificationWorkflowId,
-  type NotificationMessage,
+  type GrantNotification,
   type NotificationPlan,
 } from '../../src/core/notifications';
 
-const base: NotificationMessage = {
+const base: GrantNotification = {
   event: 'granted',
   at: '2026-06-01T12:00:00Z',
   grant: {
@@ -29,7 +29,7 @@ const base: NotificationMessage = {
     ticket: 'OPS-1',
   },
 };
-const message = (over: Partial<NotificationMessage>, grant: Partial<NotificationMessage['grant']> = {}): NotificationMessage => ({
+const message = (over: Partial<GrantNotification>, grant: Partial<GrantNotification['grant']> = {}): GrantNotification => ({
   ...base,
   ...over,
   grant: { ...base.grant, ...grant },
@@ -37,7 +37,7 @@ const message = (over: Partial<NotificationMessage>, grant: Partial<Notification
 const WHAT = 'reader in nonprod (111111111111)';
 
 describe('notification texts', function () {
-  const cases: [string, NotificationMessage, string][] = [
+  const cases: [string, GrantNotification, string][] = [
     [
       'expiring in an hour',
       message({ event: 'expiring', afterMs: 3_600_000 }),

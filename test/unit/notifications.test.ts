@@ -15,12 +15,12 @@ import {
   notificationWorkflowId,
   sinkOfNotificationWorkflowId,
   sinksFor,
-  type NotificationMessage,
+  type GrantNotification,
 } from '../../src/core/notifications';
 import { runCli } from '../support/cli';
 import { NOW, writeTeam } from '../support/config-dir';
 
-const GRANT: NotificationMessage['grant'] = {
+const GRANT: GrantNotification['grant'] = {
   id: 'grantflow/t/111111111111/user/bob/reader/until/2026-06-02T00:00:00Z',
   runId: 'run-1',
   team: 't',
@@ -34,7 +34,7 @@ const GRANT: NotificationMessage['grant'] = {
   reason: 'debugging',
   ticket: 'OPS-1',
 };
-const message = (event: NotificationMessage['event'], extra: Partial<NotificationMessage> = {}): NotificationMessage => ({
+const message = (event: GrantNotification['event'], extra: Partial<GrantNotification> = {}): GrantNotification => ({
   event,
   at: '2026-06-01T12:00:00Z',
   grant: GRANT,
@@ -166,7 +166,7 @@ describe('notifications: which sinks, which key', () => {
     { name: 'ends', url: 'u', format: 'json', events: ['revoked'], expiringBeforeMs: 3_600_000, revokeStuckAfterMs: 600_000 },
   ]);
   it('keeps URLs out of the plan the workflow sees', () => assert.ok(!JSON.stringify(plan).includes('"url"')));
-  const cases: { message: Pick<NotificationMessage, 'event' | 'afterMs'>; want: string[] }[] = [
+  const cases: { message: Pick<GrantNotification, 'event' | 'afterMs'>; want: string[] }[] = [
     { message: { event: 'granted' }, want: ['all'] },
     { message: { event: 'revoked' }, want: ['all', 'ends'] },
     { message: { event: 'expiring', afterMs: 3_600_000 }, want: ['all'] },
@@ -184,7 +184,7 @@ describe('notifications: which sinks, which key', () => {
     assert.deepEqual(leadsFor(plan, 'revoke-stuck'), [60_000, 600_000]);
   });
 
-  const keys: { message: NotificationMessage; want: string }[] = [
+  const keys: { message: GrantNotification; want: string }[] = [
     { message: message('granted'), want: `${GRANT.id}/granted/run-1` },
     { message: message('expiring', { afterMs: 3_600_000 }), want: `${GRANT.id}/expiring/run-1/3600000` },
     { message: message('revoked', { cause: 'early' }), want: `${GRANT.id}/revoked/run-1` },
@@ -208,7 +208,7 @@ describe('notifications: which sinks, which key', () => {
 });
 
 describe('notifications: what each event says', () => {
-  const cases: { message: NotificationMessage; want: RegExp }[] = [
+  const cases: { message: GrantNotification; want: RegExp }[] = [
     {
       message: message('granted'),
       want: /^Granted: user bob@example\.com holds reader in nonprod \(111111111111\) until 2026-06-02T00:00:00Z \[reason: debugging, ticket: OPS-1\]$/,
@@ -236,7 +236,7 @@ describe('notifications: what each event says', () => {
     {
       message: {
         ...message('granted'),
-        grant: { ...GRANT, kind: 'permanent', expiresAt: undefined, reason: undefined, ticket: undefined } as NotificationMessage['grant'],
+        grant: { ...GRANT, kind: 'permanent', expiresAt: undefined, reason: undefined, ticket: undefined } as GrantNotification['grant'],
       },
       want: /^Granted: user bob@example\.com holds reader in nonprod \(111111111111\) \(permanent\)$/,
     },

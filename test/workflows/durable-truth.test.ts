@@ -38,7 +38,7 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     await stack.moto.createUsers(ACCOUNTS.nonprod, ['alice', 'bob', 'carol']);
   });
 
-  const submit = (config: TeamConfig, rev = revision()) => submitTeam(stack.client, { config, revision: rev, taskQueue: stack.taskQueue });
+  const submit = (config: TeamConfig, rev = revision()) => submitTeam(stack.client, { config, revision: rev, taskQueue: stack.taskQueue, sign: stack.signer });
   const users = (...names: string[]) => snapshotUsers(stack.moto, ACCOUNTS.nonprod, names);
   const user = async (name: string) => (await users(name))[name]!;
   const describe_ = (id: string) => stack.client.workflow.getHandle(id).describe();

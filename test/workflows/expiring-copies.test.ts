@@ -30,7 +30,7 @@ describe('expiring copies in the grant workflow (dev server + moto)', function (
     await stack.moto.createUsers(ACCOUNTS.nonprod, ['bob']);
   });
 
-  const submit = (config: TeamConfig) => submitTeam(stack.client, { config, revision: revision(), taskQueue: stack.taskQueue });
+  const submit = (config: TeamConfig) => submitTeam(stack.client, { config, revision: revision(), taskQueue: stack.taskQueue, sign: stack.signer });
   const account = () => snapshotAccount(stack.moto, ACCOUNTS.nonprod);
   const waitState = (id: string, state: GrantStatus['state'], timeoutMs = 30_000) =>
     eventually(`${id} ${state}`, async () => ((await grantStatus(stack.client, id)).state === state ? true : undefined), timeoutMs);

@@ -23,7 +23,7 @@ describe('history: every grant period, in each format (dev server + moto)', func
     await stack?.stop();
   });
 
-  const submit = (config: TeamConfig) => submitTeam(stack.client, { config, revision: revision(), taskQueue: stack.taskQueue });
+  const submit = (config: TeamConfig) => submitTeam(stack.client, { config, revision: revision(), taskQueue: stack.taskQueue, sign: stack.signer });
   const waitState = (id: string, state: string, timeoutMs = 30_000) =>
     eventually(`${id} ${state}`, async () => ((await grantStatus(stack.client, id)).state === state ? true : undefined), timeoutMs);
   const closed = (id: string) =>

@@ -31,7 +31,7 @@ describe('grant and reconcile workflows (dev server + moto)', function () {
     await stack.moto.createUsers(ACCOUNTS.nonprod, ['alice', 'bob']);
   });
 
-  const submit = (config: TeamConfig, rev = revision()) => submitTeam(stack.client, { config, revision: rev, taskQueue: stack.taskQueue });
+  const submit = (config: TeamConfig, rev = revision()) => submitTeam(stack.client, { config, revision: rev, taskQueue: stack.taskQueue, sign: stack.signer });
   const user = async (name: string) => (await snapshotAccount(stack.moto, ACCOUNTS.nonprod)).users[name]!;
   const statusOf = (id: string) => grantStatus(stack.client, id);
   const waitState = (id: string, state: GrantStatus['state'], timeoutMs = 30_000) =>

@@ -58,7 +58,7 @@ describe('metrics: the worker serves Prometheus metrics (dev server + moto, work
       permanent: [{ users: ['alice', 'bob'], environments: ['nonprod'], grants: ['reader'] }],
     });
     const [alice, bob] = grantsOf(config).sort((a, b) => a.principal.localeCompare(b.principal));
-    await submitTeam(stack.client, { config, revision: revision(), taskQueue: stack.taskQueue });
+    await submitTeam(stack.client, { config, revision: revision(), taskQueue: stack.taskQueue, sign: stack.signer });
     for (const g of [alice!, bob!])
       await eventually(`${g.id} active`, async () => ((await grantStatus(stack.client, g.id)).state === 'active' ? true : undefined));
     // The revoke first meets an IAM that answers 500, then one that works.

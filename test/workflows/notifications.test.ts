@@ -50,7 +50,7 @@ describe('notifications: webhook sinks hear of each grant event (dev server + mo
     await receiver?.close();
   });
 
-  const submit = (config: TeamConfig) => submitTeam(stack.client, { config, revision: revision(), taskQueue: stack.taskQueue });
+  const submit = (config: TeamConfig) => submitTeam(stack.client, { config, revision: revision(), taskQueue: stack.taskQueue, sign: stack.signer });
   const waitState = (id: string, state: string, timeoutMs = 30_000) =>
     eventually(`${id} ${state}`, async () => ((await grantStatus(stack.client, id)).state === state ? true : undefined), timeoutMs);
   const user = async (name: string) => (await snapshotAccount(stack.moto, ACCOUNTS.nonprod)).users[name];

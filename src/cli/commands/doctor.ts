@@ -10,6 +10,8 @@ import { connectClient, withTimeout } from '../../temporal/connection';
 import { catalogsAbout } from '../../validate';
 import { missingSearchAttributes, namespaceRetentionMs } from '../../temporal/namespace-setup';
 import { troubledSinks } from '../../temporal/notification-status';
+import { recentRefusals } from '../../temporal/refusals';
+import { isInsecureIdentity, taskQueuePollers } from '../../temporal/worker-share';
 import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, timeoutOption, UsageError, write } from '../command';
 
 type Outcome = 'ok' | 'FAIL' | 'warn';
@@ -32,6 +34,17 @@ export const doctorCommand = defineCommand({
         return ms;
       },
     },
+    'refused-since': {
+      type: 'string',
+      value: 'D',
+      default: '7d',
+      description: 'list submissions and grant starts refused within this long',
+      parse: (raw: string): number => {
+        const ms = parseDuration(raw);
+        if (ms === undefined || ms <= 0) throw new UsageError(`--refused-since must be a duration such as 1d or 7d, got "${raw}"`);
+        return ms;
+      },
+    },
     timeout: timeoutOption('1m', 'how long the checks of Temporal may take'),
   },
   description: `
@@ -41,7 +54,10 @@ Checks that:
   - the namespace keeps closed workflows longer than max_temporary_days + 1 day, so an early
     revocation is remembered for as long as the grant could have lived;
   - grantflow's search attributes are registered;
-  - a worker polls the task queue (a warning only);
+  - a worker polls the task queue (a warning only), and none accepts unsigned submissions
+    (--insecure-accept-unsigned);
+  - nothing was refused for lack of a verified submission within --refused-since: submissions
+    (unsigned, tampered, below a guardrail) and grant workflows started by hand (a warning each);
   - no notification sink is stuck: messages still retrying after --stuck-after, or given up (a
     warning only, naming the sink and its last error);
   - the deployer role can be assumed in every account of the given teams (default: every team in
@@ -112,15 +128,31 @@ Checks that:
           }
 
           try {
-            const pollers = await client.workflowService.describeTaskQueue({
-              namespace: target.namespace,
-              taskQueue: { name: settings.taskQueue },
-              taskQueueType: 1,
-            });
-            if ((pollers.pollers ?? []).length === 0) report('worker', 'warn', `no worker polls task queue "${settings.taskQueue}"; run \`grantflow worker\``);
-            else report('worker', 'ok', `${pollers.pollers!.length} poller(s) on task queue "${settings.taskQueue}"`);
+            const pollers = await taskQueuePollers(client, target.namespace, settings.taskQueue);
+            const identities = [...new Set(pollers.map((p) => p.identity))];
+            if (identities.length === 0) report('worker', 'warn', `no worker polls task queue "${settings.taskQueue}"; run \`grantflow worker\``);
+            else report('worker', 'ok', `${identities.length} worker(s) on task queue "${settings.taskQueue}"`);
+            const insecure = identities.filter(isInsecureIdentity);
+            if (insecure.length > 0) {
+              report(
+                'trust',
+                'FAIL',
+                `${insecure.length} worker(s) accept UNSIGNED submissions (${insecure.join(', ')}): anyone who can start a workflow in namespace ${target.namespace} can grant any access; ` +
+                  'restart them without --insecure-accept-unsigned (and GRANTFLOW_INSECURE_ACCEPT_UNSIGNED), trusting CI\'s key',
+              );
+            } else if (identities.length > 0) report('trust', 'ok', 'every worker polling the task queue applies signed submissions only');
           } catch (error) {
             report('worker', 'warn', `could not describe task queue "${settings.taskQueue}": ${(error as Error).message}`);
+          }
+
+          try {
+            const since = new Date(Date.now() - values['refused-since']);
+            const refused = await recentRefusals(client, since);
+            if (refused.submissions.length + refused.grants.length === 0) report('refusals', 'ok', `nothing refused since ${since.toISOString()}`);
+            for (const r of refused.submissions) report(`refused submission of ${r.team}`, 'warn', `${r.at}: ${r.reason}`);
+            for (const r of refused.grants) report(`refused grant ${r.id}`, 'warn', `${r.at}: ${r.reason} (a grant workflow started outside a submission)`);
+          } catch (error) {
+            report('refusals', 'warn', `could not list refusals: ${(error as Error).message}`);
           }
 
           try {

@@ -6,6 +6,7 @@ import { connectClient, withTimeout } from '../../temporal/connection';
 import type { ValidTeam } from '../../validate';
 import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, timeoutOption, write, type Io } from '../command';
 import { appendStepSummary, expiryNotes, planCounts, planMarkdown, planTable } from '../plan-output';
+import { WORKER_CONFIG_OPTION } from '../worker-authority';
 import { loadValidTeam } from '../team-input';
 
 /** Desired (the YAML) against live (running grants, early revocations, IAM): shared by plan and submit --dry-run. */
@@ -50,6 +51,7 @@ export const planCommand = defineCommand({
     config: CONFIG_OPTION,
     json: { ...JSON_OPTION, description: 'print the plan as JSON on stdout' },
     timeout: timeoutOption('2m', 'how long to wait for Temporal'),
+    'worker-config': WORKER_CONFIG_OPTION,
   },
   description: `
 Validates the team's YAML (as \`validate\` does), then compares it with the running grant workflows,
@@ -63,7 +65,7 @@ Markdown.`,
   exitCodes: 'Exit codes: 0 planned, 1 invalid config or a grant over a quota, 2 usage error, 3 Temporal or AWS unreachable.',
   async run({ values, positionals, io }) {
     const team = positionals[0]!;
-    const { validation } = await loadValidTeam(io, team, { config: values.config });
+    const { validation } = await loadValidTeam(io, team, { config: values.config, workerConfig: values['worker-config'] });
     if (!validation.ok) return EXIT.failed;
     const entries = await computePlan(io, validation.team, values.timeout);
     return printPlan(io, team, entries, values.json);

@@ -9,6 +9,12 @@ import { shortCommit } from '../../core/revision';
 import { finished, judgeOutcomes, plural, problemLines, settled, type OutcomeReport } from '../../core/grant-outcomes';
 import { observeGrants } from '../../temporal/grant-watch';
 import { computePlan, printPlan } from './plan';
+import { WORKER_CONFIG_OPTION } from '../worker-authority';
+import { loadSigningKey } from '../../trust/worker-trust';
+import { fileDigests, signerFor } from '../../trust/submissions';
+import { fingerprint } from '../../trust/keys';
+import { locateSetting } from '../../config/load';
+import fs from 'node:fs';
 
 /** How long a submission without --wait watches the grants it started for a first answer (active, failed, retrying). */
 const SETTLE_MS = 60_000;
@@ -61,11 +67,22 @@ export const submitCommand = defineCommand({
     },
     timeout: timeoutOption('10m', 'how long to wait for the reconcile workflow to take the submission and, with --wait, for the grants'),
     'dry-run': { type: 'boolean', description: 'print the plan instead of submitting (same as `grantflow plan`)' },
+    'signing-key': {
+      type: 'string',
+      value: 'FILE',
+      env: 'GRANTFLOW_SIGNING_KEY_FILE',
+      description:
+        "the submitter's ed25519 private key (PEM, or an unencrypted OpenSSH key) that signs the submission; $GRANTFLOW_SIGNING_KEY may hold the key itself (a CI secret)",
+    },
+    'worker-config': WORKER_CONFIG_OPTION,
     json: { ...JSON_OPTION, description: "print the workflow's summary as JSON on stdout" },
   },
   description: `
-Validates the team's YAML first; with any error nothing is sent. Then it hands the whole team, with
-its git revision, to the team's reconcile workflow (started if needed), which syncs the team's
+Validates the team's YAML first (and, with --worker-config, against the worker's guardrails); with
+any error nothing is sent. Then it signs the submission with the submitter's key (--signing-key or
+$GRANTFLOW_SIGNING_KEY: the team, the revision, the SHA-256 of every YAML file and of the config
+sent) and hands the whole team to its reconcile workflow (started if needed). The worker applies it
+only if a key it trusts signed it, recently, and it meets the worker's guardrails. The workflow syncs the team's
 policies, starts missing grants, re-applies live ones, replaces grants whose expiry changed and
 revokes what left the YAML. An older revision than the last applied is refused. Prints what the
 workflow did, then watches the grants it started (up to a minute, or --timeout if shorter) for a
@@ -77,13 +94,27 @@ Exit codes: 0 submitted (and, with --wait, all active), 1 invalid config, refuse
   async run({ values, positionals, io }) {
     const team = positionals[0]!;
     const timeoutMs = values.timeout;
-    const { validation, dir } = await loadValidTeam(io, team, { config: values.config });
+    const { validation, dir } = await loadValidTeam(io, team, { config: values.config, workerConfig: values['worker-config'] });
     if (!validation.ok) return EXIT.failed;
     if (values['dry-run']) {
       return printPlan(io, team, await computePlan(io, validation.team, values.timeout), values.json);
     }
     const { config, expansion } = validation.team;
     const revision = currentRevision(dir, io.env);
+    const signing = loadSigningKey({ ...(values['signing-key'] ? { file: values['signing-key'] } : {}), env: io.env });
+    if (signing.error) {
+      write(io.stderr, `error: ${signing.error}; nothing was sent`);
+      return EXIT.failed;
+    }
+    const settingsFile = locateSetting(dir, '').file;
+    const files = [...validation.team.files, ...(fs.existsSync(settingsFile) ? [settingsFile] : [])];
+    const sign = signing.key ? signerFor(signing.key, fileDigests(dir, files)) : undefined;
+    write(
+      io.stderr,
+      signing.key
+        ? `submit: signing with key ${fingerprint(signing.key)} (${plural(files.length, 'file')} digested)`
+        : 'submit: no signing key (--signing-key or $GRANTFLOW_SIGNING_KEY): the submission is unsigned, and a worker that trusts only signed submissions refuses it',
+    );
     const { client, connection } = await connectClient();
     try {
       write(
@@ -96,7 +127,7 @@ Exit codes: 0 submitted (and, with --wait, all active), 1 invalid config, refuse
           client,
           timeoutMs,
           `the reconcile workflow of ${team} to take the submission (a worker on task queue ${config.settings.taskQueue} runs it; the submission is applied once one does)`,
-          () => submitTeam(client, { config, revision, taskQueue: config.settings.taskQueue }),
+          () => submitTeam(client, { config, revision, taskQueue: config.settings.taskQueue, ...(sign ? { sign } : {}) }),
         );
       } catch (error) {
         if (error instanceof TemporalTimeout) throw error;

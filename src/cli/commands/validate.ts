@@ -5,7 +5,8 @@ import { expiryParts, notCopied, unconditionedParts } from '../../core/grant-der
 import { catalogsAbout, validateAll, type Validation } from '../../validate';
 import { CONFIG_OPTION, defineCommand, EXIT, UsageError, write, type Io } from '../command';
 import { expiry, table } from '../table';
-import { loadValidTeam, NOW_OPTION } from '../team-input';
+import { WORKER_CONFIG_OPTION } from '../worker-authority';
+import { loadValidTeam, NOW_OPTION, withGuardrails } from '../team-input';
 
 function grantJson(g: GrantSpec) {
   return {
@@ -54,8 +55,10 @@ function summary(team: string, validation: Validation): string {
   );
 }
 
-async function validateFolder(io: Io, options: { config: string; nowMs: number; json: boolean }): Promise<number> {
-  const result = await validateAll({ dir: options.config, env: io.env, nowMs: options.nowMs });
+async function validateFolder(io: Io, options: { config: string; nowMs: number; json: boolean; workerConfig?: string | undefined }): Promise<number> {
+  const all = await validateAll({ dir: options.config, env: io.env, nowMs: options.nowMs });
+  const teams = all.teams.map((t) => ({ team: t.team, validation: withGuardrails(t.validation, options.config, options.workerConfig) }));
+  const result = { ...all, teams, ok: all.ok && teams.every((t) => t.validation.ok) };
   const everything = [...result.teams.flatMap((t) => t.validation.diagnostics), ...result.folder];
   if (options.json) {
     write(
@@ -92,11 +95,12 @@ export const validateCommand = defineCommand({
   name: 'validate',
   summary: "Check a team's YAML (or every team's, with --all) completely, offline, and list the grants it expands to.",
   arguments: [{ name: 'team' }],
-  usage: 'grantflow validate <team> | --all [--config DIR] [--now ISO] [--json]',
+  usage: 'grantflow validate <team> | --all [--config DIR] [--now ISO] [--worker-config FILE] [--json]',
   options: {
     config: CONFIG_OPTION,
     all: { type: 'boolean', description: 'every team in the config folder, and the checks across teams' },
     now: NOW_OPTION,
+    'worker-config': { ...WORKER_CONFIG_OPTION, description: "also check against the worker's guardrails in this file (what the worker would refuse is an error)" },
     json: {
       type: 'boolean',
       description: 'print the result as JSON on stdout, with counts of diagnostics (warnings by kind) and the version and date of the offline catalogues',
@@ -122,11 +126,11 @@ line per team and a total.`,
     const nowMs = values.now ?? Date.now();
     if (values.all) {
       if (positionals.length > 0) throw new UsageError(`give a team or --all, not both (got "${positionals[0]}")`);
-      return validateFolder(io, { config: values.config, nowMs, json: values.json });
+      return validateFolder(io, { config: values.config, nowMs, json: values.json, workerConfig: values['worker-config'] });
     }
     const team = positionals[0];
     if (team === undefined) throw new UsageError('missing argument: which team? (or --all for every team)');
-    const { validation } = await loadValidTeam(io, team, { config: values.config, nowMs });
+    const { validation } = await loadValidTeam(io, team, { config: values.config, nowMs, workerConfig: values['worker-config'] });
     if (values.json) {
       write(io.stdout, JSON.stringify({ ...teamJson(team, validation), catalog: await catalogsAbout() }, null, 2));
       return validation.ok ? EXIT.ok : EXIT.failed;

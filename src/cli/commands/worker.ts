@@ -1,12 +1,11 @@
 import { loadNotifications, loadSettings } from '../../config/load';
 import { connectClient, connectWorker } from '../../temporal/connection';
 import { registerSearchAttributes } from '../../temporal/namespace-setup';
-import { endEarlierReconciles } from '../../temporal/operations';
 import { installWorkerMetrics, metricsBindAddress } from '../../metrics';
-import { createWorker } from '../../worker';
-import { DEFAULT_WORKER_LIMITS } from '../../worker';
-import { CONFIG_OPTION, defineCommand, EXIT, UsageError, write } from '../command';
-import { formatDiagnostic } from '../../core/diagnostics';
+import { createWorker, DEFAULT_AUTHORITY } from '../../worker';
+import { CONFIG_OPTION, defineCommand, EXIT, UsageError, write, type Io } from '../command';
+import { formatDiagnostic, type Diagnostic } from '../../core/diagnostics';
+import { loadWorkerAuthority, WORKER_CONFIG_OPTION } from '../worker-authority';
 
 export const workerCommand = defineCommand({
   name: 'worker',
@@ -16,13 +15,26 @@ export const workerCommand = defineCommand({
     config: { ...CONFIG_OPTION, description: 'folder holding grantflow.yaml: settings only, teams are not read' },
     'task-queue': { type: 'string', value: 'Q', description: 'override the task queue', defaultText: 'the task_queue setting' },
     'max-cached-workflows': { type: 'string', value: 'N', description: 'workflows kept in memory; others replay on wake-up', default: '100' },
+    'worker-config': WORKER_CONFIG_OPTION,
+    'trusted-key': {
+      type: 'string',
+      value: 'KEY|FILE',
+      env: 'GRANTFLOW_TRUSTED_KEYS',
+      multiple: true,
+      description:
+        'a public key (ssh-ed25519 line or PEM) whose signed submissions the worker applies, or a file of such keys, one per line; adds to the worker configuration\'s trusted_submitters',
+    },
+    'insecure-accept-unsigned': {
+      type: 'boolean',
+      description: 'apply submissions that carry no signature (anyone who can reach Temporal can then grant anything); for a local test stack only. Also GRANTFLOW_INSECURE_ACCEPT_UNSIGNED=true',
+    },
     'max-temporary-days': {
       type: 'string',
       value: 'N',
       env: 'GRANTFLOW_WORKER_MAX_TEMPORARY_DAYS',
-      default: String(DEFAULT_WORKER_LIMITS.maxTemporaryDays),
+      default: String(DEFAULT_AUTHORITY.guardrails.maxTemporaryDays),
       description:
-        "ceiling on every team's max_temporary_days: a team's own setting applies only below it, submissions cannot raise it, and running grants beyond a lowered ceiling are revoked at the next pass",
+        "ceiling on every team's max_temporary_days (the lower of this and the worker configuration's): a team's own setting applies only below it, submissions cannot raise it, and running grants beyond a lowered ceiling are revoked at the next pass",
       parse: (raw: string): number => {
         const days = Number(raw);
         if (!Number.isInteger(days) || days < 1 || days > 365) throw new UsageError(`--max-temporary-days must be a whole number from 1 to 365, got "${raw}"`);
@@ -47,15 +59,43 @@ grantflow's search attributes if the namespace lacks them, and polls the task qu
 task_queue, default "grantflow"). AWS credentials come from the SDK's default chain; the worker
 assumes the deployer role in each account. With --metrics-address it serves Prometheus metrics
 (see the README for the series). SIGTERM or SIGINT stops it gracefully: it finishes the
-tasks in hand and exits. Run several workers for capacity; they share the work.`,
+tasks in hand and exits. Run several workers for capacity; they share the work.
+
+The worker applies only submissions signed by a key it trusts (--worker-config's
+trusted_submitters, --trusted-key), and only configs within its guardrails (--worker-config).
+A worker that trusts no key refuses every submission, unless started with
+--insecure-accept-unsigned, which it then announces at start and to \`grantflow doctor\`.`,
   exitCodes: 'Exit codes: 0 stopped cleanly, 1 failed, 3 Temporal unreachable.',
   async run({ values, io }) {
     const { settings, diagnostics } = loadSettings(values.config, io.env);
-    for (const d of diagnostics) write(io.stderr, formatDiagnostic(d));
-    if (diagnostics.some((d) => d.severity === 'error')) return EXIT.failed;
+    if (reportErrors(io, diagnostics)) return EXIT.failed;
     const notifications = loadNotifications(values.config, io.env);
-    for (const d of notifications.diagnostics) write(io.stderr, formatDiagnostic(d));
-    if (notifications.diagnostics.some((d) => d.severity === 'error')) return EXIT.failed;
+    if (reportErrors(io, notifications.diagnostics)) return EXIT.failed;
+    const insecure = values['insecure-accept-unsigned'] || io.env.GRANTFLOW_INSECURE_ACCEPT_UNSIGNED === 'true';
+    const authority = loadWorkerAuthority({
+      file: values['worker-config'],
+      trustedKeys: values['trusted-key'],
+      insecureAcceptUnsigned: insecure,
+      maxTemporaryDays: values['max-temporary-days'],
+    });
+    if (reportErrors(io, authority.diagnostics)) return EXIT.failed;
+    const { trust, guardrails } = authority.authority;
+    if (trust.keys.length === 0 && !trust.insecureAcceptUnsigned) {
+      write(
+        io.stderr,
+        'error: the worker trusts no submitter, so it would refuse every submission; list trusted_submitters in --worker-config, pass --trusted-key, ' +
+          'or (a local test stack only) --insecure-accept-unsigned',
+      );
+      return EXIT.failed;
+    }
+    for (const key of trust.keys) write(io.stderr, `worker: applies submissions signed by ${key.name} (${key.id})`);
+    if (trust.insecureAcceptUnsigned) {
+      write(
+        io.stderr,
+        'WARNING: this worker accepts UNSIGNED submissions (--insecure-accept-unsigned): anyone who can start a workflow in this namespace can grant any access ' +
+          'in every account the deployer role reaches. Use it on a local test stack only.',
+      );
+    }
     const taskQueue = values['task-queue'] ?? settings.taskQueue;
     // The SDK runtime is one per process and must be set up before the worker's connection opens.
     const metrics = values['metrics-address'] ? installWorkerMetrics(values['metrics-address']) : undefined;
@@ -70,16 +110,6 @@ tasks in hand and exits. Run several workers for capacity; they share the work.`
           `warning: could not check or register search attributes (${(error as Error).message}); on Temporal Cloud add them with tcld or the Cloud UI; \`grantflow doctor\` checks them`,
         );
       }
-      const earlier = await endEarlierReconciles(client).catch((error: Error) => {
-        write(io.stderr, `warning: could not look for reconcile workflows of an earlier release: ${error.message}`);
-        return [];
-      });
-      if (earlier.length > 0) {
-        write(
-          io.stderr,
-          `worker: ended ${earlier.length} reconcile workflow(s) of an earlier release (${earlier.slice(0, 5).join(', ')}${earlier.length > 5 ? ', …' : ''}); each team's next submission starts its successor`,
-        );
-      }
       const native = await connectWorker(target);
       const { worker, accounts } = await createWorker({
         connection: native,
@@ -88,7 +118,7 @@ tasks in hand and exits. Run several workers for capacity; they share the work.`
         taskQueue,
         iamCallsPerSecond: settings.iamCallsPerSecond,
         maxCachedWorkflows: Number(values['max-cached-workflows']),
-        limits: { maxTemporaryDays: values['max-temporary-days'] },
+        authority: authority.authority,
         ...(metrics ? { outcomes: metrics.outcomes } : {}),
         onShareChange: (workers) =>
           write(
@@ -108,7 +138,7 @@ tasks in hand and exits. Run several workers for capacity; they share the work.`
       process.once('SIGINT', () => stop('SIGINT'));
       write(
         io.stderr,
-        `worker: polling task queue "${taskQueue}" in namespace ${target.namespace} at ${target.address} (max_temporary_days ceiling ${values['max-temporary-days']})`,
+        `worker: polling task queue "${taskQueue}" in namespace ${target.namespace} at ${target.address} (max_temporary_days ceiling ${guardrails.maxTemporaryDays})`,
       );
       try {
         await worker.run();
@@ -124,3 +154,9 @@ tasks in hand and exits. Run several workers for capacity; they share the work.`
     }
   },
 });
+
+/** Prints the diagnostics; true when one is an error (the worker does not start). */
+function reportErrors(io: Io, diagnostics: readonly Diagnostic[]): boolean {
+  for (const d of diagnostics) write(io.stderr, formatDiagnostic(d));
+  return diagnostics.some((d) => d.severity === 'error');
+}

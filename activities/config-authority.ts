@@ -1,0 +1,194 @@
+// The worker's authority over what it applies. Anyone who can reach the Temporal namespace can start
+// workflows, send signals and write memos; none of that may widen access. So every config the worker
+// applies is a staged submission whose signature it verifies here (or, on a worker told to run
+// insecurely, an unsigned one), that meets the worker's guardrails; and every grant applies only the
+// spec that the team's newest such config expands to for the grant's id, whatever its starter said.
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { expandTeam } from '../src/core/expand';
+import type { GrantSpec } from '../src/core/grant';
+import { guardrailProblems, type Guardrails } from '../src/core/guardrails';
+import { reconcileWorkflowId } from '../src/core/ids';
+import { describeRevision, isOlderRevision, type Revision } from '../src/core/revision';
+import type { TeamConfig } from '../src/core/team-config';
+import { DAY_MS } from '../src/core/time';
+import { pickRecovered, teamStates } from '../src/temporal/reconcile-state';
+import { loadSubmission, type StagedSubmission } from '../src/temporal/submissions';
+import { verifySubmission, type SubmissionTrust } from '../src/trust/submissions';
+import type { ReconcileState, SubmissionRef } from '../workflows/messages';
+
+/** Who the worker accepts submissions from, and the floors no submission may lower. */
+export interface Authority {
+  trust: SubmissionTrust;
+  guardrails: Guardrails;
+}
+
+/** A config the worker may apply: verified, within the guardrails. */
+export interface VerifiedConfig {
+  ref: SubmissionRef;
+  config: TeamConfig;
+  /** The signed revision (absent for an unsigned config on an insecure worker). */
+  revision?: Revision;
+  signer: string;
+}
+
+/** Why a submission or a grant was refused; the message says what and how to fix it. */
+export class Refusal extends Error {
+  override name = 'Refusal';
+}
+
+const LOADED_CAP = 16;
+/** How long the team's adopted config, read from its reconcile workflow, is taken as current before it is read again. */
+const ADOPTED_TTL_MS = 5000;
+
+/** Keeps at most `cap` entries, dropping the oldest. */
+function remember<K, V>(map: Map<K, V>, key: K, value: V, cap: number): V {
+  map.set(key, value);
+  if (map.size > cap) map.delete(map.keys().next().value!);
+  return value;
+}
+
+export class ConfigAuthority {
+  private readonly loaded = new Map<string, Promise<StagedSubmission>>();
+  private readonly grantsOf = new Map<string, Map<string, GrantSpec>>();
+  private readonly adopted = new Map<string, { refs: SubmissionRef[]; readAt: number }>();
+  /** The newest config this worker verified for each team: an older one offered later never wins over it. */
+  private readonly newest = new Map<string, VerifiedConfig>();
+
+  constructor(
+    private readonly temporal: Client,
+    readonly authority: Authority,
+  ) {}
+
+  private load(ref: SubmissionRef): Promise<StagedSubmission> {
+    const hit = this.loaded.get(ref.workflowId);
+    if (hit) return hit;
+    const loading = loadSubmission(this.temporal, ref);
+    loading.catch(() => this.loaded.delete(ref.workflowId));
+    return remember(this.loaded, ref.workflowId, loading, LOADED_CAP);
+  }
+
+  /**
+   * The config `ref` holds, if the worker may apply it: the team's, signed by a trusted key for
+   * exactly this text (and, `arriving`, this revision and recently), within the guardrails.
+   */
+  async verify(ref: SubmissionRef, expected: { team: string; arriving?: { revision: Revision; nowMs: number } }): Promise<VerifiedConfig> {
+    const staged = await this.load(ref);
+    const verdict = verifySubmission(
+      staged.signed,
+      { team: expected.team, configText: staged.text, ...(expected.arriving ? { revision: expected.arriving.revision } : {}) },
+      this.authority.trust,
+      { nowMs: expected.arriving?.nowMs ?? Date.now(), arriving: expected.arriving !== undefined },
+    );
+    if (!verdict.ok) throw new Refusal(verdict.reason);
+    if (staged.config.team !== expected.team) throw new Refusal(`the staged config ${ref.workflowId} is team ${staged.config.team}'s, not ${expected.team}'s`);
+    const problems = guardrailProblems(staged.config, this.authority.guardrails);
+    if (problems.length > 0) {
+      throw new Refusal(`the config of team ${expected.team} asks for less than the worker's guardrails allow: ${problems.map((p) => p.message).join('; ')}`);
+    }
+    const verified: VerifiedConfig = { ref, config: staged.config, signer: verdict.signer, ...(verdict.statement ? { revision: verdict.statement.revision } : {}) };
+    this.noteNewest(verified);
+    return verified;
+  }
+
+  private noteNewest(candidate: VerifiedConfig): void {
+    const team = candidate.config.team;
+    if (isNewer(candidate, this.newest.get(team))) this.newest.set(team, candidate);
+  }
+
+  /** The configs the team's reconcile workflow says it applied (its current run's memo), read at most every few seconds. */
+  private async adoptedRefs(team: string): Promise<SubmissionRef[]> {
+    const cached = this.adopted.get(team);
+    if (cached && Date.now() - cached.readAt < ADOPTED_TTL_MS) return cached.refs;
+    let refs: SubmissionRef[] = [];
+    try {
+      const description = await this.temporal.workflow.getHandle(reconcileWorkflowId(team)).describe();
+      const state = (description.memo as { state?: ReconcileState } | undefined)?.state;
+      refs = state?.config ? [state.config] : [];
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+    this.adopted.set(team, { refs, readAt: Date.now() });
+    return refs;
+  }
+
+  /**
+   * The newest config the worker may apply among `candidates` (a pass's or a grant's), the team's
+   * adopted one and the newest it has verified before. Undefined when none verifies; `reasons` says why.
+   */
+  async newestFor(team: string, candidates: readonly (SubmissionRef | undefined)[]): Promise<{ verified?: VerifiedConfig; reasons: string[] }> {
+    const refs = new Map<string, SubmissionRef>();
+    for (const ref of [...candidates, ...(await this.adoptedRefs(team))]) if (ref) refs.set(ref.workflowId, ref);
+    const known = this.newest.get(team);
+    if (known) refs.set(known.ref.workflowId, known.ref);
+    const reasons: string[] = [];
+    let best: VerifiedConfig | undefined;
+    for (const ref of refs.values()) {
+      try {
+        const verified = await this.verify(ref, { team });
+        if (!best || isNewer(verified, best)) best = verified;
+      } catch (error) {
+        if (!(error instanceof Refusal) && !(error instanceof WorkflowNotFoundError)) throw error;
+        reasons.push(error instanceof Refusal ? error.message : `${ref.workflowId} no longer exists`);
+      }
+    }
+    return { ...(best ? { verified: best } : {}), reasons };
+  }
+
+  /**
+   * The spec the team's newest verified config gives grant `id`, or why there is none: the grant's
+   * starter (or a signal) may have said anything, and only the id and team are taken from it.
+   */
+  async specFor(id: string, team: string, candidates: readonly (SubmissionRef | undefined)[], nowMs = Date.now()): Promise<{ spec: GrantSpec; from: VerifiedConfig } | { refused: string }> {
+    const { verified, reasons } = await this.newestFor(team, candidates);
+    if (!verified) {
+      return { refused: `no verified config of team ${team} holds grant ${id}${reasons.length ? ` (${reasons.join('; ')})` : ' (the team has never been submitted)'}; nothing was applied` };
+    }
+    const spec = this.grants(verified).get(id);
+    const where = `the verified config of team ${team} (${verified.revision ? describeRevision(verified.revision) : 'unsigned'}, signed by ${verified.signer})`;
+    if (!spec) return { refused: `${where} holds no grant ${id}; nothing was applied` };
+    const ceiling = Math.min(verified.config.settings.maxTemporaryDays, this.authority.guardrails.maxTemporaryDays);
+    if (spec.expiresAt && Date.parse(spec.expiresAt) - nowMs > ceiling * DAY_MS) {
+      return { refused: `grant ${id} expires ${spec.expiresAt}, more than max_temporary_days (${ceiling}) from now; nothing was applied` };
+    }
+    return { spec, from: verified };
+  }
+
+  /**
+   * What a reconcile run that starts fresh takes over from its predecessors: the state of the run
+   * whose config is the newest that verifies, with the revision its signature carries. A memo naming
+   * a later revision than its config was signed for (a run started by hand, say) wins nothing.
+   */
+  async recover(team: string, exceptRunId?: string): Promise<ReconcileState> {
+    const states = await teamStates(this.temporal, team, exceptRunId);
+    let best: { state: ReconcileState; verified: VerifiedConfig } | undefined;
+    for (const state of states) {
+      if (!state.config) continue;
+      try {
+        const verified = await this.verify(state.config, { team });
+        if (!best || isNewer(verified, best.verified)) best = { state, verified };
+      } catch (error) {
+        if (!(error instanceof Refusal) && !(error instanceof WorkflowNotFoundError)) throw error;
+      }
+    }
+    if (!best) return {};
+    const recovered = pickRecovered(best.state);
+    return { ...recovered, ...(best.verified.revision ? { revision: best.verified.revision } : {}), signer: best.verified.signer };
+  }
+
+  /** Every grant a config expands to, by id (expired ones included: the caller judges time). */
+  private grants(verified: VerifiedConfig): Map<string, GrantSpec> {
+    const key = verified.ref.workflowId;
+    const hit = this.grantsOf.get(key);
+    if (hit) return hit;
+    const byId = new Map(expandTeam(verified.config, -Infinity).grants.map((g) => [g.id, g]));
+    return remember(this.grantsOf, key, byId, LOADED_CAP);
+  }
+}
+
+/** Signed beats unsigned; among signed, the later revision. */
+function isNewer(candidate: VerifiedConfig, than: VerifiedConfig | undefined): boolean {
+  if (!than) return true;
+  if (!candidate.revision) return false;
+  if (!than.revision) return true;
+  return isOlderRevision(than.revision, candidate.revision);
+}
