@@ -405,6 +405,20 @@ const CASES: Case[] = [
     message: /unknown key "deployer_rol".*did you mean "deployer_role"/,
     value: 'deployer_rol',
   },
+  {
+    name: 'notification sink lead time that is no duration',
+    kind: 'grantflow',
+    text: 'notifications:\n  - name: sec\n    url_env: GRANTFLOW_WEBHOOK_SEC\n    format: json\n    expiring_before: soon #<\n',
+    message: /expiring_before of sink "sec" must be a duration/,
+    value: 'soon',
+  },
+  {
+    name: 'two notification sinks of one name',
+    kind: 'grantflow',
+    text: 'notifications:\n  - name: sec\n    url_env: GRANTFLOW_WEBHOOK_A\n    format: json\n  - name: sec #<\n    url_env: GRANTFLOW_WEBHOOK_B\n    format: slack\n',
+    message: /notification sink "sec" is defined twice/,
+    value: 'sec',
+  },
 ];
 
 describe('validate: the bad-config corpus', function () {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadNotifications } from '../../src/config/load';
+import { loadNotifications, loadSettings } from '../../src/config/load';
 import { notificationPlan, type NotificationSink } from '../../src/core/notification-sink';
 import {
   grantUrl,
@@ -149,6 +149,80 @@ describe('notifications: sinks from grantflow.yaml', () => {
     const dir = writeTeam({ grantflow: 'web_ui_url: http://localhost:8233\nnotifications:\n  - name: sec\n    url_env: SEC_HOOK\n    format: slack\n' });
     const result = await runCli(['validate', 'team', '--config', dir, '--now', NOW], {});
     assert.equal(result.code, 0, result.stderr);
+  });
+});
+
+describe('notifications: grantflow validate checks the sinks offline', () => {
+  const SINKS = [
+    'notifications:',
+    '  - name: sec',
+    '    url_env: GRANTFLOW_WEBHOOK_SEC',
+    '    format: slack',
+    '    expiring_before: soon',
+    '  - name: audit',
+    '    url_env: GRANTFLOW_WEBHOOK_AUDIT',
+    '    format: json',
+    '    revoke_stuck_after: 8d',
+    '  - name: sec',
+    '    url_env: GRANTFLOW_WEBHOOK_SEC2',
+    '    format: json',
+    '',
+  ].join('\n');
+  const WANT = [
+    [5, 22, /^expiring_before of sink "sec" must be a duration such as 30m, 1h or 1d, between 1s and 7d; got "soon"$/],
+    [9, 25, /^revoke_stuck_after of sink "audit" must be a duration .*; got "8d"$/],
+    [10, 11, /^notification sink "sec" is defined twice; give each sink its own name$/],
+  ] as const;
+
+  /** The `<file>:<line>:<col>: error: <message>` lines of a run's stderr about grantflow.yaml. */
+  const errorsIn = (stderr: string, file: string) =>
+    stderr
+      .split('\n')
+      .filter((l) => l.startsWith(`${file}:`))
+      .map((l) => /^:(\d+):(\d+): error: (.*)$/.exec(l.slice(file.length))!)
+      .map((m) => [Number(m[1]), Number(m[2]), m[3]!] as const);
+
+  for (const args of [
+    ['validate', 'team'],
+    ['validate', '--all'],
+  ]) {
+    it(`${args.join(' ')}: each sink mistake at file:line:col, with none of the URL variables set`, async () => {
+      const dir = writeTeam({ grantflow: SINKS });
+      try {
+        const result = await runCli([...args, '--config', dir, '--now', NOW], {});
+        assert.equal(result.code, 1, result.stderr);
+        const errors = errorsIn(result.stderr, path.join(dir, 'grantflow.yaml'));
+        assert.equal(errors.length, WANT.length, result.stderr);
+        errors.forEach(([line, col, message], i) => {
+          assert.deepEqual([line, col], WANT[i]!.slice(0, 2), message);
+          assert.match(message, WANT[i]![2]);
+        });
+        assert.doesNotMatch(result.stderr, /is not set/, 'validate does not ask for the URLs');
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('the worker finds the same mistakes with the same check, and besides them requires the variables', () => {
+    const dir = withSettings(SINKS);
+    try {
+      const offline = loadSettings(dir, {}).diagnostics;
+      assert.equal(offline.length, WANT.length);
+      const worker = loadNotifications(dir, { GRANTFLOW_WEBHOOK_SEC: 'https://hooks.example/sec', GRANTFLOW_WEBHOOK_AUDIT: 'https://hooks.example/audit' });
+      // Only the second "sec" names a variable that is unset.
+      const unset = worker.diagnostics.filter((d) => /is not set/.test(d.message));
+      assert.deepEqual(
+        unset.map((d) => [d.line, d.message]),
+        [[11, `notification sink "sec": $GRANTFLOW_WEBHOOK_SEC2 is not set; set it to the webhook URL in the worker's environment`]],
+      );
+      assert.deepEqual(
+        worker.diagnostics.filter((d) => !unset.includes(d)),
+        offline,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
