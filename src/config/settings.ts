@@ -153,6 +153,8 @@ export function resolveNotifications(
   const diagnostics: Diagnostic[] = [...checked.diagnostics];
   const sinks: NotificationSink[] = [];
   for (const { urlEnv, index, ...sink } of checked.sinks) {
+    // A name the prefix rule refuses is never read: its variable may hold another secret.
+    if (urlEnv === undefined) continue;
     const where = at(['notifications', index, 'url_env']);
     const url = env[urlEnv];
     if (url === undefined || url.trim() === '') {
@@ -169,18 +171,22 @@ export function resolveNotifications(
   return { sinks, ...(webUiUrl ? { webUiUrl } : {}), diagnostics };
 }
 
-/** A sink as far as it can be known without the environment. */
+/** The prefix every sink's `url_env` must start with: the worker reads no other variable for a sink. */
+export const WEBHOOK_ENV_PREFIX = 'GRANTFLOW_WEBHOOK_';
+
+/** A sink as far as it can be known without the environment; `urlEnv` is absent when its name is refused. */
 export interface CheckedSink extends Omit<NotificationSink, 'url'> {
   /** Its place in `notifications:`, for positions. */
   index: number;
-  /** The variable its URL is read from. */
-  urlEnv: string;
+  urlEnv?: string;
 }
 
 /**
  * What `notifications:` in grantflow.yaml must get right without the environment, checked alike by
  * `grantflow validate` (through the settings it loads) and the worker (through `resolveNotifications`):
- * each name once, and the lead times. Whether the variables are set is the worker's check alone.
+ * each name once, the lead times, and `url_env` names that start with GRANTFLOW_WEBHOOK_, so a config
+ * cannot point a sink at another secret of the worker's environment (a proxy URL with credentials,
+ * say) and have the worker post to it. Whether the variables are set is the worker's check alone.
  */
 export function checkNotificationSinks(
   file: SettingsFile | undefined,
@@ -207,10 +213,22 @@ export function checkNotificationSinks(
     };
     const expiringBeforeMs = lead('expiring_before', DEFAULT_EXPIRING_BEFORE_MS);
     const revokeStuckAfterMs = lead('revoke_stuck_after', DEFAULT_REVOKE_STUCK_AFTER_MS);
+    const allowed = sink.url_env.startsWith(WEBHOOK_ENV_PREFIX) && sink.url_env.length > WEBHOOK_ENV_PREFIX.length;
+    if (!allowed) {
+      const suggestion = `${WEBHOOK_ENV_PREFIX}${sink.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
+      diagnostics.push(
+        error(
+          where('url_env'),
+          `notification sink "${sink.name}": url_env ${sink.url_env} is refused: a sink's URL is read only from a variable whose name starts with ` +
+            `${WEBHOOK_ENV_PREFIX}, so that a config cannot make the worker post to another secret of its environment; ` +
+            `name the variable ${suggestion}, say, and set it to the webhook URL where the worker runs`,
+        ),
+      );
+    }
     sinks.push({
       name: sink.name,
       index,
-      urlEnv: sink.url_env,
+      ...(allowed ? { urlEnv: sink.url_env } : {}),
       format: sink.format,
       events: [...(sink.events ?? NOTIFICATION_EVENTS)],
       expiringBeforeMs,

@@ -419,6 +419,13 @@ const CASES: Case[] = [
     message: /notification sink "sec" is defined twice/,
     value: 'sec',
   },
+  {
+    name: 'notification sink url_env outside GRANTFLOW_WEBHOOK_',
+    kind: 'grantflow',
+    text: 'notifications:\n  - name: sec\n    url_env: AWS_SECRET_ACCESS_KEY #<\n    format: json\n',
+    message: /url_env AWS_SECRET_ACCESS_KEY is refused: .*starts with GRANTFLOW_WEBHOOK_.*name the variable GRANTFLOW_WEBHOOK_SEC/,
+    value: 'AWS_SECRET_ACCESS_KEY',
+  },
 ];
 
 describe('validate: the bad-config corpus', function () {
