@@ -7,7 +7,7 @@ import { reservedNameProblem, TEAM_NAME } from '../core/names';
 import { FILE_KINDS, type FileKind, type Settings } from '../core/team-config';
 import type { Locate } from '../core/rules';
 import { FILE_SCHEMAS, settingsFileSchema, type SettingsFile } from './schema';
-import { resolveNotifications, resolveSettings, type NotificationSettings } from './settings';
+import { checkNotificationSinks, resolveNotifications, resolveSettings, type NotificationSettings } from './settings';
 import { normalizeTeam, type TeamFiles } from './normalize';
 import { parseYaml, type YamlSource } from './yaml-source';
 import { zodIssuesToDiagnostics } from './zod-diagnostics';
@@ -98,7 +98,10 @@ export function loadSettings(dir: string, env: Record<string, string | undefined
   }
   const at = (key: keyof SettingsFile): Position => source?.locate([key]) ?? { file, line: 1, col: 1 };
   const resolved = resolveSettings(data, env, at);
-  return { settings: resolved.settings, diagnostics: [...diagnostics, ...resolved.diagnostics] };
+  // The notification sinks as far as they are known without the worker's environment (the worker
+  // checks the same, then reads the URLs): a bad sink fails `validate` as a bad setting does.
+  const sinks = checkNotificationSinks(data, (segments) => source?.locate(segments) ?? { file, line: 1, col: 1 });
+  return { settings: resolved.settings, diagnostics: [...diagnostics, ...resolved.diagnostics, ...sinks.diagnostics] };
 }
 
 /** Where a key of grantflow.yaml is written (the file's first line when the key or the file is missing). */

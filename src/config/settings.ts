@@ -139,16 +139,61 @@ export interface NotificationSettings {
 }
 
 /**
- * The sinks of `notifications:`, each URL taken from the environment variable it names. A variable
- * that is unset is an error at the sink's line: the worker refuses to start rather than drop messages.
+ * The sinks of `notifications:`, each URL taken from the environment variable it names. What needs no
+ * environment is checked by `checkNotificationSinks` (as `grantflow validate` checks it); here a
+ * variable that is unset is an error at the sink's line too: the worker refuses to start rather than
+ * drop messages.
  */
 export function resolveNotifications(
   file: SettingsFile | undefined,
   env: Env,
   at: (segments: readonly (string | number)[]) => Position,
 ): NotificationSettings & { diagnostics: Diagnostic[] } {
-  const diagnostics: Diagnostic[] = [];
+  const checked = checkNotificationSinks(file, at);
+  const diagnostics: Diagnostic[] = [...checked.diagnostics];
   const sinks: NotificationSink[] = [];
+  for (const { urlEnv, index, ...sink } of checked.sinks) {
+    // A name the prefix rule refuses is never read: its variable may hold another secret.
+    if (urlEnv === undefined) continue;
+    const where = at(['notifications', index, 'url_env']);
+    const url = env[urlEnv];
+    if (url === undefined || url.trim() === '') {
+      diagnostics.push(error(where, `notification sink "${sink.name}": $${urlEnv} is not set; set it to the webhook URL in the worker's environment`));
+      continue;
+    }
+    if (!/^https?:\/\/[^\s]+$/.test(url.trim())) {
+      diagnostics.push(error(where, `notification sink "${sink.name}": $${urlEnv} must be an http(s) URL`));
+      continue;
+    }
+    sinks.push({ ...sink, url: url.trim() });
+  }
+  const webUiUrl = env.GRANTFLOW_WEB_UI_URL || file?.web_ui_url;
+  return { sinks, ...(webUiUrl ? { webUiUrl } : {}), diagnostics };
+}
+
+/** The prefix every sink's `url_env` must start with: the worker reads no other variable for a sink. */
+export const WEBHOOK_ENV_PREFIX = 'GRANTFLOW_WEBHOOK_';
+
+/** A sink as far as it can be known without the environment; `urlEnv` is absent when its name is refused. */
+export interface CheckedSink extends Omit<NotificationSink, 'url'> {
+  /** Its place in `notifications:`, for positions. */
+  index: number;
+  urlEnv?: string;
+}
+
+/**
+ * What `notifications:` in grantflow.yaml must get right without the environment, checked alike by
+ * `grantflow validate` (through the settings it loads) and the worker (through `resolveNotifications`):
+ * each name once, the lead times, and `url_env` names that start with GRANTFLOW_WEBHOOK_, so a config
+ * cannot point a sink at another secret of the worker's environment (a proxy URL with credentials,
+ * say) and have the worker post to it. Whether the variables are set is the worker's check alone.
+ */
+export function checkNotificationSinks(
+  file: SettingsFile | undefined,
+  at: (segments: readonly (string | number)[]) => Position,
+): { sinks: CheckedSink[]; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const sinks: CheckedSink[] = [];
   const names = new Set<string>();
   (file?.notifications ?? []).forEach((sink, index) => {
     const where = (key?: string) => at(['notifications', index, ...(key ? [key] : [])]);
@@ -168,26 +213,27 @@ export function resolveNotifications(
     };
     const expiringBeforeMs = lead('expiring_before', DEFAULT_EXPIRING_BEFORE_MS);
     const revokeStuckAfterMs = lead('revoke_stuck_after', DEFAULT_REVOKE_STUCK_AFTER_MS);
-    const url = env[sink.url_env];
-    if (url === undefined || url.trim() === '') {
+    const allowed = sink.url_env.startsWith(WEBHOOK_ENV_PREFIX) && sink.url_env.length > WEBHOOK_ENV_PREFIX.length;
+    if (!allowed) {
+      const suggestion = `${WEBHOOK_ENV_PREFIX}${sink.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
       diagnostics.push(
-        error(where('url_env'), `notification sink "${sink.name}": $${sink.url_env} is not set; set it to the webhook URL in the worker's environment`),
+        error(
+          where('url_env'),
+          `notification sink "${sink.name}": url_env ${sink.url_env} is refused: a sink's URL is read only from a variable whose name starts with ` +
+            `${WEBHOOK_ENV_PREFIX}, so that a config cannot make the worker post to another secret of its environment; ` +
+            `name the variable ${suggestion}, say, and set it to the webhook URL where the worker runs`,
+        ),
       );
-      return;
-    }
-    if (!/^https?:\/\/[^\s]+$/.test(url.trim())) {
-      diagnostics.push(error(where('url_env'), `notification sink "${sink.name}": $${sink.url_env} must be an http(s) URL`));
-      return;
     }
     sinks.push({
       name: sink.name,
-      url: url.trim(),
+      index,
+      ...(allowed ? { urlEnv: sink.url_env } : {}),
       format: sink.format,
       events: [...(sink.events ?? NOTIFICATION_EVENTS)],
       expiringBeforeMs,
       revokeStuckAfterMs,
     });
   });
-  const webUiUrl = env.GRANTFLOW_WEB_UI_URL || file?.web_ui_url;
-  return { sinks, ...(webUiUrl ? { webUiUrl } : {}), diagnostics };
+  return { sinks, diagnostics };
 }

@@ -1,10 +1,11 @@
 // A real HTTP webhook receiver for the notification tests, on a free loopback port. Each path is a
-// sink with its own behaviour: answer 200, answer 500 (until told otherwise), or never answer.
+// sink with its own behaviour: answer 200, answer 500 (until told otherwise), never answer, or answer
+// a redirect elsewhere.
 import http from 'node:http';
 import type net from 'node:net';
 import { freePort } from '../../src/local/processes';
 
-export type Behaviour = 'ok' | 'fail' | 'hang';
+export type Behaviour = 'ok' | 'fail' | 'hang' | { redirectTo: string };
 
 export interface Received {
   path: string;
@@ -44,6 +45,11 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       received.push(entry);
       const behaviour = behaviours.get(path) ?? 'ok';
       if (behaviour === 'hang') return; // never answers; the sender's own timeout ends it
+      if (typeof behaviour === 'object') {
+        entry.status = 302;
+        res.writeHead(entry.status, { location: behaviour.redirectTo }).end();
+        return;
+      }
       entry.status = behaviour === 'fail' ? 500 : 200;
       res.writeHead(entry.status, { 'content-type': 'text/plain' }).end(behaviour === 'fail' ? 'broken' : 'ok');
     });

@@ -405,6 +405,27 @@ const CASES: Case[] = [
     message: /unknown key "deployer_rol".*did you mean "deployer_role"/,
     value: 'deployer_rol',
   },
+  {
+    name: 'notification sink lead time that is no duration',
+    kind: 'grantflow',
+    text: 'notifications:\n  - name: sec\n    url_env: GRANTFLOW_WEBHOOK_SEC\n    format: json\n    expiring_before: soon #<\n',
+    message: /expiring_before of sink "sec" must be a duration/,
+    value: 'soon',
+  },
+  {
+    name: 'two notification sinks of one name',
+    kind: 'grantflow',
+    text: 'notifications:\n  - name: sec\n    url_env: GRANTFLOW_WEBHOOK_A\n    format: json\n  - name: sec #<\n    url_env: GRANTFLOW_WEBHOOK_B\n    format: slack\n',
+    message: /notification sink "sec" is defined twice/,
+    value: 'sec',
+  },
+  {
+    name: 'notification sink url_env outside GRANTFLOW_WEBHOOK_',
+    kind: 'grantflow',
+    text: 'notifications:\n  - name: sec\n    url_env: AWS_SECRET_ACCESS_KEY #<\n    format: json\n',
+    message: /url_env AWS_SECRET_ACCESS_KEY is refused: .*starts with GRANTFLOW_WEBHOOK_.*name the variable GRANTFLOW_WEBHOOK_SEC/,
+    value: 'AWS_SECRET_ACCESS_KEY',
+  },
 ];
 
 describe('validate: the bad-config corpus', function () {

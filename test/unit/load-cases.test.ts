@@ -159,7 +159,7 @@ describe('load cases: settings and notifications from grantflow.yaml', function 
   });
 
   it('a sink with an unset variable is reported at its url_env line', function () {
-    const dir = folder({ 'grantflow.yaml': 'notifications:\n  - name: ops\n    format: slack\n    url_env: OPS_URL\n' });
+    const dir = folder({ 'grantflow.yaml': 'notifications:\n  - name: ops\n    format: slack\n    url_env: GRANTFLOW_WEBHOOK_OPS\n' });
     const { diagnostics, sinks } = loadNotifications(dir, {});
     assert.deepEqual(sinks, []);
     assert.deepEqual(

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadNotifications } from '../../src/config/load';
+import { loadNotifications, loadSettings } from '../../src/config/load';
 import { notificationPlan, type NotificationSink } from '../../src/core/notification-sink';
 import {
   grantUrl,
@@ -51,8 +51,8 @@ describe('notifications: sinks from grantflow.yaml', () => {
   const cases: { name: string; yaml: string; env?: Record<string, string>; want?: Partial<NotificationSink>[]; error?: RegExp; line?: number }[] = [
     {
       name: 'defaults: every event, 1h before expiry, stuck after 10 min',
-      yaml: 'notifications:\n  - name: sec\n    url_env: SEC_HOOK\n    format: slack\n',
-      env: { SEC_HOOK: 'https://hooks.example/abc' },
+      yaml: 'notifications:\n  - name: sec\n    url_env: GRANTFLOW_WEBHOOK_SEC\n    format: slack\n',
+      env: { GRANTFLOW_WEBHOOK_SEC: 'https://hooks.example/abc' },
       want: [
         {
           name: 'sec',
@@ -66,20 +66,20 @@ describe('notifications: sinks from grantflow.yaml', () => {
     },
     {
       name: 'chosen events and leads',
-      yaml: 'notifications:\n  - name: audit\n    url_env: AUDIT\n    format: json\n    events: [revoked, failed]\n    expiring_before: 30m\n    revoke_stuck_after: 2m\n',
-      env: { AUDIT: 'http://127.0.0.1:9/x' },
+      yaml: 'notifications:\n  - name: audit\n    url_env: GRANTFLOW_WEBHOOK_AUDIT\n    format: json\n    events: [revoked, failed]\n    expiring_before: 30m\n    revoke_stuck_after: 2m\n',
+      env: { GRANTFLOW_WEBHOOK_AUDIT: 'http://127.0.0.1:9/x' },
       want: [{ name: 'audit', format: 'json', events: ['revoked', 'failed'], expiringBeforeMs: 1_800_000, revokeStuckAfterMs: 120_000 }],
     },
     {
       name: 'an unset variable is an error at the sink, naming the fix',
-      yaml: 'notifications:\n  - name: sec\n    url_env: NOPE\n    format: json\n',
-      error: /\$NOPE is not set; set it to the webhook URL in the worker's environment/,
+      yaml: 'notifications:\n  - name: sec\n    url_env: GRANTFLOW_WEBHOOK_NOPE\n    format: json\n',
+      error: /\$GRANTFLOW_WEBHOOK_NOPE is not set; set it to the webhook URL in the worker's environment/,
       line: 3,
     },
     {
       name: 'a variable that is no URL',
-      yaml: 'notifications:\n  - name: sec\n    url_env: HOOK\n    format: json\n',
-      env: { HOOK: 'hooks.example' },
+      yaml: 'notifications:\n  - name: sec\n    url_env: GRANTFLOW_WEBHOOK_SEC\n    format: json\n',
+      env: { GRANTFLOW_WEBHOOK_SEC: 'hooks.example' },
       error: /must be an http\(s\) URL/,
       line: 3,
     },
@@ -91,31 +91,39 @@ describe('notifications: sinks from grantflow.yaml', () => {
     },
     {
       name: 'an unknown format',
-      yaml: 'notifications:\n  - name: sec\n    url_env: HOOK\n    format: teams\n',
-      env: { HOOK: 'https://x.example' },
+      yaml: 'notifications:\n  - name: sec\n    url_env: GRANTFLOW_WEBHOOK_SEC\n    format: teams\n',
+      env: { GRANTFLOW_WEBHOOK_SEC: 'https://x.example' },
       error: /format/,
       line: 4,
     },
     {
       name: 'an unknown event',
-      yaml: 'notifications:\n  - name: sec\n    url_env: HOOK\n    format: json\n    events: [granted, renewed]\n',
-      env: { HOOK: 'https://x.example' },
+      yaml: 'notifications:\n  - name: sec\n    url_env: GRANTFLOW_WEBHOOK_SEC\n    format: json\n    events: [granted, renewed]\n',
+      env: { GRANTFLOW_WEBHOOK_SEC: 'https://x.example' },
       error: /events/,
       line: 5,
     },
     {
       name: 'a lead that is no duration',
-      yaml: 'notifications:\n  - name: sec\n    url_env: HOOK\n    format: json\n    expiring_before: soon\n',
-      env: { HOOK: 'https://x.example' },
+      yaml: 'notifications:\n  - name: sec\n    url_env: GRANTFLOW_WEBHOOK_SEC\n    format: json\n    expiring_before: soon\n',
+      env: { GRANTFLOW_WEBHOOK_SEC: 'https://x.example' },
       error: /expiring_before of sink "sec" must be a duration/,
       line: 5,
     },
     {
       name: 'two sinks of one name',
-      yaml: 'notifications:\n  - name: a\n    url_env: HOOK\n    format: json\n  - name: a\n    url_env: HOOK\n    format: slack\n',
-      env: { HOOK: 'https://x.example' },
+      yaml: 'notifications:\n  - name: a\n    url_env: GRANTFLOW_WEBHOOK_SEC\n    format: json\n  - name: a\n    url_env: GRANTFLOW_WEBHOOK_SEC\n    format: slack\n',
+      env: { GRANTFLOW_WEBHOOK_SEC: 'https://x.example' },
       error: /defined twice/,
       line: 5,
+    },
+    {
+      name: 'a url_env outside GRANTFLOW_WEBHOOK_, even one that is set: the rule and the fix',
+      yaml: 'notifications:\n  - name: security-slack\n    url_env: HTTPS_PROXY\n    format: json\n',
+      env: { HTTPS_PROXY: 'http://user:p4ssw0rd@proxy.internal:3128' },
+      error:
+        /^notification sink "security-slack": url_env HTTPS_PROXY is refused: a sink's URL is read only from a variable whose name starts with GRANTFLOW_WEBHOOK_, .*; name the variable GRANTFLOW_WEBHOOK_SECURITY_SLACK, say, and set it to the webhook URL where the worker runs$/,
+      line: 3,
     },
   ];
   for (const c of cases) {
@@ -145,10 +153,109 @@ describe('notifications: sinks from grantflow.yaml', () => {
     });
   }
 
+  it('a url_env outside GRANTFLOW_WEBHOOK_ is never read: no sink, and the value appears in no message', () => {
+    const dir = withSettings(
+      'notifications:\n  - name: a\n    url_env: HTTPS_PROXY\n    format: json\n  - name: b\n    url_env: GRANTFLOW_WEBHOOK_\n    format: json\n',
+    );
+    try {
+      const env = { HTTPS_PROXY: 'http://user:p4ssw0rd@proxy.internal:3128', GRANTFLOW_WEBHOOK_: 'http://user:p4ssw0rd@proxy.internal:3128' };
+      const result = loadNotifications(dir, env);
+      assert.deepEqual(result.sinks, []);
+      assert.deepEqual(
+        result.diagnostics.map((d) => [d.line, /^notification sink "(\w)": url_env (\S+) is refused/.exec(d.message)?.slice(1)]),
+        [
+          [3, ['a', 'HTTPS_PROXY']],
+          [6, ['b', 'GRANTFLOW_WEBHOOK_']],
+        ],
+      );
+      assert.ok(!JSON.stringify(result).includes('p4ssw0rd'));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('grantflow validate accepts a grantflow.yaml with notifications (no URL needed where it runs)', async () => {
-    const dir = writeTeam({ grantflow: 'web_ui_url: http://localhost:8233\nnotifications:\n  - name: sec\n    url_env: SEC_HOOK\n    format: slack\n' });
+    const dir = writeTeam({
+      grantflow: 'web_ui_url: http://localhost:8233\nnotifications:\n  - name: sec\n    url_env: GRANTFLOW_WEBHOOK_SEC\n    format: slack\n',
+    });
     const result = await runCli(['validate', 'team', '--config', dir, '--now', NOW], {});
     assert.equal(result.code, 0, result.stderr);
+  });
+});
+
+describe('notifications: grantflow validate checks the sinks offline', () => {
+  const SINKS = [
+    'notifications:',
+    '  - name: sec',
+    '    url_env: GRANTFLOW_WEBHOOK_SEC',
+    '    format: slack',
+    '    expiring_before: soon',
+    '  - name: audit',
+    '    url_env: AUDIT_WEBHOOK_URL',
+    '    format: json',
+    '    revoke_stuck_after: 8d',
+    '  - name: sec',
+    '    url_env: GRANTFLOW_WEBHOOK_SEC2',
+    '    format: json',
+    '',
+  ].join('\n');
+  const WANT = [
+    [5, 22, /^expiring_before of sink "sec" must be a duration such as 30m, 1h or 1d, between 1s and 7d; got "soon"$/],
+    [7, 14, /^notification sink "audit": url_env AUDIT_WEBHOOK_URL is refused: .* name the variable GRANTFLOW_WEBHOOK_AUDIT, say,/],
+    [9, 25, /^revoke_stuck_after of sink "audit" must be a duration .*; got "8d"$/],
+    [10, 11, /^notification sink "sec" is defined twice; give each sink its own name$/],
+  ] as const;
+
+  /** The `<file>:<line>:<col>: error: <message>` lines of a run's stderr about grantflow.yaml. */
+  const errorsIn = (stderr: string, file: string) =>
+    stderr
+      .split('\n')
+      .filter((l) => l.startsWith(`${file}:`))
+      .map((l) => /^:(\d+):(\d+): error: (.*)$/.exec(l.slice(file.length))!)
+      .map((m) => [Number(m[1]), Number(m[2]), m[3]!] as const);
+
+  for (const args of [
+    ['validate', 'team'],
+    ['validate', '--all'],
+  ]) {
+    it(`${args.join(' ')}: each sink mistake at file:line:col, with none of the URL variables set`, async () => {
+      const dir = writeTeam({ grantflow: SINKS });
+      try {
+        const result = await runCli([...args, '--config', dir, '--now', NOW], {});
+        assert.equal(result.code, 1, result.stderr);
+        const errors = errorsIn(result.stderr, path.join(dir, 'grantflow.yaml'));
+        assert.equal(errors.length, WANT.length, result.stderr);
+        errors.forEach(([line, col, message], i) => {
+          assert.deepEqual([line, col], WANT[i]!.slice(0, 2), message);
+          assert.match(message, WANT[i]![2]);
+        });
+        assert.doesNotMatch(result.stderr, /is not set/, 'validate does not ask for the URLs');
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('the worker finds the same mistakes with the same check, and besides them requires the variables', () => {
+    const dir = withSettings(SINKS);
+    try {
+      const offline = loadSettings(dir, {}).diagnostics;
+      assert.equal(offline.length, WANT.length);
+      // AUDIT_WEBHOOK_URL is set, but a variable outside GRANTFLOW_WEBHOOK_ is never read.
+      const worker = loadNotifications(dir, { GRANTFLOW_WEBHOOK_SEC: 'https://hooks.example/sec', AUDIT_WEBHOOK_URL: 'https://hooks.example/audit' });
+      // Only the second "sec" names a variable that is unset.
+      const unset = worker.diagnostics.filter((d) => /is not set/.test(d.message));
+      assert.deepEqual(
+        unset.map((d) => [d.line, d.message]),
+        [[11, `notification sink "sec": $GRANTFLOW_WEBHOOK_SEC2 is not set; set it to the webhook URL in the worker's environment`]],
+      );
+      assert.deepEqual(
+        worker.diagnostics.filter((d) => !unset.includes(d)),
+        offline,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

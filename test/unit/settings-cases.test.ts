@@ -267,10 +267,10 @@ describe('settings cases: notification sinks', function () {
   const nat = (segments: readonly (string | number)[]): Position => ({ file: 'grantflow.yaml', line: segments.length, col: Number(segments[1] ?? 0) + 1 });
   const notify = (file: Record<string, unknown> | undefined, env: Record<string, string | undefined>) =>
     resolveNotifications(file as SettingsFile | undefined, env, nat);
-  const sink = (extra: Record<string, unknown> = {}) => ({ name: 'ops', url_env: 'OPS_URL', format: 'slack', ...extra });
+  const sink = (extra: Record<string, unknown> = {}) => ({ name: 'ops', url_env: 'GRANTFLOW_WEBHOOK_OPS', format: 'slack', ...extra });
 
   it('a sink takes its URL from the named variable, trimmed, with every event by default', function () {
-    const { sinks, diagnostics, webUiUrl } = notify({ notifications: [sink()] }, { OPS_URL: '  https://hooks.example/x  ' });
+    const { sinks, diagnostics, webUiUrl } = notify({ notifications: [sink()] }, { GRANTFLOW_WEBHOOK_OPS: '  https://hooks.example/x  ' });
     assert.deepEqual(diagnostics, []);
     assert.equal(webUiUrl, undefined);
     assert.equal(sinks.length, 1);
@@ -280,7 +280,10 @@ describe('settings cases: notification sinks', function () {
   });
 
   it('lead times at the 1s and 7d bounds are accepted', function () {
-    const { sinks, diagnostics } = notify({ notifications: [sink({ expiring_before: '1s', revoke_stuck_after: '7d' })] }, { OPS_URL: 'http://h/x' });
+    const { sinks, diagnostics } = notify(
+      { notifications: [sink({ expiring_before: '1s', revoke_stuck_after: '7d' })] },
+      { GRANTFLOW_WEBHOOK_OPS: 'http://h/x' },
+    );
     assert.deepEqual(diagnostics, []);
     assert.equal(sinks[0]!.expiringBeforeMs, 1000);
     assert.equal(sinks[0]!.revokeStuckAfterMs, 7 * DAY_MS);
@@ -290,14 +293,14 @@ describe('settings cases: notification sinks', function () {
     {
       name: 'lead time under 1s',
       file: { notifications: [sink({ expiring_before: '999ms' })] },
-      env: { OPS_URL: 'https://h/x' },
+      env: { GRANTFLOW_WEBHOOK_OPS: 'https://h/x' },
       line: 3,
       message: 'expiring_before of sink "ops" must be a duration such as 30m, 1h or 1d, between 1s and 7d; got "999ms"',
     },
     {
       name: 'lead time over 7d',
       file: { notifications: [sink({ revoke_stuck_after: '8d' })] },
-      env: { OPS_URL: 'https://h/x' },
+      env: { GRANTFLOW_WEBHOOK_OPS: 'https://h/x' },
       line: 3,
       message: 'revoke_stuck_after of sink "ops" must be a duration such as 30m, 1h or 1d, between 1s and 7d; got "8d"',
     },
@@ -306,35 +309,62 @@ describe('settings cases: notification sinks', function () {
       file: { notifications: [sink()] },
       env: {},
       line: 3,
-      message: `notification sink "ops": $OPS_URL is not set; set it to the webhook URL in the worker's environment`,
+      message: `notification sink "ops": $GRANTFLOW_WEBHOOK_OPS is not set; set it to the webhook URL in the worker's environment`,
     },
     {
       name: 'variable blank',
       file: { notifications: [sink()] },
-      env: { OPS_URL: '   ' },
+      env: { GRANTFLOW_WEBHOOK_OPS: '   ' },
       line: 3,
-      message: `notification sink "ops": $OPS_URL is not set; set it to the webhook URL in the worker's environment`,
+      message: `notification sink "ops": $GRANTFLOW_WEBHOOK_OPS is not set; set it to the webhook URL in the worker's environment`,
     },
     {
       name: 'not a URL',
       file: { notifications: [sink()] },
-      env: { OPS_URL: 'ftp://h/x' },
+      env: { GRANTFLOW_WEBHOOK_OPS: 'ftp://h/x' },
       line: 3,
-      message: 'notification sink "ops": $OPS_URL must be an http(s) URL',
+      message: 'notification sink "ops": $GRANTFLOW_WEBHOOK_OPS must be an http(s) URL',
     },
     {
       name: 'text before the URL',
       file: { notifications: [sink()] },
-      env: { OPS_URL: 'see https://h/x' },
+      env: { GRANTFLOW_WEBHOOK_OPS: 'see https://h/x' },
       line: 3,
-      message: 'notification sink "ops": $OPS_URL must be an http(s) URL',
+      message: 'notification sink "ops": $GRANTFLOW_WEBHOOK_OPS must be an http(s) URL',
     },
     {
       name: 'text after the URL',
       file: { notifications: [sink()] },
-      env: { OPS_URL: 'https://h/x and more' },
+      env: { GRANTFLOW_WEBHOOK_OPS: 'https://h/x and more' },
       line: 3,
-      message: 'notification sink "ops": $OPS_URL must be an http(s) URL',
+      message: 'notification sink "ops": $GRANTFLOW_WEBHOOK_OPS must be an http(s) URL',
+    },
+    {
+      name: 'url_env outside the GRANTFLOW_WEBHOOK_ prefix, though set',
+      file: { notifications: [sink({ url_env: 'HTTPS_PROXY' })] },
+      env: { HTTPS_PROXY: 'http://user:pass@proxy:3128' },
+      line: 3,
+      message:
+        `notification sink "ops": url_env HTTPS_PROXY is refused: a sink's URL is read only from a variable whose name starts with GRANTFLOW_WEBHOOK_, ` +
+        'so that a config cannot make the worker post to another secret of its environment; name the variable GRANTFLOW_WEBHOOK_OPS, say, and set it to the webhook URL where the worker runs',
+    },
+    {
+      name: 'url_env that is the prefix alone',
+      file: { notifications: [sink({ url_env: 'GRANTFLOW_WEBHOOK_' })] },
+      env: { GRANTFLOW_WEBHOOK_: 'https://h/x' },
+      line: 3,
+      message:
+        `notification sink "ops": url_env GRANTFLOW_WEBHOOK_ is refused: a sink's URL is read only from a variable whose name starts with GRANTFLOW_WEBHOOK_, ` +
+        'so that a config cannot make the worker post to another secret of its environment; name the variable GRANTFLOW_WEBHOOK_OPS, say, and set it to the webhook URL where the worker runs',
+    },
+    {
+      name: 'url_env with the prefix in another case',
+      file: { notifications: [sink({ url_env: 'grantflow_webhook_ops' })] },
+      env: { grantflow_webhook_ops: 'https://h/x' },
+      line: 3,
+      message:
+        `notification sink "ops": url_env grantflow_webhook_ops is refused: a sink's URL is read only from a variable whose name starts with GRANTFLOW_WEBHOOK_, ` +
+        'so that a config cannot make the worker post to another secret of its environment; name the variable GRANTFLOW_WEBHOOK_OPS, say, and set it to the webhook URL where the worker runs',
     },
   ];
   for (const c of bad) {
@@ -348,7 +378,7 @@ describe('settings cases: notification sinks', function () {
   }
 
   it("a sink named twice is reported at the second one's name", function () {
-    const { diagnostics, sinks } = notify({ notifications: [sink(), sink()] }, { OPS_URL: 'https://h/x' });
+    const { diagnostics, sinks } = notify({ notifications: [sink(), sink()] }, { GRANTFLOW_WEBHOOK_OPS: 'https://h/x' });
     assert.equal(sinks.length, 2);
     assert.deepEqual(
       diagnostics.map((d) => [d.line, d.col, d.message]),

@@ -1,10 +1,13 @@
 // Notifications on a real dev server and moto, to a real HTTP receiver on a free port: each event
 // arrives once with its documented fields in both formats; a receiver answering 500 gets the message
-// once it recovers while the revoke has long completed; one that never answers holds up no revoke.
+// once it recovers while the revoke has long completed; one that never answers holds up no revoke;
+// one that answers a redirect is tried once and the redirect never followed, and one at the
+// instance-metadata address is never connected to.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { NotificationSink } from '../../src/core/notification-sink';
 import type { TeamConfig } from '../../src/core/team-config';
 import { grantStatus, revokeGrantNow, submitTeam } from '../../src/temporal/operations';
@@ -22,9 +25,13 @@ const EMPTY = { attached: [], inline: {}, tags: {} };
 describe('notifications: webhook sinks hear of each grant event (dev server + moto + a local receiver)', function () {
   let stack: Stack;
   let receiver: WebhookReceiver;
+  /** Where the `moved` sink redirects to: it must never hear from the worker. */
+  let redirectTarget: WebhookReceiver;
 
   before(async () => {
     receiver = await startWebhookReceiver();
+    redirectTarget = await startWebhookReceiver();
+    receiver.set('/moved', { redirectTo: redirectTarget.url('/stolen') });
     stack = await startStack({ worker: false });
     // `grantflow doctor`, run in this process, reads Temporal's address from the environment.
     Object.assign(process.env, stack.env);
@@ -40,7 +47,14 @@ describe('notifications: webhook sinks hear of each grant event (dev server + mo
     const all: NotificationSink['events'] = ['granted', 'expiring', 'revoked', 'failed', 'revoke-stuck'];
     await stack.startWorker({
       notifications: {
-        sinks: [sink('json', 'json', all), sink('slack', 'slack', all), sink('flaky', 'json', ['revoked']), sink('silent', 'json', ['revoked'])],
+        sinks: [
+          sink('json', 'json', all),
+          sink('slack', 'slack', all),
+          sink('flaky', 'json', ['revoked']),
+          sink('silent', 'json', ['revoked']),
+          sink('moved', 'json', ['revoked']),
+          { ...sink('metadata', 'json', ['revoked']), url: 'http://169.254.169.254/latest/meta-data/' },
+        ],
         webUiUrl: WEB_UI,
       },
     });
@@ -48,6 +62,7 @@ describe('notifications: webhook sinks hear of each grant event (dev server + mo
   after(async () => {
     await stack?.stop();
     await receiver?.close();
+    await redirectTarget?.close();
   });
 
   const submit = (config: TeamConfig) => submitTeam(stack.client, { config, revision: revision(), taskQueue: stack.taskQueue, sign: stack.signer });
@@ -223,5 +238,46 @@ describe('notifications: webhook sinks hear of each grant event (dev server + mo
       fs.rmSync(configDir, { recursive: true, force: true });
     }
     receiver.set('/silent', 'ok');
+  });
+
+  it('a sink that answers a redirect is tried once and the redirect not followed; one at the metadata address is never tried', async () => {
+    const config = team({
+      name: 'notify-c',
+      policies: { reader: policy([READ_ONLY]) },
+      permanent: [{ users: ['erin'], environments: ['nonprod'], grants: ['reader'] }],
+    });
+    const erin = grantsOf(config)[0]!;
+    await submit(config);
+    await waitState(erin.id, 'active');
+    assert.equal(await revokeGrantNow(stack.client, erin.id, { reason: 'test', by: 'ops' }), 'revoked');
+
+    const forErin = () => receiver.requests('/moved').filter((r) => r.key?.startsWith(`${erin.id}/revoked/`));
+    const key = await eventually('the redirecting sink got the message', async () => forErin()[0]?.key);
+    /** How the notification workflow of this message to `sink` ended: failed, since a retry cannot help. */
+    const failure = async (sink: string): Promise<ApplicationFailure> => {
+      const error = await stack.client.workflow
+        .getHandle(`grantflow-notify/${sink}/${key}`)
+        .result()
+        .then(
+          () => assert.fail(`the message to ${sink} was delivered`),
+          (e: unknown) => e,
+        );
+      assert.ok(error instanceof WorkflowFailedError, String(error));
+      assert.ok(error.cause instanceof ActivityFailure, String(error.cause));
+      assert.ok(error.cause.cause instanceof ApplicationFailure, String(error.cause.cause));
+      return error.cause.cause;
+    };
+
+    const redirected = await failure('moved');
+    assert.equal(redirected.type, 'SinkRedirected');
+    assert.equal(redirected.nonRetryable, true);
+    assert.match(redirected.message, /^notification sink "moved" answered HTTP 302, a redirect; redirects are not followed/);
+    assert.equal(forErin().length, 1, 'tried once: a redirect is not retried');
+    assert.deepEqual(redirectTarget.requests(), [], 'the redirect target never heard from the worker');
+
+    const metadata = await failure('metadata');
+    assert.equal(metadata.type, 'SinkAddressRefused');
+    assert.equal(metadata.nonRetryable, true);
+    assert.match(metadata.message, /^notification sink "metadata": refused to connect to 169\.254\.169\.254: /);
   });
 });

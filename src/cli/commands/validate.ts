@@ -108,9 +108,11 @@ export const validateCommand = defineCommand({
   },
   description: `
 Reads config/aws-accounts, aws-policies, permanent-access and temporary-access/<team>.yaml (and
-grantflow.yaml), checks every reference, name, ARN, action, date and IAM size limit, and prints
-each problem as <file>:<line>:<col>: error|warning|note: <message> on stderr. On success it prints
-the expanded grants (principal, account/env, policy, kind, expiry) on stdout. It makes no network call.
+grantflow.yaml, with its notification sinks: names, lead times and url_env names, but not the URL
+variables, which only the worker needs), checks every reference, name, ARN, action, date and IAM
+size limit, and prints each problem as <file>:<line>:<col>: error|warning|note: <message> on
+stderr. On success it prints the expanded grants (principal, account/env, policy, kind, expiry) on
+stdout. It makes no network call.
 
 Errors are what IAM or grantflow's limits would refuse (exit 1). Warnings are what IAM accepts but
 is probably not meant: an action or AWS managed policy the offline catalogues do not know (an error
