@@ -7,7 +7,11 @@ import { Worker } from '@temporalio/worker';
 import { AccountClients } from '../../src/aws/accounts';
 import type { HolderDirectory } from '../../src/temporal/holders';
 import { createActivities } from '../../activities';
+import { DEFAULT_GUARDRAILS } from '../../src/core/guardrails';
 import { grantStartOptions } from '../../src/temporal/grant-start';
+import { stageConfig } from '../../src/temporal/submissions';
+import { generateSigningKey, parsePrivateKey, parsePublicKey } from '../../src/trust/keys';
+import { DEFAULT_SUBMISSION_MAX_AGE_MS, signerFor } from '../../src/trust/submissions';
 import { workflowBundle } from '../../src/worker';
 import { statusQuery, type GrantOutcome } from '../../workflows/messages';
 import { GrantState, SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
@@ -52,14 +56,29 @@ describe('grant expiry with time skipping (Java test server + moto)', function (
       temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt: inHours(48) }],
     });
     const grant = grantsOf(config)[0]!;
+    // The grant derives its spec from a signed submission, as one started by a pass does.
+    const key = generateSigningKey('ci');
+    const trusted = parsePublicKey(key.publicLine);
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: 'expiry',
       workflowBundle: await workflowBundle(),
-      activities: createActivities({ accounts, holders: noOtherHolders }),
+      activities: createActivities({
+        accounts,
+        holders: noOtherHolders,
+        temporal: env.client,
+        authority: {
+          trust: { keys: [{ name: 'ci', id: trusted.id, key: trusted.key }], insecureAcceptUnsigned: false, maxAgeMs: DEFAULT_SUBMISSION_MAX_AGE_MS },
+          guardrails: DEFAULT_GUARDRAILS,
+        },
+      }),
     });
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start('grantWorkflow', grantStartOptions(grant, { taskQueue: 'expiry' }));
+      const source = await stageConfig(env.client, config, 'expiry', {
+        sign: signerFor(parsePrivateKey(key.privatePem)),
+        revision: { submittedAt: new Date().toISOString(), submittedBy: 'test' },
+      });
+      const handle = await env.client.workflow.start('grantWorkflow', grantStartOptions(grant, { taskQueue: 'expiry', source }));
       await eventually('grant active', async () => ((await handle.query(statusQuery)).state === 'active' ? true : undefined));
       const during = (await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!;
       assert.deepEqual(during.attached, [READ_ONLY]);
