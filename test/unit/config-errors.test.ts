@@ -37,6 +37,23 @@ const CASES: Case[] = [
     value: '',
   },
   {
+    name: 'YAML aliases that expand too often (a "billion laughs" document), at the first alias',
+    kind: 'aws-policies',
+    text:
+      'lol: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n' +
+      'lol2: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a] #<\n' +
+      Array.from({ length: 7 }, (_, i) => `lol${i + 3}: &${'cdefghi'[i]} [${Array(9).fill(`*${'bcdefgh'[i]}`).join(', ')}]\n`).join(''),
+    message: /YAML error: the aliases of this file, from \*a on, expand too often \(the limit is 1000 expansions; .*write the values out/,
+    value: '*a',
+  },
+  {
+    name: 'YAML alias to an anchor not defined before it',
+    kind: 'permanent-access',
+    text: BASE['permanent-access'].replace('      - reader', '      - *readers #<'),
+    message: /YAML error: alias \*readers names no anchor defined before it; define &readers earlier/,
+    value: '*readers',
+  },
+  {
     name: 'duplicate key',
     kind: 'aws-accounts',
     text: 'aws-accounts:\n  nonprod: "111111111111"\n  prod: "222222222222"\n  prod: "333333333333" #<\n',
