@@ -2,6 +2,7 @@
 // case, names grown too long by the team prefix, and users written two ways.
 import assert from 'node:assert/strict';
 import type { Diagnostic } from '../../src/core/diagnostics';
+import { iamUserName } from '../../src/core/names';
 import { nameRules } from '../../src/core/rules/names';
 import type { TeamConfig } from '../../src/core/team-config';
 import { ruleContext } from '../harness/rule-context';
@@ -157,4 +158,35 @@ describe('name rules: users', function () {
       ],
     );
   });
+});
+
+describe('name rules: how a user is spelt', function () {
+  const fix = 'write the email as name@domain, or the IAM user name alone';
+  const cases: [string, string, string | undefined][] = [
+    ['an email', 'alice@example.com', undefined],
+    ['an IAM user name', 'alice', undefined],
+    ['nothing before the @', '@example.com', `user "@example.com" has no name before the @ (the IAM user is the part before it); ${fix}`],
+    ['the @ alone', '@', `user "@" has no name before the @ (the IAM user is the part before it); ${fix}`],
+    ['nothing after the @', 'bob@', `user "bob@" has no domain after the @; ${fix}`],
+    ['two @', 'a@b@example.com', `user "a@b@example.com" has more than one @; ${fix}`],
+    ['two @ side by side', 'bob@@example.com', `user "bob@@example.com" has more than one @; ${fix}`],
+    ['only whitespace', '   ', `user "   " is blank; ${fix}`],
+  ];
+  for (const [name, written, expected] of cases) {
+    it(`${name} (${JSON.stringify(written)}): ${expected ? 'an error' : 'nothing'}, in permanent and temporary access alike`, () => {
+      const found = diagnosticsOf({
+        permanent: [{ users: [[written, iamUserName(written)]] }],
+        temporary: [{ index: 3, user: [written, iamUserName(written)] }],
+      });
+      assert.deepEqual(
+        found.map((d) => [d.severity, d.kind, d.file, d.message]),
+        expected
+          ? [
+              ['error', 'malformed-user', 'permanent-access:permanent-access/0/users/0', expected],
+              ['error', 'malformed-user', 'temporary-access:temporary-access/3/user', expected],
+            ]
+          : [],
+      );
+    });
+  }
 });

@@ -5,6 +5,22 @@ import type { Rule } from './context';
 
 const ENVIRONMENT_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
+/**
+ * A user is an email (its IAM user is the part before the @) or an IAM user name. A blank one, or one
+ * with an @ that is no `name@domain`, would become a user nobody meant: `@example.com` (an IAM user
+ * of that very name), `bob@` or `a@b@example.com` (the part before the last @).
+ */
+export function userSpellingProblem(written: string): string | undefined {
+  const fix = 'write the email as name@domain, or the IAM user name alone';
+  if (written.trim() === '') return `user "${written}" is blank; ${fix}`;
+  const at = written.indexOf('@');
+  if (at < 0) return undefined;
+  if (written.indexOf('@', at + 1) >= 0) return `user "${written}" has more than one @; ${fix}`;
+  if (at === 0) return `user "${written}" has no name before the @ (the IAM user is the part before it); ${fix}`;
+  if (at === written.length - 1) return `user "${written}" has no domain after the @; ${fix}`;
+  return undefined;
+}
+
 export const nameRules: Rule = ({ config, locate }) => {
   const out: Diagnostic[] = [];
 
@@ -55,6 +71,11 @@ export const nameRules: Rule = ({ config, locate }) => {
   // Users as written (often emails) map to IAM names, which ignore case; two spellings of one user are worth a warning.
   const writtenFor = new Map<string, string>();
   const checkUser = (written: string, name: string, at: ReturnType<typeof locate>) => {
+    const spelling = userSpellingProblem(written);
+    if (spelling) {
+      out.push(error(at, spelling, 'malformed-user'));
+      return;
+    }
     const result = checkIamName(name, IAM_USER_NAME_MAX, 'IAM user name');
     if (!result.ok) {
       const converted = written === name ? '' : ` (from "${written}", domain dropped)`;
