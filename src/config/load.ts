@@ -96,7 +96,7 @@ export function loadSettings(dir: string, env: Record<string, string | undefined
     data = parsed.data as SettingsFile | undefined;
     source = parsed.source;
   }
-  const at = (key: keyof SettingsFile): Position => source?.locate([key]) ?? { file, line: 1, col: 1 };
+  const at = (key: keyof SettingsFile, ...rest: (string | number)[]): Position => source?.locate([key, ...rest]) ?? { file, line: 1, col: 1 };
   const resolved = resolveSettings(data, env, at);
   return { settings: resolved.settings, diagnostics: [...diagnostics, ...resolved.diagnostics] };
 }

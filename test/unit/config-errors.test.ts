@@ -187,6 +187,28 @@ const CASES: Case[] = [
     value: 'arn:aws-cn:iam::aws:policy/ReadOnlyAccess',
   },
   {
+    name: 'managed policy ARN with a region (IAM ARNs have none)',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('"arn:aws:iam::aws:policy/ReadOnlyAccess"', '"arn:aws:iam:us-east-1:111111111111:policy/reader" #<'),
+    message: /has region "us-east-1", but IAM ARNs have an empty region field \(IAM is global\); write arn:aws:iam::111111111111:policy\/reader/,
+    value: 'arn:aws:iam:us-east-1:111111111111:policy/reader',
+  },
+  {
+    name: 'IAM resource ARN with a region, which matches nothing',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('        resources: ["*"]', '        resources: ["arn:aws:iam:eu-west-1:111111111111:role/ci-*"] #<'),
+    message: /has region "eu-west-1", so it matches nothing: IAM ARNs have an empty region field.*write arn:aws:iam::111111111111:role\/ci-\*/,
+    value: 'arn:aws:iam:eu-west-1:111111111111:role/ci-*',
+  },
+  {
+    name: 'permissions_boundary ARN with a region, at its environment',
+    kind: 'grantflow',
+    text: 'permissions_boundary:\n  nonprod: "arn:aws:iam::111111111111:policy/boundary"\n  prod: "arn:aws:iam:us-east-1:222222222222:policy/boundary" #<\n',
+    message:
+      /permissions_boundary for prod: .* has region "us-east-1", but IAM ARNs have an empty region field.*write arn:aws:iam::222222222222:policy\/boundary/,
+    value: 'arn:aws:iam:us-east-1:222222222222:policy/boundary',
+  },
+  {
     name: 'action that does not exist, with strict_actions',
     settings: STRICT,
     kind: 'aws-policies',
