@@ -8,7 +8,10 @@ export type PathSegment = string | number;
 export interface YamlSource {
   file: string;
   data: unknown;
-  /** Where the value at `path` is; with `key`, where its key is. Falls back to the nearest parent. */
+  /**
+   * Where the value at `path` is; with `key`, where its key is. Falls back to the nearest parent. In
+   * a list, a number is an index and a string the first item of that value.
+   */
   locate(path: readonly PathSegment[], options?: { key?: boolean }): Position;
   /** The text of the value at `path` exactly as written in the file. */
   sourceText(path: readonly PathSegment[]): string;
@@ -54,9 +57,10 @@ export function parseYaml(file: string, text: string): ParsedYaml {
         if (!pair) return { node: undefined, keyNode: undefined };
         keyNode = pair.key as Node;
         current = pair.value ?? pair.key;
-      } else if (isSeq(current) && typeof segment === 'number') {
+      } else if (isSeq(current)) {
+        // A number is an index; a string names the first item of that value (`require_mfa`'s `prod`).
         keyNode = undefined;
-        current = current.items[segment];
+        current = typeof segment === 'number' ? current.items[segment] : current.items.find((item) => isScalar(item) && String(item.value) === segment);
         if (current === undefined) return { node: undefined, keyNode: undefined };
       } else {
         return { node: undefined, keyNode: undefined };

@@ -195,3 +195,17 @@ export function parseCopyPolicyName(name: string): ParsedCopyName | undefined {
 export function copyPolicyArn(partition: string, account: string, team: string, name: string): string {
   return `arn:${partition}:iam::${account}:policy${teamPolicyPath(team)}${name}`;
 }
+
+/**
+ * Why a managed policy ARN names one of grantflow's own policies: a customer-managed policy under
+ * its path (`/grantflow/`, where it writes teams' policies and expiring copies, and wrote `T-P`
+ * policies before), or named as it names them (`grantflow.…`, `grantflow+copy.…`) wherever it sits.
+ * Compared ignoring case, as IAM compares names. Undefined for any other ARN, AWS's own included.
+ */
+export function grantflowPolicyReason(arn: string): string | undefined {
+  const parsed = parseManagedPolicyArn(arn);
+  if (!parsed.ok || parsed.owner === 'aws') return undefined;
+  if (parsed.path.toLowerCase().startsWith(POLICY_PATH)) return `it is under grantflow's path ${POLICY_PATH}`;
+  const prefix = [INLINE_PREFIX, COPY_PREFIX].find((p) => parsed.name.toLowerCase().startsWith(p));
+  return prefix ? `its name starts with grantflow's prefix ${prefix}` : undefined;
+}

@@ -19,6 +19,8 @@ interface Case {
   value: string;
   /** grantflow.yaml for this case (to turn on strict_actions, say). */
   settings?: string;
+  /** Other files of the config folder (path relative to it: text), such as another team's. */
+  others?: Record<string, string>;
 }
 
 const STRICT = 'strict_actions: true\n';
@@ -466,6 +468,60 @@ const CASES: Case[] = [
     value: '0',
   },
   {
+    name: 'require_mfa naming an environment no team of the folder defines',
+    kind: 'grantflow',
+    text: 'require_mfa:\n  - prod\n  - prdo #<\n',
+    message: /require_mfa names environment "prdo", which no team of this config folder defines .*did you mean "prod"\?.*makes no grant require MFA/,
+    value: 'prdo',
+  },
+  {
+    name: 'require_mfa naming an environment no team of the folder defines, with another team in the folder',
+    kind: 'grantflow',
+    text: 'require_mfa: [prod, staging, qa] #<\n',
+    others: { 'aws-accounts/web.yaml': 'aws-accounts:\n  staging: "333333333333"\n' },
+    message: /require_mfa names environment "qa", which no team of this config folder defines.*"nonprod", "prod", "staging"/,
+    value: 'qa',
+  },
+  {
+    name: "permissions_boundary naming a team's customer-managed policy (under /grantflow/)",
+    kind: 'grantflow',
+    text: 'permissions_boundary:\n  prod: "arn:aws:iam::222222222222:policy/grantflow/team/grantflow.team.reader" #<\n',
+    message:
+      /permissions_boundary for prod: .* is one of grantflow's own policies \(it is under grantflow's path \/grantflow\/\); a team could widen its own boundary/,
+    value: 'arn:aws:iam::222222222222:policy/grantflow/team/grantflow.team.reader',
+  },
+  {
+    name: "permissions_boundary for every environment named with grantflow's prefix",
+    kind: 'grantflow',
+    text: 'max_temporary_days: 6\npermissions_boundary: "arn:aws:iam::222222222222:policy/boundaries/grantflow.team.reader" #<\n',
+    message:
+      /permissions_boundary: .* is one of grantflow's own policies \(its name starts with grantflow's prefix grantflow\.\).*Name a boundary policy grantflow does not write/,
+    value: 'arn:aws:iam::222222222222:policy/boundaries/grantflow.team.reader',
+  },
+  {
+    name: 'permanent grant to the deployer role',
+    kind: 'permanent-access',
+    text: BASE['permanent-access'].replace('      - ci-role', '      - awsselfservedeployer #<'),
+    message: /role "awsselfservedeployer" is grantflow's deployer role \(deployer_role AWSSelfServeDeployer\).*Remove it from roles/,
+    value: 'awsselfservedeployer',
+  },
+  {
+    name: 'permanent grant to the deployer role set in grantflow.yaml',
+    settings: 'deployer_role: GrantflowDeployer\n',
+    kind: 'permanent-access',
+    text: BASE['permanent-access'].replace('      - ci-role', '      - GrantflowDeployer #<'),
+    message: /role "GrantflowDeployer" is grantflow's deployer role \(deployer_role GrantflowDeployer\)/,
+    value: 'GrantflowDeployer',
+  },
+  {
+    name: 'team name that differs only in case from another team of the folder',
+    kind: 'aws-accounts',
+    text: 'aws-accounts: #<\n  nonprod: "111111111111"\n  prod: "222222222222"\n',
+    others: { 'permanent-access/Team.yaml': BASE['permanent-access'] },
+    message: /team "team" and team "Team" of this config folder differ only in letter case; IAM names ignore case.*Rename one of the teams/,
+    value: 'Team',
+  },
+  {
     name: 'unknown setting in grantflow.yaml',
     kind: 'grantflow',
     text: 'deployer_rol: X #<\n',
@@ -490,6 +546,10 @@ describe('validate: the bad-config corpus', function () {
   for (const c of CASES) {
     it(`rejects: ${c.name}`, async () => {
       const dir = writeTeam({ ...(c.settings ? { grantflow: c.settings } : {}), [c.kind]: c.text });
+      for (const [relative, text] of Object.entries(c.others ?? {})) {
+        fs.mkdirSync(path.dirname(path.join(dir, relative)), { recursive: true });
+        fs.writeFileSync(path.join(dir, relative), text);
+      }
       try {
         const result = await runCli(['validate', 'team', '--config', dir, '--now', NOW]);
         assert.equal(result.code, 1, `exit code; stderr:\n${result.stderr}`);

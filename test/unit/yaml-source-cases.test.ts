@@ -108,6 +108,8 @@ describe('yaml source cases: locate and sourceText', function () {
     { path: ['l', 1], key: true, want: '5:5' },
     { path: ['l', 5], want: '4:3' },
     { path: ['l', 'x'], want: '4:3' },
+    { path: ['l', 'two'], want: '5:5' },
+    { path: ['l', 'one'], key: true, want: '4:5' },
     { path: ['m', 0], want: '2:3' },
     { path: ['nope'], want: '1:1' },
     { path: ['m', 'k', 'deep'], key: true, want: '2:6' },

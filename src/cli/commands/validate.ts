@@ -56,7 +56,14 @@ function summary(team: string, validation: Validation): string {
 
 async function validateFolder(io: Io, options: { config: string; nowMs: number; json: boolean }): Promise<number> {
   const result = await validateAll({ dir: options.config, env: io.env, nowMs: options.nowMs });
-  const everything = [...result.teams.flatMap((t) => t.validation.diagnostics), ...result.folder];
+  // A finding in grantflow.yaml, which the teams share, is in every team's result: it is listed once.
+  const seen = new Set<string>();
+  const everything = [...result.teams.flatMap((t) => t.validation.diagnostics), ...result.folder].filter((d) => {
+    const key = formatDiagnostic(d);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   if (options.json) {
     write(
       io.stdout,

@@ -1,7 +1,7 @@
 // Names IAM would refuse are caught here, after email conversion, instead of failing mid-grant.
 import { error, warning, type Diagnostic } from '../diagnostics';
 import { canonicalPrincipal, checkIamName, customPolicyName, IAM_POLICY_NAME_MAX, IAM_ROLE_NAME_MAX, IAM_USER_NAME_MAX, inlinePolicyName } from '../names';
-import type { Rule } from './context';
+import { teamFile, type Rule } from './context';
 
 const ENVIRONMENT_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -21,8 +21,35 @@ export function userSpellingProblem(written: string): string | undefined {
   return undefined;
 }
 
-export const nameRules: Rule = ({ config, locate }) => {
-  const out: Diagnostic[] = [];
+export const TEAM_NAME_CASE = 'team-name-case';
+export const DEPLOYER_ROLE_GRANT = 'deployer-role-grant';
+
+/**
+ * Team names are part of IAM names (`grantflow.<team>.<policy>`), which ignore case: `Ops` and `ops`
+ * would write the same policies, each overwriting the other's. Capitals are allowed (a team may be
+ * `Payments`), so a name is compared, case-folded, with the other teams of the config folder.
+ */
+function teamNameCase({ config, locate, folder }: Parameters<Rule>[0]): Diagnostic[] {
+  if (!folder) return [];
+  const folded = config.team.toLowerCase();
+  const others = folder.teams.filter((team) => team !== config.team && team.toLowerCase() === folded);
+  if (others.length === 0) return [];
+  const kinds = folder.kinds.length > 0 ? folder.kinds : (['aws-accounts'] as const);
+  const files = kinds.map((kind) => teamFile(kind, config.team)).join(', ');
+  return [
+    error(
+      locate(kinds[0]!, []),
+      `team "${config.team}" and ${others.map((t) => `team "${t}"`).join(' and ')} of this config folder differ only in letter case; IAM names ignore case, ` +
+        `so their policies (${customPolicyName(config.team, '<policy>')} and ${customPolicyName(others[0]!, '<policy>')}) would be the same IAM objects, ` +
+        `each team's submission overwriting the other's. Rename one of the teams (this one's files: ${files})`,
+      TEAM_NAME_CASE,
+    ),
+  ];
+}
+
+export const nameRules: Rule = (context) => {
+  const { config, locate } = context;
+  const out: Diagnostic[] = [...teamNameCase(context)];
 
   for (const environment of Object.keys(config.accounts)) {
     if (!ENVIRONMENT_NAME.test(environment)) {
@@ -94,8 +121,20 @@ export const nameRules: Rule = ({ config, locate }) => {
     const index = entry.source.index ?? fallback;
     entry.users.forEach((user, i) => checkUser(user.written, user.name, locate('permanent-access', ['permanent-access', index, 'users', i])));
     entry.roles.forEach((role, i) => {
+      const at = locate('permanent-access', ['permanent-access', index, 'roles', i]);
       const result = checkIamName(role, IAM_ROLE_NAME_MAX, 'IAM role name');
-      if (!result.ok) out.push(error(locate('permanent-access', ['permanent-access', index, 'roles', i]), result.reason));
+      if (!result.ok) out.push(error(at, result.reason));
+      // grantflow acts through the deployer role: a grant to it would widen grantflow's own powers (IAM role names ignore case).
+      else if (canonicalPrincipal(role) === canonicalPrincipal(config.settings.deployerRole)) {
+        out.push(
+          error(
+            at,
+            `role "${role}" is grantflow's deployer role (deployer_role ${config.settings.deployerRole}), the role it acts through in every account; ` +
+              "a grant to it would let a team widen grantflow's own powers. Remove it from roles",
+            DEPLOYER_ROLE_GRANT,
+          ),
+        );
+      }
     });
   });
   config.temporary.forEach((entry, fallback) => {
