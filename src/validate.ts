@@ -2,11 +2,11 @@
 // and, for a whole config folder, what lies between teams. `plan` and `submit` call this first, so
 // bad input never reaches AWS or Temporal.
 import { actionCatalogAbout, loadActionCatalog } from './config/action-catalog';
-import { loadTeam, teamsInFolder, type LoadedTeam, type PartialTeam, type TeamLoad } from './config/load';
+import { environmentsInFolder, loadTeam, teamsInFolder, type LoadedTeam, type PartialTeam, type TeamLoad } from './config/load';
 import { AWS_MANAGED_POLICIES_SOURCE } from './core/aws-managed-policies';
 import { error, hasErrors, sortDiagnostics, type Diagnostic } from './core/diagnostics';
 import type { Expansion } from './core/expand';
-import { checkTeam, type CatalogAbout, type Locate } from './core/rules';
+import { checkTeam, type CatalogAbout, type FolderContext, type Locate } from './core/rules';
 import { checkAcrossTeams, type CheckedTeam } from './core/rules/cross-team';
 import { UNKNOWN_ENVIRONMENT, UNKNOWN_POLICY } from './core/rules/references';
 import type { TeamConfig } from './core/team-config';
@@ -30,9 +30,27 @@ interface Options {
 export async function validateTeam(options: Options & { team: string }): Promise<Validation> {
   const loaded = loadTeam(options.dir, options.team, options.env);
   const catalog = await loadActionCatalog([(loaded.loaded ?? loaded.partial)?.config].filter((c) => c !== undefined));
-  if (!loaded.loaded) return notLoaded(loaded, { ...options, catalog });
-  return checkLoaded(loaded.loaded, loaded.diagnostics, { ...options, catalog }).validation;
+  const team = loaded.loaded ?? loaded.partial;
+  const teams = teamsInFolder(options.dir);
+  const folder = team && folderOf(team, teams, () => environmentsInFolder(options.dir, teams));
+  const checks = { ...options, catalog, ...(folder ? { folder } : {}) };
+  if (!loaded.loaded) return notLoaded(loaded, checks);
+  return checkLoaded(loaded.loaded, loaded.diagnostics, checks).validation;
 }
+
+/**
+ * What a team's checks learn of its config folder: the folder's teams, and, only when require_mfa
+ * names an environment the team does not define (reading every team's aws-accounts file costs), the
+ * environments the folder's teams define.
+ */
+function folderOf(team: LoadedTeam, teams: readonly string[], environments: () => string[] | undefined): FolderContext {
+  const own = team.config.accounts;
+  const needed = (team.config.settings.requireMfa ?? []).some((environment) => !Object.hasOwn(own, environment));
+  const known = needed ? environments() : undefined;
+  return { teams, kinds: team.kinds, ...(known ? { environments: known } : {}) };
+}
+
+type CheckOptions = { nowMs: number; catalog: Awaited<ReturnType<typeof loadActionCatalog>>; folder?: FolderContext };
 
 /**
  * A team some of whose files could not be read or normalised: besides those errors, the checks run
@@ -41,13 +59,13 @@ export async function validateTeam(options: Options & { team: string }): Promise
  * the accounts file failed, an unknown policy when the policies file did, and anything located in a
  * file that failed.
  */
-function notLoaded(loaded: TeamLoad, options: { nowMs: number; catalog: Awaited<ReturnType<typeof loadActionCatalog>> }): Validation {
+function notLoaded(loaded: TeamLoad, options: CheckOptions): Validation {
   if (!loaded.partial) return { ok: false, diagnostics: sortDiagnostics(loaded.diagnostics) };
   return { ok: false, diagnostics: sortDiagnostics([...loaded.diagnostics, ...independentFindings(loaded.partial, options)]) };
 }
 
-function independentFindings(partial: PartialTeam, options: { nowMs: number; catalog: Awaited<ReturnType<typeof loadActionCatalog>> }): Diagnostic[] {
-  const check = checkTeam(partial.config, { nowMs: options.nowMs, locate: partial.locate, catalog: options.catalog });
+function independentFindings(partial: PartialTeam, options: CheckOptions): Diagnostic[] {
+  const check = checkTeam(partial.config, { ...options, locate: partial.locate });
   const brokenFiles = new Set(partial.broken.map((kind) => partial.locate(kind, []).file));
   return check.diagnostics.filter(
     (d) =>
@@ -57,13 +75,9 @@ function independentFindings(partial: PartialTeam, options: { nowMs: number; cat
   );
 }
 
-function checkLoaded(
-  loaded: LoadedTeam,
-  loadDiagnostics: readonly Diagnostic[],
-  options: { nowMs: number; catalog: Awaited<ReturnType<typeof loadActionCatalog>> },
-): { validation: Validation; checked: CheckedTeam } {
+function checkLoaded(loaded: LoadedTeam, loadDiagnostics: readonly Diagnostic[], options: CheckOptions): { validation: Validation; checked: CheckedTeam } {
   const { config, locate, files } = loaded;
-  const check = checkTeam(config, { nowMs: options.nowMs, locate, catalog: options.catalog });
+  const check = checkTeam(config, { ...options, locate });
   const diagnostics = sortDiagnostics([...loadDiagnostics, ...check.diagnostics]);
   const checked = { config, expansion: check.expansion, locate };
   if (hasErrors(diagnostics)) return { validation: { ok: false, diagnostics }, checked };
@@ -102,9 +116,13 @@ export async function validateAll(options: Options): Promise<FolderValidation> {
     }),
   );
   const checked: CheckedTeam[] = [];
+  let environments: { known: string[] | undefined } | undefined;
+  const folderEnvironments = () => (environments ??= { known: environmentsInFolder(options.dir, teams) }).known;
   const results = loaded.map(({ team, loaded: files, partial, diagnostics }) => {
-    if (!files) return { team, validation: notLoaded({ diagnostics, ...(partial ? { partial } : {}) }, { nowMs: options.nowMs, catalog }) };
-    const result = checkLoaded(files, diagnostics, { nowMs: options.nowMs, catalog });
+    const read = files ?? partial;
+    const checks = { nowMs: options.nowMs, catalog, ...(read ? { folder: folderOf(read, teams, folderEnvironments) } : {}) };
+    if (!files) return { team, validation: notLoaded({ diagnostics, ...(partial ? { partial } : {}) }, checks) };
+    const result = checkLoaded(files, diagnostics, checks);
     checked.push(result.checked);
     return { team, validation: result.validation };
   });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { error, warning, type Diagnostic, type Position } from '../core/diagnostics';
 import { reservedNameProblem, TEAM_NAME } from '../core/names';
 import { FILE_KINDS, type FileKind, type Settings } from '../core/team-config';
-import type { Locate } from '../core/rules';
+import { SETTINGS_KIND, type Locate } from '../core/rules/context';
 import { FILE_SCHEMAS, settingsFileSchema, type SettingsFile } from './schema';
 import { checkNotificationSinks, resolveNotifications, resolveSettings, type NotificationSettings } from './settings';
 import { normalizeTeam, type TeamFiles } from './normalize';
@@ -20,6 +20,8 @@ export interface LoadedTeam {
   locate: Locate;
   /** Paths of the files read, for messages. */
   files: string[];
+  /** The kinds of file the team has (those of `files`). */
+  kinds: FileKind[];
 }
 
 /**
@@ -83,8 +85,15 @@ function parseFile(file: string, text: string, schema: (typeof FILE_SCHEMAS)[Fil
   return { source: parsed.source, diagnostics: [], data: result.data };
 }
 
+/** Settings as read, with where each value of grantflow.yaml is written (line 1 when there is no such file). */
+export interface LoadedSettings {
+  settings: Settings;
+  diagnostics: Diagnostic[];
+  locate?: YamlSource['locate'];
+}
+
 /** The settings in `<dir>/grantflow.yaml` (optional) with environment overrides. */
-export function loadSettings(dir: string, env: Record<string, string | undefined>): { settings: Settings; diagnostics: Diagnostic[] } {
+export function loadSettings(dir: string, env: Record<string, string | undefined>): LoadedSettings {
   const file = path.join(dir, SETTINGS_FILE);
   const text = readIfPresent(file);
   let data: SettingsFile | undefined;
@@ -96,12 +105,16 @@ export function loadSettings(dir: string, env: Record<string, string | undefined
     data = parsed.data as SettingsFile | undefined;
     source = parsed.source;
   }
-  const at = (key: keyof SettingsFile): Position => source?.locate([key]) ?? { file, line: 1, col: 1 };
+  const at = (key: keyof SettingsFile, ...rest: (string | number)[]): Position => source?.locate([key, ...rest]) ?? { file, line: 1, col: 1 };
   const resolved = resolveSettings(data, env, at);
   // The notification sinks as far as they are known without the worker's environment (the worker
   // checks the same, then reads the URLs): a bad sink fails `validate` as a bad setting does.
   const sinks = checkNotificationSinks(data, (segments) => source?.locate(segments) ?? { file, line: 1, col: 1 });
-  return { settings: resolved.settings, diagnostics: [...diagnostics, ...resolved.diagnostics, ...sinks.diagnostics] };
+  return {
+    settings: resolved.settings,
+    diagnostics: [...diagnostics, ...resolved.diagnostics, ...sinks.diagnostics],
+    ...(source ? { locate: source.locate } : {}),
+  };
 }
 
 /** Where a key of grantflow.yaml is written (the file's first line when the key or the file is missing). */
@@ -131,7 +144,7 @@ export type TeamTexts = Partial<Record<FileKind, { file: string; text: string }>
  * Parses, shape-checks and normalises one team from its files' texts (pure: no file system), so the
  * same code serves the CLI and tests. `loaded` is absent when a file could not be read into shape.
  */
-export function teamFromTexts(team: string, texts: TeamTexts, settings: { settings: Settings; diagnostics: Diagnostic[] }, dir: string): TeamLoad {
+export function teamFromTexts(team: string, texts: TeamTexts, settings: LoadedSettings, dir: string): TeamLoad {
   const diagnostics: Diagnostic[] = [...settings.diagnostics];
   const files: TeamFiles = { team };
   const sources: Partial<Record<FileKind, YamlSource>> = {};
@@ -152,17 +165,20 @@ export function teamFromTexts(team: string, texts: TeamTexts, settings: { settin
     const key = ({ 'aws-accounts': 'accounts', 'aws-policies': 'policies', 'permanent-access': 'permanent', 'temporary-access': 'temporary' } as const)[kind];
     (files as unknown as Record<string, unknown>)[key] = { data: parsed.data, source: parsed.source, relative };
   }
-  const locate: Locate = (kind, segments, options) =>
-    sources[kind]?.locate(segments, options) ?? { file: texts[kind]?.file ?? path.join(dir, kind, `${team}.yaml`), line: 1, col: 1 };
+  const locate: Locate = (kind, segments, options) => {
+    if (kind === SETTINGS_KIND) return settings.locate?.(segments, options) ?? { file: path.join(dir, SETTINGS_FILE), line: 1, col: 1 };
+    return sources[kind]?.locate(segments, options) ?? { file: texts[kind]?.file ?? path.join(dir, kind, `${team}.yaml`), line: 1, col: 1 };
+  };
 
   if (settings.diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   const normalized = normalizeTeam(files, settings.settings);
   diagnostics.push(...normalized.diagnostics);
-  const read = FILE_KINDS.filter((kind) => texts[kind]).map((kind) => texts[kind]!.file);
+  const kinds = FILE_KINDS.filter((kind) => texts[kind]);
+  const read = kinds.map((kind) => texts[kind]!.file);
   if (shapeErrors || normalized.diagnostics.some((d) => d.severity === 'error')) {
-    return { partial: { config: normalized.config, locate, files: read, broken }, diagnostics };
+    return { partial: { config: normalized.config, locate, files: read, kinds, broken }, diagnostics };
   }
-  return { loaded: { config: normalized.config, locate, files: read }, diagnostics };
+  return { loaded: { config: normalized.config, locate, files: read, kinds }, diagnostics };
 }
 
 /** Reads and normalises one team from the config folder. */
@@ -185,6 +201,25 @@ export function loadTeam(dir: string, team: string, env: Record<string, string |
     return { diagnostics: [error(dirPosition, `team "${team}" has no config files; expected at least one of ${expected}`)] };
   }
   return teamFromTexts(team, texts, loadSettings(dir, env), dir);
+}
+
+/**
+ * The environments the given teams of the config folder define in their aws-accounts files (only
+ * the names, whether or not the rest of a file is right), sorted; undefined when a file that exists
+ * could not be read as YAML, since its environments are then unknown.
+ */
+export function environmentsInFolder(dir: string, teams: readonly string[]): string[] | undefined {
+  const environments = new Set<string>();
+  for (const team of teams) {
+    const file = path.join(dir, 'aws-accounts', `${team}.yaml`);
+    const text = readIfPresent(file);
+    if (text === undefined) continue;
+    const parsed = parseYaml(file, text);
+    if (parsed.diagnostics.length > 0) return undefined;
+    const accounts = (parsed.source.data as Record<string, unknown> | null | undefined)?.['aws-accounts'];
+    if (accounts && typeof accounts === 'object' && !Array.isArray(accounts)) for (const name of Object.keys(accounts)) environments.add(name);
+  }
+  return [...environments].sort();
 }
 
 /** Every team with at least one file in the config folder, sorted. */

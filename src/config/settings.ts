@@ -26,12 +26,13 @@ type Env = Record<string, string | undefined>;
 
 /**
  * @param file the parsed grantflow.yaml, if there is one
- * @param at where a setting was written (for diagnostics); environment values are reported as `env:NAME`
+ * @param at where a setting (or, with `path`, a value inside it) was written (for diagnostics);
+ *   environment values are reported as `env:NAME`
  */
 export function resolveSettings(
   file: SettingsFile | undefined,
   env: Env,
-  at: (key: keyof SettingsFile) => Position,
+  at: (key: keyof SettingsFile, ...path: (string | number)[]) => Position,
 ): { settings: Settings; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const settings: Settings = { ...DEFAULT_SETTINGS };
@@ -120,7 +121,8 @@ export function resolveSettings(
       const parsed = parseManagedPolicyArn(arn);
       if (!parsed.ok) {
         ok = false;
-        diagnostics.push(error(at('permissions_boundary'), `permissions_boundary${environment ? ` for ${environment}` : ''}: ${parsed.reason}`));
+        const where = environment ? at('permissions_boundary', environment) : at('permissions_boundary');
+        diagnostics.push(error(where, `permissions_boundary${environment ? ` for ${environment}` : ''}: ${parsed.reason}`));
       }
     }
     if (ok) settings.permissionsBoundary = byEnvironment ? { byEnvironment: { ...byEnvironment } } : { all: boundary as string };

@@ -121,22 +121,37 @@ export function parseInlinePolicyName(name: string): ParsedInlineName | undefine
 export const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'];
 const MANAGED_POLICY_ARN = /^arn:([a-z-]+):iam::(aws|\d{12}):policy\/((?:[\x21-\x7e]+\/)*)([\w+=,.@-]{1,128})$/;
 
-export type ArnCheck = { ok: true; partition: string; owner: string; name: string } | { ok: false; reason: string };
+export type ArnCheck = { ok: true; partition: string; owner: string; path: string; name: string } | { ok: false; reason: string };
+
+/**
+ * IAM is global: its ARNs have an empty region field (`arn:aws:iam::123456789012:policy/x`). An IAM
+ * ARN with a region (not a wildcard) names nothing: as a policy to attach or a boundary it fails, as
+ * a resource it matches nothing. Returns the region and the ARN as it should be written.
+ */
+export function iamArnRegion(arn: string): { region: string; fixed: string } | undefined {
+  const match = /^arn:([^:]*):iam:([^:]+):(.*)$/.exec(arn);
+  if (!match || /[*?]/.test(match[2]!)) return undefined;
+  return { region: match[2]!, fixed: `arn:${match[1]}:iam::${match[3]}` };
+}
+
+export const IAM_IS_GLOBAL = 'IAM ARNs have an empty region field (IAM is global)';
 
 /** A managed policy ARN in any partition: `arn:<partition>:iam::(aws|<account>):policy/<path/>name`. */
 export function parseManagedPolicyArn(arn: string): ArnCheck {
   const match = MANAGED_POLICY_ARN.exec(arn);
   if (!match) {
+    const region = iamArnRegion(arn);
+    if (region) return { ok: false, reason: `"${arn}" has region "${region.region}", but ${IAM_IS_GLOBAL}; write ${region.fixed}` };
     return {
       ok: false,
       reason: `"${arn}" is not a managed policy ARN; expected arn:aws:iam::aws:policy/<name> or arn:aws:iam::<12-digit account>:policy/<name>`,
     };
   }
-  const [, partition, owner, , name] = match;
+  const [, partition, owner, path, name] = match;
   if (!PARTITIONS.includes(partition!)) {
     return { ok: false, reason: `"${arn}" names partition "${partition}"; known partitions are ${PARTITIONS.join(', ')}` };
   }
-  return { ok: true, partition: partition!, owner: owner!, name: name! };
+  return { ok: true, partition: partition!, owner: owner!, path: `/${path}`, name: name! };
 }
 
 /** Tag key that marks a managed-policy attachment on a user or role as grantflow's (value: the ARN). */
@@ -179,4 +194,18 @@ export function parseCopyPolicyName(name: string): ParsedCopyName | undefined {
 
 export function copyPolicyArn(partition: string, account: string, team: string, name: string): string {
   return `arn:${partition}:iam::${account}:policy${teamPolicyPath(team)}${name}`;
+}
+
+/**
+ * Why a managed policy ARN names one of grantflow's own policies: a customer-managed policy under
+ * its path (`/grantflow/`, where it writes teams' policies and expiring copies, and wrote `T-P`
+ * policies before), or named as it names them (`grantflow.…`, `grantflow+copy.…`) wherever it sits.
+ * Compared ignoring case, as IAM compares names. Undefined for any other ARN, AWS's own included.
+ */
+export function grantflowPolicyReason(arn: string): string | undefined {
+  const parsed = parseManagedPolicyArn(arn);
+  if (!parsed.ok || parsed.owner === 'aws') return undefined;
+  if (parsed.path.toLowerCase().startsWith(POLICY_PATH)) return `it is under grantflow's path ${POLICY_PATH}`;
+  const prefix = [INLINE_PREFIX, COPY_PREFIX].find((p) => parsed.name.toLowerCase().startsWith(p));
+  return prefix ? `its name starts with grantflow's prefix ${prefix}` : undefined;
 }

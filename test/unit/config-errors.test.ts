@@ -19,6 +19,8 @@ interface Case {
   value: string;
   /** grantflow.yaml for this case (to turn on strict_actions, say). */
   settings?: string;
+  /** Other files of the config folder (path relative to it: text), such as another team's. */
+  others?: Record<string, string>;
 }
 
 const STRICT = 'strict_actions: true\n';
@@ -35,6 +37,23 @@ const CASES: Case[] = [
     text: 'aws-accounts:\n  nonprod: "111111111111"\n  prod: "222222222222": x #<\n',
     message: /YAML syntax error/,
     value: '',
+  },
+  {
+    name: 'YAML aliases that expand too often (a "billion laughs" document), at the first alias',
+    kind: 'aws-policies',
+    text:
+      'lol: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n' +
+      'lol2: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a] #<\n' +
+      Array.from({ length: 7 }, (_, i) => `lol${i + 3}: &${'cdefghi'[i]} [${Array(9).fill(`*${'bcdefgh'[i]}`).join(', ')}]\n`).join(''),
+    message: /YAML error: the aliases of this file, from \*a on, expand too often \(the limit is 1000 expansions; .*write the values out/,
+    value: '*a',
+  },
+  {
+    name: 'YAML alias to an anchor not defined before it',
+    kind: 'permanent-access',
+    text: BASE['permanent-access'].replace('      - reader', '      - *readers #<'),
+    message: /YAML error: alias \*readers names no anchor defined before it; define &readers earlier/,
+    value: '*readers',
   },
   {
     name: 'duplicate key',
@@ -114,6 +133,34 @@ const CASES: Case[] = [
     value: 'alice smith',
   },
   {
+    name: 'user written as an email with nothing before the @',
+    kind: 'permanent-access',
+    text: BASE['permanent-access'].replace('      - alice@example.com', '      - "@example.com" #<'),
+    message: /user "@example.com" has no name before the @.*write the email as name@domain/,
+    value: '@example.com',
+  },
+  {
+    name: 'user written with two @',
+    kind: 'temporary-access',
+    text: BASE['temporary-access'].replace('user: bob@example.com', 'user: bob@ops@example.com #<'),
+    message: /user "bob@ops@example.com" has more than one @; write the email as name@domain/,
+    value: 'bob@ops@example.com',
+  },
+  {
+    name: 'user written as an email with nothing after the @',
+    kind: 'temporary-access',
+    text: BASE['temporary-access'].replace('user: bob@example.com', 'user: bob@ #<'),
+    message: /user "bob@" has no domain after the @/,
+    value: 'bob@',
+  },
+  {
+    name: 'user that is only whitespace',
+    kind: 'permanent-access',
+    text: BASE['permanent-access'].replace('      - alice@example.com', '      - "   " #<'),
+    message: /users\[0\]: user must not be empty \(got " {3}"\)/,
+    value: 'users',
+  },
+  {
     name: 'role name too long',
     kind: 'permanent-access',
     text: BASE['permanent-access'].replace('      - ci-role', `      - ${'r'.repeat(65)} #<`),
@@ -140,6 +187,28 @@ const CASES: Case[] = [
     text: BASE['aws-policies'].replace('"arn:aws:iam::aws:policy/ReadOnlyAccess"', '"arn:aws-cn:iam::aws:policy/ReadOnlyAccess" #<'),
     message: /is in partition aws-cn, but grantflow is set to partition aws/,
     value: 'arn:aws-cn:iam::aws:policy/ReadOnlyAccess',
+  },
+  {
+    name: 'managed policy ARN with a region (IAM ARNs have none)',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('"arn:aws:iam::aws:policy/ReadOnlyAccess"', '"arn:aws:iam:us-east-1:111111111111:policy/reader" #<'),
+    message: /has region "us-east-1", but IAM ARNs have an empty region field \(IAM is global\); write arn:aws:iam::111111111111:policy\/reader/,
+    value: 'arn:aws:iam:us-east-1:111111111111:policy/reader',
+  },
+  {
+    name: 'IAM resource ARN with a region, which matches nothing',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace('        resources: ["*"]', '        resources: ["arn:aws:iam:eu-west-1:111111111111:role/ci-*"] #<'),
+    message: /has region "eu-west-1", so it matches nothing: IAM ARNs have an empty region field.*write arn:aws:iam::111111111111:role\/ci-\*/,
+    value: 'arn:aws:iam:eu-west-1:111111111111:role/ci-*',
+  },
+  {
+    name: 'permissions_boundary ARN with a region, at its environment',
+    kind: 'grantflow',
+    text: 'permissions_boundary:\n  nonprod: "arn:aws:iam::111111111111:policy/boundary"\n  prod: "arn:aws:iam:us-east-1:222222222222:policy/boundary" #<\n',
+    message:
+      /permissions_boundary for prod: .* has region "us-east-1", but IAM ARNs have an empty region field.*write arn:aws:iam::222222222222:policy\/boundary/,
+    value: 'arn:aws:iam:us-east-1:222222222222:policy/boundary',
   },
   {
     name: 'action that does not exist, with strict_actions',
@@ -399,6 +468,60 @@ const CASES: Case[] = [
     value: '0',
   },
   {
+    name: 'require_mfa naming an environment no team of the folder defines',
+    kind: 'grantflow',
+    text: 'require_mfa:\n  - prod\n  - prdo #<\n',
+    message: /require_mfa names environment "prdo", which no team of this config folder defines .*did you mean "prod"\?.*makes no grant require MFA/,
+    value: 'prdo',
+  },
+  {
+    name: 'require_mfa naming an environment no team of the folder defines, with another team in the folder',
+    kind: 'grantflow',
+    text: 'require_mfa: [prod, staging, qa] #<\n',
+    others: { 'aws-accounts/web.yaml': 'aws-accounts:\n  staging: "333333333333"\n' },
+    message: /require_mfa names environment "qa", which no team of this config folder defines.*"nonprod", "prod", "staging"/,
+    value: 'qa',
+  },
+  {
+    name: "permissions_boundary naming a team's customer-managed policy (under /grantflow/)",
+    kind: 'grantflow',
+    text: 'permissions_boundary:\n  prod: "arn:aws:iam::222222222222:policy/grantflow/team/grantflow.team.reader" #<\n',
+    message:
+      /permissions_boundary for prod: .* is one of grantflow's own policies \(it is under grantflow's path \/grantflow\/\); a team could widen its own boundary/,
+    value: 'arn:aws:iam::222222222222:policy/grantflow/team/grantflow.team.reader',
+  },
+  {
+    name: "permissions_boundary for every environment named with grantflow's prefix",
+    kind: 'grantflow',
+    text: 'max_temporary_days: 6\npermissions_boundary: "arn:aws:iam::222222222222:policy/boundaries/grantflow.team.reader" #<\n',
+    message:
+      /permissions_boundary: .* is one of grantflow's own policies \(its name starts with grantflow's prefix grantflow\.\).*Name a boundary policy grantflow does not write/,
+    value: 'arn:aws:iam::222222222222:policy/boundaries/grantflow.team.reader',
+  },
+  {
+    name: 'permanent grant to the deployer role',
+    kind: 'permanent-access',
+    text: BASE['permanent-access'].replace('      - ci-role', '      - awsselfservedeployer #<'),
+    message: /role "awsselfservedeployer" is grantflow's deployer role \(deployer_role AWSSelfServeDeployer\).*Remove it from roles/,
+    value: 'awsselfservedeployer',
+  },
+  {
+    name: 'permanent grant to the deployer role set in grantflow.yaml',
+    settings: 'deployer_role: GrantflowDeployer\n',
+    kind: 'permanent-access',
+    text: BASE['permanent-access'].replace('      - ci-role', '      - GrantflowDeployer #<'),
+    message: /role "GrantflowDeployer" is grantflow's deployer role \(deployer_role GrantflowDeployer\)/,
+    value: 'GrantflowDeployer',
+  },
+  {
+    name: 'team name that differs only in case from another team of the folder',
+    kind: 'aws-accounts',
+    text: 'aws-accounts: #<\n  nonprod: "111111111111"\n  prod: "222222222222"\n',
+    others: { 'permanent-access/Team.yaml': BASE['permanent-access'] },
+    message: /team "team" and team "Team" of this config folder differ only in letter case; IAM names ignore case.*Rename one of the teams/,
+    value: 'Team',
+  },
+  {
     name: 'unknown setting in grantflow.yaml',
     kind: 'grantflow',
     text: 'deployer_rol: X #<\n',
@@ -444,6 +567,10 @@ describe('validate: the bad-config corpus', function () {
   for (const c of CASES) {
     it(`rejects: ${c.name}`, async () => {
       const dir = writeTeam({ ...(c.settings ? { grantflow: c.settings } : {}), [c.kind]: c.text });
+      for (const [relative, text] of Object.entries(c.others ?? {})) {
+        fs.mkdirSync(path.dirname(path.join(dir, relative)), { recursive: true });
+        fs.writeFileSync(path.join(dir, relative), text);
+      }
       try {
         const result = await runCli(['validate', 'team', '--config', dir, '--now', NOW]);
         assert.equal(result.code, 1, `exit code; stderr:\n${result.stderr}`);

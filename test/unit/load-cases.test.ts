@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_SETTINGS } from '../../src/core/team-config';
-import { loadNotifications, loadSettings, loadTeam, teamFromTexts, teamsInFolder } from '../../src/config/load';
+import { environmentsInFolder, loadNotifications, loadSettings, loadTeam, teamFromTexts, teamsInFolder } from '../../src/config/load';
 
 const made: string[] = [];
 after(function () {
@@ -58,6 +58,33 @@ describe('load cases: the folder and the team name', function () {
     assert.deepEqual(load.loaded!.files, [path.join(dir, 'aws-accounts', 't.yaml')]);
     assert.deepEqual(load.loaded!.locate('aws-accounts', ['aws-accounts', 'prod']), { file: path.join(dir, 'aws-accounts', 't.yaml'), line: 2, col: 9 });
     assert.deepEqual(load.loaded!.locate('aws-policies', ['aws-policies']), { file: path.join(dir, 'aws-policies', 't.yaml'), line: 1, col: 1 });
+    assert.deepEqual(load.loaded!.kinds, ['aws-accounts']);
+  });
+
+  it("locates values of grantflow.yaml for a team's checks, a list item by its value", function () {
+    const dir = folder({
+      'aws-accounts/t.yaml': ACCOUNTS,
+      'grantflow.yaml': 'require_mfa:\n  - prod\n  - qa\npermissions_boundary:\n  prod: "arn:aws:iam::111111111111:policy/b"\n',
+    });
+    const { locate } = loadTeam(dir, 't', {}).loaded!;
+    const file = path.join(dir, 'grantflow.yaml');
+    assert.deepEqual(locate('grantflow', ['require_mfa', 'qa']), { file, line: 3, col: 5 });
+    assert.deepEqual(locate('grantflow', ['permissions_boundary', 'prod']), { file, line: 5, col: 9 });
+    const none = folder({ 'aws-accounts/t.yaml': ACCOUNTS });
+    assert.deepEqual(loadTeam(none, 't', {}).loaded!.locate('grantflow', ['require_mfa', 'qa']), { file: path.join(none, 'grantflow.yaml'), line: 1, col: 1 });
+  });
+
+  it("environmentsInFolder: the environment names of the teams' aws-accounts files, or nothing known when one is no YAML", function () {
+    const dir = folder({
+      'aws-accounts/a.yaml': ACCOUNTS,
+      // An account id the schema refuses still defines its environment's name.
+      'aws-accounts/b.yaml': 'aws-accounts:\n  staging: 12\n  prod: "222222222222"\n',
+      'aws-accounts/empty.yaml': '',
+      'aws-policies/c.yaml': 'aws-policies: {}\n',
+      'aws-accounts/broken.yaml': 'aws-accounts: [\n',
+    });
+    assert.deepEqual(environmentsInFolder(dir, ['a', 'b', 'c', 'empty']), ['prod', 'staging']);
+    assert.equal(environmentsInFolder(dir, ['a', 'broken']), undefined);
   });
 
   it('teamsInFolder lists .yaml files only, once each, sorted', function () {

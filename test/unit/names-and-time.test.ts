@@ -93,6 +93,8 @@ describe('names', function () {
     ['arn:aws:iam::12345:policy/Short', false],
     ['arn:aws:s3:::bucket', false],
     ['arn:aws-moon:iam::aws:policy/X', false],
+    ['arn:aws:iam:us-east-1:123456789012:policy/x', false],
+    ['arn:aws:iam:us-east-1:aws:policy/ReadOnlyAccess', false],
     ['ReadOnlyAccess', false],
   ];
   for (const [arn, ok] of arns) it(`${ok ? 'accepts' : 'refuses'} managed policy ARN ${arn}`, () => assert.equal(parseManagedPolicyArn(arn).ok, ok));

@@ -2,8 +2,10 @@
 // case, names grown too long by the team prefix, and users written two ways.
 import assert from 'node:assert/strict';
 import type { Diagnostic } from '../../src/core/diagnostics';
+import { iamUserName } from '../../src/core/names';
 import { nameRules } from '../../src/core/rules/names';
-import type { TeamConfig } from '../../src/core/team-config';
+import type { FolderContext } from '../../src/core/rules/context';
+import { DEFAULT_SETTINGS, type Settings, type TeamConfig } from '../../src/core/team-config';
 import { ruleContext } from '../harness/rule-context';
 
 interface Parts {
@@ -157,4 +159,112 @@ describe('name rules: users', function () {
       ],
     );
   });
+});
+
+describe('name rules: how a user is spelt', function () {
+  const fix = 'write the email as name@domain, or the IAM user name alone';
+  const cases: [string, string, string | undefined][] = [
+    ['an email', 'alice@example.com', undefined],
+    ['an IAM user name', 'alice', undefined],
+    ['nothing before the @', '@example.com', `user "@example.com" has no name before the @ (the IAM user is the part before it); ${fix}`],
+    ['the @ alone', '@', `user "@" has no name before the @ (the IAM user is the part before it); ${fix}`],
+    ['nothing after the @', 'bob@', `user "bob@" has no domain after the @; ${fix}`],
+    ['two @', 'a@b@example.com', `user "a@b@example.com" has more than one @; ${fix}`],
+    ['two @ side by side', 'bob@@example.com', `user "bob@@example.com" has more than one @; ${fix}`],
+    ['only whitespace', '   ', `user "   " is blank; ${fix}`],
+  ];
+  for (const [name, written, expected] of cases) {
+    it(`${name} (${JSON.stringify(written)}): ${expected ? 'an error' : 'nothing'}, in permanent and temporary access alike`, () => {
+      const found = diagnosticsOf({
+        permanent: [{ users: [[written, iamUserName(written)]] }],
+        temporary: [{ index: 3, user: [written, iamUserName(written)] }],
+      });
+      assert.deepEqual(
+        found.map((d) => [d.severity, d.kind, d.file, d.message]),
+        expected
+          ? [
+              ['error', 'malformed-user', 'permanent-access:permanent-access/0/users/0', expected],
+              ['error', 'malformed-user', 'temporary-access:temporary-access/3/user', expected],
+            ]
+          : [],
+      );
+    });
+  }
+});
+
+describe("name rules: grants to grantflow's deployer role", function () {
+  const rolesOf = (roles: string[], settings: Partial<Settings> = {}): Diagnostic[] =>
+    nameRules(
+      ruleContext({
+        team: 't',
+        accounts: {},
+        policies: {},
+        permanent: [{ source: { index: 2 }, users: [], roles }],
+        temporary: [],
+        settings: { ...DEFAULT_SETTINGS, ...settings },
+      } as unknown as TeamConfig),
+    );
+  const refused = (role: string, setting: string) =>
+    `role "${role}" is grantflow's deployer role (deployer_role ${setting}), the role it acts through in every account; ` +
+    "a grant to it would let a team widen grantflow's own powers. Remove it from roles";
+  const cases: [string, string[], Partial<Settings>, [number, string][]][] = [
+    ['the default deployer role', ['ci-role', 'AWSSelfServeDeployer'], {}, [[1, refused('AWSSelfServeDeployer', 'AWSSelfServeDeployer')]]],
+    [
+      'the default deployer role in other capitals (IAM role names ignore case)',
+      ['awsselfservedeployer'],
+      {},
+      [[0, refused('awsselfservedeployer', 'AWSSelfServeDeployer')]],
+    ],
+    [
+      'the deployer role set in grantflow.yaml',
+      ['GrantflowDeployer'],
+      { deployerRole: 'GrantflowDeployer' },
+      [[0, refused('GrantflowDeployer', 'GrantflowDeployer')]],
+    ],
+    ['the default name once deployer_role names another role', ['AWSSelfServeDeployer'], { deployerRole: 'GrantflowDeployer' }, []],
+    ['a role whose name only contains the deployer role', ['AWSSelfServeDeployer-readers'], {}, []],
+  ];
+  for (const [name, roles, settings, expected] of cases) {
+    it(`${name}: ${expected.length ? 'an error' : 'nothing'}`, () => {
+      assert.deepEqual(
+        rolesOf(roles, settings).map((d) => [d.severity, d.kind, d.file, d.message]),
+        expected.map(([i, message]) => ['error', 'deployer-role-grant', `permanent-access:permanent-access/2/roles/${i}`, message]),
+      );
+    });
+  }
+});
+
+describe('name rules: team names that differ only in case from another team of the folder', function () {
+  const teamOf = (team: string, folder?: FolderContext): Diagnostic[] =>
+    nameRules(ruleContext({ team, accounts: {}, policies: {}, permanent: [], temporary: [], settings: DEFAULT_SETTINGS } as unknown as TeamConfig, folder));
+  const clash = (team: string, others: string, files: string) =>
+    `team "${team}" and ${others} of this config folder differ only in letter case; IAM names ignore case, so their policies ` +
+    `(grantflow.${team}.<policy> and grantflow.${/team "([^"]+)"/.exec(others)![1]}.<policy>) would be the same IAM objects, ` +
+    `each team's submission overwriting the other's. Rename one of the teams (this one's files: ${files})`;
+  const cases: [string, string, FolderContext | undefined, [string, string] | undefined][] = [
+    ['no other team', 'ops', { teams: ['ops'], kinds: ['aws-accounts'] }, undefined],
+    ['teams with other names', 'ops', { teams: ['ops', 'ops-2', 'web'], kinds: ['aws-accounts'] }, undefined],
+    ['a team in capitals alone (capitals are allowed)', 'Payments', { teams: ['Payments', 'web'], kinds: ['aws-accounts'] }, undefined],
+    [
+      '"Ops" beside "ops": at its first file',
+      'Ops',
+      { teams: ['Ops', 'ops'], kinds: ['aws-policies', 'permanent-access'] },
+      ['aws-policies:', clash('Ops', 'team "ops"', 'aws-policies/Ops.yaml, permanent-access/Ops.yaml')],
+    ],
+    [
+      '"ops" beside "Ops" and "OPS": both named',
+      'ops',
+      { teams: ['OPS', 'Ops', 'ops'], kinds: ['aws-accounts'] },
+      ['aws-accounts:', clash('ops', 'team "OPS" and team "Ops"', 'aws-accounts/ops.yaml')],
+    ],
+    ['checked without its folder', 'ops', undefined, undefined],
+  ];
+  for (const [name, team, folder, expected] of cases) {
+    it(`${name}: ${expected ? 'an error' : 'nothing'}`, () => {
+      assert.deepEqual(
+        teamOf(team, folder).map((d) => [d.severity, d.kind, d.file, d.message]),
+        expected ? [['error', 'team-name-case', ...expected]] : [],
+      );
+    });
+  }
 });

@@ -66,6 +66,31 @@ describe('grantflow names read back only when the whole name is in its form', fu
     });
   });
 
+  it('an IAM ARN with a region says so, and how to write it', () => {
+    assert.deepEqual(parseManagedPolicyArn('arn:aws:iam:us-east-1:123456789012:policy/x'), {
+      ok: false,
+      reason:
+        '"arn:aws:iam:us-east-1:123456789012:policy/x" has region "us-east-1", but IAM ARNs have an empty region field (IAM is global); write arn:aws:iam::123456789012:policy/x',
+    });
+  });
+
+  it('a managed policy ARN tells its path', () => {
+    assert.deepEqual(parseManagedPolicyArn('arn:aws:iam::123456789012:policy/a/b/x'), {
+      ok: true,
+      partition: 'aws',
+      owner: '123456789012',
+      path: '/a/b/',
+      name: 'x',
+    });
+    assert.deepEqual(parseManagedPolicyArn('arn:aws:iam::aws:policy/ReadOnlyAccess'), {
+      ok: true,
+      partition: 'aws',
+      owner: 'aws',
+      path: '/',
+      name: 'ReadOnlyAccess',
+    });
+  });
+
   it('the attachment tag key', () => assert.equal(attachmentTagKey('abc123'), 'grantflow:attached:abc123'));
 });
 

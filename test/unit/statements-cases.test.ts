@@ -41,6 +41,17 @@ describe('statement checks: resources', function () {
     ],
     ['arn:aws::x', 'resource "arn:aws::x" has no service: an ARN reads arn:<partition>:<service>:<region>:<account>:<resource>'],
     ['arn:aws:s3::b', 'resource "arn:aws:s3::b" has 5 of an ARN\'s 6 fields; IAM refuses it (e.g. arn:aws:s3:::bucket has three colons before the bucket)'],
+    [
+      'arn:aws:iam:us-east-1:111111111111:role/x',
+      'resource "arn:aws:iam:us-east-1:111111111111:role/x" has region "us-east-1", so it matches nothing: IAM ARNs have an empty region field (IAM is global); write arn:aws:iam::111111111111:role/x',
+    ],
+    [
+      'arn:aws-cn:iam:cn-north-1:111111111111:user/*',
+      'resource "arn:aws-cn:iam:cn-north-1:111111111111:user/*" has region "cn-north-1", so it matches nothing: IAM ARNs have an empty region field (IAM is global); write arn:aws-cn:iam::111111111111:user/*',
+    ],
+    ['arn:aws:iam:*:111111111111:role/x', undefined],
+    ['arn:aws:iam:us-east-?:111111111111:role/x', undefined],
+    ['arn:aws:sts::111111111111:assumed-role/x/y', undefined],
   ];
   for (const [resource, expected] of cases) {
     it(`${resource}: ${expected ? 'an error' : 'fine'}`, () => {
@@ -55,6 +66,12 @@ describe('statement checks: resources', function () {
 
   it('points at not_resources when the statement has them', () => {
     assert.deepEqual(brief(check({ Action: ['s3:GetObject'], NotResource: ['bucket'] })), ['error malformed-resource not_resources/0']);
+  });
+
+  it('an IAM ARN with a region in not_resources is an error too (it would exclude nothing)', () => {
+    assert.deepEqual(brief(check({ Action: ['s3:GetObject'], NotResource: ['arn:aws:iam:eu-west-1:111111111111:role/admin'] })), [
+      'error malformed-resource not_resources/0',
+    ]);
   });
 });
 

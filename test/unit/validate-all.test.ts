@@ -1,6 +1,7 @@
 // `validate --all`: every team of a config folder, and what lies between teams (two teams writing
-// one IAM object, one environment name for two accounts, one managed policy granted by two teams);
-// and what `validate --json` says about its diagnostics and catalogues.
+// one IAM object, one environment name for two accounts, one managed policy granted by two teams,
+// team names that differ only in case, the grantflow.yaml they share); and what `validate --json`
+// says about its diagnostics and catalogues.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -163,6 +164,106 @@ describe('validate --all: every team, and the checks across teams', function () 
     }
     assert.equal((await runCli(['validate', 'a', '--all', '--config', dir])).code, 2);
     assert.equal((await runCli(['validate', '--config', dir])).code, 2);
+  });
+});
+
+describe('validate --all and validate <team>: what one grantflow.yaml and one folder hold for several teams', function () {
+  const twoTeams = (grantflow: string, extra: Folder = {}): string => {
+    const dir = writeFolder({
+      web: { 'aws-accounts': 'aws-accounts:\n  prod: "111111111111"\n  staging: "333333333333"\n' },
+      db: { 'aws-accounts': 'aws-accounts:\n  prod: "111111111111"\n' },
+      ...extra,
+    });
+    fs.writeFileSync(path.join(dir, 'grantflow.yaml'), grantflow);
+    return dir;
+  };
+  const errorsOf = (stderr: string, dir: string) =>
+    stderr
+      .split('\n')
+      .filter((l) => l.includes(': error: '))
+      .map((l) => path.relative(dir, l.slice(0, l.indexOf(': error: '))) + l.slice(l.indexOf(': error: ')));
+
+  it('require_mfa may name an environment only another team defines: it asks nothing of this team', async () => {
+    const dir = twoTeams('require_mfa: [prod, staging]\n');
+    try {
+      for (const args of [
+        ['validate', 'db'],
+        ['validate', 'web'],
+        ['validate', '--all'],
+      ]) {
+        const result = await runCli([...args, '--config', dir, '--now', NOW]);
+        assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('require_mfa naming an environment no team defines fails every team, and --all lists it once', async () => {
+    const dir = twoTeams('require_mfa:\n  - prod\n  - stagin\n');
+    const message =
+      'error: require_mfa names environment "stagin", which no team of this config folder defines in its aws-accounts file (did you mean "staging"?); ' +
+      'as written it makes no grant require MFA. Fix the name, or remove it';
+    try {
+      for (const team of ['db', 'web']) {
+        const result = await runCli(['validate', team, '--config', dir, '--now', NOW]);
+        assert.equal(result.code, 1, team);
+        assert.deepEqual(errorsOf(result.stderr, dir), [`grantflow.yaml:3:5: ${message}`]);
+      }
+      const all = await runCli(['validate', '--all', '--config', dir, '--now', NOW]);
+      assert.equal(all.code, 1);
+      assert.deepEqual(errorsOf(all.stderr, dir), [`grantflow.yaml:3:5: ${message}`]);
+      assert.match(all.stdout, /^db: 1 error$/m);
+      assert.match(all.stdout, /^web: 1 error$/m);
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+
+  it("a team whose aws-accounts file is no YAML leaves the folder's environments unknown: no other team is failed for require_mfa", async () => {
+    const dir = twoTeams('require_mfa: [prod, qa]\n', { broken: { 'aws-accounts': 'aws-accounts:\n  qa: "1: 2\n' } });
+    try {
+      const result = await runCli(['validate', 'db', '--config', dir, '--now', NOW]);
+      assert.equal(result.code, 0, result.stderr);
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('teams "Ops" and "ops": --all fails both, and validate <team> refuses each', async () => {
+    const dir = writeFolder({
+      Ops: { 'aws-accounts': accounts('111111111111'), 'aws-policies': policy('p', 's3:GetObject'), 'permanent-access': grant('alice', 'p') },
+      ops: { 'aws-policies': policy('p', 's3:ListBucket') },
+      x: LOOK_ALIKES.x!,
+    });
+    try {
+      const all = await runCli(['validate', '--all', '--config', dir, '--now', NOW, '--json']);
+      assert.equal(all.code, 1);
+      const parsed = JSON.parse(all.stdout) as AllJson;
+      assert.deepEqual(
+        parsed.teams.map((t) => [
+          t.team,
+          t.valid,
+          t.diagnostics.filter((d) => d.kind === 'team-name-case').map((d) => `${path.relative(dir, d.file)}:${d.line}`),
+        ]),
+        [
+          ['Ops', false, ['aws-accounts/Ops.yaml:1']],
+          ['ops', false, ['aws-policies/ops.yaml:1']],
+          ['x', true, []],
+        ],
+      );
+      assert.match(
+        parsed.teams[0]!.diagnostics.find((d) => d.kind === 'team-name-case')!.message,
+        /^team "Ops" and team "ops" of this config folder differ only in letter case; IAM names ignore case, so their policies \(grantflow\.Ops\.<policy> and grantflow\.ops\.<policy>\)/,
+      );
+      for (const team of ['Ops', 'ops']) {
+        const one = await runCli(['validate', team, '--config', dir, '--now', NOW]);
+        assert.equal(one.code, 1, team);
+        assert.match(one.stderr, new RegExp(`error: team "${team}" and team "(Ops|ops)" of this config folder differ only in letter case`));
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
   });
 });
 

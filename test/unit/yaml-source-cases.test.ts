@@ -36,6 +36,68 @@ describe('yaml source cases: parse errors', function () {
   });
 });
 
+/** Nine levels of nine aliases each: 9^9 copies of "lol" once expanded. */
+const billionLaughs = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+  .concat(Array.from({ length: 8 }, (_, i) => `${'bcdefghi'[i]}: &${'bcdefghi'[i]} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`))
+  .join('\n');
+
+describe('yaml source cases: what the parser throws instead of collecting is an error at the file and line', function () {
+  const cases: [string, string, string][] = [
+    [
+      'a "billion laughs" document: at its first alias',
+      billionLaughs,
+      '2:8 YAML error: the aliases of this file, from *a on, expand too often (the limit is 1000 expansions; more is refused as a resource exhaustion attack, a "billion laughs" document); write the values out instead of nesting aliases',
+    ],
+    [
+      'an alias to an anchor defined after it: at the alias',
+      'b: *y\na: &y 1\n',
+      '1:4 YAML error: alias *y names no anchor defined before it; define &y earlier in the file, or write the value out',
+    ],
+    [
+      'an alias to no anchor at all: at the alias',
+      'a: &x 1\nb:\n  - *z\n',
+      '3:5 YAML error: alias *z names no anchor defined before it; define &z earlier in the file, or write the value out',
+    ],
+  ];
+  for (const [name, text, want] of cases) {
+    it(name, function () {
+      const { source, diagnostics } = parseYaml('f.yaml', text);
+      assert.deepEqual(
+        diagnostics.map((d) => `${d.line}:${d.col} ${d.message}`),
+        [want],
+      );
+      assert.deepEqual(
+        diagnostics.map((d) => [d.file, d.severity]),
+        [['f.yaml', 'error']],
+      );
+      assert.equal(source.data, undefined);
+    });
+  }
+
+  it('hundreds of aliases of a small anchor are still read', function () {
+    const text = `a: &x 1\nl: [${Array(500).fill('*x').join(', ')}]\n`;
+    const { source, diagnostics } = parseYaml('f.yaml', text);
+    assert.deepEqual(diagnostics, []);
+    assert.equal((source.data as { l: number[] }).l.length, 500);
+  });
+
+  it('a key that is a list is no console warning without a file (the checks after the parser refuse such a key)', async function () {
+    const emitted: unknown[] = [];
+    const listener = (warning: unknown) => emitted.push(warning);
+    process.on('warning', listener);
+    try {
+      const { source, diagnostics } = parseYaml('f.yaml', '? [a, b]\n: 1\n');
+      assert.deepEqual(diagnostics, []);
+      assert.deepEqual(source.data, { '[ a, b ]': 1 });
+      // Node emits a warning on a later tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(emitted, []);
+    } finally {
+      process.off('warning', listener);
+    }
+  });
+});
+
 describe('yaml source cases: locate and sourceText', function () {
   const { source } = parseYaml('f.yaml', 'm:\n  k: v\nl:\n  - one\n  - two\n');
   const cases: { path: (string | number)[]; key?: boolean; want: string }[] = [
@@ -46,6 +108,8 @@ describe('yaml source cases: locate and sourceText', function () {
     { path: ['l', 1], key: true, want: '5:5' },
     { path: ['l', 5], want: '4:3' },
     { path: ['l', 'x'], want: '4:3' },
+    { path: ['l', 'two'], want: '5:5' },
+    { path: ['l', 'one'], key: true, want: '4:5' },
     { path: ['m', 0], want: '2:3' },
     { path: ['nope'], want: '1:1' },
     { path: ['m', 'k', 'deep'], key: true, want: '2:6' },

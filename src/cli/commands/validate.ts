@@ -59,7 +59,14 @@ async function validateFolder(io: Io, options: { config: string; nowMs: number; 
   const all = await validateAll({ dir: options.config, env: io.env, nowMs: options.nowMs });
   const teams = all.teams.map((t) => ({ team: t.team, validation: withGuardrails(t.validation, options.config, options.workerConfig) }));
   const result = { ...all, teams, ok: all.ok && teams.every((t) => t.validation.ok) };
-  const everything = [...result.teams.flatMap((t) => t.validation.diagnostics), ...result.folder];
+  // A finding in grantflow.yaml, which the teams share, is in every team's result: it is listed once.
+  const seen = new Set<string>();
+  const everything = [...result.teams.flatMap((t) => t.validation.diagnostics), ...result.folder].filter((d) => {
+    const key = formatDiagnostic(d);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   if (options.json) {
     write(
       io.stdout,

@@ -13,7 +13,7 @@ import {
   lookupAction,
 } from '../actions';
 import { error, warning, type Diagnostic, type Position } from '../diagnostics';
-import { PARTITIONS } from '../names';
+import { IAM_IS_GLOBAL, iamArnRegion, PARTITIONS } from '../names';
 import { closest } from '../suggest';
 import type { IamStatement } from '../team-config';
 import type { ActionCatalog, PathSegment } from './context';
@@ -48,6 +48,9 @@ function resourceProblem(resource: string): string | undefined {
   if (resource.includes('::') && parts.length < 6) {
     return `resource "${resource}" has ${parts.length} of an ARN's 6 fields; IAM refuses it (e.g. arn:aws:s3:::bucket has three colons before the bucket)`;
   }
+  // IAM accepts an IAM ARN with a region in a policy, but it matches nothing: IAM's own ARNs have none.
+  const region = iamArnRegion(resource);
+  if (region) return `resource "${resource}" has region "${region.region}", so it matches nothing: ${IAM_IS_GLOBAL}; write ${region.fixed}`;
   return undefined;
 }
 
