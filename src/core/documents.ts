@@ -1,4 +1,5 @@
-// Policy documents: rendering, the expiry condition, canonical comparison and IAM's size count.
+// Policy documents: rendering, the conditions a grant adds to Allow statements, canonical comparison
+// and IAM's size count.
 import type { IamStatement } from './team-config';
 import { toIamTime } from './time';
 
@@ -61,7 +62,10 @@ function conditionTimeMs(value: unknown): number {
 
 type Condition = NonNullable<IamStatement['Condition']>;
 
-/** The condition values a grant adds to every statement it writes: its expiry, and MFA where the environment requires it. */
+/**
+ * The conditions a grant adds to each Allow statement it writes: its expiry, and MFA where the
+ * environment requires it. Deny statements never take them (see takesGrantConditions).
+ */
 export interface GrantConditions {
   expiresAt?: string;
   mfa?: boolean;
@@ -69,10 +73,10 @@ export interface GrantConditions {
 
 /**
  * A statement's own conditions with the grant's merged in. IAM ANDs the operators and keys of a
- * condition block, so adding keys only narrows what the statement allows. A statement that already
- * limits `aws:CurrentTime` keeps whichever limit is stricter (IAM ORs the values of one key, so a
- * list of times allows until its latest; that latest is what is compared). MFA is set to "true",
- * the stricter of the two values a statement could carry.
+ * condition block, so adding keys only narrows when the statement applies. A statement that
+ * already limits `aws:CurrentTime` keeps whichever limit is stricter (IAM ORs the values of one key,
+ * so a list of times applies until its latest; that latest is what is compared). MFA is set to
+ * "true", the stricter of the two values a statement could carry.
  */
 export function mergeConditions(own: Condition | undefined, add: GrantConditions): Condition {
   const condition: Condition = { ...(own ?? {}) };
@@ -89,23 +93,37 @@ export function mergeConditions(own: Condition | undefined, add: GrantConditions
   return condition;
 }
 
-export function withConditions(statements: readonly IamStatement[], add: GrantConditions): IamStatement[] {
+/**
+ * Whether grantflow adds its conditions to this statement: Allow statements only (IAM's Effect is
+ * case-sensitive). A condition narrows the statement it is on, which for an Allow narrows what is
+ * allowed but for a Deny narrows what is denied: MFA on "Deny s3:DeleteBucket" would deny only
+ * callers with MFA and let every access key through, and an expiry would lift the Deny while
+ * policies attached as they are still allow. A Deny is written with exactly its own conditions.
+ */
+export function takesGrantConditions(statement: { Effect?: unknown }): boolean {
+  return statement.Effect === 'Allow';
+}
+
+/** The statements with the grant's conditions merged into each Allow; Deny statements as written. */
+export function conditionAllows(statements: readonly IamStatement[], add: GrantConditions): IamStatement[] {
   if (add.expiresAt === undefined && !add.mfa) return [...statements];
-  return statements.map((statement) => ({ ...statement, Condition: mergeConditions(statement.Condition, add) }));
+  return statements.map((statement) => (takesGrantConditions(statement) ? { ...statement, Condition: mergeConditions(statement.Condition, add) } : statement));
 }
 
 /**
- * Every statement gains `DateLessThan aws:CurrentTime <expiry>`, merged with its own conditions, so
- * AWS itself stops honouring the policy at expiry even if nothing else runs.
+ * Every Allow statement gains `DateLessThan aws:CurrentTime <expiry>`, merged with its own
+ * conditions, so AWS itself stops honouring what the policy allows at expiry even if nothing else
+ * runs. Its Deny statements keep denying until the policy is removed.
  */
 export function withExpiry(statements: readonly IamStatement[], expiresAt: string): IamStatement[] {
-  return withConditions(statements, { expiresAt });
+  return conditionAllows(statements, { expiresAt });
 }
 
 /**
  * The expiring copy of a managed policy: the statements of its document (as IAM returned it), each
- * with the grant's conditions merged into its own; everything else in a statement is kept as
- * written. Throws on a document that is not a policy (the caller attaches the original instead).
+ * Allow with the grant's conditions merged into its own, each Deny exactly as the source wrote it;
+ * everything else in a statement is kept as written. Throws on a document that is not a policy (the
+ * caller attaches the original instead).
  */
 export function renderExpiringCopy(sourceDocument: string, add: GrantConditions): string {
   const parsed = JSON.parse(sourceDocument) as { Version?: string; Statement?: unknown };
@@ -120,14 +138,15 @@ export function renderExpiringCopy(sourceDocument: string, add: GrantConditions)
     Statement: statements.map((statement) => {
       if (!statement || typeof statement !== 'object') throw new Error('a statement of the managed policy document is not an object');
       const s = statement as IamStatement;
-      return { ...s, Condition: sortKeys(mergeConditions(s.Condition, add)) };
+      return takesGrantConditions(s) ? { ...s, Condition: sortKeys(mergeConditions(s.Condition, add)) } : s;
     }),
   });
 }
 
 /**
  * The most a copy can grow over its source per statement, in IAM's count: a whole new condition
- * block with the expiry and (if required) MFA. An upper bound, so a copy judged to fit does.
+ * block with the expiry and (if required) MFA. Only Allow statements grow and a Deny grows by
+ * nothing, so this times the number of statements is an upper bound: a copy judged to fit does.
  */
 export function copyOverheadPerStatement(add: GrantConditions): number {
   const condition = mergeConditions(undefined, { expiresAt: add.expiresAt ?? '2000-01-01T00:00:00Z', mfa: add.mfa ?? false });

@@ -5,7 +5,7 @@ import type { GrantSpec, PolicySync } from './grant';
 import { deployerFor } from './grant-derived';
 import { grantWorkflowId, type PrincipalType } from './ids';
 import { canonicalPrincipal, copyPolicyArn, copyPolicyName, customPolicyArn, customPolicyName, inlinePolicyName } from './names';
-import { renderDocument, withConditions } from './documents';
+import { conditionAllows, renderDocument } from './documents';
 import { boundaryFor, decideManagedParts, mfaRequired } from './managed-copies';
 import type { SourceRef, TeamConfig, TemporaryGrantEntry } from './team-config';
 
@@ -136,7 +136,7 @@ function temporaryGrant(config: TeamConfig, entry: TemporaryGrantEntry, deployer
       ? {
           inlinePolicy: {
             name: inlinePolicyName(team, entry.grant, entry.expiresAt),
-            document: renderDocument(withConditions(policy.statements, conditions)),
+            document: renderDocument(conditionAllows(policy.statements, conditions)),
           },
         }
       : {}),
@@ -187,7 +187,7 @@ function policySyncs(config: TeamConfig, grants: readonly GrantSpec[]): PolicySy
       policy: grant.policy,
       name: customPolicyName(config.team, grant.policy),
       arn: grant.customPolicyArn,
-      document: renderDocument(withConditions(policy.statements, { mfa })),
+      document: renderDocument(conditionAllows(policy.statements, { mfa })),
       description: policy.description,
     });
   }

@@ -20,7 +20,7 @@ export function attachedArns(grant: Pick<GrantSpec, 'customPolicyArn' | 'managed
 
 /**
  * Which parts of a temporary grant AWS itself expires (the inline policy and the expiring copies,
- * whose statements carry the expiry condition) and which only the workflow removes (managed
+ * whose Allow statements carry the expiry condition) and which only the workflow removes (managed
  * policies attached as they are, with the reason no copy is made). A permanent grant does not expire.
  */
 export function expiryParts(grant: GrantSpec): { awsExpires: string[]; workflowExpires: string[] } {

@@ -39,9 +39,9 @@ export const grantSpecSchema = z.object({
   attachedAsIs: z.array(z.object({ arn: z.string(), reason: z.string() })).optional(),
   /** The permission boundary the principal must carry before anything is granted to it. */
   permissionsBoundary: z.string().optional(),
-  /** The environment requires MFA: every statement grantflow writes for the grant carries it. */
+  /** The environment requires MFA: every Allow statement grantflow writes for the grant carries it (a Deny never does). */
   mfa: z.boolean().optional(),
-  /** Temporary grants: the inline policy whose statements carry the expiry condition. */
+  /** Temporary grants: the inline policy whose Allow statements carry the expiry condition. */
   inlinePolicy: z.object({ name: z.string(), document: z.string() }).optional(),
   startsAt: z.string().optional(),
   expiresAt: z.string().optional(),

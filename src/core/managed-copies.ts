@@ -12,8 +12,10 @@ export type ManagedPart = { arn: string; mode: 'copy'; estimatedSize: number } |
 /**
  * Copy when the setting says so, the policy is an AWS managed policy the table knows, and the copy
  * (its size plus, per statement, the largest condition block the grant can add) fits IAM's 6,144
- * characters; otherwise attach as is, with the reason. Customer-managed policies are attached as
- * they are: their size is unknown offline, and their owners may change them at any time.
+ * characters; otherwise attach as is, with the reason. The table counts statements, not Allow
+ * statements, so a Deny (which takes no condition) is counted as if it grew: still an upper bound.
+ * Customer-managed policies are attached as they are: their size is unknown offline, and their
+ * owners may change them at any time.
  */
 export function decideManagedParts(arns: readonly string[], options: { mode: TemporaryManagedPolicies; conditions: GrantConditions }): ManagedPart[] {
   return arns.map((arn): ManagedPart => {

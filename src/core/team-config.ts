@@ -70,7 +70,7 @@ export const settingsSchema = z.object({
   iamPropagationWaitMs: z.number(),
   /** Temporary grants: managed policies as expiring copies (`copy`, the default) or attached as they are. */
   temporaryManagedPolicies: z.enum(['copy', 'attach']).optional(),
-  /** Environments whose grants' statements all require MFA. */
+  /** Environments whose grants' Allow statements all require MFA (a Deny applies with or without it). */
   requireMfa: z.array(z.string()).optional(),
   /** The permission boundary every principal must carry: for every environment, or by environment. */
   permissionsBoundary: z.union([z.object({ all: z.string() }), z.object({ byEnvironment: z.record(z.string(), z.string()) })]).optional(),

@@ -4,9 +4,10 @@
 // restores, expiries, hand edits in IAM, Terminate of grant workflows and of the reconcile workflow,
 // and a lowered max_temporary_days run against the real stack. Two teams with look-alike names
 // (`lk<seed>` with policy `x-p1`, and `lk<seed>-x` with policy `p1`: the same `T-P` name under the
-// earlier scheme) grant to the same users, spelt in varying case. After every step IAM (attachments,
-// marks, inline policies, customer-managed documents, expiring copies of managed policies and their
-// expiry conditions) and the grants' states must equal the model.
+// earlier scheme) grant to the same users, spelt in varying case; the first team's environment
+// requires MFA. After every step IAM (attachments, marks, inline policies, customer-managed
+// documents, expiring copies of managed policies, the expiry and MFA conditions on their Allow
+// statements, and their Deny statements exactly as written) and the grants' states must equal the model.
 // npm test runs a fixed set of seeds (so a bug they catch is caught on every run, not by luck) and a
 // few new random ones; `npm test -- --only proof --model 1000 --parallel 8` runs 1,000 random ones.
 // Every seed is printed; GRANTFLOW_SEED=<seed> replays one sequence, GRANTFLOW_MODEL_SEEDS=1,2,3
@@ -21,7 +22,7 @@ import {
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import type { Worker } from '@temporalio/worker';
-import type { TeamConfig } from '../../src/core/team-config';
+import type { IamStatement, TeamConfig } from '../../src/core/team-config';
 import { createWorker } from '../../src/worker';
 import { restoreGrant, revokeGrantNow, submitTeam, sweepTeam, teamGrantStates } from '../../src/temporal/operations';
 import { seededRandom } from '../harness/iam-proxy';
@@ -34,9 +35,10 @@ import type { AccountClients } from '../../src/aws/accounts';
  * Seeds every default run replays, measured against planted bugs. Permanent grants attaching only
  * the first managed policy of their policy: of seeds 1-16, five caught it (3, 6, 12, 13, 16). A
  * revoke or expiry that leaves its expiring copy behind: of seeds 1-40, eleven caught it (1, 5, 9,
- * 12, 15, 20, 24, 26, 30, 33, 40). Seed 15 also compares a copy while its grant is live. Random
- * seeds miss either bug more often than not; the set holds catchers of both and one that catches
- * neither, for the paths it takes.
+ * 12, 15, 20, 24, 26, 30, 33, 40). Seed 15 also compares a copy while its grant is live. Grant
+ * conditions put on Deny statements too (MFA and expiry added to every statement): of seeds 1-16,
+ * six caught it (3, 4, 7, 13, 14, 15). Random seeds miss each bug more often than not; the set holds
+ * catchers of each and one that catches none, for the paths it takes.
  */
 const FIXED_SEEDS = [1, 2, 12, 15, 16];
 /** New random seeds on top of the fixed ones, so the state space keeps being explored. */
@@ -80,11 +82,13 @@ interface ExpectedGrant {
   user: string;
   kind: 'permanent' | 'temporary';
   arns: string[];
-  /** Expiring copies among `arns`, as compared: digest masked, name in lower case (see copyKey). */
-  copies?: string[];
-  /** The customer-managed policy's ARN and the one action its document allows. */
-  custom?: { arn: string; action: string };
-  inline?: { name: string; action: string; expiry: string };
+  /** Expiring copies among `arns` (`key` as compared: digest masked, name in lower case, see copyKey), and what each copies. */
+  copies?: { key: string; source: string }[];
+  /** The customer-managed policy's ARN, the one action it allows, and its Deny statements as the YAML writes them. */
+  custom?: { arn: string; action: string; denies: IamStatement[] };
+  inline?: { name: string; action: string; expiry: string; denies: IamStatement[] };
+  /** The environment requires MFA: every Allow statement grantflow writes for the grant carries it. */
+  mfa: boolean;
   expiresMs?: number;
 }
 
@@ -109,9 +113,12 @@ class TeamModel {
 
   constructor(
     readonly name: string,
-    /** The policy with custom statements, and the one action it allows. */
+    /** The policy with custom statements, the one action it allows, and the Deny written beside it. */
     readonly customPolicy: string,
     readonly action: string,
+    readonly deny: IamStatement,
+    /** The team's environment requires MFA (require_mfa). */
+    readonly mfa: boolean,
   ) {
     this.managed = { [customPolicy]: [READ_ONLY], p2: [VIEW_ONLY, READ_ONLY], p3: [SECURITY_AUDIT, POWER_USER] };
   }
@@ -139,12 +146,13 @@ class TeamModel {
       const [user, grant] = key.split('|') as [string, string];
       return { user: spelt(user, spelling), environment: 'nonprod', grant, expiresAt: iso(expiresMs) };
     });
+    const statements = (p: string) => (p === this.customPolicy ? [...policy([], [this.action]).statements, this.deny] : []);
     return team({
       name: this.name,
-      policies: Object.fromEntries(this.policies.map((p) => [p, policy(this.managed[p]!, p === this.customPolicy ? [this.action] : [])])),
+      policies: Object.fromEntries(this.policies.map((p) => [p, { ...policy(this.managed[p]!), statements: statements(p) }])),
       permanent,
       temporary,
-      settings: { taskQueue, maxTemporaryDays: CEILING },
+      settings: { taskQueue, maxTemporaryDays: CEILING, ...(this.mfa ? { requireMfa: ['nonprod'] } : {}) },
     });
   }
 
@@ -152,10 +160,12 @@ class TeamModel {
    * One grant per entry: id `grantflow/<team>/<account>/user/<lower-case user>/<policy>[/until/<expiry>]`;
    * a permanent grant attaches `grantflow.<team>.<policy>` (path /grantflow/<team>/) when the policy
    * has statements, plus the managed list; a temporary one attaches the managed list and puts the
-   * inline policy `grantflow.<team>.<policy>.<compact expiry>`, its statement limited by
+   * inline policy `grantflow.<team>.<policy>.<compact expiry>`, its Allow statement limited by
    * DateLessThan aws:CurrentTime <expiry>. A temporary grant of PowerUserAccess attaches instead an
    * expiring copy `grantflow+copy.<team>.<compact expiry>.<digest>.<user>.PowerUserAccess` under the
-   * team's path, every statement of it limited to the expiry. Entries already expired are skipped.
+   * team's path, every Allow statement of it limited to the expiry. Where MFA is required every
+   * Allow statement also requires it; a Deny statement is always exactly as written (in the YAML,
+   * or in the copied policy). Entries already expired are skipped.
    */
   desired(nowMs: number): ExpectedGrant[] {
     const grants: ExpectedGrant[] = [];
@@ -163,7 +173,7 @@ class TeamModel {
       const [user, grant] = key.split('|') as [string, string];
       const custom =
         grant === this.customPolicy
-          ? { arn: `arn:aws:iam::${ACCOUNT}:policy/grantflow/${this.name}/grantflow.${this.name}.${grant}`, action: this.action }
+          ? { arn: `arn:aws:iam::${ACCOUNT}:policy/grantflow/${this.name}/grantflow.${this.name}.${grant}`, action: this.action, denies: [this.deny] }
           : undefined;
       grants.push({
         team: this.name,
@@ -172,6 +182,7 @@ class TeamModel {
         kind: 'permanent',
         arns: [...(custom ? [custom.arn] : []), ...this.managed[grant]!],
         ...(custom ? { custom } : {}),
+        mfa: this.mfa,
       });
     }
     for (const [key, { expiresMs }] of this.temporary) {
@@ -190,10 +201,11 @@ class TeamModel {
         user,
         kind: 'temporary',
         arns,
-        copies: arns.filter(isCopy),
+        copies: arns.filter(isCopy).map((key) => ({ key, source: POWER_USER })),
         ...(grant === this.customPolicy
-          ? { inline: { name: `grantflow.${this.name}.${grant}.${expiry.replace(/[-:]/g, '')}`, action: this.action, expiry } }
+          ? { inline: { name: `grantflow.${this.name}.${grant}.${expiry.replace(/[-:]/g, '')}`, action: this.action, expiry, denies: [this.deny] } }
           : {}),
+        mfa: this.mfa,
         expiresMs,
       });
     }
@@ -224,7 +236,28 @@ class Model {
     seed: number,
     readonly users: string[],
   ) {
-    this.teams = [new TeamModel(`lk${seed}`, 'x-p1', 's3:ListBucket'), new TeamModel(`lk${seed}-x`, 'p1', 'ec2:DescribeInstances')];
+    // Each Deny carries conditions of its own that a grant's stricter MFA or expiry would replace.
+    this.teams = [
+      new TeamModel(
+        `lk${seed}`,
+        'x-p1',
+        's3:ListBucket',
+        {
+          Effect: 'Deny',
+          Action: ['s3:DeleteBucket'],
+          Resource: ['*'],
+          Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1'] }, Bool: { 'aws:MultiFactorAuthPresent': 'false' } },
+        },
+        true,
+      ),
+      new TeamModel(
+        `lk${seed}-x`,
+        'p1',
+        'ec2:DescribeInstances',
+        { Effect: 'Deny', Action: ['ec2:TerminateInstances'], Resource: ['*'], Condition: { DateLessThan: { 'aws:CurrentTime': '2099-01-01T00:00:00Z' } } },
+        false,
+      ),
+    ];
   }
 
   live(nowMs: number): ExpectedGrant[] {
@@ -469,22 +502,54 @@ async function settleAwayFromExpiry(model: Model): Promise<void> {
   }
 }
 
-/** The one action a customer-managed policy's default version allows. */
-async function documentActions(iam: IAMClient, arn: string): Promise<string> {
+type Statement = { Effect: string; Action?: string | string[]; Condition?: Record<string, Record<string, unknown>> };
+type Document = { Statement: Statement[] };
+
+/** A managed policy's default version, parsed. */
+async function defaultDocument(iam: IAMClient, arn: string): Promise<Document> {
   const policy = await iam.send(new GetPolicyCommand({ PolicyArn: arn }));
   const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: policy.Policy!.DefaultVersionId! }));
-  const document = JSON.parse(decodeURIComponent(version.PolicyVersion!.Document!)) as { Statement: { Action: string | string[] }[] };
-  return document.Statement.flatMap((s) => s.Action).join(',');
+  return JSON.parse(decodeURIComponent(version.PolicyVersion!.Document!)) as Document;
 }
 
-/** The DateLessThan aws:CurrentTime limit of each statement of a policy's default version. */
-async function statementExpiries(iam: IAMClient, arn: string): Promise<string[]> {
-  const policy = await iam.send(new GetPolicyCommand({ PolicyArn: arn }));
-  const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: policy.Policy!.DefaultVersionId! }));
-  const document = JSON.parse(decodeURIComponent(version.PolicyVersion!.Document!)) as {
-    Statement: { Condition?: { DateLessThan?: Record<string, string> } }[];
-  };
-  return document.Statement.map((s) => s.Condition?.DateLessThan?.['aws:CurrentTime'] ?? 'none');
+/** The Deny statements of an AWS managed policy that is copied, read once: moto's AWS managed policies do not change. */
+const sourceDenies = new Map<string, Promise<Statement[]>>();
+function denyStatementsOf(iam: IAMClient, arn: string): Promise<Statement[]> {
+  let denies = sourceDenies.get(arn);
+  if (!denies) {
+    denies = defaultDocument(iam, arn).then((d) => d.Statement.filter((s) => s.Effect === 'Deny'));
+    // A failed read is asked again next time, not remembered.
+    denies.catch(() => sourceDenies.delete(arn));
+    sourceDenies.set(arn, denies);
+  }
+  return denies;
+}
+
+/** Keys sorted at every level: a statement compared by what it says, not by how its keys are ordered. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+
+/**
+ * How a document grantflow wrote differs from the model: its Allow statements allow the one action
+ * (when given), each limited to the expiry (when given) and requiring MFA exactly when the
+ * environment does; its Deny statements are the YAML's (or the copied policy's), conditions exactly
+ * as written, since a condition added to a Deny narrows what it denies.
+ */
+function documentProblems(what: string, document: Document, want: { action?: string; expiry?: string; mfa: boolean; denies: readonly unknown[] }): string[] {
+  const problems: string[] = [];
+  const allows = document.Statement.filter((s) => s.Effect === 'Allow');
+  const denies = document.Statement.filter((s) => s.Effect === 'Deny');
+  const actions = allows.flatMap((s) => s.Action ?? []).join(',');
+  if (want.action !== undefined && actions !== want.action) problems.push(`${what} allows ${actions}, model ${want.action}`);
+  const limits = allows.map((s) => s.Condition?.DateLessThan?.['aws:CurrentTime'] ?? 'none');
+  if (want.expiry !== undefined && (limits.length === 0 || limits.some((l) => l !== want.expiry)))
+    problems.push(`${what} is limited to ${JSON.stringify(limits)}, model every Allow statement until ${want.expiry}`);
+  const mfa = allows.map((s) => s.Condition?.Bool?.['aws:MultiFactorAuthPresent'] === 'true');
+  if (mfa.some((m) => m !== want.mfa)) problems.push(`${what} requires MFA on ${JSON.stringify(mfa)} of its Allow statements, model ${want.mfa} on each`);
+  if (canonical(denies) !== canonical(want.denies)) problems.push(`${what} denies ${JSON.stringify(denies)}, model exactly ${JSON.stringify(want.denies)}`);
+  return problems;
 }
 
 /** Every expiring copy under the teams' paths (sequences running beside this one have their own teams). */
@@ -512,7 +577,7 @@ async function disagreements(stack: Stack, iam: IAMClient, model: Model): Promis
     const granted = [...new Set(grants.flatMap((g) => g.arns))];
     const attached = [...new Set([...granted.filter((arn) => !model.drift.has(`${user}|${arn}`)), ...foreign])].sort();
     const marks = granted.filter((arn) => !foreign.includes(arn)).sort();
-    const inline = grants.flatMap((g) => (g.inline ? [g.inline] : [])).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const inline = grants.flatMap((g) => (g.inline ? [{ ...g.inline, mfa: g.mfa }] : [])).sort((a, b) => (a.name < b.name ? -1 : 1));
     const held = holdings[user]!;
     const heldAttached = held.attached.map(copyKey).sort();
     const heldMarks = Object.entries(held.tags)
@@ -531,30 +596,31 @@ async function disagreements(stack: Stack, iam: IAMClient, model: Model): Promis
     }
     if (JSON.stringify(heldInline) !== JSON.stringify(inline.map((i) => i.name)))
       problems.push(`${user} inline ${JSON.stringify(heldInline)}, model ${JSON.stringify(inline.map((i) => i.name))}`);
-    // Each team's statements, and only those, in what the user holds; inline ones limited to their expiry.
+    // Each team's statements, and only those, in what the user holds: inline Allows limited to their
+    // expiry, and every Deny of the YAML in force, exactly as written, while its grant lives.
     for (const expected of inline) {
       const document = held.inline[expected.name];
       if (!document) continue;
-      const parsed = JSON.parse(document) as { Statement: { Action: string | string[]; Condition?: { DateLessThan?: Record<string, string> } }[] };
-      const actions = parsed.Statement.flatMap((s) => s.Action).join(',');
-      const limits = parsed.Statement.map((s) => s.Condition?.DateLessThan?.['aws:CurrentTime']);
-      if (actions !== expected.action || limits.some((l) => l !== expected.expiry)) {
-        problems.push(`${user} inline ${expected.name} allows ${actions} until ${limits.join(',')}, model ${expected.action} until ${expected.expiry}`);
-      }
+      problems.push(...documentProblems(`${user} inline ${expected.name}`, JSON.parse(document) as Document, expected));
     }
-    for (const custom of new Map(grants.flatMap((g) => (g.custom ? [[g.custom.arn, g.custom]] : []))).values()) {
+    const customs = new Map(grants.flatMap((g) => (g.custom ? [[g.custom.arn, { ...g.custom, mfa: g.mfa }]] : [])));
+    for (const custom of customs.values()) {
       if (!held.attached.includes(custom.arn)) continue;
-      const actions = await documentActions(iam, custom.arn).catch((error: Error) => `unreadable (${error.message})`);
-      if (actions !== custom.action) problems.push(`${custom.arn} allows ${actions}, model ${custom.action}`);
+      const document = await defaultDocument(iam, custom.arn).catch((error: Error) => `unreadable (${error.message})`);
+      if (typeof document === 'string') problems.push(`${custom.arn} is ${document}`);
+      else problems.push(...documentProblems(custom.arn, document, custom));
     }
-    // Each copy it holds denies everything from its grant's expiry on, through its own conditions.
+    // Each copy it holds denies everything from its grant's expiry on, through its own conditions, and
+    // keeps the Deny statements of the policy it copies as they are.
     for (const grant of grants) {
       for (const copy of grant.copies ?? []) {
-        const arn = held.attached.find((a) => copyKey(a) === copy);
+        const arn = held.attached.find((a) => copyKey(a) === copy.key);
         if (!arn) continue;
-        const limits = await statementExpiries(iam, arn).catch((error: Error) => [`unreadable (${error.message})`]);
-        if (limits.length === 0 || limits.some((l) => l !== iso(grant.expiresMs!)))
-          problems.push(`${arn} is limited to ${JSON.stringify(limits)}, model every statement until ${iso(grant.expiresMs!)}`);
+        const read = await Promise.all([defaultDocument(iam, arn), denyStatementsOf(iam, copy.source)]).catch(
+          (error: Error) => `unreadable (${error.message})`,
+        );
+        if (typeof read === 'string') problems.push(`${arn} is ${read}`);
+        else problems.push(...documentProblems(arn, read[0], { expiry: iso(grant.expiresMs!), mfa: grant.mfa, denies: read[1] }));
       }
     }
   }
@@ -567,7 +633,7 @@ async function disagreements(stack: Stack, iam: IAMClient, model: Model): Promis
   )
     .map(copyKey)
     .sort();
-  const wanted = [...new Set(live.flatMap((g) => g.copies ?? []))].sort();
+  const wanted = [...new Set(live.flatMap((g) => (g.copies ?? []).map((c) => c.key)))].sort();
   if (JSON.stringify(copies) !== JSON.stringify(wanted)) problems.push(`expiring copies ${JSON.stringify(copies)}, model ${JSON.stringify(wanted)}`);
   for (const t of model.teams) {
     const states = await teamGrantStates(stack.client, t.name);

@@ -1,17 +1,23 @@
 // Policy documents at their edges: the statement keys kept in IAM's order, the expiry merged with a
-// statement's own time limit in every form IAM reads, expiring copies of odd source documents, the
-// copy's overhead, and which documents count as the same.
+// statement's own time limit in every form IAM reads, the grant's conditions on Allow statements
+// only (in every document grantflow writes), expiring copies of odd source documents, the copy's
+// overhead, and which documents count as the same.
 import assert from 'node:assert/strict';
 import {
   canonicalDocument,
+  conditionAllows,
   copyOverheadPerStatement,
   mergeConditions,
   policySize,
   renderDocument,
   renderExpiringCopy,
   sameDocument,
+  type GrantConditions,
 } from '../../src/core/documents';
+import { expandTeam } from '../../src/core/expand';
+import { decideManagedParts } from '../../src/core/managed-copies';
 import type { IamStatement } from '../../src/core/team-config';
+import { ACCOUNTS, team } from '../harness/team';
 
 const EXPIRY = '2026-06-01T12:00:00Z';
 
@@ -48,6 +54,100 @@ describe('the expiry merged with a statement’s own time limit', function () {
   it('at the same instant, the grant’s own spelling of the expiry is written', () => {
     const merged = mergeConditions({ DateLessThan: { 'aws:CurrentTime': EXPIRY } }, { expiresAt: '2026-06-01T12:00:00.000Z' });
     assert.equal(merged.DateLessThan!['aws:CurrentTime'], '2026-06-01T12:00:00.000Z');
+  });
+});
+
+describe('the conditions a grant adds go on Allow statements only', function () {
+  // A condition narrows the statement it is on: on a Deny it narrows what is denied. MFA on a Deny
+  // would let every caller without MFA through; an expiry would lift the Deny before the workflow
+  // detaches the policies attached as they are.
+  const add: GrantConditions = { expiresAt: EXPIRY, mfa: true };
+  const guards = { DateLessThan: { 'aws:CurrentTime': EXPIRY }, Bool: { 'aws:MultiFactorAuthPresent': 'true' } };
+  const allow: IamStatement = { Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['*'] };
+  const deny: IamStatement = { Effect: 'Deny', Action: ['s3:DeleteBucket'], Resource: ['*'] };
+  const ownDenyCondition = {
+    StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1', 'eu-central-1'] },
+    // Later than the grant's expiry, and MFA "false": the grant's stricter values must not replace them.
+    DateLessThan: { 'aws:CurrentTime': '2030-01-01T00:00:00Z' },
+    Bool: { 'aws:MultiFactorAuthPresent': 'false' },
+  };
+  const cases: { name: string; statements: IamStatement[]; want: IamStatement[] }[] = [
+    { name: 'an Allow gains the expiry and MFA', statements: [allow], want: [{ ...allow, Condition: guards }] },
+    {
+      name: 'an Allow with conditions of its own gains them beside its own',
+      statements: [{ ...allow, Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } }],
+      want: [{ ...allow, Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' }, ...guards } }],
+    },
+    { name: 'a Deny is left exactly as written, without a Condition key', statements: [deny], want: [deny] },
+    {
+      name: 'a NotAction Deny is left exactly as written',
+      statements: [{ Effect: 'Deny', NotAction: ['iam:Get*', 'iam:List*'], Resource: ['*'] }],
+      want: [{ Effect: 'Deny', NotAction: ['iam:Get*', 'iam:List*'], Resource: ['*'] }],
+    },
+    {
+      name: 'a NotResource Deny is left exactly as written',
+      statements: [{ Sid: 'OnlyLogs', Effect: 'Deny', Action: ['s3:*'], NotResource: ['arn:aws:s3:::logs', 'arn:aws:s3:::logs/*'] }],
+      want: [{ Sid: 'OnlyLogs', Effect: 'Deny', Action: ['s3:*'], NotResource: ['arn:aws:s3:::logs', 'arn:aws:s3:::logs/*'] }],
+    },
+    {
+      name: 'a Deny with conditions of its own keeps exactly those, not the stricter expiry or MFA',
+      statements: [{ ...deny, Condition: ownDenyCondition }],
+      want: [{ ...deny, Condition: ownDenyCondition }],
+    },
+    {
+      name: 'a mixed document: each Allow gains them, each Deny does not, in the order written',
+      statements: [allow, deny, { ...allow, Action: ['ec2:DescribeInstances'] }, { ...deny, Condition: ownDenyCondition }],
+      want: [
+        { ...allow, Condition: guards },
+        deny,
+        { ...allow, Action: ['ec2:DescribeInstances'], Condition: guards },
+        { ...deny, Condition: ownDenyCondition },
+      ],
+    },
+  ];
+
+  const statementsOf = (document: string) => (JSON.parse(document) as { Statement: IamStatement[] }).Statement;
+  const expand = (statements: IamStatement[]) =>
+    expandTeam(
+      team({
+        policies: { p: { description: 'p', managedPolicyArns: [], statements, source: { file: 'aws-policies/p.yaml', line: 1 } } },
+        permanent: [{ users: ['alice'], environments: ['prod'], grants: ['p'] }],
+        temporary: [{ user: 'bob', environment: 'prod', grant: 'p', expiresAt: EXPIRY }],
+        settings: { requireMfa: ['prod'] },
+      }),
+      Date.parse(EXPIRY) - 86_400_000,
+    );
+
+  for (const c of cases) {
+    describe(c.name, function () {
+      it('in the statements grantflow renders', () => assert.deepEqual(conditionAllows(c.statements, add), c.want));
+      it('in the inline policy of a temporary grant (expiry and MFA)', () => {
+        const grant = expand(c.statements).grants.find((g) => g.kind === 'temporary')!;
+        assert.deepEqual(statementsOf(grant.inlinePolicy!.document), c.want);
+      });
+      it('in the customer-managed policy of a permanent grant (MFA only)', () => {
+        const [synced] = expand(c.statements).policies.filter((p) => p.account === ACCOUNTS.prod);
+        const mfaOnly = c.want.map((s, i) => (s.Effect === 'Allow' ? { ...s, Condition: mergeConditions(c.statements[i]!.Condition, { mfa: true }) } : s));
+        assert.deepEqual(statementsOf(synced!.document), mfaOnly);
+      });
+      it('in the expiring copy of a managed policy', () => {
+        const source = JSON.stringify({ Version: '2012-10-17', Statement: c.statements });
+        assert.deepEqual(statementsOf(renderExpiringCopy(source, add)), c.want);
+      });
+    });
+  }
+
+  it('a copy of a policy that only denies is its source, character for character', () => {
+    const source = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'DenyAll', Effect: 'Deny', Action: ['*'], Resource: '*' }] });
+    assert.equal(renderExpiringCopy(source, add), source);
+  });
+
+  it('the size a copy is judged by stays an upper bound when some statements are Deny', () => {
+    const source = JSON.stringify({ Version: '2012-10-17', Statement: cases.at(-1)!.statements });
+    const growth = policySize(renderExpiringCopy(source, add)) - policySize(source);
+    assert.ok(growth > 0 && growth <= cases.at(-1)!.statements.length * copyOverheadPerStatement(add), `${growth}`);
+    const [part] = decideManagedParts(['arn:aws:iam::aws:policy/AWSDenyAll'], { mode: 'copy', conditions: add });
+    assert.equal(part!.mode, 'copy', 'a Deny-only AWS managed policy is still copied');
   });
 });
 

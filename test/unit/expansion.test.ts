@@ -16,7 +16,7 @@ import { ledgerEntry, ledgerOf } from '../harness/ledger';
 describe('policy documents', function () {
   const statement: IamStatement = { Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['*'] };
 
-  it('adds DateLessThan aws:CurrentTime to every statement, merged with its own conditions', () => {
+  it('adds DateLessThan aws:CurrentTime to every Allow statement, merged with its own conditions, and none to a Deny', () => {
     const expiry = '2026-06-03T23:59:59Z';
     const merged = withExpiry(
       [statement, { ...statement, Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } }, { ...statement, Effect: 'Deny' }],
@@ -27,7 +27,7 @@ describe('policy documents', function () {
       [
         { DateLessThan: { 'aws:CurrentTime': expiry } },
         { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' }, DateLessThan: { 'aws:CurrentTime': expiry } },
-        { DateLessThan: { 'aws:CurrentTime': expiry } },
+        undefined,
       ],
     );
   });

@@ -3,7 +3,7 @@
 // the settings that choose them.
 import assert from 'node:assert/strict';
 import { findAwsManagedPolicy } from '../../src/core/aws-managed-policies';
-import { LIMITS, mergeConditions, policySize, renderExpiringCopy, withConditions } from '../../src/core/documents';
+import { conditionAllows, LIMITS, mergeConditions, policySize, renderExpiringCopy } from '../../src/core/documents';
 import { expandTeam } from '../../src/core/expand';
 import { attachedArns, expiryParts, grantShape, notCopied, releasedBy, revokeTarget, unconditionedParts } from '../../src/core/grant-derived';
 import { boundaryArns, boundaryFor, boundaryProblem, decideManagedParts } from '../../src/core/managed-copies';
@@ -81,7 +81,7 @@ describe('expiring copies: conditions', function () {
 
   it('leaves statements untouched when there is nothing to add', () => {
     const statements = [{ Effect: 'Allow' as const, Action: ['s3:GetObject'], Resource: ['*'] }];
-    assert.deepEqual(withConditions(statements, {}), statements);
+    assert.deepEqual(conditionAllows(statements, {}), statements);
   });
 });
 
@@ -94,20 +94,21 @@ describe('expiring copies: the copy document', function () {
       { Effect: 'Deny', Action: 's3:DeleteBucket', Resource: '*' },
     ],
   });
-  it('conditions every statement and keeps everything else as written', () => {
+  it('conditions every Allow statement, leaves the Deny exactly as written, and keeps everything else as written', () => {
     const copy = JSON.parse(renderExpiringCopy(source, { expiresAt: EXPIRY, mfa: true })) as { Statement: Record<string, unknown>[] };
     const original = (JSON.parse(source) as { Statement: Record<string, unknown>[] }).Statement;
     assert.equal(copy.Statement.length, 3);
-    copy.Statement.forEach((s, i) => {
+    copy.Statement.slice(0, 2).forEach((s, i) => {
       const { Condition, ...rest } = s;
       const { Condition: _own, ...originalRest } = original[i]!;
       assert.deepEqual(rest, originalRest);
       assert.equal((Condition as { Bool: Record<string, string> }).Bool['aws:MultiFactorAuthPresent'], 'true');
     });
     assert.deepEqual(
-      copy.Statement.map((s) => (s.Condition as { DateLessThan: Record<string, string> }).DateLessThan['aws:CurrentTime']),
-      [EXPIRY, '2030-01-01T00:00:00Z', EXPIRY],
+      copy.Statement.slice(0, 2).map((s) => (s.Condition as { DateLessThan: Record<string, string> }).DateLessThan['aws:CurrentTime']),
+      [EXPIRY, '2030-01-01T00:00:00Z'],
     );
+    assert.deepEqual(copy.Statement[2], original[2], 'the Deny takes no condition');
   });
   it('accepts a single statement written as an object', () => {
     const copy = JSON.parse(
