@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { GetPolicyCommand, GetPolicyVersionCommand } from '@aws-sdk/client-iam';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { createActivities, type Activities } from '../../activities';
+import { createIamActivities } from '../../activities';
 import { AccountClients } from '../../src/aws/accounts';
 import { ensureManagedPolicy } from '../../src/aws/iam';
 import { expandTeam } from '../../src/core/expand';
@@ -54,7 +54,7 @@ const RESOURCES: Record<string, string> = {
 describe('a Deny denies whatever grantflow adds (moto, IAM policy evaluator)', function () {
   let moto: Moto;
   let accounts: AccountClients;
-  let activities: Activities;
+  let activities: ReturnType<typeof createIamActivities>;
 
   before(async () => {
     moto = await startMoto();
@@ -69,7 +69,7 @@ describe('a Deny denies whatever grantflow adds (moto, IAM policy evaluator)', f
     await moto.reset();
     await moto.createUsers(ACCOUNT, ['alice', 'bob']);
     accounts = new AccountClients({ iamCallsPerSecond: 1000 });
-    activities = createActivities({ accounts, holders: new LiveGrants() });
+    activities = createIamActivities({ accounts, holders: new LiveGrants() });
   });
 
   /** Expands the team, writes its customer-managed policies and applies the grant to `user`, as a pass and the grant workflow would. */
@@ -95,7 +95,7 @@ describe('a Deny denies whatever grantflow adds (moto, IAM policy evaluator)', f
     const ref = { account: ACCOUNT, environment: 'nonprod', deployer: deployerFor(DEFAULT_SETTINGS) };
     for (const sync of expansion.policies) await ensureManagedPolicy({ client: accounts.iam(ref), account: ACCOUNT, environment: 'nonprod' }, sync);
     const grant = expansion.grants[0]!;
-    await activities.applyGrant(grant);
+    await activities.applySpec(grant);
     return grant;
   }
 
