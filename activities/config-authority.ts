@@ -85,7 +85,12 @@ export class ConfigAuthority {
     if (problems.length > 0) {
       throw new Refusal(`the config of team ${expected.team} asks for less than the worker's guardrails allow: ${problems.map((p) => p.message).join('; ')}`);
     }
-    const verified: VerifiedConfig = { ref, config: staged.config, signer: verdict.signer, ...(verdict.statement ? { revision: verdict.statement.revision } : {}) };
+    const verified: VerifiedConfig = {
+      ref,
+      config: staged.config,
+      signer: verdict.signer,
+      ...(verdict.statement ? { revision: verdict.statement.revision } : {}),
+    };
     this.noteNewest(verified);
     return verified;
   }
@@ -138,10 +143,17 @@ export class ConfigAuthority {
    * The spec the team's newest verified config gives grant `id`, or why there is none: the grant's
    * starter (or a signal) may have said anything, and only the id and team are taken from it.
    */
-  async specFor(id: string, team: string, candidates: readonly (SubmissionRef | undefined)[], nowMs = Date.now()): Promise<{ spec: GrantSpec; from: VerifiedConfig } | { refused: string }> {
+  async specFor(
+    id: string,
+    team: string,
+    candidates: readonly (SubmissionRef | undefined)[],
+    nowMs = Date.now(),
+  ): Promise<{ spec: GrantSpec; from: VerifiedConfig } | { refused: string }> {
     const { verified, reasons } = await this.newestFor(team, candidates);
     if (!verified) {
-      return { refused: `no verified config of team ${team} holds grant ${id}${reasons.length ? ` (${reasons.join('; ')})` : ' (the team has never been submitted)'}; nothing was applied` };
+      return {
+        refused: `no verified config of team ${team} holds grant ${id}${reasons.length ? ` (${reasons.join('; ')})` : ' (the team has never been submitted)'}; nothing was applied`,
+      };
     }
     const spec = this.grants(verified).get(id);
     const where = `the verified config of team ${team} (${verified.revision ? describeRevision(verified.revision) : 'unsigned'}, signed by ${verified.signer})`;

@@ -104,7 +104,9 @@ export type ApplyOutcome =
 export function createIamActivities(deps: Pick<ActivityDeps, 'accounts' | 'holders'>) {
   return {
     async applySpec(spec: GrantSpec, options: { notFoundRetryUntil?: number } = {}): Promise<ApplyResult> {
-      return translated(() => applyGrantIam(deps, spec, attempt(options.notFoundRetryUntil !== undefined ? { notFoundRetryUntil: options.notFoundRetryUntil } : {})));
+      return translated(() =>
+        applyGrantIam(deps, spec, attempt(options.notFoundRetryUntil !== undefined ? { notFoundRetryUntil: options.notFoundRetryUntil } : {})),
+      );
     },
 
     /** Takes the grant away, leaving what was there before grantflow and what other live grants need. */
@@ -147,7 +149,9 @@ export function createActivities(deps: ActivityDeps) {
     async applyGrant(input: ApplyInput): Promise<ApplyOutcome> {
       const derived = await authorityOf().specFor(input.spec.id, input.spec.team, input.sources ?? []);
       if ('refused' in derived) {
-        activityContext()?.metricMeter.createCounter('grantflow_refused_total', undefined, 'requests refused for lack of a verified submission').add(1, { what: 'grant' });
+        activityContext()
+          ?.metricMeter.createCounter('grantflow_refused_total', undefined, 'requests refused for lack of a verified submission')
+          .add(1, { what: 'grant' });
         return { outcome: 'refused', reason: derived.refused };
       }
       const { spec, from } = derived;
@@ -159,7 +163,12 @@ export function createActivities(deps: ActivityDeps) {
       const beat = task ? setInterval(() => task.heartbeat(), APPLY_BEAT_MS) : undefined;
       try {
         const result = await iam.applySpec(spec, input.notFoundRetryUntil !== undefined ? { notFoundRetryUntil: input.notFoundRetryUntil } : {});
-        return { outcome: 'applied', spec, appliedFrom: { ref: from.ref, revision: from.revision ? describeRevision(from.revision) : 'unsigned', signer: from.signer }, result };
+        return {
+          outcome: 'applied',
+          spec,
+          appliedFrom: { ref: from.ref, revision: from.revision ? describeRevision(from.revision) : 'unsigned', signer: from.signer },
+          result,
+        };
       } catch (error) {
         // Stopped because its workflow cancelled it: reported as cancelled, which the workflow waits for before it revokes.
         if (task?.cancellationSignal.aborted) throw new CancelledFailure(`the apply of ${spec.id} was cancelled by its workflow; no further IAM call was sent`);
@@ -179,7 +188,17 @@ export function createActivities(deps: ActivityDeps) {
       const whileWaiting = () => context?.heartbeat({ waiting: "for the account's IAM call budget" });
       return translated(() =>
         withCallClass({ priority: 'reconcile', whileWaiting }, () =>
-          runPass({ temporal: temporal(), accounts: deps.accounts, holders: deps.holders, authority: authorityOf(), namespace: deps.namespace ?? 'default', heartbeat }, request),
+          runPass(
+            {
+              temporal: temporal(),
+              accounts: deps.accounts,
+              holders: deps.holders,
+              authority: authorityOf(),
+              namespace: deps.namespace ?? 'default',
+              heartbeat,
+            },
+            request,
+          ),
         ),
       );
     },

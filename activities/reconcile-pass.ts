@@ -232,7 +232,8 @@ export async function runPass(deps: PassDeps, request: PassRequest): Promise<Pas
   const receivedAt = fromDurable ? durable.receivedAt : request.receivedAt;
   const report = new Report();
   const signer = chosen && 'signer' in chosen ? { signer: chosen.signer } : {};
-  if (!config && request.mode !== 'restore' && request.mode !== 'retire' && request.mode !== 'sweep') return { summary: report.summary(team, revision), ...signer };
+  if (!config && request.mode !== 'restore' && request.mode !== 'retire' && request.mode !== 'sweep')
+    return { summary: report.summary(team, revision), ...signer };
 
   const nowMs = Date.now();
   const ceiling = deps.authority.authority.guardrails.maxTemporaryDays;

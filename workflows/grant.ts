@@ -372,7 +372,9 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
     if (event === 'refused') upsertMemo({ refused: true });
     await setState('failed', 'failed');
     await CancellationScope.nonCancellable(() =>
-      event === 'refused' ? announceRefusal(status.lastError ?? 'no verified config holds this grant') : announce('failed', status.lastError ? { error: status.lastError } : {}),
+      event === 'refused'
+        ? announceRefusal(status.lastError ?? 'no verified config holds this grant')
+        : announce('failed', status.lastError ? { error: status.lastError } : {}),
     );
     return { id: spec.id, state: 'failed', cause: 'failed', ...(status.lastError ? { error: status.lastError } : {}) };
   };

@@ -117,9 +117,14 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
         Number.isInteger(submission.config.parts);
       if (!shaped) throw new Error('the submission is not a staged team config with a revision; use `grantflow submit`');
       // Refused where it arrives: a revision whose dates cannot be read would order wrongly against every other.
-      for (const [field, value] of [['submittedAt', submission.revision.submittedAt], ['committedAt', submission.revision.committedAt]] as const) {
+      for (const [field, value] of [
+        ['submittedAt', submission.revision.submittedAt],
+        ['committedAt', submission.revision.committedAt],
+      ] as const) {
         if (value !== undefined && (typeof value !== 'string' || !Number.isFinite(Date.parse(value)))) {
-          throw new Error(`the submission's revision ${field} "${String(value)}" is not a date; submit with \`grantflow submit\` (or set GRANTFLOW_REVISION_TIME to an ISO time)`);
+          throw new Error(
+            `the submission's revision ${field} "${String(value)}" is not a date; submit with \`grantflow submit\` (or set GRANTFLOW_REVISION_TIME to an ISO time)`,
+          );
         }
       }
       if (!submission.config.workflowId.startsWith(`grantflow-submission/${team}/`))
@@ -230,7 +235,12 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
   let refusals = 0;
   async function noteRefusal(reason: string, request: Partial<PassRequest>): Promise<void> {
     const at = new Date(Date.now()).toISOString();
-    state.lastRefused = { at, reason, ...(request.revision ? { revision: request.revision } : {}), ...(request.config ? { workflowId: request.config.workflowId } : {}) };
+    state.lastRefused = {
+      at,
+      reason,
+      ...(request.revision ? { revision: request.revision } : {}),
+      ...(request.config ? { workflowId: request.config.workflowId } : {}),
+    };
     const plan = await notificationPlan().catch(() => undefined);
     if (!plan) return;
     const message: SubmissionNotification = {

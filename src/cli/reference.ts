@@ -21,6 +21,16 @@ export const ENVIRONMENT: readonly { name: string; description: string }[] = [
     description: 'who submits, revokes or restores (recorded in the workflows), instead of `$GITHUB_ACTOR`, the git user or `$USER`; `--by` wins',
   },
   { name: 'GRANTFLOW_WORKER_MAX_TEMPORARY_DAYS', description: "the worker's ceiling on temporary grants, whatever a team's settings say (default 6)" },
+  {
+    name: 'GRANTFLOW_SIGNING_KEY',
+    description:
+      "`submit`: the submitter's ed25519 private key itself (PEM or unencrypted OpenSSH), as CI holds it in a secret; `--signing-key FILE` (`GRANTFLOW_SIGNING_KEY_FILE`) names a file instead",
+  },
+  {
+    name: 'GRANTFLOW_INSECURE_ACCEPT_UNSIGNED',
+    description:
+      '`true`: `worker` applies unsigned submissions, as `--insecure-accept-unsigned` (a local test stack only; it says so at start, and `doctor` fails)',
+  },
   { name: 'GRANTFLOW_DEBUG', description: 'set to anything: an unexpected error also prints its stack trace' },
   { name: 'GITHUB_STEP_SUMMARY', description: 'set by GitHub Actions: `plan` and `submit` also write their result there as Markdown' },
 ];

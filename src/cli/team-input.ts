@@ -53,7 +53,10 @@ export function withGuardrails(validation: Validation, dir: string, workerConfig
 /** What the worker's guardrails refuse, as diagnostics at the setting or environment that asks for less. */
 export function guardrailDiagnostics(valid: ValidTeam, guardrails: Guardrails, dir: string): Diagnostic[] {
   return guardrailProblems(valid.config, guardrails).map((problem) => {
-    const at = problem.where.file === 'settings' ? locateSetting(dir, problem.where.key) : valid.locate(problem.where.file, [problem.where.file, problem.where.key], { key: true });
+    const at =
+      problem.where.file === 'settings'
+        ? locateSetting(dir, problem.where.key)
+        : valid.locate(problem.where.file, [problem.where.file, problem.where.key], { key: true });
     return error(at, `${problem.message} (the worker's guardrail ${problem.guardrail})`, 'guardrail');
   });
 }

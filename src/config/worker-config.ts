@@ -16,7 +16,9 @@ const text = z.string().trim().min(1);
 
 export const workerConfigFileSchema = z.strictObject({
   /** Keys whose signatures the worker accepts, each with the name refusals and the reconcile state show. */
-  trusted_submitters: z.array(z.strictObject({ name: text.regex(/^[A-Za-z0-9_.@-]+$/, 'name may hold letters, digits and _ . @ -'), public_key: text })).optional(),
+  trusted_submitters: z
+    .array(z.strictObject({ name: text.regex(/^[A-Za-z0-9_.@-]+$/, 'name may hold letters, digits and _ . @ -'), public_key: text }))
+    .optional(),
   /** How recent a signature must be when its submission arrives. */
   submission_max_age: text.optional(),
   guardrails: z
@@ -62,7 +64,8 @@ export function loadWorkerConfig(file: string): { config: WorkerConfig; diagnost
 
   const names = new Set<string>();
   const trustedSubmitters = (data.trusted_submitters ?? []).map((entry, index) => {
-    if (names.has(entry.name)) diagnostics.push(error(at('trusted_submitters', index, 'name'), `trusted submitter "${entry.name}" is listed twice; give each key its own name`));
+    if (names.has(entry.name))
+      diagnostics.push(error(at('trusted_submitters', index, 'name'), `trusted submitter "${entry.name}" is listed twice; give each key its own name`));
     names.add(entry.name);
     return { name: entry.name, publicKey: entry.public_key, at: at('trusted_submitters', index, 'public_key') };
   });
@@ -88,7 +91,14 @@ export function loadWorkerConfig(file: string): { config: WorkerConfig; diagnost
     const entries = typeof g.permissions_boundary === 'string' ? [['', g.permissions_boundary] as const] : Object.entries(g.permissions_boundary);
     const bad = entries.flatMap(([scope, arn]) => {
       const arnParsed = parseManagedPolicyArn(arn);
-      return arnParsed.ok ? [] : [error(at('guardrails', 'permissions_boundary', ...(scope ? [scope] : [])), `permissions_boundary${scope ? ` for ${scope}` : ''}: ${arnParsed.reason}`)];
+      return arnParsed.ok
+        ? []
+        : [
+            error(
+              at('guardrails', 'permissions_boundary', ...(scope ? [scope] : [])),
+              `permissions_boundary${scope ? ` for ${scope}` : ''}: ${arnParsed.reason}`,
+            ),
+          ];
     });
     diagnostics.push(...bad);
     if (bad.length === 0) {
@@ -99,6 +109,7 @@ export function loadWorkerConfig(file: string): { config: WorkerConfig; diagnost
   if (g.temporary_managed_policies !== undefined) guardrails.temporaryManagedPolicies = g.temporary_managed_policies;
   if (g.deployer_role !== undefined) guardrails.deployerRole = g.deployer_role;
   if (g.deployer_external_id !== undefined) guardrails.deployerExternalId = g.deployer_external_id;
-  if (g.team_accounts !== undefined) guardrails.teamAccounts = Object.fromEntries(Object.entries(g.team_accounts).map(([team, ids]) => [team, [...new Set(ids)].sort()]));
+  if (g.team_accounts !== undefined)
+    guardrails.teamAccounts = Object.fromEntries(Object.entries(g.team_accounts).map(([team, ids]) => [team, [...new Set(ids)].sort()]));
   return { config: { trustedSubmitters, ...(submissionMaxAgeMs !== undefined ? { submissionMaxAgeMs } : {}), guardrails }, diagnostics };
 }

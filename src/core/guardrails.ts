@@ -47,7 +47,11 @@ function requiredBoundary(guardrails: Guardrails, environment: string, account: 
   const boundary = guardrails.permissionsBoundary;
   if (!boundary) return undefined;
   if ('all' in boundary) return boundary.all;
-  return Object.hasOwn(boundary.byScope, environment) ? boundary.byScope[environment] : Object.hasOwn(boundary.byScope, account) ? boundary.byScope[account] : undefined;
+  return Object.hasOwn(boundary.byScope, environment)
+    ? boundary.byScope[environment]
+    : Object.hasOwn(boundary.byScope, account)
+      ? boundary.byScope[account]
+      : undefined;
 }
 
 function mfaProblems(config: TeamConfig, guardrails: Guardrails): GuardrailProblem[] {
@@ -135,7 +139,12 @@ function accountProblems(config: TeamConfig, guardrails: Guardrails): GuardrailP
  * setting lives under, checked with the entries' expiries.)
  */
 export function guardrailProblems(config: TeamConfig, guardrails: Guardrails): GuardrailProblem[] {
-  return [...accountProblems(config, guardrails), ...mfaProblems(config, guardrails), ...boundaryProblems(config, guardrails), ...settingProblems(config, guardrails)];
+  return [
+    ...accountProblems(config, guardrails),
+    ...mfaProblems(config, guardrails),
+    ...boundaryProblems(config, guardrails),
+    ...settingProblems(config, guardrails),
+  ];
 }
 
 /** The team's max_temporary_days as it applies under the worker's ceiling. */

@@ -16,7 +16,8 @@ export async function recentRefusals(client: Client, since: Date): Promise<Refus
   const submissions: Refusals['submissions'] = [];
   for await (const run of client.workflow.list({ query: `WorkflowType = 'reconcileWorkflow' AND ExecutionStatus = 'Running'` })) {
     const refused = (run.memo as { state?: ReconcileState } | undefined)?.state?.lastRefused;
-    if (refused && Date.parse(refused.at) >= since.getTime()) submissions.push({ team: run.workflowId.replace(/^grantflow-reconcile\//, ''), at: refused.at, reason: refused.reason });
+    if (refused && Date.parse(refused.at) >= since.getTime())
+      submissions.push({ team: run.workflowId.replace(/^grantflow-reconcile\//, ''), at: refused.at, reason: refused.reason });
   }
   const grants: Refusals['grants'] = [];
   const query = `WorkflowType = 'grantWorkflow' AND GrantState = 'failed' AND CloseTime > ${quote(since.toISOString())}`;

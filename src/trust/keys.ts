@@ -96,9 +96,7 @@ const OPENSSH_MAGIC = Buffer.from('openssh-key-v1\0');
 
 /** An unencrypted OpenSSH ed25519 private key (the format of `ssh-keygen -t ed25519 -N ''`). */
 function parseOpenSshPrivate(pem: string): KeyObject {
-  const body = pem
-    .replace(/-----(BEGIN|END) OPENSSH PRIVATE KEY-----/g, '')
-    .replace(/\s+/g, '');
+  const body = pem.replace(/-----(BEGIN|END) OPENSSH PRIVATE KEY-----/g, '').replace(/\s+/g, '');
   const data = Buffer.from(body, 'base64');
   if (!data.subarray(0, OPENSSH_MAGIC.length).equals(OPENSSH_MAGIC)) throw new KeyFormatError('not an OpenSSH private key');
   const reader = new SshReader(data.subarray(OPENSSH_MAGIC.length));

@@ -6,14 +6,7 @@
 import crypto, { type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  parseStatement,
-  sameRevision,
-  statementText,
-  SUBMISSION_STATEMENT_FORMAT,
-  type SignedSubmission,
-  type SubmissionStatement,
-} from '../core/attestation';
+import { parseStatement, sameRevision, statementText, SUBMISSION_STATEMENT_FORMAT, type SignedSubmission, type SubmissionStatement } from '../core/attestation';
 import type { Revision } from '../core/revision';
 import { formatDuration } from '../core/time';
 import { fingerprint } from './keys';
@@ -71,9 +64,7 @@ export function signerFor(
 
 /** SHA-256 of each file, by its path relative to `dir` (forward slashes), as a signed statement lists them. */
 export function fileDigests(dir: string, files: readonly string[]): Record<string, string> {
-  return Object.fromEntries(
-    [...files].sort().map((file) => [path.relative(dir, file).split(path.sep).join('/'), sha256Hex(fs.readFileSync(file))]),
-  );
+  return Object.fromEntries([...files].sort().map((file) => [path.relative(dir, file).split(path.sep).join('/'), sha256Hex(fs.readFileSync(file))]));
 }
 
 export type Verdict = { ok: true; signer: string; statement?: SubmissionStatement } | { ok: false; reason: string };
@@ -103,7 +94,10 @@ export function verifySubmission(
   }
   const trusted = trust.keys.find((k) => k.id === signed.keyId);
   if (!trusted) {
-    return { ok: false, reason: `the submission of team ${expected.team} is signed by key ${signed.keyId}, which this worker does not trust (trusted keys: ${trustedList(trust)})` };
+    return {
+      ok: false,
+      reason: `the submission of team ${expected.team} is signed by key ${signed.keyId}, which this worker does not trust (trusted keys: ${trustedList(trust)})`,
+    };
   }
   let valid = false;
   try {
@@ -112,7 +106,10 @@ export function verifySubmission(
     valid = false;
   }
   if (!valid) {
-    return { ok: false, reason: `the signature on the submission of team ${expected.team} does not verify with trusted key ${trusted.name} (${trusted.id}): the statement was changed after signing` };
+    return {
+      ok: false,
+      reason: `the signature on the submission of team ${expected.team} does not verify with trusted key ${trusted.name} (${trusted.id}): the statement was changed after signing`,
+    };
   }
   const statement = parseStatement(signed.statement);
   if (!statement) return { ok: false, reason: `the signed statement for team ${expected.team} is not a ${SUBMISSION_STATEMENT_FORMAT} statement` };
@@ -135,7 +132,10 @@ export function verifySubmission(
     const signedMs = Date.parse(statement.signedAt);
     if (!Number.isFinite(signedMs)) return { ok: false, reason: `the signature's time "${statement.signedAt}" cannot be read` };
     if (signedMs > options.nowMs + CLOCK_SKEW_MS) {
-      return { ok: false, reason: `the submission of team ${expected.team} was signed at ${statement.signedAt}, ahead of the worker's clock; check the signer's clock` };
+      return {
+        ok: false,
+        reason: `the submission of team ${expected.team} was signed at ${statement.signedAt}, ahead of the worker's clock; check the signer's clock`,
+      };
     }
     if (options.nowMs - signedMs > trust.maxAgeMs) {
       return {

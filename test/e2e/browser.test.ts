@@ -51,7 +51,12 @@ describe('Temporal Web UI in a real browser', function () {
         { user: 'carol', environment: 'nonprod', grant: 'reader', expiresAt: inHours(5) },
       ],
     });
-    await submitTeam(stack.client, { config, revision: { submittedAt: new Date().toISOString(), submittedBy: 'browser-test' }, taskQueue: stack.taskQueue, sign: stack.signer });
+    await submitTeam(stack.client, {
+      config,
+      revision: { submittedAt: new Date().toISOString(), submittedBy: 'browser-test' },
+      taskQueue: stack.taskQueue,
+      sign: stack.signer,
+    });
     await eventually('both grants in IAM', async () => {
       const users = (await snapshotAccount(stack.moto, ACCOUNTS.nonprod)).users;
       return Object.keys(users.bob!.inline).length === 1 && Object.keys(users.carol!.inline).length === 1 ? true : undefined;

@@ -52,7 +52,11 @@ export async function startStack(options: { retentionDays?: number; worker?: boo
   const key = generateSigningKey('grantflow-test-stack');
   const trusted = parsePublicKey(key.publicLine);
   const authority = (guardrails: Partial<Guardrails> = {}, options: { insecure?: boolean } = {}): Authority => ({
-    trust: { keys: [{ name: 'test-ci', id: trusted.id, key: trusted.key }], insecureAcceptUnsigned: options.insecure ?? false, maxAgeMs: DEFAULT_SUBMISSION_MAX_AGE_MS },
+    trust: {
+      keys: [{ name: 'test-ci', id: trusted.id, key: trusted.key }],
+      insecureAcceptUnsigned: options.insecure ?? false,
+      maxAgeMs: DEFAULT_SUBMISSION_MAX_AGE_MS,
+    },
     guardrails: { ...DEFAULT_GUARDRAILS, ...guardrails },
   });
   const privateKey = parsePrivateKey(key.privatePem);

@@ -376,7 +376,9 @@ async function runSequence(stack: Stack, seed: number, lane: Lane): Promise<stri
           run: async function (this: Step) {
             const handle = stack.client.workflow.getHandle(`grantflow-reconcile/${t.name}`);
             if (this.name.endsWith('again')) {
-              const inFlight = submitTeam(stack.client, { config: t.config(taskQueue), revision: revision(), taskQueue, sign: stack.signer }).catch(() => undefined);
+              const inFlight = submitTeam(stack.client, { config: t.config(taskQueue), revision: revision(), taskQueue, sign: stack.signer }).catch(
+                () => undefined,
+              );
               await new Promise((resolve) => setTimeout(resolve, random() * 400));
               await handle.terminate('model: operator reset').catch(() => undefined);
               await inFlight;

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { loadWorkerConfig } from '../../src/config/worker-config';
+import { buildTrust } from '../../src/trust/worker-trust';
 
 const REPO = path.resolve(__dirname, '../../..');
 
@@ -100,8 +102,39 @@ describe('deployable stack files', function () {
     ] as const) {
       assert.deepEqual(parseDocument(body).errors, [], `${file}.yml parses`);
     }
-    assert.match(pr, /grantflow -- validate --all\n/, 'pull requests validate every team and what lies between them');
+    assert.match(
+      pr,
+      /grantflow -- validate --all --worker-config \S+\n/,
+      "pull requests validate every team, what lies between them, and the worker's guardrails",
+    );
     assert.match(pr, /grantflow -- plan/);
     assert.match(merge, /grantflow -- submit .* --wait/);
+    assert.match(merge, /GRANTFLOW_SIGNING_KEY: \$\{\{ secrets\.GRANTFLOW_SIGNING_KEY \}\}/, 'merges sign their submissions with the key CI holds as a secret');
+  });
+
+  it('ships an example worker configuration that the worker reads: a trusted key and every guardrail', () => {
+    const file = path.join(REPO, 'examples/grantflow-worker.yaml');
+    const { config, diagnostics } = loadWorkerConfig(file);
+    assert.deepEqual(diagnostics, []);
+    const built = buildTrust({ keys: config.trustedSubmitters.map((s) => ({ name: s.name, text: s.publicKey, at: s.at })), insecureAcceptUnsigned: false });
+    assert.deepEqual(built.diagnostics, []);
+    assert.deepEqual(
+      built.trust.keys.map((k) => k.name),
+      ['github-ci'],
+    );
+    assert.deepEqual(Object.keys(config.guardrails).sort(), [
+      'deployerRole',
+      'maxTemporaryDays',
+      'permissionsBoundary',
+      'requireMfa',
+      'teamAccounts',
+      'temporaryManagedPolicies',
+    ]);
+  });
+
+  it('starts the worker trusting a key the operator must give (compose fails with the fix when it is missing)', () => {
+    assert.ok(parsed.success);
+    const worker = parsed.data.services['grantflow-worker']!;
+    assert.match(worker.environment!.GRANTFLOW_TRUSTED_KEYS!, /^\$\{GRANTFLOW_TRUSTED_KEYS:\?.*grantflow keygen/);
   });
 });

@@ -31,7 +31,12 @@ describe('guardrails: what a submission may not ask for', function () {
       accounts: { nonprod: ACCOUNTS.nonprod, production: ACCOUNTS.prod },
       want: [/MFA in environment production \(account 222222222222\)/],
     },
-    { name: 'nothing, when require_mfa names every environment the worker requires', guardrails: { requireMfa: ['prod'] }, settings: { requireMfa: ['prod'] }, want: [] },
+    {
+      name: 'nothing, when require_mfa names every environment the worker requires',
+      guardrails: { requireMfa: ['prod'] },
+      settings: { requireMfa: ['prod'] },
+      want: [],
+    },
     {
       name: 'no permission boundary where the worker requires one',
       guardrails: { permissionsBoundary: { all: BOUNDARY } },
@@ -55,7 +60,11 @@ describe('guardrails: what a submission may not ask for', function () {
       guardrails: { deployerRole: 'GrantflowDeployer' },
       want: [/deployer_role: the worker acts through role GrantflowDeployer, but the team's settings name AWSSelfServeDeployer/],
     },
-    { name: 'nothing, when the deployer role differs only in case (IAM role names ignore case)', guardrails: { deployerRole: 'awsselfservedeployer' }, want: [] },
+    {
+      name: 'nothing, when the deployer role differs only in case (IAM role names ignore case)',
+      guardrails: { deployerRole: 'awsselfservedeployer' },
+      want: [],
+    },
     {
       name: 'another external id than the worker uses, without printing either',
       guardrails: { deployerExternalId: 'worker-secret-id' },
@@ -70,7 +79,10 @@ describe('guardrails: what a submission may not ask for', function () {
     {
       name: 'any account at all, for a team the worker gives none',
       guardrails: { teamAccounts: { ledger: [ACCOUNTS.prod] } },
-      want: [/environment nonprod names account 111111111111, which the worker gives to no team; team payments may manage no account/, /which the worker gives to team ledger/],
+      want: [
+        /environment nonprod names account 111111111111, which the worker gives to no team; team payments may manage no account/,
+        /which the worker gives to team ledger/,
+      ],
     },
   ];
   for (const c of cases) {
@@ -123,7 +135,10 @@ describe("guardrails: the worker's configuration file", function () {
       ),
     );
     assert.deepEqual(diagnostics, []);
-    assert.deepEqual(config.trustedSubmitters.map((s) => [s.name, s.publicKey, s.at.line]), [['github-ci', 'ssh-ed25519 AAAA', 3]]);
+    assert.deepEqual(
+      config.trustedSubmitters.map((s) => [s.name, s.publicKey, s.at.line]),
+      [['github-ci', 'ssh-ed25519 AAAA', 3]],
+    );
     assert.equal(config.submissionMaxAgeMs, 30 * 60_000);
     assert.deepEqual(config.guardrails, {
       maxTemporaryDays: 3,
@@ -137,7 +152,12 @@ describe("guardrails: the worker's configuration file", function () {
   });
 
   const bad: [string, string, number, RegExp][] = [
-    ['a boundary that is not a policy ARN', 'guardrails:\n  permissions_boundary: arn:aws:iam::111111111111:role/x\n', 2, /permissions_boundary: .*is not a managed policy ARN/],
+    [
+      'a boundary that is not a policy ARN',
+      'guardrails:\n  permissions_boundary: arn:aws:iam::111111111111:role/x\n',
+      2,
+      /permissions_boundary: .*is not a managed policy ARN/,
+    ],
     ['a submission age out of range', 'submission_max_age: 2s\n', 1, /submission_max_age must be a duration between 1m and 7d/],
     ['an account id that is not 12 digits', 'guardrails:\n  team_accounts:\n    payments: ["1234"]\n', 3, /exactly 12 digits/],
     ['a key it does not know (a typo must not drop a guardrail)', 'guardrails:\n  require_mfa_in: [prod]\n', 2, /require_mfa_in/],

@@ -58,7 +58,7 @@ describe('notifications: sinks from grantflow.yaml', () => {
           name: 'sec',
           url: 'https://hooks.example/abc',
           format: 'slack',
-          events: ['granted', 'expiring', 'revoked', 'failed', 'revoke-stuck'],
+          events: ['granted', 'expiring', 'revoked', 'failed', 'revoke-stuck', 'refused'],
           expiringBeforeMs: 3_600_000,
           revokeStuckAfterMs: 600_000,
         },

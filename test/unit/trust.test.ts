@@ -51,14 +51,25 @@ describe('trust: signing keys', function () {
   });
 
   const refusedKeys: [string, () => string, RegExp][] = [
-    ['an RSA public key', () => crypto.generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString(), /rsa key; grantflow signs with ed25519/],
+    [
+      'an RSA public key',
+      () => crypto.generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      /rsa key; grantflow signs with ed25519/,
+    ],
     ['a line that is not a key', () => 'ssh-rsa AAAAB3NzaC1yc2E', /expected "ssh-ed25519 AAAA…"/],
     ['a truncated key blob', () => `ssh-ed25519 ${Buffer.from([0, 0, 0, 11]).toString('base64')}`, /truncated/],
-    ['a blob that says another type', () => `ssh-ed25519 ${Buffer.concat([Buffer.from([0, 0, 0, 7]), Buffer.from('ssh-rsa')]).toString('base64')}`, /does not say ssh-ed25519/],
+    [
+      'a blob that says another type',
+      () => `ssh-ed25519 ${Buffer.concat([Buffer.from([0, 0, 0, 7]), Buffer.from('ssh-rsa')]).toString('base64')}`,
+      /does not say ssh-ed25519/,
+    ],
   ];
   for (const [what, text, message] of refusedKeys) {
     it(`refuses ${what} as a trusted key, saying why`, () => {
-      assert.throws(() => parsePublicKey(text()), (error: unknown) => error instanceof KeyFormatError && message.test(error.message));
+      assert.throws(
+        () => parsePublicKey(text()),
+        (error: unknown) => error instanceof KeyFormatError && message.test(error.message),
+      );
     });
   }
 
@@ -110,7 +121,11 @@ describe('trust: verifying a signed submission', function () {
   const ci = generateSigningKey('ci');
   const stranger = generateSigningKey('stranger');
   const ciKey = parsePrivateKey(ci.privatePem);
-  const trust: SubmissionTrust = { keys: [{ name: 'ci', id: ci.id, key: parsePublicKey(ci.publicLine).key }], insecureAcceptUnsigned: false, maxAgeMs: 3_600_000 };
+  const trust: SubmissionTrust = {
+    keys: [{ name: 'ci', id: ci.id, key: parsePublicKey(ci.publicLine).key }],
+    insecureAcceptUnsigned: false,
+    maxAgeMs: 3_600_000,
+  };
   const revision: Revision = { commit: 'abc123', committedAt: '2026-12-01T10:00:00.000Z', submittedAt: '2026-12-01T10:05:00.000Z', submittedBy: 'ci' };
   const configText = JSON.stringify({ team: 'payments', accounts: { prod: '222222222222' } });
   const now = Date.parse('2026-12-01T10:05:30Z');
@@ -133,7 +148,13 @@ describe('trust: verifying a signed submission', function () {
 
   const refusals: [string, () => SignedSubmission | undefined, Partial<typeof expected>, { nowMs: number; arriving: boolean }, RegExp][] = [
     ['an unsigned submission on a worker that accepts only signed ones', () => undefined, {}, arriving, /is not signed.*--insecure-accept-unsigned/],
-    ['a signature by a key the worker does not trust', () => sign({ key: parsePrivateKey(stranger.privatePem) }), {}, arriving, /signed by key SHA256:.*which this worker does not trust \(trusted keys: ci/],
+    [
+      'a signature by a key the worker does not trust',
+      () => sign({ key: parsePrivateKey(stranger.privatePem) }),
+      {},
+      arriving,
+      /signed by key SHA256:.*which this worker does not trust \(trusted keys: ci/,
+    ],
     [
       'a statement changed after signing (another revision written into it)',
       () => {
@@ -145,10 +166,22 @@ describe('trust: verifying a signed submission', function () {
       /does not verify with trusted key ci/,
     ],
     ['a signature copied onto another statement', () => ({ ...sign(), signature: sign({ text: '{}' }).signature }), {}, arriving, /does not verify/],
-    ['a config changed after signing', () => sign(), { configText: configText.replace('222222222222', '333333333333') }, arriving, /does not match what ci signed .*changed after signing/],
+    [
+      'a config changed after signing',
+      () => sign(),
+      { configText: configText.replace('222222222222', '333333333333') },
+      arriving,
+      /does not match what ci signed .*changed after signing/,
+    ],
     ["another team's signed config", () => sign({ team: 'ledger' }), {}, arriving, /is for team ledger, not payments/],
     ['a revision other than the one signed', () => sign(), { revision: { ...revision, commit: 'ffffff' } }, arriving, /not the revision ci signed/],
-    ['a signature older than the worker accepts, as it arrives (a replay)', () => sign(), {}, { nowMs: now + 2 * 3_600_000, arriving: true }, /more than 1h ago.*replay/],
+    [
+      'a signature older than the worker accepts, as it arrives (a replay)',
+      () => sign(),
+      {},
+      { nowMs: now + 2 * 3_600_000, arriving: true },
+      /more than 1h ago.*replay/,
+    ],
     ['a signature dated ahead of the worker clock', () => sign({ at: '2026-12-01T11:00:00Z' }), {}, arriving, /ahead of the worker's clock/],
   ];
   for (const [what, signed, change, options, message] of refusals) {

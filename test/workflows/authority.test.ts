@@ -30,7 +30,14 @@ describe('authority: only a verified submission grants (dev server + moto)', fun
   let receiver: WebhookReceiver;
   let counter = 0;
   const nextTeam = () => `auth-${++counter}`;
-  const audit = (url: string): NotificationSink => ({ name: 'audit', url, format: 'json', events: ['refused'], expiringBeforeMs: 3_600_000, revokeStuckAfterMs: 600_000 });
+  const audit = (url: string): NotificationSink => ({
+    name: 'audit',
+    url,
+    format: 'json',
+    events: ['refused'],
+    expiringBeforeMs: 3_600_000,
+    revokeStuckAfterMs: 600_000,
+  });
   const startDefaultWorker = (options: Parameters<Stack['startWorker']>[0] = {}) =>
     stack.startWorker({ notifications: { sinks: [audit(receiver.url('/audit'))] }, ...options });
 
@@ -191,7 +198,8 @@ describe('authority: only a verified submission grants (dev server + moto)', fun
       stack.client.workflow.getHandle(reconcileWorkflowId(name)).executeUpdate(submitUpdate, {
         args: [{ config: ref, revision: { submittedAt: 'yesterday', submittedBy: 'mallory' }, settings: { reconcileIntervalMs: 3_600_000 } }],
       }),
-      (error: unknown) => error instanceof WorkflowUpdateFailedError && /revision submittedAt "yesterday" is not a date/.test(`${error.message} ${String(error.cause?.message)}`),
+      (error: unknown) =>
+        error instanceof WorkflowUpdateFailedError && /revision submittedAt "yesterday" is not a date/.test(`${error.message} ${String(error.cause?.message)}`),
     );
     await neverTouched('alice');
   });
@@ -203,12 +211,27 @@ describe('authority: only a verified submission grants (dev server + moto)', fun
     await waitState(grantsOf(config)[0]!.id, 'active');
     await stack.client.workflow.getHandle(reconcileWorkflowId(name)).terminate('attacker');
     // An unsigned config granting mallory AdministratorAccess, claimed as applied at a revision far in the future.
-    const forged = await stageConfig(stack.client, team({ name, policies: { admin: policy([ADMIN]) }, permanent: [{ users: ['mallory'], environments: ['nonprod'], grants: ['admin'] }] }), stack.taskQueue);
+    const forged = await stageConfig(
+      stack.client,
+      team({ name, policies: { admin: policy([ADMIN]) }, permanent: [{ users: ['mallory'], environments: ['nonprod'], grants: ['admin'] }] }),
+      stack.taskQueue,
+    );
     await stack.client.workflow.start('reconcileWorkflow', {
       workflowId: reconcileWorkflowId(name),
       taskQueue: stack.taskQueue,
-      args: [{ team: name, state: { config: forged, revision: { commit: 'f', committedAt: '2099-01-01T00:00:00Z', submittedAt: '2099-01-01T00:00:00Z', submittedBy: 'mallory' }, reconcileIntervalMs: 10_000 } }],
-      memo: { state: { config: forged, revision: { commit: 'f', committedAt: '2099-01-01T00:00:00Z', submittedAt: '2099-01-01T00:00:00Z', submittedBy: 'mallory' } } },
+      args: [
+        {
+          team: name,
+          state: {
+            config: forged,
+            revision: { commit: 'f', committedAt: '2099-01-01T00:00:00Z', submittedAt: '2099-01-01T00:00:00Z', submittedBy: 'mallory' },
+            reconcileIntervalMs: 10_000,
+          },
+        },
+      ],
+      memo: {
+        state: { config: forged, revision: { commit: 'f', committedAt: '2099-01-01T00:00:00Z', submittedAt: '2099-01-01T00:00:00Z', submittedBy: 'mallory' } },
+      },
     });
     await new Promise((resolve) => setTimeout(resolve, 12_000)); // an interval pass would have run by now
     const next = reader(name, { permanent: [{ users: ['alice'], environments: ['nonprod', 'prod'], grants: ['reader'] }] });
@@ -238,9 +261,21 @@ describe('authority: only a verified submission grants (dev server + moto)', fun
       const before = await alice();
       const lowered: [string, TeamConfig, RegExp][] = [
         ['no MFA in prod', reader(name, { settings: { ...meets, requireMfa: [] } }), /require_mfa: the worker requires MFA in environment prod/],
-        ['no boundary', reader(name, { settings: { requireMfa: ['prod'] } }), /permissions_boundary: the worker requires boundary .*PowerUserAccess in environment prod/],
-        ['attach instead of copy', reader(name, { settings: { ...meets, temporaryManagedPolicies: 'attach' } }), /temporary_managed_policies: the worker requires copy/],
-        ['another deployer role', reader(name, { settings: { ...meets, deployerRole: 'TeamOwnRole' } }), /deployer_role: the worker acts through role AWSSelfServeDeployer/],
+        [
+          'no boundary',
+          reader(name, { settings: { requireMfa: ['prod'] } }),
+          /permissions_boundary: the worker requires boundary .*PowerUserAccess in environment prod/,
+        ],
+        [
+          'attach instead of copy',
+          reader(name, { settings: { ...meets, temporaryManagedPolicies: 'attach' } }),
+          /temporary_managed_policies: the worker requires copy/,
+        ],
+        [
+          'another deployer role',
+          reader(name, { settings: { ...meets, deployerRole: 'TeamOwnRole' } }),
+          /deployer_role: the worker acts through role AWSSelfServeDeployer/,
+        ],
         [
           "another team's account",
           reader(name, { settings: meets, accounts: { ...ACCOUNTS, payments: '333333333333' } }),

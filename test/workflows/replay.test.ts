@@ -19,7 +19,7 @@ function recorded(): { file: string; history: unknown }[] {
 describe('replay of recorded workflow histories', function () {
   const histories = recorded();
 
-  it('has a recorded lifecycle for each kind of grant ending, for the reconcile and submission workflows, and the grants of the earlier release', () => {
+  it('has a recorded lifecycle for each kind of grant ending, for refused grants, and for the reconcile and submission workflows', () => {
     const kinds = [
       'grant-cancelled.json',
       'grant-failed-missing-user.json',
@@ -29,7 +29,14 @@ describe('replay of recorded workflow histories', function () {
     ];
     assert.deepEqual(
       histories.map((h) => h.file),
-      [...kinds, 'grant-cancelled-while-applying.json', 'reconcile-lifecycle.json', 'submission-adopted.json', ...kinds.map((k) => `v1-${k}`)].sort(),
+      [
+        ...kinds,
+        'grant-cancelled-while-applying.json',
+        'grant-forged-reapply-refused.json',
+        'grant-refused-started-by-hand.json',
+        'reconcile-lifecycle.json',
+        'submission-adopted.json',
+      ].sort(),
     );
   });
 
@@ -54,7 +61,7 @@ describe('replay of recorded workflow histories', function () {
       workflowsPath: require.resolve('../fixtures/reordered'),
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
     });
-    const { history } = histories.find((h) => h.file === 'v1-grant-temporary-expires.json')!;
+    const { history } = histories.find((h) => h.file === 'grant-temporary-expires.json')!;
     await assert.rejects(Worker.runReplayHistory({ workflowBundle: { code } }, history, 'reordered'), /[Nn]ondeterminis/);
   });
 });

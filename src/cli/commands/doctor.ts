@@ -138,7 +138,7 @@ Checks that:
                 'trust',
                 'FAIL',
                 `${insecure.length} worker(s) accept UNSIGNED submissions (${insecure.join(', ')}): anyone who can start a workflow in namespace ${target.namespace} can grant any access; ` +
-                  'restart them without --insecure-accept-unsigned (and GRANTFLOW_INSECURE_ACCEPT_UNSIGNED), trusting CI\'s key',
+                  "restart them without --insecure-accept-unsigned (and GRANTFLOW_INSECURE_ACCEPT_UNSIGNED), trusting CI's key",
               );
             } else if (identities.length > 0) report('trust', 'ok', 'every worker polling the task queue applies signed submissions only');
           } catch (error) {

@@ -7,8 +7,18 @@ export const keygenCommand = defineCommand({
   summary: "Make a submitter's signing key: the private key for CI's secrets, the public key for the worker.",
   arguments: [],
   options: {
-    out: { type: 'string', value: 'FILE', required: true, description: 'where to write the private key (PEM, mode 0600); an existing file is never overwritten' },
-    comment: { type: 'string', value: 'TEXT', default: 'grantflow-ci', description: "the public key's comment: the name the worker reports its submissions under" },
+    out: {
+      type: 'string',
+      value: 'FILE',
+      required: true,
+      description: 'where to write the private key (PEM, mode 0600); an existing file is never overwritten',
+    },
+    comment: {
+      type: 'string',
+      value: 'TEXT',
+      default: 'grantflow-ci',
+      description: "the public key's comment: the name the worker reports its submissions under",
+    },
   },
   description: `
 Writes a new ed25519 private key to --out and prints its public key as one OpenSSH line on stdout.
@@ -25,7 +35,10 @@ worker: trusted_submitters in its --worker-config file, or --trusted-key. A key 
       fs.writeFileSync(file, key.privatePem, { mode: 0o600, flag: 'wx' });
     } catch (error) {
       const exists = (error as NodeJS.ErrnoException).code === 'EEXIST';
-      write(io.stderr, `error: ${exists ? `${file} exists; a signing key is never overwritten (choose another --out)` : `cannot write ${file}: ${(error as Error).message}`}`);
+      write(
+        io.stderr,
+        `error: ${exists ? `${file} exists; a signing key is never overwritten (choose another --out)` : `cannot write ${file}: ${(error as Error).message}`}`,
+      );
       return EXIT.failed;
     }
     write(io.stdout, key.publicLine);

@@ -107,7 +107,10 @@ export const validateCommand = defineCommand({
     config: CONFIG_OPTION,
     all: { type: 'boolean', description: 'every team in the config folder, and the checks across teams' },
     now: NOW_OPTION,
-    'worker-config': { ...WORKER_CONFIG_OPTION, description: "also check against the worker's guardrails in this file (what the worker would refuse is an error)" },
+    'worker-config': {
+      ...WORKER_CONFIG_OPTION,
+      description: "also check against the worker's guardrails in this file (what the worker would refuse is an error)",
+    },
     json: {
       type: 'boolean',
       description: 'print the result as JSON on stdout, with counts of diagnostics (warnings by kind) and the version and date of the offline catalogues',

@@ -22,11 +22,12 @@ export const workerCommand = defineCommand({
       env: 'GRANTFLOW_TRUSTED_KEYS',
       multiple: true,
       description:
-        'a public key (ssh-ed25519 line or PEM) whose signed submissions the worker applies, or a file of such keys, one per line; adds to the worker configuration\'s trusted_submitters',
+        "a public key (ssh-ed25519 line or PEM) whose signed submissions the worker applies, or a file of such keys, one per line; adds to the worker configuration's trusted_submitters",
     },
     'insecure-accept-unsigned': {
       type: 'boolean',
-      description: 'apply submissions that carry no signature (anyone who can reach Temporal can then grant anything); for a local test stack only. Also GRANTFLOW_INSECURE_ACCEPT_UNSIGNED=true',
+      description:
+        'apply submissions that carry no signature (anyone who can reach Temporal can then grant anything); for a local test stack only. Also GRANTFLOW_INSECURE_ACCEPT_UNSIGNED=true',
     },
     'max-temporary-days': {
       type: 'string',
