@@ -35,7 +35,7 @@ export function loadWorkerAuthority(options: {
   const built = buildTrust({
     keys: [
       ...config.trustedSubmitters.map((s) => ({ name: s.name, text: s.publicKey, at: s.at })),
-      ...(options.trustedKeys ?? []).map((text) => ({ text, at: { file: '--trusted-key', line: 1, col: 1 } })),
+      ...(options.trustedKeys ?? []).map((text) => ({ text, orFile: true, at: { file: '--trusted-key', line: 1, col: 1 } })),
     ],
     insecureAcceptUnsigned: options.insecureAcceptUnsigned ?? false,
     ...(config.submissionMaxAgeMs !== undefined ? { maxAgeMs: config.submissionMaxAgeMs } : {}),

@@ -9,15 +9,17 @@ import type { KeyObject } from 'node:crypto';
 
 export interface KeyEntry {
   name?: string;
-  /** A public key (OpenSSH line or PEM), or the path of a file holding one or more. */
+  /** A public key (OpenSSH line or PEM), or (`orFile`) the path of a file holding one or more. */
   text: string;
+  /** The text may name a file of keys (`--trusted-key`); a configuration file's `public_key` is always the key itself. */
+  orFile?: boolean;
   at: Position;
 }
 
 /** The keys a value names: the value itself when it holds keys, else the file it names (one key per line, or PEM blocks). */
-function keyTexts(value: string): { texts: string[]; from?: string } {
+function keyTexts(value: string, orFile: boolean): { texts: string[]; from?: string } {
   const trimmed = value.trim();
-  const inline = /^(ssh-ed25519\s|-----BEGIN)/m.test(trimmed);
+  const inline = !orFile || /^(ssh-ed25519\s|-----BEGIN)/m.test(trimmed);
   const content = inline ? trimmed : fs.readFileSync(trimmed, 'utf8');
   const from = inline ? {} : { from: trimmed };
   const pem = content.match(/-----BEGIN [A-Z ]+-----[\s\S]*?-----END [A-Z ]+-----/g);
@@ -40,7 +42,7 @@ export function buildTrust(options: { keys: readonly KeyEntry[]; insecureAcceptU
   for (const entry of options.keys) {
     let read: { texts: string[]; from?: string };
     try {
-      read = keyTexts(entry.text);
+      read = keyTexts(entry.text, entry.orFile ?? false);
     } catch (cause) {
       diagnostics.push(error(entry.at, `trusted key "${entry.text.slice(0, 60)}" is neither a public key nor a readable file: ${(cause as Error).message}`));
       continue;

@@ -97,6 +97,17 @@ describe('grantflow command line, end to end (dev server, moto, worker and CLI a
     assert.deepEqual(after, before.calls);
   });
 
+  it('refuses a submission without the signing key: the worker says why, exit 1, and nothing changes in IAM', async () => {
+    const before = { nonprod: await iam(NONPROD), prod: await iam(PROD) };
+    const { GRANTFLOW_SIGNING_KEY: _key, ...unsigned } = env;
+    const result = await runBin(['submit', 'e2e'], unsigned);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /submit: no signing key .*the submission is unsigned/);
+    assert.match(result.stderr, /error: the reconcile workflow refused the submission: refused, nothing changed: the submission of team e2e is not signed/);
+    assert.deepEqual(await iam(NONPROD), before.nonprod);
+    assert.deepEqual(await iam(PROD), before.prod);
+  });
+
   it('submits and waits, printing progress, then lists the grants with status', async () => {
     const summaryFile = path.join(configDir, 'step-summary.md');
     const result = await runBin(['submit', 'e2e', '--wait'], { ...env, GITHUB_STEP_SUMMARY: summaryFile });
@@ -189,6 +200,8 @@ describe('grantflow command line, end to end (dev server, moto, worker and CLI a
       /\[ok\] catalogues: actions: @cloud-copilot\/iam-data [\d.]+, data of \d{4}-\d{2}-\d{2}; AWS managed policies: \d+ from moto [\d.]+ .*, as of \d{4}-\d{2}-\d{2}/,
     );
     assert.match(ok.stdout, /\[ok\] account nonprod \(111111111111\): assumed AWSSelfServeDeployer/);
+    assert.match(ok.stdout, /\[ok\] trust: every worker polling the task queue applies signed submissions only/);
+    assert.match(ok.stdout, /\[warn\] refused submission of e2e: \S+: refused, nothing changed: the submission of team e2e is not signed/);
 
     await stack.client.workflowService.updateNamespace({ namespace: 'default', config: { workflowExecutionRetentionTtl: protoDuration(DAY_MS) } });
     try {

@@ -6,10 +6,12 @@ import path from 'node:path';
 import type { TeamConfig } from '../../src/core/team-config';
 import { startProcess, type Managed } from '../../src/local/processes';
 import { countTeamGrants, submitTeam } from '../../src/temporal/operations';
+import { grantStartOptions } from '../../src/temporal/grant-start';
+import { reapplySignal } from '../../workflows/messages';
 import { expectedIam, iamDifferences } from '../harness/desired-iam';
 import { seededRandom } from '../harness/iam-proxy';
 import { eventually, startStack, type Stack } from '../harness/stack';
-import { ACCOUNTS, policy, READ_ONLY, revisionSequence, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
+import { ACCOUNTS, grantsOf, policy, READ_ONLY, revisionSequence, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
 
 const LARGE = process.env.GRANTFLOW_PROOF_SCALE === 'large';
 const BIN = path.resolve(__dirname, '../../../bin/grantflow.js');
@@ -82,6 +84,7 @@ describe('fault suite (dev server, moto, worker)', function () {
   });
   beforeEach(async () => {
     stack.proxy.setFaults(undefined);
+    stack.proxy.record(['AttachUserPolicy']);
     await stack.stopWorker();
     await stack.terminateAll();
     await stack.resetIam();
@@ -180,5 +183,66 @@ describe('fault suite (dev server, moto, worker)', function () {
       assert.equal(results[order.indexOf(2)]!.status, 'fulfilled', 'the newest revision is always applied');
     }
     await converged(newest!, 'IAM equals the newest submission');
+  });
+
+  it('ends equal to the verified YAML through forged reapply signals, grant workflows started by hand and unsigned submissions, among IAM faults', async () => {
+    await stack.startWorker();
+    const random = seededRandom(seedFor('forgeries'));
+    await seedUsers(LARGE ? 20 : 8, 'f');
+    stack.proxy.setFaults({ rate: 0.1, kinds: ['throttle', 'server-error', 'drop', 'drop-after'], seed: Math.floor(random() * 1e9) });
+    const admin = 'arn:aws:iam::aws:policy/AdministratorAccess';
+    const verified = randomTeam('faults-forged', users, random);
+    const forgedGrant = (teamName: string, user: string, environment: string) =>
+      grantsOf(
+        team({ name: teamName, policies: { admin: policy([admin]) }, permanent: [{ users: [user], environments: [environment], grants: ['admin'] }] }),
+      )[0]!;
+    const submission = submit(verified);
+    const forgeries: Promise<unknown>[] = [];
+    for (let i = 0; i < (LARGE ? 60 : 20); i++) {
+      await new Promise((resolve) => setTimeout(resolve, random() * 300));
+      const user = users[Math.floor(random() * users.length)]!;
+      const environment = random() < 0.5 ? 'nonprod' : 'prod';
+      const kind = random();
+      if (kind < 0.4) {
+        // A reapply carrying access, on whichever of the team's grants is running by now.
+        const target = grantsOf(verified)[Math.floor(random() * grantsOf(verified).length)]!;
+        forgeries.push(
+          stack.client.workflow
+            .getHandle(target.id)
+            .signal(reapplySignal, { spec: { ...forgedGrant('faults-forged', user, environment), id: target.id } } as never)
+            .catch(() => undefined),
+        );
+      } else if (kind < 0.8) {
+        const forged = forgedGrant(random() < 0.5 ? 'faults-ghost' : 'faults-forged', user, environment);
+        forgeries.push(
+          stack.client.workflow
+            .start('grantWorkflow', { ...grantStartOptions(forged, { taskQueue: stack.taskQueue }), workflowIdConflictPolicy: 'FAIL' })
+            .catch(() => undefined),
+        );
+      } else {
+        const widened = { ...verified, policies: { ...verified.policies, admin: policy([admin]) } };
+        widened.permanent = [
+          ...widened.permanent,
+          {
+            description: 'forged',
+            users: [{ written: user, name: user }],
+            roles: [],
+            environments: [environment],
+            grants: ['admin'],
+            source: { file: 'forged.yaml', line: 1 },
+          },
+        ];
+        forgeries.push(
+          submitTeam(stack.client, { config: widened, revision: revision(), taskQueue: stack.taskQueue }).then(
+            () => assert.fail('an unsigned submission was applied'),
+            () => undefined,
+          ),
+        );
+      }
+    }
+    await Promise.all([submission, ...forgeries]);
+    await converged(verified, 'IAM equals the verified YAML, and nobody holds AdministratorAccess', 180_000);
+    const adminWrites = stack.proxy.events().filter((e) => e.policy === admin);
+    assert.deepEqual(adminWrites, [], 'AdministratorAccess was never attached, not even for a moment');
   });
 });

@@ -2,7 +2,9 @@
 // out ids, policy names, ARNs and documents itself, not through grantflow's expansion); random
 // sequences of submissions (random YAML edits, policy edits under running grants), revokes,
 // restores, expiries, hand edits in IAM, Terminate of grant workflows and of the reconcile workflow,
-// and a lowered max_temporary_days run against the real stack. Two teams with look-alike names
+// a lowered max_temporary_days, and forgeries by someone with access to Temporal but no signing key
+// (reapply signals carrying access, grant workflows started by hand, unsigned submissions; the model
+// changes for none of them: IAM holds exactly what the verified YAML says) run against the real stack. Two teams with look-alike names
 // (`lk<seed>` with policy `x-p1`, and `lk<seed>-x` with policy `p1`: the same `T-P` name under the
 // earlier scheme) grant to the same users, spelt in varying case; the first team's environment
 // requires MFA. After every step IAM (attachments, marks, inline policies, customer-managed
@@ -25,10 +27,12 @@ import type { Worker } from '@temporalio/worker';
 import type { IamStatement, TeamConfig } from '../../src/core/team-config';
 import { createWorker } from '../../src/worker';
 import { restoreGrant, revokeGrantNow, submitTeam, sweepTeam, teamGrantStates } from '../../src/temporal/operations';
+import { grantStartOptions } from '../../src/temporal/grant-start';
+import { reapplySignal, statusQuery } from '../../workflows/messages';
 import { seededRandom } from '../harness/iam-proxy';
 import { snapshotUsers } from '../harness/iam-snapshot';
 import { eventually, startStack, type Stack } from '../harness/stack';
-import { ACCOUNTS, policy, READ_ONLY, revisionSequence, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
+import { ACCOUNTS, grantsOf, policy, READ_ONLY, revisionSequence, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
 import type { AccountClients } from '../../src/aws/accounts';
 
 /**
@@ -67,6 +71,8 @@ const PARALLEL = Number(process.env.GRANTFLOW_MODEL_PARALLEL ?? 2);
 const STEPS = Number(process.env.GRANTFLOW_MODEL_STEPS ?? 8);
 /** Small enough that a temporary grant of it gets an expiring copy (the others are too large to copy). */
 const POWER_USER = 'arn:aws:iam::aws:policy/PowerUserAccess';
+/** What a forger asks for: never granted, whoever asks through Temporal without a signed submission. */
+const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const MANAGED = [READ_ONLY, VIEW_ONLY, SECURITY_AUDIT, POWER_USER];
 const ACCOUNT = ACCOUNTS.nonprod;
 const DAY = 86_400_000;
@@ -340,6 +346,72 @@ async function runSequence(stack: Stack, seed: number, lane: Lane): Promise<stri
         return (await teamGrantStates(stack.client, t.name)).get(id)?.running === false ? true : undefined;
       });
 
+    /** A grant of AdministratorAccess to `user` under `teamName` that no YAML holds. */
+    const forgedGrant = (teamName: string, user: string) =>
+      grantsOf(
+        team({ name: teamName, policies: { admin: policy([ADMIN]) }, permanent: [{ users: [user], environments: ['nonprod'], grants: ['admin'] }] }),
+      )[0]!;
+    /**
+     * What someone with access to Temporal but no signing key tries between the steps; the model
+     * changes for none of it. Drawn from a generator of its own, so each seed's steps stay the ones
+     * its recorded catches were measured with.
+     */
+    const forge = seededRandom(seed ^ 0x5eed);
+    const forgePick = <T>(items: readonly T[]): T => items[Math.floor(forge() * items.length)]!;
+    const forgery = (): Step | undefined => {
+      if (forge() < 0.5) return undefined;
+      const user = forgePick(users);
+      const t = forgePick(model.teams);
+      const live = model.live(Date.now());
+      const kinds = ['start', 'unsigned', ...(live.length > 0 ? ['reapply'] : [])];
+      const kind = forgePick(kinds);
+      if (kind === 'reapply') {
+        const target = forgePick(live);
+        return {
+          name: `forge a reapply signal on ${target.id} carrying AdministratorAccess for ${target.user}`,
+          run: async () => {
+            const handle = stack.client.workflow.getHandle(target.id);
+            const before = (await handle.query(statusQuery)).refusals?.length ?? 0;
+            await handle.signal(reapplySignal, { spec: { ...forgedGrant(target.team, target.user), id: target.id } } as never);
+            // Wait until the grant has handled the signal, so that a forgery that worked would show in IAM.
+            await eventually('the forged reapply is refused', async () =>
+              ((await handle.query(statusQuery)).refusals?.length ?? 0) > before ? true : undefined,
+            );
+          },
+        };
+      }
+      if (kind === 'start') {
+        const ghost = forge() < 0.5;
+        return {
+          name: `start a grant workflow by hand granting ${user} AdministratorAccess under ${ghost ? 'a team with no YAML' : t.name}`,
+          run: async () => {
+            const handle = await stack.client.workflow.start(
+              'grantWorkflow',
+              grantStartOptions(forgedGrant(ghost ? `ghost${seed}` : t.name, user), { taskQueue }),
+            );
+            const outcome = (await handle.result()) as { state: string };
+            assert.equal(outcome.state, 'failed', 'a grant no verified config holds ends failed');
+          },
+        };
+      }
+      return {
+        name: `submit ${t.name} unsigned, granting ${user} AdministratorAccess`,
+        run: async () => {
+          const config = t.config(taskQueue);
+          const forged = {
+            description: 'forged',
+            users: [{ written: user, name: user }],
+            roles: [],
+            environments: ['nonprod'],
+            grants: ['admin'],
+            source: { file: 'forged.yaml', line: 1 },
+          };
+          const widened = { ...config, policies: { ...config.policies, admin: policy([ADMIN]) }, permanent: [...config.permanent, forged] };
+          await assert.rejects(submitTeam(stack.client, { config: widened, revision: revision(), taskQueue }), /Workflow Update failed/);
+        },
+      };
+    };
+
     const steps = (): Step[] => {
       const now = Date.now();
       const live = model.live(now);
@@ -475,9 +547,11 @@ async function runSequence(stack: Stack, seed: number, lane: Lane): Promise<stri
 
     for (let step = 0; step < STEPS; step++) {
       const chosen = pick(steps());
-      log.push(chosen.name);
+      const forged = forgery();
+      log.push(forged ? `${chosen.name}; then ${forged.name}` : chosen.name);
       try {
         await chosen.run.call(chosen);
+        if (forged) await forged.run.call(forged);
       } catch (error) {
         return [...log.map((l, i) => `step ${i + 1}: ${l}`), `failed: ${(error as Error).message}`];
       }

@@ -99,7 +99,7 @@ describe('trust: signing keys', function () {
     const built = buildTrust({
       keys: [
         { name: 'primary', text: a.publicLine, at: { file: 'worker.yaml', line: 3, col: 5 } },
-        { text: file, at: { file: '--trusted-key', line: 1, col: 1 } },
+        { text: file, orFile: true, at: { file: '--trusted-key', line: 1, col: 1 } },
         { name: 'broken', text: 'ssh-ed25519 !!!', at: { file: 'worker.yaml', line: 9, col: 5 } },
       ],
       insecureAcceptUnsigned: false,
