@@ -205,7 +205,7 @@ describe('expiring copies of managed policies (moto)', function () {
     assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!.attached, [], 'the revoke releases the original it attached instead');
   });
 
-  it('deployer-policy with a boundary allows grant and revoke calls only on bounded principals', async () => {
+  it('deployer-policy with a boundary allows granting calls only on bounded principals, and revoking calls on any', async () => {
     const boundary = `arn:aws:iam::${ACCOUNTS.nonprod}:policy/boundaries/developer`;
     const policies = deployerPolicies({
       partition: 'aws',
@@ -232,10 +232,16 @@ describe('expiring copies of managed policies (moto)', function () {
       if (response.resultType === 'error') throw new Error(JSON.stringify(response.errors));
       return response.overallResult;
     };
-    for (const action of ['iam:AttachUserPolicy', 'iam:DetachUserPolicy', 'iam:PutUserPolicy', 'iam:DeleteUserPolicy']) {
+    for (const action of ['iam:AttachUserPolicy', 'iam:PutUserPolicy']) {
       assert.equal(await judge(action, boundary), 'Allowed', `${action} on a bounded user`);
       assert.equal(await judge(action, undefined), 'ImplicitlyDenied', `${action} on an unbounded user`);
       assert.equal(await judge(action, `arn:aws:iam::${ACCOUNTS.nonprod}:policy/other`), 'ImplicitlyDenied', `${action} with another boundary`);
+    }
+    // A grant stays revokable after someone removes (or changes) the principal's boundary.
+    for (const action of ['iam:DetachUserPolicy', 'iam:DeleteUserPolicy']) {
+      assert.equal(await judge(action, boundary), 'Allowed', `${action} on a bounded user`);
+      assert.equal(await judge(action, undefined), 'Allowed', `${action} on an unbounded user`);
+      assert.equal(await judge(action, `arn:aws:iam::${ACCOUNTS.nonprod}:policy/other`), 'Allowed', `${action} with another boundary`);
     }
     assert.equal(await judge('iam:ListAttachedUserPolicies', undefined), 'Allowed', 'reads are not conditioned');
   });

@@ -716,8 +716,11 @@ describe('IAM activities (moto)', function () {
         // Sent as a command, or page by page through the SDK's paginator for it.
         assert.match(source, new RegExp(`new ${operation}Command\\(|paginate${operation}\\(`), `iam:${operation} is in the policy but nothing sends it`);
       }
-      const listed = (policies.permissions as { Statement: { Action: string[] }[] }).Statement.flatMap((s) => s.Action);
+      // What it allows is exactly that list; its explicit denies (the deployer role itself) allow nothing.
+      const statements = (policies.permissions as { Statement: { Effect: string; Action: string[] }[] }).Statement;
+      const listed = statements.filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action);
       assert.deepEqual([...listed].sort(), [...allowed].sort());
+      assert.ok(statements.every((s) => s.Effect === 'Allow' || s.Effect === 'Deny'));
     });
   });
 });
