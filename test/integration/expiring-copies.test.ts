@@ -12,7 +12,8 @@ import { deployerPolicies } from '../../src/aws/deployer-policy';
 import { sweepPrincipals } from '../../src/aws/sweep';
 import { expandTeam } from '../../src/core/expand';
 import type { GrantSpec } from '../../src/core/grant';
-import { attachedArns, revokeTarget } from '../../src/core/grant-derived';
+import { attachedArns, revokeTarget, type RevokeTarget } from '../../src/core/grant-derived';
+import type { ApplyResult } from '../../src/aws/grant-iam';
 import { COPY_TAGS, teamPolicyPath } from '../../src/core/names';
 import type { Settings } from '../../src/core/team-config';
 import type { HolderDirectory, HolderQuery } from '../../src/temporal/holders';
@@ -35,6 +36,9 @@ class LiveGrants implements HolderDirectory {
 }
 
 type Document = { Statement: unknown[] };
+
+/** The revoke a grant's workflow sends after this apply: the spec's target with what the apply attached. */
+const revokeOf = (grant: GrantSpec, applied: ApplyResult): RevokeTarget => ({ ...revokeTarget(grant), ownedArns: applied.attached });
 
 describe('expiring copies of managed policies (moto)', function () {
   let moto: Moto;
@@ -152,12 +156,13 @@ describe('expiring copies of managed policies (moto)', function () {
   it('deletes the copy at revoke, leaving nothing behind', async () => {
     const grant = grantOf([POWER_USER]);
     const empty = await snapshotAccount(moto, ACCOUNTS.nonprod);
-    await activities.applyGrant(grant);
-    const result = await activities.revokeGrant(revokeTarget(grant));
+    const applied = await activities.applyGrant(grant);
+    assert.deepEqual(applied.attached, [grant.expiringCopies![0]!.arn]);
+    const result = await activities.revokeGrant(revokeOf(grant, applied));
     assert.deepEqual(result.copies, { [grant.expiringCopies![0]!.arn]: 'deleted' });
     assert.equal(await storedCopy(grant.expiringCopies![0]!.arn), undefined);
     assert.deepEqual(await snapshotAccount(moto, ACCOUNTS.nonprod), empty);
-    const again = await activities.revokeGrant(revokeTarget(grant));
+    const again = await activities.revokeGrant(revokeOf(grant, applied));
     assert.deepEqual(again.copies, { [grant.expiringCopies![0]!.arn]: 'absent' }, 'a second revoke finds it gone');
   });
 
@@ -201,7 +206,7 @@ describe('expiring copies of managed policies (moto)', function () {
     const local = await iam.send(new ListPoliciesCommand({ Scope: 'Local' }));
     iam.destroy();
     assert.deepEqual(local.Policies ?? [], [], 'no copy was written');
-    await activities.revokeGrant(revokeTarget(stale));
+    await activities.revokeGrant(revokeOf(stale, result));
     assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!.attached, [], 'the revoke releases the original it attached instead');
   });
 

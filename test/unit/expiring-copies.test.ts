@@ -230,6 +230,12 @@ describe('expiring copies: grants', function () {
     assert.deepEqual(revokeTarget(grant).copyArns, [copy.arn]);
     assert.ok(revokeTarget(grant).arns.includes(POWER_USER), 'the source is released too, if it had to be attached instead');
   });
+  it("the grant's own revoke carries its record of what it attached, empty until its applies add to it", () => {
+    const grant = temporary();
+    assert.deepEqual(revokeTarget(grant).ownedArns, []);
+    const released = releasedBy(temporary({ temporaryManagedPolicies: 'attach' }), grant);
+    assert.equal(released?.ownedArns, undefined, 'a release of a previous spec has no record: the marks decide');
+  });
   it('temporary_managed_policies: attach attaches everything as before', () => {
     const grant = temporary({ temporaryManagedPolicies: 'attach' });
     assert.equal(grant.expiringCopies, undefined);
