@@ -13,9 +13,16 @@ export function deployerFor(settings: Pick<Settings, 'deployerRole' | 'partition
     ...(settings.deployerExternalId ? { externalId: settings.deployerExternalId } : {}),
   };
 }
-/** Every managed policy the grant attaches: its own customer-managed policy first, then its expiring copies. */
-export function attachedArns(grant: Pick<GrantSpec, 'customPolicyArn' | 'managedPolicyArns' | 'expiringCopies'>): string[] {
-  return [...(grant.customPolicyArn ? [grant.customPolicyArn] : []), ...(grant.expiringCopies ?? []).map((c) => c.arn), ...grant.managedPolicyArns];
+/**
+ * Every managed policy the grant attaches: its own customer-managed policy first, then its expiring
+ * copies, then the managed policies attached as they are, including each one the spec says is
+ * attached as is instead of copied (`attachedAsIs`), so the memo holds it whatever built the spec.
+ */
+export function attachedArns(grant: Pick<GrantSpec, 'customPolicyArn' | 'managedPolicyArns' | 'expiringCopies' | 'attachedAsIs'>): string[] {
+  const arns = [...(grant.customPolicyArn ? [grant.customPolicyArn] : []), ...(grant.expiringCopies ?? []).map((c) => c.arn), ...grant.managedPolicyArns];
+  // Expansion lists them among managedPolicyArns already: only one missing there is added.
+  const asIs = (grant.attachedAsIs ?? []).map((p) => p.arn).filter((arn, i, all) => !arns.includes(arn) && all.indexOf(arn) === i);
+  return [...arns, ...asIs];
 }
 
 /**

@@ -201,6 +201,7 @@ describe('expiring copies of managed policies (moto)', function () {
     const stale: GrantSpec = { ...copied, expiringCopies: [{ ...copied.expiringCopies![0]!, sourceArn: READ_ONLY }] };
     const result = await activities.applyGrant(stale);
     assert.deepEqual(result.copies, { [stale.expiringCopies![0]!.arn]: 'too-large' });
+    assert.deepEqual(result.attached, [READ_ONLY], 'the original, attached instead, is reported as attached');
     assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!.attached, [READ_ONLY]);
     const iam = await moto.iamIn(ACCOUNTS.nonprod);
     const local = await iam.send(new ListPoliciesCommand({ Scope: 'Local' }));
@@ -208,6 +209,34 @@ describe('expiring copies of managed policies (moto)', function () {
     assert.deepEqual(local.Policies ?? [], [], 'no copy was written');
     await activities.revokeGrant(revokeOf(stale, result));
     assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!.attached, [], 'the revoke releases the original it attached instead');
+  });
+
+  it('a copy that falls back onto an original another live grant attached reports the original as attached', async () => {
+    // A permanent grant of ReadOnlyAccess to bob is in place first, and live.
+    const permanent = expandTeam(
+      team({ policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['bob@example.com'], environments: ['nonprod'], grants: ['reader'] }] }),
+      Date.now(),
+    ).grants[0]!;
+    const first = await activities.applyGrant(permanent);
+    assert.deepEqual(first.attached, [READ_ONLY]);
+    holders.live.set(permanent.id, permanent);
+    // A temporary grant whose copy of ReadOnlyAccess does not fit: the original, already attached under the
+    // permanent grant's mark, is what it holds now, and what its workflow must record.
+    const copied = grantOf([POWER_USER]);
+    const stale: GrantSpec = { ...copied, expiringCopies: [{ ...copied.expiringCopies![0]!, sourceArn: READ_ONLY }] };
+    const result = await activities.applyGrant(stale);
+    assert.deepEqual(result.copies, { [stale.expiringCopies![0]!.arn]: 'too-large' });
+    assert.deepEqual(result.attached, [READ_ONLY], 'the original it holds instead of its copy is reported as attached');
+    assert.deepEqual(result.kept, []);
+    holders.live.set(stale.id, stale);
+
+    holders.live.delete(stale.id);
+    const byTemporary = await activities.revokeGrant(revokeOf(stale, result));
+    assert.deepEqual(byTemporary.kept, [{ arn: READ_ONLY, reason: 'needed by another live grant' }]);
+    holders.live.delete(permanent.id);
+    const byPermanent = await activities.revokeGrant(revokeOf(permanent, first));
+    assert.deepEqual(byPermanent.detached, [READ_ONLY]);
+    assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob, { attached: [], inline: {}, tags: {} });
   });
 
   it('deployer-policy with a boundary allows granting calls only on bounded principals, and revoking calls on any', async () => {

@@ -230,6 +230,19 @@ describe('expiring copies: grants', function () {
     assert.deepEqual(revokeTarget(grant).copyArns, [copy.arn]);
     assert.ok(revokeTarget(grant).arns.includes(POWER_USER), 'the source is released too, if it had to be attached instead');
   });
+  it("attachedArns (the grant's memo: what other grants' revokes and the sweep count as held) includes each policy the spec says is attached as is", () => {
+    const grant = temporary();
+    assert.deepEqual(
+      notCopied(grant).map((p) => p.arn),
+      [READ_ONLY],
+    );
+    assert.ok(attachedArns(grant).includes(READ_ONLY), 'the original attached instead of a copy is held');
+    assert.equal(attachedArns(grant).filter((arn) => arn === READ_ONLY).length, 1, 'once');
+    // Whatever built the spec: one that lists the original only under attachedAsIs holds it too.
+    const onlyAsIs = { ...grant, managedPolicyArns: [] };
+    assert.deepEqual(attachedArns(onlyAsIs), [grant.expiringCopies![0]!.arn, READ_ONLY]);
+    assert.ok(revokeTarget(onlyAsIs).arns.includes(READ_ONLY));
+  });
   it("the grant's own revoke carries its record of what it attached, empty until its applies add to it", () => {
     const grant = temporary();
     assert.deepEqual(revokeTarget(grant).ownedArns, []);
