@@ -43,6 +43,13 @@ export interface AttemptOptions {
 }
 
 export interface ApplyResult extends AttachOutcome {
+  /**
+   * What the grant may count as its own from now on, and its workflow records for the revoke: what
+   * this apply attached (a copy's source attached instead of the copy included), and what it found
+   * attached under grantflow's mark while another live grant holds it (a policy two grants share).
+   * A mark no live grant accounts for is not taken: it stays under `kept`, and the revoke leaves it.
+   */
+  attached: string[];
   inline?: 'put' | 'unchanged';
   /** Each expiring copy, by its ARN: written, unchanged, or too large (its source attached instead). */
   copies?: Record<string, CopyOutcome>;
@@ -107,7 +114,27 @@ async function applyNow(deps: GrantIamDeps, spec: GrantSpec, options: AttemptOpt
     principal,
     attachedArns(spec).map((arn) => instead.get(arn) ?? arn),
   );
-  return { ...attach, ...(inline ? { inline } : {}), ...(spec.expiringCopies?.length ? { copies } : {}) };
+  const shared = await heldByOthers(deps, spec, attach.kept);
+  return {
+    attached: [...attach.attached, ...shared],
+    kept: attach.kept.filter((arn) => !shared.includes(arn)),
+    foreign: attach.foreign,
+    ...(inline ? { inline } : {}),
+    ...(spec.expiringCopies?.length ? { copies } : {}),
+  };
+}
+
+/**
+ * Of the ARNs an apply found attached under grantflow's mark, those another live grant holds on the
+ * principal: a policy two grants share, which the grant revoked last must release. A mark with no
+ * live grant behind it proves nothing (anyone allowed to tag the principal can write one, on an
+ * attachment older than grantflow), so it is not taken; the grant's own attachments from an earlier
+ * apply are in its record already.
+ */
+async function heldByOthers(deps: GrantIamDeps, spec: GrantSpec, kept: readonly string[]): Promise<string[]> {
+  if (kept.length === 0) return [];
+  const held = await deps.holders.neededArns({ account: spec.account, principalType: spec.principalType, principal: spec.principal, excludeId: spec.id });
+  return kept.filter((arn) => held.has(arn));
 }
 
 async function revokeNow(deps: GrantIamDeps, grant: RevokeTarget, options: AttemptOptions): Promise<RevokeResult> {
@@ -124,7 +151,14 @@ async function revokeNow(deps: GrantIamDeps, grant: RevokeTarget, options: Attem
   const stillNeeded = grant.arns.length
     ? await deps.holders.neededArns({ account: grant.account, principalType: grant.principalType, principal: grant.principal, excludeId: grant.id })
     : new Set<string>();
-  const release = await releaseManaged(t, { type: grant.principalType, name: grant.principal }, grant.arns, stillNeeded, new Set(grant.ownedArns ?? []));
+  // The grant's record decides what is its own; a target without one (built from a memo) goes by the marks.
+  const release = await releaseManaged(
+    t,
+    { type: grant.principalType, name: grant.principal },
+    grant.arns,
+    stillNeeded,
+    grant.ownedArns ? new Set(grant.ownedArns) : undefined,
+  );
   // A copy belongs to this grant alone: once detached it goes (one still attached elsewhere stays, for the sweep).
   const copies: NonNullable<RevokeResult['copies']> = {};
   for (const arn of grant.copyArns ?? []) {

@@ -7,6 +7,9 @@
 // a managed-policy attachment is grantflow's when the principal carries the tag
 // `grantflow:attached:<digest of the ARN>`, written before grantflow attaches a policy that was not
 // attached already. Attachments without that mark were there before grantflow and are never detached.
+// The mark is only a tag, which anyone allowed to tag the principal can write, so a grant's revoke
+// goes by the grant's own record of what its applies attached (`owned` in releaseManaged), and an
+// apply counts as its own only what it attached, or found marked while another live grant holds it.
 //
 // IAM has no transactions, so an attach and a concurrent release (another grant's revoke, a sweep)
 // could each undo half of the other. Both sides read back after they write: the attaching side puts
@@ -556,21 +559,29 @@ export async function attachManaged(target: Target, principal: Principal, arns: 
 
 export interface ReleaseOutcome {
   detached: string[];
-  kept: { arn: string; reason: 'needed by another live grant' | 'attached before grantflow' }[];
+  kept: { arn: string; reason: 'needed by another live grant' | 'attached before grantflow' | 'not attached by this grant' }[];
 }
 
 /**
  * Detaches the ARNs grantflow attached and no other live grant needs, then drops their marks, then
  * reads the attachments back: a mark whose policy was attached again meanwhile is put back.
  * A missing principal means there is nothing left to release.
+ *
+ * Whose attachment it is: with `owned` (the releasing grant's own record of what its applies
+ * attached) the record decides, since a mark is only a tag that anyone allowed to tag the principal
+ * (the principal itself, often) can write: an ARN the grant did not attach stays attached, marked or
+ * not. Without a record (the sweep; a clean-up that knows a grant only from its memo) the mark decides.
  */
 export async function releaseManaged(
   target: Target,
   principal: Principal,
   arns: readonly string[],
   stillNeeded: ReadonlySet<string>,
-  /** ARNs the releasing grant attached itself: grantflow's even if their mark went missing (IAM's reads can lag its writes). */
-  owned: ReadonlySet<string> = new Set(),
+  /**
+   * ARNs the releasing grant attached itself: released even if their mark went missing (IAM's reads
+   * can lag its writes; a principal may untag itself), and, when given, the only ones released.
+   */
+  owned?: ReadonlySet<string>,
 ): Promise<ReleaseOutcome> {
   const outcome: ReleaseOutcome = { detached: [], kept: [] };
   if (arns.length === 0) return outcome;
@@ -588,9 +599,10 @@ export async function releaseManaged(
       continue;
     }
     const key = state.marked.get(arn);
-    // Ours when marked, or when this grant attached it itself and the mark went missing in a race.
-    if (!key && !(owned.has(arn) && state.attached.has(arn))) {
-      if (state.attached.has(arn)) outcome.kept.push({ arn, reason: 'attached before grantflow' });
+    if (owned ? !owned.has(arn) : !key) {
+      // Marked but not in the grant's record: a mark this grant cannot vouch for (one planted on an
+      // attachment older than grantflow looks the same). It stays, mark and all, for the sweep to judge.
+      if (state.attached.has(arn)) outcome.kept.push({ arn, reason: key ? 'not attached by this grant' : 'attached before grantflow' });
       continue;
     }
     if (state.attached.has(arn)) {

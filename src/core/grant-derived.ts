@@ -13,9 +13,16 @@ export function deployerFor(settings: Pick<Settings, 'deployerRole' | 'partition
     ...(settings.deployerExternalId ? { externalId: settings.deployerExternalId } : {}),
   };
 }
-/** Every managed policy the grant attaches: its own customer-managed policy first, then its expiring copies. */
-export function attachedArns(grant: Pick<GrantSpec, 'customPolicyArn' | 'managedPolicyArns' | 'expiringCopies'>): string[] {
-  return [...(grant.customPolicyArn ? [grant.customPolicyArn] : []), ...(grant.expiringCopies ?? []).map((c) => c.arn), ...grant.managedPolicyArns];
+/**
+ * Every managed policy the grant attaches: its own customer-managed policy first, then its expiring
+ * copies, then the managed policies attached as they are, including each one the spec says is
+ * attached as is instead of copied (`attachedAsIs`), so the memo holds it whatever built the spec.
+ */
+export function attachedArns(grant: Pick<GrantSpec, 'customPolicyArn' | 'managedPolicyArns' | 'expiringCopies' | 'attachedAsIs'>): string[] {
+  const arns = [...(grant.customPolicyArn ? [grant.customPolicyArn] : []), ...(grant.expiringCopies ?? []).map((c) => c.arn), ...grant.managedPolicyArns];
+  // Expansion lists them among managedPolicyArns already: only one missing there is added.
+  const asIs = (grant.attachedAsIs ?? []).map((p) => p.arn).filter((arn, i, all) => !arns.includes(arn) && all.indexOf(arn) === i);
+  return [...arns, ...asIs];
 }
 
 /**
@@ -59,10 +66,19 @@ export interface RevokeTarget {
   inlinePolicyName?: string;
   /** The grant's expiring copies: deleted once detached (they belong to this grant alone). */
   copyArns?: string[];
-  /** Of `arns`, those the grant attached itself: released even where their ownership mark went missing. */
+  /**
+   * The grant's own record: of `arns`, those its applies attached (or took over from another live
+   * grant sharing them). When present, only these are released (even where their ownership mark
+   * went missing), and a mark alone counts for nothing: anyone allowed to tag the principal can write
+   * one. Absent when no record exists (a target built from a memo): then the marks decide.
+   */
   ownedArns?: string[];
 }
 
+/**
+ * The grant's revoke by its own workflow, which adds to `ownedArns` what its applies reported
+ * attached: the record starts empty, so what no apply of this grant attached is never released by it.
+ */
 export function revokeTarget(grant: GrantSpec): RevokeTarget {
   return {
     id: grant.id,
@@ -76,7 +92,14 @@ export function revokeTarget(grant: GrantSpec): RevokeTarget {
     arns: [...attachedArns(grant), ...(grant.expiringCopies ?? []).map((c) => c.sourceArn)],
     ...(grant.inlinePolicy ? { inlinePolicyName: grant.inlinePolicy.name } : {}),
     ...(grant.expiringCopies?.length ? { copyArns: grant.expiringCopies.map((c) => c.arn) } : {}),
+    ownedArns: [],
   };
+}
+
+/** The revoke target without the grant's record: what the spec alone says (its shape, and releases of a previous spec). */
+function specTarget(grant: GrantSpec): Omit<RevokeTarget, 'ownedArns'> {
+  const { ownedArns: _record, ...target } = revokeTarget(grant);
+  return target;
 }
 
 /**
@@ -86,7 +109,7 @@ export function revokeTarget(grant: GrantSpec): RevokeTarget {
  */
 export function grantShape(grant: GrantSpec): string {
   // MFA changes what the copies say, not their names; it is added only when set, so earlier grants keep their digest.
-  return digest(JSON.stringify([revokeTarget(grant), grant.inlinePolicy?.document ?? null, grant.revokeMaxBackoffMs, ...(grant.mfa ? [true] : [])]));
+  return digest(JSON.stringify([specTarget(grant), grant.inlinePolicy?.document ?? null, grant.revokeMaxBackoffMs, ...(grant.mfa ? [true] : [])]));
 }
 
 /** What a grant held under its previous spec and no longer holds under the next: released once the next has landed. */
@@ -97,11 +120,12 @@ export function releasedBy(previous: GrantSpec, next: GrantSpec): RevokeTarget |
     (next.expiringCopies ?? []).map((c) => c.sourceArn).filter((arn) => (previous.expiringCopies ?? []).some((c) => c.sourceArn === arn)),
   );
   const kept = new Set([...attachedArns(next), ...copiedBoth]);
-  const arns = revokeTarget(previous).arns.filter((arn) => !kept.has(arn));
-  const keptCopies = new Set(revokeTarget(next).copyArns ?? []);
-  const copyArns = (revokeTarget(previous).copyArns ?? []).filter((arn) => !keptCopies.has(arn));
+  const arns = specTarget(previous).arns.filter((arn) => !kept.has(arn));
+  const keptCopies = new Set(specTarget(next).copyArns ?? []);
+  const copyArns = (specTarget(previous).copyArns ?? []).filter((arn) => !keptCopies.has(arn));
   const inlineGone = previous.inlinePolicy && previous.inlinePolicy.name !== next.inlinePolicy?.name;
   if (arns.length === 0 && copyArns.length === 0 && !inlineGone) return undefined;
-  const { inlinePolicyName, copyArns: _all, ...target } = revokeTarget(previous);
+  // Without the record, which the workflow holds and does not pass along here: the marks decide.
+  const { inlinePolicyName, copyArns: _all, ...target } = specTarget(previous);
   return { ...target, arns, ...(inlineGone && inlinePolicyName ? { inlinePolicyName } : {}), ...(copyArns.length ? { copyArns } : {}) };
 }

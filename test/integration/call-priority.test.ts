@@ -41,7 +41,7 @@ describe('the IAM call budget at IAM (moto)', function () {
 
     // The leaver's grant is in place before the burst (through a budget of its own).
     const fast = new AccountClients({ iamCallsPerSecond: 1000 });
-    await applyGrantIam({ accounts: fast, holders: noHolders }, leaver);
+    const applied = await applyGrantIam({ accounts: fast, holders: noHolders }, leaver);
     fast.destroy();
 
     const accounts = new AccountClients({ iamCallsPerSecond: 10 });
@@ -54,7 +54,8 @@ describe('the IAM call budget at IAM (moto)', function () {
       while (limiter.waiting().apply < burst.length - 10) await new Promise((resolve) => setTimeout(resolve, 20));
       const queuedApplies = limiter.waiting().apply;
       const revokeStart = proxy.events().length;
-      await revokeGrantIam(deps, revokeTarget(leaver));
+      // With the grant's record of what it attached, as its workflow sends it.
+      await revokeGrantIam(deps, { ...revokeTarget(leaver), ownedArns: applied.attached });
       await applies;
 
       const events = proxy.events().sort((a, b) => a.sentAt - b.sentAt);

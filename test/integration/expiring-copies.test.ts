@@ -12,7 +12,8 @@ import { deployerPolicies } from '../../src/aws/deployer-policy';
 import { sweepPrincipals } from '../../src/aws/sweep';
 import { expandTeam } from '../../src/core/expand';
 import type { GrantSpec } from '../../src/core/grant';
-import { attachedArns, revokeTarget } from '../../src/core/grant-derived';
+import { attachedArns, revokeTarget, type RevokeTarget } from '../../src/core/grant-derived';
+import type { ApplyResult } from '../../src/aws/grant-iam';
 import { COPY_TAGS, teamPolicyPath } from '../../src/core/names';
 import type { Settings } from '../../src/core/team-config';
 import type { HolderDirectory, HolderQuery } from '../../src/temporal/holders';
@@ -35,6 +36,9 @@ class LiveGrants implements HolderDirectory {
 }
 
 type Document = { Statement: unknown[] };
+
+/** The revoke a grant's workflow sends after this apply: the spec's target with what the apply attached. */
+const revokeOf = (grant: GrantSpec, applied: ApplyResult): RevokeTarget => ({ ...revokeTarget(grant), ownedArns: applied.attached });
 
 describe('expiring copies of managed policies (moto)', function () {
   let moto: Moto;
@@ -152,12 +156,13 @@ describe('expiring copies of managed policies (moto)', function () {
   it('deletes the copy at revoke, leaving nothing behind', async () => {
     const grant = grantOf([POWER_USER]);
     const empty = await snapshotAccount(moto, ACCOUNTS.nonprod);
-    await activities.applySpec(grant);
-    const result = await activities.revokeGrant(revokeTarget(grant));
+    const applied = await activities.applySpec(grant);
+    assert.deepEqual(applied.attached, [grant.expiringCopies![0]!.arn]);
+    const result = await activities.revokeGrant(revokeOf(grant, applied));
     assert.deepEqual(result.copies, { [grant.expiringCopies![0]!.arn]: 'deleted' });
     assert.equal(await storedCopy(grant.expiringCopies![0]!.arn), undefined);
     assert.deepEqual(await snapshotAccount(moto, ACCOUNTS.nonprod), empty);
-    const again = await activities.revokeGrant(revokeTarget(grant));
+    const again = await activities.revokeGrant(revokeOf(grant, applied));
     assert.deepEqual(again.copies, { [grant.expiringCopies![0]!.arn]: 'absent' }, 'a second revoke finds it gone');
   });
 
@@ -196,16 +201,45 @@ describe('expiring copies of managed policies (moto)', function () {
     const stale: GrantSpec = { ...copied, expiringCopies: [{ ...copied.expiringCopies![0]!, sourceArn: READ_ONLY }] };
     const result = await activities.applySpec(stale);
     assert.deepEqual(result.copies, { [stale.expiringCopies![0]!.arn]: 'too-large' });
+    assert.deepEqual(result.attached, [READ_ONLY], 'the original, attached instead, is reported as attached');
     assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!.attached, [READ_ONLY]);
     const iam = await moto.iamIn(ACCOUNTS.nonprod);
     const local = await iam.send(new ListPoliciesCommand({ Scope: 'Local' }));
     iam.destroy();
     assert.deepEqual(local.Policies ?? [], [], 'no copy was written');
-    await activities.revokeGrant(revokeTarget(stale));
+    await activities.revokeGrant(revokeOf(stale, result));
     assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!.attached, [], 'the revoke releases the original it attached instead');
   });
 
-  it('deployer-policy with a boundary allows grant and revoke calls only on bounded principals', async () => {
+  it('a copy that falls back onto an original another live grant attached reports the original as attached', async () => {
+    // A permanent grant of ReadOnlyAccess to bob is in place first, and live.
+    const permanent = expandTeam(
+      team({ policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['bob@example.com'], environments: ['nonprod'], grants: ['reader'] }] }),
+      Date.now(),
+    ).grants[0]!;
+    const first = await activities.applySpec(permanent);
+    assert.deepEqual(first.attached, [READ_ONLY]);
+    holders.live.set(permanent.id, permanent);
+    // A temporary grant whose copy of ReadOnlyAccess does not fit: the original, already attached under the
+    // permanent grant's mark, is what it holds now, and what its workflow must record.
+    const copied = grantOf([POWER_USER]);
+    const stale: GrantSpec = { ...copied, expiringCopies: [{ ...copied.expiringCopies![0]!, sourceArn: READ_ONLY }] };
+    const result = await activities.applySpec(stale);
+    assert.deepEqual(result.copies, { [stale.expiringCopies![0]!.arn]: 'too-large' });
+    assert.deepEqual(result.attached, [READ_ONLY], 'the original it holds instead of its copy is reported as attached');
+    assert.deepEqual(result.kept, []);
+    holders.live.set(stale.id, stale);
+
+    holders.live.delete(stale.id);
+    const byTemporary = await activities.revokeGrant(revokeOf(stale, result));
+    assert.deepEqual(byTemporary.kept, [{ arn: READ_ONLY, reason: 'needed by another live grant' }]);
+    holders.live.delete(permanent.id);
+    const byPermanent = await activities.revokeGrant(revokeOf(permanent, first));
+    assert.deepEqual(byPermanent.detached, [READ_ONLY]);
+    assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob, { attached: [], inline: {}, tags: {} });
+  });
+
+  it('deployer-policy with a boundary allows granting calls only on bounded principals, and revoking calls on any', async () => {
     const boundary = `arn:aws:iam::${ACCOUNTS.nonprod}:policy/boundaries/developer`;
     const policies = deployerPolicies({
       partition: 'aws',
@@ -232,10 +266,16 @@ describe('expiring copies of managed policies (moto)', function () {
       if (response.resultType === 'error') throw new Error(JSON.stringify(response.errors));
       return response.overallResult;
     };
-    for (const action of ['iam:AttachUserPolicy', 'iam:DetachUserPolicy', 'iam:PutUserPolicy', 'iam:DeleteUserPolicy']) {
+    for (const action of ['iam:AttachUserPolicy', 'iam:PutUserPolicy']) {
       assert.equal(await judge(action, boundary), 'Allowed', `${action} on a bounded user`);
       assert.equal(await judge(action, undefined), 'ImplicitlyDenied', `${action} on an unbounded user`);
       assert.equal(await judge(action, `arn:aws:iam::${ACCOUNTS.nonprod}:policy/other`), 'ImplicitlyDenied', `${action} with another boundary`);
+    }
+    // A grant stays revokable after someone removes (or changes) the principal's boundary.
+    for (const action of ['iam:DetachUserPolicy', 'iam:DeleteUserPolicy']) {
+      assert.equal(await judge(action, boundary), 'Allowed', `${action} on a bounded user`);
+      assert.equal(await judge(action, undefined), 'Allowed', `${action} on an unbounded user`);
+      assert.equal(await judge(action, `arn:aws:iam::${ACCOUNTS.nonprod}:policy/other`), 'Allowed', `${action} with another boundary`);
     }
     assert.equal(await judge('iam:ListAttachedUserPolicies', undefined), 'Allowed', 'reads are not conditioned');
   });

@@ -16,6 +16,7 @@ import {
   PutRolePermissionsBoundaryCommand,
   PutUserPolicyCommand,
   SetDefaultPolicyVersionCommand,
+  TagUserCommand,
 } from '@aws-sdk/client-iam';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { ApplicationFailure } from '@temporalio/common';
@@ -23,12 +24,13 @@ import { AccountClients, type CallRecord } from '../../src/aws/accounts';
 import type { HolderDirectory, HolderQuery } from '../../src/temporal/holders';
 import { createIamActivities } from '../../activities';
 import { GrantflowAwsError } from '../../src/aws/errors';
-import { deletePolicyIfUnused, ensureManagedPolicy, listTeamPolicies, readQuotas, type PolicyOutcome, type PolicyRemoval } from '../../src/aws/iam';
+import { deletePolicyIfUnused, ensureManagedPolicy, listTeamPolicies, markerKey, readQuotas, type PolicyOutcome, type PolicyRemoval } from '../../src/aws/iam';
 import { legacyPolicyName, teamPolicyPath } from '../../src/core/names';
 import { sweepPrincipals } from '../../src/aws/sweep';
 import { IAM_OPERATIONS } from '../../src/aws/operations';
 import type { GrantSpec, PolicySync } from '../../src/core/grant';
-import { attachedArns, deployerFor, revokeTarget } from '../../src/core/grant-derived';
+import { attachedArns, deployerFor, revokeTarget, type RevokeTarget } from '../../src/core/grant-derived';
+import type { ApplyResult } from '../../src/aws/grant-iam';
 import { expandTeam } from '../../src/core/expand';
 import { renderDocument, withExpiry } from '../../src/core/documents';
 import { deployerActions, deployerPolicies, IMPLIED_ACTIONS } from '../../src/aws/deployer-policy';
@@ -66,6 +68,8 @@ describe('IAM activities (moto)', function () {
   let holders: LiveGrants;
   let accounts: AccountClients;
   let activities: ReturnType<typeof createIamActivities>;
+  /** What each grant's workflow records of its applies (`status.attached`), by grant id. */
+  let records: Map<string, Set<string>>;
 
   const writes = () => calls.filter((c) => c.write).map((c) => `${c.account}:${c.operation}`);
 
@@ -85,6 +89,7 @@ describe('IAM activities (moto)', function () {
     await moto.createRoles(ACCOUNTS.nonprod, ['deployer-ci']);
     calls = [];
     failOnWrite = undefined;
+    records = new Map();
     accounts = new AccountClients({
       iamCallsPerSecond: 1000,
       observer: (call) => {
@@ -156,9 +161,19 @@ describe('IAM activities (moto)', function () {
     for (const account of [ACCOUNTS.nonprod, ACCOUNTS.prod]) {
       await activitiesForPolicies.syncPolicies({ ref: ref(account), policies: policiesIn(account) });
     }
-    for (const grant of grants) await activities.applySpec(grant);
+    for (const grant of grants) await apply(grant);
     holders.add(...grants);
   }
+
+  /** An apply, and what the grant's workflow does with its result: adds what it attached to the grant's record. */
+  async function apply(grant: GrantSpec): Promise<ApplyResult> {
+    const result = await activities.applySpec(grant);
+    records.set(grant.id, new Set([...(records.get(grant.id) ?? []), ...result.attached]));
+    return result;
+  }
+
+  /** The revoke the grant's workflow sends: the spec's target with the grant's record of what it attached. */
+  const revokeOf = (grant: GrantSpec): RevokeTarget => ({ ...revokeTarget(grant), ownedArns: [...(records.get(grant.id) ?? [])] });
 
   async function snapshots() {
     return { nonprod: await snapshotAccount(moto, ACCOUNTS.nonprod), prod: await snapshotAccount(moto, ACCOUNTS.prod) };
@@ -183,13 +198,13 @@ describe('IAM activities (moto)', function () {
       await grantEverything();
       for (const grant of grants) {
         holders.remove(grant);
-        await activities.revokeGrant(revokeTarget(grant));
+        await activities.revokeGrant(revokeOf(grant));
       }
       const afterFirst = await snapshots();
       assert.deepEqual(afterFirst.nonprod.users.alice!.attached, []);
       assert.deepEqual(afterFirst.nonprod.users.bob, { attached: [], inline: {}, tags: {} });
       calls = [];
-      for (const grant of grants) await activities.revokeGrant(revokeTarget(grant));
+      for (const grant of grants) await activities.revokeGrant(revokeOf(grant));
       assert.deepEqual(writes(), []);
       assert.deepEqual(await snapshots(), afterFirst);
     });
@@ -223,7 +238,7 @@ describe('IAM activities (moto)', function () {
       await grantEverything();
       for (const g of grants) holders.remove(g);
       const revokeAll = async () => {
-        for (const grant of grants) await activities.revokeGrant(revokeTarget(grant));
+        for (const grant of grants) await activities.revokeGrant(revokeOf(grant));
       };
       calls = [];
       await revokeAll();
@@ -295,12 +310,12 @@ describe('IAM activities (moto)', function () {
     await iam.send(new PutUserPolicyCommand({ UserName: 'bob', PolicyName: 'bobs-own', PolicyDocument: handWritten }));
     iam.destroy();
 
-    const grant = await activities.applySpec(bobTemporary);
+    const grant = await apply(bobTemporary);
     assert.deepEqual(grant.foreign, [READ_ONLY], "the hand-made attachment is recognised as not grantflow's");
     const during = (await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!;
     assert.deepEqual(Object.keys(during.inline).sort(), ['bobs-own', bobTemporary.inlinePolicy!.name].sort());
 
-    const revoked = await activities.revokeGrant(revokeTarget(bobTemporary));
+    const revoked = await activities.revokeGrant(revokeOf(bobTemporary));
     assert.deepEqual(revoked.kept, [{ arn: READ_ONLY, reason: 'attached before grantflow' }]);
     const after = (await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!;
     assert.deepEqual(after.attached, [READ_ONLY]);
@@ -315,20 +330,68 @@ describe('IAM activities (moto)', function () {
     });
     const [auditor, reader] = grantsOf(shared);
     for (const g of [auditor!, reader!]) {
-      await activities.applySpec(g);
+      await apply(g);
       holders.add(g);
     }
     assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.alice!.attached, [READ_ONLY, SECURITY_AUDIT, VIEW_ONLY].sort());
 
     holders.remove(reader!);
-    const first = await activities.revokeGrant(revokeTarget(reader!));
+    const first = await activities.revokeGrant(revokeOf(reader!));
     assert.deepEqual(first.detached, [VIEW_ONLY]);
     assert.deepEqual(first.kept, [{ arn: READ_ONLY, reason: 'needed by another live grant' }]);
     assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.alice!.attached, [READ_ONLY, SECURITY_AUDIT].sort());
 
     holders.remove(auditor!);
-    await activities.revokeGrant(revokeTarget(auditor!));
+    await activities.revokeGrant(revokeOf(auditor!));
     assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.alice, { attached: [], inline: {}, tags: {} });
+  });
+
+  it('keeps a managed policy two grants share until both are revoked, when the grant that attached it goes first', async () => {
+    const shared = team({
+      policies: { reader: policy([READ_ONLY, VIEW_ONLY]), auditor: policy([READ_ONLY, SECURITY_AUDIT]) },
+      permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader', 'auditor'] }],
+    });
+    const [auditor, reader] = grantsOf(shared);
+    await apply(auditor!);
+    holders.add(auditor!);
+    const second = await apply(reader!);
+    holders.add(reader!);
+    // Found attached under the mark of a live grant that holds it: the reader's too, from now on.
+    assert.deepEqual(second.attached.sort(), [READ_ONLY, VIEW_ONLY].sort());
+
+    holders.remove(auditor!);
+    const first = await activities.revokeGrant(revokeOf(auditor!));
+    assert.deepEqual(first.detached, [SECURITY_AUDIT]);
+    assert.deepEqual(first.kept, [{ arn: READ_ONLY, reason: 'needed by another live grant' }]);
+
+    holders.remove(reader!);
+    const last = await activities.revokeGrant(revokeOf(reader!));
+    assert.deepEqual(last.detached.sort(), [READ_ONLY, VIEW_ONLY].sort());
+    assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.alice, { attached: [], inline: {}, tags: {} });
+  });
+
+  it("never detaches a policy attached before grantflow on which the principal planted grantflow's mark", async () => {
+    // Anyone allowed to tag the principal (often the principal itself) can write grantflow's mark on
+    // an attachment older than grantflow; a grant of the same policy then arrives, and is revoked.
+    const iam = await moto.iamIn(ACCOUNTS.nonprod);
+    try {
+      await iam.send(new AttachUserPolicyCommand({ UserName: 'bob', PolicyArn: READ_ONLY }));
+      await iam.send(new TagUserCommand({ UserName: 'bob', Tags: [{ Key: markerKey(READ_ONLY), Value: READ_ONLY }] }));
+    } finally {
+      iam.destroy();
+    }
+    assert.ok(attachedArns(bobTemporary).includes(READ_ONLY), 'the grant attaches the same policy');
+    const applied = await apply(bobTemporary);
+    assert.deepEqual(applied.attached, [], 'the apply attached nothing, and takes nothing for its own');
+    assert.deepEqual(applied.kept, [READ_ONLY]);
+
+    // What the grant's workflow sends: the spec's target with its record (empty here).
+    const revoked = await activities.revokeGrant({ ...revokeTarget(bobTemporary), ...(applied.attached.length ? { ownedArns: applied.attached } : {}) });
+    assert.deepEqual(revoked.detached, []);
+    assert.deepEqual(revoked.kept, [{ arn: READ_ONLY, reason: 'not attached by this grant' }]);
+    const bob = (await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!;
+    assert.deepEqual(bob.attached, [READ_ONLY], 'the attachment from before grantflow is still there');
+    assert.deepEqual(bob.inline, {}, "the grant's own inline policy is gone");
   });
 
   it("deletes a team policy once nothing lists it attached, though IAM's attachment count still says otherwise", async () => {
@@ -716,8 +779,11 @@ describe('IAM activities (moto)', function () {
         // Sent as a command, or page by page through the SDK's paginator for it.
         assert.match(source, new RegExp(`new ${operation}Command\\(|paginate${operation}\\(`), `iam:${operation} is in the policy but nothing sends it`);
       }
-      const listed = (policies.permissions as { Statement: { Action: string[] }[] }).Statement.flatMap((s) => s.Action);
+      // What it allows is exactly that list; its explicit denies (the deployer role itself) allow nothing.
+      const statements = (policies.permissions as { Statement: { Effect: string; Action: string[] }[] }).Statement;
+      const listed = statements.filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action);
       assert.deepEqual([...listed].sort(), [...allowed].sort());
+      assert.ok(statements.every((s) => s.Effect === 'Allow' || s.Effect === 'Deny'));
     });
   });
 });

@@ -10,6 +10,7 @@ import { attachManaged, markerKey, releaseManaged, type Target } from '../../src
 import { startMoto, type Moto } from '../../src/local/moto';
 import { snapshotUsers } from '../harness/iam-snapshot';
 import { revokeTarget } from '../../src/core/grant-derived';
+import { sweepPrincipals } from '../../src/aws/sweep';
 import { ACCOUNTS, grantsOf, policy, READ_ONLY, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
 
 describe('ownership marks under races (moto)', function () {
@@ -73,9 +74,12 @@ describe('ownership marks under races (moto)', function () {
     iam.destroy();
   });
 
-  it('an apply that crashes right after its attach, before reading the marks back, leaves the mark, and its revoke detaches the policy', async () => {
+  it('an apply that crashes right after its attach leaves the mark; its revoke cannot vouch for the attachment, and the sweep detaches it', async () => {
     // The worker dies on the first call after AttachUserPolicy: the attachment is in IAM, the
-    // read-back of the marks never ran. Only the mark written before the attach says it is grantflow's.
+    // read-back of the marks never ran and the grant's workflow never heard of the attach. Only the
+    // mark written before the attach says it is grantflow's, and a mark alone proves nothing (anyone
+    // allowed to tag alice can write one on an attachment older than grantflow): the grant's revoke
+    // leaves it, and the sweep, which finds it marked and held by no live grant, detaches it.
     let attachSeen = false;
     let crashedAt: string | undefined;
     const accounts = new AccountClients({
@@ -88,7 +92,8 @@ describe('ownership marks under races (moto)', function () {
         if (call.operation === 'AttachUserPolicy') attachSeen = true;
       },
     });
-    const activities = createIamActivities({ accounts, holders: { neededArns: async () => new Set<string>() } });
+    const holders = { neededArns: async () => new Set<string>() };
+    const activities = createIamActivities({ accounts, holders });
     const grant = grantsOf(
       team({ policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }] }),
     )[0]!;
@@ -101,8 +106,26 @@ describe('ownership marks under races (moto)', function () {
 
     // Temporal retries the apply; the workflow later revokes with what that retry reported attached.
     const retry = await activities.applySpec(grant);
-    assert.deepEqual(retry.foreign, [], "the retry takes the attachment for grantflow's, not for one made before it");
-    await activities.revokeGrant({ ...revokeTarget(grant), ...(retry.attached.length ? { ownedArns: retry.attached } : {}) });
+    assert.deepEqual(retry.foreign, [], 'the retry does not call the attachment foreign');
+    assert.deepEqual(retry.attached, [], 'nor its own: it cannot tell it from a mark planted on an older attachment');
+    const revoked = await activities.revokeGrant({ ...revokeTarget(grant), ...(retry.attached.length ? { ownedArns: retry.attached } : {}) });
+    assert.deepEqual(revoked.kept, [{ arn: READ_ONLY, reason: 'not attached by this grant' }]);
+    assert.equal((await snapshotUsers(moto, ACCOUNTS.nonprod, ['alice'])).alice!.tags[markerKey(READ_ONLY)], READ_ONLY, 'the mark stays, for the sweep');
+
+    const findings = await sweepPrincipals(accounts, holders, {
+      team: grant.team,
+      ref: { account: grant.account, environment: grant.environment, deployer: grant.deployer },
+      principals: [{ type: 'user', name: 'alice' }],
+      liveGrantIds: new Set(),
+      ownNeeds: new Map(),
+      nowMs: Date.now(),
+      maxTemporaryDays: 6,
+      dryRun: false,
+    });
+    assert.deepEqual(
+      findings.map((f) => [f.object, f.why]),
+      [[`managed policy ${READ_ONLY}`, 'no live grant holds it']],
+    );
     assert.deepEqual((await snapshotUsers(moto, ACCOUNTS.nonprod, ['alice'])).alice, { attached: [], inline: {}, tags: {} }, 'nothing is left attached');
     accounts.destroy();
   });

@@ -231,6 +231,25 @@ describe('expiring copies: grants', function () {
     assert.deepEqual(revokeTarget(grant).copyArns, [copy.arn]);
     assert.ok(revokeTarget(grant).arns.includes(POWER_USER), 'the source is released too, if it had to be attached instead');
   });
+  it("attachedArns (the grant's memo: what other grants' revokes and the sweep count as held) includes each policy the spec says is attached as is", () => {
+    const grant = temporary();
+    assert.deepEqual(
+      notCopied(grant).map((p) => p.arn),
+      [READ_ONLY],
+    );
+    assert.ok(attachedArns(grant).includes(READ_ONLY), 'the original attached instead of a copy is held');
+    assert.equal(attachedArns(grant).filter((arn) => arn === READ_ONLY).length, 1, 'once');
+    // Whatever built the spec: one that lists the original only under attachedAsIs holds it too.
+    const onlyAsIs = { ...grant, managedPolicyArns: [] };
+    assert.deepEqual(attachedArns(onlyAsIs), [grant.expiringCopies![0]!.arn, READ_ONLY]);
+    assert.ok(revokeTarget(onlyAsIs).arns.includes(READ_ONLY));
+  });
+  it("the grant's own revoke carries its record of what it attached, empty until its applies add to it", () => {
+    const grant = temporary();
+    assert.deepEqual(revokeTarget(grant).ownedArns, []);
+    const released = releasedBy(temporary({ temporaryManagedPolicies: 'attach' }), grant);
+    assert.equal(released?.ownedArns, undefined, 'a release of a previous spec has no record: the marks decide');
+  });
   it('temporary_managed_policies: attach attaches everything as before', () => {
     const grant = temporary({ temporaryManagedPolicies: 'attach' });
     assert.equal(grant.expiringCopies, undefined);
@@ -382,9 +401,10 @@ describe('permission boundaries', function () {
     const fine = planTeam(expansion, live({ boundary }), { nowMs: Date.now(), maxTemporaryDays: 6 });
     assert.equal(fine.find((e) => e.id === prod.id)!.problem, undefined);
   });
-  it('deployer-policy conditions the calls that change principals on the boundaries, and only those', () => {
+  it('deployer-policy conditions the calls that grant on the boundaries, and only those (revoking calls never)', () => {
+    type Statement = { Sid: string; Effect: string; Action: string[]; Condition?: Record<string, unknown> };
     const plain = deployerPolicies({ partition: 'aws', roleName: 'r', trustedPrincipal: 'arn:aws:iam::999999999999:root' }).permissions as {
-      Statement: { Sid: string; Action: string[]; Condition?: unknown }[];
+      Statement: Statement[];
     };
     const bounded = deployerPolicies({
       partition: 'aws',
@@ -392,22 +412,21 @@ describe('permission boundaries', function () {
       trustedPrincipal: 'arn:aws:iam::999999999999:root',
       boundaries: boundaryArns({ permissionsBoundary: { byEnvironment: { prod: boundary, audit: boundary, nonprod: 'arn:aws:iam::111111111111:policy/b' } } }),
     }).permissions as typeof plain;
-    assert.ok(plain.Statement.every((s) => s.Condition === undefined));
-    const conditioned = bounded.Statement.filter((s) => s.Condition);
+    const onBoundary = (s: Statement) => s.Condition !== undefined && 'StringEquals' in s.Condition;
+    assert.deepEqual(plain.Statement.filter(onBoundary), []);
+    const conditioned = bounded.Statement.filter(onBoundary);
     assert.deepEqual(
       conditioned.map((s) => s.Sid),
-      ['GrantAndRevokeOnPrincipals'],
+      ['GrantOnPrincipals'],
     );
-    assert.deepEqual(conditioned[0]!.Action, [
-      'iam:AttachRolePolicy',
-      'iam:AttachUserPolicy',
-      'iam:DeleteUserPolicy',
-      'iam:DetachRolePolicy',
-      'iam:DetachUserPolicy',
-      'iam:PutUserPolicy',
-    ]);
+    assert.deepEqual(conditioned[0]!.Action, ['iam:AttachRolePolicy', 'iam:AttachUserPolicy', 'iam:PutUserPolicy']);
     assert.deepEqual(conditioned[0]!.Condition, { StringEquals: { 'iam:PermissionsBoundary': ['arn:aws:iam::111111111111:policy/b', boundary] } });
-    assert.deepEqual(bounded.Statement.flatMap((s) => s.Action).sort(), plain.Statement.flatMap((s) => s.Action).sort(), 'the same actions either way');
+    const revoking = bounded.Statement.find((s) => s.Sid === 'RevokeOnPrincipals')!;
+    assert.deepEqual(revoking.Action, ['iam:DeleteUserPolicy', 'iam:DetachRolePolicy', 'iam:DetachUserPolicy']);
+    assert.equal(revoking.Condition, undefined, 'revoking is never conditioned on the boundary');
+    // Apart from the boundary condition, the two policies are the same.
+    const withoutBoundary = (s: Statement) => (onBoundary(s) ? { ...s, Condition: undefined } : s);
+    assert.deepEqual(JSON.parse(JSON.stringify(bounded.Statement.map(withoutBoundary))), JSON.parse(JSON.stringify(plain.Statement)));
   });
 });
 

@@ -27,9 +27,11 @@ export const deployerPolicyCommand = defineCommand({
   description: `
 The permissions policy lists exactly the IAM operations grantflow's code sends (the SDK refuses any
 other), scoped to grantflow's own policies (path /grantflow/), AWS managed policies (read, to write their
-expiring copies) and users and roles. With permissions_boundary set, attaching, detaching, putting
-and deleting are allowed only on principals that carry the boundary (condition iam:PermissionsBoundary). Put it on the
-deployer role (setting deployer_role, default AWSSelfServeDeployer) in every account you manage,
+expiring copies) and users and roles; on principals it sets and removes only grantflow's own tags
+(grantflow:attached:*), and it may change nothing on the deployer role itself (explicit denies). With
+permissions_boundary set, attaching and putting are allowed only on principals that carry the
+boundary (condition iam:PermissionsBoundary); detaching and deleting never depend on it, so a grant
+stays revokable. Put it on the deployer role (setting deployer_role, default AWSSelfServeDeployer) in every account you manage,
 with the trust policy, and give the identity grantflow runs as the caller policy. No network call.`,
   exitCodes: 'Exit codes: 0 printed (or written), 1 invalid grantflow.yaml, 2 usage error.',
   async run({ values, io }) {
