@@ -7,11 +7,10 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { expandTeam } from '../src/core/expand';
 import type { GrantSpec } from '../src/core/grant';
 import { guardrailProblems, type Guardrails } from '../src/core/guardrails';
-import { reconcileWorkflowId } from '../src/core/ids';
 import { describeRevision, isOlderRevision, type Revision } from '../src/core/revision';
 import type { TeamConfig } from '../src/core/team-config';
 import { DAY_MS } from '../src/core/time';
-import { pickRecovered, teamStates } from '../src/temporal/reconcile-state';
+import { currentState, pickRecovered, teamStates } from '../src/temporal/reconcile-state';
 import { loadSubmission, type StagedSubmission } from '../src/temporal/submissions';
 import { verifySubmission, type SubmissionTrust } from '../src/trust/submissions';
 import type { ReconcileState, SubmissionRef } from '../workflows/messages';
@@ -28,7 +27,15 @@ export interface VerifiedConfig {
   config: TeamConfig;
   /** The signed revision (absent for an unsigned config on an insecure worker). */
   revision?: Revision;
+  /** When it was signed. */
+  signedAt?: string;
   signer: string;
+}
+
+/** What the runs of a team's reconcile workflow claim: the configs applied since its last retirement, and when that was. */
+interface TeamView {
+  refs: SubmissionRef[];
+  retiredAtMs?: number;
 }
 
 /** Why a submission or a grant was refused; the message says what and how to fix it. */
@@ -37,8 +44,8 @@ export class Refusal extends Error {
 }
 
 const LOADED_CAP = 16;
-/** How long the team's adopted config, read from its reconcile workflow, is taken as current before it is read again. */
-const ADOPTED_TTL_MS = 5000;
+/** How long what the team's reconcile runs claim is taken as current before it is read again. */
+const VIEW_TTL_MS = 5000;
 
 /** Keeps at most `cap` entries, dropping the oldest. */
 function remember<K, V>(map: Map<K, V>, key: K, value: V, cap: number): V {
@@ -50,9 +57,7 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V, cap: number): V {
 export class ConfigAuthority {
   private readonly loaded = new Map<string, Promise<StagedSubmission>>();
   private readonly grantsOf = new Map<string, Map<string, GrantSpec>>();
-  private readonly adopted = new Map<string, { refs: SubmissionRef[]; readAt: number }>();
-  /** The newest config this worker verified for each team: an older one offered later never wins over it. */
-  private readonly newest = new Map<string, VerifiedConfig>();
+  private readonly views = new Map<string, { view: TeamView; readAt: number }>();
 
   constructor(
     private readonly temporal: Client,
@@ -85,35 +90,39 @@ export class ConfigAuthority {
     if (problems.length > 0) {
       throw new Refusal(`the config of team ${expected.team} asks for less than the worker's guardrails allow: ${problems.map((p) => p.message).join('; ')}`);
     }
-    const verified: VerifiedConfig = {
+    return {
       ref,
       config: staged.config,
       signer: verdict.signer,
-      ...(verdict.statement ? { revision: verdict.statement.revision } : {}),
+      ...(verdict.statement ? { revision: verdict.statement.revision, signedAt: verdict.statement.signedAt } : {}),
     };
-    this.noteNewest(verified);
-    return verified;
   }
 
-  private noteNewest(candidate: VerifiedConfig): void {
-    const team = candidate.config.team;
-    if (isNewer(candidate, this.newest.get(team))) this.newest.set(team, candidate);
-  }
-
-  /** The configs the team's reconcile workflow says it applied (its current run's memo), read at most every few seconds. */
-  private async adoptedRefs(team: string): Promise<SubmissionRef[]> {
-    const cached = this.adopted.get(team);
-    if (cached && Date.now() - cached.readAt < ADOPTED_TTL_MS) return cached.refs;
-    let refs: SubmissionRef[] = [];
+  /**
+   * What the runs of the team's reconcile workflow say (their memos, read at most every few seconds):
+   * the configs they applied since the team was last retired, and when that was. Claims, all of them:
+   * a config counts only once it verifies, and one signed before the retirement never counts again.
+   */
+  private async teamView(team: string): Promise<TeamView> {
+    const cached = this.views.get(team);
+    if (cached && Date.now() - cached.readAt < VIEW_TTL_MS) return cached.view;
+    let states: ReconcileState[];
     try {
-      const description = await this.temporal.workflow.getHandle(reconcileWorkflowId(team)).describe();
-      const state = (description.memo as { state?: ReconcileState } | undefined)?.state;
-      refs = state?.config ? [state.config] : [];
+      states = await teamStates(this.temporal, team, undefined, { withRetired: true });
     } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      // A server without visibility lists (Temporal's test server): the current run's memo alone.
+      states = await currentState(this.temporal, team).catch((e: unknown) => {
+        if (e instanceof WorkflowNotFoundError) return [];
+        throw error;
+      });
     }
-    this.adopted.set(team, { refs, readAt: Date.now() });
-    return refs;
+    const retiredAtMs = Math.max(-Infinity, ...states.flatMap((state) => (state.retiredAt ? [Date.parse(state.retiredAt)] : [])));
+    const view: TeamView = {
+      refs: states.flatMap((state) => (state.config && !state.retiredAt ? [state.config] : [])),
+      ...(Number.isFinite(retiredAtMs) ? { retiredAtMs } : {}),
+    };
+    this.views.set(team, { view, readAt: Date.now() });
+    return view;
   }
 
   /**
@@ -121,15 +130,18 @@ export class ConfigAuthority {
    * adopted one and the newest it has verified before. Undefined when none verifies; `reasons` says why.
    */
   async newestFor(team: string, candidates: readonly (SubmissionRef | undefined)[]): Promise<{ verified?: VerifiedConfig; reasons: string[] }> {
+    const view = await this.teamView(team);
     const refs = new Map<string, SubmissionRef>();
-    for (const ref of [...candidates, ...(await this.adoptedRefs(team))]) if (ref) refs.set(ref.workflowId, ref);
-    const known = this.newest.get(team);
-    if (known) refs.set(known.ref.workflowId, known.ref);
+    for (const ref of [...candidates, ...view.refs]) if (ref) refs.set(ref.workflowId, ref);
     const reasons: string[] = [];
     let best: VerifiedConfig | undefined;
     for (const ref of refs.values()) {
       try {
         const verified = await this.verify(ref, { team });
+        if (view.retiredAtMs !== undefined && verified.signedAt !== undefined && Date.parse(verified.signedAt) <= view.retiredAtMs) {
+          reasons.push(`${ref.workflowId} was signed before the team was retired`);
+          continue;
+        }
         if (!best || isNewer(verified, best)) best = verified;
       } catch (error) {
         if (!(error instanceof Refusal) && !(error instanceof WorkflowNotFoundError)) throw error;
@@ -172,11 +184,13 @@ export class ConfigAuthority {
    */
   async recover(team: string, exceptRunId?: string): Promise<ReconcileState> {
     const states = await teamStates(this.temporal, team, exceptRunId);
+    const { retiredAtMs } = await this.teamView(team);
     let best: { state: ReconcileState; verified: VerifiedConfig } | undefined;
     for (const state of states) {
       if (!state.config) continue;
       try {
         const verified = await this.verify(state.config, { team });
+        if (retiredAtMs !== undefined && verified.signedAt !== undefined && Date.parse(verified.signedAt) <= retiredAtMs) continue;
         if (!best || isNewer(verified, best.verified)) best = { state, verified };
       } catch (error) {
         if (!(error instanceof Refusal) && !(error instanceof WorkflowNotFoundError)) throw error;

@@ -47,21 +47,30 @@ export const DEFAULT_AUTHORITY: Authority = {
   guardrails: DEFAULT_GUARDRAILS,
 };
 
-/** An AWS error crosses into Temporal as a failure whose type and retryability the workflow honours. */
-function toFailure(error: unknown): unknown {
+/**
+ * An AWS error crosses into Temporal as a failure whose type and retryability the workflow honours.
+ * `claimed`: what an apply had marked for its own attach before it failed (see AttemptOptions.progress),
+ * carried in the failure's details for the grant's record.
+ */
+function toFailure(error: unknown, claimed: readonly string[] = []): unknown {
+  const progress = claimed.length > 0 ? [{ claimed: [...claimed] }] : [];
   if (error instanceof GrantflowAwsError) {
-    return ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: !error.retryable, details: [error.awsCode] });
+    return ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: !error.retryable, details: [error.awsCode, ...progress] });
+  }
+  if (progress.length > 0 && error instanceof Error && !(error instanceof CancelledFailure)) {
+    return ApplicationFailure.create({ message: error.message, type: error.name, details: [undefined, ...progress] });
   }
   return error;
 }
 
-async function translated<T>(fn: () => Promise<T>): Promise<T> {
+async function translated<T>(fn: () => Promise<T>, claimed?: () => readonly string[]): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    throw toFailure(error);
+    throw toFailure(error, claimed?.());
   }
 }
+
 
 /** The running activity's context, or none (tests call these functions directly). */
 function activityContext(): Context | undefined {
@@ -85,6 +94,8 @@ export interface ApplyInput {
   sources?: SubmissionRef[];
   /** Until when IAM's "no such user/policy" is retried (propagation). */
   notFoundRetryUntil?: number;
+  /** The grant's record of what its earlier applies attached. */
+  owned?: string[];
 }
 
 /**
@@ -162,7 +173,10 @@ export function createActivities(deps: ActivityDeps) {
       const task = context && !context.info.isLocal ? context : undefined;
       const beat = task ? setInterval(() => task.heartbeat(), APPLY_BEAT_MS) : undefined;
       try {
-        const result = await iam.applySpec(spec, input.notFoundRetryUntil !== undefined ? { notFoundRetryUntil: input.notFoundRetryUntil } : {});
+        const result = await iam.applySpec(spec, {
+          ...(input.notFoundRetryUntil !== undefined ? { notFoundRetryUntil: input.notFoundRetryUntil } : {}),
+          ...(input.owned ? { owned: input.owned } : {}),
+        });
         return {
           outcome: 'applied',
           spec,
@@ -170,8 +184,12 @@ export function createActivities(deps: ActivityDeps) {
           result,
         };
       } catch (error) {
-        // Stopped because its workflow cancelled it: reported as cancelled, which the workflow waits for before it revokes.
-        if (task?.cancellationSignal.aborted) throw new CancelledFailure(`the apply of ${spec.id} was cancelled by its workflow; no further IAM call was sent`);
+        // Stopped because its workflow cancelled it: reported as cancelled, which the workflow waits for
+        // before it revokes, with what the apply had claimed (the details of its failure) for the record.
+        if (task?.cancellationSignal.aborted) {
+          const details = error instanceof ApplicationFailure ? error.details : undefined;
+          throw new CancelledFailure(`the apply of ${spec.id} was cancelled by its workflow; no further IAM call was sent`, details ?? []);
+        }
         throw error;
       } finally {
         if (beat) clearInterval(beat);

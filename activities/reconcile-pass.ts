@@ -22,12 +22,12 @@ import { ending, isSticky, withEndedEarly, type LedgerEntry } from '../src/core/
 import { planPass, readyReplacements, type PassPlan, type RecordDecision, type RevokeDecision } from '../src/core/reconcile-plan';
 import { describeRevision, isOlderRevision, type Revision } from '../src/core/revision';
 import { describeExpiryProblem, entriesBeyondLimit } from '../src/core/rules/temporary';
-import type { TeamConfig } from '../src/core/team-config';
+import { DEFAULT_SETTINGS, type TeamConfig } from '../src/core/team-config';
 import { DAY_MS } from '../src/core/time';
 import { grantStartOptions, recordStartOptions } from '../src/temporal/grant-start';
 import { readLedger, toLedgerEntry } from '../src/temporal/ledger-reader';
 import { namespaceRetentionMs } from '../src/temporal/namespace-setup';
-import { recoverTeamState } from '../src/temporal/reconcile-state';
+import { recoverTeamState, retiredScope } from '../src/temporal/reconcile-state';
 import { loadSubmission } from '../src/temporal/submissions';
 import { Refusal, type ConfigAuthority, type VerifiedConfig } from './config-authority';
 import {
@@ -37,6 +37,7 @@ import {
   statusQuery,
   type PlanSummary,
   type ReapplyRequest,
+  type RetiredScope,
   type RestoreResult,
   type RetireResult,
   type RevokeRequest,
@@ -264,10 +265,16 @@ export async function runPass(deps: PassDeps, request: PassRequest): Promise<Pas
   // A restore decides now: the operator lifting an early revocation is newer than the submission.
   act.use(config, configRef, expansion?.grants ?? [], ledger, report, new Date(request.mode === 'restore' ? nowMs : decidedAtMs).toISOString());
 
+  if (chosen && 'unverified' in chosen && chosen.unverified) {
+    await act.keepRemembered(plan);
+    throw ApplicationFailure.nonRetryable(chosen.unverified, CONFIG_UNVERIFIED);
+  }
   if (request.mode === 'restore') return { restore: await act.restore(request.grantId!, plan) };
   if (request.mode === 'retire') return { retire: await act.retire() };
   if (request.mode === 'sweep') {
     await act.sweep(plan, maxDays, request.dryRun === true);
+    // A retired team owns nothing any more: what its retirement could not delete goes now.
+    if (chosen && 'retired' in chosen && request.dryRun !== true) await act.dropRetiredPolicies();
     return { sweep: report.sweepSummary(request.dryRun === true) };
   }
   if (request.mode === 'settle') await act.settle(plan);
@@ -291,7 +298,7 @@ async function chooseConfig(
   deps: PassDeps,
   request: PassRequest,
   durable: { config?: SubmissionRef },
-): Promise<(VerifiedConfig | { ref: SubmissionRef; config: TeamConfig; revision?: undefined }) | undefined> {
+): Promise<(VerifiedConfig | { ref?: SubmissionRef; config: TeamConfig; revision?: undefined; unverified?: string; retired?: true }) | undefined> {
   const { team } = request;
   if (request.mode === 'submit') {
     try {
@@ -304,12 +311,20 @@ async function chooseConfig(
   const { verified, reasons } = await deps.authority.newestFor(team, [request.config, durable.config]);
   if (verified) return verified;
   const staged = request.config ?? durable.config;
-  if (!staged) return undefined;
   if (REMOVAL_MODES.has(request.mode)) {
-    const { config } = await loadSubmission(deps.temporal, staged);
-    return config.team === team ? { ref: staged, config } : undefined;
+    if (staged) {
+      const { config } = await loadSubmission(deps.temporal, staged);
+      return config.team === team ? { ref: staged, config } : undefined;
+    }
+    // A retired team has no config any more: its leftovers are found where the retirement recorded them.
+    const scope = await retiredScope(deps.temporal, team);
+    return scope ? { config: scopeConfig(team, scope), retired: true } : undefined;
   }
-  throw ApplicationFailure.nonRetryable(`no config of team ${team} can be applied: ${reasons.join('; ')}; submit the team again from CI`, CONFIG_UNVERIFIED);
+  if (!staged) return undefined;
+  const why = `no config of team ${team} can be applied: ${reasons.join('; ')}; submit the team again from CI`;
+  // An interval pass still keeps early revocations remembered (that only ever keeps access away), then reports.
+  if (request.mode === 'interval') return { ref: staged, config: (await loadSubmission(deps.temporal, staged)).config, unverified: why };
+  throw ApplicationFailure.nonRetryable(why, CONFIG_UNVERIFIED);
 }
 
 /**
@@ -327,6 +342,23 @@ async function refuseOlder(deps: PassDeps, request: PassRequest, durable: { conf
       'StaleRevision',
     );
   }
+}
+
+/** A config that holds nothing but where a retired team's objects are: enough for passes that only remove. */
+function scopeConfig(team: string, scope: RetiredScope): TeamConfig {
+  return {
+    team,
+    accounts: { ...scope.accounts },
+    policies: {},
+    permanent: [],
+    temporary: [],
+    settings: {
+      ...DEFAULT_SETTINGS,
+      deployerRole: scope.deployer.roleName,
+      partition: scope.deployer.partition as TeamConfig['settings']['partition'],
+      ...(scope.deployer.externalId ? { deployerExternalId: scope.deployer.externalId } : {}),
+    },
+  };
 }
 
 /** IAM names ignore case: a team whose name differs from a running team's only in case could meet its policies. */
@@ -494,6 +526,20 @@ class PassActions {
     if (revoked.length > 0) await this.waitForEnding(revoked);
     const desiredCopies = [...this.desired.values()].flatMap((g) => (g.expiringCopies ?? []).map((c) => c.arn));
     await this.dropUnusedPolicies(new Set(policies.map((p) => p.arn)), new Set(desiredCopies));
+  }
+
+  /** Deletes every policy of a retired team that nothing has attached, and reports the others. */
+  async dropRetiredPolicies(): Promise<void> {
+    const deleted = await this.dropUnusedPolicies(new Set());
+    this.report.cleanedObjects += deleted.length;
+    for (const [arn, outcome] of Object.entries(this.report.policies)) {
+      if (outcome !== 'deleted' && outcome !== 'absent') this.error(`policy ${arn} of the retired team: ${outcome}`);
+    }
+  }
+
+  /** With no config it may apply, a pass still writes the records that keep early revocations from being forgotten. */
+  async keepRemembered(plan: PassPlan): Promise<void> {
+    await this.record(plan.records.filter((r) => r.kind === 'reaffirmed'));
   }
 
   /** Only what cannot wait for the next interval: replacements whose new grant is active, and revokes that follow an operator's. */
@@ -885,6 +931,13 @@ class PassActions {
     await this.cleanUp(
       [...this.ledger.values()].filter((e) => ['abandoned', 'crashed'].includes(ending(e))).map((entry) => ({ entry, record: 'lifted' as const })),
     );
+    // A team submitted again after its retirement starts afresh: an early revoke (Cancel, revoke) is
+    // lifted like a Terminate's, so both kinds of stickiness end the same way through a retirement.
+    await this.record(
+      [...this.ledger.values()]
+        .filter((e) => ending(e) === 'early')
+        .map((entry) => ({ id: entry.id, kind: 'lifted' as const, cause: 'lifted' as const, at: new Date().toISOString(), reason: 'the team was retired', by: this.by(), from: entry })),
+    );
     const deadline = Date.now() + RETIRE_WAIT_MS;
     const remaining = new Set(live);
     while (remaining.size > 0 && Date.now() < deadline) {
@@ -908,6 +961,7 @@ class PassActions {
       policiesDeleted: deleted.slice(0, SUMMARY_LIST_CAP),
       remaining: left.items,
       counts: { revoked: revoked.length, policiesDeleted: deleted.length, remaining: left.count },
+      ...(this.config && this.deployer ? { scope: { accounts: { ...this.config.accounts }, deployer: this.deployer } } : {}),
     };
   }
 }

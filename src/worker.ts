@@ -6,6 +6,7 @@ import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleO
 import { AccountClients, type CallObserver, type CallOutcomeObserver } from './aws/accounts';
 import { VisibilityHolderDirectory, type HolderDirectory } from './temporal/holders';
 import { refreshShare, watchShare, workerIdentity, type ShareWatchOptions } from './temporal/worker-share';
+import { watchReconciles } from './temporal/reconcile-keeper';
 import { createActivities, DEFAULT_AUTHORITY, type Authority } from '../activities';
 import type { NotificationSink } from './core/notification-sink';
 
@@ -69,6 +70,13 @@ export interface WorkerOptions {
   onShareChange?: (workers: number) => void;
   /** How often the workers serving the task queue are counted (default 5 s). */
   shareRefreshMs?: number;
+  /**
+   * Start again, every few minutes, the reconcile workflow of each team on the task queue that lacks
+   * one (not retired), so its passes never wait for a submission (default on; `everyMs` for tests).
+   */
+  keepReconciles?: boolean | { everyMs: number };
+  /** Told the teams whose reconcile workflow it started again. */
+  onReconcilesStarted?: (teams: string[]) => void;
 }
 
 export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; accounts: AccountClients }> {
@@ -124,12 +132,22 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
   await refreshShare(share);
   // `runUntil` calls `run` too, so every way of running the worker counts the workers while it runs.
   const run = worker.run.bind(worker);
+  const keep = options.keepReconciles ?? true;
   worker.run = async () => {
     const watch = watchShare(share);
+    const keeper = keep
+      ? watchReconciles({
+          client: options.client,
+          taskQueue: options.taskQueue,
+          ...(typeof keep === 'object' ? { everyMs: keep.everyMs } : {}),
+          ...(options.onReconcilesStarted ? { onStarted: options.onReconcilesStarted } : {}),
+        })
+      : undefined;
     try {
       await run();
     } finally {
       watch.stop();
+      keeper?.stop();
     }
   };
   return { worker, accounts };

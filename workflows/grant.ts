@@ -12,6 +12,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   condition,
   getExternalWorkflowHandle,
   isCancellation,
@@ -31,6 +32,7 @@ import {
 import type { Activities, ApplyOutcome, RevokeResult } from '../activities';
 import type { GrantSpec } from '../src/core/grant';
 import { attachedArns, grantShape, releasedBy, revokeTarget } from '../src/core/grant-derived';
+import { BOUNDARY_MISSING } from '../src/core/grant-failures';
 import {
   grantChangedSignal,
   reapplySignal,
@@ -96,6 +98,17 @@ const REFUSALS_KEPT = 20;
 
 /** How long after its first attempt a grant keeps retrying a user or policy IAM says does not exist, unless its spec says. */
 const PROPAGATION_WAIT_MS = 2 * 60 * 1000;
+
+/**
+ * What a failed or cancelled apply had marked for its own attach (the second detail of its failure):
+ * the attempt may have attached it, so the grant's record keeps it for the revoke.
+ */
+function claimedBy(error: unknown): string[] {
+  const failure = error instanceof ActivityFailure ? error.cause : error;
+  const details = failure instanceof ApplicationFailure || failure instanceof CancelledFailure ? failure.details : undefined;
+  const progress = details?.[1] as { claimed?: unknown } | undefined;
+  return Array.isArray(progress?.claimed) ? progress.claimed.filter((arn): arn is string => typeof arn === 'string') : [];
+}
 
 function describeFailure(error: unknown): string {
   if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) return error.cause.message;
@@ -265,24 +278,42 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
     if (grantShape(previous) === grantShape(spec) || status.state !== 'active') return;
     const released = releasedBy(previous, spec);
     if (!released) return;
+    const gone = new Set(released.arns);
     try {
-      await revokeGrant(released);
+      // By the record, like every revoke of the grant: what it attached under the previous spec, and nothing it merely found.
+      await revokeGrant({ ...released, ownedArns: (status.attached ?? []).filter((arn) => gone.has(arn)) });
+      status.attached = (status.attached ?? []).filter((arn) => !gone.has(arn));
     } catch (error) {
       status.lastError = describeFailure(error);
       log.warn('could not release what the previous spec held; the sweep will', { grant: spec.id, error: status.lastError });
     }
   };
 
+  /** The grant's own record of what it attached: a mark on the principal alone never makes an attachment its to release. */
+  const record = (arns: readonly string[]) => {
+    if (arns.length > 0) status.attached = [...new Set([...(status.attached ?? []), ...arns])];
+  };
   // Where the first apply began: IAM's "no such user/policy" is retried until the propagation window after it has passed.
   let notFoundRetryUntil: number | undefined;
-  /** One round of tries; a revoke cuts it short ('revoked'). Cancel of the workflow still throws. */
-  const applyRound = async (): Promise<ApplyOutcome | 'failed' | 'retry' | 'revoked'> => {
+  /**
+   * One round of tries; a revoke cuts it short ('revoked'). Cancel of the workflow still throws.
+   * 'unbounded': the principal lacks the permission boundary the grant requires (nothing was granted).
+   */
+  const applyRound = async (): Promise<ApplyOutcome | 'failed' | 'unbounded' | 'retry' | 'revoked'> => {
     const scope = new CancellationScope();
     applying.add(scope);
     try {
       const sources = [reapplySource, source].filter((s): s is SubmissionRef => s !== undefined);
-      return await scope.run(() => applyGrant({ spec, sources, ...(notFoundRetryUntil !== undefined ? { notFoundRetryUntil } : {}) }));
+      return await scope.run(() =>
+        applyGrant({
+          spec,
+          sources,
+          ...(notFoundRetryUntil !== undefined ? { notFoundRetryUntil } : {}),
+          ...(status.attached?.length ? { owned: status.attached } : {}),
+        }),
+      );
     } catch (error) {
+      record(claimedBy(error));
       if (isCancellation(error)) {
         applyAbandoned = true;
         if (revoke) return 'revoked';
@@ -290,7 +321,8 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
       }
       status.lastError = describeFailure(error);
       const failure = error instanceof ActivityFailure ? error.cause : error;
-      return failure instanceof ApplicationFailure && failure.nonRetryable ? 'failed' : 'retry';
+      if (!(failure instanceof ApplicationFailure && failure.nonRetryable)) return 'retry';
+      return failure.type === BOUNDARY_MISSING ? 'unbounded' : 'failed';
     } finally {
       applying.delete(scope);
     }
@@ -300,11 +332,11 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
    * fails for good (a user that never appears, a denied role), is refused or is revoked. A re-apply
    * tries once; what it could not do is shown in the status and tried again next time.
    */
-  const apply = async (options: { untilDone: boolean }): Promise<'applied' | 'failed' | 'revoked' | 'refused'> => {
+  const apply = async (options: { untilDone: boolean }): Promise<'applied' | 'failed' | 'unbounded' | 'revoked' | 'refused'> => {
     notFoundRetryUntil ??= Date.now() + (spec.propagationWaitMs ?? PROPAGATION_WAIT_MS);
     for (let round = 0; ; round++) {
       const outcome = await applyRound();
-      if (outcome === 'revoked' || outcome === 'failed') return outcome;
+      if (outcome === 'revoked' || outcome === 'failed' || outcome === 'unbounded') return outcome;
       if (outcome !== 'retry') {
         if (outcome.outcome === 'refused') {
           status.lastError = outcome.reason;
@@ -319,8 +351,8 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
           continue;
         }
         status.foreign = outcome.result.foreign;
-        // What this grant attached itself: released even if a race cost it its ownership mark.
-        status.attached = [...new Set([...(status.attached ?? []), ...outcome.result.attached])];
+        // What this grant attached itself: its revoke releases these, and only these.
+        record(outcome.result.attached);
         status.appliedFrom = { revision: outcome.appliedFrom.revision, signer: outcome.appliedFrom.signer };
         delete status.lastError;
         source = outcome.appliedFrom.ref;
@@ -439,7 +471,10 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
       if (reapplyRequested && !revoke) {
         reapplyRequested = false;
         // Drift repair, or a policy the YAML changed; a failure is shown in the status and tried again next time.
-        if ((await apply({ untilDone: false })) === 'refused') await announceRefusal(status.lastError ?? 'a reapply found no verified config');
+        const outcome = await apply({ untilDone: false });
+        if (outcome === 'refused') await announceRefusal(status.lastError ?? 'a reapply found no verified config');
+        // The principal lost the boundary the grant requires: grantflow can no longer vouch for the access, so it goes now.
+        if (outcome === 'unbounded') requestRevoke({ reason: status.lastError ?? 'the required permission boundary is gone', by: 'grantflow', origin: 'reconcile', cause: 'unbounded' });
       }
       if (!revoke && historyFull()) {
         await condition(allHandlersFinished);
@@ -490,7 +525,7 @@ async function revokeUntilDone(
   options: { twice?: boolean; onFailure?: (error: string, retryingMs: number) => Promise<void> } = {},
 ): Promise<void> {
   const startedAt = Date.now();
-  const target = { ...revokeTarget(spec), ...(status.attached?.length ? { ownedArns: status.attached } : {}) };
+  const target = { ...revokeTarget(spec), ownedArns: status.attached ?? [] };
   const revokeOnce = async (): Promise<RevokeResult> => {
     for (let round = 0; ; round++) {
       if (workflowInfo().historyLength > HISTORY_LIMIT * 5) await carryOn();

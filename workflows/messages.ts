@@ -22,7 +22,7 @@ export interface RevokeRequest {
   by?: string;
   origin?: RevokeOrigin;
   /** Set by the reconcile workflow: why the YAML no longer wants the grant (`early` when it follows an operator's revoke). */
-  cause?: RevokeCause | 'retired';
+  cause?: RevokeCause | 'retired' | 'unbounded';
 }
 
 export interface GrantStatus {
@@ -228,6 +228,12 @@ export interface RetireRequest {
   by: string;
 }
 
+/** What grantflow needs to remove a retired team's leftovers without its config: its accounts and the role it acts through. */
+export interface RetiredScope {
+  accounts: Record<string, string>;
+  deployer: { roleName: string; externalId?: string; partition: string };
+}
+
 export interface RetireResult {
   revoked: string[];
   policiesDeleted: string[];
@@ -235,6 +241,8 @@ export interface RetireResult {
   remaining: string[];
   /** The lists above are capped; these count everything. */
   counts: { revoked: number; policiesDeleted: number; remaining: number };
+  /** Where the team's objects were, kept by the retired workflow so later clean-ups can still find them. */
+  scope?: RetiredScope;
 }
 
 /** What the reconcile workflow keeps in its memo; a run that starts fresh reads it back from its predecessors. */
@@ -251,6 +259,8 @@ export interface ReconcileState {
   waitingReplacements?: number;
   /** The team was retired then: what earlier runs knew no longer applies. */
   retiredAt?: string;
+  /** Where the retired team's objects were (its accounts, the deployer role), for the clean-ups after it. */
+  retiredScope?: RetiredScope;
   /** Signals the last run received that its successor must still act on. */
   endedEarly?: { id: string; runId?: string; at: string }[];
   /** Who signed the applied config (a trusted submitter's name, or that it was unsigned on an insecure worker). */

@@ -21,6 +21,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   startChild,
   upsertMemo,
   workflowInfo,
@@ -61,6 +62,8 @@ const { notificationPlan } = proxyLocalActivities<Activities>({ startToCloseTime
 const REFUSALS = new Set(['SubmissionRefused', 'StaleRevision', 'RevisionInFuture', 'BeyondMaxTemporaryDays', 'PermissionsBoundaryMissing', 'WrongTeam']);
 
 const DEFAULT_INTERVAL_MS = 60 * 60 * 1000;
+const RETIRE_FINISH_EVERY = '5 minutes';
+const RETIRE_FINISH_TRIES = 12;
 const HISTORY_LIMIT = 10_000;
 /** A revision dated further ahead of the server's clock than this is refused: it would block every later one as "older". */
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
@@ -76,6 +79,8 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
   let intervalChanged = false;
   let settleSoon = false;
   let retired = false;
+  /** Items the retirement has yet to remove. */
+  let unfinished = 0;
 
   // Submissions, restores, sweeps, retirement and interval passes run one at a time, in arrival order.
   let tail: Promise<unknown> = Promise.resolve();
@@ -143,13 +148,9 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
       },
     },
   );
-  setHandler(
-    sweepUpdate,
-    (request) => serialized(async () => (refuseRetired(), (await pass({ mode: 'sweep', dryRun: request.dryRun, by: request.by })).sweep!)),
-    {
-      validator: (_request) => refuseRetired(),
-    },
-  );
+  // A sweep only removes: it is open on a retired team too (its leftovers are found through the
+  // scope the retirement recorded), which is how `grantflow cleanup` finishes a retirement.
+  setHandler(sweepUpdate, (request) => serialized(async () => (await pass({ mode: 'sweep', dryRun: request.dryRun, by: request.by })).sweep!));
   setHandler(
     retireUpdate,
     (request) =>
@@ -157,10 +158,12 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
         refuseRetired();
         const result = (await pass({ mode: 'retire', by: request.by, reason: request.reason })).retire!;
         if (state.config) await supersede(state.config.workflowId);
-        // Nothing of the team's past applies to a team submitted again later: it starts afresh.
-        state = { retiredAt: new Date(Date.now()).toISOString() };
+        // Nothing of the team's past applies to a team submitted again later: it starts afresh. Where
+        // its objects were is kept, so that what the retirement could not remove yet is still found.
+        state = { retiredAt: new Date(Date.now()).toISOString(), ...(result.scope ? { retiredScope: result.scope } : {}) };
         remember();
         retired = true;
+        unfinished = result.counts.remaining;
         return result;
       }),
     { validator: (_request) => refuseRetired() },
@@ -168,7 +171,25 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
 
   /** A retired team's reconcile workflow is ending: anything queued behind the retirement is refused. */
   function refuseRetired(): void {
-    if (retired) throw ApplicationFailure.nonRetryable(`team ${team} was retired; submit it again to start it afresh`, 'TeamRetired');
+    if (!retired) return;
+    const finishing = unfinished > 0 ? ` (it is still removing ${unfinished} leftover item(s); \`grantflow cleanup ${team}\` does it now)` : '';
+    throw ApplicationFailure.nonRetryable(`team ${team} was retired${finishing}; submit it again, once that has ended, to start it afresh`, 'TeamRetired');
+  }
+
+  /**
+   * What the retirement could not remove yet (a grant still revoking, a policy still attached) is
+   * tried again every few minutes, for up to an hour, before the workflow ends; after that,
+   * `grantflow cleanup <team>` finds it through the scope the retirement recorded.
+   */
+  async function finishRetirement(): Promise<void> {
+    for (let attempt = 0; unfinished > 0 && attempt < RETIRE_FINISH_TRIES; attempt++) {
+      await sleep(RETIRE_FINISH_EVERY);
+      try {
+        unfinished = (await serialized(() => pass({ mode: 'retire', by: 'grantflow', reason: 'finishing the retirement' }))).retire?.counts.remaining ?? 0;
+      } catch (error) {
+        log.warn('finishing the retirement failed; trying again', { team, error: (error as Error).message });
+      }
+    }
   }
 
   /** Refuses a revision older than the last applied one, or dated ahead of the server's clock. */
@@ -191,6 +212,8 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
 
   async function recover(): Promise<void> {
     state = await recoverTeamState({ team, runId: workflowInfo().runId });
+    // The loop began timing with the default interval before the state was back: time it again.
+    if (state.reconcileIntervalMs !== undefined) intervalChanged = true;
     remember();
   }
 
@@ -316,7 +339,10 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<void> {
     // Teams on the same interval pass at their own phase of it rather than together.
     const wait = nextIntervalDelayMs(team, interval, Date.now());
     const woken = await condition(() => wantsContinueAsNew() || intervalChanged || settleSoon || retired, wait);
-    if (retired) break;
+    if (retired) {
+      await finishRetirement();
+      break;
+    }
     if (intervalChanged) {
       // A submission set a new interval: start timing it from now.
       intervalChanged = false;

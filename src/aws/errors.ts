@@ -16,6 +16,8 @@ export type AwsErrorType =
   | 'PolicyNotFound'
   | 'DeployerRoleDenied'
   | 'AccessDenied'
+  /** The principal lacks the permission boundary the grant requires (nothing was granted): BOUNDARY_MISSING. */
+  | 'BoundaryMissing'
   | 'LimitExceeded'
   | 'MalformedPolicy'
   | 'NotOwnedByGrantflow'

@@ -6,6 +6,7 @@ import { attachedArns, type RevokeTarget } from '../core/grant-derived';
 import type { PrincipalType } from '../core/ids';
 import type { AccountClients, AccountRef } from './accounts';
 import { GrantflowAwsError } from './errors';
+import { BOUNDARY_MISSING } from '../core/grant-failures';
 import { boundaryProblem } from '../core/managed-copies';
 import { parseCopyPolicyName } from '../core/names';
 import {
@@ -40,6 +41,14 @@ export interface AttemptOptions {
   signal?: AbortSignal;
   /** Until then, "no such user/policy" counts as IAM propagation delay and is retried. */
   notFoundRetryUntil?: number;
+  /** What the grant's record already holds as its own (earlier applies): kept as its own without asking who else holds it. */
+  owned?: readonly string[];
+  /**
+   * Filled as the apply goes: each ARN it found absent and marked for its own attach. An attempt that
+   * fails after that (a lost answer, throttling past the retries) reports them, so that the grant's
+   * record keeps what the attempt may have attached, and the next attempt's find is not "someone else's".
+   */
+  progress?: { claimed: string[] };
 }
 
 export interface ApplyResult extends AttachOutcome {
@@ -89,7 +98,7 @@ async function applyNow(deps: GrantIamDeps, spec: GrantSpec, options: AttemptOpt
   if (spec.permissionsBoundary) {
     // Before any write: a principal without the required boundary gets nothing, and a retry cannot fix it.
     const problem = boundaryProblem(spec, await readPermissionsBoundary(t, principal));
-    if (problem) throw new GrantflowAwsError('AccessDenied', problem, false);
+    if (problem) throw new GrantflowAwsError(BOUNDARY_MISSING, problem, false);
   }
   const inline = spec.inlinePolicy ? await putInlinePolicy(t, spec.principal, spec.inlinePolicy.name, spec.inlinePolicy.document) : undefined;
   const copies: Record<string, CopyOutcome> = {};
@@ -113,8 +122,10 @@ async function applyNow(deps: GrantIamDeps, spec: GrantSpec, options: AttemptOpt
     t,
     principal,
     attachedArns(spec).map((arn) => instead.get(arn) ?? arn),
+    options.progress,
   );
-  const shared = await heldByOthers(deps, spec, attach.kept);
+  const owned = new Set(options.owned ?? []);
+  const shared = [...attach.kept.filter((arn) => owned.has(arn)), ...(await heldByOthers(deps, spec, attach.kept.filter((arn) => !owned.has(arn))))];
   return {
     attached: [...attach.attached, ...shared],
     kept: attach.kept.filter((arn) => !shared.includes(arn)),

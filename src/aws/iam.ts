@@ -528,7 +528,7 @@ export interface AttachOutcome {
  * (the same key and value): a repeated write only after a crash, one read fewer on every grant.
  * In a burst, both reads are shared with the account's other applies (principal-reads.ts).
  */
-export async function attachManaged(target: Target, principal: Principal, arns: readonly string[]): Promise<AttachOutcome> {
+export async function attachManaged(target: Target, principal: Principal, arns: readonly string[], progress?: { claimed: string[] }): Promise<AttachOutcome> {
   const outcome: AttachOutcome = { attached: [], kept: [], foreign: [] };
   if (arns.length === 0) return outcome;
   const { attached = new Set<string>() } = await readForApply(target, principal, 'attached');
@@ -543,6 +543,8 @@ export async function attachManaged(target: Target, principal: Principal, arns: 
     return outcome;
   }
   await tag(target, principal, missing.map(markTag));
+  // Absent a moment ago and marked now for this attach: the caller's to claim, even if what follows fails.
+  progress?.claimed.push(...missing);
   for (const arn of missing) {
     const extra = { ...principalContext(principal), policyArn: arn };
     // NoSuchEntity here means the policy is missing: the principal answered the list call above.

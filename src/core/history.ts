@@ -28,6 +28,7 @@ export type PeriodEnd =
   | 'failed'
   | 'retired'
   | 'lifted'
+  | 'unbounded'
   | 'terminated'
   | 'timed-out'
   | 'crashed'
@@ -58,7 +59,7 @@ export interface GrantPeriod {
   submittedBy?: string;
 }
 
-const CAUSES: ReadonlySet<string> = new Set(['expired', 'early', 'removed', 'superseded', 'beyond-limit', 'failed', 'retired', 'lifted']);
+const CAUSES: ReadonlySet<string> = new Set(['expired', 'early', 'removed', 'superseded', 'beyond-limit', 'failed', 'retired', 'lifted', 'unbounded']);
 
 function endOf(run: LedgerEntry): PeriodEnd {
   switch (run.status) {

@@ -6,8 +6,11 @@
 // stands (still revoked early, revoked early in succession to another, no longer sticky, cleaned up
 // after a Terminate). Pure: the visibility reads that fill it live in src/temporal/ledger-reader.ts.
 
-/** Why a grant ended: `early` (an operator revoked it) is sticky; the others are not. */
-export type EndCause = 'expired' | 'early' | 'removed' | 'superseded' | 'beyond-limit' | 'failed' | 'retired' | 'lifted';
+/**
+ * Why a grant ended: `early` (an operator revoked it) is sticky; the others are not. `unbounded`:
+ * a re-apply found the principal without the permission boundary the grant requires.
+ */
+export type EndCause = 'expired' | 'early' | 'removed' | 'superseded' | 'beyond-limit' | 'failed' | 'retired' | 'lifted' | 'unbounded';
 
 /** A record run's reason for being: what it keeps true after the run it stands for is out of retention. */
 export type RecordKind =

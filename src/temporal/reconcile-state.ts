@@ -33,8 +33,30 @@ export function pickRecovered(newest: ReconcileState | undefined): ReconcileStat
   };
 }
 
-/** The state in the memo of every run of the team's reconcile workflow since the team was last retired. */
-export async function teamStates(client: Client, team: string, exceptRunId?: string): Promise<ReconcileState[]> {
+/** Where the team's latest retirement left its objects (accounts, deployer role), if it was retired. */
+export async function retiredScope(client: Client, team: string): Promise<NonNullable<ReconcileState['retiredScope']> | undefined> {
+  let newest: { at: number; scope: NonNullable<ReconcileState['retiredScope']> } | undefined;
+  for await (const run of client.workflow.list({ query: `WorkflowId = ${quote(reconcileWorkflowId(team))}` })) {
+    const state = (run.memo as { state?: ReconcileState } | undefined)?.state;
+    if (!state?.retiredAt || !state.retiredScope) continue;
+    const at = Date.parse(state.retiredAt);
+    if (!newest || at > newest.at) newest = { at, scope: state.retiredScope };
+  }
+  return newest?.scope;
+}
+
+/** The state in the memo of the team's reconcile workflow's current (or latest) run. */
+export async function currentState(client: Client, team: string): Promise<ReconcileState[]> {
+  const description = await client.workflow.getHandle(reconcileWorkflowId(team)).describe();
+  const state = (description.memo as { state?: ReconcileState } | undefined)?.state;
+  return state ? [state] : [];
+}
+
+/**
+ * The state in the memo of every run of the team's reconcile workflow since the team was last
+ * retired (`withRetired`: and the states that record retirements, so the caller knows when).
+ */
+export async function teamStates(client: Client, team: string, exceptRunId?: string, options: { withRetired?: boolean } = {}): Promise<ReconcileState[]> {
   const runs: { state: ReconcileState; startedMs: number }[] = [];
   for await (const run of client.workflow.list({ query: `WorkflowId = ${quote(reconcileWorkflowId(team))}` })) {
     if (run.runId === exceptRunId) continue;
@@ -42,5 +64,5 @@ export async function teamStates(client: Client, team: string, exceptRunId?: str
     if (state) runs.push({ state, startedMs: run.startTime.getTime() });
   }
   const retiredMs = Math.max(-Infinity, ...runs.flatMap((r) => (r.state.retiredAt ? [Date.parse(r.state.retiredAt)] : [])));
-  return runs.filter(({ state, startedMs }) => startedMs > retiredMs && !state.retiredAt).map((r) => r.state);
+  return runs.filter(({ state, startedMs }) => (options.withRetired && state.retiredAt) || (startedMs > retiredMs && !state.retiredAt)).map((r) => r.state);
 }

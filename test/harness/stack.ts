@@ -33,6 +33,8 @@ export interface Stack {
     notifications?: WorkerOptions['notifications'];
     guardrails?: Partial<Guardrails>;
     insecure?: boolean;
+    /** Off unless a test asks: teams of earlier tests would have their reconcile workflows started again. */
+    keepReconciles?: WorkerOptions['keepReconciles'];
   }): Promise<void>;
   stopWorker(): Promise<void>;
   /** moto forgets assumed-role keys on reset, so the worker's cached clients are dropped too. */
@@ -98,6 +100,7 @@ export async function startStack(options: { retentionDays?: number; worker?: boo
           { ...workerOptions.guardrails, ...(workerOptions.maxTemporaryDays ? { maxTemporaryDays: workerOptions.maxTemporaryDays } : {}) },
           { insecure: workerOptions.insecure ?? false },
         ),
+        keepReconciles: workerOptions.keepReconciles ?? false,
         ...(workerOptions.maxCachedWorkflows ? { maxCachedWorkflows: workerOptions.maxCachedWorkflows } : {}),
         ...(workerOptions.notifications ? { notifications: workerOptions.notifications } : {}),
       });

@@ -40,6 +40,8 @@ async function startWorker(stack: Stack, identity: string): Promise<RunningWorke
     iamCallsPerSecond: RATE,
     // Both workers live in this process, where the default identity (pid@host) would be the same.
     identity,
+    authority: stack.authority(),
+    keepReconciles: false,
     observer: (call) => {
       if (call.service === 'iam' && call.account === ACCOUNTS.nonprod) handle.calls++;
     },

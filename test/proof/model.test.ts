@@ -287,6 +287,8 @@ async function sequenceWorker(stack: Stack, taskQueue: string, maxTemporaryDays:
     taskQueue,
     iamCallsPerSecond: 1000,
     authority: stack.authority({ maxTemporaryDays }),
+    // The model's steps terminate reconcile workflows and say when they come back.
+    keepReconciles: false,
   });
   const running = created.worker.run();
   return {
