@@ -6,7 +6,7 @@
 import type { GrantSpec } from './grant';
 import { attachedArns, grantShape } from './grant-derived';
 import { grantWorkflowId, parseGrantWorkflowId, replacementKey } from './ids';
-import { decidedAt, earlyAt, ending, isSticky, type LedgerEntry, type RecordKind } from './ledger';
+import { decidedAt, earlyAt, ending, isSticky, retainedSince, type LedgerEntry, type RecordKind } from './ledger';
 import { DAY_MS } from './time';
 
 export type RevokeCause = 'removed' | 'superseded' | 'beyond-limit' | 'early';
@@ -76,7 +76,7 @@ export interface PassInput {
    * a changed expiry is a new entry, and is granted.)
    */
   decidedAtMs: number;
-  /** The namespace's retention: an early revocation older than retention minus a margin is reaffirmed. */
+  /** The namespace's retention: an early revocation whose latest run closed longer ago than retention minus a margin is reaffirmed. */
   retentionMs: number;
 }
 
@@ -99,10 +99,23 @@ export function revokesOverlapping(revoked: readonly LedgerEntry[], grants: read
     .sort(byId);
 }
 
-/** How long before a closed run leaves visibility its early revocation is written again. */
+/** How long before a closed run leaves visibility its early revocation is written again (at most half the retention). */
 export const REAFFIRM_MARGIN_MS = 2 * DAY_MS;
 
 const ms = (iso: string | undefined) => (iso === undefined ? NaN : Date.parse(iso));
+
+/**
+ * Whether a grant's early revocation must be written again: its latest run (the revoke itself, or the
+ * record that last wrote it) closed more than the retention minus the margin ago, and will soon leave
+ * visibility. What counts is when that run closed, not the moment it records (a record keeps the
+ * revoke's original moment, which would make every later record due at once): so a grant gets one
+ * record per retention minus the margin, however often the passes run. The margin is at most half
+ * the retention, so a short retention gets two records per retention period, not one per pass.
+ */
+export function reaffirmDue(entry: LedgerEntry, nowMs: number, retentionMs: number): boolean {
+  const margin = Math.min(REAFFIRM_MARGIN_MS, retentionMs / 2);
+  return ms(retainedSince(entry)) < nowMs - retentionMs + margin;
+}
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The id with its principal in IAM's case-insensitive form: ids of one grant spelt differently meet here. */
@@ -180,7 +193,7 @@ export function planPass(input: PassInput): PassPlan {
     }
     if (isSticky(entry)) {
       plan.sticky.push(grant.id);
-      if (how === 'early' && ms(earlyAt(entry!)) < nowMs - input.retentionMs + REAFFIRM_MARGIN_MS) {
+      if (how === 'early' && reaffirmDue(entry!, nowMs, input.retentionMs)) {
         plan.records.push({
           id: grant.id,
           kind: 'reaffirmed',
