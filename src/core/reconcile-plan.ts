@@ -52,10 +52,10 @@ export interface PassPlan {
   /** Desired, but the previous run is still revoking (not early): started once it has closed. */
   waiting: string[];
   /**
-   * Grants this pass revokes that hold a policy a grant it starts (or hands a new spec) attaches to the
-   * same principal: those go first. A revoke reads the principal's other holders before it detaches,
-   * so one that read them before the new grant existed would detach what the new grant found attached
-   * and took as held.
+   * Grants this pass revokes that hold a policy a grant it starts (now, or once the grant's previous
+   * run has closed) or hands a new spec attaches to the same principal: those go first. A revoke reads
+   * the principal's other holders before it detaches, so one that read them before the new grant
+   * existed would detach what the new grant found attached and took as held.
    */
   revokeFirst: string[];
   /** Desired temporary grants beyond max_temporary_days: not started. */
@@ -250,9 +250,10 @@ export function planPass(input: PassInput): PassPlan {
     }
   }
 
+  // Every grant this pass attaches for: started now, handed a new spec, or started once its previous run has closed.
   plan.revokeFirst = revokesOverlapping(
     plan.revoke.map((r) => ledger.get(r.id)).filter((e): e is LedgerEntry => e !== undefined),
-    [...plan.start, ...plan.respec],
+    [...plan.start, ...plan.respec, ...plan.waiting.map((id) => desired.get(id)!)],
   );
   plan.start.sort((a, b) => byId(a.id, b.id));
   plan.respec.sort((a, b) => byId(a.id, b.id));

@@ -7,7 +7,7 @@ import { grantShape } from '../../src/core/grant-derived';
 import type { LedgerEntry } from '../../src/core/ledger';
 import { planPass, readyReplacements, REAFFIRM_MARGIN_MS, type PassInput, type RecordDecision } from '../../src/core/reconcile-plan';
 import { recordStartOptions } from '../../src/temporal/grant-start';
-import { grantsOf, policy, READ_ONLY, team, VIEW_ONLY } from '../harness/team';
+import { grantsOf, policy, READ_ONLY, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const at = (hours: number) => new Date(NOW + hours * 3600_000).toISOString().replace('.000Z', 'Z');
@@ -302,8 +302,57 @@ describe('a start waits for the revokes of this pass that detach what it attache
       spec,
       memo: { principalType: 'user', principalName: spec.principal, attachedArns: [READ_ONLY, spec.customPolicyArn!].filter(Boolean), ...memo },
     });
-  const cases: { name: string; desired: GrantSpec[]; runs: LedgerEntry[]; first: string[] }[] = [
+  // alice's viewer grant runs with ViewOnlyAccess; the YAML adds ReadOnlyAccess to the viewer policy,
+  // so the pass hands it a new spec that attaches what the removed temporary reader is about to detach.
+  const viewer = (managed: string[], user = 'alice') =>
+    grantsOf(team({ policies: { viewer: policy(managed) }, permanent: [{ users: [user], environments: ['nonprod'], grants: ['viewer'] }] }), NOW)[0]!;
+  const [viewerBefore, viewerAfter] = [viewer([VIEW_ONLY]), viewer([VIEW_ONLY, READ_ONLY])];
+  const running = (spec: GrantSpec, memo: LedgerEntry['memo'] = {}) =>
+    run({ id: spec.id, spec, memo: { principalType: 'user', principalName: spec.principal, attachedArns: [...spec.managedPolicyArns], ...memo } });
+  const cases: { name: string; desired: GrantSpec[]; runs: LedgerEntry[]; first: string[]; respec?: string[]; waiting?: string[] }[] = [
     { name: 'the same principal and policy', desired: [permanent!], runs: [holding(temporary!)], first: [temporary!.id] },
+    {
+      name: 'a running grant handed a new spec that attaches the policy to the same principal',
+      desired: [viewerAfter],
+      runs: [holding(temporary!), running(viewerBefore)],
+      first: [temporary!.id],
+      respec: [viewerAfter.id],
+    },
+    {
+      name: 'a running grant handed a new spec, the principal written in another case in the revoked run',
+      desired: [viewerAfter],
+      runs: [holding(temporary!, { principalName: 'ALICE' }), running(viewerBefore)],
+      first: [temporary!.id],
+      respec: [viewerAfter.id],
+    },
+    {
+      name: 'a running grant handed a new spec on another principal',
+      desired: [viewer([VIEW_ONLY, READ_ONLY], 'bob')],
+      runs: [holding(temporary!), running(viewer([VIEW_ONLY], 'bob'))],
+      first: [],
+      respec: [viewer([VIEW_ONLY], 'bob').id],
+    },
+    {
+      name: 'a running grant handed a new spec that adds only policies the revoke does not hold',
+      desired: [viewer([VIEW_ONLY, SECURITY_AUDIT])],
+      runs: [holding(temporary!), running(viewerBefore)],
+      first: [],
+      respec: [viewerAfter.id],
+    },
+    {
+      name: 'a running grant re-applied unchanged, already holding the policy (the revoke reads it as a holder)',
+      desired: [viewerAfter],
+      runs: [holding(temporary!), running(viewerAfter)],
+      first: [],
+      respec: [],
+    },
+    {
+      name: 'a grant started once its own previous run has finished revoking',
+      desired: [permanent!],
+      runs: [holding(temporary!), run({ id: permanent!.id, state: 'revoking', memo: { endCause: 'removed' } })],
+      first: [temporary!.id],
+      waiting: [permanent!.id],
+    },
     { name: 'the principal written in another case', desired: [permanent!], runs: [holding(temporary!, { principalName: 'ALICE' })], first: [temporary!.id] },
     { name: 'another principal', desired: [bob!], runs: [holding(temporary!)], first: [] },
     { name: 'another account', desired: [permanent!], runs: [{ ...holding(temporary!), account: '222222222222' }], first: [] },
@@ -318,6 +367,13 @@ describe('a start waits for the revokes of this pass that detach what it attache
         [temporary!.id],
       );
       assert.deepEqual(plan.revokeFirst, c.first);
+      if (c.respec)
+        assert.deepEqual(
+          plan.respec.map((g) => g.id),
+          c.respec,
+          'handed a new spec',
+        );
+      if (c.waiting) assert.deepEqual(plan.waiting, c.waiting, 'waiting for its previous run');
     });
   }
 });
