@@ -5,7 +5,7 @@
 // nothing more. It runs as an activity, not in the workflow, so that a team of tens of thousands of
 // grants never puts a large payload into any workflow history: only the config's reference goes
 // in, and a summary with capped lists comes out.
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { AccountClients, AccountRef } from '../src/aws/accounts';
 import { revokeGrantIam, type HolderLookup } from '../src/aws/grant-iam';
@@ -633,21 +633,49 @@ class PassActions {
     }
   }
 
-  /** Writes record runs, so that visibility keeps saying how each grant stands. */
+  /**
+   * Writes record runs, so that visibility keeps saying how each grant stands. A record is written only
+   * while no run of its grant is running: such a run is newer than what this pass read from visibility
+   * (started a moment before, say), it stands for the grant now, and the next pass decides from it. A
+   * record that met one is not counted; one that was to keep the grant revoked early is reported, since
+   * the run that stands for the grant instead may hold access (a lifted one is moot: a running run is
+   * not sticky, and another pass's record run says the same as this one).
+   */
   private async record(records: readonly RecordDecision[]): Promise<void> {
     await eachLimited(
       records,
       CONCURRENCY,
       async (decision) => {
         try {
-          await this.deps.temporal.workflow.start('grantWorkflow', recordStartOptions(decision, { taskQueue: this.request.taskQueue }));
-          this.report.recorded.push(decision.id);
+          const running = await this.startRecord(decision);
+          if (!running) this.report.recorded.push(decision.id);
+          else if (decision.cause === 'early' && running.memo.record === undefined)
+            this.error(
+              `did not record that ${decision.id} is revoked early: run ${running.runId} of it is running (${running.state ?? 'state unknown'}, ` +
+                `started ${running.startedAt}), newer than this pass's read of the grants; the next pass decides from that run`,
+            );
         } catch (error) {
           this.error(`recording that ${decision.id} is ${decision.cause === 'early' ? 'revoked early' : 'no longer sticky'}: ${(error as Error).message}`);
         }
       },
       () => this.deps.heartbeat('recording'),
     );
+  }
+
+  /** Starts one record run; when a run of the grant is running, nothing is written and that run is returned. */
+  private async startRecord(decision: RecordDecision): Promise<LedgerEntry | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.temporal.workflow.start('grantWorkflow', recordStartOptions(decision, { taskQueue: this.request.taskQueue }));
+        return undefined;
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        const running = await this.describe(decision.id);
+        if (running?.status === 'RUNNING') return running;
+        // It closed in between (another pass's record run ends at once): tried once more.
+        if (attempt >= 2) throw error;
+      }
+    }
   }
 
   /** Waits (briefly) for grants to close: those still open, and those that turned out revoked early after all. */

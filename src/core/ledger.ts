@@ -132,6 +132,14 @@ export function earlyAt(entry: LedgerEntry): string | undefined {
   return entry.memo.recordedAt ?? entry.closedAt ?? entry.startedAt;
 }
 
+/**
+ * From when visibility's retention of a run counts: the namespace forgets a closed run `retention`
+ * after it closed, whatever moment its memo records. A record closes the moment it is written.
+ */
+export function retainedSince(entry: LedgerEntry): string {
+  return entry.closedAt ?? entry.startedAt;
+}
+
 /** When the grant began holding access, across continue-as-new. */
 export function firstStartedAt(entry: LedgerEntry): string {
   return entry.memo.firstStartedAt ?? entry.startedAt;

@@ -6,7 +6,7 @@
 import type { GrantSpec } from './grant';
 import { attachedArns, grantShape } from './grant-derived';
 import { grantWorkflowId, parseGrantWorkflowId, replacementKey } from './ids';
-import { decidedAt, earlyAt, ending, isSticky, type LedgerEntry, type RecordKind } from './ledger';
+import { decidedAt, earlyAt, ending, isSticky, retainedSince, type LedgerEntry, type RecordKind } from './ledger';
 import { DAY_MS } from './time';
 
 export type RevokeCause = 'removed' | 'superseded' | 'beyond-limit' | 'early';
@@ -52,10 +52,10 @@ export interface PassPlan {
   /** Desired, but the previous run is still revoking (not early): started once it has closed. */
   waiting: string[];
   /**
-   * Grants this pass revokes that hold a policy a grant it starts (or hands a new spec) attaches to the
-   * same principal: those go first. A revoke reads the principal's other holders before it detaches,
-   * so one that read them before the new grant existed would detach what the new grant found attached
-   * and took as held.
+   * Grants this pass revokes that hold a policy a grant it starts (now, or once the grant's previous
+   * run has closed) or hands a new spec attaches to the same principal: those go first. A revoke reads
+   * the principal's other holders before it detaches, so one that read them before the new grant
+   * existed would detach what the new grant found attached and took as held.
    */
   revokeFirst: string[];
   /** Desired temporary grants beyond max_temporary_days: not started. */
@@ -76,7 +76,7 @@ export interface PassInput {
    * a changed expiry is a new entry, and is granted.)
    */
   decidedAtMs: number;
-  /** The namespace's retention: an early revocation older than retention minus a margin is reaffirmed. */
+  /** The namespace's retention: an early revocation whose latest run closed longer ago than retention minus a margin is reaffirmed. */
   retentionMs: number;
 }
 
@@ -99,10 +99,23 @@ export function revokesOverlapping(revoked: readonly LedgerEntry[], grants: read
     .sort(byId);
 }
 
-/** How long before a closed run leaves visibility its early revocation is written again. */
+/** How long before a closed run leaves visibility its early revocation is written again (at most half the retention). */
 export const REAFFIRM_MARGIN_MS = 2 * DAY_MS;
 
 const ms = (iso: string | undefined) => (iso === undefined ? NaN : Date.parse(iso));
+
+/**
+ * Whether a grant's early revocation must be written again: its latest run (the revoke itself, or the
+ * record that last wrote it) closed more than the retention minus the margin ago, and will soon leave
+ * visibility. What counts is when that run closed, not the moment it records (a record keeps the
+ * revoke's original moment, which would make every later record due at once): so a grant gets one
+ * record per retention minus the margin, however often the passes run. The margin is at most half
+ * the retention, so a short retention gets two records per retention period, not one per pass.
+ */
+export function reaffirmDue(entry: LedgerEntry, nowMs: number, retentionMs: number): boolean {
+  const margin = Math.min(REAFFIRM_MARGIN_MS, retentionMs / 2);
+  return ms(retainedSince(entry)) < nowMs - retentionMs + margin;
+}
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The id with its principal in IAM's case-insensitive form: ids of one grant spelt differently meet here. */
@@ -180,7 +193,7 @@ export function planPass(input: PassInput): PassPlan {
     }
     if (isSticky(entry)) {
       plan.sticky.push(grant.id);
-      if (how === 'early' && ms(earlyAt(entry!)) < nowMs - input.retentionMs + REAFFIRM_MARGIN_MS) {
+      if (how === 'early' && reaffirmDue(entry!, nowMs, input.retentionMs)) {
         plan.records.push({
           id: grant.id,
           kind: 'reaffirmed',
@@ -237,9 +250,10 @@ export function planPass(input: PassInput): PassPlan {
     }
   }
 
+  // Every grant this pass attaches for: started now, handed a new spec, or started once its previous run has closed.
   plan.revokeFirst = revokesOverlapping(
     plan.revoke.map((r) => ledger.get(r.id)).filter((e): e is LedgerEntry => e !== undefined),
-    [...plan.start, ...plan.respec],
+    [...plan.start, ...plan.respec, ...plan.waiting.map((id) => desired.get(id)!)],
   );
   plan.start.sort((a, b) => byId(a.id, b.id));
   plan.respec.sort((a, b) => byId(a.id, b.id));

@@ -92,7 +92,9 @@ export function grantStartOptions(
 
 /**
  * How a record run is started (see src/core/ledger.ts): the grant's id, its search attributes with
- * GrantState `revoked`, and a memo that says what it records. It holds nothing and ends at once.
+ * GrantState `revoked`, and a memo that says what it records. It holds nothing and ends at once. It
+ * starts only while no run of the id is running (WorkflowExecutionAlreadyStartedError otherwise):
+ * finding the running run instead would record nothing and look like success.
  */
 export function recordStartOptions(
   decision: RecordDecision,
@@ -108,7 +110,7 @@ export function recordStartOptions(
     workflowId: decision.id,
     taskQueue: options.taskQueue,
     args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdConflictPolicy: 'FAIL',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     typedSearchAttributes: [
       { key: GrantTeam, value: key.team },

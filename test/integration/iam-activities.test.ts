@@ -25,7 +25,8 @@ import type { HolderDirectory, HolderQuery } from '../../src/temporal/holders';
 import { createIamActivities } from '../../activities';
 import { GrantflowAwsError } from '../../src/aws/errors';
 import { deletePolicyIfUnused, ensureManagedPolicy, listTeamPolicies, markerKey, readQuotas, type PolicyOutcome, type PolicyRemoval } from '../../src/aws/iam';
-import { legacyPolicyName, teamPolicyPath } from '../../src/core/names';
+import { inlinePolicyName, legacyPolicyName, teamPolicyPath } from '../../src/core/names';
+import { grantWorkflowId } from '../../src/core/ids';
 import { sweepPrincipals } from '../../src/aws/sweep';
 import { IAM_OPERATIONS } from '../../src/aws/operations';
 import type { GrantSpec, PolicySync } from '../../src/core/grant';
@@ -601,6 +602,48 @@ describe('IAM activities (moto)', function () {
     assert.deepEqual(await sweep(false, later), [], 'a second sweep finds nothing');
     assert.deepEqual(writes().slice(before), [], 'and makes zero writes');
     assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob, bob);
+  });
+
+  it('sweeps an inline policy whose expiry lies beyond max_temporary_days, though a live grant names it, and keeps one within the limit', async () => {
+    // Planted by hand (an apply from before the limit was lowered, say): the names say when they expire.
+    const beyondAt = inHours(24 * 10);
+    const withinAt = inHours(24 * 5);
+    const [beyond, within] = [inlinePolicyName('test-team', 'reader', beyondAt), inlinePolicyName('test-team', 'reader', withinAt)];
+    const document = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:ListBucket'], Resource: ['*'] }] });
+    const iam = await moto.iamIn(ACCOUNTS.nonprod);
+    for (const name of [beyond, within]) await iam.send(new PutUserPolicyCommand({ UserName: 'bob', PolicyName: name, PolicyDocument: document }));
+    iam.destroy();
+    const grantOf = (expiresAt: string) =>
+      grantWorkflowId({
+        team: 'test-team',
+        kind: 'temporary',
+        account: ACCOUNTS.nonprod,
+        principalType: 'user',
+        principal: 'bob',
+        policy: 'reader',
+        expiresAt,
+      });
+    const sweep = (maxTemporaryDays: number) =>
+      sweepPrincipals(accounts, holders, {
+        team: 'test-team',
+        ref: ref(ACCOUNTS.nonprod),
+        principals: [{ type: 'user', name: 'bob' }],
+        // Both look live, so only the limit can tell the one beyond it.
+        liveGrantIds: new Set([grantOf(beyondAt), grantOf(withinAt)]),
+        ownNeeds: new Map(),
+        nowMs: Date.now(),
+        maxTemporaryDays,
+        dryRun: false,
+      });
+    const inline = async () => Object.keys((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.bob!.inline).sort();
+
+    assert.deepEqual(await sweep(12), [], 'within a 12-day limit both stay');
+    assert.deepEqual(await inline(), [beyond, within].sort());
+    assert.deepEqual(
+      (await sweep(6)).map((f) => [f.principal, f.object, f.why]),
+      [['user/bob', `inline policy ${beyond}`, 'beyond max_temporary_days']],
+    );
+    assert.deepEqual(await inline(), [within], 'the policy beyond the 6-day limit is gone, the one within it stays');
   });
 
   it("reads the account's managed-policy quotas (for plan and doctor)", async () => {

@@ -38,9 +38,10 @@ async function startWorker(stack: Stack, identity: string): Promise<RunningWorke
     namespace: stack.server.namespace,
     taskQueue: stack.taskQueue,
     iamCallsPerSecond: RATE,
+    // The stack's key signs the submission; a worker trusts it as a deployed one trusts CI's.
+    authority: stack.authority(),
     // Both workers live in this process, where the default identity (pid@host) would be the same.
     identity,
-    authority: stack.authority(),
     keepReconciles: false,
     observer: (call) => {
       if (call.service === 'iam' && call.account === ACCOUNTS.nonprod) handle.calls++;

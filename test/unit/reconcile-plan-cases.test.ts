@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import type { GrantSpec } from '../../src/core/grant';
 import { grantShape } from '../../src/core/grant-derived';
 import type { LedgerEntry } from '../../src/core/ledger';
-import { planPass, readyReplacements, REAFFIRM_MARGIN_MS, type PassInput } from '../../src/core/reconcile-plan';
-import { grantsOf, policy, READ_ONLY, team, VIEW_ONLY } from '../harness/team';
+import { planPass, readyReplacements, REAFFIRM_MARGIN_MS, type PassInput, type RecordDecision } from '../../src/core/reconcile-plan';
+import { recordStartOptions } from '../../src/temporal/grant-start';
+import { grantsOf, policy, READ_ONLY, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const at = (hours: number) => new Date(NOW + hours * 3600_000).toISOString().replace('.000Z', 'Z');
@@ -206,6 +207,32 @@ describe('records a pass writes for grants revoked early', function () {
     assert.deepEqual(plan.records, []);
   });
 
+  it('a record written a day ago does not make the grant due again, however old the revoke it carries', () => {
+    const record = { record: 'reaffirmed' as const, endCause: 'early' as const, recordedAt: at(-24 * 30) };
+    const plan = pass({
+      desired: alice,
+      ledger: ledger(run({ id, status: 'COMPLETED', state: 'revoked', startedAt: at(-24), closedAt: at(-24), memo: record })),
+    });
+    assert.deepEqual(plan.sticky, [id]);
+    assert.deepEqual(plan.records, []);
+  });
+
+  it('a record that closed just inside the margin is written again, still carrying the original moment', () => {
+    const closedAt = new Date(boundary - 1000).toISOString();
+    const record = { record: 'reaffirmed' as const, endCause: 'early' as const, recordedAt: at(-24 * 30), endedBy: 'ops' };
+    const plan = pass({ desired: alice, ledger: ledger(run({ id, status: 'COMPLETED', state: 'revoked', startedAt: closedAt, closedAt, memo: record })) });
+    assert.deepEqual(
+      plan.records.map((r) => [r.kind, r.at, r.by]),
+      [['reaffirmed', at(-24 * 30), 'ops']],
+    );
+  });
+
+  it('a retention shorter than the margin: reaffirmed once half the retention has passed, not on every pass', () => {
+    const retentionMs = 86_400_000;
+    const due = (hoursAgo: number) => pass({ desired: alice, retentionMs, ledger: ledger(cancelled(id, at(-hoursAgo))) }).records.length;
+    assert.deepEqual([due(1), due(11), due(12.5), due(20)], [0, 0, 1, 1]);
+  });
+
   it('a Terminate long ago is cleaned up and recorded by the clean-up, not reaffirmed', () => {
     const plan = pass({ desired: alice, ledger: ledger(run({ id, status: 'TERMINATED', closedAt: new Date(boundary - 86_400_000).toISOString() })) });
     assert.deepEqual(plan.records, []);
@@ -275,8 +302,57 @@ describe('a start waits for the revokes of this pass that detach what it attache
       spec,
       memo: { principalType: 'user', principalName: spec.principal, attachedArns: [READ_ONLY, spec.customPolicyArn!].filter(Boolean), ...memo },
     });
-  const cases: { name: string; desired: GrantSpec[]; runs: LedgerEntry[]; first: string[] }[] = [
+  // alice's viewer grant runs with ViewOnlyAccess; the YAML adds ReadOnlyAccess to the viewer policy,
+  // so the pass hands it a new spec that attaches what the removed temporary reader is about to detach.
+  const viewer = (managed: string[], user = 'alice') =>
+    grantsOf(team({ policies: { viewer: policy(managed) }, permanent: [{ users: [user], environments: ['nonprod'], grants: ['viewer'] }] }), NOW)[0]!;
+  const [viewerBefore, viewerAfter] = [viewer([VIEW_ONLY]), viewer([VIEW_ONLY, READ_ONLY])];
+  const running = (spec: GrantSpec, memo: LedgerEntry['memo'] = {}) =>
+    run({ id: spec.id, spec, memo: { principalType: 'user', principalName: spec.principal, attachedArns: [...spec.managedPolicyArns], ...memo } });
+  const cases: { name: string; desired: GrantSpec[]; runs: LedgerEntry[]; first: string[]; respec?: string[]; waiting?: string[] }[] = [
     { name: 'the same principal and policy', desired: [permanent!], runs: [holding(temporary!)], first: [temporary!.id] },
+    {
+      name: 'a running grant handed a new spec that attaches the policy to the same principal',
+      desired: [viewerAfter],
+      runs: [holding(temporary!), running(viewerBefore)],
+      first: [temporary!.id],
+      respec: [viewerAfter.id],
+    },
+    {
+      name: 'a running grant handed a new spec, the principal written in another case in the revoked run',
+      desired: [viewerAfter],
+      runs: [holding(temporary!, { principalName: 'ALICE' }), running(viewerBefore)],
+      first: [temporary!.id],
+      respec: [viewerAfter.id],
+    },
+    {
+      name: 'a running grant handed a new spec on another principal',
+      desired: [viewer([VIEW_ONLY, READ_ONLY], 'bob')],
+      runs: [holding(temporary!), running(viewer([VIEW_ONLY], 'bob'))],
+      first: [],
+      respec: [viewer([VIEW_ONLY], 'bob').id],
+    },
+    {
+      name: 'a running grant handed a new spec that adds only policies the revoke does not hold',
+      desired: [viewer([VIEW_ONLY, SECURITY_AUDIT])],
+      runs: [holding(temporary!), running(viewerBefore)],
+      first: [],
+      respec: [viewerAfter.id],
+    },
+    {
+      name: 'a running grant re-applied unchanged, already holding the policy (the revoke reads it as a holder)',
+      desired: [viewerAfter],
+      runs: [holding(temporary!), running(viewerAfter)],
+      first: [],
+      respec: [],
+    },
+    {
+      name: 'a grant started once its own previous run has finished revoking',
+      desired: [permanent!],
+      runs: [holding(temporary!), run({ id: permanent!.id, state: 'revoking', memo: { endCause: 'removed' } })],
+      first: [temporary!.id],
+      waiting: [permanent!.id],
+    },
     { name: 'the principal written in another case', desired: [permanent!], runs: [holding(temporary!, { principalName: 'ALICE' })], first: [temporary!.id] },
     { name: 'another principal', desired: [bob!], runs: [holding(temporary!)], first: [] },
     { name: 'another account', desired: [permanent!], runs: [{ ...holding(temporary!), account: '222222222222' }], first: [] },
@@ -291,6 +367,117 @@ describe('a start waits for the revokes of this pass that detach what it attache
         [temporary!.id],
       );
       assert.deepEqual(plan.revokeFirst, c.first);
+      if (c.respec)
+        assert.deepEqual(
+          plan.respec.map((g) => g.id),
+          c.respec,
+          'handed a new spec',
+        );
+      if (c.waiting) assert.deepEqual(plan.waiting, c.waiting, 'waiting for its previous run');
     });
+  }
+});
+
+// Visibility forgets a closed run `retention` after it closed; a record keeps an early revoke in view
+// by being a newer run. Passes every hour over many retention periods, with runs older than retention
+// dropped from the ledger as visibility would: the grant stays revoked at every pass, and the records
+// written for it stay few (about one per retention period), each carrying the revoke's original moment.
+describe('a grant revoked early stays revoked across many retention periods, with a bounded number of records', function () {
+  const HOUR = 3_600_000;
+  const DAY = 86_400_000;
+  const T0 = Date.parse('2026-03-01T00:00:00Z');
+  const [alice] = desiredOf({ permanent: ['alice'] });
+  const oldSpelling = userId('Alice');
+
+  /** How a grant came to be revoked early: its runs at T0, and the decision time of the submission. */
+  const origins: { name: string; runs: LedgerEntry[] }[] = [
+    {
+      name: 'cancelled by an operator',
+      runs: [
+        run({
+          id: alice!.id,
+          status: 'CANCELLED',
+          state: 'revoked',
+          startedAt: iso(T0 - 20 * DAY),
+          closedAt: iso(T0),
+          memo: { endedBy: 'ops', endReason: 'incident' },
+        }),
+      ],
+    },
+    {
+      name: 'terminated (cleaned up and recorded by the first pass)',
+      runs: [run({ id: alice!.id, status: 'TERMINATED', startedAt: iso(T0 - 20 * DAY), closedAt: iso(T0) })],
+    },
+    {
+      name: 'revoked early under another spelling of its principal (a succession record)',
+      runs: [run({ id: oldSpelling, status: 'CANCELLED', state: 'revoked', startedAt: iso(T0 - 20 * DAY), closedAt: iso(T0), memo: { endedBy: 'ops' } })],
+    },
+  ];
+  const periods: { retentionDays: number; days: number }[] = [
+    { retentionDays: 7, days: 30 },
+    { retentionDays: 1, days: 30 },
+    { retentionDays: 30, days: 120 },
+  ];
+
+  function iso(msValue: number): string {
+    return new Date(msValue).toISOString();
+  }
+
+  /** The latest run of each id that visibility still holds at `nowMs`. */
+  function visible(history: ReadonlyMap<string, LedgerEntry[]>, nowMs: number, retentionMs: number): Map<string, LedgerEntry> {
+    const out = new Map<string, LedgerEntry>();
+    for (const [id, runs] of history) {
+      const kept = runs.filter((r) => r.closedAt === undefined || Date.parse(r.closedAt) + retentionMs > nowMs);
+      const latest = kept.sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt)).at(-1);
+      if (latest) out.set(id, latest);
+    }
+    return out;
+  }
+
+  /** A record run as the pass writes it (recordStartOptions), started and closed at `nowMs`. */
+  function recordRun(decision: RecordDecision, nowMs: number): LedgerEntry {
+    const options = recordStartOptions(decision, { taskQueue: 'q' });
+    return {
+      id: decision.id,
+      runId: `${decision.id}#${nowMs}`,
+      status: 'COMPLETED',
+      state: 'revoked',
+      startedAt: iso(nowMs),
+      closedAt: iso(nowMs),
+      account: '111111111111',
+      environment: 'nonprod',
+      memo: options.memo as LedgerEntry['memo'],
+    };
+  }
+
+  for (const origin of origins) {
+    for (const { retentionDays, days } of periods) {
+      const retentionMs = retentionDays * DAY;
+      // One record per (retention minus margin), the margin at most half the retention; one more for a first succession or clean-up record.
+      const bound = Math.ceil((days * DAY) / (retentionMs - Math.min(REAFFIRM_MARGIN_MS, retentionMs / 2))) + 1;
+      it(`${origin.name}: hourly passes over ${days} days of a ${retentionDays}-day retention keep it revoked and write at most ${bound} records`, () => {
+        const history = new Map<string, LedgerEntry[]>(origin.runs.map((r) => [r.id, [r]]));
+        const written = new Map<string, number>();
+        const write = (record: LedgerEntry) => {
+          history.set(record.id, [...(history.get(record.id) ?? []), record]);
+          written.set(record.id, (written.get(record.id) ?? 0) + 1);
+        };
+        for (let nowMs = T0 + HOUR; nowMs <= T0 + days * DAY; nowMs += HOUR) {
+          const plan = pass({ desired: [alice!], ledger: visible(history, nowMs, retentionMs), nowMs, retentionMs, decidedAtMs: T0 - 30 * DAY });
+          const when = `after ${((nowMs - T0) / HOUR).toFixed(0)} h`;
+          assert.deepEqual(plan.sticky, [alice!.id], `left revoked ${when}`);
+          assert.deepEqual([plan.start, plan.reapply, plan.revoke], [[], [], []], `nothing granted ${when}`);
+          for (const record of plan.records) write(recordRun(record, nowMs));
+          // The clean-up after a Terminate writes its own record (activities/reconcile-pass.ts cleanUp).
+          for (const { entry, record } of plan.cleanup)
+            if (record) write(recordRun({ id: entry.id, kind: 'cleaned', cause: record, at: entry.closedAt!, reason: 'cleaned', from: entry }, nowMs));
+        }
+        const count = written.get(alice!.id) ?? 0;
+        assert.ok(count >= Math.floor(days / retentionDays), `records enough to stay in view: ${count}`);
+        assert.ok(count <= bound, `at most ${bound} records for ${days} days, wrote ${count}`);
+        const latest = history.get(alice!.id)!.at(-1)!;
+        assert.equal(latest.memo.recordedAt, iso(T0), 'the latest record still carries the original moment of the revoke');
+      });
+    }
   }
 });

@@ -8,6 +8,8 @@ import { CreatePolicyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import type { TeamConfig } from '../../src/core/team-config';
 import { reconcileWorkflowId } from '../../src/core/ids';
 import { customPolicyArn } from '../../src/core/names';
+import { grantStartOptions } from '../../src/temporal/grant-start';
+import { readLedger } from '../../src/temporal/ledger-reader';
 import { grantStatus, revokeGrantNow, submitTeam, sweepTeam } from '../../src/temporal/operations';
 import { reapplySignal } from '../../workflows/messages';
 import { snapshotAccount, snapshotUsers } from '../harness/iam-snapshot';
@@ -423,6 +425,42 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     await stack.moto.createUsers(ACCOUNTS.nonprod, ['erin']);
     await waitState(grant.id, 'active', 60_000);
     assert.deepEqual((await snapshotUsers(stack.moto, ACCOUNTS.nonprod, ['erin'])).erin!.attached, [READ_ONLY]);
+  });
+
+  it('does not count a record that met a running run of its grant: nothing is written over it, and the pass says so', async () => {
+    const name = nextTeam();
+    const config = team({ name, policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }] });
+    const grant = grantsOf(config)[0]!;
+    // Runs that hold nothing: they wait for a start date a year away.
+    const pending = grantStartOptions({ ...grant, startsAt: inHours(24 * 365) }, { taskQueue: stack.taskQueue });
+    const handle = stack.client.workflow.getHandle(grant.id);
+    await stack.client.workflow.start('grantWorkflow', pending);
+    await handle.terminate('operator pressed Terminate');
+    await eventually('visibility lists the terminated run', async () =>
+      (await readLedger(stack.client, name)).get(grant.id)?.status === 'TERMINATED' ? true : undefined,
+    );
+    // A new run of the same id that the pass's read of visibility does not list (as one started a
+    // moment before the read): the pass decides from the Terminate, and its record meets this run.
+    const { typedSearchAttributes: _unlisted, ...unlisted } = pending;
+    const live = await stack.client.workflow.start('grantWorkflow', unlisted);
+
+    const plan = await submit(config);
+    assert.deepEqual(plan.sticky, [grant.id], 'the pass decided from the Terminate');
+    assert.equal(plan.counts.recorded, 0, 'nothing was recorded');
+    assert.deepEqual(plan.errors.length, 1, plan.errors.join('\n'));
+    assert.match(plan.errors[0]!, new RegExp(`^did not record that ${grant.id} is revoked early: run ${live.firstExecutionRunId} of it is running`));
+    const description = await handle.describe();
+    assert.deepEqual(
+      [description.runId, description.status.name, (description.memo as { record?: string }).record],
+      [live.firstExecutionRunId, 'RUNNING', undefined],
+    );
+
+    // Once no run of it is running, the same pass writes the record, and counts it.
+    await handle.terminate('the run started by hand goes too');
+    const again = await submit(config);
+    assert.deepEqual([again.counts.recorded, again.errors], [1, []]);
+    const record = await handle.describe();
+    assert.deepEqual((record.memo as { record?: string; endCause?: string }).record, 'cleaned');
   });
 
   it('retires a team: every grant revoked, its policies deleted, its reconcile workflow ended', async () => {
