@@ -32,6 +32,8 @@ export interface ActivityDeps {
   temporal?: Client;
   /** The namespace the worker serves (a pass reads its retention). */
   namespace?: string;
+  /** The retention passes reckon with instead of the namespace's (tests only: a run cannot be made to age a day). */
+  assumeRetentionMs?: number;
   /** Whose submissions the worker applies, and the guardrails they must meet (default: trusts no one). */
   authority?: Authority;
   /** Webhook sinks (grantflow.yaml `notifications:`), URLs resolved from the worker's environment. */
@@ -70,7 +72,6 @@ async function translated<T>(fn: () => Promise<T>, claimed?: () => readonly stri
     throw toFailure(error, claimed?.());
   }
 }
-
 
 /** The running activity's context, or none (tests call these functions directly). */
 function activityContext(): Context | undefined {
@@ -213,6 +214,7 @@ export function createActivities(deps: ActivityDeps) {
               holders: deps.holders,
               authority: authorityOf(),
               namespace: deps.namespace ?? 'default',
+              ...(deps.assumeRetentionMs !== undefined ? { assumeRetentionMs: deps.assumeRetentionMs } : {}),
               heartbeat,
             },
             request,

@@ -91,6 +91,8 @@ export interface PassDeps {
   holders: HolderLookup;
   authority: ConfigAuthority;
   namespace: string;
+  /** The retention passes reckon with instead of the namespace's (tests, which cannot wait a day for a run to age). */
+  assumeRetentionMs?: number;
   heartbeat: (detail: unknown) => void;
 }
 
@@ -205,6 +207,7 @@ class Report {
 const retention = new Map<string, { ms: number; readAt: number }>();
 /** The namespace's retention (cached for an hour): early revocations nearing its end are reaffirmed. */
 async function retentionOf(deps: PassDeps): Promise<number> {
+  if (deps.assumeRetentionMs !== undefined) return deps.assumeRetentionMs;
   const cached = retention.get(deps.namespace);
   if (cached && Date.now() - cached.readAt < 3_600_000) return cached.ms;
   const ms = (await namespaceRetentionMs(deps.temporal, deps.namespace).catch(() => undefined)) ?? 7 * DAY_MS;
@@ -964,7 +967,15 @@ class PassActions {
     await this.record(
       [...this.ledger.values()]
         .filter((e) => ending(e) === 'early')
-        .map((entry) => ({ id: entry.id, kind: 'lifted' as const, cause: 'lifted' as const, at: new Date().toISOString(), reason: 'the team was retired', by: this.by(), from: entry })),
+        .map((entry) => ({
+          id: entry.id,
+          kind: 'lifted' as const,
+          cause: 'lifted' as const,
+          at: new Date().toISOString(),
+          reason: 'the team was retired',
+          by: this.by(),
+          from: entry,
+        })),
     );
     const deadline = Date.now() + RETIRE_WAIT_MS;
     const remaining = new Set(live);

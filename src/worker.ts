@@ -77,6 +77,8 @@ export interface WorkerOptions {
   keepReconciles?: boolean | { everyMs: number };
   /** Told the teams whose reconcile workflow it started again. */
   onReconcilesStarted?: (teams: string[]) => void;
+  /** The retention passes reckon with instead of the namespace's: tests only, which cannot wait a day for a run to age. */
+  assumeRetentionMs?: number;
 }
 
 export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; accounts: AccountClients }> {
@@ -92,6 +94,7 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
     temporal: options.client,
     namespace: options.namespace,
     authority,
+    ...(options.assumeRetentionMs !== undefined ? { assumeRetentionMs: options.assumeRetentionMs } : {}),
     ...(options.notifications ? { notifications: options.notifications } : {}),
   });
   const worker = await Worker.create({

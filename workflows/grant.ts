@@ -474,7 +474,8 @@ export async function grantWorkflow(grantInput: GrantInput): Promise<GrantOutcom
         const outcome = await apply({ untilDone: false });
         if (outcome === 'refused') await announceRefusal(status.lastError ?? 'a reapply found no verified config');
         // The principal lost the boundary the grant requires: grantflow can no longer vouch for the access, so it goes now.
-        if (outcome === 'unbounded') requestRevoke({ reason: status.lastError ?? 'the required permission boundary is gone', by: 'grantflow', origin: 'reconcile', cause: 'unbounded' });
+        if (outcome === 'unbounded')
+          requestRevoke({ reason: status.lastError ?? 'the required permission boundary is gone', by: 'grantflow', origin: 'reconcile', cause: 'unbounded' });
       }
       if (!revoke && historyFull()) {
         await condition(allHandlersFinished);

@@ -125,7 +125,14 @@ async function applyNow(deps: GrantIamDeps, spec: GrantSpec, options: AttemptOpt
     options.progress,
   );
   const owned = new Set(options.owned ?? []);
-  const shared = [...attach.kept.filter((arn) => owned.has(arn)), ...(await heldByOthers(deps, spec, attach.kept.filter((arn) => !owned.has(arn))))];
+  const shared = [
+    ...attach.kept.filter((arn) => owned.has(arn)),
+    ...(await heldByOthers(
+      deps,
+      spec,
+      attach.kept.filter((arn) => !owned.has(arn)),
+    )),
+  ];
   return {
     attached: [...attach.attached, ...shared],
     kept: attach.kept.filter((arn) => !shared.includes(arn)),

@@ -35,6 +35,7 @@ export interface Stack {
     insecure?: boolean;
     /** Off unless a test asks: teams of earlier tests would have their reconcile workflows started again. */
     keepReconciles?: WorkerOptions['keepReconciles'];
+    assumeRetentionMs?: number;
   }): Promise<void>;
   stopWorker(): Promise<void>;
   /** moto forgets assumed-role keys on reset, so the worker's cached clients are dropped too. */
@@ -101,6 +102,7 @@ export async function startStack(options: { retentionDays?: number; worker?: boo
           { insecure: workerOptions.insecure ?? false },
         ),
         keepReconciles: workerOptions.keepReconciles ?? false,
+        ...(workerOptions.assumeRetentionMs !== undefined ? { assumeRetentionMs: workerOptions.assumeRetentionMs } : {}),
         ...(workerOptions.maxCachedWorkflows ? { maxCachedWorkflows: workerOptions.maxCachedWorkflows } : {}),
         ...(workerOptions.notifications ? { notifications: workerOptions.notifications } : {}),
       });

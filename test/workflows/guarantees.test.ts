@@ -22,9 +22,10 @@ describe('guarantees: memory and removal that outlive workflows (dev server + mo
   const nextTeam = () => `gt-${++counter}`;
 
   before(async () => {
-    // A retention of one day: every early revoke is within the reaffirming margin, so passes write records at once.
-    stack = await startStack({ retentionDays: 1, worker: false });
-    await stack.startWorker({ keepReconciles: { everyMs: 1000 } });
+    stack = await startStack({ worker: false });
+    // Passes reckon with a retention of 30 s (a run cannot be made to age days here): an early revoke
+    // is reaffirmed once its run closed more than half of that ago, as a real one days before retention ends.
+    await stack.startWorker({ keepReconciles: { everyMs: 1000 }, assumeRetentionMs: 30_000 });
   });
   after(async () => {
     await stack?.stop();
@@ -70,7 +71,7 @@ describe('guarantees: memory and removal that outlive workflows (dev server + mo
         if (found) return found;
         throw new Error(JSON.stringify(await stack.client.workflow.getHandle(reconcileWorkflowId(name)).query('status')));
       },
-      60_000,
+      90_000,
       500,
     );
     assert.equal(record.memo.endCause, 'early');
@@ -78,7 +79,8 @@ describe('guarantees: memory and removal that outlive workflows (dev server + mo
     // Retention takes the revoked run and every closed run of the reconcile workflow.
     for (const run of await runsOf(grant!.id)) if (run.memo.record === undefined) await deleteRun(grant!.id, run.runId);
     await reconcile.terminate('operator reset again');
-    for (const run of await runsOf(reconcileWorkflowId(name))) if (run.status !== 'RUNNING') await deleteRun(reconcileWorkflowId(name), run.runId).catch(() => undefined);
+    for (const run of await runsOf(reconcileWorkflowId(name)))
+      if (run.status !== 'RUNNING') await deleteRun(reconcileWorkflowId(name), run.runId).catch(() => undefined);
     await eventually('the reconcile workflow runs again', async () => ((await reconcile.describe()).status.name === 'RUNNING' ? true : undefined), 30_000);
 
     const summary = await submit(config);
@@ -147,14 +149,24 @@ describe('guarantees: memory and removal that outlive workflows (dev server + mo
           ],
         }),
       );
-      await iam.send(new PutUserPolicyCommand({ UserName: 'alice', PolicyName: expired, PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }] }) }));
+      await iam.send(
+        new PutUserPolicyCommand({
+          UserName: 'alice',
+          PolicyName: expired,
+          PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }] }),
+        }),
+      );
     } finally {
       iam.destroy();
     }
     const swept = await sweepTeam(stack.client, name, false, 'ops');
     assert.deepEqual(swept.errors, []);
     const after = await snapshotAccount(stack.moto, ACCOUNTS.nonprod);
-    assert.deepEqual(Object.keys(after.policies).filter((arn) => arn.includes(`/grantflow/${name}/`)), [], "the retired team's policy is deleted");
+    assert.deepEqual(
+      Object.keys(after.policies).filter((arn) => arn.includes(`/grantflow/${name}/`)),
+      [],
+      "the retired team's policy is deleted",
+    );
     assert.deepEqual(Object.keys(after.users.alice!.inline), [], 'the expired inline policy is removed');
 
     // Submitted again, the team starts afresh: neither the Cancelled nor the Terminated grant stays revoked.

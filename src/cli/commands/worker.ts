@@ -121,7 +121,10 @@ A worker that trusts no key refuses every submission, unless started with
         maxCachedWorkflows: Number(values['max-cached-workflows']),
         authority: authority.authority,
         onReconcilesStarted: (teams) =>
-          write(io.stderr, `worker: started again the reconcile workflow of ${teams.join(', ')} (it was not running; its passes go on without waiting for a submission)`),
+          write(
+            io.stderr,
+            `worker: started again the reconcile workflow of ${teams.join(', ')} (it was not running; its passes go on without waiting for a submission)`,
+          ),
         ...(metrics ? { outcomes: metrics.outcomes } : {}),
         onShareChange: (workers) =>
           write(
