@@ -106,16 +106,14 @@ export class ConfigAuthority {
   private async teamView(team: string): Promise<TeamView> {
     const cached = this.views.get(team);
     if (cached && Date.now() - cached.readAt < VIEW_TTL_MS) return cached.view;
-    let states: ReconcileState[];
-    try {
-      states = await teamStates(this.temporal, team, undefined, { withRetired: true });
-    } catch (error) {
-      // A server without visibility lists (Temporal's test server): the current run's memo alone.
-      states = await currentState(this.temporal, team).catch((e: unknown) => {
-        if (e instanceof WorkflowNotFoundError) return [];
-        throw error;
-      });
-    }
+    // The current run's memo, read directly (visibility may not list a memo written a moment ago), and every run's from visibility.
+    const current = await currentState(this.temporal, team).catch((error: unknown) => {
+      if (error instanceof WorkflowNotFoundError) return [];
+      throw error;
+    });
+    // A server without visibility lists (Temporal's test server) has the current run's memo alone.
+    const listed = await teamStates(this.temporal, team, undefined, { withRetired: true }).catch(() => []);
+    const states = [...current, ...listed];
     const retiredAtMs = Math.max(-Infinity, ...states.flatMap((state) => (state.retiredAt ? [Date.parse(state.retiredAt)] : [])));
     const view: TeamView = {
       refs: states.flatMap((state) => (state.config && !state.retiredAt ? [state.config] : [])),
@@ -196,7 +194,12 @@ export class ConfigAuthority {
         if (!(error instanceof Refusal) && !(error instanceof WorkflowNotFoundError)) throw error;
       }
     }
-    if (!best) return {};
+    if (!best) {
+      // None verifies (its key was dropped, say): the newest config claimed is kept, without its revision,
+      // so that interval passes still keep early revokes remembered; they apply nothing of it.
+      const claimed = pickRecovered(newestClaim(states));
+      return { ...(claimed.config ? { config: claimed.config } : {}), ...(claimed.reconcileIntervalMs ? { reconcileIntervalMs: claimed.reconcileIntervalMs } : {}) };
+    }
     const recovered = pickRecovered(best.state);
     return { ...recovered, ...(best.verified.revision ? { revision: best.verified.revision } : {}), signer: best.verified.signer };
   }
@@ -217,4 +220,13 @@ function isNewer(candidate: VerifiedConfig, than: VerifiedConfig | undefined): b
   if (!candidate.revision) return false;
   if (!than.revision) return true;
   return isOlderRevision(than.revision, candidate.revision);
+}
+
+/** The state whose claimed revision is the newest (a claim: only for what nothing applies). */
+function newestClaim(states: readonly ReconcileState[]): ReconcileState | undefined {
+  let newest: ReconcileState | undefined;
+  for (const state of states) {
+    if (state.config && (!newest?.revision || (state.revision && isOlderRevision(newest.revision, state.revision)))) newest = state;
+  }
+  return newest;
 }

@@ -223,9 +223,28 @@ export function planPass(input: PassInput): PassPlan {
     }
   }
 
-  // A running grant the YAML no longer names, whose access a desired grant carries on, is replaced.
+  planUndesired(plan, { entries, desired, startable, nowMs });
+  // Every grant this pass attaches for: started now, handed a new spec, or started once its previous run has closed.
+  plan.revokeFirst = revokesOverlapping(
+    plan.revoke.map((r) => ledger.get(r.id)).filter((e): e is LedgerEntry => e !== undefined),
+    [...plan.start, ...plan.respec, ...plan.waiting.map((id) => desired.get(id)!)],
+  );
+  sortPlan(plan);
+  return plan;
+}
+
+/**
+ * What the ledger holds that the YAML no longer names: a running grant whose access a desired grant
+ * carries on is replaced, any other is revoked; a Terminate's or a crash's leftovers are cleaned up;
+ * an early revoke whose entry left the YAML is lifted.
+ */
+function planUndesired(
+  plan: PassPlan,
+  input: { entries: readonly LedgerEntry[]; desired: ReadonlyMap<string, GrantSpec>; startable: ReadonlySet<string>; nowMs: number },
+): void {
+  const { entries, desired } = input;
   const successors = new Map<string, string[]>();
-  for (const id of [...startable].sort(byId)) {
+  for (const id of [...input.startable].sort(byId)) {
     const key = replacementKey(id)!;
     successors.set(key, [...(successors.get(key) ?? []), id]);
   }
@@ -246,15 +265,20 @@ export function planPass(input: PassInput): PassPlan {
       }
     } else if (how === 'early') {
       // Its entry left the YAML: the early revocation ends with it.
-      plan.records.push({ id: entry.id, kind: 'lifted', cause: 'lifted', at: new Date(nowMs).toISOString(), reason: 'its entry left the YAML', from: entry });
+      plan.records.push({
+        id: entry.id,
+        kind: 'lifted',
+        cause: 'lifted',
+        at: new Date(input.nowMs).toISOString(),
+        reason: 'its entry left the YAML',
+        from: entry,
+      });
     }
   }
+}
 
-  // Every grant this pass attaches for: started now, handed a new spec, or started once its previous run has closed.
-  plan.revokeFirst = revokesOverlapping(
-    plan.revoke.map((r) => ledger.get(r.id)).filter((e): e is LedgerEntry => e !== undefined),
-    [...plan.start, ...plan.respec, ...plan.waiting.map((id) => desired.get(id)!)],
-  );
+/** The plan's lists in id order, whatever order the YAML and the ledger came in. */
+function sortPlan(plan: PassPlan): void {
   plan.start.sort((a, b) => byId(a.id, b.id));
   plan.respec.sort((a, b) => byId(a.id, b.id));
   plan.reapply.sort(byId);
@@ -262,7 +286,6 @@ export function planPass(input: PassInput): PassPlan {
   plan.sticky.sort(byId);
   plan.replace.sort((a, b) => byId(a.from, b.from));
   plan.records.sort((a, b) => byId(a.id, b.id));
-  return plan;
 }
 
 /** Which replacements can go ahead now: their new grant is active. The others wait (and say why). */

@@ -15,6 +15,11 @@ import { ACCOUNTS, grantsOf, policy, READ_ONLY, revisionSequence, team } from '.
 const revision = revisionSequence('guarantees', '2026-04-01T00:00:00Z');
 const BOUNDARY = 'arn:aws:iam::aws:policy/PowerUserAccess';
 const EMPTY = { attached: [], inline: {}, tags: {} };
+/**
+ * Passes reckon with a retention of 30 s (a run cannot be made to age days here): an early revoke is
+ * reaffirmed once its run closed more than half of that ago, as a real one days before retention ends.
+ */
+const WORKER = { assumeRetentionMs: 30_000 };
 
 describe('guarantees: memory and removal that outlive workflows (dev server + moto)', function () {
   let stack: Stack;
@@ -23,9 +28,7 @@ describe('guarantees: memory and removal that outlive workflows (dev server + mo
 
   before(async () => {
     stack = await startStack({ worker: false });
-    // Passes reckon with a retention of 30 s (a run cannot be made to age days here): an early revoke
-    // is reaffirmed once its run closed more than half of that ago, as a real one days before retention ends.
-    await stack.startWorker({ keepReconciles: { everyMs: 1000 }, assumeRetentionMs: 30_000 });
+    await stack.startWorker(WORKER);
   });
   after(async () => {
     await stack?.stop();
@@ -56,9 +59,23 @@ describe('guarantees: memory and removal that outlive workflows (dev server + mo
     const name = nextTeam();
     const config = reader(name, { settings: { reconcileIntervalMs: 10_000 } });
     const [grant] = grantsOf(config);
+    // This worker starts again, every second, the reconcile workflow of a team that lacks one.
+    await stack.stopWorker();
+    await stack.startWorker({ ...WORKER, keepReconciles: { everyMs: 1000 } });
+    try {
+      await quietPeriod(name, config, grant.id);
+    } finally {
+      await stack.stopWorker();
+      await stack.startWorker(WORKER);
+    }
+  });
+
+  /** Through a terminated reconcile workflow and the loss of every closed run: the early revoke holds. */
+  async function quietPeriod(name: string, config: TeamConfig, grantId: string): Promise<void> {
+    const grant = { id: grantId };
     await submit(config);
-    await waitState(grant!.id, 'active');
-    await revokeGrantNow(stack.client, grant!.id, { reason: 'incident', by: 'ops' });
+    await waitState(grant.id, 'active');
+    await revokeGrantNow(stack.client, grant.id, { reason: 'incident', by: 'ops' });
     const reconcile = stack.client.workflow.getHandle(reconcileWorkflowId(name));
     await reconcile.terminate('operator reset');
 
@@ -67,7 +84,7 @@ describe('guarantees: memory and removal that outlive workflows (dev server + mo
     const record = await eventually(
       'a record of the early revoke',
       async () => {
-        const found = (await runsOf(grant!.id)).find((run) => run.memo.record === 'reaffirmed');
+        const found = (await runsOf(grant.id)).find((run) => run.memo.record === 'reaffirmed');
         if (found) return found;
         throw new Error(JSON.stringify(await stack.client.workflow.getHandle(reconcileWorkflowId(name)).query('status')));
       },
@@ -77,17 +94,17 @@ describe('guarantees: memory and removal that outlive workflows (dev server + mo
     assert.equal(record.memo.endCause, 'early');
 
     // Retention takes the revoked run and every closed run of the reconcile workflow.
-    for (const run of await runsOf(grant!.id)) if (run.memo.record === undefined) await deleteRun(grant!.id, run.runId);
+    for (const run of await runsOf(grant.id)) if (run.memo.record === undefined) await deleteRun(grant.id, run.runId);
     await reconcile.terminate('operator reset again');
     for (const run of await runsOf(reconcileWorkflowId(name)))
       if (run.status !== 'RUNNING') await deleteRun(reconcileWorkflowId(name), run.runId).catch(() => undefined);
     await eventually('the reconcile workflow runs again', async () => ((await reconcile.describe()).status.name === 'RUNNING' ? true : undefined), 30_000);
 
     const summary = await submit(config);
-    assert.deepEqual(summary.sticky, [grant!.id], 'the grant stays revoked early');
+    assert.deepEqual(summary.sticky, [grant.id], 'the grant stays revoked early');
     assert.equal(summary.counts.added, 0);
     assert.deepEqual(await alice(), EMPTY);
-  });
+  }
 
   it("revokes a grant at once when a re-apply finds its principal's required boundary gone, and says why", async () => {
     const name = nextTeam();
@@ -103,11 +120,11 @@ describe('guarantees: memory and removal that outlive workflows (dev server + mo
       });
       const [grant] = grantsOf(config);
       await submit(config);
-      await waitState(grant!.id, 'active');
+      await waitState(grant.id, 'active');
       await iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: 'deploy-bot' }));
-      await stack.client.workflow.getHandle(grant!.id).signal(reapplySignal, {});
-      await waitState(grant!.id, 'revoked');
-      const status = await grantStatus(stack.client, grant!.id);
+      await stack.client.workflow.getHandle(grant.id).signal(reapplySignal, {});
+      await waitState(grant.id, 'revoked');
+      const status = await grantStatus(stack.client, grant.id);
       assert.equal(status.cause, 'unbounded');
       assert.match(status.reason!, /role deploy-bot in nonprod \(111111111111\) has no permission boundary/);
       const held = (await snapshotAccount(stack.moto, ACCOUNTS.nonprod)).roles['deploy-bot']!;

@@ -1,0 +1,78 @@
+// What a grant tells the notification sinks (grantflow.yaml `notifications:`): each message in an
+// abandoned child workflow that the grant never waits for, so a sink that fails delays nothing.
+import { CancellationScope, log, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import type { GrantSpec } from '../src/core/grant';
+import { leadsFor, notificationWorkflowId, sinksFor, type GrantNotification, type NotificationPlan } from '../src/core/notifications';
+import { notificationPlan } from './grant-activities';
+import { describeFailure } from './grant-failures';
+import type { notificationWorkflow } from './notifications';
+
+export class GrantAnnouncer {
+  /** Asked at once and awaited where needed, so a signal handled before the answer can still announce. */
+  private readonly planned: Promise<NotificationPlan | undefined>;
+  private readonly stuckSent = new Set<number>();
+
+  /** `spec`: the grant as it stands when a message goes (the verified one once applied). */
+  constructor(private readonly spec: () => GrantSpec) {
+    // Asked outside cancellation: a Cancel that arrives meanwhile is the grant's to handle, like any other.
+    this.planned = CancellationScope.nonCancellable(() => notificationPlan()).catch(() => undefined);
+  }
+
+  plan(): Promise<NotificationPlan | undefined> {
+    return this.planned;
+  }
+
+  async announce(event: GrantNotification['event'], extra: Partial<Omit<GrantNotification, 'event' | 'grant'>> = {}): Promise<void> {
+    const plan = await this.planned;
+    if (!plan) return;
+    const spec = this.spec();
+    const message: GrantNotification = {
+      event,
+      at: new Date(Date.now()).toISOString(),
+      grant: {
+        id: spec.id,
+        runId: workflowInfo().runId,
+        team: spec.team,
+        principalType: spec.principalType,
+        principal: spec.principalWritten || spec.principal,
+        account: spec.account,
+        environment: spec.environment,
+        policy: spec.policy,
+        kind: spec.kind,
+        ...(spec.expiresAt ? { expiresAt: spec.expiresAt } : {}),
+        ...(spec.reason ? { reason: spec.reason } : {}),
+        ...(spec.ticket ? { ticket: spec.ticket } : {}),
+      },
+      ...extra,
+    };
+    await Promise.all(sinksFor(plan, message).map((sink) => this.send(sink, message)));
+  }
+
+  /** Each refusal is its own message (its sequence is in the idempotency key), so a second forgery is not folded into the first. */
+  refused(what: string, sequence: number): Promise<void> {
+    return this.announce('refused', { error: what, sequence });
+  }
+
+  /** `revoke-stuck` once per lead the sinks ask for, as the revoke's retrying passes it. */
+  async revokeStuck(error: string, retryingMs: number): Promise<void> {
+    const plan = await this.planned;
+    for (const lead of plan ? leadsFor(plan, 'revoke-stuck') : []) {
+      if (retryingMs < lead || this.stuckSent.has(lead)) continue;
+      this.stuckSent.add(lead);
+      await this.announce('revoke-stuck', { afterMs: lead, error });
+    }
+  }
+
+  private async send(sink: string, message: GrantNotification): Promise<void> {
+    try {
+      await startChild<typeof notificationWorkflow>('notificationWorkflow', {
+        workflowId: notificationWorkflowId(sink, message),
+        args: [{ sink, message }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    } catch (error) {
+      // Already started (a replayed run), or the server refused: the grant goes on either way.
+      log.warn('could not start a notification', { grant: message.grant.id, sink, event: message.event, error: describeFailure(error) });
+    }
+  }
+}
