@@ -1,5 +1,7 @@
 // The README's command reference, made from the same declarations as the parser and --help, so the
-// three cannot disagree (a unit test compares the README with this; `npm run readme` rewrites it).
+// three cannot disagree, and its settings table, made from the settings' declarations
+// (src/core/settings-table.ts). A unit test compares the README with both; `npm run readme` rewrites them.
+import type { SettingDeclaration } from '../core/settings-table';
 import { usageLine, type AnyCommand, type Options, type OptionSpec } from './command';
 
 export const REFERENCE_BEGIN = '<!-- command reference: generated from src/cli/commands by `npm run readme`; edit the declarations, not this -->';
@@ -80,10 +82,34 @@ export function commandReference(commands: readonly AnyCommand[]): string {
   return lines.join('\n');
 }
 
-/** `readme` with its reference section replaced by `reference`; undefined when the markers are missing. */
-export function withReference(readme: string, reference: string): string | undefined {
-  const begin = readme.indexOf(REFERENCE_BEGIN);
-  const end = readme.indexOf(REFERENCE_END);
-  if (begin < 0 || end < begin) return undefined;
-  return readme.slice(0, begin) + reference + readme.slice(end + REFERENCE_END.length);
+export const SETTINGS_BEGIN = '<!-- settings table: generated from src/core/settings-table.ts by `npm run readme`; edit the declarations, not this -->';
+export const SETTINGS_END = '<!-- end of settings table -->';
+
+function settingDefault(setting: SettingDeclaration): string {
+  if (setting.field !== undefined && setting.default !== undefined) {
+    return `\`${setting.show ? setting.show(setting.default) : String(setting.default)}\``;
+  }
+  return setting.unsetMeans !== undefined ? `\`${setting.unsetMeans}\`` : 'none';
+}
+
+/** The Markdown between the settings markers: a row per setting, in the declarations' order. */
+export function settingsReference(settings: readonly SettingDeclaration[]): string {
+  const lines: string[] = [SETTINGS_BEGIN, '', '| setting | default | environment override | meaning |', '|---|---|---|---|'];
+  for (const setting of settings) {
+    const env = setting.env !== undefined ? `\`${setting.env}\`` : (setting.envText ?? '');
+    lines.push(`| \`${setting.key}\` | ${cell(settingDefault(setting))} | ${cell(env)} | ${cell(setting.description)} |`);
+  }
+  lines.push('', SETTINGS_END);
+  return lines.join('\n');
+}
+
+/**
+ * `readme` with the section between `begin` and `end` (the command reference's markers unless told)
+ * replaced by `reference`, which carries the markers itself; undefined when the markers are missing.
+ */
+export function withReference(readme: string, reference: string, begin = REFERENCE_BEGIN, end = REFERENCE_END): string | undefined {
+  const from = readme.indexOf(begin);
+  const to = readme.indexOf(end);
+  if (from < 0 || to < from) return undefined;
+  return readme.slice(0, from) + reference + readme.slice(to + end.length);
 }

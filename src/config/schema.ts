@@ -1,15 +1,10 @@
 // The shapes of the YAML files a team keeps in git. These zod schemas are the only definition of
-// the config's types (see z.infer below); semantic rules that need more than one file live in
-// src/core/rules/.
+// the config's types (see z.infer below); grantflow.yaml's keys take theirs from the settings table
+// (src/core/settings-table.ts). Semantic rules that need more than one file live in src/core/rules/.
 import { z } from 'zod';
 import type { FileKind } from '../core/team-config';
-import { NOTIFICATION_EVENTS, NOTIFICATION_FORMATS } from '../core/notifications';
-
-const text = (what: string) =>
-  z
-    .string({ error: (issue) => (issue.input === undefined ? `${what} is required` : undefined) })
-    .trim()
-    .min(1, `${what} must not be empty`);
+import { settingsFileShape } from '../core/settings-table';
+import { text } from '../core/yaml-text';
 
 /** One string or a list of them; the documented format uses lists, and a single value is accepted for convenience. */
 const oneOrMany = (what: string) =>
@@ -104,36 +99,11 @@ export const temporaryFileSchema = z.strictObject({
     .transform((entries) => entries ?? []),
 });
 
-/** One webhook sink under `notifications:` in grantflow.yaml; its URL is read from `url_env` on the worker. */
-export const notificationSinkFileSchema = z.strictObject({
-  name: text('name').regex(/^[A-Za-z0-9_.-]+$/, 'name may hold letters, digits, _ . - only'),
-  url_env: text('url_env').regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'url_env names an environment variable (letters, digits, _), never the URL itself'),
-  format: z.enum(NOTIFICATION_FORMATS),
-  events: z.array(z.enum(NOTIFICATION_EVENTS)).min(1).optional(),
-  expiring_before: text('expiring_before').optional(),
-  revoke_stuck_after: text('revoke_stuck_after').optional(),
-});
-
-/** grantflow.yaml: settings shared by every team in the config folder; environment variables override. */
-export const settingsFileSchema = z.strictObject({
-  notifications: z.array(notificationSinkFileSchema).optional(),
-  web_ui_url: text('web_ui_url').optional(),
-  deployer_role: text('deployer_role').optional(),
-  deployer_external_id: text('deployer_external_id').optional(),
-  partition: z.enum(['aws', 'aws-cn', 'aws-us-gov']).optional(),
-  max_temporary_days: z.number().int().min(1).max(365).optional(),
-  reconcile_interval: text('reconcile_interval').optional(),
-  task_queue: text('task_queue').optional(),
-  max_managed_policies_per_principal: z.number().int().min(1).max(20).optional(),
-  iam_calls_per_second: z.number().min(0.1).max(1000).optional(),
-  revoke_max_backoff: text('revoke_max_backoff').optional(),
-  strict_actions: z.boolean().optional(),
-  iam_propagation_wait: text('iam_propagation_wait').optional(),
-  temporary_managed_policies: z.enum(['copy', 'attach']).optional(),
-  require_mfa: z.array(text('environment')).optional(),
-  /** One policy ARN for every environment, or a map of environment to policy ARN. */
-  permissions_boundary: z.union([text('permissions_boundary'), z.record(z.string().min(1), text('permissions_boundary'))]).optional(),
-});
+/**
+ * grantflow.yaml: settings shared by every team in the config folder; environment variables override.
+ * Each key's shape is declared with the rest of the setting in src/core/settings-table.ts.
+ */
+export const settingsFileSchema = z.strictObject(settingsFileShape());
 
 export type StatementInput = z.infer<typeof statementInputSchema>;
 export type PolicyInput = z.infer<typeof policyInputSchema>;

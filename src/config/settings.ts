@@ -1,30 +1,22 @@
 // Settings: defaults, then grantflow.yaml beside the team folders, then environment variables.
 import { error, type Diagnostic, type Position } from '../core/diagnostics';
 import { DEFAULT_SETTINGS, type Settings } from '../core/team-config';
-import { IAM_NAME_CHARS, parseManagedPolicyArn } from '../core/names';
 import { DEFAULT_EXPIRING_BEFORE_MS, DEFAULT_REVOKE_STUCK_AFTER_MS, NOTIFICATION_EVENTS } from '../core/notifications';
 import type { NotificationSink } from '../core/notification-sink';
-import { DAY_MS, formatDuration, parseDuration } from '../core/time';
+import { SETTINGS, settingsEnv, type SettingDeclaration } from '../core/settings-table';
+import { DAY_MS, parseDuration } from '../core/time';
 import type { SettingsFile } from './schema';
 
-export const SETTINGS_ENV = {
-  deployerRole: 'GRANTFLOW_DEPLOYER_ROLE',
-  deployerExternalId: 'GRANTFLOW_DEPLOYER_EXTERNAL_ID',
-  partition: 'GRANTFLOW_PARTITION',
-  maxTemporaryDays: 'GRANTFLOW_MAX_TEMPORARY_DAYS',
-  reconcileInterval: 'GRANTFLOW_RECONCILE_INTERVAL',
-  taskQueue: 'GRANTFLOW_TASK_QUEUE',
-  maxManagedPoliciesPerPrincipal: 'GRANTFLOW_MAX_MANAGED_POLICIES',
-  iamCallsPerSecond: 'GRANTFLOW_IAM_CALLS_PER_SECOND',
-  revokeMaxBackoff: 'GRANTFLOW_REVOKE_MAX_BACKOFF',
-  strictActions: 'GRANTFLOW_STRICT_ACTIONS',
-  iamPropagationWait: 'GRANTFLOW_IAM_PROPAGATION_WAIT',
-  temporaryManagedPolicies: 'GRANTFLOW_TEMPORARY_MANAGED_POLICIES',
-} as const;
+/** Each setting's environment variable, by its key in grantflow.yaml (declared in src/core/settings-table.ts). */
+export const SETTINGS_ENV = settingsEnv();
 
 type Env = Record<string, string | undefined>;
 
 /**
+ * Each setting of src/core/settings-table.ts from the environment, else the file, else its default;
+ * a value its declaration refuses keeps the default and is reported. (`notifications` and
+ * `web_ui_url` have readers of their own, below.)
+ *
  * @param file the parsed grantflow.yaml, if there is one
  * @param at where a setting (or, with `path`, a value inside it) was written (for diagnostics);
  *   environment values are reported as `env:NAME`
@@ -35,103 +27,24 @@ export function resolveSettings(
   at: (key: keyof SettingsFile, ...path: (string | number)[]) => Position,
 ): { settings: Settings; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const settings: Settings = { ...DEFAULT_SETTINGS };
-  const envAt = (name: string): Position => ({ file: `env:${name}`, line: 1, col: 1 });
-
-  const pick = <K extends keyof SettingsFile>(key: K, envName: string): { value: string | number | undefined; where: Position } => {
-    const fromEnv = env[envName];
-    if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, where: envAt(envName) };
-    return { value: file?.[key] as string | number | undefined, where: at(key) };
-  };
-
-  const role = pick('deployer_role', SETTINGS_ENV.deployerRole);
-  if (role.value !== undefined) {
-    const name = String(role.value);
-    if (!IAM_NAME_CHARS.test(name) || name.length > 64) {
-      diagnostics.push(error(role.where, `deployer_role "${name}" is not a valid IAM role name (letters, digits, + = , . @ _ -; at most 64)`));
-    } else settings.deployerRole = name;
-  }
-
-  const externalId = pick('deployer_external_id', SETTINGS_ENV.deployerExternalId);
-  if (externalId.value !== undefined) settings.deployerExternalId = String(externalId.value);
-
-  const partition = pick('partition', SETTINGS_ENV.partition);
-  if (partition.value !== undefined) {
-    const value = String(partition.value);
-    if (value === 'aws' || value === 'aws-cn' || value === 'aws-us-gov') settings.partition = value;
-    else diagnostics.push(error(partition.where, `partition "${value}" must be aws, aws-cn or aws-us-gov`));
-  }
-
-  const number = (key: keyof SettingsFile, envName: string, min: number, max: number, integer: boolean): number | undefined => {
-    const { value, where } = pick(key, envName);
-    if (value === undefined) return undefined;
-    const parsed = typeof value === 'number' ? value : Number(value);
-    if (!Number.isFinite(parsed) || parsed < min || parsed > max || (integer && !Number.isInteger(parsed))) {
-      diagnostics.push(error(where, `${key} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(value)}`));
-      return undefined;
-    }
-    return parsed;
-  };
-  settings.maxTemporaryDays = number('max_temporary_days', SETTINGS_ENV.maxTemporaryDays, 1, 365, true) ?? settings.maxTemporaryDays;
-  settings.maxManagedPoliciesPerPrincipal =
-    number('max_managed_policies_per_principal', SETTINGS_ENV.maxManagedPoliciesPerPrincipal, 1, 20, true) ?? settings.maxManagedPoliciesPerPrincipal;
-  settings.iamCallsPerSecond = number('iam_calls_per_second', SETTINGS_ENV.iamCallsPerSecond, 0.1, 1000, false) ?? settings.iamCallsPerSecond;
-
-  const duration = (key: keyof SettingsFile, envName: string, minMs: number, maxMs: number): number | undefined => {
-    const { value, where } = pick(key, envName);
-    if (value === undefined) return undefined;
-    const ms = parseDuration(String(value));
-    if (ms === undefined || ms < minMs || ms > maxMs) {
-      diagnostics.push(
-        error(
-          where,
-          `${key} must be a duration such as 90s, 15m, 1h or 1d, between ${minMs / 1000}s and ${formatDuration(maxMs)}; got ${JSON.stringify(value)}`,
-        ),
-      );
-      return undefined;
-    }
-    return ms;
-  };
-  settings.reconcileIntervalMs = duration('reconcile_interval', SETTINGS_ENV.reconcileInterval, 10_000, 7 * DAY_MS) ?? settings.reconcileIntervalMs;
-  settings.revokeMaxBackoffMs = duration('revoke_max_backoff', SETTINGS_ENV.revokeMaxBackoff, 1000, DAY_MS) ?? settings.revokeMaxBackoffMs;
-  settings.iamPropagationWaitMs = duration('iam_propagation_wait', SETTINGS_ENV.iamPropagationWait, 0, 60 * 60 * 1000) ?? settings.iamPropagationWaitMs;
-
-  const strict = pick('strict_actions', SETTINGS_ENV.strictActions);
-  if (strict.value !== undefined) {
-    const value = String(strict.value).toLowerCase();
-    if (value === 'true' || value === 'false') settings.strictActions = value === 'true';
-    else diagnostics.push(error(strict.where, `strict_actions must be true or false, got ${JSON.stringify(strict.value)}`));
-  }
-
-  const copies = pick('temporary_managed_policies', SETTINGS_ENV.temporaryManagedPolicies);
-  if (copies.value !== undefined) {
-    const value = String(copies.value);
-    if (value === 'copy' || value === 'attach') settings.temporaryManagedPolicies = value;
-    else diagnostics.push(error(copies.where, `temporary_managed_policies must be copy or attach, got ${JSON.stringify(copies.value)}`));
-  }
-
-  if (file?.require_mfa !== undefined) settings.requireMfa = [...new Set(file.require_mfa)].sort();
-
-  const boundary = file?.permissions_boundary;
-  if (boundary !== undefined) {
-    const byEnvironment = typeof boundary === 'string' ? undefined : boundary;
-    const arns = typeof boundary === 'string' ? [['', boundary] as const] : Object.entries(boundary);
-    let ok = true;
-    for (const [environment, arn] of arns) {
-      const parsed = parseManagedPolicyArn(arn);
-      if (!parsed.ok) {
-        ok = false;
-        const where = environment ? at('permissions_boundary', environment) : at('permissions_boundary');
-        diagnostics.push(error(where, `permissions_boundary${environment ? ` for ${environment}` : ''}: ${parsed.reason}`));
+  const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+  for (const setting of SETTINGS as readonly SettingDeclaration[]) {
+    if (setting.field === undefined) continue;
+    const key = setting.key as keyof SettingsFile;
+    const fromEnv = setting.env === undefined ? undefined : env[setting.env];
+    const fromFile = fromEnv === undefined || fromEnv === '';
+    const raw = fromFile ? file?.[key] : fromEnv;
+    if (raw === undefined) continue;
+    const parsed = setting.parse(raw);
+    if (parsed.ok) settings[setting.field] = parsed.value;
+    else {
+      for (const problem of parsed.problems) {
+        const where = fromFile ? at(key, ...(problem.path ?? [])) : { file: `env:${setting.env}`, line: 1, col: 1 };
+        diagnostics.push(error(where, problem.message));
       }
     }
-    if (ok) settings.permissionsBoundary = byEnvironment ? { byEnvironment: { ...byEnvironment } } : { all: boundary as string };
   }
-
-  const queue = pick('task_queue', SETTINGS_ENV.taskQueue);
-  if (queue.value !== undefined) settings.taskQueue = String(queue.value);
-
-  return { settings, diagnostics };
+  return { settings: settings as Settings, diagnostics };
 }
 
 export interface NotificationSettings {

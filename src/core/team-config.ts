@@ -2,6 +2,7 @@
 // `submit` hands to the team's reconcile workflow. Plain JSON, so it crosses the Temporal boundary
 // as is, and every function that reads it is deterministic (safe inside workflows).
 import { z } from 'zod';
+import { settingsDefaults, settingsShape } from './settings-table';
 
 /** The four kinds of team file, each in its own folder as `<team>.yaml`. */
 export const FILE_KINDS = ['aws-accounts', 'aws-policies', 'permanent-access', 'temporary-access'] as const;
@@ -54,27 +55,8 @@ export const temporaryGrantEntrySchema = z.object({
   source: sourceRefSchema,
 });
 
-export const settingsSchema = z.object({
-  deployerRole: z.string(),
-  deployerExternalId: z.string().optional(),
-  partition: z.enum(['aws', 'aws-cn', 'aws-us-gov']),
-  maxTemporaryDays: z.number(),
-  reconcileIntervalMs: z.number(),
-  taskQueue: z.string(),
-  maxManagedPoliciesPerPrincipal: z.number(),
-  iamCallsPerSecond: z.number(),
-  revokeMaxBackoffMs: z.number(),
-  /** Actions and AWS managed policies unknown to the offline catalogues are errors, not warnings. */
-  strictActions: z.boolean().optional(),
-  /** How long a user or policy IAM says does not exist is retried, in case it was created a moment ago. */
-  iamPropagationWaitMs: z.number(),
-  /** Temporary grants: managed policies as expiring copies (`copy`, the default) or attached as they are. */
-  temporaryManagedPolicies: z.enum(['copy', 'attach']).optional(),
-  /** Environments whose grants' Allow statements all require MFA (a Deny applies with or without it). */
-  requireMfa: z.array(z.string()).optional(),
-  /** The permission boundary every principal must carry: for every environment, or by environment. */
-  permissionsBoundary: z.union([z.object({ all: z.string() }), z.object({ byEnvironment: z.record(z.string(), z.string()) })]).optional(),
-});
+/** The normalised settings: a field per setting of ./settings-table.ts, which declares each one. */
+export const settingsSchema = z.object(settingsShape());
 
 export const teamConfigSchema = z.object({
   team: z.string(),
@@ -94,14 +76,5 @@ export type TemporaryGrantEntry = z.infer<typeof temporaryGrantEntrySchema>;
 export type Settings = z.infer<typeof settingsSchema>;
 export type TeamConfig = z.infer<typeof teamConfigSchema>;
 
-export const DEFAULT_SETTINGS: Settings = {
-  deployerRole: 'AWSSelfServeDeployer',
-  partition: 'aws',
-  maxTemporaryDays: 6,
-  reconcileIntervalMs: 60 * 60 * 1000,
-  taskQueue: 'grantflow',
-  maxManagedPoliciesPerPrincipal: 10,
-  iamCallsPerSecond: 10,
-  revokeMaxBackoffMs: 60 * 1000,
-  iamPropagationWaitMs: 2 * 60 * 1000,
-};
+/** Each setting's default (./settings-table.ts); a setting without one is unset. */
+export const DEFAULT_SETTINGS: Settings = settingsDefaults();
