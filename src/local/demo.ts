@@ -11,8 +11,7 @@ import { loadTeam } from '../config/load';
 import { deployerFor } from '../core/grant-derived';
 import { toIamTime } from '../core/time';
 import { submitTeam, listLiveGrants } from '../temporal/operations';
-import { latestTeamGrantRuns } from '../temporal/team-grants';
-import { GrantState } from '../../workflows/search-attributes';
+import { latestGrantRows } from '../temporal/grant-rows';
 import { createWorker, DEFAULT_AUTHORITY } from '../worker';
 import { generateSigningKey, parsePrivateKey, parsePublicKey } from '../trust/keys';
 import { signerFor } from '../trust/submissions';
@@ -224,9 +223,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     let revokedSeen = false;
     for (;;) {
       const all = new Map<string, string>();
-      for (const run of await latestTeamGrantRuns(client, options.team)) {
-        all.set(run.workflowId, run.typedSearchAttributes.get(GrantState) ?? run.status.name);
-      }
+      for (const row of await latestGrantRows(client, { team: options.team })) all.set(row.id, row.state ?? row.status);
       for (const notice of notices.splice(0)) print(notice);
       for (const [id, state] of all) {
         if (states.get(id) !== state) {

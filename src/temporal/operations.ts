@@ -1,11 +1,11 @@
 // What the command line (and tests) ask of Temporal: submit or retire a team, revoke or restore a
 // grant, sweep, and read the live grants from visibility.
-import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client, type UpdateDefinition, type WorkflowExecutionInfo } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client, type UpdateDefinition } from '@temporalio/client';
 import { reconcileWorkflowId } from '../core/ids';
-import { canonicalPrincipal } from '../core/names';
 import type { Revision } from '../core/revision';
 import type { TeamConfig } from '../core/team-config';
-import { latestTeamGrantRuns, quote, teamGrantsQuery } from './team-grants';
+import { withoutEmpty } from './grant-query';
+import { countGrants, grantRows, latestGrantRows, type GrantRow } from './grant-rows';
 import {
   reconcileStatusQuery,
   restoreUpdate,
@@ -24,17 +24,7 @@ import {
   type SweepSummary,
 } from '../../workflows/messages';
 import { stageConfig, type SubmissionSigner } from './submissions';
-import {
-  GrantAccount,
-  GrantEnvironment,
-  GrantExpiresAt,
-  GrantKind,
-  GrantPolicy,
-  GrantPrincipal,
-  GrantState,
-  GrantTeam,
-  type GrantState as GrantStateName,
-} from '../../workflows/search-attributes';
+import type { GrantState as GrantStateName } from '../../workflows/search-attributes';
 
 /** The reconcile workflow's signature, for typed starts (without importing the workflow module). */
 type ReconcileWorkflow = (input: ReconcileInput) => Promise<void>;
@@ -155,46 +145,41 @@ export interface LiveGrant {
   memo: Record<string, unknown>;
 }
 
-function toLiveGrant(execution: WorkflowExecutionInfo): LiveGrant {
-  const sa = execution.typedSearchAttributes;
-  const expires = sa.get(GrantExpiresAt);
+function toLiveGrant(row: GrantRow): LiveGrant {
   return {
-    id: execution.workflowId,
-    team: sa.get(GrantTeam) ?? '',
-    principal: sa.get(GrantPrincipal) ?? '',
-    account: sa.get(GrantAccount) ?? '',
-    environment: sa.get(GrantEnvironment) ?? '',
-    policy: sa.get(GrantPolicy) ?? '',
-    kind: sa.get(GrantKind) ?? '',
-    state: sa.get(GrantState) ?? '',
-    ...(expires ? { expiresAt: new Date(expires).toISOString().replace('.000Z', 'Z') } : {}),
-    status: execution.status.name,
-    ...(execution.closeTime ? { closedAt: execution.closeTime.toISOString() } : {}),
-    memo: (execution.memo ?? {}) as Record<string, unknown>,
+    id: row.id,
+    team: row.team,
+    principal: row.principal,
+    account: row.account,
+    environment: row.environment,
+    policy: row.policy,
+    kind: row.kind,
+    state: row.state ?? '',
+    ...(row.expiresAt ? { expiresAt: row.expiresAt } : {}),
+    status: row.status,
+    ...(row.closedAt ? { closedAt: row.closedAt } : {}),
+    memo: row.memo,
   };
 }
 
+const byId = (a: LiveGrant, b: LiveGrant) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 /** The state of every grant workflow of a team (latest run per id, running or closed), from visibility. */
 export async function teamGrantStates(client: Client, team: string): Promise<Map<string, { state: string; running: boolean }>> {
-  const runs = await latestTeamGrantRuns(client, team);
-  return new Map(runs.map((run) => [run.workflowId, { state: run.typedSearchAttributes.get(GrantState) ?? '', running: run.status.name === 'RUNNING' }]));
+  const rows = await latestGrantRows(client, { team });
+  return new Map(rows.map((row) => [row.id, { state: row.state ?? '', running: row.status === 'RUNNING' }]));
 }
 
 /** How many of a team's grant workflows are running and active (a cheap count, for progress). */
 export async function countTeamGrants(client: Client, team: string): Promise<{ active: number }> {
-  const { count } = await client.workflow.count(teamGrantsQuery(team, `ExecutionStatus = 'Running'`, `GrantState = 'active'`));
-  return { active: count };
+  return { active: await countGrants(client, { team, running: true, state: 'active' }) };
 }
 
 /** Running grant workflows, optionally of one team, principal or policy. */
 export async function listLiveGrants(client: Client, filter: { team?: string; principal?: string; policy?: string } = {}): Promise<LiveGrant[]> {
-  const clauses = [`WorkflowType = 'grantWorkflow'`, `ExecutionStatus = 'Running'`];
-  if (filter.team) clauses.push(`GrantTeam = ${quote(filter.team)}`);
-  if (filter.principal) clauses.push(`GrantPrincipal = ${quote(canonicalPrincipal(filter.principal))}`);
-  if (filter.policy) clauses.push(`GrantPolicy = ${quote(filter.policy)}`);
-  const grants: LiveGrant[] = [];
-  for await (const execution of client.workflow.list({ query: clauses.join(' AND ') })) grants.push(toLiveGrant(execution));
-  return grants.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const { team, principal, policy } = filter;
+  const rows = await grantRows(client, { ...withoutEmpty({ team, principal, policy }), running: true });
+  return rows.map(toLiveGrant).sort(byId);
 }
 
 /**
@@ -206,19 +191,7 @@ export async function listGrantRuns(
   client: Client,
   filter: { team?: string; principal?: string; policy?: string; id?: string; account?: string; environment?: string; kind?: string; closedSince: Date },
 ): Promise<LiveGrant[]> {
-  const clauses = [`WorkflowType = 'grantWorkflow'`, `(ExecutionStatus = 'Running' OR CloseTime > ${quote(filter.closedSince.toISOString())})`];
-  if (filter.id) clauses.push(`WorkflowId = ${quote(filter.id)}`);
-  if (filter.account) clauses.push(`GrantAccount = ${quote(filter.account)}`);
-  if (filter.environment) clauses.push(`GrantEnvironment = ${quote(filter.environment)}`);
-  if (filter.kind) clauses.push(`GrantKind = ${quote(filter.kind)}`);
-  if (filter.team) clauses.push(`GrantTeam = ${quote(filter.team)}`);
-  if (filter.principal) clauses.push(`GrantPrincipal = ${quote(canonicalPrincipal(filter.principal))}`);
-  if (filter.policy) clauses.push(`GrantPolicy = ${quote(filter.policy)}`);
-  const latest = new Map<string, WorkflowExecutionInfo>();
-  for await (const execution of client.workflow.list({ query: clauses.join(' AND ') })) {
-    const seen = latest.get(execution.workflowId);
-    if (seen && seen.startTime.getTime() >= execution.startTime.getTime()) continue;
-    latest.set(execution.workflowId, execution);
-  }
-  return [...latest.values()].map(toLiveGrant).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const { team, principal, policy, id, account, environment, kind, closedSince } = filter;
+  const rows = await latestGrantRows(client, { ...withoutEmpty({ id, account, environment, kind, team, principal, policy }), running: true, closedSince });
+  return rows.map(toLiveGrant).sort(byId);
 }
