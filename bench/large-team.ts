@@ -11,7 +11,9 @@ import { IAM_WRITES } from '../src/aws/operations';
 import { reconcileWorkflowId } from '../src/core/ids';
 import { startProcess, stopAll, type Managed } from '../src/local/processes';
 import { splitConfig } from '../src/temporal/submissions';
-import { countTeamGrants, submitTeam, sweepTeam } from '../src/temporal/operations';
+import { countTeamGrants } from '../src/temporal/grant-operations';
+import { grantQuery } from '../src/temporal/grant-query';
+import { submitTeam, sweepTeam } from '../src/temporal/reconcile-operations';
 import { validateTeam } from '../src/validate';
 import { startStack, type Stack } from '../test/harness/stack';
 import { BENCH_ACCOUNTS } from './generate';
@@ -213,7 +215,7 @@ async function main(): Promise<void> {
 
     await scanHistories(stack, `WorkflowId = '${reconcileWorkflowId(team)}'`, 1000, largest);
     await scanHistories(stack, `WorkflowType = 'submissionWorkflow' AND GrantTeam = '${team}'`, 100, largest);
-    await scanHistories(stack, `WorkflowType = 'grantWorkflow' AND GrantTeam = '${team}'`, 300, largest);
+    await scanHistories(stack, grantQuery({ team }), 300, largest);
     results.largest_event_kb = Math.round((largest.eventBytes / 1024) * 10) / 10;
     results.largest_payload_kb = Math.round((largest.payloadBytes / 1024) * 10) / 10;
     log(

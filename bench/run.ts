@@ -12,7 +12,9 @@ import { parseGrantWorkflowId } from '../src/core/ids';
 import { customPolicyArn, customPolicyName, teamPolicyPath } from '../src/core/names';
 import { IAM_WRITES } from '../src/aws/operations';
 import { startProcess, stopAll, type Managed } from '../src/local/processes';
-import { countTeamGrants, listLiveGrants, submitTeam } from '../src/temporal/operations';
+import { countTeamGrants, listLiveGrants } from '../src/temporal/grant-operations';
+import { grantQuery } from '../src/temporal/grant-query';
+import { submitTeam } from '../src/temporal/reconcile-operations';
 import { protoMs } from '../src/temporal/proto-time';
 import { validateTeam } from '../src/validate';
 import { startStack, type Stack } from '../test/harness/stack';
@@ -143,7 +145,7 @@ async function revokeStages(
   revokedAt: Map<string, number>,
 ): Promise<Record<'timer' | 'pickup' | 'iam', number[]>> {
   const stages = { timer: [] as number[], pickup: [] as number[], iam: [] as number[] };
-  for await (const execution of stack.client.workflow.list({ query: `GrantTeam = '${team}'` })) {
+  for await (const execution of stack.client.workflow.list({ query: grantQuery({ team }) })) {
     const user = parseGrantWorkflowId(execution.workflowId)?.principal;
     const done = user ? revokedAt.get(user) : undefined;
     if (done === undefined) continue;

@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { MetricGauge, MetricMeter } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
 import type { CallOutcomeObserver } from './aws/accounts';
+import { countGrants } from './temporal/grant-rows';
 
 /** The states a running grant workflow shows. */
 const RUNNING_STATES = ['pending', 'active', 'revoking'] as const;
@@ -47,8 +48,7 @@ export function workerMetrics(meter: MetricMeter): WorkerMetrics {
       let stopped = false;
       const refresh = async () => {
         for (const state of RUNNING_STATES) {
-          const query = [`WorkflowType = 'grantWorkflow'`, `ExecutionStatus = 'Running'`, `GrantState = '${state}'`].join(' AND ');
-          const { count } = await client.workflow.count(query);
+          const count = await countGrants(client, { running: true, state });
           if (!stopped) grants.set(count, { state });
         }
       };

@@ -13,9 +13,9 @@ import { deployerFor } from '../core/grant-derived';
 import type { TeamConfig } from '../core/team-config';
 import { toIamTime } from '../core/time';
 import type { SubmissionSigner } from '../temporal/submissions';
-import { submitTeam, listLiveGrants } from '../temporal/operations';
-import { latestTeamGrantRuns } from '../temporal/team-grants';
-import { GrantState } from '../../workflows/search-attributes';
+import { listLiveGrants } from '../temporal/grant-operations';
+import { submitTeam } from '../temporal/reconcile-operations';
+import { latestGrantRows } from '../temporal/grant-rows';
 import { createWorker, DEFAULT_AUTHORITY } from '../worker';
 import { generateSigningKey, parsePrivateKey, parsePublicKey } from '../trust/keys';
 import { signerFor } from '../trust/submissions';
@@ -274,9 +274,7 @@ async function watchStates(client: Client, moto: Moto, config: TeamConfig, notic
   let revokedSeen = false;
   for (;;) {
     const all = new Map<string, string>();
-    for (const run of await latestTeamGrantRuns(client, options.team)) {
-      all.set(run.workflowId, run.typedSearchAttributes.get(GrantState) ?? run.status.name);
-    }
+    for (const row of await latestGrantRows(client, { team: options.team })) all.set(row.id, row.state ?? row.status);
     for (const notice of notices.splice(0)) print(notice);
     for (const [id, state] of all) {
       if (states.get(id) !== state) {

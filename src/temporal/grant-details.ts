@@ -1,20 +1,12 @@
 // One grant in full, for `grantflow show`: every run of its workflow (visibility), the latest run's
 // search attributes and memo, its status query when a worker answers, and the state changes each
 // run recorded in its history (the GrantState search attribute as it was upserted, with the time).
-import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { statusQuery, type GrantStatus } from '../../workflows/messages';
-import {
-  GrantAccount,
-  GrantEnvironment,
-  GrantExpiresAt,
-  GrantKind,
-  GrantPolicy,
-  GrantPrincipal,
-  GrantState,
-  GrantTeam,
-} from '../../workflows/search-attributes';
+import { GrantState } from '../../workflows/search-attributes';
+import { workflowRunsQuery } from './grant-query';
+import { decodeGrantRow, listRows, type GrantRow as GrantRunRow } from './grant-rows';
 import { protoMs } from './proto-time';
-import { quote } from './team-grants';
 
 /** How many of a grant's most recent runs have their history read for state changes. */
 const RUNS_WITH_HISTORY = 5;
@@ -51,13 +43,8 @@ export interface GrantDetails {
   stateChanges: StateChange[];
 }
 
-function runOf(execution: Pick<WorkflowExecutionInfo, 'runId' | 'status' | 'startTime' | 'closeTime'>): GrantRun {
-  return {
-    runId: execution.runId,
-    status: execution.status.name,
-    startedAt: execution.startTime.toISOString(),
-    ...(execution.closeTime ? { closedAt: execution.closeTime.toISOString() } : {}),
-  };
+function runOf(row: GrantRunRow): GrantRun {
+  return { runId: row.runId, status: row.status, startedAt: row.startedAt, ...(row.closedAt ? { closedAt: row.closedAt } : {}) };
 }
 
 /** A keyword search attribute's value from its payload (JSON, sometimes a one-element list). */
@@ -103,34 +90,32 @@ async function statusOf(client: Client, id: string): Promise<GrantStatus | undef
 
 /** Everything Temporal knows of one grant; undefined when it has no run within retention. */
 export async function readGrantDetails(client: Client, id: string): Promise<GrantDetails | undefined> {
-  let latest;
+  let latest: GrantRunRow;
   try {
-    latest = await client.workflow.getHandle(id).describe();
+    latest = decodeGrantRow(await client.workflow.getHandle(id).describe());
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return undefined;
     throw error;
   }
   const runs = new Map<string, GrantRun>();
-  for await (const execution of client.workflow.list({ query: `WorkflowId = ${quote(id)}` })) runs.set(execution.runId, runOf(execution));
+  for await (const row of listRows(client, workflowRunsQuery(id))) runs.set(row.runId, runOf(row));
   // Visibility may not list the latest run yet.
   runs.set(latest.runId, runOf(latest));
   const ordered = [...runs.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   const stateChanges = (await Promise.all(ordered.slice(-RUNS_WITH_HISTORY).map((run) => stateChangesOf(client, id, run.runId)))).flat();
-  const sa = latest.typedSearchAttributes;
-  const expires = sa.get(GrantExpiresAt);
   const live = await statusOf(client, id);
   return {
     id,
-    team: sa.get(GrantTeam) ?? '',
-    principal: sa.get(GrantPrincipal) ?? '',
-    account: sa.get(GrantAccount) ?? '',
-    environment: sa.get(GrantEnvironment) ?? '',
-    policy: sa.get(GrantPolicy) ?? '',
-    kind: sa.get(GrantKind) ?? '',
-    state: live?.state ?? sa.get(GrantState) ?? '',
-    status: latest.status.name,
-    ...(expires ? { expiresAt: new Date(expires).toISOString().replace('.000Z', 'Z') } : {}),
-    memo: (latest.memo ?? {}) as Record<string, unknown>,
+    team: latest.team,
+    principal: latest.principal,
+    account: latest.account,
+    environment: latest.environment,
+    policy: latest.policy,
+    kind: latest.kind,
+    state: live?.state ?? latest.state ?? '',
+    status: latest.status,
+    ...(latest.expiresAt ? { expiresAt: latest.expiresAt } : {}),
+    memo: latest.memo,
     ...(live ? { live } : {}),
     runs: ordered,
     stateChanges: stateChanges.sort((a, b) => a.at.localeCompare(b.at)),

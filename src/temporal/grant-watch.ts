@@ -3,10 +3,8 @@
 // report failures instead of exiting 0 over a grant that never landed.
 import type { Client } from '@temporalio/client';
 import type { ObservedGrant } from '../core/grant-outcomes';
-import type { LedgerMemo } from '../core/ledger';
 import { statusQuery, type GrantStatus } from '../../workflows/messages';
-import { GrantState } from '../../workflows/search-attributes';
-import { latestTeamGrantRuns } from './team-grants';
+import { latestGrantRows } from './grant-rows';
 
 /** How long one status query may take; a grant whose worker does not answer in time just has no answer yet. */
 const QUERY_TIMEOUT_MS = 5_000;
@@ -30,13 +28,11 @@ async function statusOf(client: Client, id: string): Promise<GrantStatus | undef
 export async function observeGrants(client: Client, team: string, ids: readonly string[]): Promise<Map<string, ObservedGrant>> {
   const wanted = new Set(ids);
   const observed = new Map<string, ObservedGrant>();
-  const runs = (await latestTeamGrantRuns(client, team)).filter((run) => wanted.has(run.workflowId));
-  for (const run of runs) {
-    const memo = (run.memo ?? {}) as LedgerMemo;
-    const state = run.typedSearchAttributes.get(GrantState) ?? undefined;
-    observed.set(run.workflowId, {
+  const rows = (await latestGrantRows(client, { team })).filter((row) => wanted.has(row.id));
+  for (const { id, state, status, memo } of rows) {
+    observed.set(id, {
       ...(state ? { state } : {}),
-      running: run.status.name === 'RUNNING',
+      running: status === 'RUNNING',
       ...(memo.endCause ? { endCause: memo.endCause } : {}),
       ...(memo.endReason ? { endReason: memo.endReason } : {}),
       ...(memo.startsAt ? { startsAt: memo.startsAt } : {}),

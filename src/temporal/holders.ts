@@ -4,10 +4,8 @@
 // eventually consistent: a grant started a moment ago may be missed, and the next re-apply restores
 // what it needs; the reconcile sweep likewise removes any attachment no grant holds.
 import type { Client } from '@temporalio/client';
-import { GrantState } from '../../workflows/search-attributes';
-import { canonicalPrincipal } from '../core/names';
-import type { GrantMemo } from './grant-start';
-import { quote } from './team-grants';
+import { listRows } from './grant-rows';
+import { grantQuery } from './grant-query';
 
 export interface HolderQuery {
   account: string;
@@ -22,15 +20,6 @@ export interface HolderDirectory {
   neededArns(query: HolderQuery): Promise<Set<string>>;
 }
 
-/**
- * Grants started by earlier releases carry the principal as the YAML spelt it; newer ones its lower-case
- * form. Both spellings are asked for, so one release's revoke never misses the other's holder.
- */
-function principalClause(principal: string): string {
-  const spellings = [...new Set([canonicalPrincipal(principal), principal])];
-  return spellings.length === 1 ? `GrantPrincipal = ${quote(spellings[0]!)}` : `(${spellings.map((p) => `GrantPrincipal = ${quote(p)}`).join(' OR ')})`;
-}
-
 const ENDING: ReadonlySet<string> = new Set(['revoking', 'revoked', 'failed']);
 const PENDING_START_MARGIN_MS = 60_000;
 
@@ -39,18 +28,19 @@ export class VisibilityHolderDirectory implements HolderDirectory {
 
   async neededArns(query: HolderQuery): Promise<Set<string>> {
     const needed = new Set<string>();
-    const visibilityQuery =
-      `WorkflowType = 'grantWorkflow' AND ExecutionStatus = 'Running' AND ` + `GrantAccount = ${quote(query.account)} AND ${principalClause(query.principal)}`;
-    for await (const execution of this.client.workflow.list({ query: visibilityQuery })) {
-      if (execution.workflowId === query.excludeId) continue;
-      const state = execution.typedSearchAttributes.get(GrantState);
+    // Of every team. Grants started by earlier releases carry the principal as the YAML spelt it;
+    // newer ones its lower-case form. Both spellings are asked for, so one release's revoke never
+    // misses the other's holder.
+    const visibilityQuery = grantQuery({ running: true, account: query.account, principal: query.principal, principalAsSpelt: true });
+    for await (const grant of listRows(this.client, visibilityQuery)) {
+      if (grant.id === query.excludeId) continue;
+      const state = grant.state;
       if (state && ENDING.has(state)) continue;
-      const memo = (execution.memo ?? {}) as Partial<GrantMemo>;
-      if (memo.principalType !== query.principalType) continue;
+      if (grant.memo.principalType !== query.principalType) continue;
       // Waiting for a start_date days away: keeping the policy for it would grant it early. A grant
       // whose start is due now is counted, since its attach may be under way.
-      if (state === 'pending' && memo.startsAt && Date.parse(memo.startsAt) > Date.now() + PENDING_START_MARGIN_MS) continue;
-      for (const arn of memo.attachedArns ?? []) needed.add(arn);
+      if (state === 'pending' && grant.memo.startsAt && Date.parse(grant.memo.startsAt) > Date.now() + PENDING_START_MARGIN_MS) continue;
+      for (const arn of grant.memo.attachedArns ?? []) needed.add(arn);
     }
     return needed;
   }

@@ -7,7 +7,7 @@ import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { reconcileWorkflowId } from '../core/ids';
 import type { ReconcileInput, ReconcileState } from '../../workflows/messages';
 import { GrantTeam } from '../../workflows/search-attributes';
-import { quote } from './team-grants';
+import { quote } from './grant-query';
 
 /** How often a worker looks for teams whose reconcile workflow is not running. */
 export const KEEPER_EVERY_MS = 5 * 60_000;

@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import { reconcileWorkflowId } from '../core/ids';
 import { isOlderRevision } from '../core/revision';
 import type { ReconcileState } from '../../workflows/messages';
-import { quote } from './team-grants';
+import { workflowRunsQuery } from './grant-query';
 
 /**
  * The newest state any run claims. A memo is a claim: whoever can start a workflow can write one, so
@@ -36,7 +36,7 @@ export function pickRecovered(newest: ReconcileState | undefined): ReconcileStat
 /** Where the team's latest retirement left its objects (accounts, deployer role), if it was retired. */
 export async function retiredScope(client: Client, team: string): Promise<NonNullable<ReconcileState['retiredScope']> | undefined> {
   let newest: { at: number; scope: NonNullable<ReconcileState['retiredScope']> } | undefined;
-  for await (const run of client.workflow.list({ query: `WorkflowId = ${quote(reconcileWorkflowId(team))}` })) {
+  for await (const run of client.workflow.list({ query: workflowRunsQuery(reconcileWorkflowId(team)) })) {
     const state = (run.memo as { state?: ReconcileState } | undefined)?.state;
     if (!state?.retiredAt || !state.retiredScope) continue;
     const at = Date.parse(state.retiredAt);
@@ -58,7 +58,7 @@ export async function currentState(client: Client, team: string): Promise<Reconc
  */
 export async function teamStates(client: Client, team: string, exceptRunId?: string, options: { withRetired?: boolean } = {}): Promise<ReconcileState[]> {
   const runs: { state: ReconcileState; startedMs: number }[] = [];
-  for await (const run of client.workflow.list({ query: `WorkflowId = ${quote(reconcileWorkflowId(team))}` })) {
+  for await (const run of client.workflow.list({ query: workflowRunsQuery(reconcileWorkflowId(team)) })) {
     if (run.runId === exceptRunId) continue;
     const state = (run.memo as { state?: ReconcileState } | undefined)?.state;
     if (state) runs.push({ state, startedMs: run.startTime.getTime() });

@@ -3,7 +3,8 @@
 // workflows started outside a pass (they end failed, their memo saying `refused`). For `doctor`.
 import type { Client } from '@temporalio/client';
 import type { ReconcileState } from '../../workflows/messages';
-import { quote } from './team-grants';
+import { listRows } from './grant-rows';
+import { grantQuery } from './grant-query';
 
 export interface Refusals {
   submissions: { team: string; at: string; reason: string }[];
@@ -20,10 +21,8 @@ export async function recentRefusals(client: Client, since: Date): Promise<Refus
       submissions.push({ team: run.workflowId.replace(/^grantflow-reconcile\//, ''), at: refused.at, reason: refused.reason });
   }
   const grants: Refusals['grants'] = [];
-  const query = `WorkflowType = 'grantWorkflow' AND GrantState = 'failed' AND CloseTime > ${quote(since.toISOString())}`;
-  for await (const run of client.workflow.list({ query })) {
-    const memo = (run.memo ?? {}) as { refused?: boolean; endReason?: string };
-    if (memo.refused) grants.push({ id: run.workflowId, at: (run.closeTime ?? run.startTime).toISOString(), reason: memo.endReason ?? '' });
+  for await (const { id, memo, closedAt, startedAt } of listRows(client, grantQuery({ state: 'failed', closedSince: since }))) {
+    if (memo.refused) grants.push({ id, at: closedAt ?? startedAt, reason: memo.endReason ?? '' });
     if (grants.length >= LISTED) break;
   }
   const newestFirst = <T extends { at: string }>(list: T[]) => list.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import { submitTeam } from '../../src/temporal/operations';
+import { submitTeam } from '../../src/temporal/reconcile-operations';
 import { snapshotAccount } from '../harness/iam-snapshot';
 import { eventually, startStack, type Stack } from '../harness/stack';
 import { ACCOUNTS, inHours, policy, READ_ONLY, team } from '../harness/team';

@@ -26,7 +26,8 @@ import {
 import type { Worker } from '@temporalio/worker';
 import type { IamStatement, TeamConfig } from '../../src/core/team-config';
 import { createWorker } from '../../src/worker';
-import { restoreGrant, revokeGrantNow, submitTeam, sweepTeam, teamGrantStates } from '../../src/temporal/operations';
+import { revokeGrantNow, teamGrantStates } from '../../src/temporal/grant-operations';
+import { restoreGrant, submitTeam, sweepTeam } from '../../src/temporal/reconcile-operations';
 import { grantStartOptions } from '../../src/temporal/grant-start';
 import { reapplySignal, statusQuery } from '../../workflows/messages';
 import { seededRandom } from '../harness/iam-proxy';

@@ -3,7 +3,8 @@
 // the grant expires and when it is revoked; a policy too large to copy is attached as it is.
 import assert from 'node:assert/strict';
 import type { TeamConfig } from '../../src/core/team-config';
-import { grantStatus, revokeGrantNow, submitTeam } from '../../src/temporal/operations';
+import { grantStatus, revokeGrantNow } from '../../src/temporal/grant-operations';
+import { submitTeam } from '../../src/temporal/reconcile-operations';
 import type { GrantStatus } from '../../workflows/messages';
 import { snapshotAccount } from '../harness/iam-snapshot';
 import { eventually, startStack, type Stack } from '../harness/stack';

@@ -6,7 +6,8 @@ import { CreatePolicyCommand, DeleteRolePermissionsBoundaryCommand, PutRolePermi
 import { customPolicyName, inlinePolicyName } from '../../src/core/names';
 import type { TeamConfig } from '../../src/core/team-config';
 import { reconcileWorkflowId } from '../../src/core/ids';
-import { grantStatus, retireTeam, revokeGrantNow, submitTeam, sweepTeam } from '../../src/temporal/operations';
+import { grantStatus, revokeGrantNow } from '../../src/temporal/grant-operations';
+import { retireTeam, submitTeam, sweepTeam } from '../../src/temporal/reconcile-operations';
 import { reapplySignal } from '../../workflows/messages';
 import { snapshotAccount, snapshotUsers } from '../harness/iam-snapshot';
 import { eventually, startStack, type Stack } from '../harness/stack';

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TeamConfig } from '../../src/core/team-config';
 import { freePort, startProcess, type Managed } from '../../src/local/processes';
-import { grantStatus, revokeGrantNow, submitTeam } from '../../src/temporal/operations';
+import { grantStatus, revokeGrantNow } from '../../src/temporal/grant-operations';
+import { submitTeam } from '../../src/temporal/reconcile-operations';
 import { eventually, startStack, type Stack } from '../harness/stack';
 import { ACCOUNTS, grantsOf, policy, READ_ONLY, revisionSequence, team } from '../harness/team';
 

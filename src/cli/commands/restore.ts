@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { parseGrantWorkflowId } from '../../core/ids';
 import { withTemporal } from '../../temporal/connection';
-import { restoreGrant } from '../../temporal/operations';
+import { restoreGrant } from '../../temporal/reconcile-operations';
 import { currentRevision } from '../revision';
 import { BY_OPTION, defineCommand, EXIT, UsageError, write, timeoutOption } from '../command';
 

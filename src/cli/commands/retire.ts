@@ -2,7 +2,8 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { plural as count } from '../../core/grant-outcomes';
 import { TEAM_NAME } from '../../core/names';
 import { withTemporal } from '../../temporal/connection';
-import { listLiveGrants, retireTeam } from '../../temporal/operations';
+import { listLiveGrants } from '../../temporal/grant-operations';
+import { retireTeam } from '../../temporal/reconcile-operations';
 import { currentRevision } from '../revision';
 import { BY_OPTION, defineCommand, EXIT, UsageError, write, timeoutOption } from '../command';
 

@@ -3,7 +3,7 @@ import { parseGrantWorkflowId } from '../../core/ids';
 import { plural as count } from '../../core/grant-outcomes';
 import { parsePrincipal } from '../../core/names';
 import { withTemporal } from '../../temporal/connection';
-import { listLiveGrants, revokeGrantNow } from '../../temporal/operations';
+import { listLiveGrants, revokeGrantNow } from '../../temporal/grant-operations';
 import { currentRevision } from '../revision';
 import { BY_OPTION, defineCommand, EXIT, UsageError, write, timeoutOption } from '../command';
 

@@ -3,7 +3,8 @@ import { parsePrincipal } from '../../core/names';
 import { parseGrantWorkflowId } from '../../core/ids';
 import { parseDuration } from '../../core/time';
 import { withTemporal } from '../../temporal/connection';
-import { hasReconcileWorkflow, listGrantRuns, type LiveGrant } from '../../temporal/operations';
+import { listGrantRuns, type LiveGrant } from '../../temporal/grant-operations';
+import { hasReconcileWorkflow } from '../../temporal/reconcile-operations';
 import { defineCommand, EXIT, JSON_OPTION, UsageError, write, timeoutOption } from '../command';
 import { expiry, table } from '../table';
 

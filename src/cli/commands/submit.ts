@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { connectClient, TemporalTimeout, withTimeout } from '../../temporal/connection';
-import { submitTeam } from '../../temporal/operations';
+import { submitTeam } from '../../temporal/reconcile-operations';
 import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, timeoutOption, write, type Io } from '../command';
 import { appendStepSummary, submissionSummary } from '../plan-output';
 import { currentRevision } from '../revision';

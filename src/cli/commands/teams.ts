@@ -3,7 +3,7 @@ import { teamsInFolder } from '../../config/load';
 import { plural } from '../../core/grant-outcomes';
 import { shortCommit, type Revision } from '../../core/revision';
 import { withTemporal } from '../../temporal/connection';
-import { teamGrantsQuery } from '../../temporal/team-grants';
+import { teamGrantsQuery } from '../../temporal/grant-query';
 import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, timeoutOption, write } from '../command';
 import { table } from '../table';
 
