@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AccountClients } from '../../aws/accounts';
-import { readQuotas } from '../../aws/iam';
+import { readQuotas } from '../../aws/account-quotas';
 import { loadSettings, loadTeam } from '../../config/load';
 import { formatDiagnostic } from '../../core/diagnostics';
 import { deployerFor } from '../../core/grant-derived';
