@@ -9,7 +9,9 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import { ApplicationFailure } from '@temporalio/activity';
 import type { AccountClients, AccountRef } from '../src/aws/accounts';
 import { revokeGrantIam, type HolderLookup } from '../src/aws/grant-iam';
-import { deletePolicyIfUnused, ensureManagedPolicy, listTeamPolicies, readPermissionsBoundary, type Target } from '../src/aws/iam';
+import type { Target } from '../src/aws/iam-calls';
+import { deletePolicyIfUnused, ensureManagedPolicy, listTeamPolicies } from '../src/aws/managed-policies';
+import { readPermissionsBoundary } from '../src/aws/principal-calls';
 import { GrantflowAwsError } from '../src/aws/errors';
 import { boundaryProblem } from '../src/core/managed-copies';
 import { needsKey, sweepPrincipals, type SweepFinding } from '../src/aws/sweep';

@@ -28,7 +28,7 @@ const MUTANTS = [
   {
     name: 'prune-newest-version',
     promise: 'policy versions are pruned oldest non-default first at 5',
-    file: 'src/aws/iam.ts',
+    file: 'src/aws/managed-policies.ts',
     find: '.sort((a, b) => a.created - b.created || a.id.localeCompare(b.id))[0]',
     replace: '.sort((a, b) => b.created - a.created || b.id.localeCompare(a.id))[0]',
     tests: [{ spec: 'lib/test/integration/iam-activities.test.js', grep: 'versions|prunes' }],
@@ -104,7 +104,7 @@ const MUTANTS = [
   {
     name: 'no-ownership-mark',
     promise: 'every attachment grantflow makes carries its ownership mark',
-    file: 'src/aws/iam.ts',
+    file: 'src/aws/managed-attachments.ts',
     // The mark written before the attach: without it, a crash between the attach and the read-back
     // leaves an attachment that looks foreign to every later run.
     find: '  await tag(target, principal, missing.map(markTag));\n',
@@ -117,7 +117,7 @@ const MUTANTS = [
   {
     name: 'detach-foreign-attachment',
     promise: 'an attachment made before grantflow (unmarked) is never detached',
-    file: 'src/aws/iam.ts',
+    file: 'src/aws/managed-attachments.ts',
     find: '    if (!key && !(owned.has(arn) && state.attached.has(arn))) {',
     replace: '    if (!key && !(owned.size >= 0 && state.attached.has(arn))) {',
     tests: [{ spec: 'lib/test/integration/iam-activities.test.js', grep: 'attached by hand before grantflow' }],

@@ -6,7 +6,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { fromTemporaryCredentials, type FromTemporaryCredentialsOptions } from '@aws-sdk/credential-providers';
 import type { Deployer } from '../core/grant';
 import { classifyAwsError } from './errors';
-import type { Target } from './iam';
+import type { Target } from './iam-calls';
 import { IAM_OPERATIONS, IAM_WRITES, operationName, STS_OPERATIONS } from './operations';
 import { currentCallClass, isThrottling, RateLimiter, WAITING_BEAT_MS } from './rate-limit';
 import { QuickRetryStrategy } from './retry-strategy';

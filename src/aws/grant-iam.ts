@@ -9,20 +9,12 @@ import { GrantflowAwsError } from './errors';
 import { BOUNDARY_MISSING } from '../core/grant-failures';
 import { boundaryProblem } from '../core/managed-copies';
 import { parseCopyPolicyName } from '../core/names';
-import {
-  attachManaged,
-  deleteInlinePolicy,
-  deletePolicyIfUnused,
-  ensureExpiringCopy,
-  putInlinePolicy,
-  readPermissionsBoundary,
-  releaseManaged,
-  type AttachOutcome,
-  type CopyOutcome,
-  type Principal,
-  type ReleaseOutcome,
-  type Target,
-} from './iam';
+import { ensureExpiringCopy, type CopyOutcome } from './expiring-copies';
+import type { Target } from './iam-calls';
+import { deleteInlinePolicy, putInlinePolicy } from './inline-policies';
+import { attachManaged, releaseManaged, type AttachOutcome, type ReleaseOutcome } from './managed-attachments';
+import { deletePolicyIfUnused } from './managed-policies';
+import { readPermissionsBoundary, type Principal } from './principal-calls';
 import { currentCallClass, withCallClass } from './rate-limit';
 
 /** Who else holds managed policies on a principal; Temporal visibility answers it in production (src/temporal/holders.ts). */

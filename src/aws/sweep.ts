@@ -5,16 +5,11 @@
 import type { AccountClients, AccountRef } from './accounts';
 import { GrantflowAwsError } from './errors';
 import type { HolderLookup } from './grant-iam';
-import {
-  deleteInlinePolicy,
-  deletePolicyIfUnused,
-  listInlinePolicies,
-  readAttachments,
-  releaseManaged,
-  staleInlinePolicies,
-  type Principal,
-  type Target,
-} from './iam';
+import type { Target } from './iam-calls';
+import { deleteInlinePolicy, listInlinePolicies, staleInlinePolicies } from './inline-policies';
+import { readAttachments, releaseManaged } from './managed-attachments';
+import { deletePolicyIfUnused } from './managed-policies';
+import type { Principal } from './principal-calls';
 import { grantWorkflowId } from '../core/ids';
 import { canonicalPrincipal, parseCopyPolicyName, parseInlinePolicyName } from '../core/names';
 

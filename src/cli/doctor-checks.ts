@@ -1,7 +1,7 @@
 // The checks `grantflow doctor` runs, one function each; each reports what it found through `report`.
 import type { Client } from '@temporalio/client';
 import { AccountClients } from '../aws/accounts';
-import { readQuotas } from '../aws/iam';
+import { readQuotas } from '../aws/account-quotas';
 import { loadTeam } from '../config/load';
 import { deployerFor } from '../core/grant-derived';
 import type { Settings } from '../core/team-config';

@@ -9,7 +9,7 @@ import { GetPolicyCommand, GetPolicyVersionCommand } from '@aws-sdk/client-iam';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { createIamActivities } from '../../activities';
 import { AccountClients } from '../../src/aws/accounts';
-import { ensureManagedPolicy } from '../../src/aws/iam';
+import { ensureManagedPolicy } from '../../src/aws/managed-policies';
 import { expandTeam } from '../../src/core/expand';
 import type { GrantSpec } from '../../src/core/grant';
 import { attachedArns, deployerFor } from '../../src/core/grant-derived';

@@ -24,7 +24,9 @@ import { AccountClients, type CallRecord } from '../../src/aws/accounts';
 import type { HolderDirectory, HolderQuery } from '../../src/temporal/holders';
 import { createIamActivities } from '../../activities';
 import { GrantflowAwsError } from '../../src/aws/errors';
-import { deletePolicyIfUnused, ensureManagedPolicy, listTeamPolicies, markerKey, readQuotas, type PolicyOutcome, type PolicyRemoval } from '../../src/aws/iam';
+import { readQuotas } from '../../src/aws/account-quotas';
+import { deletePolicyIfUnused, ensureManagedPolicy, listTeamPolicies, type PolicyOutcome, type PolicyRemoval } from '../../src/aws/managed-policies';
+import { markerKey } from '../../src/aws/ownership-marks';
 import { inlinePolicyName, legacyPolicyName, teamPolicyPath } from '../../src/core/names';
 import { grantWorkflowId } from '../../src/core/ids';
 import { sweepPrincipals } from '../../src/aws/sweep';
@@ -815,7 +817,14 @@ describe('IAM activities (moto)', function () {
         [],
         'in the deployer policy but never sent by any test',
       );
-      const source = ['src/aws/iam.ts', 'src/aws/accounts.ts', 'src/aws/principal-reads.ts']
+      const source = [
+        'src/aws/managed-policies.ts',
+        'src/aws/inline-policies.ts',
+        'src/aws/principal-calls.ts',
+        'src/aws/account-quotas.ts',
+        'src/aws/accounts.ts',
+        'src/aws/principal-reads.ts',
+      ]
         .map((f) => fs.readFileSync(path.resolve(__dirname, '../../..', f), 'utf8'))
         .join('\n');
       for (const operation of IAM_OPERATIONS) {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { deployerActions, deployerPolicies } from '../../src/aws/deployer-policy';
-import { markerKey } from '../../src/aws/iam';
+import { markerKey } from '../../src/aws/ownership-marks';
 import { IAM_OPERATIONS, type IamOperation } from '../../src/aws/operations';
 
 const ACCOUNT = '111111111111';
