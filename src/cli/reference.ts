@@ -1,8 +1,14 @@
-// The README's command reference, made from the same declarations as the parser and --help, so the
-// three cannot disagree, and its settings table, made from the settings' declarations
-// (src/core/settings-table.ts). A unit test compares the README with both; `npm run readme` rewrites them.
+// The command reference of docs/COMMAND-LINE.md, made from the same declarations as the parser and
+// --help, so the three cannot disagree, and the settings table of docs/CONFIGURATION.md, made from the
+// settings' declarations (src/core/settings-table.ts). A unit test compares those files with both;
+// `npm run readme` rewrites them.
 import type { SettingDeclaration } from '../core/settings-table';
 import { usageLine, type AnyCommand, type Options, type OptionSpec } from './command';
+
+/** The file holding the command reference, relative to the repository's root. */
+export const REFERENCE_FILE = 'docs/COMMAND-LINE.md';
+/** The file holding the settings table, relative to the repository's root. */
+export const SETTINGS_FILE = 'docs/CONFIGURATION.md';
 
 export const REFERENCE_BEGIN = '<!-- command reference: generated from src/cli/commands by `npm run readme`; edit the declarations, not this -->';
 export const REFERENCE_END = '<!-- end of command reference -->';

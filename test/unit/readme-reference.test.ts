@@ -1,18 +1,38 @@
-// The README's command reference and settings table are the declarations' own: this fails when an
-// option or a setting, its default or its environment variable changes without `npm run readme`, and
-// when the code reads a variable the README never names.
+// The command reference (docs/COMMAND-LINE.md) and the settings table (docs/CONFIGURATION.md) are the
+// declarations' own: this fails when an option or a setting, its default or its environment variable
+// changes without `npm run readme`, and when the code reads a variable the README and docs/ never name.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { COMMANDS } from '../../src/cli/main';
-import { commandReference, REFERENCE_BEGIN, REFERENCE_END, SETTINGS_BEGIN, SETTINGS_END, settingsReference, withReference } from '../../src/cli/reference';
+import {
+  commandReference,
+  REFERENCE_BEGIN,
+  REFERENCE_END,
+  REFERENCE_FILE,
+  SETTINGS_BEGIN,
+  SETTINGS_END,
+  SETTINGS_FILE,
+  settingsReference,
+  withReference,
+} from '../../src/cli/reference';
 import type { Options } from '../../src/cli/command';
 import { SETTINGS } from '../../src/core/settings-table';
 import { settingsFileSchema } from '../../src/config/schema';
 import { SETTINGS_ENV } from '../../src/config/settings';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const read = (relative: string) => fs.readFileSync(path.join(ROOT, relative), 'utf8');
+const COMMAND_LINE = read(REFERENCE_FILE);
+const CONFIGURATION = read(SETTINGS_FILE);
+/** The README and every page of docs/, by path: together they must name every variable the code reads. */
+const DOCS = new Map<string, string>([
+  ['README.md', read('README.md')],
+  ...fs
+    .readdirSync(path.join(ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name): [string, string] => [`docs/${name}`, read(`docs/${name}`)]),
+]);
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -22,45 +42,69 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-describe('README command reference', function () {
+describe('the generated parts of the docs', function () {
+  it('sit in their files: each marker once in the README and docs/, in the file that holds its part', () => {
+    assert.ok(DOCS.has(REFERENCE_FILE) && DOCS.has(SETTINGS_FILE));
+    for (const [marker, file] of [
+      [REFERENCE_BEGIN, REFERENCE_FILE],
+      [REFERENCE_END, REFERENCE_FILE],
+      [SETTINGS_BEGIN, SETTINGS_FILE],
+      [SETTINGS_END, SETTINGS_FILE],
+    ] as const) {
+      const holders = [...DOCS].filter(([, text]) => text.includes(marker)).map(([name]) => name);
+      assert.deepEqual(holders, [file], `${marker} is in ${file} only`);
+      assert.equal(DOCS.get(file)!.split(marker).length, 2, `${marker} appears once in ${file}`);
+    }
+  });
+
+  it('the README points to both files', () => {
+    const readme = DOCS.get('README.md')!;
+    assert.ok(readme.includes(`](${REFERENCE_FILE})`), `README links ${REFERENCE_FILE}`);
+    assert.ok(readme.includes(`](${SETTINGS_FILE}`), `README links ${SETTINGS_FILE}`);
+  });
+});
+
+describe(`command reference (${REFERENCE_FILE})`, function () {
   it('is exactly what the command declarations generate (run `npm run readme` after changing one)', () => {
-    const begin = README.indexOf(REFERENCE_BEGIN);
-    const end = README.indexOf(REFERENCE_END);
-    assert.ok(begin >= 0 && end > begin, 'README.md has the command reference markers');
-    const written = README.slice(begin, end + REFERENCE_END.length);
+    const begin = COMMAND_LINE.indexOf(REFERENCE_BEGIN);
+    const end = COMMAND_LINE.indexOf(REFERENCE_END);
+    assert.ok(begin >= 0 && end > begin, `${REFERENCE_FILE} has the command reference markers`);
+    const written = COMMAND_LINE.slice(begin, end + REFERENCE_END.length);
     assert.equal(written, commandReference(COMMANDS));
   });
 
   it('names every command and every declared option', () => {
     for (const command of COMMANDS) {
-      assert.ok(README.includes(`#### \`grantflow ${command.name}\``), `README documents grantflow ${command.name}`);
-      for (const name of Object.keys(command.options as Options)) assert.ok(README.includes(`--${name}`), `README names ${command.name} --${name}`);
+      assert.ok(COMMAND_LINE.includes(`#### \`grantflow ${command.name}\``), `${REFERENCE_FILE} documents grantflow ${command.name}`);
+      for (const name of Object.keys(command.options as Options))
+        assert.ok(COMMAND_LINE.includes(`--${name}`), `${REFERENCE_FILE} names ${command.name} --${name}`);
     }
   });
 
-  it('names every GRANTFLOW_ environment variable the code reads', () => {
-    const read = new Set<string>();
+  it('names, with the README and the rest of docs/, every GRANTFLOW_ environment variable the code reads', () => {
+    const used = new Set<string>();
     for (const dir of ['src', 'activities', 'workflows', 'bin']) {
       for (const file of sourceFiles(path.join(ROOT, dir)))
-        for (const match of fs.readFileSync(file, 'utf8').matchAll(/GRANTFLOW_[A-Z_]+/g)) read.add(match[0]);
+        for (const match of fs.readFileSync(file, 'utf8').matchAll(/GRANTFLOW_[A-Z_]+/g)) used.add(match[0]);
     }
-    assert.ok(read.has('GRANTFLOW_REVISION_TIME') && read.has('GRANTFLOW_SUBMITTED_BY'));
-    const missing = [...read].filter((name) => !README.includes(name));
-    assert.deepEqual(missing, [], `README does not mention ${missing.join(', ')}`);
+    assert.ok(used.has('GRANTFLOW_REVISION_TIME') && used.has('GRANTFLOW_SUBMITTED_BY'));
+    const all = [...DOCS.values()].join('\n');
+    const missing = [...used].filter((name) => !all.includes(name));
+    assert.deepEqual(missing, [], `neither the README nor docs/ mention ${missing.join(', ')}`);
   });
 
-  it('can be rewritten in place, and a README without markers is refused', () => {
-    assert.equal(withReference(README, commandReference(COMMANDS)), README);
+  it('can be rewritten in place, and a file without markers is refused', () => {
+    assert.equal(withReference(COMMAND_LINE, commandReference(COMMANDS)), COMMAND_LINE);
     assert.equal(withReference('no markers here', 'x'), undefined);
   });
 });
 
-describe('README settings table', function () {
+describe(`settings table (${SETTINGS_FILE})`, function () {
   const section = () => {
-    const begin = README.indexOf(SETTINGS_BEGIN);
-    const end = README.indexOf(SETTINGS_END);
-    assert.ok(begin >= 0 && end > begin, 'README.md has the settings table markers');
-    return README.slice(begin, end + SETTINGS_END.length);
+    const begin = CONFIGURATION.indexOf(SETTINGS_BEGIN);
+    const end = CONFIGURATION.indexOf(SETTINGS_END);
+    assert.ok(begin >= 0 && end > begin, `${SETTINGS_FILE} has the settings table markers`);
+    return CONFIGURATION.slice(begin, end + SETTINGS_END.length);
   };
 
   it('is exactly what the settings declarations generate (run `npm run readme` after changing one)', () => {
@@ -68,9 +112,9 @@ describe('README settings table', function () {
   });
 
   it('sits under the settings heading', () => {
-    const heading = README.indexOf('### Settings: `grantflow.yaml` beside the team folders');
-    assert.ok(heading >= 0 && README.indexOf(SETTINGS_BEGIN) > heading);
-    assert.ok(README.indexOf(SETTINGS_BEGIN) < README.indexOf('\n### ', heading + 1), 'before the next section');
+    const heading = CONFIGURATION.indexOf('\n## Settings: `grantflow.yaml` beside the team folders\n');
+    assert.ok(heading >= 0 && CONFIGURATION.indexOf(SETTINGS_BEGIN) > heading);
+    assert.ok(CONFIGURATION.indexOf(SETTINGS_BEGIN) < CONFIGURATION.indexOf('\n## ', heading + 1), 'before the next section');
   });
 
   it('has a row for every key of grantflow.yaml, with its variable', () => {
@@ -89,8 +133,8 @@ describe('README settings table', function () {
     }
   });
 
-  it('can be rewritten in place, and a README without its markers is refused', () => {
-    assert.equal(withReference(README, settingsReference(SETTINGS), SETTINGS_BEGIN, SETTINGS_END), README);
-    assert.equal(withReference(README.replace(SETTINGS_BEGIN, ''), 'x', SETTINGS_BEGIN, SETTINGS_END), undefined);
+  it('can be rewritten in place, and a file without its markers is refused', () => {
+    assert.equal(withReference(CONFIGURATION, settingsReference(SETTINGS), SETTINGS_BEGIN, SETTINGS_END), CONFIGURATION);
+    assert.equal(withReference(CONFIGURATION.replace(SETTINGS_BEGIN, ''), 'x', SETTINGS_BEGIN, SETTINGS_END), undefined);
   });
 });
