@@ -198,7 +198,10 @@ export class ConfigAuthority {
       // None verifies (its key was dropped, say): the newest config claimed is kept, without its revision,
       // so that interval passes still keep early revokes remembered; they apply nothing of it.
       const claimed = pickRecovered(newestClaim(states));
-      return { ...(claimed.config ? { config: claimed.config } : {}), ...(claimed.reconcileIntervalMs ? { reconcileIntervalMs: claimed.reconcileIntervalMs } : {}) };
+      return {
+        ...(claimed.config ? { config: claimed.config } : {}),
+        ...(claimed.reconcileIntervalMs ? { reconcileIntervalMs: claimed.reconcileIntervalMs } : {}),
+      };
     }
     const recovered = pickRecovered(best.state);
     return { ...recovered, ...(best.verified.revision ? { revision: best.verified.revision } : {}), signer: best.verified.signer };

@@ -215,7 +215,12 @@ export class GrantRun {
     if (outcome === 'refused') await this.announcer.refused(this.status.lastError ?? 'a reapply found no verified config', this.status.refusals?.length ?? 0);
     // The principal lost the boundary the grant requires: grantflow can no longer vouch for the access, so it goes now.
     if (outcome === 'unbounded') {
-      this.requestRevoke({ reason: this.status.lastError ?? 'the required permission boundary is gone', by: 'grantflow', origin: 'reconcile', cause: 'unbounded' });
+      this.requestRevoke({
+        reason: this.status.lastError ?? 'the required permission boundary is gone',
+        by: 'grantflow',
+        origin: 'reconcile',
+        cause: 'unbounded',
+      });
     }
   }
 

@@ -221,7 +221,12 @@ export class ReconcileRun {
   /** A refused submission, kept in the state (its latest) and told to the sinks that want `refused`. */
   private async noteRefusal(reason: string, asked: PassAsked): Promise<void> {
     const at = new Date(Date.now()).toISOString();
-    this.state.lastRefused = { at, reason, ...(asked.revision ? { revision: asked.revision } : {}), ...(asked.config ? { workflowId: asked.config.workflowId } : {}) };
+    this.state.lastRefused = {
+      at,
+      reason,
+      ...(asked.revision ? { revision: asked.revision } : {}),
+      ...(asked.config ? { workflowId: asked.config.workflowId } : {}),
+    };
     const plan = await notificationPlan().catch(() => undefined);
     if (!plan) return;
     const message: SubmissionNotification = {
