@@ -16,6 +16,7 @@ import { ConfigAuthority, type Authority } from './config-authority';
 import { DEFAULT_GUARDRAILS } from '../src/core/guardrails';
 import { describeRevision } from '../src/core/revision';
 import { DEFAULT_SUBMISSION_MAX_AGE_MS } from '../src/trust/submissions';
+import { APPLY_INTERRUPTED } from '../src/core/grant-failures';
 import type { NotificationMessage, NotificationPlan } from '../src/core/notifications';
 import { notificationPlan, type NotificationSink } from '../src/core/notification-sink';
 import { deliver } from './notify';
@@ -51,17 +52,19 @@ export const DEFAULT_AUTHORITY: Authority = {
 
 /**
  * An AWS error crosses into Temporal as a failure whose type and retryability the workflow honours.
- * `claimed`: what an apply had marked for its own attach before it failed (see AttemptOptions.progress),
- * carried in the failure's details for the grant's record.
+ * `claimed`: what an apply had marked for its own attach before it failed (see AttemptOptions.progress).
+ * It travels in the failure's details for the grant's record, and such a failure is not retried by
+ * Temporal within the activity (the workflow would never see what the failed attempt claimed, and the
+ * next attempt would find the attachment marked but not its own): it goes back to the workflow as
+ * APPLY_INTERRUPTED, which records the claim and tries again at once.
  */
 function toFailure(error: unknown, claimed: readonly string[] = []): unknown {
   const progress = claimed.length > 0 ? [{ claimed: [...claimed] }] : [];
-  if (error instanceof GrantflowAwsError) {
-    return ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: !error.retryable, details: [error.awsCode, ...progress] });
+  const aws = error instanceof GrantflowAwsError ? error : undefined;
+  if (progress.length > 0 && error instanceof Error && !(error instanceof CancelledFailure) && aws?.retryable !== false) {
+    return ApplicationFailure.create({ message: error.message, type: APPLY_INTERRUPTED, nonRetryable: true, details: [aws?.awsCode, ...progress] });
   }
-  if (progress.length > 0 && error instanceof Error && !(error instanceof CancelledFailure)) {
-    return ApplicationFailure.create({ message: error.message, type: error.name, details: [undefined, ...progress] });
-  }
+  if (aws) return ApplicationFailure.create({ message: aws.message, type: aws.type, nonRetryable: !aws.retryable, details: [aws.awsCode, ...progress] });
   return error;
 }
 

@@ -19,7 +19,7 @@ import {
 import type { ApplyOutcome } from '../activities';
 import type { GrantSpec } from '../src/core/grant';
 import { attachedArns, grantShape, releasedBy } from '../src/core/grant-derived';
-import { BOUNDARY_MISSING } from '../src/core/grant-failures';
+import { APPLY_INTERRUPTED, BOUNDARY_MISSING } from '../src/core/grant-failures';
 import { leadsFor } from '../src/core/notifications';
 import { applyGrant, revokeGrant } from './grant-activities';
 import { GrantAnnouncer } from './grant-announcer';
@@ -48,7 +48,7 @@ const REFUSALS_KEPT = 20;
 /** How long after its first attempt a grant keeps retrying a user or policy IAM says does not exist, unless its spec says. */
 const PROPAGATION_WAIT_MS = 2 * 60 * 1000;
 
-type Round = ApplyOutcome | 'failed' | 'unbounded' | 'retry' | 'revoked';
+type Round = ApplyOutcome | 'failed' | 'unbounded' | 'retry' | 'interrupted' | 'revoked';
 type Applied = 'applied' | 'failed' | 'unbounded' | 'revoked' | 'refused';
 
 export class GrantRun {
@@ -298,6 +298,11 @@ export class GrantRun {
     for (let round = 0; ; round++) {
       const outcome = await this.applyRound();
       if (outcome === 'revoked' || outcome === 'failed' || outcome === 'unbounded') return outcome;
+      // What the attempt claimed is recorded; the next round goes at once, as Temporal's next try would have.
+      if (outcome === 'interrupted') {
+        if (await condition(() => this.revoke !== undefined, 1000)) return 'revoked';
+        continue;
+      }
       if (outcome !== 'retry') {
         const done = await this.landed(outcome);
         if (done) return done;
@@ -355,6 +360,7 @@ export class GrantRun {
       this.status.lastError = describeFailure(error);
       const final = finalFailure(error);
       if (!final) return 'retry';
+      if (final.type === APPLY_INTERRUPTED) return 'interrupted';
       return final.type === BOUNDARY_MISSING ? 'unbounded' : 'failed';
     } finally {
       this.applying.delete(scope);

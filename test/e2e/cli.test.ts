@@ -99,8 +99,8 @@ describe('grantflow command line, end to end (dev server, moto, worker and CLI a
 
   it('refuses a submission without the signing key: the worker says why, exit 1, and nothing changes in IAM', async () => {
     const before = { nonprod: await iam(NONPROD), prod: await iam(PROD) };
-    const { GRANTFLOW_SIGNING_KEY: _key, ...unsigned } = env;
-    const result = await runBin(['submit', 'e2e'], unsigned);
+    // Empty, not absent: the child inherits this process's environment, where another stack's key may be.
+    const result = await runBin(['submit', 'e2e'], { ...env, GRANTFLOW_SIGNING_KEY: '', GRANTFLOW_SIGNING_KEY_FILE: '' });
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /submit: no signing key .*the submission is unsigned/);
     assert.match(result.stderr, /error: the reconcile workflow refused the submission: refused, nothing changed: the submission of team e2e is not signed/);
