@@ -1,9 +1,9 @@
 // The settings of grantflow.yaml, declared once, as the command line declares its options: each
 // setting's key in the file, its field in the normalised Settings, its kind (which gives its shape in
 // the file and how a value is parsed and range-checked), its default, its environment variable and
-// its description in the README. Made from this table: grantflow.yaml's schema (settingsFileSchema,
+// its description in docs/CONFIGURATION.md. Made from this table: grantflow.yaml's schema (settingsFileSchema,
 // src/config/schema.ts), the Settings type and DEFAULT_SETTINGS (./team-config.ts), SETTINGS_ENV and
-// the resolution of file and environment (resolveSettings, src/config/settings.ts), and the README's
+// the resolution of file and environment (resolveSettings, src/config/settings.ts), and docs/CONFIGURATION.md's
 // settings table (src/cli/reference.ts; `npm run readme` rewrites it). It is in the core, not in
 // src/config, because the Settings type and its defaults are (the reconcile activity and the
 // workflows' config type read them), and because nothing here reads a file: parsing a value is pure.
@@ -41,11 +41,11 @@ interface Declared {
   yaml: z.ZodType;
   /** The environment variable whose value, when set and not empty, wins over the file's. */
   env?: string;
-  /** The README's environment cell, for a setting without `env`. */
+  /** The settings table's environment cell, for a setting without `env`. */
   envText?: string;
-  /** The README's default cell, for a setting without `default`: what leaving it out means (else "none"). */
+  /** The settings table's default cell, for a setting without `default`: what leaving it out means (else "none"). */
   unsetMeans?: string;
-  /** Its row in the README. */
+  /** Its row in the settings table of docs/CONFIGURATION.md. */
   description: string;
 }
 
@@ -56,13 +56,13 @@ export interface ResolvedSetting<V extends z.ZodType = z.ZodType> extends Declar
   /** Its type in Settings: required when there is a default, optional (unset) when there is none. */
   value: V;
   default?: z.output<V>;
-  /** The default as the README writes it (a duration as `1h`, not in milliseconds). */
+  /** The default as the settings table writes it (a duration as `1h`, not in milliseconds). */
   show?(value: z.output<V>): string;
   /** A value from the file (already of the `yaml` shape) or from `env` (a string) as Settings holds it, or what is wrong with it. */
   parse(raw: unknown): SettingParse<z.output<V>>;
 }
 
-/** A setting read by a reader of its own (the worker's notifications): the table gives its file shape and its README row. */
+/** A setting read by a reader of its own (the worker's notifications): the table gives its file shape and its row in the docs. */
 export interface OwnReaderSetting extends Declared {
   field?: undefined;
   /** The function that reads it. */
@@ -190,14 +190,14 @@ function permissionsBoundary<const O extends Options<z.output<typeof boundaryVal
   };
 }
 
-/** A setting whose reader is its own: only its shape in the file and its README row come from here. */
+/** A setting whose reader is its own: only its shape in the file and its row in the docs come from here. */
 function ownReader<const O extends Omit<Declared, 'yaml'> & { reader: string }, Y extends z.ZodType>(yaml: Y, o: O) {
   return { yaml, field: undefined, ...o };
 }
 
 const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov'] as const;
 
-/** Every setting of grantflow.yaml, in the README's order (which is also the order of Settings' fields). */
+/** Every setting of grantflow.yaml, in the order of the docs' settings table (which is also the order of Settings' fields). */
 export const SETTINGS = [
   roleName({
     key: 'deployer_role',

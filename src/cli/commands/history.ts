@@ -35,7 +35,7 @@ environment, policy, kind, from, to, how it ended (expired, early, removed, supe
 beyond-limit, failed, retired, terminated, or open) and by whom, the reason, ticket, revision and
 submitter. Read from Temporal's visibility store: each run of a grant workflow is a period (a
 grant revoked early and restored has two), running ones and closed ones within the namespace's
-retention. Older periods are gone unless archived or exported (see the README).
+retention. Older periods are gone unless archived or exported (docs/OPERATIONS.md, Audit history).
 
 --format markdown prints an access-review report; --format csv prints RFC 4180 CSV with a header
 row; --format json prints the periods as an array (the fields of the CSV, typed).`,

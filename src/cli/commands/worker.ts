@@ -59,7 +59,7 @@ Connects to Temporal with the TEMPORAL_* environment (or a temporal.toml profile
 grantflow's search attributes if the namespace lacks them, and polls the task queue (setting
 task_queue, default "grantflow"). AWS credentials come from the SDK's default chain; the worker
 assumes the deployer role in each account. With --metrics-address it serves Prometheus metrics
-(see the README for the series). SIGTERM or SIGINT stops it gracefully: it finishes the
+(docs/OPERATIONS.md lists the series). SIGTERM or SIGINT stops it gracefully: it finishes the
 tasks in hand and exits. Run several workers for capacity; they share the work.
 
 The worker applies only submissions signed by a key it trusts (--worker-config's
