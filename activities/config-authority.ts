@@ -119,7 +119,8 @@ export class ConfigAuthority {
       refs: states.flatMap((state) => (state.config && !state.retiredAt ? [state.config] : [])),
       ...(Number.isFinite(retiredAtMs) ? { retiredAtMs } : {}),
     };
-    this.views.set(team, { view, readAt: Date.now() });
+    // A view with no config is not kept: the team's first submission is adopted any moment now.
+    if (view.refs.length > 0) this.views.set(team, { view, readAt: Date.now() });
     return view;
   }
 
