@@ -1,7 +1,7 @@
 // One run of a grant's workflow, as a state class: what the grant holds and has been asked, the
 // handlers that change it, and the three phases the workflow function walks through (grant, hold,
 // end). Nothing given to the workflow is trusted to widen access: every apply derives what to put in
-// IAM from the team's verified config (activities/config-authority.ts), a reapply that carries
+// IAM from the team's verified config (src/reconcile/authority.ts), a reapply that carries
 // anything but a config reference is refused, and a grant no verified config holds applies nothing.
 import {
   allHandlersFinished,
@@ -215,7 +215,12 @@ export class GrantRun {
     if (outcome === 'refused') await this.announcer.refused(this.status.lastError ?? 'a reapply found no verified config', this.status.refusals?.length ?? 0);
     // The principal lost the boundary the grant requires: grantflow can no longer vouch for the access, so it goes now.
     if (outcome === 'unbounded') {
-      this.requestRevoke({ reason: this.status.lastError ?? 'the required permission boundary is gone', by: 'grantflow', origin: 'reconcile', cause: 'unbounded' });
+      this.requestRevoke({
+        reason: this.status.lastError ?? 'the required permission boundary is gone',
+        by: 'grantflow',
+        origin: 'reconcile',
+        cause: 'unbounded',
+      });
     }
   }
 

@@ -22,7 +22,9 @@ export function checkSubmissionShape(team: string, submission: Submission | unde
     ['committedAt', submission.revision.committedAt],
   ] as const) {
     if (value !== undefined && (typeof value !== 'string' || !Number.isFinite(Date.parse(value)))) {
-      throw new Error(`the submission's revision ${field} "${String(value)}" is not a date; submit with \`grantflow submit\` (or set GRANTFLOW_REVISION_TIME to an ISO time)`);
+      throw new Error(
+        `the submission's revision ${field} "${String(value)}" is not a date; submit with \`grantflow submit\` (or set GRANTFLOW_REVISION_TIME to an ISO time)`,
+      );
     }
   }
   if (!submission.config.workflowId.startsWith(`grantflow-submission/${team}/`))
