@@ -8,7 +8,9 @@
 //   src/aws       the AWS edge: src/core and the AWS SDK only
 //   src/temporal  the Temporal client edge: src/core and workflows (messages, search attributes)
 //   src/trust     signatures and keys (node:crypto): src/core only
-//   activities    thin wrappers over src/aws and src/temporal; never the command line
+//   src/reconcile the reconcile pass (read, decide, act): src/core, src/aws, src/temporal, src/trust
+//                 and workflows/messages; only the activities and the worker import it
+//   activities    thin adapters over src/reconcile, src/aws and src/temporal; never the command line
 //   src/cli       the command line: anything but activities
 //   nothing in the product imports test/ or bench/, and nothing but the command line imports it
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -71,6 +73,21 @@ module.exports = {
       comment: 'src/trust signs and verifies submissions; it knows no AWS, Temporal, command line or config files.',
       from: { path: '^src/trust/' },
       to: { path: '^(src/(aws|temporal|cli|config|local)|activities|workflows)/' },
+    },
+    {
+      name: 'reconcile-pass',
+      severity: 'error',
+      comment:
+        'src/reconcile is the reconcile pass: it reads (src/temporal), decides (src/core) and acts (src/aws, src/temporal), and knows of workflows only their messages; no activity, command line, config files or local stack.',
+      from: { path: '^src/reconcile/' },
+      to: { path: '^(src/(cli|config|local)/|src/[^/]+$|activities/|workflows/(?!messages\\.ts$))' },
+    },
+    {
+      name: 'only-the-worker-runs-the-pass',
+      severity: 'error',
+      comment: 'The reconcile pass runs as activities in the worker: the command line and the other edges do not import it.',
+      from: { pathNot: '^(src/reconcile/|activities/|src/worker\\.ts$|test/|bench/)' },
+      to: { path: '^src/reconcile/' },
     },
     {
       name: 'activities-are-thin',

@@ -1,8 +1,10 @@
-// The activities the workflows call: thin wrappers that turn AWS errors into Temporal failures that
-// say whether to retry (the one place that decides it: errors.ts classifies, `toFailure` carries the
-// verdict), over one grant's IAM work (grant-iam.ts) and a reconcile pass (reconcile-pass.ts). What a
-// grant applies is never what its workflow was told: it is derived from the team's verified config
-// (config-authority.ts), so a workflow started or signalled by hand grants nothing the YAML does not.
+// The activities the workflows call: thin adapters that turn a call into IAM or Temporal work and
+// its errors into Temporal failures that say whether to retry (the one place that decides it:
+// src/aws/errors.ts classifies, `toFailure` carries the verdict). One grant's IAM work is
+// src/aws/grant-iam.ts; a reconcile pass, one activity per operation, is src/reconcile/passes.ts.
+// What a grant applies is never what its workflow was told: it is derived from the team's verified
+// config (src/reconcile/authority.ts), so a workflow started or signalled by hand grants nothing the
+// YAML does not.
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { GrantSpec } from '../src/core/grant';
@@ -11,8 +13,10 @@ import type { AccountClients } from '../src/aws/accounts';
 import { GrantflowAwsError } from '../src/aws/errors';
 import { withCallClass } from '../src/aws/rate-limit';
 import { applyGrantIam, revokeGrantIam, type ApplyResult, type AttemptOptions, type HolderLookup, type RevokeResult } from '../src/aws/grant-iam';
-import { runPass, type PassRequest, type PassResult } from './reconcile-pass';
-import { ConfigAuthority, type Authority } from './config-authority';
+import { ConfigAuthority, type Authority } from '../src/reconcile/authority';
+import { PassFailure } from '../src/reconcile/failures';
+import { intervalPass, restorePass, retirePass, settlePass, submitPass, sweepPass, type PassDeps } from '../src/reconcile/passes';
+import { NamespaceRetention } from '../src/reconcile/read/retention';
 import { DEFAULT_GUARDRAILS } from '../src/core/guardrails';
 import { describeRevision } from '../src/core/revision';
 import { DEFAULT_SUBMISSION_MAX_AGE_MS } from '../src/trust/submissions';
@@ -20,11 +24,25 @@ import { APPLY_INTERRUPTED } from '../src/core/grant-failures';
 import type { NotificationMessage, NotificationPlan } from '../src/core/notifications';
 import { notificationPlan, type NotificationSink } from '../src/core/notification-sink';
 import { deliver } from './notify';
-import type { ReconcileState, SubmissionRef } from '../workflows/messages';
+import type {
+  IntervalPassInput,
+  IntervalPassResult,
+  ReconcileState,
+  RestorePassInput,
+  RestorePassResult,
+  RetirePassInput,
+  RetirePassResult,
+  SettlePassInput,
+  SettlePassResult,
+  SubmissionRef,
+  SubmitPassInput,
+  SubmitPassResult,
+  SweepPassInput,
+  SweepPassResult,
+} from '../workflows/messages';
 
 export type { ApplyResult, RevokeResult } from '../src/aws/grant-iam';
-export type { PassRequest, PassResult } from './reconcile-pass';
-export type { Authority } from './config-authority';
+export type { Authority } from '../src/reconcile/authority';
 
 export interface ActivityDeps {
   accounts: AccountClients;
@@ -59,6 +77,8 @@ export const DEFAULT_AUTHORITY: Authority = {
  * APPLY_INTERRUPTED, which records the claim and tries again at once.
  */
 function toFailure(error: unknown, claimed: readonly string[] = []): unknown {
+  // A pass that stopped for a reason a retry cannot change (a refusal, say): its type tells the workflow which.
+  if (error instanceof PassFailure) return ApplicationFailure.nonRetryable(error.message, error.type);
   const progress = claimed.length > 0 ? [{ claimed: [...claimed] }] : [];
   const aws = error instanceof GrantflowAwsError ? error : undefined;
   if (progress.length > 0 && error instanceof Error && !(error instanceof CancelledFailure) && aws?.retryable !== false) {
@@ -155,6 +175,30 @@ export function createActivities(deps: ActivityDeps) {
     context?.heartbeat(detail);
     if (context?.cancellationSignal.aborted) throw new CancelledFailure('the reconcile pass was cancelled; its workflow no longer waits for it');
   };
+  // What every pass works with, made once for the worker: its clients, its authority, the namespace's retention (read at most hourly).
+  const passDeps = (() => {
+    let made: PassDeps | undefined;
+    return (): PassDeps =>
+      (made ??= {
+        temporal: temporal(),
+        accounts: deps.accounts,
+        holders: deps.holders,
+        authority: authorityOf(),
+        retention: new NamespaceRetention(temporal(), deps.namespace ?? 'default', deps.assumeRetentionMs),
+        heartbeat,
+      });
+  })();
+  /**
+   * One reconcile pass as an activity. Its own IAM calls (reads, policies, clean-ups) come last in the
+   * account's budget, behind the applies it starts; the activity heartbeats while they wait.
+   */
+  const pass = <I, R>(run: (deps: PassDeps, input: I) => Promise<R>) => {
+    return (input: I): Promise<R> => {
+      const context = activityContext();
+      const whileWaiting = () => context?.heartbeat({ waiting: "for the account's IAM call budget" });
+      return translated(() => withCallClass({ priority: 'reconcile', whileWaiting }, () => run(passDeps(), input)));
+    };
+  };
 
   return {
     /**
@@ -202,29 +246,18 @@ export function createActivities(deps: ActivityDeps) {
 
     revokeGrant: iam.revokeGrant,
 
-    /** One pass of a team's reconcile workflow (submission, interval, sweep, restore or retirement). */
-    async reconcileTeam(request: PassRequest): Promise<PassResult> {
-      // The pass's own IAM calls (reads, policies, clean-ups) come last in the account's budget, behind
-      // the applies it starts; the activity heartbeats while they wait.
-      const context = activityContext();
-      const whileWaiting = () => context?.heartbeat({ waiting: "for the account's IAM call budget" });
-      return translated(() =>
-        withCallClass({ priority: 'reconcile', whileWaiting }, () =>
-          runPass(
-            {
-              temporal: temporal(),
-              accounts: deps.accounts,
-              holders: deps.holders,
-              authority: authorityOf(),
-              namespace: deps.namespace ?? 'default',
-              ...(deps.assumeRetentionMs !== undefined ? { assumeRetentionMs: deps.assumeRetentionMs } : {}),
-              heartbeat,
-            },
-            request,
-          ),
-        ),
-      );
-    },
+    /** A submission: verified as it arrives, refused if older than the last applied, then applied. */
+    submitPass: pass<SubmitPassInput, SubmitPassResult>(submitPass),
+    /** The interval's pass over the last applied config, then the sweep. */
+    intervalPass: pass<IntervalPassInput, IntervalPassResult>(intervalPass),
+    /** Replacements whose new grant is active, and revokes that follow an operator's. */
+    settlePass: pass<SettlePassInput, SettlePassResult>(settlePass),
+    /** `grantflow cleanup`. */
+    sweepPass: pass<SweepPassInput, SweepPassResult>(sweepPass),
+    /** `grantflow restore`. */
+    restorePass: pass<RestorePassInput, RestorePassResult>(restorePass),
+    /** `grantflow retire`, and the retired workflow's tries to finish it. */
+    retirePass: pass<RetirePassInput, RetirePassResult>(retirePass),
 
     /** Which sinks want which events, without their URLs: a grant workflow asks once per run. */
     async notificationPlan(): Promise<NotificationPlan> {

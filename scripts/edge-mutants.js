@@ -68,7 +68,7 @@ const MUTANTS = [
   {
     name: 'no-revoke-beyond-lowered-limit',
     promise: 'the sweep revokes live grants beyond a lowered limit',
-    file: 'activities/reconcile-pass.ts',
+    file: 'src/reconcile/act/sweep.ts',
     find: "const beyond = plan.revoke.filter((r) => r.cause === 'beyond-limit');",
     replace: 'const beyond = plan.revoke.filter(() => false);',
     tests: [{ spec: 'lib/test/workflows/durable-truth.test.js', grep: 'ceiling is lowered' }],
@@ -76,9 +76,9 @@ const MUTANTS = [
   {
     name: 'no-refusal-beyond-limit',
     promise: 'a submission beyond max_temporary_days is refused (BeyondMaxTemporaryDays)',
-    file: 'activities/reconcile-pass.ts',
-    find: "if (request.mode === 'submit') refuseBeyondLimit(config!, nowMs, maxDays, deps.limits.maxTemporaryDays);",
-    replace: "if (request.mode === ('never' as string)) refuseBeyondLimit(config!, nowMs, maxDays, deps.limits.maxTemporaryDays);",
+    file: 'src/reconcile/passes.ts',
+    find: '  refuseBeyondLimit(verified.config, nowMs, read.maxDays, read.ceiling);',
+    replace: '  if (nowMs < 0) refuseBeyondLimit(verified.config, nowMs, read.maxDays, read.ceiling);',
     tests: [{ spec: 'lib/test/workflows/durable-truth.test.js', grep: 'max_temporary_days' }],
   },
   {
@@ -133,9 +133,9 @@ const MUTANTS = [
   {
     name: 'replace-with-a-gap',
     promise: 'a replacement becomes active before the grant it replaces is revoked',
-    file: 'activities/reconcile-pass.ts',
-    find: '      ready.push(...split.ready);',
-    replace: '      ready.push(...pending);',
+    file: 'src/reconcile/act/replace.ts',
+    find: "        return split.ready.length > 0 ? 'ready' : split.notYet.length > 0 ? 'notYet' : undefined;",
+    replace: "        return split.ready.length >= 0 ? 'ready' : split.notYet.length > 0 ? 'notYet' : undefined;",
     // The replacement's apply is held back by IAM faults: the old grant must still be there.
     tests: [{ spec: 'lib/test/workflows/lifecycle.test.js', grep: 'replacement cannot apply|no moment without access' }],
   },

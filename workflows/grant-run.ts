@@ -1,7 +1,7 @@
 // One run of a grant's workflow, as a state class: what the grant holds and has been asked, the
 // handlers that change it, and the three phases the workflow function walks through (grant, hold,
 // end). Nothing given to the workflow is trusted to widen access: every apply derives what to put in
-// IAM from the team's verified config (activities/config-authority.ts), a reapply that carries
+// IAM from the team's verified config (src/reconcile/authority.ts), a reapply that carries
 // anything but a config reference is refused, and a grant no verified config holds applies nothing.
 import {
   allHandlersFinished,

@@ -5,12 +5,12 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { SignedSubmission } from '../src/core/attestation';
 import type { GrantSpec } from '../src/core/grant';
-import type { EndCause, RecordKind } from '../src/core/ledger';
+import type { EndCause, EndedEarly, RecordKind } from '../src/core/ledger';
 import type { RevokeCause } from '../src/core/reconcile-plan';
 import type { Revision } from '../src/core/revision';
 import type { GrantState } from './search-attributes';
 
-export type { EndCause } from '../src/core/ledger';
+export type { EndCause, EndedEarly } from '../src/core/ledger';
 
 // ---------------------------------------------------------------------------------------------
 // The grant workflow
@@ -66,7 +66,7 @@ export type GrantInput = GrantRunInput | GrantRecordInput;
 export interface GrantRunInput {
   /**
    * What the starter says the grant is. Only its id and team are taken at their word: every IAM call
-   * uses the spec the team's verified config expands to for that id (activities/config-authority.ts).
+   * uses the spec the team's verified config expands to for that id (src/reconcile/authority.ts).
    */
   spec: GrantSpec;
   /** The staged submission the starting pass applied: where the spec is derived from (a newer verified one wins). */
@@ -262,7 +262,7 @@ export interface ReconcileState {
   /** Where the retired team's objects were (its accounts, the deployer role), for the clean-ups after it. */
   retiredScope?: RetiredScope;
   /** Signals the last run received that its successor must still act on. */
-  endedEarly?: { id: string; runId?: string; at: string }[];
+  endedEarly?: EndedEarly[];
   /** Who signed the applied config (a trusted submitter's name, or that it was unsigned on an insecure worker). */
   signer?: string;
   /** The latest submission refused (unsigned, tampered, below a guardrail...): operators see it in `doctor` and the Web UI. */
@@ -285,6 +285,92 @@ export interface ReconcileInput {
   /** History events before the workflow continues as new (default 10,000; benchmarks set it low to exercise it). */
   historyLimit?: number;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The reconcile workflow's passes: one activity per operation (src/reconcile/ does the work)
+
+/** Who asks for a pass: a pass of a run that was terminated or reset meanwhile stops. */
+export interface PassCaller {
+  team: string;
+  reconcileWorkflowId: string;
+  runId: string;
+  /** Where the grant workflows the pass starts run. */
+  taskQueue: string;
+}
+
+/**
+ * The team's last applied config as the reconcile workflow remembers it: a claim, which the pass
+ * weighs against what every run of the workflow recorded and applies only as far as it verifies.
+ */
+export interface AppliedClaim {
+  config?: SubmissionRef;
+  revision?: Revision;
+  /** When the reconcile workflow received it (its own clock, not the submitter's). */
+  receivedAt?: string;
+}
+
+/** A new submission to apply: it must verify as it arrives, or it is refused and nothing changes. */
+export interface SubmitPassInput extends PassCaller {
+  config: SubmissionRef;
+  revision: Revision;
+  /** When the reconcile workflow received the submission (its own clock, not the submitter's). */
+  receivedAt: string;
+}
+
+export interface SubmitPassResult {
+  summary: PlanSummary;
+  /** Who signed the config the pass applied. */
+  signer: string;
+}
+
+/** The interval's pass over the last applied config: re-apply, police the limit, then sweep IAM. */
+export type IntervalPassInput = PassCaller & AppliedClaim;
+
+export interface IntervalPassResult {
+  summary: PlanSummary;
+  /** The sweep that follows the pass (absent when the team has no config to pass over). */
+  sweep?: SweepSummary;
+  /** Who signed the config the pass applied (absent when it found none). */
+  signer?: string;
+}
+
+/**
+ * Only what cannot wait for the next interval: finish replacements whose new grant is active, and
+ * follow an operator's early revoke to the replacement it raced.
+ */
+export interface SettlePassInput extends PassCaller, AppliedClaim {
+  /** Grants that told the reconcile workflow they were revoked early, before visibility may show it. */
+  endedEarly?: EndedEarly[];
+}
+
+export interface SettlePassResult {
+  summary: PlanSummary;
+  signer?: string;
+}
+
+/** `grantflow cleanup`: police the limit, clean up after killed runs, sweep IAM. */
+export interface SweepPassInput extends PassCaller, AppliedClaim {
+  dryRun: boolean;
+  by: string;
+}
+
+export type SweepPassResult = SweepSummary;
+
+/** Lifts a grant's early revocation and grants it again if the last applied YAML wants it. */
+export interface RestorePassInput extends PassCaller, AppliedClaim {
+  grantId: string;
+  by: string;
+}
+
+export type RestorePassResult = RestoreResult;
+
+/** Revokes every grant of the team, waits for them to finish, then deletes the team's policies. */
+export interface RetirePassInput extends PassCaller, AppliedClaim {
+  by: string;
+  reason: string;
+}
+
+export type RetirePassResult = RetireResult;
 
 export const submitUpdate = defineUpdate<PlanSummary, [Submission]>('submit');
 export const restoreUpdate = defineUpdate<RestoreResult, [RestoreRequest]>('restore');

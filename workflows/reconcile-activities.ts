@@ -2,7 +2,8 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
-export const { reconcileTeam, recoverTeamState } = proxyActivities<Activities>({
+/** One activity per pass (src/reconcile/passes.ts), and what a fresh run reads back of its predecessors. */
+export const { submitPass, intervalPass, settlePass, sweepPass, restorePass, retirePass, recoverTeamState } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   // Passes heartbeat as they go; a worker that dies mid-pass is noticed within this.
   heartbeatTimeout: '30 seconds',

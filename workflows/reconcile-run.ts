@@ -1,7 +1,8 @@
 // One run of a team's reconcile workflow, as a state class: its state (a cache of what durable
 // sources say), the handlers that queue work, and the loop that runs the interval passes. Every pass
-// is one activity (activities/reconcile-pass.ts) that reads the truth afresh; this class only
-// orders them, one at a time, and keeps in its memo what a successor reads back.
+// is one activity per operation (submitPass, intervalPass, settlePass, sweepPass, restorePass,
+// retirePass: src/reconcile/passes.ts) that reads the truth afresh; this class only orders them, one
+// at a time, and keeps in its memo what a successor reads back.
 import {
   ActivityFailure,
   allHandlersFinished,
@@ -18,11 +19,10 @@ import {
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { PassRequest, PassResult } from '../activities';
 import { parseGrantWorkflowId } from '../src/core/ids';
 import { nextIntervalDelayMs } from '../src/core/interval-phase';
 import { notificationWorkflowId, sinksFor, type SubmissionNotification } from '../src/core/notifications';
-import { describeRevision } from '../src/core/revision';
+import { describeRevision, type Revision } from '../src/core/revision';
 import {
   adoptSignal,
   grantChangedSignal,
@@ -32,14 +32,19 @@ import {
   submitUpdate,
   supersedeSignal,
   sweepUpdate,
+  type AppliedClaim,
+  type EndedEarly,
+  type PassCaller,
   type PlanSummary,
   type ReconcileInput,
   type ReconcileState,
   type RetireResult,
   type Submission,
+  type SubmissionRef,
+  type SweepSummary,
 } from './messages';
 import type { notificationWorkflow } from './notifications';
-import { notificationPlan, reconcileTeam, recoverTeamState } from './reconcile-activities';
+import { intervalPass, notificationPlan, recoverTeamState, restorePass, retirePass, settlePass, submitPass, sweepPass } from './reconcile-activities';
 import { checkSubmissionShape, refuseRevision } from './reconcile-checks';
 
 /**
@@ -54,7 +59,25 @@ const RETIRE_FINISH_TRIES = 12;
 /** Early revokes told to the workflow and not yet acted on, kept at most. */
 const ENDED_EARLY_KEPT = 1000;
 
-type PassAsked = Pick<PassRequest, 'mode'> & Partial<PassRequest>;
+/** What a pass's answer tells the workflow's state besides itself. */
+interface PassFacts {
+  /** Who signed the config the pass applied. */
+  signer?: string;
+  /** Replacements the pass left waiting for their new grant to be active. */
+  waitingReplacements?: number;
+}
+
+/** The facts of a pass that returns a summary (a submission's, the interval's, a settle). */
+const summaryFacts = (result: { summary: PlanSummary; signer?: string }): PassFacts => ({
+  ...(result.signer ? { signer: result.signer } : {}),
+  waitingReplacements: result.summary.waiting.length,
+});
+
+/** A submission a pass works on: if refused, it is noted (the state's lastRefused, the sinks). */
+interface Submitted {
+  config: SubmissionRef;
+  revision: Revision;
+}
 
 export class ReconcileRun {
   private readonly team: string;
@@ -111,15 +134,19 @@ export class ReconcileRun {
         refuseRevision(submission.revision, this.state.revision, Date.now());
       },
     });
-    setHandler(restoreUpdate, (request) => this.serialized(async () => (this.refuseRetired(), (await this.pass({ mode: 'restore', ...request })).restore!)), {
-      validator: (request) => {
-        this.refuseRetired();
-        if (parseGrantWorkflowId(request?.grantId ?? '')?.team !== this.team) throw new Error(`${request?.grantId} is not a grant of team ${this.team}`);
+    setHandler(
+      restoreUpdate,
+      (request) => this.serialized(() => (this.refuseRetired(), this.pass(() => restorePass({ ...this.claim(), grantId: request.grantId, by: request.by })))),
+      {
+        validator: (request) => {
+          this.refuseRetired();
+          if (parseGrantWorkflowId(request?.grantId ?? '')?.team !== this.team) throw new Error(`${request?.grantId} is not a grant of team ${this.team}`);
+        },
       },
-    });
+    );
     // A sweep only removes: it is open on a retired team too (its leftovers are found through the
     // scope the retirement recorded), which is how `grantflow cleanup` finishes a retirement.
-    setHandler(sweepUpdate, (request) => this.serialized(async () => (await this.pass({ mode: 'sweep', dryRun: request.dryRun, by: request.by })).sweep!));
+    setHandler(sweepUpdate, (request) => this.serialized(() => this.pass(() => sweepPass({ ...this.claim(), dryRun: request.dryRun, by: request.by }))));
     setHandler(retireUpdate, (request) => this.serialized(() => this.retire(request)), { validator: (_request) => this.refuseRetired() });
   }
 
@@ -184,25 +211,36 @@ export class ReconcileRun {
     upsertMemo({ state: { ...this.state } });
   }
 
-  /** Runs a pass of `asked.mode` over the team's last applied config (or the one given), and keeps the facts it returns. */
-  private async pass(asked: PassAsked): Promise<PassResult> {
+  /** Who asks for a pass: this run of the team's reconcile workflow. */
+  private caller(): PassCaller {
+    return { team: this.team, reconcileWorkflowId: this.selfId, runId: workflowInfo().runId, taskQueue: this.taskQueue };
+  }
+
+  /** The caller, and the last applied config as the state remembers it (the pass verifies it). */
+  private claim(): PassCaller & AppliedClaim {
     const { state } = this;
-    let result: PassResult;
+    return {
+      ...this.caller(),
+      ...(state.config ? { config: state.config } : {}),
+      ...(state.revision ? { revision: state.revision } : {}),
+      ...(state.receivedAt ? { receivedAt: state.receivedAt } : {}),
+    };
+  }
+
+  /**
+   * Runs one pass (its activity, through `call`) and keeps what it tells: when it passed, or why it
+   * failed; `facts`, who signed the config and the replacements left waiting; `submission`, the
+   * submission it applied, noted if refused.
+   */
+  private async pass<R>(call: () => Promise<R>, options: { facts?: (result: R) => PassFacts; submission?: Submitted } = {}): Promise<R> {
+    const { state } = this;
+    let result: R;
     try {
-      result = await reconcileTeam({
-        team: this.team,
-        reconcileWorkflowId: this.selfId,
-        runId: workflowInfo().runId,
-        taskQueue: this.taskQueue,
-        ...(state.config ? { config: state.config } : {}),
-        ...(state.revision ? { revision: state.revision } : {}),
-        ...(state.receivedAt ? { receivedAt: state.receivedAt } : {}),
-        ...asked,
-      });
+      result = await call();
     } catch (error) {
       state.lastError = error instanceof ActivityFailure && error.cause ? error.cause.message : (error as Error).message;
       const type = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause.type : undefined;
-      if (asked.mode === 'submit' && type && REFUSALS.has(type)) await this.noteRefusal(state.lastError, asked);
+      if (options.submission && type && REFUSALS.has(type)) await this.noteRefusal(state.lastError, options.submission);
       this.remember();
       // The caller (`grantflow submit`, say) is told why, not that "an activity failed".
       if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
@@ -211,22 +249,18 @@ export class ReconcileRun {
       throw error;
     }
     delete state.lastError;
-    if (result.signer) state.signer = result.signer;
+    const facts = options.facts?.(result) ?? {};
+    if (facts.signer) state.signer = facts.signer;
     state.lastPassAt = new Date(Date.now()).toISOString();
-    if (result.summary) state.waitingReplacements = result.summary.waiting.length;
+    if (facts.waitingReplacements !== undefined) state.waitingReplacements = facts.waitingReplacements;
     this.remember();
     return result;
   }
 
   /** A refused submission, kept in the state (its latest) and told to the sinks that want `refused`. */
-  private async noteRefusal(reason: string, asked: PassAsked): Promise<void> {
+  private async noteRefusal(reason: string, submission: Submitted): Promise<void> {
     const at = new Date(Date.now()).toISOString();
-    this.state.lastRefused = {
-      at,
-      reason,
-      ...(asked.revision ? { revision: asked.revision } : {}),
-      ...(asked.config ? { workflowId: asked.config.workflowId } : {}),
-    };
+    this.state.lastRefused = { at, reason, revision: submission.revision, workflowId: submission.config.workflowId };
     const plan = await notificationPlan().catch(() => undefined);
     if (!plan) return;
     const message: SubmissionNotification = {
@@ -236,8 +270,8 @@ export class ReconcileRun {
         team: this.team,
         reconcileId: this.selfId,
         runId: workflowInfo().runId,
-        ...(asked.config ? { staged: asked.config.workflowId } : {}),
-        ...(asked.revision ? { revision: describeRevision(asked.revision) } : {}),
+        staged: submission.config.workflowId,
+        revision: describeRevision(submission.revision),
       },
       error: reason,
       sequence: this.refusals++,
@@ -263,7 +297,8 @@ export class ReconcileRun {
     this.refuseRetired();
     refuseRevision(submission.revision, this.state.revision, Date.now());
     const receivedAt = new Date(Date.now()).toISOString();
-    const result = await this.pass({ mode: 'submit', config: submission.config, revision: submission.revision, receivedAt });
+    const submitted = { config: submission.config, revision: submission.revision };
+    const result = await this.pass(() => submitPass({ ...this.caller(), ...submitted, receivedAt }), { facts: summaryFacts, submission: submitted });
     const { state } = this;
     const previous = state.config;
     state.config = submission.config;
@@ -274,12 +309,12 @@ export class ReconcileRun {
     this.remember();
     await getExternalWorkflowHandle(submission.config.workflowId).signal(adoptSignal, { revision: submission.revision });
     if (previous && previous.workflowId !== submission.config.workflowId) await this.supersede(previous.workflowId);
-    return result.summary!;
+    return result.summary;
   }
 
   private async retire(request: { by: string; reason: string }): Promise<RetireResult> {
     this.refuseRetired();
-    const result = (await this.pass({ mode: 'retire', by: request.by, reason: request.reason })).retire!;
+    const result = await this.pass(() => retirePass({ ...this.claim(), by: request.by, reason: request.reason }));
     if (this.state.config) await this.supersede(this.state.config.workflowId);
     // Nothing of the team's past applies to a team submitted again later: it starts afresh. Where
     // its objects were is kept, so that what the retirement could not remove yet is still found.
@@ -299,8 +334,8 @@ export class ReconcileRun {
     for (let attempt = 0; this.unfinished > 0 && attempt < RETIRE_FINISH_TRIES; attempt++) {
       await sleep(RETIRE_FINISH_EVERY);
       try {
-        const result = await this.serialized(() => this.pass({ mode: 'retire', by: 'grantflow', reason: 'finishing the retirement' }));
-        this.unfinished = result.retire?.counts.remaining ?? 0;
+        const result = await this.serialized(() => this.pass(() => retirePass({ ...this.claim(), by: 'grantflow', reason: 'finishing the retirement' })));
+        this.unfinished = result.counts.remaining;
       } catch (error) {
         log.warn('finishing the retirement failed; trying again', { team: this.team, error: (error as Error).message });
       }
@@ -309,17 +344,20 @@ export class ReconcileRun {
   }
 
   /** A pass that fails (IAM or Temporal unreachable for longer than the activity retries) is logged and tried again next time. */
-  private async background(mode: 'interval' | 'settle', endedEarly: PassRequest['endedEarly'] = []): Promise<void> {
+  private async background(mode: 'interval' | 'settle', endedEarly: EndedEarly[] = []): Promise<void> {
     if (!this.state.config) return;
     try {
-      const { summary, sweep } = await this.pass({ mode, ...(endedEarly.length ? { endedEarly } : {}) });
+      const { summary, sweep }: { summary: PlanSummary; sweep?: SweepSummary } =
+        mode === 'interval'
+          ? await this.pass(() => intervalPass(this.claim()), { facts: summaryFacts })
+          : await this.pass(() => settlePass({ ...this.claim(), ...(endedEarly.length ? { endedEarly } : {}) }), { facts: summaryFacts });
       log.info(`${mode} pass`, {
         team: this.team,
-        kept: summary?.counts.kept,
-        added: summary?.counts.added,
-        revoked: summary?.counts.revoked,
+        kept: summary.counts.kept,
+        added: summary.counts.added,
+        revoked: summary.counts.revoked,
         swept: sweep?.findings.length,
-        errors: [...(summary?.errors ?? []), ...(sweep?.errors ?? [])],
+        errors: [...summary.errors, ...(sweep?.errors ?? [])],
       });
     } catch (error) {
       if (isCancellation(error)) throw error;

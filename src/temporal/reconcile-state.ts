@@ -10,7 +10,7 @@ import { workflowRunsQuery } from './grant-query';
 
 /**
  * The newest state any run claims. A memo is a claim: whoever can start a workflow can write one, so
- * a caller that acts on the config must verify it (activities/config-authority.ts picks among
+ * a caller that acts on the config must verify it (src/reconcile/authority.ts picks among
  * `teamStates` by what verifies).
  */
 export async function recoverTeamState(client: Client, team: string, exceptRunId?: string): Promise<ReconcileState> {

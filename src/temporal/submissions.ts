@@ -77,7 +77,7 @@ export interface StagedSubmission {
 
 /**
  * Reads a staged submission back. Its text must match the digest the reference names; whether it
- * may be applied (its signature) is the caller's to decide (activities/config-authority.ts).
+ * may be applied (its signature) is the caller's to decide (src/reconcile/authority.ts).
  */
 export async function loadSubmission(client: Client, ref: SubmissionRef): Promise<StagedSubmission> {
   const handle = client.workflow.getHandle(ref.workflowId);

@@ -468,7 +468,7 @@ describe('a grant revoked early stays revoked across many retention periods, wit
           assert.deepEqual(plan.sticky, [alice!.id], `left revoked ${when}`);
           assert.deepEqual([plan.start, plan.reapply, plan.revoke], [[], [], []], `nothing granted ${when}`);
           for (const record of plan.records) write(recordRun(record, nowMs));
-          // The clean-up after a Terminate writes its own record (activities/reconcile-pass.ts cleanUp).
+          // The clean-up after a Terminate writes its own record (src/reconcile/act/records.ts cleanUp).
           for (const { entry, record } of plan.cleanup)
             if (record) write(recordRun({ id: entry.id, kind: 'cleaned', cause: record, at: entry.closedAt!, reason: 'cleaned', from: entry }, nowMs));
         }

@@ -4,16 +4,16 @@
 // insecurely, an unsigned one), that meets the worker's guardrails; and every grant applies only the
 // spec that the team's newest such config expands to for the grant's id, whatever its starter said.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { expandTeam } from '../src/core/expand';
-import type { GrantSpec } from '../src/core/grant';
-import { guardrailProblems, type Guardrails } from '../src/core/guardrails';
-import { describeRevision, isOlderRevision, type Revision } from '../src/core/revision';
-import type { TeamConfig } from '../src/core/team-config';
-import { DAY_MS } from '../src/core/time';
-import { currentState, pickRecovered, teamStates } from '../src/temporal/reconcile-state';
-import { loadSubmission, type StagedSubmission } from '../src/temporal/submissions';
-import { verifySubmission, type SubmissionTrust } from '../src/trust/submissions';
-import type { ReconcileState, SubmissionRef } from '../workflows/messages';
+import { expandTeam } from '../core/expand';
+import type { GrantSpec } from '../core/grant';
+import { guardrailProblems, type Guardrails } from '../core/guardrails';
+import { describeRevision, isOlderRevision, type Revision } from '../core/revision';
+import type { TeamConfig } from '../core/team-config';
+import { DAY_MS } from '../core/time';
+import { currentState, pickRecovered, teamStates } from '../temporal/reconcile-state';
+import { loadSubmission, type StagedSubmission } from '../temporal/submissions';
+import { verifySubmission, type SubmissionTrust } from '../trust/submissions';
+import type { ReconcileState, SubmissionRef } from '../../workflows/messages';
 
 /** Who the worker accepts submissions from, and the floors no submission may lower. */
 export interface Authority {
