@@ -429,7 +429,6 @@ export class GrantRun {
       ...(by?.by ? { endedBy: by.by } : {}),
       ...(by?.reason ? { endReason: by.reason } : {}),
       ...(cause === 'failed' && this.status.lastError ? { endReason: this.status.lastError } : {}),
-      ...(cause === 'early' ? { revokedEarly: true } : {}),
     });
   }
 

@@ -149,8 +149,8 @@ export interface Submission {
 
 export interface GrantChange {
   id: string;
-  /** The run that reports (grants of earlier releases do not say). */
-  runId?: string;
+  /** The run that reports. */
+  runId: string;
   state: GrantState;
   cause?: EndCause;
   at: string;

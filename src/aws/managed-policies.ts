@@ -182,29 +182,13 @@ async function listedAsAttached(target: Target, arn: string): Promise<boolean> {
 export interface OwnedPolicy {
   arn: string;
   name: string;
-  /** Named by an earlier release's `T-P` scheme: replaced by `grantflow.T.P` on upgrade. */
-  legacy: boolean;
 }
 
-/**
- * Team T's customer-managed policies in the account: everything under /grantflow/T/, and (with
- * `legacy`) the earlier `T-P` policies directly under /grantflow/ that carry T's team tag.
- */
-export async function listTeamPolicies(target: Target, team: string, options: { legacy: boolean }): Promise<OwnedPolicy[]> {
-  const list = async (prefix: string) =>
-    (
-      await allPages(
-        target,
-        listing('ListPolicies', (paging) => paginateListPolicies(paging, { Scope: 'Local', PathPrefix: prefix })),
-      )
-    ).flatMap((page) => page.Policies ?? []);
-  const owned: OwnedPolicy[] = (await list(teamPolicyPath(team))).map((p) => ({ arn: p.Arn!, name: p.PolicyName!, legacy: false }));
-  if (options.legacy) {
-    for (const p of await list(POLICY_PATH)) {
-      if (p.Path !== POLICY_PATH || !p.PolicyName?.startsWith(`${team}-`)) continue;
-      const full = await callOrAbsent(target, getPolicy(p.Arn!), { policyArn: p.Arn! });
-      if (full?.Policy && isOwned(full.Policy.Tags) && teamOf(full.Policy.Tags) === team) owned.push({ arn: p.Arn!, name: p.PolicyName, legacy: true });
-    }
-  }
-  return owned;
+/** Team T's customer-managed policies in the account: everything under /grantflow/T/, and only that. */
+export async function listTeamPolicies(target: Target, team: string): Promise<OwnedPolicy[]> {
+  const pages = await allPages(
+    target,
+    listing('ListPolicies', (paging) => paginateListPolicies(paging, { Scope: 'Local', PathPrefix: teamPolicyPath(team) })),
+  );
+  return pages.flatMap((page) => page.Policies ?? []).map((p) => ({ arn: p.Arn!, name: p.PolicyName! }));
 }

@@ -32,7 +32,7 @@ export const grantSpecSchema = z.object({
   managedPolicyArns: z.array(z.string()),
   /**
    * Temporary grants: managed policies written as customer-managed copies whose statements carry
-   * the grant's conditions (absent in grants of earlier releases, which attached them as they are).
+   * the grant's conditions.
    */
   expiringCopies: z.array(expiringCopySchema).optional(),
   /** Temporary grants: the managed policies attached as they are, and why no copy is made. */
@@ -52,7 +52,7 @@ export const grantSpecSchema = z.object({
   ticket: z.string().optional(),
   /** The longest pause between revoke attempts while IAM keeps failing. */
   revokeMaxBackoffMs: z.number(),
-  /** How long IAM's "no such user/policy" is retried after the first apply (absent in grants of earlier releases). */
+  /** How long IAM's "no such user/policy" is retried after the first apply. */
   propagationWaitMs: z.number().optional(),
 });
 
@@ -60,7 +60,7 @@ export type Deployer = z.infer<typeof deployerSchema>;
 
 export type GrantSpec = z.infer<typeof grantSpecSchema>;
 
-/** A customer-managed policy `T-P` that must exist, with this document, in one account. */
+/** A customer-managed policy `grantflow.T.P` that must exist, with this document, in one account. */
 export const policySyncSchema = z.object({
   account: z.string(),
   environment: z.string(),

@@ -74,7 +74,7 @@ function endOf(run: LedgerEntry): PeriodEnd {
     case 'FAILED':
       return 'crashed';
     default: {
-      const cause = run.memo.endCause ?? (run.memo.revokedEarly ? 'early' : undefined);
+      const cause = run.memo.endCause;
       return cause && CAUSES.has(cause) ? (cause as PeriodEnd) : 'ended';
     }
   }

@@ -26,7 +26,7 @@ export type RecordKind =
 /** A workflow run's status, as Temporal names it. */
 export type RunStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'CONTINUED_AS_NEW' | 'TIMED_OUT' | 'UNKNOWN';
 
-/** What a grant workflow's memo records; older runs lack the newer fields. */
+/** What a grant workflow's memo records (a record run holds fewer of the fields). */
 export interface LedgerMemo {
   principalType?: 'user' | 'role';
   /** The principal's name as IAM calls use it (the id holds its lower-case form). */
@@ -38,13 +38,11 @@ export interface LedgerMemo {
   startsAt?: string;
   /** When the grant's first run started (continue-as-new keeps it). */
   firstStartedAt?: string;
-  /** When the pass that started it decided to (a submission's arrival, a restore); older runs lack it. */
+  /** When the pass that started it decided to (a submission's arrival, a restore); a run started otherwise lacks it. */
   decidedAt?: string;
   endCause?: EndCause;
   endedBy?: string;
   endReason?: string;
-  /** Written by releases before `endCause`: an operator revoked the grant early. */
-  revokedEarly?: boolean;
   record?: RecordKind;
   /** A record: when what it records happened (an early revoke keeps its original moment). */
   recordedAt?: string;
@@ -90,7 +88,7 @@ export function ending(entry: LedgerEntry): Ending {
     case 'FAILED':
       return 'crashed';
     default:
-      return entry.memo.endCause === 'early' || entry.memo.revokedEarly === true ? 'early' : 'ended';
+      return entry.memo.endCause === 'early' ? 'early' : 'ended';
   }
 }
 
@@ -147,7 +145,7 @@ export function firstStartedAt(entry: LedgerEntry): string {
 
 /**
  * From when an operator's early revoke of the access a live grant replaces outranks it: the moment
- * grantflow decided to start it, else (runs of earlier releases) when it started.
+ * grantflow decided to start it, else (a run started outside a pass) when it started.
  */
 export function decidedAt(entry: LedgerEntry): string {
   return entry.memo.decidedAt ?? firstStartedAt(entry);

@@ -60,9 +60,7 @@ export function checkIamName(name: string, max: number, what: string): NameProbl
 /**
  * The customer-managed policy that holds policy P's custom statements for team T:
  * `grantflow.<T>.<P>` under the path `/grantflow/<T>/`. Team names hold no dot, so the first dot
- * after the prefix ends the team: no two (team, policy) pairs share a name. A name that starts with
- * `grantflow.` can never be a name of the earlier `T-P` scheme either (in those a `-` comes before
- * any dot), so upgraded and legacy policies cannot meet.
+ * after the prefix ends the team: no two (team, policy) pairs share a name.
  */
 export function customPolicyName(team: string, policy: string): string {
   return `${INLINE_PREFIX}${team}.${policy}`;
@@ -75,11 +73,6 @@ export function teamPolicyPath(team: string): string {
 
 export function customPolicyArn(partition: string, account: string, team: string, policy: string): string {
   return `arn:${partition}:iam::${account}:policy${teamPolicyPath(team)}${customPolicyName(team, policy)}`;
-}
-
-/** The name earlier releases gave the same policy (`T-P` directly under /grantflow/); found and removed on upgrade. */
-export function legacyPolicyName(team: string, policy: string): string {
-  return `${team}-${policy}`;
 }
 
 /** The team and policy a current customer-managed policy name stands for. */
@@ -162,7 +155,7 @@ export const ATTACHMENT_TAG_PREFIX = 'grantflow:attached:';
 
 /**
  * Expiring copies of managed policies (one per temporary grant and managed policy) start with this.
- * `+` appears in no team name and no name of the earlier `T-P` scheme, so a copy can never be
+ * `+` appears in no team name and no policy name, so a copy can never be
  * mistaken for a team's own customer-managed policy, nor the other way round.
  */
 export const COPY_PREFIX = 'grantflow+copy.';
@@ -198,8 +191,7 @@ export function copyPolicyArn(partition: string, account: string, team: string, 
 
 /**
  * Why a managed policy ARN names one of grantflow's own policies: a customer-managed policy under
- * its path (`/grantflow/`, where it writes teams' policies and expiring copies, and wrote `T-P`
- * policies before), or named as it names them (`grantflow.…`, `grantflow+copy.…`) wherever it sits.
+ * its path (`/grantflow/`, where it writes teams' policies and expiring copies), or named as it names them (`grantflow.…`, `grantflow+copy.…`) wherever it sits.
  * Compared ignoring case, as IAM compares names. Undefined for any other ARN, AWS's own included.
  */
 export function grantflowPolicyReason(arn: string): string | undefined {

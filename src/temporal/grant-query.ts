@@ -29,8 +29,6 @@ export interface GrantQuery {
   team?: string;
   /** An IAM user or role name in any case: grants record it in lower case. */
   principal?: string;
-  /** Also the principal as spelt: grants started by earlier releases recorded the YAML's spelling. */
-  principalAsSpelt?: boolean;
   account?: string;
   environment?: string;
   policy?: string;
@@ -43,10 +41,8 @@ export interface GrantQuery {
   closedSince?: Date;
 }
 
-function principalClause(principal: string, asSpelt: boolean): string {
-  const spellings = [...new Set([canonicalPrincipal(principal), ...(asSpelt ? [principal] : [])])];
-  const clauses = spellings.map((p) => `${GrantPrincipal.name} = ${quote(p)}`);
-  return clauses.length === 1 ? clauses[0]! : `(${clauses.join(' OR ')})`;
+function principalClause(principal: string): string {
+  return `${GrantPrincipal.name} = ${quote(canonicalPrincipal(principal))}`;
 }
 
 function runsClause(running: boolean, closedSince: Date | undefined): string | undefined {
@@ -63,7 +59,7 @@ export function grantQuery(filter: GrantQuery = {}): string {
   };
   if (filter.id !== undefined) clauses.push(`WorkflowId = ${quote(filter.id)}`);
   equals(GrantTeam, filter.team);
-  if (filter.principal !== undefined) clauses.push(principalClause(filter.principal, filter.principalAsSpelt ?? false));
+  if (filter.principal !== undefined) clauses.push(principalClause(filter.principal));
   equals(GrantAccount, filter.account);
   equals(GrantEnvironment, filter.environment);
   equals(GrantPolicy, filter.policy);

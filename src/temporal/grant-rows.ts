@@ -18,7 +18,7 @@ import {
 import type { GrantMemo } from './grant-start';
 import { grantQuery, type GrantQuery } from './grant-query';
 
-/** What a grant run's memo may hold: older runs lack the newer fields, records and ended runs add theirs. */
+/** What a grant run's memo may hold: a record run holds fewer fields; an ended run adds how it ended. */
 export type GrantRowMemo = LedgerMemo & Partial<GrantMemo> & { refused?: boolean } & Record<string, unknown>;
 
 /** One run of a grant workflow, from visibility or a describe. */

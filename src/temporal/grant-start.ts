@@ -128,7 +128,6 @@ export function recordStartOptions(
       recordedAt: decision.at,
       endReason: decision.reason,
       ...(decision.by ? { endedBy: decision.by } : {}),
-      ...(decision.cause === 'early' ? { revokedEarly: true } : {}),
       principalType: spec?.principalType ?? entry?.memo.principalType ?? key.principalType,
       principalName: spec?.principal ?? entry?.memo.principalName ?? key.principal,
       attachedArns: [],

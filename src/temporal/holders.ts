@@ -28,10 +28,8 @@ export class VisibilityHolderDirectory implements HolderDirectory {
 
   async neededArns(query: HolderQuery): Promise<Set<string>> {
     const needed = new Set<string>();
-    // Of every team. Grants started by earlier releases carry the principal as the YAML spelt it;
-    // newer ones its lower-case form. Both spellings are asked for, so one release's revoke never
-    // misses the other's holder.
-    const visibilityQuery = grantQuery({ running: true, account: query.account, principal: query.principal, principalAsSpelt: true });
+    // Of every team: grants record the principal in IAM's case-insensitive (lower-case) form.
+    const visibilityQuery = grantQuery({ running: true, account: query.account, principal: query.principal });
     for await (const grant of listRows(this.client, visibilityQuery)) {
       if (grant.id === query.excludeId) continue;
       const state = grant.state;

@@ -27,7 +27,7 @@ import { GrantflowAwsError } from '../../src/aws/errors';
 import { readQuotas } from '../../src/aws/account-quotas';
 import { deletePolicyIfUnused, ensureManagedPolicy, listTeamPolicies, type PolicyOutcome, type PolicyRemoval } from '../../src/aws/managed-policies';
 import { markerKey } from '../../src/aws/ownership-marks';
-import { inlinePolicyName, legacyPolicyName, teamPolicyPath } from '../../src/core/names';
+import { inlinePolicyName, teamPolicyPath } from '../../src/core/names';
 import { grantWorkflowId } from '../../src/core/ids';
 import { sweepPrincipals } from '../../src/aws/sweep';
 import { IAM_OPERATIONS } from '../../src/aws/operations';
@@ -525,41 +525,23 @@ describe('IAM activities (moto)', function () {
     assert.deepEqual(state.document, JSON.parse(sync.document), "the owner's document is untouched");
   });
 
-  it("lists a team's policies under its own path, and its policies of the earlier T-P scheme by their team tag", async () => {
+  it("lists a team's policies under its own path only: not a look-alike team's, not one directly under /grantflow/ that claims the team by its tag", async () => {
     const sync = policiesIn(ACCOUNTS.nonprod)[0]!;
     await activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: [sync] });
     const iam = await moto.iamIn(ACCOUNTS.nonprod);
-    const legacyTags = (team: string) => [
+    const tags = [
       { Key: 'managed-by', Value: 'grantflow' },
-      { Key: 'grantflow:team', Value: team },
+      { Key: 'grantflow:team', Value: 'test-team' },
     ];
+    await iam.send(new CreatePolicyCommand({ PolicyName: 'test-team-reader', Path: '/grantflow/', PolicyDocument: sync.document, Tags: tags }));
     await iam.send(
-      new CreatePolicyCommand({
-        PolicyName: legacyPolicyName('test-team', 'reader'),
-        Path: '/grantflow/',
-        PolicyDocument: sync.document,
-        Tags: legacyTags('test-team'),
-      }),
+      new CreatePolicyCommand({ PolicyName: 'grantflow.test-team-x.reader', Path: '/grantflow/test-team-x/', PolicyDocument: sync.document, Tags: tags }),
     );
-    // Team "test" with policy "team-x" has the same legacy prefix: its tag tells them apart.
-    await iam.send(
-      new CreatePolicyCommand({ PolicyName: legacyPolicyName('test', 'team-x'), Path: '/grantflow/', PolicyDocument: sync.document, Tags: legacyTags('test') }),
-    );
-    await iam.send(new CreatePolicyCommand({ PolicyName: 'test-team-by-hand', Path: '/grantflow/', PolicyDocument: sync.document }));
     iam.destroy();
-    const target = targetIn(ref(ACCOUNTS.nonprod));
-    const current = await listTeamPolicies(target, 'test-team', { legacy: false });
+    const listed = await listTeamPolicies(targetIn(ref(ACCOUNTS.nonprod)), 'test-team');
     assert.deepEqual(
-      current.map((p) => [p.arn, p.legacy]),
-      [[sync.arn, false]],
-    );
-    const all = await listTeamPolicies(target, 'test-team', { legacy: true });
-    assert.deepEqual(
-      all.map((p) => [p.name, p.legacy]).sort(),
-      [
-        [sync.name, false],
-        ['test-team-reader', true],
-      ].sort(),
+      listed.map((p) => p.arn),
+      [sync.arn],
     );
   });
 

@@ -105,12 +105,12 @@ describe('history: grant periods from grant workflow runs', () => {
       ],
     },
     {
-      name: 'Cancel, Terminate and a run timeout end periods as such; an older release wrote revokedEarly',
+      name: 'Cancel, Terminate and a run timeout end periods as such; a completed run ends as its memo says',
       runs: [
         run(PERM, { status: 'CANCELLED', startedAt: '2026-03-01T00:00:00.000Z', closedAt: '2026-03-01T01:00:00.000Z' }),
         run(PERM, { status: 'TERMINATED', startedAt: '2026-03-01T02:00:00.000Z', closedAt: '2026-03-01T03:00:00.000Z' }),
         run(PERM, { status: 'TIMED_OUT', startedAt: '2026-03-01T04:00:00.000Z', closedAt: '2026-03-01T05:00:00.000Z' }),
-        run(PERM, { status: 'COMPLETED', startedAt: '2026-03-01T06:00:00.000Z', closedAt: '2026-03-01T07:00:00.000Z', memo: { revokedEarly: true } }),
+        run(PERM, { status: 'COMPLETED', startedAt: '2026-03-01T06:00:00.000Z', closedAt: '2026-03-01T07:00:00.000Z', memo: { endCause: 'early' } }),
       ],
       want: [{ ended: 'early' }, { ended: 'terminated' }, { ended: 'timed-out' }, { ended: 'early' }],
     },

@@ -89,12 +89,6 @@ const cases: Case[] = [
     expect: { start: [], sticky: [aliceSpec.id], records: [] },
   },
   {
-    name: 'revoked early by an earlier release (revokedEarly memo): left revoked',
-    desired: desiredOf(alice),
-    ledger: ledger(run({ id: aliceSpec.id, status: 'COMPLETED', state: 'revoked', closedAt: at(-1), memo: { revokedEarly: true } })),
-    expect: { sticky: [aliceSpec.id] },
-  },
-  {
     name: 'cancelled in the UI: left revoked',
     desired: desiredOf(alice),
     ledger: ledger(run({ id: aliceSpec.id, status: 'CANCELLED', state: 'revoked', closedAt: at(-1) })),

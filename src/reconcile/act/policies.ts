@@ -55,7 +55,7 @@ export async function dropUnusedPolicies(ctx: PassContext, wanted: ReadonlySet<s
     const target = deps.accounts.target({ account, environment, deployer });
     let owned;
     try {
-      owned = await listTeamPolicies(target, config.team, { legacy: true });
+      owned = await listTeamPolicies(target, config.team);
     } catch (error) {
       report.error(`listing the team's policies in ${environment} (${account}): ${(error as Error).message}`);
       continue;
