@@ -35,10 +35,15 @@ export function pickRecovered(newest: ReconcileState | undefined): ReconcileStat
 
 /** Where the team's latest retirement left its objects (accounts, deployer role), if it was retired. */
 export async function retiredScope(client: Client, team: string): Promise<NonNullable<ReconcileState['retiredScope']> | undefined> {
-  let newest: { at: number; scope: NonNullable<ReconcileState['retiredScope']> } | undefined;
+  // The current run's memo read directly (visibility may not yet list what the retirement just wrote), then every run's.
+  const states = await currentState(client, team).catch(() => [] as ReconcileState[]);
   for await (const run of client.workflow.list({ query: workflowRunsQuery(reconcileWorkflowId(team)) })) {
     const state = (run.memo as { state?: ReconcileState } | undefined)?.state;
-    if (!state?.retiredAt || !state.retiredScope) continue;
+    if (state) states.push(state);
+  }
+  let newest: { at: number; scope: NonNullable<ReconcileState['retiredScope']> } | undefined;
+  for (const state of states) {
+    if (!state.retiredAt || !state.retiredScope) continue;
     const at = Date.parse(state.retiredAt);
     if (!newest || at > newest.at) newest = { at, scope: state.retiredScope };
   }
