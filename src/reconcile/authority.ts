@@ -10,7 +10,7 @@ import { guardrailProblems, type Guardrails } from '../core/guardrails';
 import { describeRevision, isOlderRevision, type Revision } from '../core/revision';
 import type { TeamConfig } from '../core/team-config';
 import { DAY_MS } from '../core/time';
-import { currentState, pickRecovered, teamStates } from '../temporal/reconcile-state';
+import { currentState, pickRecovered, retiredScope, teamStates } from '../temporal/reconcile-state';
 import { loadSubmission, type StagedSubmission } from '../temporal/submissions';
 import { verifySubmission, type SubmissionTrust } from '../trust/submissions';
 import type { ReconcileState, SubmissionRef } from '../../workflows/messages';
@@ -199,10 +199,12 @@ export class ConfigAuthority {
       // None verifies (its key was dropped, say): the newest config claimed is kept, without its revision,
       // so that interval passes still keep early revokes remembered; they apply nothing of it.
       const claimed = pickRecovered(newestClaim(states));
-      return {
-        ...(claimed.config ? { config: claimed.config } : {}),
-        ...(claimed.reconcileIntervalMs ? { reconcileIntervalMs: claimed.reconcileIntervalMs } : {}),
-      };
+      if (claimed.config) {
+        return { config: claimed.config, ...(claimed.reconcileIntervalMs ? { reconcileIntervalMs: claimed.reconcileIntervalMs } : {}) };
+      }
+      // A retired team: where its objects were goes on with the new run, for the clean-ups after the retirement.
+      const scope = await retiredScope(this.temporal, team).catch(() => undefined);
+      return scope ? { retiredScope: scope } : {};
     }
     const recovered = pickRecovered(best.state);
     return { ...recovered, ...(best.verified.revision ? { revision: best.verified.revision } : {}), signer: best.verified.signer };
