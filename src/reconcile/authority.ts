@@ -98,6 +98,11 @@ export class ConfigAuthority {
     };
   }
 
+  /** Drops what was read of the team's runs (after its retirement, which changes what counts). */
+  forget(team: string): void {
+    this.views.delete(team);
+  }
+
   /**
    * What the runs of the team's reconcile workflow say (their memos, read at most every few seconds):
    * the configs they applied since the team was last retired, and when that was. Claims, all of them:

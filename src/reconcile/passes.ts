@@ -118,7 +118,10 @@ export async function restorePass(deps: PassDeps, input: RestorePassInput): Prom
 export async function retirePass(deps: PassDeps, input: RetirePassInput): Promise<RetirePassResult> {
   const read = await readConfig(deps, input, 'remove');
   const { ctx } = await readAndDecide(deps, input, read);
-  return retire(ctx, input.reason);
+  const result = await retire(ctx, input.reason);
+  // What this worker read of the team's runs before the retirement no longer applies.
+  deps.authority.forget(input.team);
+  return result;
 }
 
 /** Read, for every pass but a submission's: the run is current, and the config it works from. */
