@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { defineCommand, helpText, parseCommandArgs, UsageError, usageLine, type AnyCommand, type Options } from '../../src/cli/command';
 import { COMMANDS } from '../../src/cli/main';
-import { runCli } from '../support/cli';
+import { runCli } from '../harness/cli';
 
 const REPO = path.resolve(__dirname, '../../..');
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fingerprint, parsePrivateKey, parsePublicKey } from '../../src/trust/keys';
-import { runCli } from '../support/cli';
+import { runCli } from '../harness/cli';
 
 describe('deployer-policy --out', function () {
   it('writes the three documents --json prints, as files', async () => {

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
-import { runBin, runCli } from '../support/cli';
-import { BASE, NOW, writeTeam } from '../support/config-dir';
+import { runBin, runCli } from '../harness/cli';
+import { BASE, NOW, writeTeam } from '../harness/config-dir';
 
 const REPO = path.resolve(__dirname, '../../..');
 

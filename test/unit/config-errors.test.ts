@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FileKind } from '../../src/core/team-config';
-import { runCli } from '../support/cli';
-import { BASE, markedLine, NOW, writeTeam } from '../support/config-dir';
+import { runCli } from '../harness/cli';
+import { BASE, markedLine, NOW, writeTeam } from '../harness/config-dir';
 
 interface Case {
   name: string;

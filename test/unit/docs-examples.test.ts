@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FILE_KINDS } from '../../src/core/team-config';
-import { runCli } from '../support/cli';
-import { NOW } from '../support/config-dir';
+import { runCli } from '../harness/cli';
+import { NOW } from '../harness/config-dir';
 
 const REPO = path.resolve(__dirname, '../../..');
 const DOCS = [

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { withExpiry } from '../../src/core/documents';
 import type { IamStatement } from '../../src/core/team-config';
-import { runCli } from '../support/cli';
-import { BASE, NOW, writeTeam } from '../support/config-dir';
+import { runCli } from '../harness/cli';
+import { BASE, NOW, writeTeam } from '../harness/config-dir';
 
 const EXPIRY = '2026-06-03T23:59:59Z';
 const statement = (condition?: IamStatement['Condition']): IamStatement => ({

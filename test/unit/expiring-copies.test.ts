@@ -21,8 +21,8 @@ import {
 import { resolveSettings } from '../../src/config/settings';
 import { settingsFileSchema } from '../../src/config/schema';
 import { ACCOUNTS, inHours, policy, READ_ONLY, team } from '../harness/team';
-import { runCli } from '../support/cli';
-import { NOW, writeTeam } from '../support/config-dir';
+import { runCli } from '../harness/cli';
+import { NOW, writeTeam } from '../harness/config-dir';
 
 const EXPIRY = '2030-06-01T12:00:00Z';
 const POWER_USER = 'arn:aws:iam::aws:policy/PowerUserAccess';

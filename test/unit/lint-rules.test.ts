@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import type { Severity } from '../../src/core/diagnostics';
 import { validateTeam } from '../../src/validate';
-import { BASE, NOW, writeTeam } from '../support/config-dir';
+import { BASE, NOW, writeTeam } from '../harness/config-dir';
 
 type Expect = Severity | 'none';
 

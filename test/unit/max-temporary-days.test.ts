@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { entriesBeyondLimit } from '../../src/core/rules/temporary';
 import { DAY_MS } from '../../src/core/time';
 import { validateTeam } from '../../src/validate';
-import { BASE, NOW, writeTeam } from '../support/config-dir';
+import { BASE, NOW, writeTeam } from '../harness/config-dir';
 
 const NOW_MS = Date.parse(NOW);
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');

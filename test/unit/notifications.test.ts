@@ -17,8 +17,8 @@ import {
   sinksFor,
   type GrantNotification,
 } from '../../src/core/notifications';
-import { runCli } from '../support/cli';
-import { NOW, writeTeam } from '../support/config-dir';
+import { runCli } from '../harness/cli';
+import { NOW, writeTeam } from '../harness/config-dir';
 
 const GRANT: GrantNotification['grant'] = {
   id: 'grantflow/t/111111111111/user/bob/reader/until/2026-06-02T00:00:00Z',

@@ -15,8 +15,8 @@ import { expandTeam } from '../../src/core/expand';
 import { customPolicyName } from '../../src/core/names';
 import { checkAcrossTeams, type CheckedTeam } from '../../src/core/rules/cross-team';
 import type { FileKind } from '../../src/core/team-config';
-import { runCli } from '../support/cli';
-import { NOW } from '../support/config-dir';
+import { runCli } from '../harness/cli';
+import { NOW } from '../harness/config-dir';
 
 type Folder = Record<string, Partial<Record<FileKind, string>>>;
 

@@ -16,7 +16,7 @@ import { reapplySignal } from '../../workflows/messages';
 import { snapshotAccount, snapshotUsers } from '../harness/iam-snapshot';
 import { eventually, startStack, type Stack } from '../harness/stack';
 import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, revisionSequence, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
-import { runCli } from '../support/cli';
+import { runCli } from '../harness/cli';
 
 const revision = revisionSequence('durable', '2026-02-01T00:00:00Z');
 const EMPTY = { attached: [], inline: {}, tags: {} };

@@ -8,7 +8,7 @@ import { grantStatus, revokeGrantNow } from '../../src/temporal/grant-operations
 import { restoreGrant, submitTeam } from '../../src/temporal/reconcile-operations';
 import { eventually, startStack, type Stack } from '../harness/stack';
 import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, revisionSequence, team } from '../harness/team';
-import { runCli } from '../support/cli';
+import { runCli } from '../harness/cli';
 
 const revision = revisionSequence('history', '2026-04-01T00:00:00Z');
 

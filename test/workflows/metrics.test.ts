@@ -103,7 +103,7 @@ describe('metrics: the worker serves Prometheus metrics (dev server + moto, work
   });
 
   it('refuses an address that is not HOST:PORT as a usage error', async () => {
-    const { runBin } = await import('../support/cli');
+    const { runBin } = await import('../harness/cli');
     const bad = await runBin(['worker', '--metrics-address', 'nowhere'], stack.env, 60_000);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--metrics-address must be HOST:PORT/);

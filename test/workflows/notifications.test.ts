@@ -16,7 +16,7 @@ import { revokeSignal } from '../../workflows/messages';
 import { snapshotAccount } from '../harness/iam-snapshot';
 import { eventually, startStack, type Stack } from '../harness/stack';
 import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver';
-import { runCli } from '../support/cli';
+import { runCli } from '../harness/cli';
 import { ACCOUNTS, grantsOf, policy, READ_ONLY, revisionSequence, team } from '../harness/team';
 
 const revision = revisionSequence('notify', '2026-06-01T00:00:00Z');
