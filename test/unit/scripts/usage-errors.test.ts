@@ -24,6 +24,13 @@ describe('usage errors of the test runner and the bootstrap script', function ()
     assert.match(grep.stderr, /--grep needs a pattern/);
   });
 
+  it('npm test -- --quick (npm run test:unit) with a group other than unit is a usage error, and starts nothing', () => {
+    const result = run('test.js', ['--only', 'unit,workflows', '--quick']);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /--quick runs the unit group alone, as in `npm run test:unit`/);
+    assert.doesNotMatch(result.stderr, /npm ci|tools|tsc/);
+  });
+
   it('bootstrap refuses a tool it does not know', () => {
     const result = run('bootstrap.js', ['go']);
     assert.equal(result.status, 2);
