@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Diagnostic } from '../src/core/diagnostics';
-import { lintPoliciesFile, policiesInput, type PolicyDocument } from '../test/support/policy-lint';
+import { lintPoliciesFile, policiesInput, type PolicyDocument } from '../test/harness/policy-lint';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const VENV = path.join(ROOT, '.tools', 'parliament-venv');

@@ -39,7 +39,7 @@ const MUTANTS = [
     file: 'src/core/ledger.ts',
     find: 'for (const { id, runId, at } of told) {',
     replace: 'for (const { id, runId, at } of told.slice(0, 0)) {',
-    tests: [{ spec: 'lib/test/unit/reconcile-plan.test.js', grep: "grant's own word" }],
+    tests: [{ spec: 'lib/test/unit/core/reconcile-plan.test.js', grep: "grant's own word" }],
   },
   {
     name: 'told-early-recorded-as-expired',
@@ -47,7 +47,7 @@ const MUTANTS = [
     file: 'src/core/ledger.ts',
     find: "memo: { ...entry.memo, endCause: 'early' } });",
     replace: "memo: { ...entry.memo, endCause: 'expired' } });",
-    tests: [{ spec: 'lib/test/unit/reconcile-plan.test.js', grep: "grant's own word" }],
+    tests: [{ spec: 'lib/test/unit/core/reconcile-plan.test.js', grep: "grant's own word" }],
   },
   {
     name: 'max-days-fixed-6',
@@ -55,7 +55,7 @@ const MUTANTS = [
     file: 'src/core/rules/temporary.ts',
     find: 'const maxDays = config.settings.maxTemporaryDays;',
     replace: 'const maxDays = 6;',
-    tests: [{ spec: 'lib/test/unit/max-temporary-days.test.js' }],
+    tests: [{ spec: 'lib/test/unit/core/rules/temporary.test.js' }],
   },
   {
     name: 'max-days-boundary-plus-one-day',
@@ -63,7 +63,7 @@ const MUTANTS = [
     file: 'src/core/rules/temporary.ts',
     find: 'const latestMs = nowMs + maxDays * DAY_MS;',
     replace: 'const latestMs = nowMs + (maxDays + 1) * DAY_MS;',
-    tests: [{ spec: 'lib/test/unit/max-temporary-days.test.js' }],
+    tests: [{ spec: 'lib/test/unit/core/rules/temporary.test.js' }],
   },
   {
     name: 'no-revoke-beyond-lowered-limit',

@@ -6,6 +6,9 @@
 //
 //   npm test                      everything
 //   npm test -- --only unit       one group (or several, comma-separated): unit, integration, workflows, e2e, proof
+//   npm run test:unit             the editing loop (npm test -- --only unit --quick): compiles only what the
+//                                 unit tests import (tsconfig.unit.json) and runs them; no lint, which
+//                                 npm test and CI still run
 //   npm test -- --grep <pattern>  passed to mocha
 //   npm test -- --only proof --model 1000 [--parallel 8]
 //                                 the model-based test's 1,000-sequence run (default: 4 sequences)
@@ -54,8 +57,14 @@ function which(command) {
 
 function needsNpmInstall() {
   const marker = path.join(ROOT, 'node_modules', '.package-lock.json');
-  if (!fs.existsSync(marker)) return true;
-  return fs.statSync(path.join(ROOT, 'package-lock.json')).mtimeMs > fs.statSync(marker).mtimeMs;
+  const stale = !fs.existsSync(marker) || fs.statSync(path.join(ROOT, 'package-lock.json')).mtimeMs > fs.statSync(marker).mtimeMs;
+  // A git worktree may share another checkout's packages through a link: npm ci would empty the
+  // folder it points at, under every checkout that shares it.
+  if (stale && fs.lstatSync(path.join(ROOT, 'node_modules'), { throwIfNoEntry: false })?.isSymbolicLink()) {
+    log('node_modules is a link to packages another checkout installed: not running npm ci here (run it there if package-lock.json changed)');
+    return false;
+  }
+  return stale;
 }
 
 /** The browser test drives Debian's Chromium; install it when this machine allows (root + apt). */
@@ -92,17 +101,27 @@ function leftovers(marker) {
   return found;
 }
 
+/**
+ * The compiled test files of the groups, in their folders at any depth. A compiled file whose
+ * TypeScript source is gone (a test moved or deleted since lib/ was built) is left out: tsc never
+ * deletes what it emitted.
+ */
 function specsFor(groups) {
   const files = [];
+  const stale = [];
   const walk = (dir) => {
     if (!fs.existsSync(dir)) return;
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.test.js')) files.push(full);
+      else if (entry.name.endsWith('.test.js')) {
+        const source = path.join(ROOT, path.relative(path.join(ROOT, 'lib'), full)).replace(/\.js$/, '.ts');
+        (fs.existsSync(source) ? files : stale).push(full);
+      }
     }
   };
   for (const group of groups) walk(path.join(ROOT, 'lib', 'test', group));
+  if (stale.length) log(`left out ${stale.length} compiled test file(s) of lib/ whose source is gone (e.g. ${path.relative(ROOT, stale[0])})`);
   return files.sort();
 }
 
@@ -125,6 +144,11 @@ async function main() {
     log(`unknown group ${unknown.join(', ')}; groups are ${GROUPS.join(', ')}`);
     process.exit(2);
   }
+  const quick = argv.includes('--quick');
+  if (quick && only.some((group) => group !== 'unit')) {
+    log('--quick runs the unit group alone, as in `npm run test:unit`');
+    process.exit(2);
+  }
   const grep = flagValue('--grep', 'a pattern', "--grep 'expiry'");
   const mochaExtra = grep !== undefined ? ['--grep', grep] : [];
   const model = flagValue('--model', 'a number of sequences', '--only proof --model 1000');
@@ -145,9 +169,11 @@ async function main() {
   const tools = [...new Set(only.flatMap((group) => NEEDS[group].tools))];
   if (tools.length > 0) step(`tools: ${tools.join(', ')} (scripts/bootstrap.js)`, process.execPath, ['scripts/bootstrap.js', ...tools]);
   if (only.includes('e2e')) ensureChromium();
-  step('typecheck and compile (tsc)', process.execPath, [require.resolve('typescript/bin/tsc', { paths: [ROOT] }), '-p', 'tsconfig.json']);
+  const tsc = require.resolve('typescript/bin/tsc', { paths: [ROOT] });
+  if (quick) step('typecheck and compile what the unit tests import (tsc -p tsconfig.unit.json)', process.execPath, [tsc, '-p', 'tsconfig.unit.json']);
+  else step('typecheck and compile (tsc)', process.execPath, [tsc, '-p', 'tsconfig.json']);
   if (only.some((group) => NEEDS[group].bundle)) step('workflow bundle', process.execPath, ['scripts/bundle-workflows.js']);
-  step('lint (eslint, dependency-cruiser, prettier)', 'npm', ['run', '--silent', 'lint']);
+  if (!quick) step('lint (eslint, dependency-cruiser, prettier)', 'npm', ['run', '--silent', 'lint']);
 
   const specs = specsFor(only);
   const marker = `GRANTFLOW_TEST_RUN=${crypto.randomUUID()}`;

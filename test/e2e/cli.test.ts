@@ -12,7 +12,7 @@ import { protoDuration } from '../../src/temporal/proto-time';
 import { snapshotAccount } from '../harness/iam-snapshot';
 import { eventually, startStack, type Stack } from '../harness/stack';
 import { READ_ONLY } from '../harness/team';
-import { runBin } from '../support/cli';
+import { runBin } from '../harness/cli';
 
 const BIN = path.resolve(__dirname, '../../../bin/grantflow.js');
 const NONPROD = '111111111111';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runBin } from '../support/cli';
+import { runBin } from '../harness/cli';
 
 describe('npm run demo (the embedded stack as a child process)', function () {
   this.timeout(6 * 60_000);

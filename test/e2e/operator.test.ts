@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startProcess, type Managed } from '../../src/local/processes';
 import { eventually, startStack, type Stack } from '../harness/stack';
-import { runBin } from '../support/cli';
+import { runBin } from '../harness/cli';
 
 const BIN = path.resolve(__dirname, '../../../bin/grantflow.js');
 const NONPROD = '111111111111';

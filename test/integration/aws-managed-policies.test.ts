@@ -11,7 +11,7 @@ import path from 'node:path';
 import { allAwsManagedPolicies, awsManagedPolicyArn } from '../../src/core/aws-managed-policies';
 import { countByKind, type Diagnostic } from '../../src/core/diagnostics';
 import { validateTeam } from '../../src/validate';
-import { lintPoliciesFile, policiesInput, statementsOf, type PolicyDocument } from '../support/policy-lint';
+import { lintPoliciesFile, policiesInput, statementsOf, type PolicyDocument } from '../harness/policy-lint';
 
 interface MotoPolicy {
   Path: string;

@@ -16,10 +16,10 @@ import { isInsecureIdentity, taskQueuePollers } from '../../src/temporal/worker-
 import { generateSigningKey, parsePrivateKey } from '../../src/trust/keys';
 import { signerFor } from '../../src/trust/submissions';
 import { reapplySignal, statusQuery, submitUpdate } from '../../workflows/messages';
-import { snapshotUsers } from '../harness/iam-snapshot';
-import { eventually, startStack, type Stack } from '../harness/stack';
+import { eventually, type Stack } from '../harness/stack';
 import { ACCOUNTS, grantsOf, policy, READ_ONLY, revisionSequence, team } from '../harness/team';
 import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver';
+import { workflowSuite } from '../harness/workflow-suite';
 
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const BOUNDARY = 'arn:aws:iam::aws:policy/PowerUserAccess';
@@ -27,10 +27,7 @@ const WRITES = ['AttachUserPolicy', 'PutUserPolicy', 'TagUser', 'CreatePolicy', 
 const revision = revisionSequence('authority', '2026-03-01T00:00:00Z');
 
 describe('authority: only a verified submission grants (dev server + moto)', function () {
-  let stack: Stack;
   let receiver: WebhookReceiver;
-  let counter = 0;
-  const nextTeam = () => `auth-${++counter}`;
   const audit = (url: string): NotificationSink => ({
     name: 'audit',
     url,
@@ -39,23 +36,26 @@ describe('authority: only a verified submission grants (dev server + moto)', fun
     expiringBeforeMs: 3_600_000,
     revokeStuckAfterMs: 600_000,
   });
-  const startDefaultWorker = (options: Parameters<Stack['startWorker']>[0] = {}) =>
-    stack.startWorker({ notifications: { sinks: [audit(receiver.url('/audit'))] }, ...options });
 
   before(async () => {
     receiver = await startWebhookReceiver();
     receiver.set('/audit', 'ok');
-    stack = await startStack({ worker: false });
+  });
+  const { stack, submit, waitState, waitClosed, nextTeam, users } = workflowSuite({
+    revision,
+    teamPrefix: 'auth',
+    stack: { worker: false },
+    users: ['alice', 'mallory'],
+  });
+  const startDefaultWorker = (options: Parameters<Stack['startWorker']>[0] = {}) =>
+    stack.startWorker({ notifications: { sinks: [audit(receiver.url('/audit'))] }, ...options });
+  before(async () => {
     await startDefaultWorker();
   });
   after(async () => {
-    await stack?.stop();
     await receiver?.close();
   });
-  beforeEach(async () => {
-    await stack.terminateAll();
-    await stack.resetIam();
-    await stack.moto.createUsers(ACCOUNTS.nonprod, ['alice', 'mallory']);
+  beforeEach(() => {
     stack.proxy.record(WRITES);
   });
 
@@ -63,18 +63,13 @@ describe('authority: only a verified submission grants (dev server + moto)', fun
     team({ name, policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }], ...extra });
   const adminFor = (name: string, who = 'mallory') =>
     grantsOf(team({ name, policies: { admin: policy([ADMIN]) }, permanent: [{ users: [who], environments: ['nonprod'], grants: ['admin'] }] }))[0]!;
-  const submit = (config: TeamConfig, rev = revision()) => submitTeam(stack.client, { config, revision: rev, taskQueue: stack.taskQueue, sign: stack.signer });
-  const waitState = (id: string, state: string, timeoutMs = 30_000) =>
-    eventually(`${id} ${state}`, async () => ((await grantStatus(stack.client, id)).state === state ? true : undefined), timeoutMs);
-  const waitClosed = (id: string) =>
-    eventually(`${id} closed`, async () => ((await stack.client.workflow.getHandle(id).describe()).status.name !== 'RUNNING' ? true : undefined));
   /** No write naming the principal (or the policy) ever reached IAM, and IAM holds nothing for it now. */
   const neverTouched = async (principal: string, policyArn?: string) => {
     const writes = stack.proxy.events().filter((e) => e.user === principal || (policyArn !== undefined && e.policy === policyArn));
     assert.deepEqual(writes, [], `no IAM write for ${principal}${policyArn ? ` or ${policyArn}` : ''}`);
-    assert.deepEqual((await snapshotUsers(stack.moto, ACCOUNTS.nonprod, [principal]))[principal], { attached: [], inline: {}, tags: {} });
+    assert.deepEqual((await users(principal))[principal], { attached: [], inline: {}, tags: {} });
   };
-  const alice = async () => (await snapshotUsers(stack.moto, ACCOUNTS.nonprod, ['alice'])).alice!;
+  const alice = async () => (await users('alice')).alice!;
   const refusedNotices = () => receiver.delivered('/audit').filter((r) => r.body.event === 'refused');
   /** The reconcile workflow's refusal reaches the submitter as the update's failure cause. */
   const refusedWith = (message: RegExp) => (error: unknown) => error instanceof WorkflowUpdateFailedError && message.test(String(error.cause?.message));

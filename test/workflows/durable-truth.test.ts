@@ -5,44 +5,23 @@
 // and retiring a team. Each test states the promise it holds grantflow to.
 import assert from 'node:assert/strict';
 import { CreatePolicyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
-import type { TeamConfig } from '../../src/core/team-config';
 import { reconcileWorkflowId } from '../../src/core/ids';
 import { customPolicyArn } from '../../src/core/names';
 import { grantStartOptions } from '../../src/temporal/grant-start';
 import { readLedger } from '../../src/temporal/ledger-reader';
 import { grantStatus, revokeGrantNow } from '../../src/temporal/grant-operations';
-import { submitTeam, sweepTeam } from '../../src/temporal/reconcile-operations';
+import { sweepTeam } from '../../src/temporal/reconcile-operations';
 import { reapplySignal } from '../../workflows/messages';
-import { snapshotAccount, snapshotUsers } from '../harness/iam-snapshot';
-import { eventually, startStack, type Stack } from '../harness/stack';
+import { eventually } from '../harness/stack';
 import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, revisionSequence, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
-import { runCli } from '../support/cli';
+import { runCli } from '../harness/cli';
+import { workflowSuite } from '../harness/workflow-suite';
 
 const revision = revisionSequence('durable', '2026-02-01T00:00:00Z');
 const EMPTY = { attached: [], inline: {}, tags: {} };
 
 describe('durable truth: the promise under resets, look-alikes, races and operators (dev server + moto)', function () {
-  let stack: Stack;
-  let counter = 0;
-  const nextTeam = () => `dt-${++counter}`;
-
-  before(async () => {
-    stack = await startStack();
-    // The command line, run in this process, reads Temporal's address from the environment.
-    Object.assign(process.env, stack.env);
-  });
-  after(async () => {
-    await stack?.stop();
-  });
-  beforeEach(async () => {
-    stack.proxy.setFaults(undefined);
-    await stack.terminateAll();
-    await stack.resetIam();
-    await stack.moto.createUsers(ACCOUNTS.nonprod, ['alice', 'bob', 'carol']);
-  });
-
-  const submit = (config: TeamConfig, rev = revision()) => submitTeam(stack.client, { config, revision: rev, taskQueue: stack.taskQueue, sign: stack.signer });
-  const users = (...names: string[]) => snapshotUsers(stack.moto, ACCOUNTS.nonprod, names);
+  const { stack, submit, waitState, nextTeam, users, account } = workflowSuite({ revision, teamPrefix: 'dt', cliEnv: true, users: ['alice', 'bob', 'carol'] });
   const user = async (name: string) => (await users(name))[name]!;
   const describe_ = (id: string) => stack.client.workflow.getHandle(id).describe();
   const running = async (id: string) => {
@@ -52,8 +31,7 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
       return false;
     }
   };
-  const waitState = (id: string, state: string, timeoutMs = 30_000) =>
-    eventually(`${id} ${state}`, async () => ((await grantStatus(stack.client, id)).state === state ? true : undefined), timeoutMs);
+  // Closed also when the workflow cannot be described (the suite's waitClosed would keep waiting).
   const waitClosed = (id: string, timeoutMs = 30_000) => eventually(`${id} closed`, async () => ((await running(id)) ? undefined : true), timeoutMs);
   const terminateReconcile = async (teamName: string) => {
     const handle = stack.client.workflow.getHandle(reconcileWorkflowId(teamName));
@@ -62,7 +40,7 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
   };
   /** The document of the customer-managed policy attached to `name` that is not an AWS managed one. */
   const customDocument = async (name: string): Promise<string> => {
-    const snapshot = await snapshotAccount(stack.moto, ACCOUNTS.nonprod);
+    const snapshot = await account();
     const arn = snapshot.users[name]!.attached.find((a) => !a.includes(':aws:policy/'));
     assert.ok(arn, `${name} holds a customer-managed policy`);
     return JSON.stringify(snapshot.policies[arn]!.document);
@@ -138,7 +116,7 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     await eventually(
       'the unused policy is deleted',
       async () => {
-        const snapshot = await snapshotAccount(stack.moto, ACCOUNTS.nonprod);
+        const snapshot = await account();
         return snapshot.policies[extra!.customPolicyArn!] === undefined ? true : undefined;
       },
       30_000,
@@ -378,7 +356,7 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
       plan.errors.some((e) => e.includes(squatted)),
       `the failing policy is reported: ${JSON.stringify(plan.errors)}`,
     );
-    const snapshot = await snapshotAccount(stack.moto, ACCOUNTS.nonprod);
+    const snapshot = await account();
     const zzz = customPolicyArn('aws', ACCOUNTS.nonprod, name, 'zzz');
     assert.ok(snapshot.policies[zzz], 'the other policy was still created');
   });
@@ -399,16 +377,16 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     const plan = await submit(config);
     assert.equal(plan.added.length, 2);
     for (const id of plan.added) await waitState(id, 'active');
-    const dave = await snapshotUsers(stack.moto, ACCOUNTS.nonprod, ['Dave']);
+    const dave = await users('Dave');
     assert.deepEqual(dave.Dave!.attached, [READ_ONLY, SECURITY_AUDIT].sort());
 
     const auditor = plan.added.find((id) => id.endsWith('/auditor'))!;
     await revokeGrantNow(stack.client, auditor, { reason: 'test', by: 'test' });
-    assert.deepEqual((await snapshotUsers(stack.moto, ACCOUNTS.nonprod, ['Dave'])).Dave!.attached, [READ_ONLY], 'the other grant still needs ReadOnlyAccess');
+    assert.deepEqual((await users('Dave')).Dave!.attached, [READ_ONLY], 'the other grant still needs ReadOnlyAccess');
 
     const revoked = await runCli(['revoke', name, '--user', 'DAVE', '--reason', 'left'], { ...process.env, ...stack.env });
     assert.equal(revoked.code, 0, revoked.stderr);
-    assert.deepEqual((await snapshotUsers(stack.moto, ACCOUNTS.nonprod, ['Dave'])).Dave, EMPTY);
+    assert.deepEqual((await users('Dave')).Dave, EMPTY);
   });
 
   it('retries NoSuchEntity for a user created a moment after the grant started (IAM propagation)', async () => {
@@ -425,7 +403,7 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     }
     await stack.moto.createUsers(ACCOUNTS.nonprod, ['erin']);
     await waitState(grant.id, 'active', 60_000);
-    assert.deepEqual((await snapshotUsers(stack.moto, ACCOUNTS.nonprod, ['erin'])).erin!.attached, [READ_ONLY]);
+    assert.deepEqual((await users('erin')).erin!.attached, [READ_ONLY]);
   });
 
   it('does not count a record that met a running run of its grant: nothing is written over it, and the pass says so', async () => {
@@ -478,7 +456,7 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     assert.equal(result.code, 0, result.stderr);
     for (const grant of grantsOf(config)) assert.equal(await running(grant.id), false);
     assert.deepEqual(await users('alice', 'bob'), { alice: EMPTY, bob: EMPTY });
-    const snapshot = await snapshotAccount(stack.moto, ACCOUNTS.nonprod);
+    const snapshot = await account();
     assert.deepEqual(
       Object.keys(snapshot.policies).filter((arn) => arn.includes(name)),
       [],

@@ -2,39 +2,15 @@
 // small AWS managed policy holds a copy, not the original, for its life; the copy is deleted when
 // the grant expires and when it is revoked; a policy too large to copy is attached as it is.
 import assert from 'node:assert/strict';
-import type { TeamConfig } from '../../src/core/team-config';
-import { grantStatus, revokeGrantNow } from '../../src/temporal/grant-operations';
-import { submitTeam } from '../../src/temporal/reconcile-operations';
-import type { GrantStatus } from '../../workflows/messages';
-import { snapshotAccount } from '../harness/iam-snapshot';
-import { eventually, startStack, type Stack } from '../harness/stack';
-import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, revisionSequence, team } from '../harness/team';
+import { revokeGrantNow } from '../../src/temporal/grant-operations';
+import { grantsOf, inHours, policy, READ_ONLY, revisionSequence, team } from '../harness/team';
+import { workflowSuite } from '../harness/workflow-suite';
 
 const revision = revisionSequence('copies', '2026-01-01T00:00:00Z');
 const POWER_USER = 'arn:aws:iam::aws:policy/PowerUserAccess';
 
 describe('expiring copies in the grant workflow (dev server + moto)', function () {
-  let stack: Stack;
-  let teamCounter = 0;
-  const nextTeam = () => `copy-team-${++teamCounter}`;
-
-  before(async () => {
-    stack = await startStack();
-  });
-  after(async () => {
-    await stack?.stop();
-  });
-  beforeEach(async () => {
-    stack.proxy.setFaults(undefined);
-    await stack.terminateAll();
-    await stack.resetIam();
-    await stack.moto.createUsers(ACCOUNTS.nonprod, ['bob']);
-  });
-
-  const submit = (config: TeamConfig) => submitTeam(stack.client, { config, revision: revision(), taskQueue: stack.taskQueue, sign: stack.signer });
-  const account = () => snapshotAccount(stack.moto, ACCOUNTS.nonprod);
-  const waitState = (id: string, state: GrantStatus['state'], timeoutMs = 30_000) =>
-    eventually(`${id} ${state}`, async () => ((await grantStatus(stack.client, id)).state === state ? true : undefined), timeoutMs);
+  const { stack, submit, waitState, nextTeam, account } = workflowSuite({ revision, teamPrefix: 'copy-team', users: ['bob'] });
   const breakGlass = (expiresAt: string, managed = [POWER_USER]) =>
     team({
       name: nextTeam(),

@@ -7,11 +7,11 @@ import { customPolicyName, inlinePolicyName } from '../../src/core/names';
 import type { TeamConfig } from '../../src/core/team-config';
 import { reconcileWorkflowId } from '../../src/core/ids';
 import { grantStatus, revokeGrantNow } from '../../src/temporal/grant-operations';
-import { retireTeam, submitTeam, sweepTeam } from '../../src/temporal/reconcile-operations';
+import { retireTeam, sweepTeam } from '../../src/temporal/reconcile-operations';
 import { reapplySignal } from '../../workflows/messages';
-import { snapshotAccount, snapshotUsers } from '../harness/iam-snapshot';
-import { eventually, startStack, type Stack } from '../harness/stack';
+import { eventually } from '../harness/stack';
 import { ACCOUNTS, grantsOf, policy, READ_ONLY, revisionSequence, team } from '../harness/team';
+import { workflowSuite } from '../harness/workflow-suite';
 
 const revision = revisionSequence('guarantees', '2026-04-01T00:00:00Z');
 const BOUNDARY = 'arn:aws:iam::aws:policy/PowerUserAccess';
@@ -23,29 +23,19 @@ const EMPTY = { attached: [], inline: {}, tags: {} };
 const WORKER = { assumeRetentionMs: 30_000 };
 
 describe('guarantees: memory and removal that outlive workflows (dev server + moto)', function () {
-  let stack: Stack;
-  let counter = 0;
-  const nextTeam = () => `gt-${++counter}`;
-
+  const { stack, submit, waitState, nextTeam, users, account } = workflowSuite({
+    revision,
+    teamPrefix: 'gt',
+    stack: { worker: false },
+    users: ['alice', 'bob'],
+  });
   before(async () => {
-    stack = await startStack({ worker: false });
     await stack.startWorker(WORKER);
   });
-  after(async () => {
-    await stack?.stop();
-  });
-  beforeEach(async () => {
-    await stack.terminateAll();
-    await stack.resetIam();
-    await stack.moto.createUsers(ACCOUNTS.nonprod, ['alice', 'bob']);
-  });
 
-  const submit = (config: TeamConfig) => submitTeam(stack.client, { config, revision: revision(), taskQueue: stack.taskQueue, sign: stack.signer });
   const reader = (name: string, extra: Partial<Parameters<typeof team>[0]> = {}) =>
     team({ name, policies: { reader: policy([READ_ONLY]) }, permanent: [{ users: ['alice'], environments: ['nonprod'], grants: ['reader'] }], ...extra });
-  const waitState = (id: string, state: string, timeoutMs = 30_000) =>
-    eventually(`${id} ${state}`, async () => ((await grantStatus(stack.client, id)).state === state ? true : undefined), timeoutMs);
-  const alice = async () => (await snapshotUsers(stack.moto, ACCOUNTS.nonprod, ['alice'])).alice!;
+  const alice = async () => (await users('alice')).alice!;
   const runsOf = async (id: string) => {
     const runs: { runId: string; status: string; memo: Record<string, unknown> }[] = [];
     for await (const run of stack.client.workflow.list({ query: `WorkflowId = '${id}'` })) {
@@ -128,7 +118,7 @@ describe('guarantees: memory and removal that outlive workflows (dev server + mo
       const status = await grantStatus(stack.client, grant.id);
       assert.equal(status.cause, 'unbounded');
       assert.match(status.reason!, /role deploy-bot in nonprod \(111111111111\) has no permission boundary/);
-      const held = (await snapshotAccount(stack.moto, ACCOUNTS.nonprod)).roles['deploy-bot']!;
+      const held = (await account()).roles['deploy-bot']!;
       assert.deepEqual(held.attached, [], 'nothing of the grant is left attached');
     } finally {
       iam.destroy();
@@ -148,7 +138,7 @@ describe('guarantees: memory and removal that outlive workflows (dev server + mo
     await stack.client.workflow.getHandle(forBob!.id).terminate('operator');
     const retired = await retireTeam(stack.client, name, { reason: 'team disbanded', by: 'ops' });
     assert.ok(retired.scope, 'the retirement records where the team was');
-    assert.deepEqual((await snapshotUsers(stack.moto, ACCOUNTS.nonprod, ['bob'])).bob!.attached, []);
+    assert.deepEqual((await users('bob')).bob!.attached, []);
 
     // What a retirement can leave (a policy still attached when it looked, an inline policy of a
     // grant that crashed), planted here: cleanup finds it through the scope the retirement recorded.
@@ -179,7 +169,7 @@ describe('guarantees: memory and removal that outlive workflows (dev server + mo
     }
     const swept = await sweepTeam(stack.client, name, false, 'ops');
     assert.deepEqual(swept.errors, []);
-    const after = await snapshotAccount(stack.moto, ACCOUNTS.nonprod);
+    const after = await account();
     assert.deepEqual(
       Object.keys(after.policies).filter((arn) => arn.includes(`/grantflow/${name}/`)),
       [],

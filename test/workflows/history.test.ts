@@ -3,32 +3,17 @@
 import assert from 'node:assert/strict';
 import { parse } from 'csv-parse/sync';
 import type { GrantPeriod } from '../../src/core/history';
-import type { TeamConfig } from '../../src/core/team-config';
-import { grantStatus, revokeGrantNow } from '../../src/temporal/grant-operations';
-import { restoreGrant, submitTeam } from '../../src/temporal/reconcile-operations';
-import { eventually, startStack, type Stack } from '../harness/stack';
+import { revokeGrantNow } from '../../src/temporal/grant-operations';
+import { restoreGrant } from '../../src/temporal/reconcile-operations';
+import { eventually } from '../harness/stack';
 import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, revisionSequence, team } from '../harness/team';
-import { runCli } from '../support/cli';
+import { runCli } from '../harness/cli';
+import { workflowSuite } from '../harness/workflow-suite';
 
 const revision = revisionSequence('history', '2026-04-01T00:00:00Z');
 
 describe('history: every grant period, in each format (dev server + moto)', function () {
-  let stack: Stack;
-
-  before(async () => {
-    stack = await startStack();
-    Object.assign(process.env, stack.env);
-    await stack.moto.createUsers(ACCOUNTS.nonprod, ['alice', 'bob', 'carol']);
-  });
-  after(async () => {
-    await stack?.stop();
-  });
-
-  const submit = (config: TeamConfig) => submitTeam(stack.client, { config, revision: revision(), taskQueue: stack.taskQueue, sign: stack.signer });
-  const waitState = (id: string, state: string, timeoutMs = 30_000) =>
-    eventually(`${id} ${state}`, async () => ((await grantStatus(stack.client, id)).state === state ? true : undefined), timeoutMs);
-  const closed = (id: string) =>
-    eventually(`${id} closed`, async () => ((await stack.client.workflow.getHandle(id).describe()).status.name !== 'RUNNING' ? true : undefined));
+  const { stack, submit, waitState, waitClosed } = workflowSuite({ revision, cliEnv: true, users: ['alice', 'bob', 'carol'], reset: 'once' });
   const cli = async (...args: string[]) => {
     const result = await runCli(['history', ...args], process.env);
     assert.equal(result.code, 0, result.stderr);
@@ -56,7 +41,7 @@ describe('history: every grant period, in each format (dev server + moto)', func
     for (const g of [alice!, carol!]) await waitState(g.id, 'active');
 
     await revokeGrantNow(stack.client, alice!.id, { reason: 'left on-call', by: 'ops' });
-    await closed(bob!.id); // expired
+    await waitClosed(bob!.id); // expired
     const restored = await restoreGrant(stack.client, name, alice!.id, 'lead');
     assert.equal(restored.started, true);
     await waitState(alice!.id, 'active');
@@ -66,7 +51,7 @@ describe('history: every grant period, in each format (dev server + moto)', func
     const plan = await submit(second);
     assert.deepEqual(plan.replaced, [{ from: carol!.id, to: carolNext.id }]);
     await waitState(carolNext.id, 'active');
-    await closed(carol!.id);
+    await waitClosed(carol!.id);
 
     const want = [
       `user/alice reader permanent early by ops: left on-call`,

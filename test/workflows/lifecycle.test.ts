@@ -4,39 +4,19 @@
 import assert from 'node:assert/strict';
 import { DetachUserPolicyCommand } from '@aws-sdk/client-iam';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { TeamConfig } from '../../src/core/team-config';
 import { grantStatus, revokeGrantNow } from '../../src/temporal/grant-operations';
-import { reconcileStatus, restoreGrant, submitTeam, sweepTeam } from '../../src/temporal/reconcile-operations';
-import { revokeSignal, type GrantStatus } from '../../workflows/messages';
-import { snapshotAccount } from '../harness/iam-snapshot';
-import { eventually, startStack, type Stack } from '../harness/stack';
+import { reconcileStatus, restoreGrant, sweepTeam } from '../../src/temporal/reconcile-operations';
+import { revokeSignal } from '../../workflows/messages';
+import { eventually } from '../harness/stack';
 import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, revisionSequence, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
+import { workflowSuite } from '../harness/workflow-suite';
 
 const revision = revisionSequence('lifecycle', '2026-01-01T00:00:00Z');
 
 describe('grant and reconcile workflows (dev server + moto)', function () {
-  let stack: Stack;
-  let teamCounter = 0;
-  const nextTeam = () => `wf-team-${++teamCounter}`;
-
-  before(async () => {
-    stack = await startStack();
-  });
-  after(async () => {
-    await stack?.stop();
-  });
-  beforeEach(async () => {
-    stack.proxy.setFaults(undefined);
-    await stack.terminateAll();
-    await stack.resetIam();
-    await stack.moto.createUsers(ACCOUNTS.nonprod, ['alice', 'bob']);
-  });
-
-  const submit = (config: TeamConfig, rev = revision()) => submitTeam(stack.client, { config, revision: rev, taskQueue: stack.taskQueue, sign: stack.signer });
-  const user = async (name: string) => (await snapshotAccount(stack.moto, ACCOUNTS.nonprod)).users[name]!;
+  const { stack, submit, waitState, nextTeam, account } = workflowSuite({ revision, teamPrefix: 'wf-team', users: ['alice', 'bob'] });
+  const user = async (name: string) => (await account()).users[name]!;
   const statusOf = (id: string) => grantStatus(stack.client, id);
-  const waitState = (id: string, state: GrantStatus['state'], timeoutMs = 30_000) =>
-    eventually(`${id} ${state}`, async () => ((await statusOf(id)).state === state ? true : undefined), timeoutMs);
 
   function readerTeam(name: string, expiresAt = inHours(24)) {
     return team({

@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TeamConfig } from '../../src/core/team-config';
 import { freePort, startProcess, type Managed } from '../../src/local/processes';
-import { grantStatus, revokeGrantNow } from '../../src/temporal/grant-operations';
-import { submitTeam } from '../../src/temporal/reconcile-operations';
-import { eventually, startStack, type Stack } from '../harness/stack';
-import { ACCOUNTS, grantsOf, policy, READ_ONLY, revisionSequence, team } from '../harness/team';
+import { revokeGrantNow } from '../../src/temporal/grant-operations';
+import { eventually } from '../harness/stack';
+import { grantsOf, policy, READ_ONLY, revisionSequence, team } from '../harness/team';
+import { workflowSuite } from '../harness/workflow-suite';
 
 const BIN = path.resolve(__dirname, '../../../bin/grantflow.js');
 const revision = revisionSequence('metrics', '2026-05-01T00:00:00Z');
@@ -27,22 +27,22 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 describe('metrics: the worker serves Prometheus metrics (dev server + moto, worker as a process)', function () {
-  let stack: Stack;
   let worker: Managed;
   let address: string;
   let configDir: string;
 
+  // Registered before the suite's hooks: the worker process stops before the stack does.
+  after(async () => {
+    await worker?.stop();
+  });
+  const { stack, submit, waitState } = workflowSuite({ revision, stack: { worker: false }, users: ['alice', 'bob'], reset: 'once' });
   before(async () => {
-    stack = await startStack({ worker: false });
-    await stack.moto.createUsers(ACCOUNTS.nonprod, ['alice', 'bob']);
     configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-metrics-'));
     address = `127.0.0.1:${await freePort()}`;
     worker = startProcess(process.execPath, [BIN, 'worker', '--config', configDir, '--metrics-address', address], { env: { ...process.env, ...stack.env } });
     await eventually('worker polling', async () => (worker.output().includes('polling task queue') ? true : undefined), 60_000);
   });
-  after(async () => {
-    await worker?.stop();
-    await stack?.stop();
+  after(() => {
     if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
   });
 
@@ -59,9 +59,8 @@ describe('metrics: the worker serves Prometheus metrics (dev server + moto, work
       permanent: [{ users: ['alice', 'bob'], environments: ['nonprod'], grants: ['reader'] }],
     });
     const [alice, bob] = grantsOf(config).sort((a, b) => a.principal.localeCompare(b.principal));
-    await submitTeam(stack.client, { config, revision: revision(), taskQueue: stack.taskQueue, sign: stack.signer });
-    for (const g of [alice!, bob!])
-      await eventually(`${g.id} active`, async () => ((await grantStatus(stack.client, g.id)).state === 'active' ? true : undefined));
+    await submit(config);
+    for (const g of [alice!, bob!]) await waitState(g.id, 'active');
     // The revoke first meets an IAM that answers 500, then one that works.
     stack.proxy.setFaults({ rate: 1, kinds: ['server-error'] });
     const revoked = revokeGrantNow(stack.client, bob!.id, { reason: 'metrics test', by: 'test' });
@@ -103,7 +102,7 @@ describe('metrics: the worker serves Prometheus metrics (dev server + moto, work
   });
 
   it('refuses an address that is not HOST:PORT as a usage error', async () => {
-    const { runBin } = await import('../support/cli');
+    const { runBin } = await import('../harness/cli');
     const bad = await runBin(['worker', '--metrics-address', 'nowhere'], stack.env, 60_000);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--metrics-address must be HOST:PORT/);

@@ -9,22 +9,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { NotificationSink } from '../../src/core/notification-sink';
-import type { TeamConfig } from '../../src/core/team-config';
-import { grantStatus, revokeGrantNow } from '../../src/temporal/grant-operations';
-import { submitTeam } from '../../src/temporal/reconcile-operations';
+import { revokeGrantNow } from '../../src/temporal/grant-operations';
 import { revokeSignal } from '../../workflows/messages';
-import { snapshotAccount } from '../harness/iam-snapshot';
-import { eventually, startStack, type Stack } from '../harness/stack';
+import { eventually } from '../harness/stack';
 import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver';
-import { runCli } from '../support/cli';
+import { runCli } from '../harness/cli';
 import { ACCOUNTS, grantsOf, policy, READ_ONLY, revisionSequence, team } from '../harness/team';
+import { workflowSuite } from '../harness/workflow-suite';
 
 const revision = revisionSequence('notify', '2026-06-01T00:00:00Z');
 const WEB_UI = 'http://127.0.0.1:8233';
 const EMPTY = { attached: [], inline: {}, tags: {} };
 
 describe('notifications: webhook sinks hear of each grant event (dev server + moto + a local receiver)', function () {
-  let stack: Stack;
   let receiver: WebhookReceiver;
   /** Where the `moved` sink redirects to: it must never hear from the worker. */
   let redirectTarget: WebhookReceiver;
@@ -33,10 +30,16 @@ describe('notifications: webhook sinks hear of each grant event (dev server + mo
     receiver = await startWebhookReceiver();
     redirectTarget = await startWebhookReceiver();
     receiver.set('/moved', { redirectTo: redirectTarget.url('/stolen') });
-    stack = await startStack({ worker: false });
-    // `grantflow doctor`, run in this process, reads Temporal's address from the environment.
-    Object.assign(process.env, stack.env);
-    await stack.moto.createUsers(ACCOUNTS.nonprod, ['alice', 'bob', 'dave', 'erin']);
+  });
+  // `grantflow doctor`, run in this process, reads Temporal's address from the environment (cliEnv).
+  const { stack, submit, waitState, account } = workflowSuite({
+    revision,
+    stack: { worker: false },
+    cliEnv: true,
+    users: ['alice', 'bob', 'dave', 'erin'],
+    reset: 'once',
+  });
+  before(async () => {
     const sink = (name: string, format: NotificationSink['format'], events: NotificationSink['events']): NotificationSink => ({
       name,
       url: receiver.url(`/${name}`),
@@ -61,15 +64,11 @@ describe('notifications: webhook sinks hear of each grant event (dev server + mo
     });
   });
   after(async () => {
-    await stack?.stop();
     await receiver?.close();
     await redirectTarget?.close();
   });
 
-  const submit = (config: TeamConfig) => submitTeam(stack.client, { config, revision: revision(), taskQueue: stack.taskQueue, sign: stack.signer });
-  const waitState = (id: string, state: string, timeoutMs = 30_000) =>
-    eventually(`${id} ${state}`, async () => ((await grantStatus(stack.client, id)).state === state ? true : undefined), timeoutMs);
-  const user = async (name: string) => (await snapshotAccount(stack.moto, ACCOUNTS.nonprod)).users[name];
+  const user = async (name: string) => (await account()).users[name];
   const grant = (body: Record<string, unknown>) => body.grant as Record<string, unknown>;
 
   it('sends granted, expiring, revoked (expired, early by whom and why), failed and revoke-stuck, once each, in json and slack', async () => {
