@@ -48,7 +48,7 @@ export async function submitPass(deps: PassDeps, input: SubmitPassInput): Promis
   // What every run of this reconcile workflow applied: a reset run must not apply an older config.
   const durable = await recoverTeamState(deps.temporal, input.team);
   await refuseOlder(deps, input, durable);
-  await refuseCaseTwin(deps.temporal, input.team);
+  await refuseCaseTwin(deps, input.team);
   const verified = await verifyArriving(deps, input);
   deps.heartbeat('config loaded');
   const read = configRead(deps, input, durable, verified);

@@ -237,6 +237,27 @@ describe('authority: only a verified submission grants (dev server + moto)', fun
     await neverTouched('mallory', ADMIN);
   });
 
+  it('refuses a signed submission of a team whose name differs only in case from a running team, while that team goes on being submitted', async () => {
+    const name = nextTeam();
+    const config = reader(name);
+    await submit(config);
+    await waitState(grantsOf(config)[0]!.id, 'active');
+    // IAM would treat grantflow.AUTH-n.admin and grantflow.auth-n.admin as one policy.
+    const twin = name.toUpperCase();
+    const twinConfig = team({
+      name: twin,
+      policies: { admin: policy([ADMIN]) },
+      permanent: [{ users: ['mallory'], environments: ['nonprod'], grants: ['admin'] }],
+    });
+    await assert.rejects(submit(twinConfig), refusedWith(new RegExp(`team ${twin} differs only in case from team ${name}`)));
+    await neverTouched('mallory', ADMIN);
+    // The refused twin's reconcile workflow still runs, but it applied nothing, so it blocks no one.
+    assert.equal((await stack.client.workflow.getHandle(reconcileWorkflowId(twin)).describe()).status.name, 'RUNNING');
+    await stack.moto.createUsers(ACCOUNTS.prod, ['alice']);
+    const summary = await submit(reader(name, { permanent: [{ users: ['alice'], environments: ['nonprod', 'prod'], grants: ['reader'] }] }));
+    assert.equal(summary.counts.added, 1, "the team's next submission is applied");
+  });
+
   it("refuses a submission that lowers each of the worker's guardrails or claims another team's account, naming the setting, while the team's grants stay as they were", async () => {
     const name = nextTeam();
     await stack.stopWorker();

@@ -2,7 +2,6 @@
 // and its principals' permission boundaries (act/boundary.ts): a revision older than the last
 // applied, a team name that differs from a running team's only in case, a temporary grant beyond
 // max_temporary_days (the team's setting, capped by the worker's ceiling).
-import type { Client } from '@temporalio/client';
 import { reconcileWorkflowId } from '../../core/ids';
 import { describeRevision, isOlderRevision, type Revision } from '../../core/revision';
 import { describeExpiryProblem, entriesBeyondLimit } from '../../core/rules/temporary';
@@ -32,17 +31,21 @@ export async function refuseOlder(
   }
 }
 
-/** IAM names ignore case: a team whose name differs from a running team's only in case could meet its policies. */
-export async function refuseCaseTwin(temporal: Client, team: string): Promise<void> {
+/**
+ * IAM names ignore case: a team whose name differs from a running team's only in case could meet its
+ * policies. Only a twin that applied a verified config counts: a reconcile workflow started by hand
+ * under a look-alike name, or one whose submissions were all refused, holds nothing and blocks no one.
+ */
+export async function refuseCaseTwin(deps: Pick<PassDeps, 'temporal' | 'authority'>, team: string): Promise<void> {
   const prefix = reconcileWorkflowId('');
-  for await (const run of temporal.workflow.list({ query: `WorkflowType = 'reconcileWorkflow' AND ExecutionStatus = 'Running'` })) {
+  for await (const run of deps.temporal.workflow.list({ query: `WorkflowType = 'reconcileWorkflow' AND ExecutionStatus = 'Running'` })) {
     const other = run.workflowId.slice(prefix.length);
-    if (other !== team && other.toLowerCase() === team.toLowerCase()) {
-      throw new PassFailure(
-        `refused, nothing changed: team ${team} differs only in case from team ${other}, and IAM names ignore case; rename one of them`,
-        SUBMISSION_REFUSED,
-      );
-    }
+    if (other === team || other.toLowerCase() !== team.toLowerCase()) continue;
+    if (!(await deps.authority.newestFor(other, [])).verified) continue;
+    throw new PassFailure(
+      `refused, nothing changed: team ${team} differs only in case from team ${other}, and IAM names ignore case; rename one of them`,
+      SUBMISSION_REFUSED,
+    );
   }
 }
 
