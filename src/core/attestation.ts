@@ -3,6 +3,7 @@
 // applies a config only when such a statement, signed by a key it trusts, matches it (src/trust/).
 // Pure: the statement's shape and text; hashing and signatures live in src/trust/.
 import { z } from 'zod';
+import { canonicalJson } from './canonical-json';
 import type { Revision } from './revision';
 
 /** Names the statement's format inside the signed text, so a signature over anything else never verifies as one. */
@@ -41,25 +42,6 @@ export const signedSubmissionSchema = z.object({
 });
 
 export type SignedSubmission = z.infer<typeof signedSubmissionSchema>;
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** JSON with object keys sorted at every level and no whitespace: one text for one value. */
-export function canonicalJson(value: unknown): string {
-  const sorted = (v: unknown): Json => {
-    if (Array.isArray(v)) return v.map(sorted);
-    if (v && typeof v === 'object') {
-      const out: { [key: string]: Json } = {};
-      for (const key of Object.keys(v).sort()) {
-        const inner = (v as Record<string, unknown>)[key];
-        if (inner !== undefined) out[key] = sorted(inner);
-      }
-      return out;
-    }
-    return v as Json;
-  };
-  return JSON.stringify(sorted(value));
-}
 
 export function statementText(statement: SubmissionStatement): string {
   return canonicalJson(statement);

@@ -1,5 +1,6 @@
 // Policy documents: rendering, the conditions a grant adds to Allow statements, canonical comparison
 // and IAM's size count.
+import { sortKeys } from './canonical-json';
 import type { IamStatement } from './team-config';
 import { toIamTime } from './time';
 
@@ -17,22 +18,6 @@ export const LIMITS = {
   roleInlineChars: 10240,
   policyVersions: 5,
 } as const;
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** Sorted keys at every level: maps written in any order give the same text. */
-function sortKeys(value: unknown): Json {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') {
-    const out: { [key: string]: Json } = {};
-    for (const key of Object.keys(value).sort()) {
-      const inner = (value as Record<string, unknown>)[key];
-      if (inner !== undefined) out[key] = sortKeys(inner);
-    }
-    return out;
-  }
-  return value as Json;
-}
 
 /** The statement in IAM's usual key order, with its condition maps sorted. */
 function orderStatement(statement: IamStatement): IamStatement {

@@ -5,7 +5,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { statusQuery, type GrantStatus } from '../../workflows/messages';
 import { GrantState } from '../../workflows/search-attributes';
 import { workflowRunsQuery } from './grant-query';
-import { decodeGrantRow, listRows, type GrantRow as GrantRunRow } from './grant-rows';
+import { decodeGrantRow, labelsOf, listRows, type GrantLabels, type GrantRow as GrantRunRow } from './grant-rows';
 import { protoMs } from './proto-time';
 
 /** How many of a grant's most recent runs have their history read for state changes. */
@@ -25,14 +25,7 @@ export interface StateChange {
   runId: string;
 }
 
-export interface GrantDetails {
-  id: string;
-  team: string;
-  principal: string;
-  account: string;
-  environment: string;
-  policy: string;
-  kind: string;
+export interface GrantDetails extends GrantLabels {
   state: string;
   status: string;
   expiresAt?: string;
@@ -105,13 +98,8 @@ export async function readGrantDetails(client: Client, id: string): Promise<Gran
   const stateChanges = (await Promise.all(ordered.slice(-RUNS_WITH_HISTORY).map((run) => stateChangesOf(client, id, run.runId)))).flat();
   const live = await statusOf(client, id);
   return {
+    ...labelsOf(latest),
     id,
-    team: latest.team,
-    principal: latest.principal,
-    account: latest.account,
-    environment: latest.environment,
-    policy: latest.policy,
-    kind: latest.kind,
     state: live?.state ?? latest.state ?? '',
     status: latest.status,
     ...(latest.expiresAt ? { expiresAt: latest.expiresAt } : {}),

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { revokeUpdate, statusQuery, type GrantStatus, type RevokeRequest } from '../../workflows/messages';
 import type { GrantState as GrantStateName } from '../../workflows/search-attributes';
 import { withoutEmpty } from './grant-query';
-import { countGrants, grantRows, latestGrantRows, type GrantRow } from './grant-rows';
+import { countGrants, grantRows, labelsOf, latestGrantRows, type GrantLabels, type GrantRow } from './grant-rows';
 import { retryRacedUpdate } from './reconcile-operations';
 
 /** Revokes a running grant now; resolves with its final state once IAM no longer holds it. */
@@ -17,14 +17,7 @@ export async function grantStatus(client: Client, grantId: string): Promise<Gran
 }
 
 /** A grant as visibility shows it: enough for `status` without querying each workflow. */
-export interface LiveGrant {
-  id: string;
-  team: string;
-  principal: string;
-  account: string;
-  environment: string;
-  policy: string;
-  kind: string;
+export interface LiveGrant extends GrantLabels {
   state: string;
   expiresAt?: string;
   status: string;
@@ -34,13 +27,7 @@ export interface LiveGrant {
 
 function toLiveGrant(row: GrantRow): LiveGrant {
   return {
-    id: row.id,
-    team: row.team,
-    principal: row.principal,
-    account: row.account,
-    environment: row.environment,
-    policy: row.policy,
-    kind: row.kind,
+    ...labelsOf(row),
     state: row.state ?? '',
     ...(row.expiresAt ? { expiresAt: row.expiresAt } : {}),
     status: row.status,

@@ -43,6 +43,13 @@ export interface GrantRow {
   memo: GrantRowMemo;
 }
 
+/** What names a grant: the search attributes every view of grants shows first. */
+export type GrantLabels = Pick<GrantRow, 'id' | 'team' | 'principal' | 'account' | 'environment' | 'policy' | 'kind'>;
+
+export function labelsOf(row: GrantRow): GrantLabels {
+  return { id: row.id, team: row.team, principal: row.principal, account: row.account, environment: row.environment, policy: row.policy, kind: row.kind };
+}
+
 /** The fields of a listed execution (or a description) a row is decoded from. */
 export type GrantExecution = Pick<WorkflowExecutionInfo, 'workflowId' | 'runId' | 'status' | 'startTime' | 'closeTime' | 'typedSearchAttributes' | 'memo'>;
 

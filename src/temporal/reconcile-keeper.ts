@@ -8,6 +8,7 @@ import { reconcileWorkflowId } from '../core/ids';
 import type { ReconcileInput, ReconcileState } from '../../workflows/messages';
 import { GrantTeam } from '../../workflows/search-attributes';
 import { quote } from './grant-query';
+import { repeatEvery } from './repeat';
 
 /** How often a worker looks for teams whose reconcile workflow is not running. */
 export const KEEPER_EVERY_MS = 5 * 60_000;
@@ -68,24 +69,12 @@ export async function keepReconcilesRunning(client: Client, taskQueue: string): 
 
 /** Looks every `everyMs` until stopped (and once at once); a failed look is tried again next time. */
 export function watchReconciles(options: { client: Client; taskQueue: string; everyMs?: number; onStarted?: (teams: string[]) => void }): { stop(): void } {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const tick = async () => {
+  return repeatEvery(options.everyMs ?? KEEPER_EVERY_MS, async (stopped) => {
     try {
       const started = await keepReconcilesRunning(options.client, options.taskQueue);
-      if (started.length > 0 && !stopped) options.onStarted?.(started);
+      if (started.length > 0 && !stopped()) options.onStarted?.(started);
     } catch {
       // Temporal unreachable: the worker cannot run the workflows either; the next look tries again.
     }
-    if (stopped) return;
-    timer = setTimeout(() => void tick(), options.everyMs ?? KEEPER_EVERY_MS);
-    timer.unref();
-  };
-  void tick();
-  return {
-    stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-    },
-  };
+  });
 }

@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { workerShare, type PollerSighting } from '../core/worker-share';
 import { protoMs } from './proto-time';
+import { repeatEvery } from './repeat';
 
 /** How often a worker asks Temporal who else polls its task queue. */
 export const SHARE_REFRESH_MS = 5000;
@@ -51,22 +52,9 @@ export async function refreshShare(options: ShareWatchOptions, nowMs = Date.now)
 
 /** Counts the workers every `everyMs` until stopped; one count at a time. */
 export function watchShare(options: ShareWatchOptions): { stop(): void } {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const guarded = { ...options, apply: (workers: number) => (stopped ? undefined : options.apply(workers)) };
-  const tick = async () => {
-    await refreshShare(guarded);
-    if (stopped) return;
-    timer = setTimeout(() => void tick(), options.everyMs ?? SHARE_REFRESH_MS);
-    timer.unref();
-  };
-  void tick();
-  return {
-    stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-    },
-  };
+  return repeatEvery(options.everyMs ?? SHARE_REFRESH_MS, (stopped) =>
+    refreshShare({ ...options, apply: (workers: number) => (stopped() ? undefined : options.apply(workers)) }),
+  );
 }
 
 /** In the identity of a worker that accepts unsigned submissions, so that `doctor` names it wherever it runs. */
