@@ -161,13 +161,11 @@ export function notificationBody(message: NotificationMessage, format: Notificat
       ],
     };
   }
+  // What every JSON notification starts with, whatever it is about.
+  const head = { schema: 'grantflow.notification/v1', idempotencyKey: key, event: message.event, at: message.at, text };
   if ('submission' in message) {
     return {
-      schema: 'grantflow.notification/v1',
-      idempotencyKey: key,
-      event: message.event,
-      at: message.at,
-      text,
+      ...head,
       grant: null,
       submission: { ...message.submission, url: link.url ?? null },
       error: message.error,
@@ -175,11 +173,7 @@ export function notificationBody(message: NotificationMessage, format: Notificat
   }
   const g = message.grant;
   return {
-    schema: 'grantflow.notification/v1',
-    idempotencyKey: key,
-    event: message.event,
-    at: message.at,
-    text,
+    ...head,
     grant: {
       id: g.id,
       runId: g.runId,

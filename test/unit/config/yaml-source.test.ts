@@ -2,6 +2,20 @@
 import assert from 'node:assert/strict';
 import { parseYaml } from '../../../src/config/yaml-source';
 
+/** The text gives exactly one error, at the place and with the message `want` names, and no data. */
+function expectOneError(text: string, want: string): void {
+  const { source, diagnostics } = parseYaml('f.yaml', text);
+  assert.deepEqual(
+    diagnostics.map((d) => `${d.line}:${d.col} ${d.message}`),
+    [want],
+  );
+  assert.deepEqual(
+    diagnostics.map((d) => [d.file, d.severity]),
+    [['f.yaml', 'error']],
+  );
+  assert.equal(source.data, undefined, 'a file with errors yields no data');
+}
+
 describe('yaml source cases: parse errors', function () {
   const cases: [string, string, string][] = [
     ['plain duplicate', 'a: 1\na: 2\n', '2:1 duplicate key "a": it appears twice in the same mapping; keep one'],
@@ -16,20 +30,7 @@ describe('yaml source cases: parse errors', function () {
       '1:4 YAML syntax error: Nested mappings are not allowed in compact mappings at line 1, column 4:',
     ],
   ];
-  for (const [name, text, want] of cases) {
-    it(name, function () {
-      const { source, diagnostics } = parseYaml('f.yaml', text);
-      assert.deepEqual(
-        diagnostics.map((d) => `${d.line}:${d.col} ${d.message}`),
-        [want],
-      );
-      assert.deepEqual(
-        diagnostics.map((d) => [d.file, d.severity]),
-        [['f.yaml', 'error']],
-      );
-      assert.equal(source.data, undefined, 'a file with errors yields no data');
-    });
-  }
+  for (const [name, text, want] of cases) it(name, () => expectOneError(text, want));
 
   it('aliases are resolved in the data', function () {
     assert.deepEqual(parseYaml('f.yaml', 'a: &x [1]\nb: *x\n').source.data, { a: [1], b: [1] });
@@ -59,20 +60,7 @@ describe('yaml source cases: what the parser throws instead of collecting is an 
       '3:5 YAML error: alias *z names no anchor defined before it; define &z earlier in the file, or write the value out',
     ],
   ];
-  for (const [name, text, want] of cases) {
-    it(name, function () {
-      const { source, diagnostics } = parseYaml('f.yaml', text);
-      assert.deepEqual(
-        diagnostics.map((d) => `${d.line}:${d.col} ${d.message}`),
-        [want],
-      );
-      assert.deepEqual(
-        diagnostics.map((d) => [d.file, d.severity]),
-        [['f.yaml', 'error']],
-      );
-      assert.equal(source.data, undefined);
-    });
-  }
+  for (const [name, text, want] of cases) it(name, () => expectOneError(text, want));
 
   it('hundreds of aliases of a small anchor are still read', function () {
     const text = `a: &x 1\nl: [${Array(500).fill('*x').join(', ')}]\n`;
