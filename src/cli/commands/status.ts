@@ -114,6 +114,15 @@ name).`,
         write(io.stdout, table(['PRINCIPAL', 'ACCOUNT', 'POLICY', 'KIND', 'STATE', 'EXPIRES', 'GRANT ID'], rows));
         const of = target ? ` of ${target}` : '';
         write(io.stdout, `\n${plural(live.length, 'live grant')}${of}`);
+        const before = live.filter((g) => Array.isArray(g.memo.beforeGrantflow) && g.memo.beforeGrantflow.length > 0);
+        if (before.length) {
+          write(
+            io.stdout,
+            `\n${plural(before.length, 'grant')}${of} also held through what was there before grantflow, which grantflow leaves in place ` +
+              '(`adopt: true` in the entry hands it over):',
+          );
+          for (const g of before) write(io.stdout, `  ${principal(g)} ${account(g)} ${g.policy}: ${(g.memo.beforeGrantflow as string[]).join(', ')}`);
+        }
         if (failed.length) {
           write(io.stdout, `\n${plural(failed.length, 'grant')}${of} failed (not in IAM):`);
           for (const g of failed)
