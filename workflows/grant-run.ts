@@ -375,7 +375,7 @@ export class GrantRun {
     const earlier = this.status.adopted?.inline;
     // Once deleted, the original stays deleted in the record (a later apply finds it absent).
     const inline = earlier?.outcome === 'deleted' ? earlier : adopted.inline;
-    this.status.adopted = { managed, ...(inline ? { inline } : {}) };
+    this.status.adopted = { managed, ...(inline ? { inline } : {}), ...(adopted.error ? { error: adopted.error } : {}) };
   }
 
   /** The grant's own record of what it attached: a mark on the principal alone never makes an attachment its to release. */

@@ -48,7 +48,7 @@ export interface GrantStatus {
    * With `adopt: true`: what the grant took over from before grantflow (managed policies it found
    * attached, now in `attached`), and what became of its inline original (`deleted`, `absent`, or why it stays).
    */
-  adopted?: { managed: string[]; inline?: { name: string; outcome: string } };
+  adopted?: { managed: string[]; inline?: { name: string; outcome: string }; error?: string };
   revokeAttempts: number;
   lastError?: string;
   /** The verified config the grant last applied: its revision and who signed it. */

@@ -51,7 +51,9 @@ export interface Adoption {
   /** Managed policies attached before grantflow (or marked with no live grant behind the mark): grantflow's now, marked and in the grant's record. */
   managed: string[];
   /** The inline original (`replaces_inline`), and what became of it. */
-  inline?: { name: string; outcome: InlineAdoption };
+  inline?: { name: string; outcome: InlineAdoption | 'failed' };
+  /** Why adoption stopped short (a failure no retry fixes, such as a deployer policy older than adoption): the next apply tries again. */
+  error?: string;
 }
 
 export interface ApplyResult extends AttachOutcome {
@@ -138,7 +140,7 @@ async function applyNow(deps: GrantIamDeps, spec: GrantSpec, options: AttemptOpt
       attach.kept.filter((arn) => !owned.has(arn)),
     )),
   ];
-  const adopted = spec.adopt ? await adoptFound(t, principal, spec, attach, shared, options) : undefined;
+  const adopted = spec.adopt ? await adoptOrSay(t, principal, spec, attach, shared, options) : undefined;
   const claimed = new Set(adopted?.managed ?? []);
   return {
     attached: [...attach.attached, ...shared, ...claimed],
@@ -148,6 +150,24 @@ async function applyNow(deps: GrantIamDeps, spec: GrantSpec, options: AttemptOpt
     ...(spec.expiringCopies?.length ? { copies } : {}),
     ...(adopted ? { adopted } : {}),
   };
+}
+
+/**
+ * Adoption never fails the grant: a grant that failed would be cleaned up, detaching what it had
+ * just taken over, and the principal would lose access it held before grantflow. A failure a retry
+ * cannot fix is reported in the result (and the grant's status) and tried again at the next apply;
+ * one a retry can fix goes up, for the apply's retries (what was marked is in `progress`).
+ */
+async function adoptOrSay(...args: Parameters<typeof adoptFound>): Promise<Adoption> {
+  const progress = args[5].progress ?? { claimed: [] };
+  const before = progress.claimed.length;
+  try {
+    return await adoptFound(args[0], args[1], args[2], args[3], args[4], { ...args[5], progress });
+  } catch (error) {
+    if (!(error instanceof GrantflowAwsError) || error.retryable) throw error;
+    const inline = args[2].inlineOriginal;
+    return { managed: progress.claimed.slice(before), ...(inline ? { inline: { name: inline.name, outcome: 'failed' as const } } : {}), error: error.message };
+  }
 }
 
 /**

@@ -11,6 +11,7 @@ const INLINE_ADOPTION: Record<string, string> = {
   differs: "kept: it no longer holds the policy's statements (edited since the import)",
   'not-attached': "kept until grantflow's policy is attached",
   'policy-differs': "kept until grantflow's policy holds its statements (the team's next pass writes them)",
+  failed: 'kept: adoption failed (below)',
 };
 
 /** What the grant took over from before grantflow (`adopt: true`). */
@@ -19,6 +20,7 @@ function adoptedText(adopted: GrantStatus['adopted']): string | undefined {
   const parts = [
     ...(adopted.managed.length > 0 ? [`${adopted.managed.join(', ')} (now grantflow's: the grant's revoke detaches it)`] : []),
     ...(adopted.inline ? [`inline policy ${adopted.inline.name}: ${INLINE_ADOPTION[adopted.inline.outcome] ?? adopted.inline.outcome}`] : []),
+    ...(adopted.error ? [`stopped short, nothing taken away (the next apply tries again): ${adopted.error}`] : []),
   ];
   return parts.length > 0 ? parts.join('; ') : undefined;
 }
