@@ -71,11 +71,11 @@ describe('grantflow import (moto, through the IAM proxy)', function () {
 
     const why = (kind: string, name: string) =>
       report.notImported.find((r) => r.kind === kind && r.name === name)?.reason ?? `no ${kind} ${name} in the report`;
-    assert.match(why('group', 'developers'), /grantflow grants to users and roles, not groups: .*members: alice, bob/);
+    assert.match(why('group', 'developers'), /grantflow grants to users and roles, not groups: .*members: alice and bob/);
     assert.match(why('role', 'AWSReservedSSO_AdministratorAccess_0123456789abcdef'), /made by IAM Identity Center/);
     assert.match(why('role', 'AWSServiceRoleForSupport'), /a service-linked role/);
     assert.match(why('role', 'AWSSelfServeDeployer'), /the deployer role grantflow acts through/);
-    assert.match(why('attachment', otherTeamArn(ACCOUNTS.nonprod)), new RegExp(`grantflow's own policy .*attached by team ${OTHER_TEAM}'s grants`));
+    assert.match(why('attachment', otherTeamArn(ACCOUNTS.nonprod)), new RegExp(`grantflow's own policy .*attached by the grants of team ${OTHER_TEAM}`));
     assert.match(
       why('inline-policy', `grantflow.${OTHER_TEAM}.reader.20991231T235959Z`),
       new RegExp(`grantflow's own inline policy of a temporary grant of team ${OTHER_TEAM}`),

@@ -56,7 +56,7 @@ before. From then on, removing an entry from the YAML revokes its access.`,
       return EXIT.failed;
     }
     fs.writeFileSync(file, changed.text);
-    write(io.stdout, `${file}: ${plural(changed.adopted.length, 'entry', 'entries')} now say adopt: true`);
+    write(io.stdout, `${file}: ${plural(changed.adopted.length, 'entry', 'entries')} now ${changed.adopted.length === 1 ? 'says' : 'say'} adopt: true`);
     for (const entry of changed.adopted) write(io.stdout, `  #${entry.index + 1} ${entry.description}`);
     write(
       io.stdout,

@@ -122,8 +122,8 @@ function grantflowAttachmentReason(arn: string, team: string, marks: ReadonlySet
   if (own) {
     const name = arn.slice(arn.lastIndexOf('/') + 1);
     const owner = parseCustomPolicyName(name)?.team ?? parseCopyPolicyName(name)?.team;
-    const whose = owner === undefined ? 'grantflow' : owner === team ? 'this team' : `team ${owner}`;
-    return `grantflow's own policy (${own}), attached by ${whose}'s grants`;
+    const whose = owner === undefined ? '' : owner === team ? ' of this team' : ` of team ${owner}`;
+    return `grantflow's own policy (${own}), attached by the grants${whose}`;
   }
   if (marks.has(attachmentTagKey(digest(arn)))) return "attached by grantflow: the principal carries grantflow's ownership mark for it";
   return undefined;
@@ -260,7 +260,8 @@ function describe(identity: Identity, listingOf: (environment: string) => Accoun
 
 /** A few names, then how many more. */
 function some(names: readonly string[]): string {
-  return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+  if (names.length > 3) return `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
 export function importAccounts(listings: readonly AccountListing[], options: ImportOptions): ImportResult {

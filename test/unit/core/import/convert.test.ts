@@ -163,7 +163,7 @@ describe('import: account listings to policies and entries', function () {
       [
         'a group, with its members',
         account('nonprod', NONPROD, [user('alice', { groups: ['devs'], attached: [READ_ONLY] })], [{ name: 'devs', path: '/', inline: ['x'], attached: [] }]),
-        /^nonprod group devs: grantflow grants to users and roles, not groups: .*members: alice/,
+        /^nonprod group devs: grantflow grants to users and roles, not groups: .*members: alice\)/,
       ],
       [
         'a role made by IAM Identity Center (its path)',
@@ -189,12 +189,12 @@ describe('import: account listings to policies and entries', function () {
       [
         "another team's grantflow policy",
         account('nonprod', NONPROD, [user('alice', { attached: [READ_ONLY, otherTeams] })]),
-        /attachment user\/alice .*grantflow\.payments\.reader: grantflow's own policy \(it is under grantflow's path \/grantflow\/\), attached by team payments's grants/,
+        /attachment user\/alice .*grantflow\.payments\.reader: grantflow's own policy \(it is under grantflow's path \/grantflow\/\), attached by the grants of team payments/,
       ],
       [
         "this team's own grantflow policy (an import after a submission)",
         account('nonprod', NONPROD, [user('alice', { attached: [READ_ONLY, ownPolicy] })]),
-        /attached by this team's grants/,
+        /attached by the grants of this team/,
       ],
       [
         "an attachment carrying grantflow's ownership mark",
