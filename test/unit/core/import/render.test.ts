@@ -126,3 +126,54 @@ describe('import: the team files as YAML text', function () {
     });
   }
 });
+
+describe('import: the example of docs/ADOPTING.md', function () {
+  it('is what import writes for the account it describes, line for line (its header comments aside)', () => {
+    const doc = fs.readFileSync(path.resolve(__dirname, '../../../../../docs/ADOPTING.md'), 'utf8');
+    const blocks = new Map<string, string[]>();
+    for (const match of doc.matchAll(/```yaml\n# (\S+)\/legacy\.yaml\n([\s\S]*?)```/g)) blocks.set(match[1]!, match[2]!.trimEnd().split('\n'));
+    assert.deepEqual([...blocks.keys()], ['aws-accounts', 'aws-policies', 'permanent-access']);
+    const holding = {
+      path: '/',
+      groups: [],
+      tags: [],
+      attached: ['arn:aws:iam::aws:policy/ReadOnlyAccess', `arn:aws:iam::${NONPROD}:policy/teams/dev/DevAccess`],
+      inline: [
+        {
+          name: 's3-logs',
+          document: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              { Sid: 'ReadLogs', Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket'], Resource: ['arn:aws:s3:::app-logs', 'arn:aws:s3:::app-logs/*'] },
+            ],
+          }),
+        },
+      ],
+    };
+    const written = renderImport(
+      importAccounts(
+        [
+          {
+            environment: 'nonprod',
+            account: NONPROD,
+            groups: [],
+            principals: [
+              { type: 'user', name: 'bob', ...holding },
+              { type: 'user', name: 'alice', ...holding },
+            ],
+          },
+        ],
+        { team: 'legacy', settings: DEFAULT_SETTINGS },
+      ),
+    );
+    for (const [kind, lines] of blocks) {
+      assert.deepEqual(
+        lines,
+        written[kind as keyof typeof written]!.trimEnd()
+          .split('\n')
+          .filter((line) => !line.startsWith('#')),
+        kind,
+      );
+    }
+  });
+});
