@@ -80,7 +80,8 @@ export const showCommand = defineCommand({
   description: `
 Reads the grant's workflow from Temporal: its state, principal, account, policy, expiry and start,
 what its memo records (description, file:line, reason, ticket, revision, who submitted it, how it
-ended), the last error and revoke attempts from its status query (when a worker answers), and the
+ended, what was there before grantflow and stays when the grant ends), the last error, revoke
+attempts and what adoption took over from its status query (when a worker answers), and the
 state changes each of its runs recorded, with their times. The grant id is the one \`grantflow
 status\` prints.`,
   exitCodes: 'Exit codes: 0 shown, 1 no such grant within retention, 2 usage error, 3 Temporal unreachable.',

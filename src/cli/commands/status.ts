@@ -61,7 +61,9 @@ export const statusCommand = defineCommand({
   description: `
 Reads the grant workflows from Temporal's visibility store (the same data the Web UI filters on:
 GrantTeam, GrantPrincipal, GrantPolicy, ...): the running ones, then those that failed within
---since, with the error that made them fail; with --ended, also those that ended otherwise. The
+--since, with the error that made them fail; with --ended, also those that ended otherwise. Live
+grants also held through what was there before grantflow (an imported entry not adopted) are
+listed with it: removing their entries leaves it in place. The
 argument is a team or one grant id (as the GRANT ID column shows it). --user takes the forms the
 PRINCIPAL column shows (user/NAME, role/NAME), a bare name or an email (matched by its IAM user
 name).`,
