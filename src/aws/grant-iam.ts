@@ -200,7 +200,6 @@ async function adoptFound(
     name: original.name,
     statements: (JSON.parse(original.document) as { Statement: IamStatement[] }).Statement,
     customPolicyArn: custom,
-    attached: [...attach.attached, ...attach.kept, ...attach.foreign].includes(custom),
   });
   return { managed: [...unmarked, ...unvouched], inline: { name: original.name, outcome } };
 }

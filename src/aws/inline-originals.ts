@@ -5,7 +5,7 @@
 import { conditionAllows, holdsStatements, renderDocument, sameDocument } from '../core/documents';
 import type { IamStatement } from '../core/team-config';
 import { decodePolicyDocument } from './authorization-details';
-import { callOrAbsent, type Target } from './iam-calls';
+import { allPages, callOrAbsent, type Target } from './iam-calls';
 import { readPolicyDocument } from './managed-policies';
 import { PRINCIPAL_CALLS, principalContext, type Principal } from './principal-calls';
 
@@ -28,17 +28,21 @@ export interface InlineOriginal {
   name: string;
   /** The statements it must hold, as the verified config writes them. */
   statements: readonly IamStatement[];
-  /** grantflow's customer-managed policy holding those statements, and whether the apply found it attached. */
+  /** grantflow's customer-managed policy holding those statements. */
   customPolicyArn: string;
-  attached: boolean;
 }
 
-/** Deletes the inline original once grantflow's policy stands in for it; anything else leaves it. */
+/**
+ * Deletes the inline original once grantflow's policy stands in for it; anything else leaves it.
+ * Both are read back first: IAM applies a change eventually, and the attach this apply sent a moment
+ * ago must be seen before the original goes.
+ */
 export async function adoptInlineOriginal(target: Target, principal: Principal, original: InlineOriginal): Promise<InlineAdoption> {
   const document = await readInlineDocument(target, principal, original.name);
   if (document === undefined) return 'absent';
   if (!holdsStatements(document, original.statements)) return 'differs';
-  if (!original.attached) return 'not-attached';
+  const pages = await allPages(target, PRINCIPAL_CALLS[principal.type].listAttached(principal.name), principalContext(principal));
+  if (!pages.some((page) => (page.AttachedPolicies ?? []).some((p) => p.PolicyArn === original.customPolicyArn))) return 'not-attached';
   // grantflow's policy holds the statements as written, or with the MFA condition its environment adds to each Allow.
   const policy = await readPolicyDocument(target, original.customPolicyArn);
   const holds = (mfa: boolean) => policy !== undefined && sameDocument(policy, renderDocument(conditionAllows(original.statements, { mfa })));
