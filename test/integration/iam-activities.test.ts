@@ -29,6 +29,7 @@ import { GrantflowAwsError } from '../../src/aws/errors';
 import { readQuotas } from '../../src/aws/account-quotas';
 import { deletePolicyIfUnused, ensureManagedPolicy, listTeamPolicies, type PolicyOutcome, type PolicyRemoval } from '../../src/aws/managed-policies';
 import { markerKey } from '../../src/aws/ownership-marks';
+import { adoptInlineOriginal } from '../../src/aws/inline-originals';
 import { inlinePolicyName, teamPolicyPath } from '../../src/core/names';
 import { grantWorkflowId } from '../../src/core/ids';
 import { sweepPrincipals } from '../../src/aws/sweep';
@@ -897,6 +898,28 @@ describe('IAM activities (moto)', function () {
       const s3 = results[expansion.grants.findIndex((g) => g.policy === 'inline.s3-read')]!;
       assert.deepEqual(s3.adopted?.inline, { name: 's3-read', outcome: 'differs' });
       assert.deepEqual(Object.keys((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.alice!.inline), ['s3-read']);
+    });
+
+    it("with adopt: keeps an inline original while IAM does not list grantflow's policy attached, and deletes it once it does", async () => {
+      await before();
+      const expansion = imported(true);
+      const s3Grant = expansion.grants.find((g) => g.policy === 'inline.s3-read')!;
+      await activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: expansion.policies });
+      const target = targetIn(ref(ACCOUNTS.nonprod));
+      const alice = { type: 'user' as const, name: 'alice' };
+      const statements = [{ Effect: 'Allow' as const, Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::logs/*'] }];
+      const original = { name: 's3-read', statements, customPolicyArn: s3Grant.customPolicyArn! };
+      // grantflow's policy exists and holds the statements, but is not attached: the read-back says so.
+      assert.equal(await adoptInlineOriginal(target, alice, original), 'not-attached');
+      assert.deepEqual(Object.keys((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.alice!.inline), ['s3-read'], 'the original stays');
+      const iam = await moto.iamIn(ACCOUNTS.nonprod);
+      try {
+        await iam.send(new AttachUserPolicyCommand({ UserName: 'alice', PolicyArn: s3Grant.customPolicyArn! }));
+      } finally {
+        iam.destroy();
+      }
+      assert.equal(await adoptInlineOriginal(target, alice, original), 'deleted');
+      assert.equal(await adoptInlineOriginal(target, alice, original), 'absent');
     });
 
     it("with adopt: a crash before any one of its writes leaves the principal holding the original or grantflow's policy, and the re-run ends as one run does", async function () {
