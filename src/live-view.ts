@@ -7,6 +7,7 @@ import { GrantflowAwsError, IamUnreadable } from './aws/errors';
 import { sameDocument } from './core/documents';
 import { readQuotas } from './aws/account-quotas';
 import { listInlinePolicies } from './aws/inline-policies';
+import { readInlineDocument } from './aws/inline-originals';
 import { readAttachments } from './aws/managed-attachments';
 import { readPolicyDocument } from './aws/managed-policies';
 import { readPermissionsBoundary } from './aws/principal-calls';
@@ -49,7 +50,12 @@ export async function readLiveView(
   }
 
   const principals = new Map<string, (typeof expansion.grants)[number]>();
-  for (const grant of expansion.grants) principals.set(principalKey(grant.account, grant.principalType, grant.principal), grant);
+  const originalsOf = new Map<string, (typeof expansion.grants)[number][]>();
+  for (const grant of expansion.grants) {
+    const key = principalKey(grant.account, grant.principalType, grant.principal);
+    principals.set(key, grant);
+    if (grant.inlineOriginal) originalsOf.set(key, [...(originalsOf.get(key) ?? []), grant]);
+  }
   await Promise.all(
     [...principals.entries()].map(async ([key, grant]) => {
       const target = {
@@ -63,7 +69,19 @@ export async function readLiveView(
         const boundary = grant.permissionsBoundary
           ? ((await readPermissionsBoundary(target, { type: grant.principalType, name: grant.principal })) ?? null)
           : undefined;
-        view.iam[key] = { exists: true, attached: [...attachments.attached], inline, ...(boundary !== undefined ? { boundary } : {}) };
+        // The inline policies imported grants name as their originals: is their access in IAM already?
+        const originals = [...new Set((originalsOf.get(key) ?? []).map((g) => g.inlineOriginal!.name))];
+        const inlineDocuments: Record<string, string | null> = {};
+        for (const name of originals) {
+          inlineDocuments[name] = (await readInlineDocument(target, { type: grant.principalType, name: grant.principal }, name)) ?? null;
+        }
+        view.iam[key] = {
+          exists: true,
+          attached: [...attachments.attached],
+          inline,
+          ...(boundary !== undefined ? { boundary } : {}),
+          ...(originals.length > 0 ? { inlineDocuments } : {}),
+        };
       } catch (error) {
         if (error instanceof GrantflowAwsError && error.type === 'PrincipalNotFound') view.iam[key] = { exists: false, attached: [], inline: [] };
         else throw unreadable(key, error);

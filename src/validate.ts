@@ -2,7 +2,17 @@
 // and, for a whole config folder, what lies between teams. `plan` and `submit` call this first, so
 // bad input never reaches AWS or Temporal.
 import { actionCatalogAbout, loadActionCatalog } from './config/action-catalog';
-import { environmentsInFolder, loadTeam, teamsInFolder, type LoadedTeam, type PartialTeam, type TeamLoad } from './config/load';
+import {
+  environmentsInFolder,
+  loadSettings,
+  loadTeam,
+  teamFromTexts,
+  teamsInFolder,
+  type LoadedTeam,
+  type PartialTeam,
+  type TeamLoad,
+  type TeamTexts,
+} from './config/load';
 import { AWS_MANAGED_POLICIES_SOURCE } from './core/aws-managed-policies';
 import { error, hasErrors, sortDiagnostics, type Diagnostic } from './core/diagnostics';
 import type { Expansion } from './core/expand';
@@ -28,7 +38,18 @@ interface Options {
 }
 
 export async function validateTeam(options: Options & { team: string }): Promise<Validation> {
-  const loaded = loadTeam(options.dir, options.team, options.env);
+  return validateLoaded(loadTeam(options.dir, options.team, options.env), options);
+}
+
+/**
+ * Validates a team from its files' texts, as if they were the team's files in `dir` (whose
+ * grantflow.yaml and other teams count as they would): what `import` checks before it writes anything.
+ */
+export async function validateTeamTexts(options: Options & { team: string; texts: TeamTexts }): Promise<Validation> {
+  return validateLoaded(teamFromTexts(options.team, options.texts, loadSettings(options.dir, options.env), options.dir), options);
+}
+
+async function validateLoaded(loaded: TeamLoad, options: Options): Promise<Validation> {
   const catalog = await loadActionCatalog([(loaded.loaded ?? loaded.partial)?.config].filter((c) => c !== undefined));
   const team = loaded.loaded ?? loaded.partial;
   const teams = teamsInFolder(options.dir);

@@ -16,9 +16,9 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ApplyOutcome } from '../activities';
+import type { ApplyOutcome, ApplyResult } from '../activities';
 import type { GrantSpec } from '../src/core/grant';
-import { attachedArns, grantShape, releasedBy } from '../src/core/grant-derived';
+import { attachedArns, beforeGrantflow, grantShape, releasedBy } from '../src/core/grant-derived';
 import { APPLY_INTERRUPTED, BOUNDARY_MISSING } from '../src/core/grant-failures';
 import { leadsFor } from '../src/core/notifications';
 import { applyGrant, revokeGrant } from './grant-activities';
@@ -330,6 +330,7 @@ export class GrantRun {
     this.status.foreign = outcome.result.foreign;
     // What this grant attached itself: its revoke releases these, and only these.
     this.record(outcome.result.attached);
+    this.recordAdoption(outcome.result.adopted);
     this.status.appliedFrom = { revision: outcome.appliedFrom.revision, signer: outcome.appliedFrom.signer };
     delete this.status.lastError;
     this.source = outcome.appliedFrom.ref;
@@ -367,6 +368,16 @@ export class GrantRun {
     }
   }
 
+  /** What adoption took over: kept across applies, so `show` says it after the inline original is long gone. */
+  private recordAdoption(adopted: ApplyResult['adopted']): void {
+    if (!adopted) return;
+    const managed = [...new Set([...(this.status.adopted?.managed ?? []), ...adopted.managed])];
+    const earlier = this.status.adopted?.inline;
+    // Once deleted, the original stays deleted in the record (a later apply finds it absent).
+    const inline = earlier?.outcome === 'deleted' ? earlier : adopted.inline;
+    this.status.adopted = { managed, ...(inline ? { inline } : {}), ...(adopted.error ? { error: adopted.error } : {}) };
+  }
+
   /** The grant's own record of what it attached: a mark on the principal alone never makes an attachment its to release. */
   private record(arns: readonly string[]): void {
     if (arns.length > 0) this.status.attached = [...new Set([...(this.status.attached ?? []), ...arns])];
@@ -381,7 +392,15 @@ export class GrantRun {
     const previous = this.spec;
     this.spec = next;
     const attached = [...new Set([...attachedArns(next), ...extraAttached])];
-    upsertMemo({ attachedArns: attached, shape: grantShape(next), principalName: next.principal, principalType: next.principalType });
+    const before = beforeGrantflow(next, this.status.foreign, this.status.adopted?.inline?.outcome);
+    upsertMemo({
+      attachedArns: attached,
+      shape: grantShape(next),
+      principalName: next.principal,
+      principalType: next.principalType,
+      // What `status` lists as there before grantflow, and left in place (emptied once adopted).
+      ...(before.length > 0 || workflowInfo().memo?.beforeGrantflow !== undefined ? { beforeGrantflow: before } : {}),
+    });
     if (JSON.stringify(grantSearchAttributes(previous, this.status.state)) !== JSON.stringify(grantSearchAttributes(next, this.status.state))) {
       upsertSearchAttributes(grantSearchAttributes(next, this.status.state));
     }

@@ -44,6 +44,11 @@ export interface GrantStatus {
   foreign: string[];
   /** Managed policies this grant attached itself (released even if a race cost one its ownership mark). */
   attached?: string[];
+  /**
+   * With `adopt: true`: what the grant took over from before grantflow (managed policies it found
+   * attached, now in `attached`), and what became of its inline original (`deleted`, `absent`, or why it stays).
+   */
+  adopted?: { managed: string[]; inline?: { name: string; outcome: string }; error?: string };
   revokeAttempts: number;
   lastError?: string;
   /** The verified config the grant last applied: its revision and who signed it. */

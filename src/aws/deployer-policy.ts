@@ -45,6 +45,9 @@ const SCOPE: Record<IamOperation, Scope> = {
   GetUserPolicy: 'principals',
   PutUserPolicy: 'grants',
   DeleteUserPolicy: 'revokes',
+  GetRolePolicy: 'principals',
+  // Adoption deletes a role's inline policy once grantflow's policy holding its statements is attached.
+  DeleteRolePolicy: 'revokes',
   GetAccountSummary: 'account',
   // Listing policies is account-wide in IAM (it cannot be limited to a path); grantflow lists only its own paths.
   ListPolicies: 'account',

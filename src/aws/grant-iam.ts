@@ -9,10 +9,13 @@ import { GrantflowAwsError } from './errors';
 import { BOUNDARY_MISSING } from '../core/grant-failures';
 import { boundaryProblem } from '../core/managed-copies';
 import { parseCopyPolicyName } from '../core/names';
+import type { IamStatement } from '../core/team-config';
 import { ensureExpiringCopy, type CopyOutcome } from './expiring-copies';
 import type { Target } from './iam-calls';
+import { adoptInlineOriginal, type InlineAdoption } from './inline-originals';
 import { deleteInlinePolicy, putInlinePolicy } from './inline-policies';
 import { attachManaged, releaseManaged, type AttachOutcome, type ReleaseOutcome } from './managed-attachments';
+import { markTag, tag } from './ownership-marks';
 import { deletePolicyIfUnused } from './managed-policies';
 import { readPermissionsBoundary, type Principal } from './principal-calls';
 import { currentCallClass, withCallClass } from './rate-limit';
@@ -43,6 +46,16 @@ export interface AttemptOptions {
   progress?: { claimed: string[] };
 }
 
+/** What an apply of a grant whose entry says `adopt: true` took over from before grantflow. */
+export interface Adoption {
+  /** Managed policies attached before grantflow (or marked with no live grant behind the mark): grantflow's now, marked and in the grant's record. */
+  managed: string[];
+  /** The inline original (`replaces_inline`), and what became of it. */
+  inline?: { name: string; outcome: InlineAdoption | 'failed' };
+  /** Why adoption stopped short (a failure no retry fixes, such as a deployer policy older than adoption): the next apply tries again. */
+  error?: string;
+}
+
 export interface ApplyResult extends AttachOutcome {
   /**
    * What the grant may count as its own from now on, and its workflow records for the revoke: what
@@ -54,6 +67,8 @@ export interface ApplyResult extends AttachOutcome {
   inline?: 'put' | 'unchanged';
   /** Each expiring copy, by its ARN: written, unchanged, or too large (its source attached instead). */
   copies?: Record<string, CopyOutcome>;
+  /** With `adopt: true`: what became grantflow's. */
+  adopted?: Adoption;
 }
 
 export interface RevokeResult extends ReleaseOutcome {
@@ -125,13 +140,68 @@ async function applyNow(deps: GrantIamDeps, spec: GrantSpec, options: AttemptOpt
       attach.kept.filter((arn) => !owned.has(arn)),
     )),
   ];
+  const adopted = spec.adopt ? await adoptOrSay(t, principal, spec, attach, shared, options) : undefined;
+  const claimed = new Set(adopted?.managed ?? []);
   return {
-    attached: [...attach.attached, ...shared],
-    kept: attach.kept.filter((arn) => !shared.includes(arn)),
-    foreign: attach.foreign,
+    attached: [...attach.attached, ...shared, ...claimed],
+    kept: attach.kept.filter((arn) => !shared.includes(arn) && !claimed.has(arn)),
+    foreign: attach.foreign.filter((arn) => !claimed.has(arn)),
     ...(inline ? { inline } : {}),
     ...(spec.expiringCopies?.length ? { copies } : {}),
+    ...(adopted ? { adopted } : {}),
   };
+}
+
+/**
+ * Adoption never fails the grant: a grant that failed would be cleaned up, detaching what it had
+ * just taken over, and the principal would lose access it held before grantflow. A failure a retry
+ * cannot fix is reported in the result (and the grant's status) and tried again at the next apply;
+ * one a retry can fix goes up, for the apply's retries (what was marked is in `progress`).
+ */
+async function adoptOrSay(...args: Parameters<typeof adoptFound>): Promise<Adoption> {
+  const progress = args[5].progress ?? { claimed: [] };
+  const before = progress.claimed.length;
+  try {
+    return await adoptFound(args[0], args[1], args[2], args[3], args[4], { ...args[5], progress });
+  } catch (error) {
+    if (!(error instanceof GrantflowAwsError) || error.retryable) throw error;
+    const inline = args[2].inlineOriginal;
+    return { managed: progress.claimed.slice(before), ...(inline ? { inline: { name: inline.name, outcome: 'failed' as const } } : {}), error: error.message };
+  }
+}
+
+/**
+ * Adoption, once the grant's own attachments are in place: the verified config says the grant owns
+ * what its principal held before grantflow. Its managed policies found attached become grantflow's
+ * (marked, then in the grant's record, so its revoke detaches them), and the inline original goes,
+ * only once grantflow's policy holding the same statements is attached (inline-originals.ts).
+ * Idempotent: a second apply finds them marked and recorded, and the original gone.
+ */
+async function adoptFound(
+  t: Target,
+  principal: Principal,
+  spec: GrantSpec,
+  attach: AttachOutcome,
+  shared: readonly string[],
+  options: AttemptOptions,
+): Promise<Adoption> {
+  const wanted = new Set(spec.managedPolicyArns);
+  const unmarked = attach.foreign.filter((arn) => wanted.has(arn));
+  // Marked, but neither in this grant's record nor held by another live grant: its own by the config's word.
+  const unvouched = attach.kept.filter((arn) => wanted.has(arn) && !shared.includes(arn));
+  if (unmarked.length > 0) {
+    await tag(t, principal, unmarked.map(markTag));
+    options.progress?.claimed.push(...unmarked);
+  }
+  const original = spec.inlineOriginal;
+  const custom = spec.customPolicyArn;
+  if (!original || !custom) return { managed: [...unmarked, ...unvouched] };
+  const outcome = await adoptInlineOriginal(t, principal, {
+    name: original.name,
+    statements: (JSON.parse(original.document) as { Statement: IamStatement[] }).Statement,
+    customPolicyArn: custom,
+  });
+  return { managed: [...unmarked, ...unvouched], inline: { name: original.name, outcome } };
 }
 
 /**

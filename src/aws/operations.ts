@@ -31,11 +31,14 @@ export const IAM_OPERATIONS = [
   'TagRole',
   'UntagUser',
   'UntagRole',
-  // temporary inline policies
+  // temporary inline policies (and, for adoption, the users' inline policies from before grantflow)
   'ListUserPolicies',
   'GetUserPolicy',
   'PutUserPolicy',
   'DeleteUserPolicy',
+  // inline policies that were there before grantflow: plan reads them, adoption deletes them
+  'GetRolePolicy',
+  'DeleteRolePolicy',
   // quotas (plan, doctor)
   'GetAccountSummary',
 ] as const;
@@ -60,6 +63,7 @@ export const IAM_WRITES: ReadonlySet<string> = new Set<IamOperation>([
   'UntagRole',
   'PutUserPolicy',
   'DeleteUserPolicy',
+  'DeleteRolePolicy',
 ]);
 
 /** `AttachUserPolicyCommand` -> `AttachUserPolicy`. */

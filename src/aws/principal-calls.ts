@@ -4,10 +4,14 @@
 import {
   AttachRolePolicyCommand,
   AttachUserPolicyCommand,
+  DeleteRolePolicyCommand,
+  DeleteUserPolicyCommand,
   DetachRolePolicyCommand,
   DetachUserPolicyCommand,
   GetRoleCommand,
+  GetRolePolicyCommand,
   GetUserCommand,
+  GetUserPolicyCommand,
   TagRoleCommand,
   TagUserCommand,
   UntagRoleCommand,
@@ -45,6 +49,9 @@ export interface PrincipalCalls {
   detach(name: string, arn: string): IamRequest<unknown>;
   /** The ARN of its permission boundary (undefined: it has none). */
   boundary(name: string): IamRequest<string | undefined>;
+  /** One of its inline policies' document, as IAM answers it (URL-encoded); NoSuchEntity when it has none of that name. */
+  inlineDocument(name: string, policyName: string): IamRequest<string | undefined>;
+  deleteInline(name: string, policyName: string): IamRequest<unknown>;
 }
 
 export const PRINCIPAL_CALLS: Record<PrincipalType, PrincipalCalls> = {
@@ -57,6 +64,9 @@ export const PRINCIPAL_CALLS: Record<PrincipalType, PrincipalCalls> = {
     detach: (user, arn) => request('DetachUserPolicy', new DetachUserPolicyCommand({ UserName: user, PolicyArn: arn })),
     boundary: (user) =>
       answering(request('GetUser', new GetUserCommand({ UserName: user })), (output) => output.User?.PermissionsBoundary?.PermissionsBoundaryArn),
+    inlineDocument: (user, policyName) =>
+      answering(request('GetUserPolicy', new GetUserPolicyCommand({ UserName: user, PolicyName: policyName })), (output) => output.PolicyDocument),
+    deleteInline: (user, policyName) => request('DeleteUserPolicy', new DeleteUserPolicyCommand({ UserName: user, PolicyName: policyName })),
   },
   role: {
     listAttached: (role) => listing('ListAttachedRolePolicies', (paging) => paginateListAttachedRolePolicies(paging, { RoleName: role })),
@@ -67,6 +77,9 @@ export const PRINCIPAL_CALLS: Record<PrincipalType, PrincipalCalls> = {
     detach: (role, arn) => request('DetachRolePolicy', new DetachRolePolicyCommand({ RoleName: role, PolicyArn: arn })),
     boundary: (role) =>
       answering(request('GetRole', new GetRoleCommand({ RoleName: role })), (output) => output.Role?.PermissionsBoundary?.PermissionsBoundaryArn),
+    inlineDocument: (role, policyName) =>
+      answering(request('GetRolePolicy', new GetRolePolicyCommand({ RoleName: role, PolicyName: policyName })), (output) => output.PolicyDocument),
+    deleteInline: (role, policyName) => request('DeleteRolePolicy', new DeleteRolePolicyCommand({ RoleName: role, PolicyName: policyName })),
   },
 };
 

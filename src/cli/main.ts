@@ -6,11 +6,13 @@ import { GrantflowAwsError, IamUnreadable, isNetworkError } from '../aws/errors'
 import { TemporalTimeout, TemporalUnreachable } from '../temporal/connection';
 import { closest } from '../core/suggest';
 import { EXIT, helpText, parseCommandArgs, UsageError, usageLine, write, type AnyCommand, type Io } from './command';
+import { adoptCommand } from './commands/adopt';
 import { cleanupCommand } from './commands/cleanup';
 import { demoCommand } from './commands/demo';
 import { deployerPolicyCommand } from './commands/deployer-policy';
 import { doctorCommand } from './commands/doctor';
 import { historyCommand } from './commands/history';
+import { importCommand } from './commands/import';
 import { keygenCommand } from './commands/keygen';
 import { planCommand } from './commands/plan';
 import { restoreCommand } from './commands/restore';
@@ -28,6 +30,8 @@ export const COMMANDS: readonly AnyCommand[] = [
   validateCommand,
   planCommand,
   submitCommand,
+  importCommand,
+  adoptCommand,
   statusCommand,
   showCommand,
   teamsCommand,

@@ -10,9 +10,14 @@ function short(arn: string): string {
   return arn.replace(/^arn:[^:]+:iam::(aws|\d{12}):policy\//, '');
 }
 
+/** `add`, or `add (already in IAM)` for a grant whose access IAM holds already. */
+export function actionText(entry: PlanEntry): string {
+  return entry.alreadyInIam ? `${entry.action} (already in IAM)` : entry.action;
+}
+
 export function planTable(entries: readonly PlanEntry[]): string {
   const rows = entries.map((e) => [
-    e.action,
+    actionText(e),
     e.principal,
     e.environment ? `${e.environment} (${e.account})` : e.account,
     e.policy,
@@ -54,7 +59,8 @@ export function expiryNotes(entries: readonly PlanEntry[]): string {
 export function planCounts(entries: readonly PlanEntry[]): string {
   const count = (action: PlanEntry['action']) => entries.filter((e) => e.action === action).length;
   const drifted = entries.filter((e) => e.drift.length > 0).length;
-  return `${count('add')} to add, ${count('replace')} to replace, ${count('revoke')} to revoke, ${count('update')} to update, ${count('keep')} to keep (${drifted} drifted), ${count('sticky')} revoked early, ${count('skip')} expired`;
+  const already = entries.filter((e) => e.alreadyInIam).length;
+  return `${count('add')} to add${already ? ` (${already} already in IAM)` : ''}, ${count('replace')} to replace, ${count('revoke')} to revoke, ${count('update')} to update, ${count('keep')} to keep (${drifted} drifted), ${count('sticky')} revoked early, ${count('skip')} expired`;
 }
 
 export function planMarkdown(team: string, entries: readonly PlanEntry[], heading: string): string {
@@ -72,7 +78,7 @@ export function planMarkdown(team: string, entries: readonly PlanEntry[], headin
       .filter(Boolean)
       .join('; ');
     lines.push(
-      `| ${e.action} | ${escape(e.principal)} | ${e.environment ?? ''} ${e.account} | ${escape(e.policy)} | ${e.kind} | ${e.expiresAt ?? '-'} | ${escape(notes)} |`,
+      `| ${actionText(e)} | ${escape(e.principal)} | ${e.environment ?? ''} ${e.account} | ${escape(e.policy)} | ${e.kind} | ${e.expiresAt ?? '-'} | ${escape(notes)} |`,
     );
   }
   const temporary = entries.filter((e) => e.kind === 'temporary' && e.action !== 'revoke' && e.action !== 'skip');

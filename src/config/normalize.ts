@@ -38,6 +38,7 @@ export function normalizeTeam(files: TeamFiles, settings: Settings): { config: T
         description: policy.description,
         managedPolicyArns: policy.managed_policies ?? [],
         statements: (policy.custom_statements ?? []).map(toIamStatement),
+        ...(policy.replaces_inline !== undefined ? { replacesInline: policy.replaces_inline } : {}),
         source: { file: relative, line: source.locate(['aws-policies', name], { key: true }).line },
       };
     }
@@ -53,6 +54,7 @@ export function normalizeTeam(files: TeamFiles, settings: Settings): { config: T
         roles: entry.roles ?? [],
         environments: entry.environments,
         grants: entry.grants,
+        ...(entry.adopt ? { adopt: true } : {}),
         source: { file: relative, line: source.locate(['permanent-access', index]).line, index },
       });
     });

@@ -49,6 +49,8 @@ export const policyInputSchema = z.strictObject({
   description: text('description'),
   managed_policies: z.array(text('managed policy ARN')).optional(),
   custom_statements: z.array(statementInputSchema).optional(),
+  /** The inline policy, on each principal granted this policy, that holds the same statements (written by `grantflow import`). */
+  replaces_inline: text('replaces_inline').optional(),
 });
 
 export const accountsFileSchema = z.strictObject({
@@ -72,6 +74,8 @@ export const permanentEntrySchema = z.strictObject({
   roles: z.array(text('role')).optional(),
   environments: z.array(text('environment')).min(1, 'environments must list at least one environment'),
   grants: z.array(text('grant')).min(1, 'grants must list at least one policy'),
+  /** grantflow takes over what the entry's principals held before it: found attachments, and inline originals once its policy is attached. */
+  adopt: z.boolean().optional(),
 });
 
 export const permanentFileSchema = z.strictObject({

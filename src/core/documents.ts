@@ -178,3 +178,40 @@ export function sameDocument(a: string, b: string): boolean {
     return false;
   }
 }
+
+/** The version IAM reads a document as when it names none. */
+export const OLDEST_POLICY_VERSION = '2008-10-17';
+
+/**
+ * Whether statements written under `version` would mean something else under grantflow's
+ * 2012-10-17: a `${...}` policy variable is literal text in 2008-10-17 (or no version, which IAM
+ * reads as that), and substituted in 2012-10-17.
+ */
+export function meaningChangesUnder2012(version: unknown, statements: unknown): boolean {
+  return version !== POLICY_VERSION && JSON.stringify(statements ?? null).includes('${');
+}
+
+/**
+ * Whether a document as IAM holds it (a `Statement` object or list, a string or a one-element list,
+ * any key order, an `Id`) holds exactly these statements, with the same meaning: the same statements
+ * in the same order, and no policy variable whose meaning the version changes. `plan` asks it of an
+ * inline policy a grant names as its original; adoption deletes that inline policy only when it holds.
+ */
+export function holdsStatements(document: string, statements: readonly IamStatement[]): boolean {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(document);
+  } catch {
+    return false;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return false;
+  const { Version, Statement, Id: _id, ...rest } = parsed as Record<string, unknown>;
+  if (Object.keys(rest).length > 0 || Statement === undefined) return false;
+  if (Version !== undefined && Version !== POLICY_VERSION && Version !== OLDEST_POLICY_VERSION) return false;
+  if (meaningChangesUnder2012(Version, Statement)) return false;
+  try {
+    return canonicalDocument(JSON.stringify({ Statement })) === canonicalDocument(JSON.stringify({ Statement: statements.map(orderStatement) }));
+  } catch {
+    return false;
+  }
+}

@@ -65,6 +65,10 @@ export function expandTeam(config: TeamConfig, nowMs: number): Expansion {
             policy: policyName,
             ...(policy.statements.length > 0 ? { customPolicyArn: customPolicyArn(settings.partition, account, team, policyName) } : {}),
             managedPolicyArns: [...policy.managedPolicyArns],
+            ...(policy.replacesInline && policy.statements.length > 0
+              ? { inlineOriginal: { name: policy.replacesInline, document: renderDocument(policy.statements) } }
+              : {}),
+            ...(entry.adopt ? { adopt: true } : {}),
             ...(mfaRequired(settings, environment) ? { mfa: true } : {}),
             ...withBoundary(settings, environment),
             deployer,

@@ -108,8 +108,10 @@ function specTarget(grant: GrantSpec): Omit<RevokeTarget, 'ownedArns'> {
  * same id: when this digest differs, the running grant must take the new spec.
  */
 export function grantShape(grant: GrantSpec): string {
-  // MFA changes what the copies say, not their names; it is added only when set, so earlier grants keep their digest.
-  return digest(JSON.stringify([specTarget(grant), grant.inlinePolicy?.document ?? null, grant.revokeMaxBackoffMs, ...(grant.mfa ? [true] : [])]));
+  // MFA changes what the copies say, not their names; it, and what adoption needs, are added only when
+  // set, so earlier grants keep their digest.
+  const adoption = grant.adopt || grant.inlineOriginal ? [{ adopt: grant.adopt ?? false, inlineOriginal: grant.inlineOriginal ?? null }] : [];
+  return digest(JSON.stringify([specTarget(grant), grant.inlinePolicy?.document ?? null, grant.revokeMaxBackoffMs, ...(grant.mfa ? [true] : []), ...adoption]));
 }
 
 /** What a grant held under its previous spec and no longer holds under the next: released once the next has landed. */
@@ -128,4 +130,15 @@ export function releasedBy(previous: GrantSpec, next: GrantSpec): RevokeTarget |
   // Without the record, which the workflow holds and does not pass along here: the marks decide.
   const { inlinePolicyName, copyArns: _all, ...target } = specTarget(previous);
   return { ...target, arns, ...(inlineGone && inlinePolicyName ? { inlinePolicyName } : {}), ...(copyArns.length ? { copyArns } : {}) };
+}
+
+/**
+ * What the principal held before grantflow that the grant's access also comes from, and grantflow
+ * leaves in place: managed policies the apply found attached and not grantflow's (`foreign`), and the
+ * inline original its policy names, unless adoption deleted it (or found it gone). `status` and
+ * `show` list them: removing the grant's entry leaves them, until the entry says `adopt: true`.
+ */
+export function beforeGrantflow(grant: Pick<GrantSpec, 'inlineOriginal'>, foreign: readonly string[], inlineAdopted?: string): string[] {
+  const gone = inlineAdopted === 'deleted' || inlineAdopted === 'absent';
+  return [...foreign, ...(grant.inlineOriginal && !gone ? [`inline policy ${grant.inlineOriginal.name}`] : [])];
 }

@@ -41,6 +41,14 @@ export const grantSpecSchema = z.object({
   permissionsBoundary: z.string().optional(),
   /** The environment requires MFA: every Allow statement grantflow writes for the grant carries it (a Deny never does). */
   mfa: z.boolean().optional(),
+  /**
+   * Permanent grants of a policy imported from an inline policy (`replaces_inline`): that inline
+   * policy's name, and the document of the policy's statements as written (no condition added), which
+   * the inline policy must hold for `plan` to call the grant already in IAM, and for adoption to delete it.
+   */
+  inlineOriginal: z.object({ name: z.string(), document: z.string() }).optional(),
+  /** Permanent grants of an entry that says `adopt: true`: found attachments become grantflow's, the inline original goes once grantflow's policy is attached. */
+  adopt: z.boolean().optional(),
   /** Temporary grants: the inline policy whose Allow statements carry the expiry condition. */
   inlinePolicy: z.object({ name: z.string(), document: z.string() }).optional(),
   startsAt: z.string().optional(),

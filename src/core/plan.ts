@@ -7,7 +7,9 @@ import { attachedArns, expiryParts, notCopied, unconditionedParts } from './gran
 import { parseGrantWorkflowId } from './ids';
 import type { LedgerEntry } from './ledger';
 import { planPass } from './reconcile-plan';
+import { holdsStatements } from './documents';
 import { boundaryProblem } from './managed-copies';
+import type { IamStatement } from './team-config';
 
 /** `update`: the grant stays, but what it grants changes (its policy's document, or its definition). */
 export type PlanAction = 'add' | 'keep' | 'update' | 'replace' | 'revoke' | 'sticky' | 'skip';
@@ -19,6 +21,8 @@ export interface PrincipalState {
   inline: string[];
   /** The permission boundary IAM reports, read only when the settings require one (null: none). */
   boundary?: string | null;
+  /** The documents of the inline policies the grants name as their originals (`replaces_inline`), by name; null: not there. */
+  inlineDocuments?: Record<string, string | null>;
 }
 
 export interface LiveView {
@@ -66,10 +70,30 @@ export interface PlanEntry {
   note?: string;
   /** Why the grant cannot land as planned: `plan` reports it as an error and exits 1. */
   problem?: string;
+  /**
+   * An `add` whose access IAM holds already (what was there before grantflow: every managed policy
+   * attached, and the inline original holding its statements): submitting it changes nobody's access.
+   */
+  alreadyInIam?: true;
 }
 
 export function principalKey(account: string, type: string, name: string): string {
   return `${account}/${type}/${name}`;
+}
+
+/**
+ * Whether IAM already gives the principal the grant's access without grantflow: a permanent grant
+ * whose managed policies are all attached and whose custom statements (if any) its inline original
+ * holds, with the same meaning.
+ */
+export function heldAlready(grant: GrantSpec, state: PrincipalState | undefined): boolean {
+  if (grant.kind !== 'permanent' || !state?.exists) return false;
+  if (!grant.managedPolicyArns.every((arn) => state.attached.includes(arn))) return false;
+  if (!grant.customPolicyArn) return true;
+  const original = grant.inlineOriginal;
+  const document = original ? state.inlineDocuments?.[original.name] : undefined;
+  if (!original || !document) return false;
+  return holdsStatements(document, (JSON.parse(original.document) as { Statement: IamStatement[] }).Statement);
 }
 
 function entryFor(grant: GrantSpec, wanted: PlanAction, live: LiveView, nowMs: number): PlanEntry {
@@ -101,6 +125,19 @@ function entryFor(grant: GrantSpec, wanted: PlanAction, live: LiveView, nowMs: n
         `customer-managed policy ${arn} (policy ${grant.policy}, granted at ${grant.source.file}:${grant.source.line}) does not exist in ${grant.environment} (${grant.account}); create it there or fix the ARN`,
     );
   const problem = [unbounded, ...missing].filter(Boolean).join('; ');
+  const already = action === 'add' && heldAlready(grant, state);
+  if (already) {
+    const parts = [...grant.managedPolicyArns, ...(grant.inlineOriginal ? [`inline ${grant.inlineOriginal.name}`] : [])];
+    note = [
+      `IAM holds this access already (${parts.join(', ')}): submitting changes no one's access`,
+      grant.adopt
+        ? `adopt: grantflow takes it over${grant.inlineOriginal ? `, deleting inline ${grant.inlineOriginal.name} once its policy is attached` : ''}`
+        : 'grantflow leaves it in place (adopt: true hands it over)',
+      note,
+    ]
+      .filter(Boolean)
+      .join('; ');
+  }
   return {
     action,
     id: grant.id,
@@ -116,6 +153,7 @@ function entryFor(grant: GrantSpec, wanted: PlanAction, live: LiveView, nowMs: n
     ...(unconditionedParts(grant).length ? { withoutMfa: unconditionedParts(grant) } : {}),
     ...(note ? { note } : {}),
     ...(problem ? { problem } : {}),
+    ...(already ? { alreadyInIam: true as const } : {}),
   };
 }
 

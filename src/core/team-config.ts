@@ -28,6 +28,8 @@ export const policySchema = z.object({
   description: z.string(),
   managedPolicyArns: z.array(z.string()),
   statements: z.array(iamStatementSchema),
+  /** The inline policy these statements came from (`replaces_inline`): plan reads it, adoption deletes it. */
+  replacesInline: z.string().optional(),
   source: sourceRefSchema,
 });
 
@@ -40,6 +42,8 @@ export const permanentGrantEntrySchema = z.object({
   roles: z.array(z.string()),
   environments: z.array(z.string()),
   grants: z.array(z.string()),
+  /** `adopt: true`: the entry's grants take over what their principals held before grantflow. */
+  adopt: z.boolean().optional(),
   source: sourceRefSchema,
 });
 

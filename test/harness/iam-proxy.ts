@@ -4,8 +4,11 @@
 import http from 'node:http';
 import type net from 'node:net';
 
-/** `drop` loses the request; `drop-after` lets IAM apply it, then loses the answer (the ambiguous case). */
-export type Fault = 'throttle' | 'server-error' | 'drop' | 'drop-after';
+/**
+ * `drop` loses the request; `drop-after` lets IAM apply it, then loses the answer (the ambiguous case);
+ * `deny` answers AccessDenied, as IAM does to a deployer role whose policy lacks the permission.
+ */
+export type Fault = 'throttle' | 'server-error' | 'drop' | 'drop-after' | 'deny';
 
 export interface FaultPlan {
   /** Fraction of calls (0..1) that fail; 1 fails them all. */
@@ -21,8 +24,11 @@ export interface FaultPlan {
 export interface CallEvent {
   action: string;
   user?: string;
+  role?: string;
   /** The policy an attach or detach names. */
   policy?: string;
+  /** The inline policy a put, get or delete names. */
+  policyName?: string;
   status: number;
   /** Epoch ms when the answer went back. */
   at: number;
@@ -47,6 +53,13 @@ function throttleBody(): string {
   return (
     '<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type>' +
     '<Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>proxy</RequestId></ErrorResponse>'
+  );
+}
+
+function deniedBody(action: string): string {
+  return (
+    '<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type>' +
+    `<Code>AccessDenied</Code><Message>User is not authorized to perform: iam:${action}</Message></Error><RequestId>proxy</RequestId></ErrorResponse>`
   );
 }
 
@@ -109,8 +122,8 @@ export async function startIamProxy(upstream: string): Promise<IamProxy> {
           forward.end(body);
           return;
         }
-        response.writeHead(kind === 'throttle' ? 400 : 500, { 'Content-Type': 'text/xml' });
-        response.end(kind === 'throttle' ? throttleBody() : serverErrorBody());
+        response.writeHead(kind === 'throttle' ? 400 : kind === 'deny' ? 403 : 500, { 'Content-Type': 'text/xml' });
+        response.end(kind === 'throttle' ? throttleBody() : kind === 'deny' ? deniedBody(action) : serverErrorBody());
         return;
       }
       const forward = http.request(
@@ -123,7 +136,9 @@ export async function startIamProxy(upstream: string): Promise<IamProxy> {
               events.push({
                 action,
                 user: params.get('UserName') ?? undefined,
+                ...(params.get('RoleName') ? { role: params.get('RoleName')! } : {}),
                 ...(params.get('PolicyArn') ? { policy: params.get('PolicyArn')! } : {}),
+                ...(params.get('PolicyName') ? { policyName: params.get('PolicyName')! } : {}),
                 status: upstreamResponse.statusCode ?? 0,
                 at: Date.now(),
                 sentAt,

@@ -1,13 +1,16 @@
-// Everything IAM holds in an account, read directly (not through grantflow's clients), so a test
+// Everything IAM holds in an account (users and roles with their attachments, inline documents and
+// tags; customer-managed policies), read directly (not through grantflow's clients), so a test
 // can compare the state after one run with the state after two. Lists are read to their last page:
 // a leak past the first hundred users must not hide.
 import {
   GetPolicyVersionCommand,
   type IAMClient,
+  GetRolePolicyCommand,
   GetUserPolicyCommand,
   ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
   ListPolicyVersionsCommand,
+  ListRolePoliciesCommand,
   ListRoleTagsCommand,
   ListUserPoliciesCommand,
   ListUserTagsCommand,
@@ -25,7 +28,7 @@ export interface PrincipalSnapshot {
 
 export interface AccountSnapshot {
   users: Record<string, PrincipalSnapshot>;
-  roles: Record<string, Omit<PrincipalSnapshot, 'inline'>>;
+  roles: Record<string, PrincipalSnapshot>;
   policies: Record<string, { path: string; versions: string[]; defaultVersion: string; document: unknown }>;
 }
 
@@ -76,7 +79,12 @@ export async function snapshotAccount(moto: Moto, account: string): Promise<Acco
         const name = role.RoleName!;
         const attached = ((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }))).AttachedPolicies ?? []).map((p) => p.PolicyArn!).sort();
         const tags = Object.fromEntries(((await iam.send(new ListRoleTagsCommand({ RoleName: name }))).Tags ?? []).map((t) => [t.Key!, t.Value!]));
-        snapshot.roles[name] = { attached, tags };
+        const inline: Record<string, string> = {};
+        for (const policy of (await iam.send(new ListRolePoliciesCommand({ RoleName: name }))).PolicyNames ?? []) {
+          const doc = await unlessGone(() => iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policy })));
+          if (doc) inline[policy] = JSON.stringify(JSON.parse(decodeURIComponent(doc.PolicyDocument!)));
+        }
+        snapshot.roles[name] = { attached, inline, tags };
       }
     for await (const page of paginateListPolicies({ client: iam }, { Scope: 'Local' }))
       for (const policy of page.Policies ?? []) {

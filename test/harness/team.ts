@@ -25,7 +25,7 @@ export function policy(managed: string[], actions: string[] = [], description = 
 export function team(parts: {
   name?: string;
   policies: Record<string, Policy>;
-  permanent?: { users?: string[]; roles?: string[]; environments: string[]; grants: string[] }[];
+  permanent?: { users?: string[]; roles?: string[]; environments: string[]; grants: string[]; adopt?: boolean }[];
   temporary?: TemporaryInput[];
   settings?: Partial<Settings>;
   accounts?: Record<string, string>;
@@ -40,6 +40,7 @@ export function team(parts: {
       roles: entry.roles ?? [],
       environments: entry.environments,
       grants: entry.grants,
+      ...(entry.adopt ? { adopt: true } : {}),
       source: { file: 'permanent-access/test.yaml', line: 2 + index, index },
     })),
     temporary: (parts.temporary ?? []).map((entry, index) => ({

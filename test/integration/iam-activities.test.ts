@@ -12,8 +12,10 @@ import {
   DetachUserPolicyCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
+  GetRolePolicyCommand,
   GetUserPolicyCommand,
   PutRolePermissionsBoundaryCommand,
+  PutRolePolicyCommand,
   PutUserPolicyCommand,
   SetDefaultPolicyVersionCommand,
   TagUserCommand,
@@ -27,6 +29,7 @@ import { GrantflowAwsError } from '../../src/aws/errors';
 import { readQuotas } from '../../src/aws/account-quotas';
 import { deletePolicyIfUnused, ensureManagedPolicy, listTeamPolicies, type PolicyOutcome, type PolicyRemoval } from '../../src/aws/managed-policies';
 import { markerKey } from '../../src/aws/ownership-marks';
+import { adoptInlineOriginal } from '../../src/aws/inline-originals';
 import { inlinePolicyName, teamPolicyPath } from '../../src/core/names';
 import { grantWorkflowId } from '../../src/core/ids';
 import { sweepPrincipals } from '../../src/aws/sweep';
@@ -777,6 +780,181 @@ describe('IAM activities (moto)', function () {
       assert.equal(await decide(action, resource, endMs), 'ImplicitlyDenied', `${action} at its end`);
       assert.equal(await decide(action, resource, expiresMs + 86_400_000), 'ImplicitlyDenied', `${action} a day after expiry`);
     }
+  });
+
+  describe('adoption: what an imported entry held before grantflow', function () {
+    const S3_READ = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::logs/*'] }] };
+    // As a role's inline policy is often written: a Statement that is an object, strings for lists.
+    const DEPLOY = { Version: '2012-10-17', Statement: { Effect: 'Allow', Action: 'lambda:UpdateFunctionCode', Resource: '*' } };
+    const imported = (adopt: boolean) =>
+      expandTeam(
+        team({
+          policies: {
+            'aws.ReadOnlyAccess': policy([READ_ONLY]),
+            'inline.s3-read': {
+              ...policy([]),
+              statements: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::logs/*'] }],
+              replacesInline: 's3-read',
+            },
+            'inline.deploy': {
+              ...policy([]),
+              statements: [{ Effect: 'Allow', Action: ['lambda:UpdateFunctionCode'], Resource: ['*'] }],
+              replacesInline: 'deploy',
+            },
+          },
+          permanent: [
+            { users: ['alice'], environments: ['nonprod'], grants: ['aws.ReadOnlyAccess', 'inline.s3-read'], adopt },
+            { roles: ['deployer-ci'], environments: ['nonprod'], grants: ['inline.deploy'], adopt },
+          ],
+        }),
+        Date.now(),
+      );
+
+    /** IAM as it was before grantflow: alice with ReadOnlyAccess and inline s3-read, the role with inline deploy. */
+    async function before(): Promise<void> {
+      const iam = await moto.iamIn(ACCOUNTS.nonprod);
+      try {
+        await iam.send(new AttachUserPolicyCommand({ UserName: 'alice', PolicyArn: READ_ONLY }));
+        await iam.send(new PutUserPolicyCommand({ UserName: 'alice', PolicyName: 's3-read', PolicyDocument: JSON.stringify(S3_READ) }));
+        await iam.send(new PutRolePolicyCommand({ RoleName: 'deployer-ci', PolicyName: 'deploy', PolicyDocument: JSON.stringify(DEPLOY) }));
+      } finally {
+        iam.destroy();
+      }
+    }
+
+    async function applyAll(expansion: ReturnType<typeof imported>): Promise<ApplyResult[]> {
+      await activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: expansion.policies });
+      const results: ApplyResult[] = [];
+      for (const grant of expansion.grants) results.push(await apply(grant));
+      return results;
+    }
+
+    const roleInline = async (name: string) => {
+      const iam = await moto.iamIn(ACCOUNTS.nonprod);
+      try {
+        return await iam.send(new GetRolePolicyCommand({ RoleName: 'deployer-ci', PolicyName: name })).then(
+          () => true,
+          () => false,
+        );
+      } finally {
+        iam.destroy();
+      }
+    };
+
+    it("without adopt: adds grantflow's policies beside the originals, and its revoke leaves the originals in place", async () => {
+      await before();
+      const expansion = imported(false);
+      const results = await applyAll(expansion);
+      assert.deepEqual(results.find((r) => r.foreign.length)?.foreign, [READ_ONLY], 'ReadOnlyAccess was there before grantflow');
+      assert.ok(results.every((r) => r.adopted === undefined));
+      const alice = (await snapshotAccount(moto, ACCOUNTS.nonprod)).users.alice!;
+      assert.deepEqual(Object.keys(alice.inline), ['s3-read']);
+      assert.ok(await roleInline('deploy'));
+      for (const grant of expansion.grants) await activities.revokeGrant(revokeOf(grant));
+      const after = (await snapshotAccount(moto, ACCOUNTS.nonprod)).users.alice!;
+      assert.deepEqual(after, { attached: [READ_ONLY], inline: { 's3-read': JSON.stringify(S3_READ) }, tags: {} }, 'as it was before grantflow');
+      assert.ok(await roleInline('deploy'));
+    });
+
+    it("with adopt: the attachment becomes grantflow's, each inline original goes once grantflow's policy is attached, and the revoke takes it all", async () => {
+      await before();
+      const expansion = imported(true);
+      const results = await applyAll(expansion);
+      const byPolicy = Object.fromEntries(expansion.grants.map((g, i) => [g.policy, results[i]!]));
+      assert.deepEqual(byPolicy['aws.ReadOnlyAccess']!.adopted, { managed: [READ_ONLY] });
+      assert.deepEqual(byPolicy['aws.ReadOnlyAccess']!.foreign, []);
+      assert.ok(byPolicy['aws.ReadOnlyAccess']!.attached.includes(READ_ONLY), "in the grant's record");
+      assert.deepEqual(byPolicy['inline.s3-read']!.adopted, { managed: [], inline: { name: 's3-read', outcome: 'deleted' } });
+      assert.deepEqual(byPolicy['inline.deploy']!.adopted, { managed: [], inline: { name: 'deploy', outcome: 'deleted' } });
+      const alice = (await snapshotAccount(moto, ACCOUNTS.nonprod)).users.alice!;
+      const s3Grant = expansion.grants.find((g) => g.policy === 'inline.s3-read')!;
+      assert.deepEqual(alice.attached, [READ_ONLY, s3Grant.customPolicyArn!].sort());
+      assert.deepEqual(alice.inline, {});
+      assert.equal(alice.tags[markerKey(READ_ONLY)], READ_ONLY, "marked as grantflow's");
+      assert.equal(await roleInline('deploy'), false);
+
+      calls = [];
+      const again = await applyAll(expansion);
+      assert.deepEqual(writes(), [], 'adopting again writes nothing');
+      assert.equal(again.find((r) => r.adopted?.inline)?.adopted?.inline?.outcome, 'absent');
+
+      for (const grant of expansion.grants) await activities.revokeGrant(revokeOf(grant));
+      assert.deepEqual((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.alice, { attached: [], inline: {}, tags: {} }, 'grantflow owned it all');
+    });
+
+    it('with adopt: leaves an inline original edited since the import, saying why', async () => {
+      await before();
+      const iam = await moto.iamIn(ACCOUNTS.nonprod);
+      await iam.send(
+        new PutUserPolicyCommand({
+          UserName: 'alice',
+          PolicyName: 's3-read',
+          PolicyDocument: JSON.stringify({ ...S3_READ, Statement: [{ ...S3_READ.Statement[0], Action: ['s3:*'] }] }),
+        }),
+      );
+      iam.destroy();
+      const expansion = imported(true);
+      const results = await applyAll(expansion);
+      const s3 = results[expansion.grants.findIndex((g) => g.policy === 'inline.s3-read')]!;
+      assert.deepEqual(s3.adopted?.inline, { name: 's3-read', outcome: 'differs' });
+      assert.deepEqual(Object.keys((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.alice!.inline), ['s3-read']);
+    });
+
+    it("with adopt: keeps an inline original while IAM does not list grantflow's policy attached, and deletes it once it does", async () => {
+      await before();
+      const expansion = imported(true);
+      const s3Grant = expansion.grants.find((g) => g.policy === 'inline.s3-read')!;
+      await activitiesForPolicies.syncPolicies({ ref: ref(ACCOUNTS.nonprod), policies: expansion.policies });
+      const target = targetIn(ref(ACCOUNTS.nonprod));
+      const alice = { type: 'user' as const, name: 'alice' };
+      const statements = [{ Effect: 'Allow' as const, Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::logs/*'] }];
+      const original = { name: 's3-read', statements, customPolicyArn: s3Grant.customPolicyArn! };
+      // grantflow's policy exists and holds the statements, but is not attached: the read-back says so.
+      assert.equal(await adoptInlineOriginal(target, alice, original), 'not-attached');
+      assert.deepEqual(Object.keys((await snapshotAccount(moto, ACCOUNTS.nonprod)).users.alice!.inline), ['s3-read'], 'the original stays');
+      const iam = await moto.iamIn(ACCOUNTS.nonprod);
+      try {
+        await iam.send(new AttachUserPolicyCommand({ UserName: 'alice', PolicyArn: s3Grant.customPolicyArn! }));
+      } finally {
+        iam.destroy();
+      }
+      assert.equal(await adoptInlineOriginal(target, alice, original), 'deleted');
+      assert.equal(await adoptInlineOriginal(target, alice, original), 'absent');
+    });
+
+    it("with adopt: a crash before any one of its writes leaves the principal holding the original or grantflow's policy, and the re-run ends as one run does", async function () {
+      this.timeout(600_000);
+      const expansion = imported(true);
+      const s3Grant = expansion.grants.find((g) => g.policy === 'inline.s3-read')!;
+      const deployGrant = expansion.grants.find((g) => g.policy === 'inline.deploy')!;
+      await before();
+      calls = [];
+      await applyAll(expansion);
+      const expected = await snapshotAccount(moto, ACCOUNTS.nonprod);
+      const total = writes().length;
+      assert.ok(total >= 6, `tags, attaches and deletes: ${writes().join(', ')}`);
+      for (let k = 1; k <= total; k++) {
+        await resetIam();
+        await before();
+        failOnWrite = k;
+        await assert.rejects(applyAll(expansion), /simulated crash/);
+        failOnWrite = undefined;
+        const crashed = await snapshotAccount(moto, ACCOUNTS.nonprod);
+        const alice = crashed.users.alice!;
+        assert.ok(
+          's3-read' in alice.inline || alice.attached.includes(s3Grant.customPolicyArn!),
+          `alice holds s3-read one way after a crash before write #${k}`,
+        );
+        assert.ok(alice.attached.includes(READ_ONLY), `alice keeps ReadOnlyAccess after a crash before write #${k}`);
+        const role = crashed.roles['deployer-ci']!;
+        assert.ok(
+          (await roleInline('deploy')) || role.attached.includes(deployGrant.customPolicyArn!),
+          `the role holds deploy one way after a crash before write #${k}`,
+        );
+        await applyAll(expansion);
+        assert.deepEqual(await snapshotAccount(moto, ACCOUNTS.nonprod), expected, `state after a crash before write #${k}`);
+      }
+    });
   });
 
   describe('deployer-policy', function () {

@@ -1,8 +1,35 @@
 import { parseGrantWorkflowId } from '../../core/ids';
 import { withTemporal } from '../../temporal/connection';
 import { readGrantDetails, type GrantDetails } from '../../temporal/grant-details';
+import type { GrantStatus } from '../../../workflows/messages';
 import { defineCommand, EXIT, JSON_OPTION, timeoutOption, UsageError, write } from '../command';
 import { expiry } from '../table';
+
+const INLINE_ADOPTION: Record<string, string> = {
+  deleted: "deleted once grantflow's policy holding its statements was attached",
+  absent: 'gone already',
+  differs: "kept: it no longer holds the policy's statements (edited since the import)",
+  'not-attached': "kept until grantflow's policy is attached",
+  'policy-differs': "kept until grantflow's policy holds its statements (the team's next pass writes them)",
+  failed: 'kept: adoption failed (below)',
+};
+
+/** What the grant took over from before grantflow (`adopt: true`). */
+function adoptedText(adopted: GrantStatus['adopted']): string | undefined {
+  if (!adopted) return undefined;
+  const parts = [
+    ...(adopted.managed.length > 0 ? [`${adopted.managed.join(', ')} (now grantflow's: the grant's revoke detaches it)`] : []),
+    ...(adopted.inline ? [`inline policy ${adopted.inline.name}: ${INLINE_ADOPTION[adopted.inline.outcome] ?? adopted.inline.outcome}`] : []),
+    ...(adopted.error ? [`stopped short, nothing taken away (the next apply tries again): ${adopted.error}`] : []),
+  ];
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+/** What was there before grantflow and stays, whatever becomes of the grant. */
+export function beforeText(before: unknown): string | undefined {
+  if (!Array.isArray(before) || before.length === 0) return undefined;
+  return `${before.join(', ')}: there before grantflow, which leaves it in place even when the grant ends (adopt: true in the entry hands it over)`;
+}
 
 function text(d: GrantDetails, nowMs: number): string {
   const memo = d.memo as Record<string, string | undefined>;
@@ -27,6 +54,8 @@ function text(d: GrantDetails, nowMs: number): string {
     ['submitted by', memo.submittedBy],
     ['ended', memo.endCause ? `${memo.endCause}${memo.endedBy ? ` by ${memo.endedBy}` : ''}${live?.endedAt ? ` at ${live.endedAt}` : ''}` : undefined],
     ['end reason', memo.endReason],
+    ['before grantflow', beforeText(d.memo.beforeGrantflow)],
+    ['adopted', adoptedText(live?.adopted)],
     ['last error', live?.lastError],
     ['revoke attempts', live ? String(live.revokeAttempts) : undefined],
     ['status query', live ? undefined : 'no answer (no worker polling, or the run is closed and no worker can replay it)'],
@@ -51,7 +80,8 @@ export const showCommand = defineCommand({
   description: `
 Reads the grant's workflow from Temporal: its state, principal, account, policy, expiry and start,
 what its memo records (description, file:line, reason, ticket, revision, who submitted it, how it
-ended), the last error and revoke attempts from its status query (when a worker answers), and the
+ended, what was there before grantflow and stays when the grant ends), the last error, revoke
+attempts and what adoption took over from its status query (when a worker answers), and the
 state changes each of its runs recorded, with their times. The grant id is the one \`grantflow
 status\` prints.`,
   exitCodes: 'Exit codes: 0 shown, 1 no such grant within retention, 2 usage error, 3 Temporal unreachable.',

@@ -61,7 +61,9 @@ export const statusCommand = defineCommand({
   description: `
 Reads the grant workflows from Temporal's visibility store (the same data the Web UI filters on:
 GrantTeam, GrantPrincipal, GrantPolicy, ...): the running ones, then those that failed within
---since, with the error that made them fail; with --ended, also those that ended otherwise. The
+--since, with the error that made them fail; with --ended, also those that ended otherwise. Live
+grants also held through what was there before grantflow (an imported entry not adopted) are
+listed with it: removing their entries leaves it in place. The
 argument is a team or one grant id (as the GRANT ID column shows it). --user takes the forms the
 PRINCIPAL column shows (user/NAME, role/NAME), a bare name or an email (matched by its IAM user
 name).`,
@@ -114,6 +116,15 @@ name).`,
         write(io.stdout, table(['PRINCIPAL', 'ACCOUNT', 'POLICY', 'KIND', 'STATE', 'EXPIRES', 'GRANT ID'], rows));
         const of = target ? ` of ${target}` : '';
         write(io.stdout, `\n${plural(live.length, 'live grant')}${of}`);
+        const before = live.filter((g) => Array.isArray(g.memo.beforeGrantflow) && g.memo.beforeGrantflow.length > 0);
+        if (before.length) {
+          write(
+            io.stdout,
+            `\n${plural(before.length, 'grant')}${of} also held through what was there before grantflow, which grantflow leaves in place ` +
+              '(`adopt: true` in the entry hands it over):',
+          );
+          for (const g of before) write(io.stdout, `  ${principal(g)} ${account(g)} ${g.policy}: ${(g.memo.beforeGrantflow as string[]).join(', ')}`);
+        }
         if (failed.length) {
           write(io.stdout, `\n${plural(failed.length, 'grant')}${of} failed (not in IAM):`);
           for (const g of failed)

@@ -2,9 +2,10 @@
 // complete, Sids unique, and every document within IAM's size limit.
 import { ADMIN_MANAGED_POLICIES } from '../escalation';
 import { AWS_MANAGED_POLICIES_SOURCE, findAwsManagedPolicy, suggestAwsManagedPolicy } from '../aws-managed-policies';
-import { error, warning, type Diagnostic } from '../diagnostics';
+import { error, warning, type Diagnostic, type Position } from '../diagnostics';
+import type { Policy } from '../team-config';
 import { LIMITS, policySize, renderDocument } from '../documents';
-import { customPolicyName, parseManagedPolicyArn } from '../names';
+import { checkIamName, customPolicyName, IAM_POLICY_NAME_MAX, INLINE_PREFIX, parseManagedPolicyArn } from '../names';
 import type { PathSegment, Rule } from './context';
 import { statementDiagnostics } from './statements';
 
@@ -18,6 +19,38 @@ export function unknownAwsManagedPolicyMessage(arn: string, strict: boolean): st
     'unless AWS published it after that date' +
     (strict ? '; this is an error because strict_actions is true' : '')
   );
+}
+
+export const REPLACES_INLINE = 'replaces-inline';
+
+/**
+ * `replaces_inline` names the inline policy, on each principal granted the policy, that holds its
+ * custom statements: one of the principal's own inline policies, never one of grantflow's.
+ */
+function replacesInlineProblems(name: string, policy: Policy, where: Position): Diagnostic[] {
+  const inline = policy.replacesInline;
+  if (inline === undefined) return [];
+  if (policy.statements.length === 0) {
+    return [
+      error(
+        where,
+        `replaces_inline names the inline policy that holds the custom_statements of "${name}", which has none: add them, or remove replaces_inline`,
+        REPLACES_INLINE,
+      ),
+    ];
+  }
+  const own = checkIamName(inline, IAM_POLICY_NAME_MAX, 'replaces_inline');
+  if (!own.ok) return [error(where, own.reason, REPLACES_INLINE)];
+  if (inline.toLowerCase().startsWith(INLINE_PREFIX)) {
+    return [
+      error(
+        where,
+        `replaces_inline "${inline}" names one of grantflow's own inline policies (they start with ${INLINE_PREFIX}); it names an inline policy that was there before grantflow`,
+        REPLACES_INLINE,
+      ),
+    ];
+  }
+  return [];
 }
 
 export const policyRules: Rule = (context) => {
@@ -77,6 +110,8 @@ export const policyRules: Rule = (context) => {
         } else sids.set(statement.Sid, i);
       }
     });
+
+    out.push(...replacesInlineProblems(name, policy, at(['replaces_inline'])));
 
     if (policy.statements.length > 0) {
       const size = policySize(renderDocument(policy.statements));

@@ -82,6 +82,8 @@ function ordinaryCalls(op: IamOperation): { resource: string; context: Context }
     case 'GetRole':
     case 'ListRoleTags':
     case 'ListAttachedRolePolicies':
+    case 'GetRolePolicy':
+    case 'DeleteRolePolicy':
       return [{ resource: OTHER_ROLE, context: {} }];
     case 'GetAccountSummary':
     case 'ListPolicies':
@@ -164,6 +166,7 @@ describe('deployer-policy, judged by an IAM policy evaluator', function () {
         ['iam:DetachUserPolicy', USER],
         ['iam:DetachRolePolicy', OTHER_ROLE],
         ['iam:DeleteUserPolicy', USER],
+        ['iam:DeleteRolePolicy', OTHER_ROLE],
       ] as const) {
         assert.equal(await judge(permissions, action, resource, { ...context, 'iam:PolicyARN': READ_ONLY }), 'Allowed', `${action}, boundary ${boundary}`);
       }

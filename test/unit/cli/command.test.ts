@@ -5,6 +5,9 @@ import { defineCommand, helpText, parseCommandArgs, UsageError, usageLine, type 
 import { COMMANDS } from '../../../src/cli/main';
 import { runCli } from '../../harness/cli';
 
+/** A value a required option's own parser takes (others take any text). */
+const REQUIRED_SAMPLE: Record<string, string> = { account: 'nonprod=111111111111' };
+
 describe('command declarations', function () {
   for (const command of COMMANDS as readonly AnyCommand[]) {
     describe(command.name, function () {
@@ -35,7 +38,7 @@ describe('command declarations', function () {
 
       it('gives flags as booleans, off unless given', () => {
         const args = command.arguments.filter((a) => a.required).map((a) => `x-${a.name}`);
-        for (const [name, spec] of options) if (spec.type === 'string' && spec.required) args.push(`--${name}`, 'x');
+        for (const [name, spec] of options) if (spec.type === 'string' && spec.required) args.push(`--${name}`, REQUIRED_SAMPLE[name] ?? 'x');
         const parsed = parseCommandArgs(command, args, {});
         assert.equal(parsed.help, false);
         if (parsed.help) return;

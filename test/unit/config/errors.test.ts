@@ -551,6 +551,43 @@ const CASES: Case[] = [
     message: /url_env AWS_SECRET_ACCESS_KEY is refused: .*starts with GRANTFLOW_WEBHOOK_.*name the variable GRANTFLOW_WEBHOOK_SEC/,
     value: 'AWS_SECRET_ACCESS_KEY',
   },
+  {
+    name: 'replaces_inline on a policy without custom statements',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace(
+      '      - "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"\n',
+      '      - "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"\n    replaces_inline: glass #<\n',
+    ),
+    message: /replaces_inline names the inline policy that holds the custom_statements of "breakglass", which has none/,
+    value: 'breakglass',
+  },
+  {
+    name: "replaces_inline naming one of grantflow's own inline policies",
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace(
+      '  reader:\n    description: "Read only"\n',
+      '  reader:\n    description: "Read only"\n    replaces_inline: grantflow.team.reader.20260101T000000Z #<\n',
+    ),
+    message: /replaces_inline "grantflow.team.reader.20260101T000000Z" names one of grantflow's own inline policies/,
+    value: 'grantflow.team.reader.20260101T000000Z',
+  },
+  {
+    name: 'replaces_inline naming what IAM refuses as a name',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace(
+      '  reader:\n    description: "Read only"\n',
+      '  reader:\n    description: "Read only"\n    replaces_inline: "read only" #<\n',
+    ),
+    message: /replaces_inline "read only" contains " "/,
+    value: 'read only',
+  },
+  {
+    name: 'adopt that is not true or false',
+    kind: 'permanent-access',
+    text: BASE['permanent-access'].replace('    grants:\n      - reader\n', '    grants:\n      - reader\n    adopt: yes please #<\n'),
+    message: /permanent-access\[0\].adopt must be a boolean, got the string "yes please"/,
+    value: 'yes please',
+  },
 ];
 
 describe('validate: the bad-config corpus', function () {

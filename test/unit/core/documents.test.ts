@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import {
   canonicalDocument,
+  holdsStatements,
   conditionAllows,
   copyOverheadPerStatement,
   type GrantConditions,
@@ -405,5 +406,62 @@ describe('expiring copies: the copy document', function () {
     const perStatement = (policySize(copy) - policySize(source)) / 3;
     const assumed = part!.mode === 'copy' ? (part!.estimatedSize - known.size) / known.statements : 0;
     assert.ok(perStatement <= assumed, `${perStatement} > ${assumed}`);
+  });
+});
+
+describe('holdsStatements: whether a document as IAM holds it has exactly these statements', function () {
+  const statements: IamStatement[] = [
+    { Sid: 'Read', Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::logs/*'], Condition: { Bool: { 'aws:SecureTransport': 'true' } } },
+  ];
+  const cases: [string, unknown, boolean][] = [
+    [
+      'the same, written as IAM often does: an object Statement, strings for one-element lists',
+      {
+        Version: '2012-10-17',
+        Statement: {
+          Sid: 'Read',
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::logs/*',
+          Condition: { Bool: { 'aws:SecureTransport': 'true' } },
+        },
+      },
+      true,
+    ],
+    [
+      'the same in another key order, with an Id',
+      {
+        Id: 'p',
+        Statement: [
+          {
+            Resource: ['arn:aws:s3:::logs/*'],
+            Condition: { Bool: { 'aws:SecureTransport': ['true'] } },
+            Action: ['s3:GetObject'],
+            Effect: 'Allow',
+            Sid: 'Read',
+          },
+        ],
+        Version: '2012-10-17',
+      },
+      true,
+    ],
+    ['the same under version 2008-10-17 (no variables)', { Version: '2008-10-17', Statement: statements }, true],
+    ['another action', { Version: '2012-10-17', Statement: [{ ...statements[0], Action: ['s3:PutObject'] }] }, false],
+    ['one statement more', { Version: '2012-10-17', Statement: [...statements, { Effect: 'Deny', Action: ['s3:DeleteObject'], Resource: ['*'] }] }, false],
+    ['no condition', { Version: '2012-10-17', Statement: [{ ...statements[0], Condition: undefined }] }, false],
+    ['a key IAM policies do not have', { Version: '2012-10-17', Statement: statements, Extra: 1 }, false],
+  ];
+  for (const [what, document, holds] of cases) {
+    it(`${holds ? 'holds' : 'does not hold'}: ${what}`, () => {
+      assert.equal(holdsStatements(JSON.stringify(document), statements), holds);
+    });
+  }
+
+  it('does not hold when ${...} variables would change meaning: 2008-10-17 reads them as text, grantflow writes 2012-10-17', () => {
+    const withVariable: IamStatement[] = [{ Effect: 'Allow', Action: ['s3:*'], Resource: ['arn:aws:s3:::home/${aws:username}/*'] }];
+    assert.equal(holdsStatements(JSON.stringify({ Version: '2012-10-17', Statement: withVariable }), withVariable), true);
+    assert.equal(holdsStatements(JSON.stringify({ Version: '2008-10-17', Statement: withVariable }), withVariable), false);
+    assert.equal(holdsStatements(JSON.stringify({ Statement: withVariable }), withVariable), false);
+    assert.equal(holdsStatements('not json', withVariable), false);
   });
 });

@@ -2,7 +2,16 @@
 // it releases, and for expiring copies, what it copies, attaches, conditions and records.
 import assert from 'node:assert/strict';
 import { expandTeam } from '../../../src/core/expand';
-import { attachedArns, expiryParts, grantShape, notCopied, releasedBy, revokeTarget, unconditionedParts } from '../../../src/core/grant-derived';
+import {
+  attachedArns,
+  beforeGrantflow,
+  expiryParts,
+  grantShape,
+  notCopied,
+  releasedBy,
+  revokeTarget,
+  unconditionedParts,
+} from '../../../src/core/grant-derived';
 import type { GrantSpec } from '../../../src/core/grant';
 import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, SECURITY_AUDIT, team, VIEW_ONLY } from '../../harness/team';
 
@@ -128,5 +137,43 @@ describe('expiring copies: grants', function () {
     assert.equal(releasedBy(temporary(), { ...temporary(), revokeMaxBackoffMs: 1 }), undefined, 'a source both copy stays');
     const back = releasedBy(temporary(), temporary({ temporaryManagedPolicies: 'attach' }));
     assert.deepEqual(back?.copyArns, [temporary().expiringCopies![0]!.arn]);
+  });
+});
+
+describe('an imported grant: its inline original and adoption', function () {
+  const statements = [{ Effect: 'Allow' as const, Action: ['s3:GetObject'], Resource: ['*'] }];
+  const specOf = (options: { replacesInline?: string; adopt?: boolean; kind?: 'permanent' | 'temporary' }) =>
+    grantsOf(
+      team({
+        policies: { p: { ...policy([READ_ONLY]), statements, ...(options.replacesInline ? { replacesInline: options.replacesInline } : {}) } },
+        ...(options.kind === 'temporary'
+          ? { temporary: [{ user: 'bob', environment: 'nonprod', grant: 'p', expiresAt: '2026-06-03T23:59:59Z' }] }
+          : { permanent: [{ users: ['bob'], environments: ['nonprod'], grants: ['p'], ...(options.adopt ? { adopt: true } : {}) }] }),
+      }),
+      Date.parse('2026-06-01T00:00:00Z'),
+    )[0]!;
+
+  it('carries the inline original (its name, and the statements as written, without conditions) and adopt on permanent grants only', () => {
+    const grant = specOf({ replacesInline: 's3', adopt: true });
+    assert.deepEqual(grant.inlineOriginal, { name: 's3', document: JSON.stringify({ Version: '2012-10-17', Statement: statements }) });
+    assert.equal(grant.adopt, true);
+    assert.equal(specOf({ replacesInline: 's3', kind: 'temporary' }).inlineOriginal, undefined);
+    assert.equal(specOf({}).adopt, undefined);
+  });
+
+  it('changes its shape when adopt or the original is added (so the running grant takes it), and not otherwise', () => {
+    const plain = specOf({});
+    assert.equal(grantShape(specOf({})), grantShape(plain));
+    assert.notEqual(grantShape(specOf({ replacesInline: 's3' })), grantShape(plain));
+    assert.notEqual(grantShape(specOf({ replacesInline: 's3', adopt: true })), grantShape(specOf({ replacesInline: 's3' })));
+    assert.equal(releasedBy(specOf({ replacesInline: 's3' }), specOf({ replacesInline: 's3', adopt: true })), undefined, 'adopting releases nothing');
+  });
+
+  it('lists what was there before grantflow: found attachments, and the inline original until adoption deletes it', () => {
+    const grant = specOf({ replacesInline: 's3' });
+    assert.deepEqual(beforeGrantflow(grant, [READ_ONLY]), [READ_ONLY, 'inline policy s3']);
+    assert.deepEqual(beforeGrantflow(grant, [], 'differs'), ['inline policy s3']);
+    assert.deepEqual(beforeGrantflow(grant, [], 'deleted'), []);
+    assert.deepEqual(beforeGrantflow(specOf({}), []), []);
   });
 });

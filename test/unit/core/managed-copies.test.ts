@@ -122,7 +122,7 @@ describe('permission boundaries', function () {
     assert.deepEqual(conditioned[0]!.Action, ['iam:AttachRolePolicy', 'iam:AttachUserPolicy', 'iam:PutUserPolicy']);
     assert.deepEqual(conditioned[0]!.Condition, { StringEquals: { 'iam:PermissionsBoundary': ['arn:aws:iam::111111111111:policy/b', boundary] } });
     const revoking = bounded.Statement.find((s) => s.Sid === 'RevokeOnPrincipals')!;
-    assert.deepEqual(revoking.Action, ['iam:DeleteUserPolicy', 'iam:DetachRolePolicy', 'iam:DetachUserPolicy']);
+    assert.deepEqual(revoking.Action, ['iam:DeleteRolePolicy', 'iam:DeleteUserPolicy', 'iam:DetachRolePolicy', 'iam:DetachUserPolicy']);
     assert.equal(revoking.Condition, undefined, 'revoking is never conditioned on the boundary');
     // Apart from the boundary condition, the two policies are the same.
     const withoutBoundary = (s: Statement) => (onBoundary(s) ? { ...s, Condition: undefined } : s);

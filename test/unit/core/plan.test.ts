@@ -320,3 +320,97 @@ describe('plan cases', function () {
     }
   });
 });
+
+describe('plan: "add (already in IAM)" for what was there before grantflow', function () {
+  const statements = [{ Effect: 'Allow' as const, Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::logs/*'] }];
+  const original = { Version: '2012-10-17', Statement: { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::logs/*' } };
+  const config = team({
+    policies: {
+      'aws.ReadOnlyAccess': policy([READ_ONLY]),
+      'inline.s3': { ...policy([]), statements, replacesInline: 's3' },
+      written: { ...policy([]), statements },
+    },
+    permanent: [
+      { users: ['alice'], environments: ['nonprod'], grants: ['aws.ReadOnlyAccess', 'inline.s3', 'written'] },
+      { roles: ['ci'], environments: ['nonprod'], grants: ['aws.ReadOnlyAccess', 'inline.s3'], adopt: true },
+    ],
+    temporary: [{ user: 'alice', environment: 'nonprod', grant: 'aws.ReadOnlyAccess', expiresAt: inHours(5) }],
+  });
+  const expansion = expandTeam(config, Date.now());
+  const aliceKey = `${ACCOUNTS.nonprod}/user/alice`;
+  const already = (iam: LiveView['iam']) =>
+    Object.fromEntries(
+      planTeam(expansion, { ledger: ledgerOf(), iam }, planOptions).map((e) => [
+        `${e.principal} ${e.policy}${e.kind === 'temporary' ? ' (temporary)' : ''}`,
+        e.alreadyInIam === true,
+      ]),
+    );
+  const cases: [string, LiveView['iam'][string], Record<string, boolean>][] = [
+    [
+      'the managed policy attached and the inline original holding the statements (written another way)',
+      { exists: true, attached: [READ_ONLY], inline: ['s3'], inlineDocuments: { s3: JSON.stringify(original) } },
+      { 'user/alice aws.ReadOnlyAccess': true, 'user/alice inline.s3': true, 'user/alice written': false, 'user/alice aws.ReadOnlyAccess (temporary)': false },
+    ],
+    [
+      'the inline original gone',
+      { exists: true, attached: [READ_ONLY], inline: [], inlineDocuments: { s3: null } },
+      { 'user/alice aws.ReadOnlyAccess': true, 'user/alice inline.s3': false, 'user/alice written': false, 'user/alice aws.ReadOnlyAccess (temporary)': false },
+    ],
+    [
+      'the inline original edited since the import',
+      {
+        exists: true,
+        attached: [READ_ONLY],
+        inline: ['s3'],
+        inlineDocuments: { s3: JSON.stringify({ ...original, Statement: { ...original.Statement, Action: 's3:*' } }) },
+      },
+      { 'user/alice aws.ReadOnlyAccess': true, 'user/alice inline.s3': false, 'user/alice written': false, 'user/alice aws.ReadOnlyAccess (temporary)': false },
+    ],
+    [
+      'the managed policy not attached',
+      { exists: true, attached: [], inline: ['s3'], inlineDocuments: { s3: JSON.stringify(original) } },
+      { 'user/alice aws.ReadOnlyAccess': false, 'user/alice inline.s3': true, 'user/alice written': false, 'user/alice aws.ReadOnlyAccess (temporary)': false },
+    ],
+    [
+      'no such user',
+      { exists: false, attached: [], inline: [] },
+      {
+        'user/alice aws.ReadOnlyAccess': false,
+        'user/alice inline.s3': false,
+        'user/alice written': false,
+        'user/alice aws.ReadOnlyAccess (temporary)': false,
+      },
+    ],
+  ];
+  for (const [what, state, expected] of cases) {
+    it(`with ${what}`, () => {
+      const found = already({ [aliceKey]: state });
+      assert.deepEqual(Object.fromEntries(Object.keys(expected).map((k) => [k, found[k]])), expected);
+    });
+  }
+
+  it("says that submitting changes no one's access, and what adopt: true does", () => {
+    const entries = planTeam(
+      expansion,
+      {
+        ledger: ledgerOf(),
+        iam: { [`${ACCOUNTS.nonprod}/role/ci`]: { exists: true, attached: [READ_ONLY], inline: [], inlineDocuments: { s3: JSON.stringify(original) } } },
+      },
+      planOptions,
+    );
+    const ci = entries.filter((e) => e.principal === 'role/ci');
+    assert.deepEqual(
+      ci.map((e) => [e.action, e.alreadyInIam]),
+      [
+        ['add', true],
+        ['add', true],
+      ],
+    );
+    assert.match(
+      ci[1]!.note!,
+      /IAM holds this access already \(inline s3\): submitting changes no one's access; adopt: grantflow takes it over, deleting inline s3 once its policy is attached/,
+    );
+    const alice = entries.find((e) => e.principal === 'user/alice' && e.policy === 'aws.ReadOnlyAccess' && e.kind === 'permanent')!;
+    assert.equal(alice.alreadyInIam, undefined, 'not read: not in IAM as far as the plan knows');
+  });
+});

@@ -1,7 +1,7 @@
 // Every YAML example of the README and docs/ is validated with the real loader, as `grantflow validate`
 // reads it: each block names its file in a first comment line (`# grantflow.yaml`,
-// `# temporary-access/<team>.yaml`), is written there over a copy of the example team in config/, and
-// must validate. What the docs say an example does (the expiring copy it attaches, that sinks are
+// `# temporary-access/<team>.yaml`), is written there, with the other blocks of its section, over a
+// copy of the example team in config/, and must validate. What the docs say an example does (the expiring copy it attaches, that sinks are
 // checked without their webhook variables) is checked here too.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -95,14 +95,25 @@ describe('the YAML examples of the README and docs/', function () {
     }
   });
 
+  // The blocks of one section are one example: written together (an imported team's policies and
+  // entries, say), each team they name validated.
+  const sections = new Map<string, Example[]>();
   for (const example of all) {
-    it(`${example.where} (${example.section}, ${example.file || 'no file named'}) validates beside the example team`, async () => {
-      assert.ok(example.file, 'the example names its file');
-      const dir = configWith({ [example.file]: example.text }, IN_TWO_DAYS);
-      const result = await runCli(['validate', teamOf(example.file), '--config', dir, '--now', NOW], envWithoutWebhooks());
-      assert.equal(result.code, 0, result.stderr);
-      assert.doesNotMatch(result.stderr, /: error: /);
-      assert.match(result.stdout, /: valid; /);
+    const key = `${example.where.split(':')[0]}#${example.section}`;
+    sections.set(key, [...(sections.get(key) ?? []), example]);
+  }
+  for (const blocks of sections.values()) {
+    const where = blocks.map((b) => b.where).join(', ');
+    const named = blocks.map((b) => b.file || 'no file named').join(', ');
+    it(`${where} (${blocks[0]!.section}, ${named}) validates beside the example team`, async () => {
+      for (const example of blocks) assert.ok(example.file, `${example.where}: the example names its file`);
+      const dir = configWith(Object.fromEntries(blocks.map((b) => [b.file, b.text])), IN_TWO_DAYS);
+      for (const team of new Set(blocks.map((b) => teamOf(b.file)))) {
+        const result = await runCli(['validate', team, '--config', dir, '--now', NOW], envWithoutWebhooks());
+        assert.equal(result.code, 0, result.stderr);
+        assert.doesNotMatch(result.stderr, /: error: /);
+        assert.match(result.stdout, /: valid; /);
+      }
     });
   }
 
