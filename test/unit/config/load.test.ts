@@ -51,7 +51,7 @@ describe('load cases: the folder and the team name', function () {
 
   it('a team with no files names every file it looked for', function () {
     const dir = folder({});
-    const expected = ['aws-accounts', 'aws-policies', 'permanent-access', 'temporary-access'].map((k) => path.join(dir, k, 't.yaml')).join(', ');
+    const expected = ['aws-accounts', 'aws-policies', 'permanent-access', 'temporary-access', 'break-glass'].map((k) => path.join(dir, k, 't.yaml')).join(', ');
     assert.deepEqual(messages(loadTeam(dir, 't', {})), [`error 1 team "t" has no config files; expected at least one of ${expected}`]);
   });
 
