@@ -163,7 +163,13 @@ export function teamFromTexts(team: string, texts: TeamTexts, settings: LoadedSe
     }
     const relative = `${kind}/${team}.yaml`;
     const key = (
-      { 'aws-accounts': 'accounts', 'aws-policies': 'policies', 'permanent-access': 'permanent', 'temporary-access': 'temporary', 'break-glass': 'breakGlass' } as const
+      {
+        'aws-accounts': 'accounts',
+        'aws-policies': 'policies',
+        'permanent-access': 'permanent',
+        'temporary-access': 'temporary',
+        'break-glass': 'breakGlass',
+      } as const
     )[kind];
     (files as unknown as Record<string, unknown>)[key] = { data: parsed.data, source: parsed.source, relative };
   }

@@ -108,7 +108,9 @@ export function checkRequest(
   }
   const requester = rule.requesters.find((r) => sameUser(r.name, iamUserName(ask.user.trim())));
   if (!requester) {
-    return refuse(`${ask.user} may not request under rule ${ask.rule} (${where(rule)}): its requesters are ${rule.requesters.map((r) => r.written).join(', ')}`);
+    return refuse(
+      `${ask.user} may not request under rule ${ask.rule} (${where(rule)}): its requesters are ${rule.requesters.map((r) => r.written).join(', ')}`,
+    );
   }
   if (!rule.environments.includes(ask.environment)) {
     return refuse(`rule ${ask.rule} (${where(rule)}) covers ${rule.environments.join(', ')}, not ${ask.environment}: use --env ${rule.environments[0]}`);
@@ -182,6 +184,15 @@ export function approvalStatement(terms: RequestTerms, signedAt: string, selfRea
   return { format: APPROVAL_FORMAT, request: terms, signedAt, ...(selfReason?.trim() ? { selfReason: selfReason.trim() } : {}) };
 }
 
+/** An approval as it travels: the exact text signed, the signature, and which key made it. */
+export interface SignedApproval {
+  statement: string;
+  /** ed25519 over the statement's UTF-8 bytes, base64. */
+  signature: string;
+  /** The key's fingerprint, `SHA256:…` as ssh-keygen -l prints it. */
+  keyId: string;
+}
+
 /** The text a signature covers. */
 export function approvalText(statement: ApprovalStatement): string {
   return canonicalJson(statement);
@@ -190,7 +201,9 @@ export function approvalText(statement: ApprovalStatement): string {
 /** The fields of the terms a statement differs in (none: it is over exactly these terms). */
 export function termsMismatch(signed: RequestTerms, terms: RequestTerms): string[] {
   const keys = [...new Set([...Object.keys(signed), ...Object.keys(terms)])].sort();
-  return keys.filter((key) => canonicalJson((signed as unknown as Record<string, unknown>)[key]) !== canonicalJson((terms as unknown as Record<string, unknown>)[key]));
+  return keys.filter(
+    (key) => canonicalJson((signed as unknown as Record<string, unknown>)[key]) !== canonicalJson((terms as unknown as Record<string, unknown>)[key]),
+  );
 }
 
 /** An approval the worker verified: who, when they signed, and whether it was for themselves. */
@@ -205,7 +218,11 @@ export interface CountedApproval {
  * distinct approvers. The grant counts from the latest of their signatures, so the expiry follows
  * from what was signed alone: a request replayed or reset grants no later expiry.
  */
-export function tally(needed: number, durationMs: number, counted: readonly CountedApproval[]): { approved: false } | { approved: true; approvers: string[]; approvedAt: string; expiresAt: string } {
+export function tally(
+  needed: number,
+  durationMs: number,
+  counted: readonly CountedApproval[],
+): { approved: false } | { approved: true; approvers: string[]; approvedAt: string; expiresAt: string } {
   const seen = new Map<string, CountedApproval>();
   for (const approval of counted) if (!seen.has(canonicalPrincipal(approval.approver))) seen.set(canonicalPrincipal(approval.approver), approval);
   const first = [...seen.values()].slice(0, needed);
@@ -246,11 +263,7 @@ export function printedEntry(entry: TemporaryGrantEntry): string {
 /** Whether the rule still lets this grant stand: a pass revokes a break-glass grant whose rule no longer does. */
 export function ruleAdmits(rule: BreakGlassRule | undefined, grant: { principal: string; environment: string; policy: string }): boolean {
   if (!rule) return false;
-  return (
-    rule.requesters.some((r) => sameUser(r.name, grant.principal)) &&
-    rule.environments.includes(grant.environment) &&
-    rule.grants.includes(grant.policy)
-  );
+  return rule.requesters.some((r) => sameUser(r.name, grant.principal)) && rule.environments.includes(grant.environment) && rule.grants.includes(grant.policy);
 }
 
 /** What a break-glass grant's memo says of where it came from (visibility lists it: the reconcile pass and `history` read it). */

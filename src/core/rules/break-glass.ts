@@ -80,7 +80,13 @@ function approverProblems(name: string, rule: BreakGlassRule, at: At): Diagnosti
   rule.approvers.forEach((approver, i) => {
     const user = canonicalPrincipal(approver.user.name);
     const key = approver.key.trim().split(/\s+/).slice(0, 2).join(' ');
-    if (users.has(user)) out.push(error(at(name, 'approvers', i, 'user'), `${approver.user.written} is listed as an approver twice (also item ${users.get(user)! + 1}); list each approver once`));
+    if (users.has(user))
+      out.push(
+        error(
+          at(name, 'approvers', i, 'user'),
+          `${approver.user.written} is listed as an approver twice (also item ${users.get(user)! + 1}); list each approver once`,
+        ),
+      );
     else users.set(user, i);
     if (!ED25519_LINE.test(approver.key.trim())) {
       out.push(

@@ -217,7 +217,7 @@ describe('notifications: sinks from grantflow.yaml', () => {
           name: 'sec',
           url: 'https://hooks.example/abc',
           format: 'slack',
-          events: ['granted', 'expiring', 'revoked', 'failed', 'revoke-stuck', 'refused'],
+          events: ['granted', 'expiring', 'revoked', 'failed', 'revoke-stuck', 'refused', 'requested', 'approved', 'self-approved', 'denied', 'lapsed'],
           expiringBeforeMs: 3_600_000,
           revokeStuckAfterMs: 600_000,
         },
