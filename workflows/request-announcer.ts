@@ -8,11 +8,6 @@ import { notificationPlan } from './grant-activities';
 import type { RequestStatus } from './messages';
 import { sendNotification } from './notifications';
 
-/** The command an approver runs, as the `requested` message and `grantflow request` show it. */
-export function approveCommand(requestId: string): string {
-  return `grantflow approve ${requestId} --key ~/.ssh/id_ed25519`;
-}
-
 export class RequestAnnouncer {
   private readonly planned: Promise<NotificationPlan | undefined>;
 

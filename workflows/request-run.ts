@@ -17,7 +17,7 @@ import {
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import type { RequestState } from '../src/core/break-glass';
+import { approveCommand, type RequestState } from '../src/core/break-glass';
 import type { grantWorkflow } from './grant';
 import { describeFailure } from './grant-failures';
 import {
@@ -33,7 +33,7 @@ import {
   type RequestStatus,
 } from './messages';
 import { checkBreakGlassRatified, checkBreakGlassRequest, prepareBreakGlassGrant, verifyBreakGlassApproval } from './request-activities';
-import { approveCommand, RequestAnnouncer } from './request-announcer';
+import { RequestAnnouncer } from './request-announcer';
 import { grantSearchAttributes, GrantExpiresAt, GrantState, requestSearchAttributes } from './search-attributes';
 
 /** How often a granted request looks whether a verified submission records its grant yet (a submission also nudges it). */

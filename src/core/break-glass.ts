@@ -20,6 +20,11 @@ export type RequestState = (typeof REQUEST_STATES)[number];
 /** Names the approval statement's format inside the signed text, so that no other signed text verifies as one. */
 export const APPROVAL_FORMAT = 'grantflow-approval/1';
 
+/** The command an approver runs, as the `requested` notification and `grantflow request` show it. */
+export function approveCommand(requestId: string): string {
+  return `grantflow approve ${requestId} --key ~/.ssh/id_ed25519`;
+}
+
 export function breakGlassFile(team: string): string {
   return `break-glass/${team}.yaml`;
 }
