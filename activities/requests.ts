@@ -30,9 +30,12 @@ export function createRequestActivities(breakGlass: () => BreakGlassAuthority) {
       return breakGlass().check(input.ask, caller(input));
     },
 
-    /** One approval as it arrives: counted only if a key the rule in force names signed exactly these terms, now. */
-    async verifyBreakGlassApproval(input: { terms: RequestTerms; approval: SignedApproval }): Promise<ApprovalOutcome> {
-      return breakGlass().approve(input.terms, input.approval);
+    /**
+     * One approval as it arrives: counted only if a key the rule in force names signed exactly these
+     * terms, close to `atMs` (the moment the request received it, as the server's history records it).
+     */
+    async verifyBreakGlassApproval(input: { terms: RequestTerms; approval: SignedApproval; atMs: number }): Promise<ApprovalOutcome> {
+      return breakGlass().approve(input.terms, input.approval, input.atMs);
     },
 
     /** The grant the request's approvals give, verified from its terms and signatures, with the memo it starts with. */

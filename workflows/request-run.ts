@@ -45,8 +45,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export class RequestRun {
   readonly status: RequestStatus;
   private readonly announcer: RequestAnnouncer;
-  /** An approval being verified: the next waits for it, so approvals are counted one at a time. */
-  private verifying = false;
+  /**
+   * Approvals and denials in arrival order, one at a time: each handler chains onto the last before
+   * its first await, so two that arrive together can never both see the request still open.
+   */
+  private turn: Promise<unknown> = Promise.resolve();
   private ratifyAsked = false;
   private grantClosed = false;
 
@@ -143,40 +146,52 @@ export class RequestRun {
     return { outcome: 'already', message, status: s };
   }
 
-  /** Approvals are verified one at a time (the worker reads the rule in force and checks the signature); the state moves once. */
-  private async approve(request: ApproveRequest): Promise<ApproveResult> {
-    await condition(() => !this.verifying && this.status.state !== 'checking');
-    if (this.status.state !== 'requested') return this.decided();
-    this.verifying = true;
-    try {
-      const verdict = await verifyBreakGlassApproval({ terms: this.status.terms!, approval: request.approval });
-      if (this.status.state !== 'requested') return this.decided();
-      if (!verdict.ok) return this.refused(verdict.reason);
-      const { approval } = verdict;
-      if (this.status.approvals.some((a) => a.approver.toLowerCase() === approval.approver.toLowerCase())) {
-        return { outcome: 'counted', message: `${approval.approver} has approved this request already; it needs another approver`, status: this.status };
-      }
-      this.status.approvals.push(approval);
-      if (approval.self)
-        await this.announcer.announce('self-approved', { by: approval.approver, ...(approval.selfReason ? { endReason: approval.selfReason } : {}) });
-      const needed = this.status.rule!.approvals - this.status.approvals.length;
-      if (needed > 0) {
-        this.setState('requested');
-        return { outcome: 'counted', message: `approval by ${approval.approver} counted; ${needed} more needed`, status: this.status };
-      }
-      this.setState('approved');
-      return {
-        outcome: 'approved',
-        message: `approved by ${this.status.approvals.map((a) => a.approver).join(', ')}; the grant is being applied`,
-        status: this.status,
-      };
-    } finally {
-      this.verifying = false;
-    }
+  /** Runs `step` after every approval or denial that arrived before it has finished. */
+  private inTurn<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.turn.then(async () => {
+      await condition(() => this.status.state !== 'checking');
+      return step();
+    });
+    this.turn = next.catch(() => undefined);
+    return next;
   }
 
-  private async deny(request: DenyRequest): Promise<RequestStatus> {
-    await condition(() => !this.verifying && this.status.state !== 'checking');
+  /** Approvals are verified in turn (the worker reads the rule in force and checks the signature); the state moves once. */
+  private approve(request: ApproveRequest): Promise<ApproveResult> {
+    return this.inTurn(() => this.verify(request));
+  }
+
+  private async verify(request: ApproveRequest): Promise<ApproveResult> {
+    if (this.status.state !== 'requested') return this.decided();
+    const verdict = await verifyBreakGlassApproval({ terms: this.status.terms!, approval: request.approval, atMs: Date.now() });
+    // Denied or lapsed while the worker verified it: the decision stands.
+    if (this.status.state !== 'requested') return this.decided();
+    if (!verdict.ok) return this.refused(verdict.reason);
+    const { approval } = verdict;
+    if (this.status.approvals.some((a) => a.approver.toLowerCase() === approval.approver.toLowerCase())) {
+      return { outcome: 'counted', message: `${approval.approver} has approved this request already; it needs another approver`, status: this.status };
+    }
+    this.status.approvals.push(approval);
+    if (approval.self)
+      await this.announcer.announce('self-approved', { by: approval.approver, ...(approval.selfReason ? { endReason: approval.selfReason } : {}) });
+    const needed = this.status.rule!.approvals - this.status.approvals.length;
+    if (needed > 0) {
+      this.setState('requested');
+      return { outcome: 'counted', message: `approval by ${approval.approver} counted; ${needed} more needed`, status: this.status };
+    }
+    this.setState('approved');
+    return {
+      outcome: 'approved',
+      message: `approved by ${this.status.approvals.map((a) => a.approver).join(', ')}; the grant is being applied`,
+      status: this.status,
+    };
+  }
+
+  private deny(request: DenyRequest): Promise<RequestStatus> {
+    return this.inTurn(() => this.denyNow(request));
+  }
+
+  private async denyNow(request: DenyRequest): Promise<RequestStatus> {
     if (this.status.state !== 'requested') {
       throw ApplicationFailure.nonRetryable(
         `request ${this.status.id} is ${this.status.state}; only an open request can be denied${this.status.grantId ? ` (revoke its grant instead: grantflow revoke ${this.status.grantId} --reason …)` : ''}`,

@@ -67,8 +67,8 @@ export class BreakGlassAuthority {
     });
   }
 
-  /** One approval as it arrives: by a key the rule in force names, over exactly these terms, recently. */
-  async approve(terms: RequestTerms, signed: SignedApproval, nowMs = Date.now()): Promise<ApprovalOutcome> {
+  /** One approval as it arrives at `nowMs`: by a key the rule in force names, over exactly these terms, signed close to then. */
+  async approve(terms: RequestTerms, signed: SignedApproval, nowMs: number): Promise<ApprovalOutcome> {
     const found = await this.ruleInForce(terms.team, terms.rule);
     if ('reason' in found) return { ok: false, reason: found.reason };
     const verdict = verifyApproval(signed, terms, found.rule, { arrivingAtMs: nowMs });
