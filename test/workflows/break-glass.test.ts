@@ -1,0 +1,190 @@
+// Break-glass requests on the dev server with moto, in real time: the scenarios both servers run
+// (test/harness/break-glass.ts), then what needs the whole stack: the team's reconcile workflow and
+// its interval passes, submissions that change the rule, and the command line on YAML checkouts.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { requestStatus, waitForRequest } from '../../src/temporal/requests';
+import { reconcileStatus } from '../../src/temporal/reconcile-operations';
+import { generateSigningKey } from '../../src/trust/keys';
+import { statusQuery } from '../../workflows/messages';
+import { approveAs, approversSink, approverKeys, ask, breakGlassScenarios, breakGlassTeam, EMPTY, type BreakGlassBed } from '../harness/break-glass';
+import { runCli } from '../harness/cli';
+import { eventually } from '../harness/stack';
+import { revisionSequence } from '../harness/team';
+import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver';
+import { workflowSuite } from '../harness/workflow-suite';
+
+const revision = revisionSequence('break-glass', '2026-01-01T00:00:00Z');
+const SECOND = 1000;
+
+describe('break-glass requests on the dev server (worker + moto)', function () {
+  this.timeout(180_000);
+  let receiver: WebhookReceiver;
+  before(async () => {
+    receiver = await startWebhookReceiver();
+  });
+  const suite = workflowSuite({ revision, teamPrefix: 'bg', users: ['alice', 'bob', 'mallory'], stack: { worker: false }, cliEnv: true });
+  before(async () => {
+    await suite.stack.startWorker({ notifications: { sinks: [approversSink(receiver)] } });
+  });
+  after(async () => {
+    await receiver?.close();
+  });
+
+  const bed: BreakGlassBed = {
+    client: () => suite.stack.client,
+    taskQueue: () => suite.stack.taskQueue,
+    publish: async (config) => {
+      await suite.submit(config);
+    },
+    user: async (name) => (await suite.users(name))[name]!,
+    receiver: () => receiver,
+    nextTeam: () => suite.nextTeam(),
+    times: { openForMs: 10 * SECOND, durationMs: 15 * SECOND, maxDurationMs: 10 * 60 * SECOND },
+    now: async () => new Date(),
+    announcesEndings: true,
+    grantRuns: async (team) => {
+      let runs = 0;
+      for await (const _ of suite.stack.client.workflow.list({ query: `WorkflowType = 'grantWorkflow' AND GrantTeam = '${team}'` })) runs++;
+      return runs;
+    },
+  };
+  breakGlassScenarios(bed);
+
+  it('an interval pass does not revoke a break-glass grant the YAML does not record, and a submission that removes its rule does', async () => {
+    const base = breakGlassTeam(bed.nextTeam(), bed);
+    const config = { ...base, settings: { ...base.settings, reconcileIntervalMs: 3 * SECOND } };
+    await bed.publish(config);
+    const asked = await ask(bed, { team: config.team, durationMs: 5 * 60 * SECOND });
+    assert.equal((await approveAs(bed, 'carol', asked)).outcome, 'approved');
+    const granted = (await waitForRequest(bed.client(), asked.id, (s) => s.state === 'granted', { timeoutMs: 30_000 }))!;
+    await suite.waitState(granted.grantId!, 'active');
+    // Two interval passes finish after the grant is active: the first could have started before it.
+    const passes = new Set<string>();
+    const first = (await reconcileStatus(bed.client(), config.team)).lastPassAt;
+    await eventually(
+      'two interval passes',
+      async () => {
+        const at = (await reconcileStatus(bed.client(), config.team)).lastPassAt;
+        if (at && at !== first) passes.add(at);
+        return passes.size >= 2 ? true : undefined;
+      },
+      60_000,
+    );
+    assert.equal((await bed.client().workflow.getHandle(granted.grantId!).query(statusQuery)).state, 'active');
+    assert.equal(Object.keys((await bed.user('bob')).inline).length, 1, 'the grant still holds its inline policy');
+
+    const withoutRule = { ...config, breakGlass: {} };
+    await bed.publish(withoutRule);
+    await suite.waitState(granted.grantId!, 'revoked');
+    assert.deepEqual(await bed.user('bob'), EMPTY);
+  });
+
+  describe('from YAML checkouts, through the command line', function () {
+    const keys = approverKeys();
+    const bobKey = generateSigningKey('bob@laptop');
+    const bobKeyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-bob-')), 'id_ed25519');
+    fs.writeFileSync(bobKeyFile, bobKey.privatePem, { mode: 0o600 });
+    let commits = 0;
+
+    /** A team's YAML checkout whose rule on-call lets bob ask for breakglass, approved by `approvers`. */
+    const checkout = (team: string, approvers: { user: string; key: string }[]): string => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-checkout-'));
+      const files: Record<string, string> = {
+        'aws-accounts': 'aws-accounts:\n  nonprod: "111111111111"\n  prod: "222222222222"\n',
+        'aws-policies':
+          'aws-policies:\n  breakglass:\n    description: "Break glass"\n    managed_policies: ["arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"]\n' +
+          '    custom_statements:\n      - effect: Allow\n        actions: ["s3:ListBucket"]\n        resources: ["*"]\n',
+        'temporary-access': 'temporary-access:\n',
+        'break-glass':
+          'break-glass:\n  on-call:\n    description: On-call access\n    requesters: [bob@example.com]\n    environments: [nonprod]\n    grants: [breakglass]\n    max_duration: 2h\n' +
+          `    approvers:\n${approvers.map((a) => `      - user: ${a.user}\n        key: ${a.key}\n`).join('')}`,
+      };
+      for (const [kind, text] of Object.entries(files)) {
+        fs.mkdirSync(path.join(dir, kind), { recursive: true });
+        fs.writeFileSync(path.join(dir, kind, `${team}.yaml`), text);
+      }
+      return dir;
+    };
+    /** The command line run from `dir`, as bob or as an approver on their laptop, or as CI. */
+    const cli = (dir: string, ...args: string[]) => {
+      const at = Date.parse('2026-02-01T00:00:00Z') + ++commits * 60_000;
+      return runCli(args, {
+        ...process.env,
+        GRANTFLOW_CONFIG: dir,
+        GRANTFLOW_REVISION: `checkout${at}`,
+        GRANTFLOW_REVISION_TIME: new Date(at).toISOString(),
+        GRANTFLOW_SUBMITTED_BY: 'ci',
+      });
+    };
+    const request = async (dir: string, team: string) => {
+      const asked = await cli(
+        dir,
+        'request',
+        team,
+        '--rule',
+        'on-call',
+        '--env',
+        'nonprod',
+        '--for',
+        '1h',
+        '--reason',
+        'incident 7',
+        '--user',
+        'bob@example.com',
+      );
+      assert.equal(asked.code, 0, asked.stderr);
+      return asked.stdout.trim();
+    };
+
+    it('a requester who adds themselves as approver in a local checkout gains nothing: the rule in force is the submitted one', async () => {
+      const team = suite.nextTeam();
+      const submitted = checkout(team, [{ user: 'carol@example.com', key: keys.carol.publicLine }]);
+      const submit = await cli(submitted, 'submit', team);
+      assert.equal(submit.code, 0, submit.stderr);
+      // bob's checkout lists him as an approver with his own key (and allows self-approval): never submitted.
+      const local = checkout(team, [
+        { user: 'carol@example.com', key: keys.carol.publicLine },
+        { user: 'bob@example.com', key: bobKey.publicLine },
+      ]);
+      fs.appendFileSync(path.join(local, 'break-glass', `${team}.yaml`), '    self_approval: true\n');
+      const id = await request(local, team);
+      const approved = await cli(local, 'approve', id, '--key', bobKeyFile, '--reason', 'I approve my own');
+      assert.equal(approved.code, 1, approved.stdout);
+      assert.match(approved.stderr, /refused: .*is not the key of an approver of rule on-call/);
+      const status = await requestStatus(suite.stack.client, id);
+      assert.equal(status.state, 'requested');
+      assert.deepEqual(status.rule!.approvers, ['carol@example.com']);
+      assert.equal(status.refusals.length, 1);
+      assert.deepEqual(await bed.user('bob'), EMPTY);
+    });
+
+    it('the entry `request --print-entry` prints, committed, makes `plan` say keep for the running grant', async () => {
+      const team = suite.nextTeam();
+      const dir = checkout(team, [{ user: 'carol@example.com', key: keys.carol.publicLine }]);
+      assert.equal((await cli(dir, 'submit', team)).code, 0);
+      const id = await request(dir, team);
+      const approved = await cli(dir, 'approve', id, '--key', keys.carol.file);
+      assert.equal(approved.code, 0, approved.stderr);
+      const granted = (await waitForRequest(suite.stack.client, id, (s) => s.state === 'granted', { timeoutMs: 30_000 }))!;
+      await suite.waitState(granted.grantId!, 'active');
+
+      const printed = await cli(dir, 'request', '--print-entry', id);
+      assert.equal(printed.code, 0, printed.stderr);
+      fs.appendFileSync(path.join(dir, 'temporary-access', `${team}.yaml`), printed.stdout);
+      const plan = await cli(dir, 'plan', team, '--json');
+      assert.equal(plan.code, 0, plan.stderr);
+      const { entries } = JSON.parse(plan.stdout) as { entries: { action: string; id: string }[] };
+      assert.deepEqual(
+        entries.filter((e) => e.id === granted.grantId).map((e) => e.action),
+        ['keep'],
+      );
+      assert.deepEqual(
+        entries.filter((e) => e.action !== 'keep'),
+        [],
+      );
+    });
+  });
+});
