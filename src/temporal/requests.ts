@@ -18,6 +18,7 @@ import {
 } from '../../workflows/messages';
 import { requestSearchAttributes } from '../../workflows/search-attributes';
 import { requestQuery, type RequestQuery } from './grant-query';
+import { askPatiently } from './patience';
 import { decodeGrantRow, listRows, type GrantRow } from './grant-rows';
 
 /** Ten letters and digits at random: a request id no one can guess or reuse. */
@@ -48,8 +49,12 @@ export async function startRequest(client: Client, ask: RequestAsk, options: { t
   return id;
 }
 
-export async function requestStatus(client: Client, id: string): Promise<RequestStatus> {
-  return client.workflow.getHandle(id).query(requestStatusQuery);
+/** The request's status; a worker that is away is waited for. */
+export async function requestStatus(client: Client, id: string, onWait?: (line: string) => void): Promise<RequestStatus> {
+  return askPatiently(() => client.workflow.getHandle(id).query(requestStatusQuery), {
+    waitingFor: `the worker of request ${id}`,
+    ...(onWait ? { onWait } : {}),
+  });
 }
 
 /** Polls the request's status until `done` says so; undefined if `timeoutMs` passes first. */
@@ -73,12 +78,27 @@ export async function waitForRequest(
   }
 }
 
-export async function approveRequest(client: Client, id: string, approval: SignedApproval): Promise<ApproveResult> {
-  return client.workflow.getHandle(id).executeUpdate(approveUpdate, { args: [{ approval }] });
+/** Sends one approval; a worker that is away is waited for, and an approval sent again after a lost answer is one approval. */
+export async function approveRequest(client: Client, id: string, approval: SignedApproval, onWait?: (line: string) => void): Promise<ApproveResult> {
+  const updateId = crypto.randomUUID();
+  return askPatiently(() => client.workflow.getHandle(id).executeUpdate(approveUpdate, { updateId, args: [{ approval }] }), {
+    waitingFor: `the worker of request ${id}`,
+    ...(onWait ? { onWait } : {}),
+  });
 }
 
-export async function denyRequest(client: Client, id: string, request: { by: string; reason: string }): Promise<RequestStatus> {
-  return client.workflow.getHandle(id).executeUpdate(denyUpdate, { args: [request] });
+/** Denies an open request; as patient as an approval. */
+export async function denyRequest(
+  client: Client,
+  id: string,
+  request: { by: string; reason: string },
+  onWait?: (line: string) => void,
+): Promise<RequestStatus> {
+  const updateId = crypto.randomUUID();
+  return askPatiently(() => client.workflow.getHandle(id).executeUpdate(denyUpdate, { updateId, args: [request] }), {
+    waitingFor: `the worker of request ${id}`,
+    ...(onWait ? { onWait } : {}),
+  });
 }
 
 /** A request as visibility lists it. */

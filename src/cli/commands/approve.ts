@@ -48,7 +48,7 @@ its .pub (or keep the .pub beside it) with the key added to the agent (ssh-add).
       return EXIT.failed;
     }
     return withTemporal({ timeoutMs: values.timeout, waitingFor: `request ${id} to take the approval (its worker verifies it)` }, async (client) => {
-      const status = await requestStatus(client, id);
+      const status = await requestStatus(client, id, (line) => write(io.stderr, `approve: ${line}`));
       write(io.stderr, `approve: ${id}: ${describeAsk(status)}`);
       if (!status.terms || status.state !== 'requested') {
         write(io.stderr, `approve: ${describeState(status)}`);
@@ -59,7 +59,7 @@ its .pub (or keep the .pub beside it) with the key added to the agent (ssh-add).
       write(io.stderr, `approve: signing with ${signer.via}`);
       const approval = await signApproval(t, signer, values.reason ? { selfReason: values.reason } : {});
       try {
-        const result = await approveRequest(client, id, approval);
+        const result = await approveRequest(client, id, approval, (line) => write(io.stderr, `approve: ${line}`));
         write(result.outcome === 'refused' ? io.stderr : io.stdout, `${result.outcome}: ${result.message}`);
         return result.outcome === 'refused' ? EXIT.failed : EXIT.ok;
       } catch (error) {

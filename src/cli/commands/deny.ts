@@ -26,7 +26,7 @@ grant is revoked with \`grantflow revoke <grant-id>\` instead.`,
     const by = values.by ?? currentRevision('.', io.env).submittedBy;
     return withTemporal({ timeoutMs: values.timeout, waitingFor: `request ${id} to take the denial` }, async (client) => {
       try {
-        const status = await denyRequest(client, id, { by, reason: values.reason! });
+        const status = await denyRequest(client, id, { by, reason: values.reason! }, (line) => write(io.stderr, `deny: ${line}`));
         write(io.stdout, `denied: ${id} (${describeAsk(status)})`);
         return EXIT.ok;
       } catch (error) {

@@ -105,7 +105,9 @@ unratified.`,
 });
 
 async function printEntry(id: string, timeoutMs: number, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
-  const status: RequestStatus = await withTemporal({ timeoutMs, waitingFor: `the status of request ${id}` }, (client) => requestStatus(client, id));
+  const status: RequestStatus = await withTemporal({ timeoutMs, waitingFor: `the status of request ${id}` }, (client) =>
+    requestStatus(client, id, (line) => write(io.stderr, `request: ${line}`)),
+  );
   const entry = entryFor(status);
   if (!entry) {
     write(io.stderr, `request: ${id} is ${status.state} (${describeState(status)}): only an approved request has an entry to record`);
