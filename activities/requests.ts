@@ -7,7 +7,7 @@ import type { RequestAsk, RequestTerms, SignedApproval } from '../src/core/break
 import type { GrantSpec } from '../src/core/grant';
 import type { ApprovalOutcome, BreakGlassAuthority, CheckOutcome } from '../src/reconcile/break-glass';
 import { grantMemo } from '../src/temporal/grant-start';
-import type { RequestStatus } from '../workflows/messages';
+import type { RequestStatus, SubmissionRef } from '../workflows/messages';
 
 /** A grant ready to start: its claimed spec and its memo (the grant verifies the approvals again when it applies). */
 export type PreparedGrant = { ok: true; spec: GrantSpec; memo: Record<string, unknown> } | { ok: false; reason: string };
@@ -47,8 +47,8 @@ export function createRequestActivities(breakGlass: () => BreakGlassAuthority) {
     },
 
     /** Whether a verified submission records the grant as a temporary-access entry yet. */
-    async checkBreakGlassRatified(input: { team: string; grantId: string }): Promise<boolean> {
-      return breakGlass().ratified(input.team, input.grantId);
+    async checkBreakGlassRatified(input: { team: string; grantId: string; sources?: SubmissionRef[] }): Promise<boolean> {
+      return breakGlass().ratified(input.team, input.grantId, input.sources ?? []);
     },
   };
 }

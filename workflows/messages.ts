@@ -451,5 +451,12 @@ export interface RequestOutcome {
 export const requestStatusQuery = defineQuery<RequestStatus>('requestStatus');
 export const approveUpdate = defineUpdate<ApproveResult, [ApproveRequest]>('approve');
 export const denyUpdate = defineUpdate<RequestStatus, [DenyRequest]>('deny');
-/** A verified submission may now record the grant: check at once rather than at the next look. It carries nothing. */
-export const ratifySignal = defineSignal('ratify');
+/**
+ * A submission may now record the grant: check at once rather than at the next look. It may name the
+ * submission, which the worker verifies like any other candidate (it is a hint, never an authority):
+ * the team's reconcile workflow records a pass's config only once the pass is done.
+ */
+export interface RatifyNudge {
+  config?: SubmissionRef;
+}
+export const ratifySignal = defineSignal<[RatifyNudge?]>('ratify');

@@ -31,6 +31,7 @@ import {
   type RequestInput,
   type RequestOutcome,
   type RequestStatus,
+  type SubmissionRef,
 } from './messages';
 import { checkBreakGlassRatified, checkBreakGlassRequest, prepareBreakGlassGrant, verifyBreakGlassApproval } from './request-activities';
 import { RequestAnnouncer } from './request-announcer';
@@ -51,6 +52,8 @@ export class RequestRun {
    */
   private turn: Promise<unknown> = Promise.resolve();
   private ratifyAsked = false;
+  /** The submission the last nudge named: a candidate the worker verifies, never trusted as it is. */
+  private ratifySource: SubmissionRef | undefined;
   private grantClosed = false;
 
   constructor(input: RequestInput) {
@@ -74,8 +77,10 @@ export class RequestRun {
         if (typeof request.by !== 'string' || request.by.trim() === '') throw new Error('a denial says who denies');
       },
     });
-    setHandler(ratifySignal, () => {
+    setHandler(ratifySignal, (nudge) => {
       this.ratifyAsked = true;
+      const config = nudge?.config;
+      if (config && typeof config.workflowId === 'string' && typeof config.digest === 'string') this.ratifySource = config;
     });
   }
 
@@ -251,7 +256,7 @@ export class RequestRun {
     while (!this.status.ratifiedAt && Date.now() < ratifyByMs) {
       await condition(() => this.ratifyAsked, Math.min(RATIFY_LOOK_MS, ratifyByMs - Date.now()));
       this.ratifyAsked = false;
-      if (await checkBreakGlassRatified({ team, grantId })) {
+      if (await checkBreakGlassRatified({ team, grantId, ...(this.ratifySource ? { sources: [this.ratifySource] } : {}) })) {
         this.status.ratifiedAt = iso(Date.now());
         upsertMemo({ ratifiedAt: this.status.ratifiedAt });
       }

@@ -23,7 +23,7 @@ import { describeRevision } from '../core/revision';
 import type { BreakGlassRule } from '../core/team-config';
 import { DAY_MS } from '../core/time';
 import { verifyApproval } from '../trust/approvals';
-import { requestStatusQuery, type AcceptedApproval, type RequestStatus } from '../../workflows/messages';
+import { requestStatusQuery, type AcceptedApproval, type RequestStatus, type SubmissionRef } from '../../workflows/messages';
 import type { ConfigAuthority, VerifiedConfig } from './authority';
 
 export type CheckOutcome = { ok: true; terms: RequestTerms; view: RuleView } | { ok: false; reason: string };
@@ -139,8 +139,8 @@ export class BreakGlassAuthority {
   }
 
   /** Whether the team's newest verified config holds the grant as a temporary-access entry (expired or not). */
-  async ratified(team: string, grantId: string): Promise<boolean> {
-    const { verified } = await this.configs.newestFor(team, []);
+  async ratified(team: string, grantId: string, candidates: readonly SubmissionRef[] = []): Promise<boolean> {
+    const { verified } = await this.configs.newestFor(team, candidates);
     return verified !== undefined && expandTeam(verified.config, -Infinity).grants.some((g) => g.id === grantId);
   }
 }

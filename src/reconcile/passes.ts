@@ -73,7 +73,7 @@ export async function submitPass(deps: PassDeps, input: SubmitPassInput): Promis
   await reconcile(ctx, plan, expansion.policies);
   ctx.report.skipped.push(...expansion.skipped.map((s) => s.id));
   // A break-glass grant this config records as a temporary-access entry is ratified: its request looks now.
-  await nudgeRatification(deps.temporal, input.team).catch((error: unknown) =>
+  await nudgeRatification(deps.temporal, input.team, verified.ref).catch((error: unknown) =>
     ctx.report.error(`telling requests to look for their entry: ${(error as Error).message}`),
   );
   return { summary: ctx.report.summary(input.team, read.revision), signer: verified.signer };

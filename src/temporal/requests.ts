@@ -15,6 +15,7 @@ import {
   type RequestInput,
   type RequestOutcome,
   type RequestStatus,
+  type SubmissionRef,
 } from '../../workflows/messages';
 import { requestSearchAttributes } from '../../workflows/search-attributes';
 import { requestQuery, type RequestQuery } from './grant-query';
@@ -142,11 +143,11 @@ export async function describeRequest(client: Client, id: string): Promise<Grant
 }
 
 /** Tells the team's granted requests to look for their YAML entry now (after a submission). Returns how many were told. */
-export async function nudgeRatification(client: Client, team: string): Promise<number> {
+export async function nudgeRatification(client: Client, team: string, config?: SubmissionRef): Promise<number> {
   let told = 0;
   for await (const row of listRows(client, requestQuery({ team, state: 'granted', running: true }))) {
     try {
-      await client.workflow.getHandle(row.id).signal(ratifySignal);
+      await client.workflow.getHandle(row.id).signal(ratifySignal, config ? { config } : {});
       told++;
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;

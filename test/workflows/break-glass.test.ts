@@ -90,7 +90,7 @@ describe('break-glass requests on the dev server (worker + moto)', function () {
     let commits = 0;
 
     /** A team's YAML checkout whose rule on-call lets bob ask for breakglass, approved by `approvers`. */
-    const checkout = (team: string, approvers: { user: string; key: string }[]): string => {
+    const checkout = (team: string, approvers: { user: string; key: string }[], extra = ''): string => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-checkout-'));
       const files: Record<string, string> = {
         'aws-accounts': 'aws-accounts:\n  nonprod: "111111111111"\n  prod: "222222222222"\n',
@@ -100,7 +100,7 @@ describe('break-glass requests on the dev server (worker + moto)', function () {
         'temporary-access': 'temporary-access:\n',
         'break-glass':
           'break-glass:\n  on-call:\n    description: On-call access\n    requesters: [bob@example.com]\n    environments: [nonprod]\n    grants: [breakglass]\n    max_duration: 2h\n' +
-          `    approvers:\n${approvers.map((a) => `      - user: ${a.user}\n        key: ${a.key}\n`).join('')}`,
+          `    approvers:\n${approvers.map((a) => `      - user: ${a.user}\n        key: ${a.key}\n`).join('')}${extra}`,
       };
       for (const [kind, text] of Object.entries(files)) {
         fs.mkdirSync(path.join(dir, kind), { recursive: true });
@@ -185,6 +185,39 @@ describe('break-glass requests on the dev server (worker + moto)', function () {
         entries.filter((e) => e.action !== 'keep'),
         [],
       );
+    });
+
+    it('`history` marks a break-glass grant no submitted entry recorded within ratify_within as unratified, and one recorded in time as ratified', async () => {
+      const team = suite.nextTeam();
+      const dir = checkout(team, [{ user: 'carol@example.com', key: keys.carol.publicLine }], '    ratify_within: 20s\n');
+      assert.equal((await cli(dir, 'submit', team)).code, 0);
+      const grantOf = async (id: string) => {
+        assert.equal((await cli(dir, 'approve', id, '--key', keys.carol.file)).code, 0);
+        return (await waitForRequest(suite.stack.client, id, (s) => s.state === 'granted', { timeoutMs: 30_000 }))!;
+      };
+      const recorded = await grantOf(await request(dir, team));
+      const forgotten = await grantOf(await request(dir, team));
+      fs.appendFileSync(path.join(dir, 'temporary-access', `${team}.yaml`), (await cli(dir, 'request', '--print-entry', recorded.id)).stdout);
+      const submitted = await cli(dir, 'submit', team);
+      assert.equal(submitted.code, 0, submitted.stderr);
+      await eventually('the submission ratifies the recorded request', async () =>
+        (await requestStatus(suite.stack.client, recorded.id)).ratifiedAt ? true : undefined,
+      );
+      const periods = await eventually(
+        'the forgotten grant is past its ratify_within',
+        async () => {
+          const history = await cli(dir, 'history', team, '--format', 'json');
+          assert.equal(history.code, 0, history.stderr);
+          const all = JSON.parse(history.stdout) as { grantId: string; breakGlass?: { request: string; ratification: string } }[];
+          return all.some((p) => p.breakGlass?.request === forgotten.id && p.breakGlass.ratification === 'unratified') ? all : undefined;
+        },
+        60_000,
+        1000,
+      );
+      const ratification = Object.fromEntries(periods.filter((p) => p.breakGlass).map((p) => [p.breakGlass!.request, p.breakGlass!.ratification]));
+      assert.deepEqual(ratification, { [recorded.id]: 'ratified', [forgotten.id]: 'unratified' });
+      const table = await cli(dir, 'history', team);
+      assert.match(table.stdout, /unratified/);
     });
   });
 });
