@@ -11,7 +11,7 @@ import type { Client } from '@temporalio/client';
 import type { RequestAsk } from '../../src/core/break-glass';
 import type { TeamConfig } from '../../src/core/team-config';
 import type { NotificationSink } from '../../src/core/notification-sink';
-import { approveRequest, requestStatus, startRequest, waitForRequest } from '../../src/temporal/requests';
+import { approveRequest, denyRequest, requestStatus, startRequest, waitForRequest } from '../../src/temporal/requests';
 import { generateSigningKey } from '../../src/trust/keys';
 import { approvalSigner, signApproval, type ApprovalSigner } from '../../src/trust/approvals';
 import { grantStartOptions } from '../../src/temporal/grant-start';
@@ -216,6 +216,9 @@ export function breakGlassScenarios(bed: BreakGlassBed): void {
     assert.equal(result.outcome, 'approved', result.message);
     const granted = (await waitForRequest(bed.client(), asked.id, (s) => s.state === 'granted', { timeoutMs: 30_000 }))!;
     assert.equal(Date.parse(granted.expiresAt!) - Date.parse(granted.approvedAt!), bed.times.durationMs);
+    const requested = await eventually('the request is announced', async () => notices(bed, asked.id).find((n) => n.body.event === 'requested'));
+    assert.ok(String(requested.body.text).includes(`grantflow approve ${asked.id}`), 'the announcement gives the approver’s command');
+    await eventually('the approval is announced', async () => notices(bed, asked.id).find((n) => n.body.event === 'approved'));
     const grant = bed.client().workflow.getHandle(granted.grantId!);
     await eventually('the grant is active', async () => ((await grant.query(statusQuery)).state === 'active' ? true : undefined));
     const during = await bed.user('bob');
@@ -230,6 +233,22 @@ export function breakGlassScenarios(bed: BreakGlassBed): void {
     const outcome = (await grant.result()) as GrantOutcome;
     assert.deepEqual(outcome, { id: granted.grantId, state: 'revoked', cause: 'expired' });
     assert.deepEqual(await bed.user('bob'), before);
+  });
+
+  it('a denied request grants nothing, says so to the sinks, and no approval is taken after it', async () => {
+    const config = breakGlassTeam(bed.nextTeam(), bed);
+    await bed.publish(config);
+    const asked = await ask(bed, { team: config.team });
+    const denied = await denyRequest(bed.client(), asked.id, { by: 'dave', reason: 'not an incident' });
+    assert.deepEqual([denied.state, denied.deniedBy, denied.denyReason], ['denied', 'dave', 'not an incident']);
+    assert.deepEqual(await bed.client().workflow.getHandle(asked.id).result(), { id: asked.id, state: 'denied' });
+    await assert.rejects(approveAs(bed, 'carol', asked));
+    assert.equal((await requestStatus(bed.client(), asked.id)).state, 'denied');
+    if (bed.announcesEndings) {
+      const notice = await eventually('the denial is announced', async () => notices(bed, asked.id).find((n) => n.body.event === 'denied'));
+      assert.match(String(notice.body.text), /denied by dave: not an incident/);
+    }
+    await untouched('bob');
   });
 
   it('concurrent approvals give exactly one grant; the approver whose approval came second is told it was already approved', async () => {
