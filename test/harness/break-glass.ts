@@ -251,6 +251,35 @@ export function breakGlassScenarios(bed: BreakGlassBed): void {
     await untouched('bob');
   });
 
+  it('an approval is refused and recorded once a submission has changed the request’s rule, and once one has removed it', async () => {
+    // Open long enough for two submissions to be read by the worker, on either server.
+    const open = { openForMs: 30 * 60_000 };
+    const config = breakGlassTeam(bed.nextTeam(), bed, open);
+    await bed.publish(config);
+    const asked = await ask(bed, { team: config.team });
+    /** Publishes `next` and waits until the worker checks requests against it (a request `probe` admits only under the old rule). */
+    const republish = async (next: TeamConfig, probe: Partial<RequestAsk>) => {
+      await bed.publish(next);
+      await eventually('the worker reads the new rule', async () => ((await ask(bed, { team: config.team, ...probe })).state === 'failed' ? true : undefined));
+    };
+    const shorter = breakGlassTeam(config.team, { times: { ...bed.times, maxDurationMs: bed.times.durationMs } }, open);
+    await republish(shorter, { durationMs: bed.times.durationMs + 60_000 });
+    const changed = await approveAs(bed, 'carol', asked);
+    assert.equal(changed.outcome, 'refused');
+    assert.match(changed.message, /rule on-call \(break-glass\/test-team\.yaml:2\) changed since the request was made/);
+    await republish({ ...shorter, breakGlass: {} }, {});
+    const removed = await approveAs(bed, 'dave', asked);
+    assert.equal(removed.outcome, 'refused');
+    assert.match(removed.message, /rule on-call is no longer in team .*'s verified config .*: it was removed/);
+    const status = await requestStatus(bed.client(), asked.id);
+    assert.deepEqual(
+      status.refusals.map((r) => r.what),
+      [changed.message, removed.message],
+    );
+    assert.deepEqual(status.approvals, []);
+    await untouched('bob');
+  });
+
   it('concurrent approvals give exactly one grant; the approver whose approval came second is told it was already approved', async () => {
     const config = breakGlassTeam(bed.nextTeam(), bed);
     await bed.publish(config);

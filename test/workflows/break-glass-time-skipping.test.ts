@@ -94,6 +94,8 @@ describe('break-glass requests with time skipping (Java test server + moto)', fu
       workflowId: reconcileWorkflowId(config.team),
       taskQueue: STAND_IN_QUEUE,
       args: [365 * 24 * HOUR],
+      // A team published again: the stand-in's memo names the new config.
+      workflowIdConflictPolicy: 'TERMINATE_EXISTING',
       memo: { state: { config: ref, revision } },
     });
   };
