@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import {
   breakGlassEntry,
   checkRequest,
+  ruleAdmits,
   tally,
   type BreakGlassMark,
   type RequestAsk,
@@ -97,6 +98,12 @@ export class BreakGlassAuthority {
     const found = await this.ruleInForce(terms.team, terms.rule);
     if ('reason' in found) return { ok: false, reason: found.reason };
     const { verified, rule } = found;
+    // The terms are the request run's word: a run the worker never checked (started elsewhere, with
+    // terms of its own) gets only what the rule in force would have admitted.
+    if (!ruleAdmits(rule, terms)) {
+      return { ok: false, reason: `rule ${terms.rule} does not let ${terms.principalWritten} have ${terms.policy} in ${terms.environment}` };
+    }
+    if (rule.requireTicket && !terms.ticket) return { ok: false, reason: `rule ${terms.rule} requires a ticket, and the request names none` };
     const ceiling = effectiveMaxTemporaryDays(verified.config, this.configs.authority.guardrails);
     if (terms.durationMs > rule.maxDurationMs || terms.durationMs > ceiling * DAY_MS) {
       return { ok: false, reason: `rule ${terms.rule} no longer allows ${terms.durationMs / 60_000} minutes` };
