@@ -46,6 +46,9 @@ export class BreakGlassAuthority {
 
   /** The team's newest verified config and the rule in it, or why there is none. */
   private async ruleInForce(team: string, name: string): Promise<{ verified: VerifiedConfig; rule: BreakGlassRule } | { reason: string }> {
+    // Read afresh, not from the few seconds' cache: an approval or apply right after a submission
+    // that changed or removed the rule must see it.
+    this.configs.forget(team);
     const { verified, reasons } = await this.configs.newestFor(team, []);
     if (!verified)
       return {

@@ -33,7 +33,11 @@ const config = (rule: Parameters<typeof breakGlassRule>[0] = {}): TeamConfig =>
 /** The authority over a worker whose newest verified config for the team is `verifiedConfig`. */
 const authorityOver = (verifiedConfig: TeamConfig): BreakGlassAuthority => {
   const verified: VerifiedConfig = { ref: { workflowId: 'submission', digest: 'd' }, config: verifiedConfig, signer: 'ci' } as VerifiedConfig;
-  const configs = { newestFor: async () => ({ verified, reasons: [] }), authority: { guardrails: DEFAULT_GUARDRAILS } } as unknown as ConfigAuthority;
+  const configs = {
+    newestFor: async () => ({ verified, reasons: [] }),
+    forget: () => undefined,
+    authority: { guardrails: DEFAULT_GUARDRAILS },
+  } as unknown as ConfigAuthority;
   return new BreakGlassAuthority(undefined as unknown as Client, configs);
 };
 
