@@ -159,6 +159,20 @@ describe('break-glass requests on the dev server (worker + moto)', function () {
       assert.deepEqual(status.rule!.approvers, ['carol@example.com']);
       assert.equal(status.refusals.length, 1);
       assert.deepEqual(await bed.user('bob'), EMPTY);
+
+      // What an approver then sees, and does: `requests` lists it open; `deny` closes it.
+      const listed = async (state: string) =>
+        eventually(`requests lists it ${state}`, async () => {
+          const rows = JSON.parse((await cli(local, 'requests', '--team', team, '--state', state, '--json')).stdout) as { id: string }[];
+          return rows.some((r) => r.id === id) ? true : undefined;
+        });
+      await listed('requested');
+      const denied = await cli(local, 'deny', id, '--reason', 'self-approval is not allowed', '--by', 'carol');
+      assert.equal(denied.code, 0, denied.stderr);
+      await listed('denied');
+      const again = await cli(local, 'deny', id, '--reason', 'twice', '--by', 'carol');
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /has ended: denied by carol: self-approval is not allowed; only an open request can be denied/);
     });
 
     it('the entry `request --print-entry` prints, committed, makes `plan` say keep for the running grant', async () => {

@@ -1,9 +1,9 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { withTemporal } from '../../temporal/connection';
-import { denyRequest } from '../../temporal/requests';
+import { denyRequest, requestStatus } from '../../temporal/requests';
 import { currentRevision } from '../revision';
 import { BY_OPTION, defineCommand, EXIT, timeoutOption, UsageError, write } from '../command';
-import { describeAsk, requestIdArgument } from '../request-view';
+import { describeAsk, describeState, requestIdArgument } from '../request-view';
 
 export const denyCommand = defineCommand({
   name: 'deny',
@@ -30,8 +30,14 @@ grant is revoked with \`grantflow revoke <grant-id>\` instead.`,
         write(io.stdout, `denied: ${id} (${describeAsk(status)})`);
         return EXIT.ok;
       } catch (error) {
-        if (!(error instanceof WorkflowUpdateFailedError)) throw error;
-        write(io.stderr, `deny: ${error.cause?.message ?? error.message}`);
+        if (error instanceof WorkflowUpdateFailedError) {
+          write(io.stderr, `deny: ${error.cause?.message ?? error.message}`);
+          return EXIT.failed;
+        }
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+        // A request that has ended takes no update; its status says how it ended (or it never existed).
+        const status = await requestStatus(client, id).catch(() => undefined);
+        write(io.stderr, `deny: ${status ? `${id} has ended: ${describeState(status)}; only an open request can be denied` : `no request ${id}`}`);
         return EXIT.failed;
       }
     });
