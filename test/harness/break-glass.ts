@@ -16,6 +16,7 @@ import { generateSigningKey } from '../../src/trust/keys';
 import { approvalSigner, signApproval, type ApprovalSigner } from '../../src/trust/approvals';
 import { grantStartOptions } from '../../src/temporal/grant-start';
 import { statusQuery, type GrantOutcome, type RequestOutcome, type RequestStatus } from '../../workflows/messages';
+import { GrantKind, GrantState } from '../../workflows/search-attributes';
 import type { PrincipalSnapshot } from './iam-snapshot';
 import { eventually } from './stack';
 import { breakGlassRule, grantsOf, policy, team, VIEW_ONLY } from './team';
@@ -219,6 +220,9 @@ export function breakGlassScenarios(bed: BreakGlassBed): void {
     const requested = await eventually('the request is announced', async () => notices(bed, asked.id).find((n) => n.body.event === 'requested'));
     assert.ok(String(requested.body.text).includes(`grantflow approve ${asked.id}`), 'the announcement gives the approver’s command');
     await eventually('the approval is announced', async () => notices(bed, asked.id).find((n) => n.body.event === 'approved'));
+    // What the Web UI shows of the request: its kind and state, as search attributes.
+    const shown = (await bed.client().workflow.getHandle(asked.id).describe()).typedSearchAttributes;
+    assert.deepEqual([shown.get(GrantKind), shown.get(GrantState)], ['request', 'granted']);
     const grant = bed.client().workflow.getHandle(granted.grantId!);
     await eventually('the grant is active', async () => ((await grant.query(statusQuery)).state === 'active' ? true : undefined));
     const during = await bed.user('bob');

@@ -233,5 +233,41 @@ describe('break-glass requests on the dev server (worker + moto)', function () {
       const table = await cli(dir, 'history', team);
       assert.match(table.stdout, /unratified/);
     });
+
+    it('`request --wait` follows the request until it is granted, then prints the grant and, with --print-entry, its entry', async () => {
+      const team = suite.nextTeam();
+      const dir = checkout(team, [{ user: 'carol@example.com', key: keys.carol.publicLine }]);
+      assert.equal((await cli(dir, 'submit', team)).code, 0);
+      const waiting = cli(
+        dir,
+        'request',
+        team,
+        '--rule',
+        'on-call',
+        '--env',
+        'nonprod',
+        '--for',
+        '1h',
+        '--reason',
+        'incident 8',
+        '--user',
+        'bob@example.com',
+        '--wait',
+        '--print-entry',
+      );
+      const id = await eventually('the request is listed open', async () => {
+        const rows = JSON.parse((await cli(dir, 'requests', '--team', team, '--state', 'requested', '--json')).stdout) as { id: string }[];
+        return rows[0]?.id;
+      });
+      assert.equal((await cli(dir, 'approve', id, '--key', keys.carol.file)).code, 0);
+      const waited = await waiting;
+      assert.equal(waited.code, 0, waited.stderr);
+      const granted = await requestStatus(suite.stack.client, id);
+      assert.equal(granted.state, 'granted');
+      const [printedId, printedGrant, ...entry] = waited.stdout.trim().split('\n');
+      assert.deepEqual([printedId, printedGrant], [id, granted.grantId]);
+      assert.match(entry.join('\n'), /^# add under temporary-access: in temporary-access\/bg-\d+\.yaml, then submit\n {2}- description: "Break-glass /);
+      assert.match(waited.stderr, /request: granted/);
+    });
   });
 });
