@@ -4,6 +4,11 @@ import path from 'node:path';
 
 export const BENCH_ACCOUNTS = ['111111111111', '222222222222', '333333333333'];
 
+/** `count` account ids: the three above first, then made-up ones, for an organisation's worth of accounts. */
+export function benchAccounts(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => BENCH_ACCOUNTS[i] ?? String(400_000_000_000 + i));
+}
+
 export interface GeneratedTeam {
   dir: string;
   team: string;
@@ -17,8 +22,8 @@ function write(dir: string, kind: string, team: string, text: string): void {
   fs.writeFileSync(path.join(dir, kind, `${team}.yaml`), text);
 }
 
-function accountsYaml(): string {
-  return `aws-accounts:\n${BENCH_ACCOUNTS.map((a, i) => `  env${i}: "${a}"`).join('\n')}\n`;
+function accountsYaml(accounts: readonly string[] = BENCH_ACCOUNTS): string {
+  return `aws-accounts:\n${accounts.map((a, i) => `  env${i}: "${a}"`).join('\n')}\n`;
 }
 
 const POLICIES = `aws-policies:
@@ -47,7 +52,7 @@ export function permanentTeam(dir: string, team: string, count: number, userPref
         `  - description: "readers in env${i}"\n    users:\n${names.map((n) => `      - ${n}@example.com`).join('\n')}\n    environments: [env${i}]\n    grants: [reader]`,
       );
   });
-  write(dir, 'aws-accounts', team, accountsYaml());
+  write(dir, 'aws-accounts', team, accountsYaml(accounts));
   write(dir, 'aws-policies', team, POLICIES);
   write(dir, 'permanent-access', team, `permanent-access:\n${entries.join('\n')}\n`);
   return { dir, team, users, grants: count };

@@ -1,7 +1,8 @@
-// `npm run bench -- --rate 10 [--grants 200] [--workers 2]`: grantflow at AWS's pace. One account,
-// the worker(s) at `iam_calls_per_second = rate`: N new permanent grants against the floor of their
-// necessary writes at that rate, the revoke lag of temporary grants expiring during that burst, the
-// IAM calls each grant cost, a re-submission's writes, and the combined rate the IAM proxy saw.
+// `npm run bench -- --rate 10 [--grants 200] [--accounts 20] [--workers 2]`: grantflow at AWS's pace.
+// The worker(s) at `iam_calls_per_second = rate`, a limit each account has on its own: N new permanent
+// grants spread over the accounts against the floor of their necessary writes (the slowest account's,
+// at that rate), the revoke lag of temporary grants expiring during that burst, the IAM calls and the
+// server's and worker's CPU each grant cost, a re-submission's writes, and the rate the IAM proxy saw.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,8 @@ import { countTeamGrants } from '../src/temporal/grant-operations';
 import { submitTeam } from '../src/temporal/reconcile-operations';
 import { validateTeam } from '../src/validate';
 import { startStack, type Stack } from '../test/harness/stack';
-import { BENCH_ACCOUNTS, permanentTeam, type GeneratedTeam } from './generate';
+import { cpuSeconds, cpuSpent } from './cpu';
+import { BENCH_ACCOUNTS, benchAccounts, permanentTeam, type GeneratedTeam } from './generate';
 import { iso, log, percentile, until } from './helpers';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'grantflow.js');
@@ -42,6 +44,8 @@ const RECORDED = [
 export interface PaceOptions {
   rate: number;
   grants: number;
+  /** How many accounts the burst's grants are spread over, each at `rate`. */
+  accounts: number;
   workers: number;
   expiring: number;
   /** Passed to the worker(s) as --max-cached-workflows. */
@@ -108,12 +112,13 @@ export async function paceBench(options: PaceOptions): Promise<Record<string, nu
   const results: Record<string, number> = {
     rate: options.rate,
     grants: options.grants,
+    accounts: options.accounts,
     workers: options.workers,
     ...(options.maxCachedWorkflows ? { max_cached_workflows: options.maxCachedWorkflows } : {}),
   };
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-pace-'));
   log(
-    `at AWS's pace: ${options.grants} new grants in one account at ${options.rate} calls/s, ${options.workers} worker(s), ${options.expiring} grants expiring during the burst`,
+    `at AWS's pace: ${options.grants} new grants in ${options.accounts} account(s) at ${options.rate} calls/s each, ${options.workers} worker(s), ${options.expiring} grants expiring during the burst`,
   );
   const stack = await startStack({ worker: false });
   const workers: Managed[] = [];
@@ -154,10 +159,12 @@ export async function paceBench(options: PaceOptions): Promise<Record<string, nu
           }
         : undefined;
     const account = BENCH_ACCOUNTS[0]!;
-    await stack.moto.createRoles(account, ['AWSSelfServeDeployer']);
+    const accounts = benchAccounts(options.accounts);
+    for (const each of accounts) await stack.moto.createRoles(each, ['AWSSelfServeDeployer']);
 
     // Temporary grants that expire while the burst is under way, spread over its expected length.
-    const floorMs = ((options.grants * NECESSARY_WRITES_PER_GRANT) / options.rate) * 1000;
+    // The floor: the busiest account's necessary writes at its own rate (the others finish sooner).
+    const floorMs = ((Math.ceil(options.grants / accounts.length) * NECESSARY_WRITES_PER_GRANT) / options.rate) * 1000;
     const burstStart = Date.now() + 30_000 + options.expiring * 1000;
     const spread = Math.max(10_000, floorMs * 0.8);
     const expiries = Array.from(
@@ -172,15 +179,22 @@ export async function paceBench(options: PaceOptions): Promise<Record<string, nu
     // From here on (creating the burst's users can take a while on a loaded machine): every revoke is seen.
     stack.proxy.record(RECORDED);
 
-    const burst = permanentTeam(path.join(work, 'burst'), 'pace-burst', options.grants, 'b', [account]);
-    for (let i = 0; i < options.grants; i += 500) await stack.moto.createUsers(account, burst.users[account]!.slice(i, i + 500));
+    const burst = permanentTeam(path.join(work, 'burst'), 'pace-burst', options.grants, 'b', accounts);
+    for (const [each, users] of Object.entries(burst.users)) {
+      for (let i = 0; i < users.length; i += 500) await stack.moto.createUsers(each, users.slice(i, i + 500));
+    }
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, burstStart - Date.now())));
     await quiesce(stack, 1000, 60_000);
     stack.proxy.resetCounts();
+    const cpuBefore = cpuSeconds();
     const t0 = Date.now();
     await submit(stack, burst);
     await until('all burst grants active', async () => (await countTeamGrants(stack.client, burst.team)).active >= burst.grants, 60 * 60_000, 500);
     results.converge_ms = Date.now() - t0;
+    const cpu = cpuSpent(cpuBefore, cpuSeconds());
+    results.server_cpu_s = cpu['temporal server'] ?? 0;
+    results.worker_cpu_s = cpu.worker ?? 0;
+    results.cpu_ms_per_grant = Math.round(((results.server_cpu_s + results.worker_cpu_s) * 1000) / options.grants);
     results.floor_ms = Math.round(floorMs);
     results.converge_ratio = Math.round((results.converge_ms / floorMs) * 100) / 100;
     const events = stack.proxy.events();
@@ -194,7 +208,10 @@ export async function paceBench(options: PaceOptions): Promise<Record<string, nu
     const perAction: Record<string, number> = {};
     for (const e of burstCalls) perAction[e.action] = (perAction[e.action] ?? 0) + 1;
     log(
-      `converged ${options.grants} grants in ${results.converge_ms} ms; floor (${NECESSARY_WRITES_PER_GRANT} writes a grant at ${options.rate}/s) ${results.floor_ms} ms; ratio ${results.converge_ratio}`,
+      `converged ${options.grants} grants in ${results.converge_ms} ms; floor (${NECESSARY_WRITES_PER_GRANT} writes a grant, the busiest account's at ${options.rate}/s) ${results.floor_ms} ms; ratio ${results.converge_ratio}`,
+    );
+    log(
+      `  CPU during the burst: Temporal server ${results.server_cpu_s} s, worker(s) ${results.worker_cpu_s} s; ${results.cpu_ms_per_grant} ms a grant (${os.cpus().length} cores)`,
     );
     log(`  calls per grant ${results.calls_per_grant} (${results.writes_per_grant} writes, ${results.reads_per_grant} reads): ${JSON.stringify(perAction)}`);
 
@@ -234,7 +251,7 @@ export async function paceBench(options: PaceOptions): Promise<Record<string, nu
     results.observed_rate = Math.round((times.length / (results.converge_ms / 1000)) * 100) / 100;
     results.peak_rate_5s = Math.round(peakRate(times, 5000) * 100) / 100;
     log(
-      `calls at the proxy during the burst, all ${options.workers} worker(s) together: ${results.observed_rate}/s on average, at most ${results.peak_rate_5s}/s over any 5 s (setting ${options.rate}/s per account, ${Math.round((options.rate / options.workers) * 100) / 100}/s a worker)`,
+      `calls at the proxy during the burst, all ${options.workers} worker(s) and ${accounts.length} account(s) together: ${results.observed_rate}/s on average, at most ${results.peak_rate_5s}/s over any 5 s (setting ${options.rate}/s per account, ${Math.round((options.rate / options.workers) * 100) / 100}/s a worker)`,
     );
 
     if (shares) {

@@ -1,7 +1,7 @@
 // `npm run bench [-- --quick] [--max-cached-workflows N]`: grantflow's claims as figures, against the Temporal dev server and
 // moto (behind a counting proxy), with the worker as its own process. Prints a table, writes JSON
 // to bench-results/, and ends with one `bench:` line. See docs/BENCHMARKS.md.
-// `npm run bench -- --rate 10 [--grants N] [--workers 2]` runs at AWS's pace instead (bench/pace.ts).
+// `npm run bench -- --rate 10 [--grants N] [--accounts N] [--workers 2]` runs at AWS's pace instead (bench/pace.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -176,12 +176,14 @@ function flag(name: string): string | undefined {
 async function pace(): Promise<void> {
   const rate = Number(flag('--rate'));
   const grants = Number(flag('--grants') ?? 200);
+  const accounts = Number(flag('--accounts') ?? 1);
   const workers = Number(flag('--workers') ?? 1);
   const expiring = Number(flag('--expiring') ?? 10);
-  if (!(rate > 0) || !(grants > 0) || !(workers >= 1) || !(expiring >= 1)) throw new Error('--rate, --grants, --workers and --expiring take positive numbers');
+  if (!(rate > 0) || !(grants > 0) || !Number.isInteger(accounts) || !(accounts >= 1) || !(workers >= 1) || !(expiring >= 1))
+    throw new Error('--rate, --grants, --accounts, --workers and --expiring take positive numbers');
   const started = Date.now();
   const cache = flag('--max-cached-workflows');
-  const results = await paceBench({ rate, grants, workers, expiring, ...(cache ? { maxCachedWorkflows: Number(cache) } : {}) });
+  const results = await paceBench({ rate, grants, accounts, workers, expiring, ...(cache ? { maxCachedWorkflows: Number(cache) } : {}) });
   results.total_s = Math.round((Date.now() - started) / 1000);
   const outDir = path.join(ROOT, 'bench-results');
   fs.mkdirSync(outDir, { recursive: true });
@@ -193,11 +195,14 @@ async function pace(): Promise<void> {
     node: process.version,
     loadavg: os.loadavg(),
   };
-  fs.writeFileSync(file, `${JSON.stringify({ pace: { rate, grants, workers, expiring }, results, machine, at: new Date().toISOString() }, null, 2)}\n`);
+  fs.writeFileSync(
+    file,
+    `${JSON.stringify({ pace: { rate, grants, accounts, workers, expiring }, results, machine, at: new Date().toISOString() }, null, 2)}\n`,
+  );
   log(`wrote ${path.relative(ROOT, file)}`);
   process.stdout.write(
-    `bench: rate=${rate} grants=${grants} workers=${workers} converge_ms=${results.converge_ms} floor_ms=${results.floor_ms} converge_ratio=${results.converge_ratio} ` +
-      `calls_per_grant=${results.calls_per_grant} revoke_lag_p50_ms=${results.revoke_lag_p50_ms} revoke_lag_p99_ms=${results.revoke_lag_p99_ms} ` +
+    `bench: rate=${rate} grants=${grants} accounts=${accounts} workers=${workers} converge_ms=${results.converge_ms} floor_ms=${results.floor_ms} converge_ratio=${results.converge_ratio} ` +
+      `calls_per_grant=${results.calls_per_grant} cpu_ms_per_grant=${results.cpu_ms_per_grant} revoke_lag_p50_ms=${results.revoke_lag_p50_ms} revoke_lag_p99_ms=${results.revoke_lag_p99_ms} ` +
       `observed_rate=${results.observed_rate} peak_rate_5s=${results.peak_rate_5s} noop_writes=${results.noop_writes}\n`,
   );
 }

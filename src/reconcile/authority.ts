@@ -58,6 +58,8 @@ export class ConfigAuthority {
   private readonly loaded = new Map<string, Promise<StagedSubmission>>();
   private readonly grantsOf = new Map<string, Map<string, GrantSpec>>();
   private readonly views = new Map<string, { view: TeamView; readAt: number }>();
+  /** Verdicts on staged configs, not arriving: a staged text never changes, nor do this worker's keys and guardrails. */
+  private readonly verdicts = new Map<string, VerifiedConfig | Refusal>();
 
   constructor(
     private readonly temporal: Client,
@@ -77,7 +79,27 @@ export class ConfigAuthority {
    * exactly this text (and, `arriving`, this revision and recently), within the guardrails.
    */
   async verify(ref: SubmissionRef, expected: { team: string; arriving?: { revision: Revision; nowMs: number } }): Promise<VerifiedConfig> {
-    const staged = await this.load(ref);
+    if (expected.arriving) return this.judge(ref, await this.load(ref), expected);
+    // Every grant's apply verifies its team's configs again: hashing a large team's config each time
+    // would cost more than the apply's own work, and the verdict cannot change.
+    const key = `${ref.workflowId}\n${expected.team}`;
+    let verdict = this.verdicts.get(key);
+    if (!verdict) {
+      const staged = await this.load(ref);
+      try {
+        verdict = this.judge(ref, staged, expected);
+      } catch (error) {
+        if (!(error instanceof Refusal)) throw error;
+        verdict = error;
+      }
+      remember(this.verdicts, key, verdict, LOADED_CAP);
+    }
+    if (verdict instanceof Refusal) throw verdict;
+    return verdict;
+  }
+
+  /** The verification itself: signer, signature, text, team, revision and (arriving) freshness, then the guardrails. */
+  private judge(ref: SubmissionRef, staged: StagedSubmission, expected: { team: string; arriving?: { revision: Revision; nowMs: number } }): VerifiedConfig {
     const verdict = verifySubmission(
       staged.signed,
       { team: expected.team, configText: staged.text, ...(expected.arriving ? { revision: expected.arriving.revision } : {}) },

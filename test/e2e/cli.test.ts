@@ -228,6 +228,10 @@ describe('grantflow command line, end to end (dev server, moto, worker and CLI a
   });
 
   it('submit waits out a worker that is down and comes back within --timeout, saying so, and succeeds', async () => {
+    // A change only this submission brings: carol joins the readers (alice's grant was terminated above and stays revoked).
+    await stack.moto.createUsers(NONPROD, ['carol']);
+    const permanent = path.join(configDir, 'permanent-access/e2e.yaml');
+    fs.writeFileSync(permanent, fs.readFileSync(permanent, 'utf8').replace('users: [alice@example.com]', 'users: [alice@example.com, carol@example.com]'));
     await worker.stop(30_000);
     const submitting = runBin(['submit', 'e2e', '--timeout', '3m'], env, 240_000);
     // Longer than the server lets one query wait for a worker (30 s): the first query fails, and submit asks again.
@@ -237,7 +241,9 @@ describe('grantflow command line, end to end (dev server, moto, worker and CLI a
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /submit: waiting for a worker on task queue \S+ to answer/);
     assert.match(result.stdout, /submitted e2e: /);
-    assert.ok((await iam(NONPROD)).users.alice!.attached.includes(READ_ONLY), 'the submission was applied');
+    // submit returns once the pass has started the grants; each applies on its own workflow just after.
+    const carolReads = async () => ((await iam(NONPROD)).users.carol!.attached.includes(READ_ONLY) ? true : undefined);
+    await eventually('the submission was applied: carol reads', carolReads, 30_000);
   });
 
   it('stops the worker gracefully on SIGTERM', async () => {
