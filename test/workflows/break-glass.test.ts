@@ -42,7 +42,7 @@ describe('break-glass requests on the dev server (worker + moto)', function () {
     user: async (name) => (await suite.users(name))[name]!,
     receiver: () => receiver,
     nextTeam: () => suite.nextTeam(),
-    times: { openForMs: 10 * SECOND, durationMs: 15 * SECOND, maxDurationMs: 10 * 60 * SECOND },
+    times: { openForMs: 10 * SECOND, durationMs: 20 * SECOND, maxDurationMs: 10 * 60 * SECOND },
     now: async () => new Date(),
     announcesEndings: true,
     grantRuns: async (team) => {
@@ -119,22 +119,8 @@ describe('break-glass requests on the dev server (worker + moto)', function () {
         GRANTFLOW_SUBMITTED_BY: 'ci',
       });
     };
-    const request = async (dir: string, team: string) => {
-      const asked = await cli(
-        dir,
-        'request',
-        team,
-        '--rule',
-        'on-call',
-        '--env',
-        'nonprod',
-        '--for',
-        '1h',
-        '--reason',
-        'incident 7',
-        '--user',
-        'bob@example.com',
-      );
+    const request = async (dir: string, team: string, rule = 'on-call') => {
+      const asked = await cli(dir, 'request', team, '--rule', rule, '--env', 'nonprod', '--for', '1h', '--reason', 'incident 7', '--user', 'bob@example.com');
       assert.equal(asked.code, 0, asked.stderr);
       return asked.stdout.trim();
     };
@@ -203,14 +189,17 @@ describe('break-glass requests on the dev server (worker + moto)', function () {
 
     it('`history` marks a break-glass grant no submitted entry recorded within ratify_within as unratified, and one recorded in time as ratified', async () => {
       const team = suite.nextTeam();
-      const dir = checkout(team, [{ user: 'carol@example.com', key: keys.carol.publicLine }], '    ratify_within: 20s\n');
+      // Two rules alike but for ratify_within: an hour to record one grant in, five seconds for the other.
+      const approvers = `    approvers:\n      - user: carol@example.com\n        key: ${keys.carol.publicLine}\n`;
+      const quick = `  quick:\n    description: Quick\n    requesters: [bob@example.com]\n    environments: [nonprod]\n    grants: [breakglass]\n    max_duration: 2h\n${approvers}    ratify_within: 5s\n`;
+      const dir = checkout(team, [{ user: 'carol@example.com', key: keys.carol.publicLine }], `    ratify_within: 1h\n${quick}`);
       assert.equal((await cli(dir, 'submit', team)).code, 0);
       const grantOf = async (id: string) => {
         assert.equal((await cli(dir, 'approve', id, '--key', keys.carol.file)).code, 0);
         return (await waitForRequest(suite.stack.client, id, (s) => s.state === 'granted', { timeoutMs: 30_000 }))!;
       };
       const recorded = await grantOf(await request(dir, team));
-      const forgotten = await grantOf(await request(dir, team));
+      const forgotten = await grantOf(await request(dir, team, 'quick'));
       fs.appendFileSync(path.join(dir, 'temporary-access', `${team}.yaml`), (await cli(dir, 'request', '--print-entry', recorded.id)).stdout);
       const submitted = await cli(dir, 'submit', team);
       assert.equal(submitted.code, 0, submitted.stderr);
