@@ -119,8 +119,22 @@ describe('break-glass requests on the dev server (worker + moto)', function () {
         GRANTFLOW_SUBMITTED_BY: 'ci',
       });
     };
-    const request = async (dir: string, team: string, rule = 'on-call') => {
-      const asked = await cli(dir, 'request', team, '--rule', rule, '--env', 'nonprod', '--for', '1h', '--reason', 'incident 7', '--user', 'bob@example.com');
+    const request = async (dir: string, team: string, rule = 'on-call', duration = '1h') => {
+      const asked = await cli(
+        dir,
+        'request',
+        team,
+        '--rule',
+        rule,
+        '--env',
+        'nonprod',
+        '--for',
+        duration,
+        '--reason',
+        'incident 7',
+        '--user',
+        'bob@example.com',
+      );
       assert.equal(asked.code, 0, asked.stderr);
       return asked.stdout.trim();
     };
@@ -196,10 +210,12 @@ describe('break-glass requests on the dev server (worker + moto)', function () {
       assert.equal((await cli(dir, 'submit', team)).code, 0);
       const grantOf = async (id: string) => {
         assert.equal((await cli(dir, 'approve', id, '--key', keys.carol.file)).code, 0);
-        return (await waitForRequest(suite.stack.client, id, (s) => s.state === 'granted', { timeoutMs: 30_000 }))!;
+        const granted = await waitForRequest(suite.stack.client, id, (s) => s.state === 'granted', { timeoutMs: 30_000 });
+        assert.ok(granted, `request ${id} granted: ${JSON.stringify(await requestStatus(suite.stack.client, id))}`);
+        return granted;
       };
       const recorded = await grantOf(await request(dir, team));
-      const forgotten = await grantOf(await request(dir, team, 'quick'));
+      const forgotten = await grantOf(await request(dir, team, 'quick', '90m'));
       fs.appendFileSync(path.join(dir, 'temporary-access', `${team}.yaml`), (await cli(dir, 'request', '--print-entry', recorded.id)).stdout);
       const submitted = await cli(dir, 'submit', team);
       assert.equal(submitted.code, 0, submitted.stderr);
