@@ -46,6 +46,16 @@ export function createRequestActivities(breakGlass: () => BreakGlassAuthority) {
       return { ok: true, spec: granted.spec, memo: memo as unknown as Record<string, unknown> };
     },
 
+    /** Whether the grant's rule still lets it stand, in the team's newest verified config (after a submission: among `sources`). */
+    async checkBreakGlassStanding(input: {
+      team: string;
+      rule: string;
+      grant: { principal: string; environment: string; policy: string };
+      sources: SubmissionRef[];
+    }): Promise<{ stands: true } | { stands: false; reason: string }> {
+      return breakGlass().stands(input.team, input.rule, input.grant, input.sources);
+    },
+
     /** Whether a verified submission records the grant as a temporary-access entry yet. */
     async checkBreakGlassRatified(input: { team: string; grantId: string; sources?: SubmissionRef[] }): Promise<boolean> {
       return breakGlass().ratified(input.team, input.grantId, input.sources ?? []);

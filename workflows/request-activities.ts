@@ -6,7 +6,7 @@ import type { Activities } from '../activities';
  * Reading the rule in force and the grant it gives: retried for as long as Temporal or the staged
  * config cannot be read (a request waits for the worker; nothing is granted meanwhile).
  */
-export const { checkBreakGlassRequest, prepareBreakGlassGrant, checkBreakGlassRatified } = proxyActivities<Activities>({
+export const { checkBreakGlassRequest, prepareBreakGlassGrant, checkBreakGlassRatified, checkBreakGlassStanding } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });

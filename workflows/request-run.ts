@@ -10,6 +10,7 @@ import {
   condition,
   isCancellation,
   ParentClosePolicy,
+  getExternalWorkflowHandle,
   setHandler,
   startChild,
   upsertMemo,
@@ -25,6 +26,7 @@ import {
   denyUpdate,
   ratifySignal,
   requestStatusQuery,
+  revokeSignal,
   type ApproveRequest,
   type ApproveResult,
   type DenyRequest,
@@ -33,7 +35,13 @@ import {
   type RequestStatus,
   type SubmissionRef,
 } from './messages';
-import { checkBreakGlassRatified, checkBreakGlassRequest, prepareBreakGlassGrant, verifyBreakGlassApproval } from './request-activities';
+import {
+  checkBreakGlassRatified,
+  checkBreakGlassRequest,
+  checkBreakGlassStanding,
+  prepareBreakGlassGrant,
+  verifyBreakGlassApproval,
+} from './request-activities';
 import { RequestAnnouncer } from './request-announcer';
 import { grantSearchAttributes, GrantExpiresAt, GrantState, requestSearchAttributes } from './search-attributes';
 
@@ -247,18 +255,34 @@ export class RequestRun {
         this.status.error = `the grant ended in failure: ${describeFailure(error)}`;
       },
     );
-    await this.awaitRatification(spec.team, spec.id, Date.parse(mark.ratifyBy));
-    await condition(() => this.grantClosed);
+    await this.watchGrant(spec, Date.parse(mark.ratifyBy));
   }
 
-  /** Looks (hourly, and when a submission nudges it) whether the team's verified config records the grant, until `ratifyBy`. */
-  private async awaitRatification(team: string, grantId: string, ratifyByMs: number): Promise<void> {
-    while (!this.status.ratifiedAt && Date.now() < ratifyByMs) {
-      await condition(() => this.ratifyAsked, Math.min(RATIFY_LOOK_MS, ratifyByMs - Date.now()));
+  /**
+   * Until the grant ends: looks (hourly, and when a submission nudges it) whether the team's verified
+   * config records the grant, until `ratifyBy`; and at each nudge whether the grant's rule still lets
+   * it stand. A submission's pass revokes the grants it sees; one approved while that pass ran is
+   * revoked here.
+   */
+  private async watchGrant(spec: { team: string; id: string; principal: string; environment: string; policy: string }, ratifyByMs: number): Promise<void> {
+    while (!this.grantClosed) {
+      const looking = !this.status.ratifiedAt && Date.now() < ratifyByMs;
+      const wake = () => this.ratifyAsked || this.grantClosed;
+      if (looking) await condition(wake, Math.min(RATIFY_LOOK_MS, ratifyByMs - Date.now()));
+      else await condition(wake);
+      if (this.grantClosed) return;
+      const nudged = this.ratifyAsked;
       this.ratifyAsked = false;
-      if (await checkBreakGlassRatified({ team, grantId, ...(this.ratifySource ? { sources: [this.ratifySource] } : {}) })) {
+      const sources = this.ratifySource ? [this.ratifySource] : [];
+      if (looking && (await checkBreakGlassRatified({ team: spec.team, grantId: spec.id, ...(sources.length ? { sources } : {}) }))) {
         this.status.ratifiedAt = iso(Date.now());
         upsertMemo({ ratifiedAt: this.status.ratifiedAt });
+      }
+      if (!nudged) continue;
+      const grant = { principal: spec.principal, environment: spec.environment, policy: spec.policy };
+      const standing = await checkBreakGlassStanding({ team: spec.team, rule: this.status.terms!.rule, grant, sources });
+      if (!standing.stands) {
+        await getExternalWorkflowHandle(spec.id).signal(revokeSignal, { reason: standing.reason, by: 'grantflow', origin: 'reconcile', cause: 'removed' });
       }
     }
   }

@@ -148,6 +148,25 @@ export class BreakGlassAuthority {
     return granted;
   }
 
+  /**
+   * Whether a running break-glass grant's rule still lets it stand in the team's newest verified config
+   * (`candidates` among it). A config that cannot be read says nothing: the grant stands.
+   */
+  async stands(
+    team: string,
+    ruleName: string,
+    grant: { principal: string; environment: string; policy: string },
+    candidates: readonly SubmissionRef[],
+  ): Promise<{ stands: true } | { stands: false; reason: string }> {
+    this.configs.forget(team);
+    const { verified } = await this.configs.newestFor(team, candidates);
+    if (!verified) return { stands: true };
+    const rules = verified.config.breakGlass ?? {};
+    const rule = Object.hasOwn(rules, ruleName) ? rules[ruleName] : undefined;
+    if (ruleAdmits(rule, grant)) return { stands: true };
+    return { stands: false, reason: `its break-glass rule ${ruleName} was removed or no longer covers it (revision ${revisionOf(verified)})` };
+  }
+
   /** Whether the team's newest verified config holds the grant as a temporary-access entry (expired or not). */
   async ratified(team: string, grantId: string, candidates: readonly SubmissionRef[] = []): Promise<boolean> {
     const { verified } = await this.configs.newestFor(team, candidates);

@@ -142,10 +142,14 @@ export async function describeRequest(client: Client, id: string): Promise<Grant
   return decodeGrantRow(await client.workflow.getHandle(id).describe());
 }
 
-/** Tells the team's granted requests to look for their YAML entry now (after a submission). Returns how many were told. */
+/**
+ * Tells the team's running requests of a submission (after its pass): a granted one looks for its
+ * YAML entry and whether its rule still stands; one approved while the pass ran does so once granted.
+ * Returns how many were told.
+ */
 export async function nudgeRatification(client: Client, team: string, config?: SubmissionRef): Promise<number> {
   let told = 0;
-  for await (const row of listRows(client, requestQuery({ team, state: 'granted', running: true }))) {
+  for await (const row of listRows(client, requestQuery({ team, running: true }))) {
     try {
       await client.workflow.getHandle(row.id).signal(ratifySignal, config ? { config } : {});
       told++;

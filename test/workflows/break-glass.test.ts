@@ -6,9 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { requestStatus, waitForRequest } from '../../src/temporal/requests';
+import { stageConfig } from '../../src/temporal/submissions';
+import { grantStatus } from '../../src/temporal/grant-operations';
 import { reconcileStatus } from '../../src/temporal/reconcile-operations';
 import { generateSigningKey } from '../../src/trust/keys';
-import { statusQuery } from '../../workflows/messages';
+import { ratifySignal, statusQuery } from '../../workflows/messages';
 import { approveAs, approversSink, approverKeys, ask, breakGlassScenarios, breakGlassTeam, EMPTY, type BreakGlassBed } from '../harness/break-glass';
 import { runCli } from '../harness/cli';
 import { eventually } from '../harness/stack';
@@ -79,6 +81,28 @@ describe('break-glass requests on the dev server (worker + moto)', function () {
     const withoutRule = { ...config, breakGlass: {} };
     await bed.publish(withoutRule);
     await suite.waitState(granted.grantId!, 'revoked');
+    assert.deepEqual(await bed.user('bob'), EMPTY);
+  });
+
+  it('a grant approved while a submission removing its rule was applied goes when that submission nudges its request; an unsigned config does nothing', async () => {
+    const config = breakGlassTeam(bed.nextTeam(), bed);
+    await bed.publish(config);
+    const asked = await ask(bed, { team: config.team, durationMs: 5 * 60 * SECOND });
+    assert.equal((await approveAs(bed, 'carol', asked)).outcome, 'approved');
+    const granted = (await waitForRequest(bed.client(), asked.id, (s) => s.state === 'granted', { timeoutMs: 30_000 }))!;
+    await suite.waitState(granted.grantId!, 'active');
+    // The config without the rule, staged as a submission is: the pass that applies it would not have
+    // seen this grant, so only the nudge that names it to the team's requests takes the grant away.
+    const withoutRule = { ...config, breakGlass: {} };
+    const request = bed.client().workflow.getHandle(asked.id);
+    const unsigned = await stageConfig(bed.client(), withoutRule, bed.taskQueue(), { revision: revision() });
+    await request.signal(ratifySignal, { config: unsigned });
+    const signedRevision = revision();
+    const signed = await stageConfig(bed.client(), withoutRule, bed.taskQueue(), { sign: suite.stack.signer, revision: signedRevision });
+    await request.signal(ratifySignal, { config: signed });
+    await suite.waitState(granted.grantId!, 'revoked');
+    const ended = await grantStatus(bed.client(), granted.grantId!);
+    assert.match(ended.reason ?? '', new RegExp(`its break-glass rule on-call was removed or no longer covers it \\(revision .*${signedRevision.commit}`));
     assert.deepEqual(await bed.user('bob'), EMPTY);
   });
 
