@@ -13,7 +13,8 @@ import type { AccountClients } from '../src/aws/accounts';
 import { GrantflowAwsError } from '../src/aws/errors';
 import { withCallClass } from '../src/aws/rate-limit';
 import { applyGrantIam, revokeGrantIam, type ApplyResult, type AttemptOptions, type HolderLookup, type RevokeResult } from '../src/aws/grant-iam';
-import { ConfigAuthority, type Authority } from '../src/reconcile/authority';
+import { ConfigAuthority, type Authority, type VerifiedConfig } from '../src/reconcile/authority';
+import { BreakGlassAuthority, type GrantParent } from '../src/reconcile/break-glass';
 import { PassFailure } from '../src/reconcile/failures';
 import { intervalPass, restorePass, retirePass, settlePass, submitPass, sweepPass, type PassDeps } from '../src/reconcile/passes';
 import { NamespaceRetention } from '../src/reconcile/read/retention';
@@ -24,6 +25,7 @@ import { APPLY_INTERRUPTED } from '../src/core/grant-failures';
 import type { NotificationMessage, NotificationPlan } from '../src/core/notifications';
 import { notificationPlan, type NotificationSink } from '../src/core/notification-sink';
 import { deliver } from './notify';
+import { createRequestActivities } from './requests';
 import type {
   IntervalPassInput,
   IntervalPassResult,
@@ -120,6 +122,8 @@ export interface ApplyInput {
   notFoundRetryUntil?: number;
   /** The grant's record of what its earlier applies attached. */
   owned?: string[];
+  /** A break-glass grant: its request, and the run that started it as the server recorded it (absent: started by hand). */
+  breakGlass?: { requestId: string; parent?: GrantParent };
 }
 
 /**
@@ -169,6 +173,25 @@ export function createActivities(deps: ActivityDeps) {
     let made: ConfigAuthority | undefined;
     return () => (made ??= new ConfigAuthority(temporal(), deps.authority ?? DEFAULT_AUTHORITY));
   })();
+  const breakGlassOf = (() => {
+    let made: BreakGlassAuthority | undefined;
+    return () => (made ??= new BreakGlassAuthority(temporal(), authorityOf()));
+  })();
+  /**
+   * The spec a grant may apply: what the team's newest verified config holds for its id; for a
+   * break-glass grant the YAML does not (yet) record, what its request's approvals give.
+   */
+  const derive = async (input: ApplyInput): Promise<{ spec: GrantSpec; from: VerifiedConfig; via?: string } | { refused: string }> => {
+    const derived = await authorityOf().specFor(input.spec.id, input.spec.team, input.sources ?? []);
+    if (!('refused' in derived) || !input.breakGlass) return derived;
+    const granted = await breakGlassOf().specForGrant(input.spec.id, input.breakGlass.requestId, input.breakGlass.parent);
+    if (!granted.ok) return { refused: `${derived.refused}; and as a break-glass grant: ${granted.reason}` };
+    return {
+      spec: granted.spec,
+      from: granted.from,
+      via: `break-glass ${granted.mark.request} (rule ${granted.mark.rule}), approved by ${granted.mark.approvers.join(', ')}`,
+    };
+  };
   // A pass whose reconcile workflow was terminated (or that timed out) learns so at a heartbeat, and stops there.
   const heartbeat = (detail: unknown) => {
     const context = activityContext();
@@ -206,7 +229,7 @@ export function createActivities(deps: ActivityDeps) {
      * verified config defines it; a grant no verified config holds is refused before any IAM call.
      */
     async applyGrant(input: ApplyInput): Promise<ApplyOutcome> {
-      const derived = await authorityOf().specFor(input.spec.id, input.spec.team, input.sources ?? []);
+      const derived = await derive(input);
       if ('refused' in derived) {
         activityContext()
           ?.metricMeter.createCounter('grantflow_refused_total', undefined, 'requests refused for lack of a verified submission')
@@ -214,6 +237,7 @@ export function createActivities(deps: ActivityDeps) {
         return { outcome: 'refused', reason: derived.refused };
       }
       const { spec, from } = derived;
+      const revision = derived.via ?? (from.revision ? describeRevision(from.revision) : 'unsigned');
       if (spec.startsAt && Date.parse(spec.startsAt) > Date.now()) return { outcome: 'notYet', spec, startsAt: spec.startsAt };
       const context = activityContext();
       // As an activity task the apply says it is alive while its calls wait for the budget, and hears
@@ -228,7 +252,7 @@ export function createActivities(deps: ActivityDeps) {
         return {
           outcome: 'applied',
           spec,
-          appliedFrom: { ref: from.ref, revision: from.revision ? describeRevision(from.revision) : 'unsigned', signer: from.signer },
+          appliedFrom: { ref: from.ref, revision, signer: from.signer },
           result,
         };
       } catch (error) {
@@ -275,6 +299,8 @@ export function createActivities(deps: ActivityDeps) {
         input,
       );
     },
+
+    ...createRequestActivities(breakGlassOf),
 
     /** What earlier runs of the team's reconcile workflow applied, as far as it verifies. */
     async recoverTeamState(input: { team: string; runId?: string }): Promise<ReconcileState> {

@@ -1,11 +1,10 @@
 // What a grant tells the notification sinks (grantflow.yaml `notifications:`): each message in an
 // abandoned child workflow that the grant never waits for, so a sink that fails delays nothing.
-import { CancellationScope, log, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, workflowInfo } from '@temporalio/workflow';
 import type { GrantSpec } from '../src/core/grant';
-import { leadsFor, notificationWorkflowId, sinksFor, type GrantNotification, type NotificationPlan } from '../src/core/notifications';
+import { leadsFor, sinksFor, type GrantNotification, type NotificationPlan } from '../src/core/notifications';
 import { notificationPlan } from './grant-activities';
-import { describeFailure } from './grant-failures';
-import type { notificationWorkflow } from './notifications';
+import { sendNotification } from './notifications';
 
 export class GrantAnnouncer {
   /** Asked at once and awaited where needed, so a signal handled before the answer can still announce. */
@@ -45,7 +44,7 @@ export class GrantAnnouncer {
       },
       ...extra,
     };
-    await Promise.all(sinksFor(plan, message).map((sink) => this.send(sink, message)));
+    await Promise.all(sinksFor(plan, message).map((sink) => sendNotification(sink, message)));
   }
 
   /** Each refusal is its own message (its sequence is in the idempotency key), so a second forgery is not folded into the first. */
@@ -60,19 +59,6 @@ export class GrantAnnouncer {
       if (retryingMs < lead || this.stuckSent.has(lead)) continue;
       this.stuckSent.add(lead);
       await this.announce('revoke-stuck', { afterMs: lead, error });
-    }
-  }
-
-  private async send(sink: string, message: GrantNotification): Promise<void> {
-    try {
-      await startChild<typeof notificationWorkflow>('notificationWorkflow', {
-        workflowId: notificationWorkflowId(sink, message),
-        args: [{ sink, message }],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-      });
-    } catch (error) {
-      // Already started (a replayed run), or the server refused: the grant goes on either way.
-      log.warn('could not start a notification', { grant: message.grant.id, sink, event: message.event, error: describeFailure(error) });
     }
   }
 }

@@ -350,7 +350,7 @@ export class GrantRun {
       const sources = [this.reapplySource, this.source].filter((s): s is SubmissionRef => s !== undefined);
       const owned = this.status.attached?.length ? { owned: this.status.attached } : {};
       const retryUntil = this.notFoundRetryUntil !== undefined ? { notFoundRetryUntil: this.notFoundRetryUntil } : {};
-      return await scope.run(() => applyGrant({ spec: this.spec, sources, ...retryUntil, ...owned }));
+      return await scope.run(() => applyGrant({ spec: this.spec, sources, ...retryUntil, ...owned, ...this.breakGlass() }));
     } catch (error) {
       this.record(claimedBy(error));
       if (isCancellation(error)) {
@@ -376,6 +376,15 @@ export class GrantRun {
     // Once deleted, the original stays deleted in the record (a later apply finds it absent).
     const inline = earlier?.outcome === 'deleted' ? earlier : adopted.inline;
     this.status.adopted = { managed, ...(inline ? { inline } : {}), ...(adopted.error ? { error: adopted.error } : {}) };
+  }
+
+  /** A break-glass grant's request, and the run that started this grant as the server recorded it: the apply verifies the approvals from there. */
+  private breakGlass(): { breakGlass?: { requestId: string; parent?: { workflowId: string; runId: string } } } {
+    if (!this.input.breakGlass) return {};
+    const parent = workflowInfo().parent;
+    return {
+      breakGlass: { requestId: this.input.breakGlass.requestId, ...(parent ? { parent: { workflowId: parent.workflowId, runId: parent.runId } } : {}) },
+    };
   }
 
   /** The grant's own record of what it attached: a mark on the principal alone never makes an attachment its to release. */

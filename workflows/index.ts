@@ -3,3 +3,4 @@ export { grantWorkflow } from './grant';
 export { reconcileWorkflow } from './reconcile';
 export { submissionWorkflow } from './submission';
 export { notificationWorkflow } from './notifications';
+export { requestWorkflow } from './request';

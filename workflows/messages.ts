@@ -4,6 +4,7 @@
 // importing each other.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { SignedSubmission } from '../src/core/attestation';
+import type { RequestAsk, RequestState, RequestTerms, RuleView, SignedApproval } from '../src/core/break-glass';
 import type { GrantSpec } from '../src/core/grant';
 import type { EndCause, EndedEarly, RecordKind } from '../src/core/ledger';
 import type { RevokeCause } from '../src/core/reconcile-plan';
@@ -82,6 +83,11 @@ export interface GrantRunInput {
   notifyActive?: boolean;
   /** Carried across continue-as-new. */
   carried?: { status: GrantStatus; revoke?: RevokeRequest; reapplySource?: SubmissionRef; reapply?: boolean; operatorRevoke?: RevokeRequest };
+  /**
+   * A break-glass grant: the request whose approvals it stands on. A claim like the rest: every apply
+   * verifies the approvals again, from the request run that started this grant as its child.
+   */
+  breakGlass?: { requestId: string };
 }
 
 export interface GrantOutcome {
@@ -383,3 +389,79 @@ export const sweepUpdate = defineUpdate<SweepSummary, [SweepRequest]>('sweep');
 export const retireUpdate = defineUpdate<RetireResult, [RetireRequest]>('retire');
 export const grantChangedSignal = defineSignal<[GrantChange]>('grantChanged');
 export const reconcileStatusQuery = defineQuery<ReconcileStatus>('status');
+
+// ---------------------------------------------------------------------------------------------
+// The request workflow: one break-glass request, from asking to its grant (src/core/break-glass.ts)
+
+export type RequestInput = RequestAsk;
+
+/** An approval the worker verified and counted. */
+export interface AcceptedApproval {
+  approver: string;
+  keyId: string;
+  signedAt: string;
+  self: boolean;
+  selfReason?: string;
+  /** Verified again whenever the grant applies. */
+  signed: SignedApproval;
+}
+
+export interface RequestStatus {
+  id: string;
+  state: RequestState;
+  ask: RequestAsk;
+  requestedAt: string;
+  /** The terms the worker fixed from the rule in force (absent until checked, or when refused). */
+  terms?: RequestTerms;
+  rule?: RuleView;
+  /** When it lapses if not approved by then. */
+  openUntil?: string;
+  approvals: AcceptedApproval[];
+  /** Approvals and denials refused, latest last. */
+  refusals: { at: string; what: string }[];
+  approvedAt?: string;
+  expiresAt?: string;
+  grantId?: string;
+  deniedBy?: string;
+  denyReason?: string;
+  error?: string;
+  /** By when a temporary-access entry must record the grant; when one did. */
+  ratifyBy?: string;
+  ratifiedAt?: string;
+}
+
+export interface ApproveRequest {
+  approval: SignedApproval;
+}
+
+export interface ApproveResult {
+  /** counted: more approvals are needed; approved: this one made it; already: it was decided before; refused: it did not count. */
+  outcome: 'counted' | 'approved' | 'already' | 'refused';
+  message: string;
+  status: RequestStatus;
+}
+
+export interface DenyRequest {
+  by: string;
+  reason: string;
+}
+
+export interface RequestOutcome {
+  id: string;
+  state: RequestState;
+  grantId?: string;
+  error?: string;
+}
+
+export const requestStatusQuery = defineQuery<RequestStatus>('requestStatus');
+export const approveUpdate = defineUpdate<ApproveResult, [ApproveRequest]>('approve');
+export const denyUpdate = defineUpdate<RequestStatus, [DenyRequest]>('deny');
+/**
+ * A submission may now record the grant: check at once rather than at the next look. It may name the
+ * submission, which the worker verifies like any other candidate (it is a hint, never an authority):
+ * the team's reconcile workflow records a pass's config only once the pass is done.
+ */
+export interface RatifyNudge {
+  config?: SubmissionRef;
+}
+export const ratifySignal = defineSignal<[RatifyNudge?]>('ratify');

@@ -1,7 +1,8 @@
 // The search attributes operators filter grants by in the Temporal Web UI.
 import { defineSearchAttributeKey, type SearchAttributePair, type SearchAttributeUpdatePair } from '@temporalio/common';
+import type { RequestAsk, RequestState, RequestTerms } from '../src/core/break-glass';
 import type { GrantSpec } from '../src/core/grant';
-import { canonicalPrincipal } from '../src/core/names';
+import { canonicalPrincipal, iamUserName } from '../src/core/names';
 
 export type GrantState = 'pending' | 'active' | 'revoking' | 'revoked' | 'failed';
 
@@ -34,4 +35,21 @@ export function grantSearchAttributes(spec: GrantSpec, state: GrantState): Searc
 
 export function stateUpdate(state: GrantState): SearchAttributeUpdatePair[] {
   return [{ key: GrantState, value: state }];
+}
+
+/** A break-glass request's workflow is found by the same attributes, with GrantKind `request` and its own states in GrantState. */
+export const REQUEST_KIND = 'request';
+
+/** The attributes a request starts with (what it asks for; the worker's terms replace them once checked). */
+export function requestSearchAttributes(ask: RequestAsk, state: RequestState, terms?: RequestTerms): SearchAttributePair[] {
+  const policy = terms?.policy ?? ask.policy;
+  return [
+    { key: GrantTeam, value: ask.team },
+    { key: GrantPrincipal, value: canonicalPrincipal(terms?.principal ?? iamUserName(ask.user)) },
+    { key: GrantEnvironment, value: ask.environment },
+    ...(policy ? [{ key: GrantPolicy, value: policy }] : []),
+    ...(terms ? [{ key: GrantAccount, value: terms.account }] : []),
+    { key: GrantKind, value: REQUEST_KIND },
+    { key: GrantState, value: state },
+  ];
 }

@@ -7,14 +7,18 @@ import { TemporalTimeout, TemporalUnreachable } from '../temporal/connection';
 import { closest } from '../core/suggest';
 import { EXIT, helpText, parseCommandArgs, UsageError, usageLine, write, type AnyCommand, type Io } from './command';
 import { adoptCommand } from './commands/adopt';
+import { approveCommand } from './commands/approve';
 import { cleanupCommand } from './commands/cleanup';
 import { demoCommand } from './commands/demo';
+import { denyCommand } from './commands/deny';
 import { deployerPolicyCommand } from './commands/deployer-policy';
 import { doctorCommand } from './commands/doctor';
 import { historyCommand } from './commands/history';
 import { importCommand } from './commands/import';
 import { keygenCommand } from './commands/keygen';
 import { planCommand } from './commands/plan';
+import { requestCommand } from './commands/request';
+import { requestsCommand } from './commands/requests';
 import { restoreCommand } from './commands/restore';
 import { retireCommand } from './commands/retire';
 import { revokeCommand } from './commands/revoke';
@@ -38,6 +42,10 @@ export const COMMANDS: readonly AnyCommand[] = [
   historyCommand,
   revokeCommand,
   restoreCommand,
+  requestCommand,
+  approveCommand,
+  denyCommand,
+  requestsCommand,
   cleanupCommand,
   retireCommand,
   workerCommand,

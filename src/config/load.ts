@@ -50,7 +50,7 @@ function readIfPresent(file: string): string | undefined {
 }
 
 /** The maps whose keys are names (environments, policies), and what a key there names. */
-const NAMED_MAPS: Partial<Record<FileKind, string>> = { 'aws-accounts': 'environment name', 'aws-policies': 'policy name' };
+const NAMED_MAPS: Partial<Record<FileKind, string>> = { 'aws-accounts': 'environment name', 'aws-policies': 'policy name', 'break-glass': 'rule name' };
 
 /**
  * Keys such as `constructor` or `__proto__` would be confused with JavaScript's object machinery (a
@@ -162,7 +162,15 @@ export function teamFromTexts(team: string, texts: TeamTexts, settings: LoadedSe
       continue;
     }
     const relative = `${kind}/${team}.yaml`;
-    const key = ({ 'aws-accounts': 'accounts', 'aws-policies': 'policies', 'permanent-access': 'permanent', 'temporary-access': 'temporary' } as const)[kind];
+    const key = (
+      {
+        'aws-accounts': 'accounts',
+        'aws-policies': 'policies',
+        'permanent-access': 'permanent',
+        'temporary-access': 'temporary',
+        'break-glass': 'breakGlass',
+      } as const
+    )[kind];
     (files as unknown as Record<string, unknown>)[key] = { data: parsed.data, source: parsed.source, relative };
   }
   const locate: Locate = (kind, segments, options) => {

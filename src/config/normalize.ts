@@ -2,9 +2,10 @@
 // UTC timestamps, statements take IAM's JSON shape, and every entry remembers its file and line.
 import { error, type Diagnostic } from '../core/diagnostics';
 import { iamUserName } from '../core/names';
-import type { IamStatement, Policy, Settings, TeamConfig, TemporaryGrantEntry } from '../core/team-config';
-import { parseInstant } from '../core/time';
-import type { AccountsFile, PermanentFile, PoliciesFile, StatementInput, TemporaryFile } from './schema';
+import { BREAK_GLASS_DEFAULTS } from '../core/break-glass';
+import type { BreakGlassRule, IamStatement, Policy, Settings, TeamConfig, TemporaryGrantEntry } from '../core/team-config';
+import { parseDuration, parseInstant } from '../core/time';
+import type { AccountsFile, BreakGlassFile, PermanentFile, PoliciesFile, StatementInput, TemporaryFile } from './schema';
 import type { YamlSource } from './yaml-source';
 
 export interface TeamFiles {
@@ -13,6 +14,7 @@ export interface TeamFiles {
   policies?: { data: PoliciesFile; source: YamlSource; relative: string };
   permanent?: { data: PermanentFile; source: YamlSource; relative: string };
   temporary?: { data: TemporaryFile; source: YamlSource; relative: string };
+  breakGlass?: { data: BreakGlassFile; source: YamlSource; relative: string };
 }
 
 function toIamStatement(statement: StatementInput): IamStatement {
@@ -89,6 +91,8 @@ export function normalizeTeam(files: TeamFiles, settings: Settings): { config: T
     });
   }
 
+  const breakGlass = files.breakGlass ? normalizeBreakGlass(files.breakGlass, diagnostics) : undefined;
+
   // A team may choose strict_actions for itself in its aws-policies file, over grantflow.yaml.
   const strictActions = files.policies?.data.strict_actions;
   return {
@@ -99,7 +103,43 @@ export function normalizeTeam(files: TeamFiles, settings: Settings): { config: T
       permanent,
       temporary,
       settings: strictActions === undefined ? settings : { ...settings, strictActions },
+      ...(breakGlass ? { breakGlass } : {}),
     },
     diagnostics,
   };
+}
+
+/** The break-glass rules, durations read and defaults filled in; a duration that cannot be read is an error at its line. */
+function normalizeBreakGlass(file: NonNullable<TeamFiles['breakGlass']>, diagnostics: Diagnostic[]): Record<string, BreakGlassRule> {
+  const { data, source, relative } = file;
+  const rules: Record<string, BreakGlassRule> = {};
+  for (const [name, rule] of Object.entries(data['break-glass'])) {
+    const duration = (key: 'max_duration' | 'open_for' | 'ratify_within', fallback: number): number | undefined => {
+      const written = rule[key];
+      if (written === undefined) return fallback;
+      const ms = parseDuration(written);
+      if (ms !== undefined && ms > 0) return ms;
+      diagnostics.push(error(source.locate(['break-glass', name, key]), `${key}: "${written}" is not a duration such as 30m, 4h or 2d`));
+      return undefined;
+    };
+    const maxDurationMs = duration('max_duration', 0);
+    const openForMs = duration('open_for', BREAK_GLASS_DEFAULTS.openForMs);
+    const ratifyWithinMs = duration('ratify_within', BREAK_GLASS_DEFAULTS.ratifyWithinMs);
+    if (maxDurationMs === undefined || openForMs === undefined || ratifyWithinMs === undefined) continue;
+    rules[name] = {
+      description: rule.description,
+      requesters: rule.requesters.map((written) => ({ written, name: iamUserName(written) })),
+      environments: rule.environments,
+      grants: rule.grants,
+      maxDurationMs,
+      approvers: rule.approvers.map((approver) => ({ user: { written: approver.user, name: iamUserName(approver.user) }, key: approver.key })),
+      approvals: rule.approvals ?? 1,
+      openForMs,
+      selfApproval: rule.self_approval ?? false,
+      requireTicket: rule.require_ticket ?? false,
+      ratifyWithinMs,
+      source: { file: relative, line: source.locate(['break-glass', name], { key: true }).line },
+    };
+  }
+  return rules;
 }

@@ -103,6 +103,33 @@ export const temporaryFileSchema = z.strictObject({
     .transform((entries) => entries ?? []),
 });
 
+export const breakGlassApproverInputSchema = z.strictObject({
+  user: text('user'),
+  /** The approver's SSH public key, as one OpenSSH line: `ssh-ed25519 AAAA… comment`. */
+  key: text('key'),
+});
+
+export const breakGlassRuleInputSchema = z.strictObject({
+  description: text('description'),
+  requesters: z.array(text('requester')).min(1, 'requesters must list at least one user'),
+  environments: z.array(text('environment')).min(1, 'environments must list at least one environment'),
+  grants: z.array(text('grant')).min(1, 'grants must list at least one policy'),
+  max_duration: text('max_duration'),
+  approvers: z.array(breakGlassApproverInputSchema).min(1, 'approvers must list at least one approver'),
+  approvals: z.number().int('approvals is a whole number').min(1, 'approvals must be at least 1').optional(),
+  open_for: text('open_for').optional(),
+  self_approval: z.boolean().optional(),
+  require_ticket: z.boolean().optional(),
+  ratify_within: text('ratify_within').optional(),
+});
+
+export const breakGlassFileSchema = z.strictObject({
+  'break-glass': z
+    .record(z.string(), breakGlassRuleInputSchema)
+    .nullable()
+    .transform((rules) => rules ?? {}),
+});
+
 /**
  * grantflow.yaml: settings shared by every team in the config folder; environment variables override.
  * Each key's shape is declared with the rest of the setting in src/core/settings-table.ts.
@@ -117,6 +144,8 @@ export type PermanentEntry = z.infer<typeof permanentEntrySchema>;
 export type PermanentFile = z.infer<typeof permanentFileSchema>;
 export type TemporaryEntry = z.infer<typeof temporaryEntrySchema>;
 export type TemporaryFile = z.infer<typeof temporaryFileSchema>;
+export type BreakGlassRuleInput = z.infer<typeof breakGlassRuleInputSchema>;
+export type BreakGlassFile = z.infer<typeof breakGlassFileSchema>;
 export type SettingsFile = z.infer<typeof settingsFileSchema>;
 
 /** The schema of each kind of team file. */
@@ -125,4 +154,5 @@ export const FILE_SCHEMAS = {
   'aws-policies': policiesFileSchema,
   'permanent-access': permanentFileSchema,
   'temporary-access': temporaryFileSchema,
+  'break-glass': breakGlassFileSchema,
 } as const satisfies Record<FileKind, unknown>;

@@ -96,6 +96,16 @@ export function expandTeam(config: TeamConfig, nowMs: number): Expansion {
   return { grants, skipped: skipped.sort((a, b) => compare(a.id, b.id)), policies: policySyncs(config, grants), duplicates };
 }
 
+/**
+ * The grant one temporary entry gives, exactly as expandTeam would give it were the entry written in
+ * the team's temporary-access file (the same id, name spelling and documents): a break-glass grant is
+ * this, so the entry that later records it in git maps to the same grant.
+ */
+export function temporaryGrantOf(config: TeamConfig, entry: TemporaryGrantEntry): GrantSpec | undefined {
+  const spelled = principalSpellings(config).get(`user/${canonicalPrincipal(entry.user.name)}`) ?? entry.user.name;
+  return temporaryGrant(config, { ...entry, user: { ...entry.user, name: spelled } }, deployerFor(config.settings));
+}
+
 function temporaryGrant(config: TeamConfig, entry: TemporaryGrantEntry, deployer: GrantSpec['deployer']): GrantSpec | undefined {
   const { team } = config;
   const account = Object.hasOwn(config.accounts, entry.environment) ? config.accounts[entry.environment] : undefined;

@@ -2,6 +2,7 @@
 // from every run of every grant workflow that visibility still lists (the runs the ledger reads, not
 // only the latest), and printed as a table, JSON, CSV or a Markdown access-review report. Pure: the
 // reads live in src/temporal/history-reader.ts, and "now" is the caller's.
+import type { BreakGlassMark } from './break-glass';
 import { parseGrantWorkflowId } from './ids';
 import { canonicalPrincipal } from './names';
 import type { LedgerEntry } from './ledger';
@@ -57,6 +58,24 @@ export interface GrantPeriod {
   ticket?: string;
   revision?: string;
   submittedBy?: string;
+  /** A break-glass grant: its request, rule and approvers, and whether a YAML entry recorded it in time. */
+  breakGlass?: BreakGlassPeriod;
+}
+
+/**
+ * `ratified`: a verified submission recorded the grant as a temporary-access entry by `ratifyBy`;
+ * `unratified`: none had by then; `pending`: not yet, and there is still time.
+ */
+export type Ratification = 'ratified' | 'unratified' | 'pending';
+
+export interface BreakGlassPeriod {
+  request: string;
+  rule: string;
+  requestedBy: string;
+  approvers: string[];
+  ratifyBy: string;
+  ratification: Ratification;
+  ratifiedAt?: string;
 }
 
 const CAUSES: ReadonlySet<string> = new Set(['expired', 'early', 'removed', 'superseded', 'beyond-limit', 'failed', 'retired', 'lifted', 'unbounded']);
@@ -130,6 +149,7 @@ export function buildPeriods(runs: readonly LedgerEntry[]): GrantPeriod[] {
           ...(memo.ticket ? { ticket: memo.ticket } : {}),
           ...(memo.revision ? { revision: memo.revision } : {}),
           ...(memo.submittedBy ? { submittedBy: memo.submittedBy } : {}),
+          ...(memo.breakGlass ? { breakGlass: breakGlassPeriod(memo.breakGlass) } : {}),
         };
         periods.push(current);
       }
@@ -137,6 +157,36 @@ export function buildPeriods(runs: readonly LedgerEntry[]): GrantPeriod[] {
     }
   }
   return periods.sort((a, b) => Date.parse(a.from) - Date.parse(b.from) || (a.grantId < b.grantId ? -1 : a.grantId > b.grantId ? 1 : 0));
+}
+
+function breakGlassPeriod(mark: BreakGlassMark): BreakGlassPeriod {
+  return {
+    request: mark.request,
+    rule: mark.rule,
+    requestedBy: mark.requestedBy,
+    approvers: [...mark.approvers],
+    ratifyBy: mark.ratifyBy,
+    ratification: 'pending',
+  };
+}
+
+/**
+ * Whether each break-glass period was recorded in git in time: `ratifiedAt` holds, by request id,
+ * when a verified submission first held the grant's entry (the request's own record of it).
+ */
+export function markRatification(periods: readonly GrantPeriod[], ratifiedAt: ReadonlyMap<string, string>, nowMs: number): GrantPeriod[] {
+  return periods.map((p) => {
+    if (!p.breakGlass) return p;
+    const at = ratifiedAt.get(p.breakGlass.request);
+    const by = Date.parse(p.breakGlass.ratifyBy);
+    const ratification: Ratification = at !== undefined && Date.parse(at) <= by ? 'ratified' : nowMs > by ? 'unratified' : 'pending';
+    return { ...p, breakGlass: { ...p.breakGlass, ratification, ...(at !== undefined ? { ratifiedAt: at } : {}) } };
+  });
+}
+
+/** `break-glass <request> (rule R), approved by a, b; unratified`. */
+export function describeBreakGlass(b: BreakGlassPeriod): string {
+  return `break-glass ${b.request} (rule ${b.rule}), approved by ${b.approvers.join(', ')}; ${b.ratification === 'pending' ? `to be recorded by ${b.ratifyBy}` : b.ratification}`;
 }
 
 export interface HistoryFilter {
@@ -196,6 +246,7 @@ export const HISTORY_COLUMNS: readonly { header: string; value: (p: GrantPeriod)
   { header: 'revision', value: (p) => p.revision ?? '' },
   { header: 'submitter', value: (p) => p.submittedBy ?? '' },
   { header: 'grant_id', value: (p) => p.grantId },
+  { header: 'break_glass', value: (p) => (p.breakGlass ? describeBreakGlass(p.breakGlass) : '') },
 ];
 
 /** RFC 4180: every field that holds a comma, quote or line break is quoted, quotes doubled; CRLF line ends. */
@@ -220,6 +271,8 @@ export function historyTable(periods: readonly GrantPeriod[]): string {
     if (c.header === 'account') return p.environment ? `${p.environment} (${p.account})` : p.account;
     if (c.header === 'to') return p.to ?? (p.ended === 'revoking' ? 'revoking' : p.expiresAt ? `open (expires ${p.expiresAt})` : 'open');
     if (c.header === 'reason') return p.endReason ? `${c.value(p) || '-'}; ended: ${p.endReason}` : c.value(p);
+    if (c.header === 'kind' && p.breakGlass)
+      return `${p.kind} (break-glass${p.breakGlass.ratification === 'ratified' ? '' : `, ${p.breakGlass.ratification}`})`;
     return c.value(p);
   };
   const headers = columns.map((c) => c.header.replace('_', ' ').toUpperCase());
@@ -286,6 +339,7 @@ export function historyMarkdown(periods: readonly GrantPeriod[], scope: ReportSc
     ].map(markdownCell),
   );
   const early = periods.filter((p) => p.ended === 'early');
+  const urgent = periods.filter((p) => p.breakGlass);
   return [
     '# Access review: AWS IAM grants',
     '',
@@ -308,6 +362,17 @@ export function historyMarkdown(periods: readonly GrantPeriod[], scope: ReportSc
           ...early.map(
             (p) =>
               `- ${markdownCell(`${p.principalType}/${p.principal}`)}, ${markdownCell(p.policy)} in ${markdownCell(p.environment || p.account)}: revoked ${p.to ?? ''} by ${markdownCell(p.endedBy ?? 'unknown')}: ${markdownCell(p.endReason ?? 'no reason given')}`,
+          ),
+          '',
+        ]
+      : []),
+    ...(urgent.length
+      ? [
+          '## Break-glass grants',
+          '',
+          ...urgent.map(
+            (p) =>
+              `- ${p.breakGlass!.ratification === 'unratified' ? '**UNRATIFIED** ' : ''}${markdownCell(`${p.principalType}/${p.principal}`)}, ${markdownCell(p.policy)} in ${markdownCell(p.environment || p.account)} from ${p.from}: ${markdownCell(describeBreakGlass(p.breakGlass!))}; asked by ${markdownCell(p.breakGlass!.requestedBy)}: ${markdownCell(p.reason ?? 'no reason given')}`,
           ),
           '',
         ]

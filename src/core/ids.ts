@@ -62,3 +62,13 @@ export function replacementKey(id: string): string | undefined {
   if (!key) return undefined;
   return `${key.kind}/${key.team}/${key.account}/${key.principalType}/${canonicalPrincipal(key.principal)}/${key.policy}`;
 }
+
+/** One workflow per break-glass request: `grantflow-request/<team>/<nonce>`, the nonce made at random by whoever asks. */
+export function requestWorkflowId(team: string, nonce: string): string {
+  return `${PREFIX}-request/${team}/${nonce}`;
+}
+
+export function parseRequestWorkflowId(id: string): { team: string; nonce: string } | undefined {
+  const match = /^grantflow-request\/([A-Za-z0-9_-]{1,64})\/([a-z0-9]{6,32})$/.exec(id);
+  return match ? { team: match[1]!, nonce: match[2]! } : undefined;
+}

@@ -23,6 +23,8 @@ export type RecordKind =
   /** The early revocation no longer applies (its entry left the YAML, or `restore`). */
   | 'lifted';
 
+import type { BreakGlassMark } from './break-glass';
+
 /** A workflow run's status, as Temporal names it. */
 export type RunStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'CONTINUED_AS_NEW' | 'TIMED_OUT' | 'UNKNOWN';
 
@@ -46,6 +48,8 @@ export interface LedgerMemo {
   record?: RecordKind;
   /** A record: when what it records happened (an early revoke keeps its original moment). */
   recordedAt?: string;
+  /** A break-glass grant: the request and rule it came from (a claim: its applies verify the approvals). */
+  breakGlass?: BreakGlassMark;
 }
 
 export interface LedgerEntry {

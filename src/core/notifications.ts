@@ -1,11 +1,19 @@
 // Notifications: what grantflow tells a webhook when a grant is granted, about to expire, revoked,
 // failed, or its revoke is still retrying, and when it refused something that did not come from a
-// verified submission (a submission, a grant started by hand, a signal carrying access). The sinks (grantflow.yaml `notifications:`, resolved by
-// the worker) and the messages' two formats live here; delivery is an activity (activities/), started
-// from the grant workflow so that it never waits for it. Pure.
+// verified submission (a submission, a grant started by hand, a signal carrying access); and what
+// becomes of a break-glass request (requested, approved, self-approved, denied, lapsed). The sinks
+// (grantflow.yaml `notifications:`, resolved by the worker) and the messages' two formats live here;
+// delivery is an activity (activities/), started from the grant or request workflow so that it never
+// waits for it. Pure.
 
-export const NOTIFICATION_EVENTS = ['granted', 'expiring', 'revoked', 'failed', 'revoke-stuck', 'refused'] as const;
+/** The events of a break-glass request. */
+export const REQUEST_EVENTS = ['requested', 'approved', 'self-approved', 'denied', 'lapsed'] as const;
+export type RequestEvent = (typeof REQUEST_EVENTS)[number];
+
+export const NOTIFICATION_EVENTS = ['granted', 'expiring', 'revoked', 'failed', 'revoke-stuck', 'refused', ...REQUEST_EVENTS] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+/** The events of a grant (or of a submission: `refused`). */
+export type GrantEvent = Exclude<NotificationEvent, RequestEvent>;
 export const NOTIFICATION_FORMATS = ['slack', 'json'] as const;
 export type NotificationFormat = (typeof NOTIFICATION_FORMATS)[number];
 
@@ -19,7 +27,7 @@ export interface NotificationPlan {
 
 /** One event of one grant run, as the grant workflow hands it to delivery. */
 export interface GrantNotification {
-  event: NotificationEvent;
+  event: GrantEvent;
   /** When it happened (workflow time). */
   at: string;
   grant: {
@@ -48,6 +56,37 @@ export interface GrantNotification {
   sequence?: number;
 }
 
+/** One event of a break-glass request, as the request workflow hands it to delivery. */
+export interface RequestNotification {
+  event: RequestEvent;
+  at: string;
+  request: {
+    id: string;
+    runId: string;
+    team: string;
+    rule: string;
+    principal: string;
+    environment: string;
+    account?: string;
+    policy?: string;
+    /** How long the access is asked for, as written (`2h`). */
+    duration: string;
+    reason: string;
+    ticket?: string;
+    requestedBy: string;
+    /** Every approver the rule names: a self-approval is announced to each of them. */
+    approvers: string[];
+    expiresAt?: string;
+    grantId?: string;
+  };
+  /** requested: the command an approver runs. */
+  approveCommand?: string;
+  /** approved, self-approved: who approved; denied: who denied. */
+  by?: string;
+  /** denied: why; self-approved: the approver's reason. */
+  endReason?: string;
+}
+
 /** A submission the worker refused (unsigned, tampered, below a guardrail...), told by the team's reconcile workflow. */
 export interface SubmissionNotification {
   event: 'refused';
@@ -57,13 +96,14 @@ export interface SubmissionNotification {
   sequence: number;
 }
 
-export type NotificationMessage = GrantNotification | SubmissionNotification;
+export type NotificationMessage = GrantNotification | SubmissionNotification | RequestNotification;
 
 /**
  * `<grant id>/<event>/<run id>`, plus the reminder's lead for `expiring` and `revoke-stuck` and the
  * refusal's sequence: the same event of the same run has the same key.
  */
 export function idempotencyKey(message: NotificationMessage): string {
+  if ('request' in message) return `${message.request.id}/${message.event}/${message.request.runId}`;
   if ('submission' in message) return `${message.submission.reconcileId}/refused/${message.submission.runId}/${message.sequence}`;
   const base = `${message.grant.id}/${message.event}/${message.grant.runId}`;
   const lead = message.afterMs !== undefined ? `${base}/${message.afterMs}` : base;
@@ -99,7 +139,12 @@ export function leadsFor(plan: NotificationPlan, event: 'expiring' | 'revoke-stu
 /** The Temporal Web UI page of the grant's run. */
 export function grantUrl(webUiUrl: string | undefined, namespace: string, message: NotificationMessage): string | undefined {
   if (!webUiUrl) return undefined;
-  const [id, runId] = 'submission' in message ? [message.submission.reconcileId, message.submission.runId] : [message.grant.id, message.grant.runId];
+  const [id, runId] =
+    'request' in message
+      ? [message.request.id, message.request.runId]
+      : 'submission' in message
+        ? [message.submission.reconcileId, message.submission.runId]
+        : [message.grant.id, message.grant.runId];
   return `${webUiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}/${encodeURIComponent(runId)}/history`;
 }
 
@@ -112,6 +157,7 @@ function span(ms: number): string {
 
 /** One line a person reads: what happened, to whom, where. */
 export function notificationText(message: NotificationMessage): string {
+  if ('request' in message) return requestText(message);
   if ('submission' in message) {
     const s = message.submission;
     return `Refused: a submission of team ${s.team}${s.revision ? ` (revision ${s.revision})` : ''} was not applied: ${message.error}`;
@@ -146,13 +192,31 @@ export function notificationText(message: NotificationMessage): string {
   }
 }
 
+function requestText(message: RequestNotification): string {
+  const r = message.request;
+  const what = `${r.policy ?? 'access'} in ${r.environment}${r.account ? ` (${r.account})` : ''} for ${r.duration}`;
+  const context = [`rule ${r.rule}`, `reason: ${r.reason}`, ...(r.ticket ? [`ticket: ${r.ticket}`] : [])].join(', ');
+  switch (message.event) {
+    case 'requested':
+      return `Break-glass requested: ${r.principal} asks for ${what} [${context}]; approvers ${r.approvers.join(', ')}: ${message.approveCommand ?? `grantflow approve ${r.id}`}`;
+    case 'approved':
+      return `Break-glass approved by ${message.by ?? 'its approvers'}: ${r.principal} gets ${what}${r.expiresAt ? ` until ${r.expiresAt}` : ''} [${context}]`;
+    case 'self-approved':
+      return `Break-glass SELF-APPROVED by ${message.by ?? r.principal}: ${r.principal} approved their own request for ${what} (why: ${message.endReason ?? 'no reason given'}) [${context}]; told to every approver: ${r.approvers.join(', ')}`;
+    case 'denied':
+      return `Break-glass denied by ${message.by ?? 'an operator'}${message.endReason ? `: ${message.endReason}` : ''}: ${r.principal} does not get ${what} [${context}]`;
+    case 'lapsed':
+      return `Break-glass lapsed: no approval in time; ${r.principal} does not get ${what} [${context}]`;
+  }
+}
+
 /** The body POSTed to a sink, by its format. */
 export function notificationBody(message: NotificationMessage, format: NotificationFormat, link: { url?: string }): Record<string, unknown> {
   const key = idempotencyKey(message);
   const text = notificationText(message);
   if (format === 'slack') {
     const linked = link.url ? `${text} <${link.url}|open in Temporal>` : text;
-    const subject = 'submission' in message ? message.submission.reconcileId : message.grant.id;
+    const subject = 'request' in message ? message.request.id : 'submission' in message ? message.submission.reconcileId : message.grant.id;
     return {
       text: linked,
       blocks: [
@@ -163,6 +227,25 @@ export function notificationBody(message: NotificationMessage, format: Notificat
   }
   // What every JSON notification starts with, whatever it is about.
   const head = { schema: 'grantflow.notification/v1', idempotencyKey: key, event: message.event, at: message.at, text };
+  if ('request' in message) {
+    const r = message.request;
+    return {
+      ...head,
+      grant: null,
+      request: {
+        ...r,
+        account: r.account ?? null,
+        policy: r.policy ?? null,
+        ticket: r.ticket ?? null,
+        expiresAt: r.expiresAt ?? null,
+        grantId: r.grantId ?? null,
+        url: link.url ?? null,
+      },
+      approveCommand: message.approveCommand ?? null,
+      by: message.by ?? null,
+      endReason: message.endReason ?? null,
+    };
+  }
   if ('submission' in message) {
     return {
       ...head,

@@ -10,6 +10,7 @@ import { planPass } from './reconcile-plan';
 import { holdsStatements } from './documents';
 import { boundaryProblem } from './managed-copies';
 import type { IamStatement } from './team-config';
+import type { BreakGlassRule } from './team-config';
 
 /** `update`: the grant stays, but what it grants changes (its policy's document, or its definition). */
 export type PlanAction = 'add' | 'keep' | 'update' | 'replace' | 'revoke' | 'sticky' | 'skip';
@@ -157,10 +158,11 @@ function entryFor(grant: GrantSpec, wanted: PlanAction, live: LiveView, nowMs: n
   };
 }
 
-function revokeEntry(id: string, note: string): PlanEntry {
+/** A grant the ledger holds but the YAML does not: revoked, or (a break-glass grant) kept. */
+function ledgerOnlyEntry(id: string, note: string, action: 'revoke' | 'keep' = 'revoke'): PlanEntry {
   const key = parseGrantWorkflowId(id);
   return {
-    action: 'revoke',
+    action,
     id,
     kind: key?.kind ?? 'unknown',
     principal: key ? `${key.principalType}/${key.principal}` : id,
@@ -177,7 +179,7 @@ function revokeEntry(id: string, note: string): PlanEntry {
 export function planTeam(
   expansion: Expansion,
   live: LiveView,
-  options: { nowMs: number; maxTemporaryDays: number; decidedAtMs?: number; retentionMs?: number },
+  options: { nowMs: number; maxTemporaryDays: number; decidedAtMs?: number; retentionMs?: number; breakGlass?: Readonly<Record<string, BreakGlassRule>> },
 ): PlanEntry[] {
   const desired = new Map(expansion.grants.map((g) => [g.id, g]));
   const pass = planPass({
@@ -187,6 +189,7 @@ export function planTeam(
     maxTemporaryDays: options.maxTemporaryDays,
     decidedAtMs: options.decidedAtMs ?? options.nowMs,
     retentionMs: options.retentionMs ?? Infinity,
+    ...(options.breakGlass ? { breakGlass: options.breakGlass } : {}),
   });
   const replaces = new Map(pass.replace.map((r) => [r.to, r.from]));
   const entries: PlanEntry[] = [];
@@ -220,10 +223,20 @@ export function planTeam(
     entries.push(
       desired.has(decision.id)
         ? { ...entryFor(desired.get(decision.id)!, 'revoke', live, options.nowMs), note: decision.reason }
-        : revokeEntry(decision.id, decision.reason),
+        : ledgerOnlyEntry(decision.id, decision.reason),
     );
+  for (const id of pass.breakGlass) {
+    const mark = live.ledger.get(id)?.memo.breakGlass;
+    entries.push(
+      ledgerOnlyEntry(
+        id,
+        `break-glass grant of request ${mark?.request ?? '?'} (rule ${mark?.rule ?? '?'}): kept until it expires; \`grantflow request --print-entry ${mark?.request ?? '<request-id>'}\` prints the entry that records it`,
+        'keep',
+      ),
+    );
+  }
   for (const { entry } of pass.cleanup)
-    entries.push(revokeEntry(entry.id, `its workflow was ${entry.status.toLowerCase()} without revoking; what it left in IAM is removed`));
+    entries.push(ledgerOnlyEntry(entry.id, `its workflow was ${entry.status.toLowerCase()} without revoking; what it left in IAM is removed`));
   for (const skipped of expansion.skipped) {
     const key = parseGrantWorkflowId(skipped.id);
     entries.push({

@@ -3,10 +3,12 @@
 // revoke, leave revoked, clean up after runs killed from outside, and the records to write so that
 // visibility keeps remembering what it would otherwise forget. The reconcile pass acts on it and
 // `plan` shows it, so the two cannot disagree. Pure.
+import { ruleAdmits } from './break-glass';
 import type { GrantSpec } from './grant';
 import { attachedArns, grantShape } from './grant-derived';
 import { grantWorkflowId, parseGrantWorkflowId, replacementKey } from './ids';
 import { decidedAt, earlyAt, ending, isSticky, retainedSince, type LedgerEntry, type RecordKind } from './ledger';
+import type { BreakGlassRule } from './team-config';
 import { DAY_MS } from './time';
 
 export type RevokeCause = 'removed' | 'superseded' | 'beyond-limit' | 'early';
@@ -61,6 +63,11 @@ export interface PassPlan {
   /** Desired temporary grants beyond max_temporary_days: not started. */
   beyondLimit: string[];
   records: RecordDecision[];
+  /**
+   * Running break-glass grants the YAML does not (yet) record, whose rule still lets them stand:
+   * kept and re-applied; each goes at its expiry, by an operator, or when its rule goes.
+   */
+  breakGlass: string[];
 }
 
 export interface PassInput {
@@ -78,6 +85,8 @@ export interface PassInput {
   decidedAtMs: number;
   /** The namespace's retention: an early revocation whose latest run closed longer ago than retention minus a margin is reaffirmed. */
   retentionMs: number;
+  /** The config's break-glass rules: a running break-glass grant stands while its rule does. */
+  breakGlass?: Readonly<Record<string, BreakGlassRule>>;
 }
 
 /** Account, principal (IAM names are case-insensitive) and policy ARN: one attachment in IAM. */
@@ -138,6 +147,7 @@ export function planPass(input: PassInput): PassPlan {
     revokeFirst: [],
     beyondLimit: [],
     records: [],
+    breakGlass: [],
   };
   const desired = new Map(input.desired.map((g) => [g.id, g]));
   const limitMs = nowMs + input.maxTemporaryDays * DAY_MS;
@@ -223,7 +233,7 @@ export function planPass(input: PassInput): PassPlan {
     }
   }
 
-  planUndesired(plan, { entries, desired, startable, nowMs });
+  planUndesired(plan, { entries, desired, startable, nowMs, rules: input.breakGlass ?? {} });
   // Every grant this pass attaches for: started now, handed a new spec, or started once its previous run has closed.
   plan.revokeFirst = revokesOverlapping(
     plan.revoke.map((r) => ledger.get(r.id)).filter((e): e is LedgerEntry => e !== undefined),
@@ -240,7 +250,13 @@ export function planPass(input: PassInput): PassPlan {
  */
 function planUndesired(
   plan: PassPlan,
-  input: { entries: readonly LedgerEntry[]; desired: ReadonlyMap<string, GrantSpec>; startable: ReadonlySet<string>; nowMs: number },
+  input: {
+    entries: readonly LedgerEntry[];
+    desired: ReadonlyMap<string, GrantSpec>;
+    startable: ReadonlySet<string>;
+    nowMs: number;
+    rules: Readonly<Record<string, BreakGlassRule>>;
+  },
 ): void {
   const { entries, desired } = input;
   const successors = new Map<string, string[]>();
@@ -257,14 +273,19 @@ function planUndesired(
     if (desired.has(entry.id)) continue;
     if (how === 'live') {
       const successor = (successors.get(replacementKey(entry.id) ?? '') ?? []).find((id) => !taken.has(id));
+      const bg = entry.memo.breakGlass;
       if (successor) {
         taken.add(successor);
         plan.replace.push({ from: entry.id, to: successor });
+      } else if (bg && breakGlassStands(entry, input.rules)) {
+        plan.breakGlass.push(entry.id);
       } else {
-        plan.revoke.push({ id: entry.id, cause: 'removed', reason: 'removed from the YAML' });
+        const reason = bg ? `its break-glass rule ${bg.rule} was removed or no longer covers it` : 'removed from the YAML';
+        plan.revoke.push({ id: entry.id, cause: 'removed', reason });
       }
-    } else if (how === 'early') {
-      // Its entry left the YAML: the early revocation ends with it.
+    } else if (how === 'early' && !entry.memo.breakGlass) {
+      // Its entry left the YAML: the early revocation ends with it. (A break-glass grant revoked early
+      // had no entry to leave: it stays revoked, even should an entry recording it come later.)
       plan.records.push({
         id: entry.id,
         kind: 'lifted',
@@ -277,6 +298,15 @@ function planUndesired(
   }
 }
 
+/** Whether a break-glass grant's rule (by the name its memo gives) still lets it stand. */
+function breakGlassStands(entry: LedgerEntry, rules: Readonly<Record<string, BreakGlassRule>>): boolean {
+  const name = entry.memo.breakGlass!.rule;
+  const key = parseGrantWorkflowId(entry.id);
+  if (!key) return false;
+  const rule = Object.hasOwn(rules, name) ? rules[name] : undefined;
+  return ruleAdmits(rule, { principal: entry.memo.principalName ?? key.principal, environment: entry.environment, policy: key.policy });
+}
+
 /** The plan's lists in id order, whatever order the YAML and the ledger came in. */
 function sortPlan(plan: PassPlan): void {
   plan.start.sort((a, b) => byId(a.id, b.id));
@@ -286,6 +316,7 @@ function sortPlan(plan: PassPlan): void {
   plan.sticky.sort(byId);
   plan.replace.sort((a, b) => byId(a.from, b.from));
   plan.records.sort((a, b) => byId(a.id, b.id));
+  plan.breakGlass.sort(byId);
 }
 
 /** Which replacements can go ahead now: their new grant is active. The others wait (and say why). */

@@ -4,8 +4,8 @@
 import { z } from 'zod';
 import { settingsDefaults, settingsShape } from './settings-table';
 
-/** The four kinds of team file, each in its own folder as `<team>.yaml`. */
-export const FILE_KINDS = ['aws-accounts', 'aws-policies', 'permanent-access', 'temporary-access'] as const;
+/** The kinds of team file, each in its own folder as `<team>.yaml` (the last, break-glass rules, is optional and newer). */
+export const FILE_KINDS = ['aws-accounts', 'aws-policies', 'permanent-access', 'temporary-access', 'break-glass'] as const;
 export type FileKind = (typeof FILE_KINDS)[number];
 
 /** Where an entry was written; `index` is its position in the file's list (for pointing at its keys). */
@@ -59,6 +59,31 @@ export const temporaryGrantEntrySchema = z.object({
   source: sourceRefSchema,
 });
 
+/** Someone the rule lets approve a request, proven by a signature with this key (an OpenSSH ed25519 public key line). */
+export const breakGlassApproverSchema = z.object({ user: userRefSchema, key: z.string() });
+
+/**
+ * A break-glass rule: who may ask for urgent access without a merge, to which environments and
+ * policies, for how long at most, and whose signed approvals (how many) grant it.
+ */
+export const breakGlassRuleSchema = z.object({
+  description: z.string(),
+  requesters: z.array(userRefSchema),
+  environments: z.array(z.string()),
+  grants: z.array(z.string()),
+  maxDurationMs: z.number(),
+  approvers: z.array(breakGlassApproverSchema),
+  approvals: z.number().int(),
+  /** How long a request waits for its approvals before it lapses. */
+  openForMs: z.number(),
+  /** An approver may approve a request for themselves (then only with a reason, and every approver is told). */
+  selfApproval: z.boolean(),
+  requireTicket: z.boolean(),
+  /** Within how long after approval a temporary-access entry must record the grant, or `history` calls it unratified. */
+  ratifyWithinMs: z.number(),
+  source: sourceRefSchema,
+});
+
 /** The normalised settings: a field per setting of ./settings-table.ts, which declares each one. */
 export const settingsSchema = z.object(settingsShape());
 
@@ -69,6 +94,8 @@ export const teamConfigSchema = z.object({
   permanent: z.array(permanentGrantEntrySchema),
   temporary: z.array(temporaryGrantEntrySchema),
   settings: settingsSchema,
+  /** The break-glass rules by name (absent when the team has no break-glass file). */
+  breakGlass: z.record(z.string(), breakGlassRuleSchema).optional(),
 });
 
 export type SourceRef = z.infer<typeof sourceRefSchema>;
@@ -78,6 +105,8 @@ export type UserRef = z.infer<typeof userRefSchema>;
 export type PermanentGrantEntry = z.infer<typeof permanentGrantEntrySchema>;
 export type TemporaryGrantEntry = z.infer<typeof temporaryGrantEntrySchema>;
 export type Settings = z.infer<typeof settingsSchema>;
+export type BreakGlassApprover = z.infer<typeof breakGlassApproverSchema>;
+export type BreakGlassRule = z.infer<typeof breakGlassRuleSchema>;
 export type TeamConfig = z.infer<typeof teamConfigSchema>;
 
 /** Each setting's default (./settings-table.ts); a setting without one is unset. */

@@ -120,7 +120,7 @@ export class ConfigAuthority {
     };
   }
 
-  /** Drops what was read of the team's runs (after its retirement, which changes what counts). */
+  /** Drops what was read of the team's runs: after its retirement, which changes what counts, and before a break-glass decision. */
   forget(team: string): void {
     this.views.delete(team);
   }

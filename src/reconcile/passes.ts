@@ -9,6 +9,7 @@ import { expandTeam, type Expansion } from '../core/expand';
 import type { EndedEarly } from '../core/ledger';
 import type { PassPlan } from '../core/reconcile-plan';
 import { recoverTeamState } from '../temporal/reconcile-state';
+import { nudgeRatification } from '../temporal/requests';
 import { loadSubmission } from '../temporal/submissions';
 import type {
   AppliedClaim,
@@ -67,10 +68,14 @@ export async function submitPass(deps: PassDeps, input: SubmitPassInput): Promis
       ledger,
     );
   }
-  const { plan, decidedAtMs } = await decide(deps, read, expansion.grants, ledger, nowMs);
+  const { plan, decidedAtMs } = await decide(deps, read, expansion.grants, ledger, nowMs, verified.config.breakGlass);
   const ctx = passContext(deps, input, { ...read, desired: expansion.grants, ledger, decidedAt: new Date(decidedAtMs).toISOString() }, new Report());
   await reconcile(ctx, plan, expansion.policies);
   ctx.report.skipped.push(...expansion.skipped.map((s) => s.id));
+  // A break-glass grant this config records as a temporary-access entry is ratified: its request looks now.
+  await nudgeRatification(deps.temporal, input.team, verified.ref).catch((error: unknown) =>
+    ctx.report.error(`telling requests to look for their entry: ${(error as Error).message}`),
+  );
   return { summary: ctx.report.summary(input.team, read.revision), signer: verified.signer };
 }
 
@@ -149,7 +154,7 @@ async function readAndDecide(
   const nowMs = Date.now();
   const ledger = await readGrants(deps, input.team, options.endedEarly);
   const expansion = read.config ? expandTeam(read.config, nowMs) : NOTHING;
-  const { plan, decidedAtMs } = await decide(deps, read, expansion.grants, ledger, nowMs);
+  const { plan, decidedAtMs } = await decide(deps, read, expansion.grants, ledger, nowMs, read.config?.breakGlass);
   const decidedAt = new Date(options.decidesNow ? nowMs : decidedAtMs).toISOString();
   const ctx = passContext(deps, input, { ...read, desired: expansion.grants, ledger, decidedAt }, new Report());
   if (read.unverified !== undefined) {

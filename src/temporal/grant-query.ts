@@ -84,3 +84,19 @@ export function workflowRunsQuery(workflowId: string): string {
 export function teamGrantsQuery(team: string, ...clauses: string[]): string {
   return [grantQuery({ team }), ...clauses].join(' AND ');
 }
+
+/** Which break-glass request workflows a query lists: by team and state, running or not. */
+export interface RequestQuery {
+  team?: string;
+  state?: string;
+  running?: boolean;
+}
+
+/** The visibility query for break-glass request workflows (they carry the grants' search attributes, GrantKind `request`). */
+export function requestQuery(filter: RequestQuery = {}): string {
+  const clauses = [`WorkflowType = 'requestWorkflow'`];
+  if (filter.team !== undefined) clauses.push(`${GrantTeam.name} = ${quote(filter.team)}`);
+  if (filter.state !== undefined) clauses.push(`${GrantState.name} = ${quote(filter.state)}`);
+  if (filter.running) clauses.push(`ExecutionStatus = 'Running'`);
+  return clauses.join(' AND ');
+}

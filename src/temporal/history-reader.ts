@@ -3,8 +3,8 @@
 // built from them in src/core/history.ts.
 import type { Client } from '@temporalio/client';
 import type { LedgerEntry } from '../core/ledger';
-import { withoutEmpty } from './grant-query';
-import { grantRows } from './grant-rows';
+import { requestQuery, withoutEmpty } from './grant-query';
+import { grantRows, listRows } from './grant-rows';
 import { ledgerEntryOf } from './ledger-reader';
 
 export interface HistoryQuery {
@@ -20,4 +20,14 @@ export async function readGrantRuns(client: Client, filter: HistoryQuery): Promi
   const { team, principal, account, environment, policy } = filter;
   const rows = await grantRows(client, withoutEmpty({ team, principal, account, environment, policy }));
   return rows.map(ledgerEntryOf);
+}
+
+/** When each break-glass request's grant was first recorded by a verified submission, by request id (its request workflow says). */
+export async function readRatifications(client: Client, team?: string): Promise<Map<string, string>> {
+  const ratified = new Map<string, string>();
+  for await (const row of listRows(client, requestQuery(team ? { team } : {}))) {
+    const at = row.memo.ratifiedAt;
+    if (typeof at === 'string') ratified.set(row.id, at);
+  }
+  return ratified;
 }

@@ -13,6 +13,9 @@ export interface PublicKey {
 
 export class KeyFormatError extends Error {}
 
+/** An OpenSSH private key protected by a passphrase: grantflow does not prompt for it (ssh-agent can sign instead). */
+export class EncryptedKeyError extends KeyFormatError {}
+
 const SSH_ED25519 = 'ssh-ed25519';
 
 /** An SSH wire-format string: uint32 length, then the bytes. */
@@ -43,6 +46,7 @@ class SshReader {
 }
 
 function rawPublic(key: KeyObject): Buffer {
+  if (key.type === 'private') key = crypto.createPublicKey(key);
   const jwk = key.export({ format: 'jwk' });
   if (jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string') throw new KeyFormatError('not an ed25519 key');
   return Buffer.from(jwk.x, 'base64url');
@@ -53,8 +57,8 @@ function fromRawPublic(raw: Buffer): KeyObject {
   return crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
 }
 
-/** The OpenSSH blob of a public key: string("ssh-ed25519"), string(32 raw bytes). */
-function sshBlob(key: KeyObject): Buffer {
+/** The OpenSSH blob of a public key: string("ssh-ed25519"), string(32 raw bytes). What ssh-agent names a key by. */
+export function sshBlob(key: KeyObject): Buffer {
   return Buffer.concat([sshString(Buffer.from(SSH_ED25519)), sshString(rawPublic(key))]);
 }
 
@@ -103,7 +107,7 @@ function parseOpenSshPrivate(pem: string): KeyObject {
   const cipher = reader.string().toString();
   reader.string(); // kdf name
   reader.string(); // kdf options
-  if (cipher !== 'none') throw new KeyFormatError('the OpenSSH key is protected by a passphrase; keep an unencrypted key in the CI secret store instead');
+  if (cipher !== 'none') throw new EncryptedKeyError('the OpenSSH key is protected by a passphrase; keep an unencrypted key in the CI secret store instead');
   if (reader.uint32() !== 1) throw new KeyFormatError('the OpenSSH file holds more than one key');
   reader.string(); // public key blob
   const secret = new SshReader(reader.string());

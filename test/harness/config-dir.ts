@@ -8,7 +8,10 @@ import type { FileKind } from '../../src/core/team-config';
 /** The moment config tests validate at (--now), so dates in fixtures never go stale. */
 export const NOW = '2026-06-01T00:00:00Z';
 
-export const BASE: Record<FileKind, string> = {
+/** The kinds of file the base team has: every kind but break-glass rules, which a test adds where it needs them. */
+export type BaseKind = Exclude<FileKind, 'break-glass'>;
+
+export const BASE: Record<BaseKind, string> = {
   'aws-accounts': `aws-accounts:
   nonprod: "111111111111"
   prod: "222222222222"
@@ -50,9 +53,9 @@ export const BASE: Record<FileKind, string> = {
 /** Writes the base team (named `team`) with `overrides` replacing whole files (null deletes one). */
 export function writeTeam(overrides: Partial<Record<FileKind | 'grantflow', string | null>> = {}, team = 'team'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-config-'));
-  for (const [kind, base] of Object.entries(BASE) as [FileKind, string][]) {
-    const text = kind in overrides ? overrides[kind] : base;
-    if (text === null || text === undefined) continue;
+  const files: Partial<Record<FileKind, string | null>> = { ...BASE, ...overrides };
+  for (const [kind, text] of Object.entries(files) as [FileKind | 'grantflow', string | null | undefined][]) {
+    if (kind === 'grantflow' || text === null || text === undefined) continue;
     fs.mkdirSync(path.join(dir, kind), { recursive: true });
     fs.writeFileSync(path.join(dir, kind, `${team}.yaml`), text);
   }

@@ -3,7 +3,7 @@
 import { expandTeam } from '../../src/core/expand';
 import type { Revision } from '../../src/core/revision';
 import type { GrantSpec } from '../../src/core/grant';
-import { DEFAULT_SETTINGS, type Policy, type Settings, type TeamConfig, type TemporaryGrantEntry } from '../../src/core/team-config';
+import { DEFAULT_SETTINGS, type BreakGlassRule, type Policy, type Settings, type TeamConfig, type TemporaryGrantEntry } from '../../src/core/team-config';
 
 export const ACCOUNTS = { nonprod: '111111111111', prod: '222222222222' } as const;
 
@@ -29,6 +29,7 @@ export function team(parts: {
   temporary?: TemporaryInput[];
   settings?: Partial<Settings>;
   accounts?: Record<string, string>;
+  breakGlass?: Record<string, BreakGlassRule>;
 }): TeamConfig {
   return {
     team: parts.name ?? 'test-team',
@@ -50,6 +51,7 @@ export function team(parts: {
       source: { file: 'temporary-access/test.yaml', line: 2 + index, index },
     })),
     settings: { ...DEFAULT_SETTINGS, ...parts.settings },
+    ...(parts.breakGlass ? { breakGlass: parts.breakGlass } : {}),
   };
 }
 
@@ -67,5 +69,36 @@ export function revisionSequence(prefix: string, start: string): (commit?: strin
   return (commit) => {
     clock += 60_000;
     return { commit: commit ?? `${prefix}${clock}`, committedAt: new Date(clock).toISOString(), submittedAt: new Date().toISOString(), submittedBy: prefix };
+  };
+}
+
+/** A break-glass rule as the loader normalises one: `on-call` in nonprod, one approval, an hour open; override what a test needs. */
+export function breakGlassRule(parts: {
+  requesters?: string[];
+  environments?: string[];
+  grants?: string[];
+  maxDurationMs?: number;
+  approvers?: { user: string; key: string }[];
+  approvals?: number;
+  openForMs?: number;
+  selfApproval?: boolean;
+  requireTicket?: boolean;
+  ratifyWithinMs?: number;
+  line?: number;
+}): BreakGlassRule {
+  const user = (written: string) => ({ written, name: written.replace(/@.*/, '') });
+  return {
+    description: 'on call',
+    requesters: (parts.requesters ?? ['alice']).map(user),
+    environments: parts.environments ?? ['nonprod'],
+    grants: parts.grants ?? ['reader'],
+    maxDurationMs: parts.maxDurationMs ?? 4 * 3600_000,
+    approvers: (parts.approvers ?? []).map((a) => ({ user: user(a.user), key: a.key })),
+    approvals: parts.approvals ?? 1,
+    openForMs: parts.openForMs ?? 3600_000,
+    selfApproval: parts.selfApproval ?? false,
+    requireTicket: parts.requireTicket ?? false,
+    ratifyWithinMs: parts.ratifyWithinMs ?? 3 * 86_400_000,
+    source: { file: 'break-glass/test-team.yaml', line: parts.line ?? 2 },
   };
 }

@@ -1,6 +1,7 @@
 // Records the full lifecycle histories that test/replay.test.ts replays on every `npm test`, so a
 // change that breaks determinism for workflows already running fails CI.
 // Run: npm run build && node lib/test/histories/record.js   (writes test/histories/*.json)
+//      node lib/test/histories/record.js requests             (the break-glass requests' histories only)
 // Once a release exists, its histories stay beside the new ones as v<N>-*.json and keep replaying
 // (docs/VERSIONING.md).
 import fs from 'node:fs';
@@ -12,6 +13,8 @@ import { grantStartOptions } from '../../src/temporal/grant-start';
 import { revokeGrantNow } from '../../src/temporal/grant-operations';
 import { restoreGrant, submitTeam, sweepTeam } from '../../src/temporal/reconcile-operations';
 import { reapplySignal, revokeSignal, statusQuery } from '../../workflows/messages';
+import { denyRequest, waitForRequest } from '../../src/temporal/requests';
+import { approveAs, ask, breakGlassTeam, type BreakGlassBed } from '../harness/break-glass';
 import { stopAll } from '../../src/local/processes';
 import { eventually, startStack, type Stack } from '../harness/stack';
 import { temporalCli } from '../../src/local/tools';
@@ -47,6 +50,37 @@ async function waitRefusal(stack: Stack, id: string): Promise<void> {
   await eventually(`${id} refusal`, async () => ((await stack.client.workflow.getHandle(id).query(statusQuery)).refusals?.length ? true : undefined), 60_000);
 }
 
+/** Break-glass requests: one lapses, one is denied, one is refused once, approved, granted and its grant expires. */
+async function recordRequests(stack: Stack, revision: (n: number) => Revision): Promise<void> {
+  const bed = {
+    client: () => stack.client,
+    taskQueue: () => stack.taskQueue,
+    now: async () => new Date(),
+    times: { openForMs: 4000, durationMs: 8000, maxDurationMs: 3_600_000 },
+  } as BreakGlassBed;
+  // ratify_within shorter than the grant: the request stops looking for its entry, then waits for the grant to end.
+  const config = breakGlassTeam('h9', bed, { ratifyWithinMs: 3000 });
+  await submitTeam(stack.client, { config, revision: revision(10), taskQueue: stack.taskQueue, sign: stack.signer });
+
+  const lapsing = await ask(bed, { team: 'h9' });
+  await waitClosed(stack, lapsing.id);
+  await save(stack, lapsing.id, 'request-lapsed.json');
+
+  const denied = await ask(bed, { team: 'h9' });
+  await denyRequest(stack.client, denied.id, { by: 'carol', reason: 'recording' });
+  await waitClosed(stack, denied.id);
+  await save(stack, denied.id, 'request-denied.json');
+
+  const granted = await ask(bed, { team: 'h9' });
+  await approveAs(bed, 'mallory', granted);
+  await approveAs(bed, 'carol', granted);
+  const status = (await waitForRequest(stack.client, granted.id, (s) => s.state === 'granted', { timeoutMs: 60_000 }))!;
+  await waitClosed(stack, status.grantId!);
+  await waitClosed(stack, granted.id);
+  await save(stack, granted.id, 'request-granted-expires.json');
+  await save(stack, status.grantId!, 'grant-break-glass-expires.json');
+}
+
 async function main(): Promise<void> {
   fs.mkdirSync(OUT, { recursive: true });
   const stack = await startStack();
@@ -58,6 +92,7 @@ async function main(): Promise<void> {
       submittedAt: new Date().toISOString(),
       submittedBy: 'recorder',
     });
+    if (process.argv[2] === 'requests') return await recordRequests(stack, revision);
     const policies = { reader: policy([READ_ONLY], ['s3:ListBucket']) };
     // Each grant is started by its team's submission, as in production: a grant derives its spec from a verified config.
     const start = async (config: ReturnType<typeof team>) => {
@@ -148,6 +183,7 @@ async function main(): Promise<void> {
       await save(stack, held.workflowId, 'submission-adopted.json');
       break;
     }
+    await recordRequests(stack, revision);
   } finally {
     await stack.stop();
     await stopAll();

@@ -8,7 +8,10 @@ import { startProcess, type Managed } from '../../src/local/processes';
 import { countTeamGrants } from '../../src/temporal/grant-operations';
 import { submitTeam } from '../../src/temporal/reconcile-operations';
 import { grantStartOptions } from '../../src/temporal/grant-start';
-import { reapplySignal } from '../../workflows/messages';
+import { reapplySignal, statusQuery } from '../../workflows/messages';
+import { waitForRequest } from '../../src/temporal/requests';
+import { approveAs, ask, breakGlassTeam, EMPTY, type BreakGlassBed } from '../harness/break-glass';
+import { snapshotUsers } from '../harness/iam-snapshot';
 import { expectedIam, iamDifferences } from '../harness/desired-iam';
 import { seededRandom } from '../harness/iam-proxy';
 import { eventually, startStack, type Stack } from '../harness/stack';
@@ -245,5 +248,50 @@ describe('fault suite (dev server, moto, worker)', function () {
     await converged(verified, 'IAM equals the verified YAML, and nobody holds AdministratorAccess', 180_000);
     const adminWrites = stack.proxy.events().filter((e) => e.policy === admin);
     assert.deepEqual(adminWrites, [], 'AdministratorAccess was never attached, not even for a moment');
+  });
+
+  it('grants once when the worker is killed between a request’s approval and its grant', async () => {
+    users = ['bob'];
+    await stack.moto.createUsers(ACCOUNTS.nonprod, users);
+    const bed = {
+      client: () => stack.client,
+      taskQueue: () => stack.taskQueue,
+      now: async () => new Date(),
+      times: { openForMs: 60_000, durationMs: 10 * 60_000, maxDurationMs: 60 * 60_000 },
+    } as BreakGlassBed;
+    const bob = async () => (await snapshotUsers(stack.moto, ACCOUNTS.nonprod, ['bob'])).bob!;
+    const config = breakGlassTeam('faults-break-glass', bed);
+    const env = { ...process.env, ...stack.env, GRANTFLOW_IAM_CALLS_PER_SECOND: '1000' };
+    let worker = startProcess(process.execPath, [BIN, 'worker'], { env });
+    try {
+      await submit(config);
+      const asked = await ask(bed, { team: config.team });
+      const approved = await approveAs(bed, 'carol', asked);
+      assert.equal(approved.outcome, 'approved', approved.message);
+      // Killed the moment the approval is answered: the grant is yet to be prepared, started and applied.
+      await worker.kill();
+      assert.deepEqual(await bob(), EMPTY, 'the worker was killed before the grant reached IAM (else this test proves nothing)');
+      worker = startProcess(process.execPath, [BIN, 'worker'], { env });
+      const granted = (await waitForRequest(stack.client, asked.id, (s) => s.state === 'granted', { timeoutMs: 150_000, everyMs: 500 }))!;
+      assert.ok(granted, 'the request is granted after the restart');
+      await eventually(
+        'the grant is active',
+        async () => ((await stack.client.workflow.getHandle(granted.grantId!).query(statusQuery)).state === 'active' ? true : undefined),
+        150_000,
+        500,
+      );
+      const grantRuns = async () => {
+        let runs = 0;
+        for await (const _ of stack.client.workflow.list({ query: `WorkflowType = 'grantWorkflow' AND GrantTeam = '${config.team}'` })) runs++;
+        return runs;
+      };
+      await eventually('visibility lists the grant run', async () => ((await grantRuns()) > 0 ? true : undefined));
+      assert.equal(await grantRuns(), 1, 'one grant workflow run');
+      const held = await bob();
+      assert.equal(Object.keys(held.inline).length, 1, 'one inline policy');
+      assert.equal(held.attached.length, 1, 'one expiring copy');
+    } finally {
+      await worker.stop();
+    }
   });
 });

@@ -19,7 +19,7 @@ function recorded(): { file: string; history: unknown }[] {
 describe('replay of recorded workflow histories', function () {
   const histories = recorded();
 
-  it('has a recorded lifecycle for each kind of grant ending, for refused grants, and for the reconcile and submission workflows', () => {
+  it('has a recorded lifecycle for each kind of grant ending, for refused grants, for break-glass requests and their grant, and for the reconcile and submission workflows', () => {
     const kinds = [
       'grant-cancelled.json',
       'grant-failed-missing-user.json',
@@ -32,9 +32,13 @@ describe('replay of recorded workflow histories', function () {
       [
         ...kinds,
         'grant-cancelled-while-applying.json',
+        'grant-break-glass-expires.json',
         'grant-forged-reapply-refused.json',
         'grant-refused-started-by-hand.json',
         'reconcile-lifecycle.json',
+        'request-denied.json',
+        'request-granted-expires.json',
+        'request-lapsed.json',
         'submission-adopted.json',
       ].sort(),
     );

@@ -1,8 +1,17 @@
-import { buildPeriods, filterPeriods, formatHistory, HISTORY_FORMATS, parseHistoryTime, type HistoryFilter, type HistoryFormat } from '../../core/history';
+import {
+  buildPeriods,
+  filterPeriods,
+  formatHistory,
+  HISTORY_FORMATS,
+  markRatification,
+  parseHistoryTime,
+  type HistoryFilter,
+  type HistoryFormat,
+} from '../../core/history';
 import { iamUserName } from '../../core/names';
 import { DAY_MS } from '../../core/time';
 import { connectClient, withTimeout } from '../../temporal/connection';
-import { readGrantRuns } from '../../temporal/history-reader';
+import { readGrantRuns, readRatifications } from '../../temporal/history-reader';
 import { namespaceRetentionMs } from '../../temporal/namespace-setup';
 import { defineCommand, EXIT, timeoutOption, UsageError } from '../command';
 
@@ -38,7 +47,11 @@ grant revoked early and restored has two), running ones and closed ones within t
 retention. Older periods are gone unless archived or exported (docs/OPERATIONS.md, Audit history).
 
 --format markdown prints an access-review report; --format csv prints RFC 4180 CSV with a header
-row; --format json prints the periods as an array (the fields of the CSV, typed).`,
+row; --format json prints the periods as an array (the fields of the CSV, typed).
+
+A break-glass grant (\`grantflow request\`) shows its request, rule and approvers, and whether a
+temporary-access entry recorded it within its rule's ratify_within: one that none did is marked
+unratified (the Markdown report lists them in a section of their own).`,
   exitCodes: 'Exit codes: 0 listed, 2 usage error, 3 Temporal unreachable.',
   async run({ values, positionals, io }) {
     if (values.account !== undefined && values.env !== undefined) throw new UsageError('give --account or --env, not both');
@@ -63,17 +76,22 @@ row; --format json prints the periods as an array (the fields of the CSV, typed)
     };
     const { client, connection, target } = await connectClient();
     try {
-      const { runs, retention } = await withTimeout(
+      const { runs, retention, ratified } = await withTimeout(
         client,
         values.timeout,
         "the grant runs from Temporal's visibility",
-        async () => ({
-          runs: await readGrantRuns(client, filter),
-          retention: values.format === 'markdown' ? await namespaceRetentionMs(client, target.namespace).catch(() => undefined) : undefined,
-        }),
+        async () => {
+          const runs = await readGrantRuns(client, filter);
+          return {
+            runs,
+            retention: values.format === 'markdown' ? await namespaceRetentionMs(client, target.namespace).catch(() => undefined) : undefined,
+            // Break-glass grants: whether a YAML entry recorded each in time, as its request recorded it.
+            ratified: runs.some((run) => run.memo.breakGlass) ? await readRatifications(client, filter.team) : new Map<string, string>(),
+          };
+        },
         "No worker is involved: Temporal's visibility store answers slowly. Narrow the query (a team, --user, --since) or raise --timeout",
       );
-      const periods = filterPeriods(buildPeriods(runs), filter);
+      const periods = markRatification(filterPeriods(buildPeriods(runs), filter), ratified, now);
       io.stdout.write(
         formatHistory(periods, values.format, {
           filter,

@@ -21,7 +21,11 @@ export async function computePlan(io: Io, valid: ValidTeam, timeoutMs: number): 
     const live = await withTimeout(client, timeoutMs, `the running grants of ${valid.config.team} from Temporal's visibility`, () =>
       readLiveView(client, accounts, valid.config.team, valid.expansion, (message) => write(io.stderr, `warning: ${message}`)),
     );
-    return planTeam(valid.expansion, live, { nowMs: Date.now(), maxTemporaryDays: valid.config.settings.maxTemporaryDays });
+    return planTeam(valid.expansion, live, {
+      nowMs: Date.now(),
+      maxTemporaryDays: valid.config.settings.maxTemporaryDays,
+      ...(valid.config.breakGlass ? { breakGlass: valid.config.breakGlass } : {}),
+    });
   } finally {
     accounts.destroy();
     await connection.close();

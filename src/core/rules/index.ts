@@ -2,6 +2,7 @@
 import { sortDiagnostics, type Diagnostic } from '../diagnostics';
 import { expandTeam, type Expansion } from '../expand';
 import type { TeamConfig } from '../team-config';
+import { breakGlassRules } from './break-glass';
 import type { ActionCatalog, FolderContext, Locate, Rule } from './context';
 import { duplicateRules } from './duplicates';
 import { escalationRules } from './escalation';
@@ -12,7 +13,17 @@ import { referenceRules } from './references';
 import { settingsRules } from './settings';
 import { temporaryRules } from './temporary';
 
-const RULES: readonly Rule[] = [referenceRules, nameRules, settingsRules, policyRules, escalationRules, temporaryRules, limitRules, duplicateRules];
+const RULES: readonly Rule[] = [
+  referenceRules,
+  nameRules,
+  settingsRules,
+  policyRules,
+  escalationRules,
+  temporaryRules,
+  limitRules,
+  duplicateRules,
+  breakGlassRules,
+];
 
 export interface TeamCheck {
   expansion: Expansion;

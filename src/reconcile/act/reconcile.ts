@@ -39,7 +39,7 @@ export async function reconcile(ctx: PassContext, plan: PassPlan, policies: read
   const afterWait = plan.waiting.filter((id) => !notNow.has(id)).flatMap((id) => ctx.desired.get(id) ?? []);
   const started = await startGrants(ctx, [...plan.start, ...afterWait], replacing);
   report.added.push(...started.filter((id) => !replacing.has(id)));
-  report.kept.push(...(await signalReapply(ctx, plan.reapply, plan.respec)));
+  report.kept.push(...(await signalReapply(ctx, [...plan.reapply, ...plan.breakGlass], plan.respec)));
   report.sticky.push(...plan.sticky, ...ended.early);
   report.waiting.push(...ended.open);
   await replace(ctx, plan.replace);

@@ -32,7 +32,66 @@ const longResources = Array.from({ length: 90 }, (_, i) => `"arn:aws:s3:::a-rath
 const bigStatement = (sid: string) =>
   `      - sid: ${sid}\n        effect: Allow\n        actions: ["s3:GetObject"]\n        resources: [${Array.from({ length: 20 }, (_, i) => `"arn:aws:s3:::bucket-${sid}-${i}/*"`).join(', ')}]\n`;
 
+/** A break-glass file whose one rule is right; each case breaks one thing in it. */
+const CAROL_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDyQnTZTrdhoAUjLYCyLjEIWieUMbfL/6xHnsPsElIsZ carol@laptop';
+const DAVE_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICsMZo6J/EZ1VNzaFD6QbbvS4lLLpvpx1k0782qknABL dave@laptop';
+const breakGlass = (rule: { environments?: string; maxDuration?: string; approvals?: string; keys?: [string, string]; extra?: string } = {}) =>
+  `break-glass:\n  on-call:\n    description: On-call access\n    requesters: [bob@example.com]\n    environments:\n      - ${rule.environments ?? 'prod'}\n` +
+  `    grants: [breakglass]\n    max_duration: ${rule.maxDuration ?? '4h'}\n` +
+  `    approvers:\n      - user: carol@example.com\n        key: ${rule.keys?.[0] ?? CAROL_KEY}\n      - user: dave@example.com\n        key: ${rule.keys?.[1] ?? DAVE_KEY}\n` +
+  (rule.approvals ? `    approvals: ${rule.approvals}\n` : '') +
+  (rule.extra ?? '');
+
 const CASES: Case[] = [
+  {
+    name: 'break-glass rule for an environment the team does not have',
+    kind: 'break-glass',
+    text: breakGlass({ environments: 'production #<' }),
+    message: /unknown environment "production"/,
+    value: 'production',
+  },
+  {
+    name: 'break-glass rule longer than max_temporary_days',
+    kind: 'break-glass',
+    text: breakGlass({ maxDuration: '7d #<' }),
+    message: /max_duration 7d is longer than temporary access may last \(max_temporary_days: 6\); use 6d or less/,
+    value: '7d',
+  },
+  {
+    name: 'break-glass max_duration that is no duration',
+    kind: 'break-glass',
+    text: breakGlass({ maxDuration: 'four hours #<' }),
+    message: /max_duration: "four hours" is not a duration/,
+    value: 'four hours',
+  },
+  {
+    name: 'break-glass rule asking more approvals than it has approvers',
+    kind: 'break-glass',
+    text: breakGlass({ approvals: '3 #<' }),
+    message: /approvals: 3 needs more approvers than the 2 listed/,
+    value: '3',
+  },
+  {
+    name: 'break-glass approver key that is no ed25519 key line',
+    kind: 'break-glass',
+    text: breakGlass({ keys: [CAROL_KEY, 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ dave #<'] }),
+    message: /the key of dave@example\.com is not an OpenSSH ed25519 public key line/,
+    value: 'dave@example.com',
+  },
+  {
+    name: 'two break-glass approvers with one key',
+    kind: 'break-glass',
+    text: breakGlass({ keys: [CAROL_KEY, `${CAROL_KEY} #<`] }),
+    message: /dave@example\.com has the same key as approver item 1/,
+    value: 'dave@example.com',
+  },
+  {
+    name: 'misspelt key in a break-glass rule',
+    kind: 'break-glass',
+    text: breakGlass({ extra: '    self_approve: true #<\n' }),
+    message: /self_approve/,
+    value: 'self_approve',
+  },
   {
     name: 'YAML syntax error',
     kind: 'aws-accounts',

@@ -51,7 +51,7 @@ describe('load cases: the folder and the team name', function () {
 
   it('a team with no files names every file it looked for', function () {
     const dir = folder({});
-    const expected = ['aws-accounts', 'aws-policies', 'permanent-access', 'temporary-access'].map((k) => path.join(dir, k, 't.yaml')).join(', ');
+    const expected = ['aws-accounts', 'aws-policies', 'permanent-access', 'temporary-access', 'break-glass'].map((k) => path.join(dir, k, 't.yaml')).join(', ');
     assert.deepEqual(messages(loadTeam(dir, 't', {})), [`error 1 team "t" has no config files; expected at least one of ${expected}`]);
   });
 
@@ -217,7 +217,7 @@ describe('notifications: sinks from grantflow.yaml', () => {
           name: 'sec',
           url: 'https://hooks.example/abc',
           format: 'slack',
-          events: ['granted', 'expiring', 'revoked', 'failed', 'revoke-stuck', 'refused'],
+          events: ['granted', 'expiring', 'revoked', 'failed', 'revoke-stuck', 'refused', 'requested', 'approved', 'self-approved', 'denied', 'lapsed'],
           expiringBeforeMs: 3_600_000,
           revokeStuckAfterMs: 600_000,
         },

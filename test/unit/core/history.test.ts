@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { parse } from 'csv-parse/sync';
 import {
+  markRatification,
   buildPeriods,
   csvField,
   filterPeriods,
@@ -322,9 +323,9 @@ describe('history: exact output of each format', () => {
     assert.equal(
       historyCsv([full, bare]),
       [
-        'principal,account,environment,policy,kind,from,to,expires,ended,ended_by,end_reason,reason,ticket,revision,submitter,grant_id',
-        'user/alice,111111111111,nonprod,reader,temporary,2026-03-01T00:00:00Z,2026-03-02T00:00:00Z,2026-03-03T00:00:00Z,early,ops,left team,on call,OPS-1,abc,ci,g1',
-        'role/deployer,222222222222,,admin,permanent,2026-03-01T00:00:00Z,,,open,,,,,,,g2',
+        'principal,account,environment,policy,kind,from,to,expires,ended,ended_by,end_reason,reason,ticket,revision,submitter,grant_id,break_glass',
+        'user/alice,111111111111,nonprod,reader,temporary,2026-03-01T00:00:00Z,2026-03-02T00:00:00Z,2026-03-03T00:00:00Z,early,ops,left team,on call,OPS-1,abc,ci,g1,',
+        'role/deployer,222222222222,,admin,permanent,2026-03-01T00:00:00Z,,,open,,,,,,,g2,',
         '',
       ].join('\r\n'),
     );
@@ -511,4 +512,59 @@ describe('history: period edges', () => {
     { name: 'a window that ends the moment it began', filter: { until: at('10:00:00') }, kept: true },
   ];
   for (const f of filters) it(`filter by ${f.name}`, () => assert.equal(filterPeriods(closed, f.filter).length, f.kept ? 1 : 0));
+});
+
+describe('history of break-glass grants: recorded in git in time, or unratified', function () {
+  const mark = {
+    request: 'grantflow-request/team-a/abcdefghij',
+    rule: 'on-call',
+    requestedBy: 'alice',
+    approvers: ['carol'],
+    approvedAt: '2026-03-01T03:00:00Z',
+    ratifyBy: '2026-03-04T03:00:00Z',
+  };
+  const runOf = (memo: Record<string, unknown>): LedgerEntry => ({
+    id: 'grantflow/team-a/111111111111/user/alice/reader/until/2026-03-01T05:00:00Z',
+    runId: 'r1',
+    status: 'COMPLETED',
+    startedAt: '2026-03-01T03:00:01Z',
+    closedAt: '2026-03-01T05:00:00Z',
+    account: '111111111111',
+    environment: 'nonprod',
+    memo: { endCause: 'expired', reason: 'db down', ...memo } as LedgerEntry['memo'],
+  });
+  const [period] = buildPeriods([runOf({ breakGlass: mark })]);
+  const at = (iso: string) => Date.parse(iso);
+
+  it('a period from a grant’s break-glass memo names its request, rule and approvers', () => {
+    assert.deepEqual(period!.breakGlass, {
+      request: mark.request,
+      rule: 'on-call',
+      requestedBy: 'alice',
+      approvers: ['carol'],
+      ratifyBy: mark.ratifyBy,
+      ratification: 'pending',
+    });
+    assert.equal(buildPeriods([runOf({})])[0]!.breakGlass, undefined);
+  });
+
+  it('is ratified when a verified submission recorded it by ratify_within, unratified when none had by then, pending before', () => {
+    const ratification = (ratified: Map<string, string>, now: string) => markRatification([period!], ratified, at(now))[0]!.breakGlass!.ratification;
+    assert.equal(ratification(new Map([[mark.request, '2026-03-02T00:00:00Z']]), '2026-03-10T00:00:00Z'), 'ratified');
+    assert.equal(ratification(new Map([[mark.request, '2026-03-05T00:00:00Z']]), '2026-03-10T00:00:00Z'), 'unratified');
+    assert.equal(ratification(new Map(), '2026-03-04T03:00:01Z'), 'unratified');
+    assert.equal(ratification(new Map(), '2026-03-02T00:00:00Z'), 'pending');
+  });
+
+  it('marks an unratified one in every format: the table’s kind, the CSV column, and a section of the access review', () => {
+    const [unratified] = markRatification([period!], new Map(), at('2026-03-10T00:00:00Z'));
+    assert.match(historyTable([unratified!]), /temporary \(break-glass, unratified\)/);
+    const [record] = parse(historyCsv([unratified!]), { columns: true }) as Record<string, string>[];
+    assert.equal(record!.break_glass, `break-glass ${mark.request} (rule on-call), approved by carol; unratified`);
+    const report = historyMarkdown([unratified!], { filter: {}, generatedAt: '2026-03-10T00:00:00Z' });
+    assert.match(
+      report,
+      /## Break-glass grants\n\n- \*\*UNRATIFIED\*\* user\/alice, reader in nonprod from 2026-03-01T03:00:01Z: break-glass .* asked by alice: db down/,
+    );
+  });
 });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { notificationPlan } from '../../../src/core/notification-sink';
 import {
   type GrantNotification,
+  type RequestNotification,
   grantUrl,
   idempotencyKey,
   leadsFor,
@@ -295,5 +296,61 @@ describe('notification plumbing', function () {
   it('the Temporal UI link drops only trailing slashes', () => {
     assert.equal(grantUrl('https://ui.example//', 'ns', base), `https://ui.example/namespaces/ns/workflows/${encodeURIComponent(base.grant.id)}/r1/history`);
     assert.equal(grantUrl(undefined, 'ns', base), undefined);
+  });
+});
+
+describe('notifications of a break-glass request', function () {
+  const request: RequestNotification['request'] = {
+    id: 'grantflow-request/t/abcdefghij',
+    runId: 'run-9',
+    team: 't',
+    rule: 'on-call',
+    principal: 'alice@example.com',
+    environment: 'prod',
+    account: '222222222222',
+    policy: 'breakglass',
+    duration: '2h',
+    reason: 'db down',
+    ticket: 'INC-42',
+    requestedBy: 'alice',
+    approvers: ['carol@example.com', 'dave@example.com'],
+  };
+  const message = (event: RequestNotification['event'], extra: Partial<RequestNotification> = {}): RequestNotification => ({
+    event,
+    at: '2026-06-01T03:00:00Z',
+    request,
+    ...extra,
+  });
+
+  it('says for each event what a person needs: the approver’s command, who approved or denied, and a self-approval to every approver', () => {
+    assert.equal(
+      notificationText(message('requested', { approveCommand: 'grantflow approve grantflow-request/t/abcdefghij --key ~/.ssh/id_ed25519' })),
+      'Break-glass requested: alice@example.com asks for breakglass in prod (222222222222) for 2h [rule on-call, reason: db down, ticket: INC-42]; approvers carol@example.com, dave@example.com: grantflow approve grantflow-request/t/abcdefghij --key ~/.ssh/id_ed25519',
+    );
+    assert.match(
+      notificationText(message('approved', { by: 'carol@example.com' })),
+      /^Break-glass approved by carol@example\.com: alice@example\.com gets breakglass in prod/,
+    );
+    assert.equal(
+      notificationText(message('self-approved', { by: 'alice@example.com', endReason: 'alone on call' })),
+      'Break-glass SELF-APPROVED by alice@example.com: alice@example.com approved their own request for breakglass in prod (222222222222) for 2h (why: alone on call) [rule on-call, reason: db down, ticket: INC-42]; told to every approver: carol@example.com, dave@example.com',
+    );
+    assert.match(
+      notificationText(message('denied', { by: 'ops', endReason: 'not an incident' })),
+      /^Break-glass denied by ops: not an incident: alice@example\.com does not get/,
+    );
+    assert.match(notificationText(message('lapsed')), /^Break-glass lapsed: no approval in time/);
+  });
+
+  it('is keyed by request, event and run, goes only to sinks that want the event, and posts the request (grant null) as JSON', () => {
+    assert.equal(idempotencyKey(message('approved')), 'grantflow-request/t/abcdefghij/approved/run-9');
+    const plan: NotificationPlan = { sinks: [{ name: 'approvers', events: ['requested', 'self-approved'], expiringBeforeMs: 1, revokeStuckAfterMs: 1 }] };
+    assert.deepEqual(sinksFor(plan, message('self-approved')), ['approvers']);
+    assert.deepEqual(sinksFor(plan, message('lapsed')), []);
+    const body = notificationBody(message('denied', { by: 'ops', endReason: 'no' }), 'json', { url: 'https://ui/x' });
+    assert.equal(body.grant, null);
+    assert.deepEqual(body.request, { ...request, expiresAt: null, grantId: null, url: 'https://ui/x' });
+    assert.deepEqual([body.event, body.by, body.endReason, body.approveCommand], ['denied', 'ops', 'no', null]);
+    assert.match(grantUrl('https://ui', 'default', message('denied'))!, /workflows\/grantflow-request%2Ft%2Fabcdefghij\/run-9\/history$/);
   });
 });

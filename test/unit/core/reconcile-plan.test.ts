@@ -10,7 +10,7 @@ import { grantShape } from '../../../src/core/grant-derived';
 import { earlyAt, ending, isSticky, type LedgerEntry, withEndedEarly } from '../../../src/core/ledger';
 import { type PassInput, type PassPlan, planPass, readyReplacements, REAFFIRM_MARGIN_MS, type RecordDecision } from '../../../src/core/reconcile-plan';
 import { recordStartOptions } from '../../../src/temporal/grant-start';
-import { grantsOf, policy, READ_ONLY, SECURITY_AUDIT, team, VIEW_ONLY } from '../../harness/team';
+import { breakGlassRule, grantsOf, policy, READ_ONLY, SECURITY_AUDIT, team, VIEW_ONLY } from '../../harness/team';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const at = (hours: number) => new Date(NOW + hours * 3600_000).toISOString();
@@ -922,4 +922,54 @@ describe('a grant revoked early stays revoked across many retention periods, wit
       });
     }
   }
+});
+
+describe('a reconcile pass and the break-glass grants the YAML does not record', function () {
+  const rules = { 'on-call': breakGlassRule({ requesters: ['bob'] }) };
+  const bgSpec = bob10Spec;
+  const mark = {
+    request: 'grantflow-request/test-team/abcdefghij',
+    rule: 'on-call',
+    requestedBy: 'bob',
+    approvers: ['carol'],
+    approvedAt: at(-1),
+    ratifyBy: at(71),
+  };
+  const bg = (extra: Run = { id: bgSpec.id }) => run({ spec: bgSpec, ...extra, memo: { principalName: 'bob', breakGlass: mark, ...(extra.memo ?? {}) } });
+  const decide = (ledgerMap: Map<string, LedgerEntry>, breakGlass: PassInput['breakGlass'], desired: GrantSpec[] = desiredOf(alice)) =>
+    planPass({ desired, ledger: ledgerMap, nowMs: NOW, maxTemporaryDays: 6, decidedAtMs: NOW, retentionMs: RETENTION, ...(breakGlass ? { breakGlass } : {}) });
+
+  it('keeps (and re-applies) a running one while its rule still names its user, environment and policy: an interval pass does not revoke it', () => {
+    const plan = decide(ledger(bg()), rules);
+    assert.deepEqual(plan.breakGlass, [bgSpec.id]);
+    assert.deepEqual(plan.revoke, []);
+  });
+
+  it('revokes it once a submission removes its rule, or the rule no longer names its user', () => {
+    for (const breakGlass of [{}, { 'on-call': breakGlassRule({ requesters: ['carol'] }) }, undefined] as PassInput['breakGlass'][]) {
+      const plan = decide(ledger(bg()), breakGlass);
+      assert.deepEqual(plan.breakGlass, []);
+      assert.deepEqual(plan.revoke, [{ id: bgSpec.id, cause: 'removed', reason: 'its break-glass rule on-call was removed or no longer covers it' }]);
+    }
+  });
+
+  it('treats it as any grant once its entry is in the YAML: re-applied as kept, however the rule stands', () => {
+    const plan = decide(ledger(bg()), {}, [bgSpec]);
+    assert.deepEqual(plan.reapply, [bgSpec.id]);
+    assert.deepEqual([plan.breakGlass, plan.revoke, plan.start], [[], [], []]);
+  });
+
+  it('leaves one an operator revoked early revoked: no record lifts it, so a later entry for it stays sticky', () => {
+    const early = bg({ id: bgSpec.id, status: 'CANCELLED', state: 'revoked', closedAt: at(-0.5) });
+    assert.deepEqual(decide(ledger(early), rules).records, []);
+    assert.deepEqual(decide(ledger(early), rules, [bgSpec]).sticky, [bgSpec.id]);
+  });
+
+  it('does not keep a grant that merely claims a rule in its memo when no such rule exists', () => {
+    const claimed = bg({ id: bgSpec.id, memo: { breakGlass: { ...mark, rule: 'made-up' } } });
+    assert.deepEqual(
+      decide(ledger(claimed), rules).revoke.map((r) => r.id),
+      [bgSpec.id],
+    );
+  });
 });
