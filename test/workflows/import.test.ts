@@ -178,7 +178,11 @@ describe('adopting an existing account: import, plan, submit, adopt (dev server 
     const { team, config, grants } = await imported();
     await submit(config);
     await activeAll(grants);
-    const status = await runCli(['status', team]);
+    // status reads visibility, which indexes each grant's state a moment after the grant itself has it.
+    const status = await eventually('visibility lists every grant active', async () => {
+      const listed = await runCli(['status', team]);
+      return /\s(pending|revoking)\s/.test(listed.stdout) ? undefined : listed;
+    });
     assert.match(status.stdout, /grants? of .* also held through what was there before grantflow, which grantflow leaves in place/);
     assert.match(status.stdout, new RegExp(`user/carol nonprod \\(${ACCOUNT}\\) aws.ViewOnlyAccess: ${VIEW_ONLY.replace(/[/.]/g, '\\$&')}`));
 
