@@ -13,6 +13,7 @@ import { readPermissionsBoundary } from './aws/principal-calls';
 import type { Expansion } from './core/expand';
 import { isCustomerManagedArn, missingPolicyKey, principalKey, type LiveView } from './core/plan';
 import { readLedger } from './temporal/ledger-reader';
+import { iamPrincipalType, isIamPrincipal, type IamPrincipalType } from './core/ids';
 
 /** A plan that cannot read IAM would show no drift and no changes: it stops instead (exit 3). */
 function unreadable(what: string, error: unknown): IamUnreadable {
@@ -30,7 +31,9 @@ export async function readLiveView(
 ): Promise<LiveView> {
   const view: LiveView = { ledger: await readLedger(client, team), iam: {} };
 
-  const accountsByGrant = new Map(expansion.grants.map((g) => [g.account, g]));
+  // Identity Center grants hold nothing in IAM: an account they alone use needs no deployer role.
+  const iamGrants = expansion.grants.filter((g) => isIamPrincipal(g.principalType));
+  const accountsByGrant = new Map(iamGrants.map((g) => [g.account, g]));
   view.quotas = {};
   for (const [account, grant] of accountsByGrant) {
     try {
@@ -48,8 +51,9 @@ export async function readLiveView(
     }
   }
 
-  const principals = new Map<string, (typeof expansion.grants)[number]>();
-  for (const grant of expansion.grants) principals.set(principalKey(grant.account, grant.principalType, grant.principal), grant);
+  const principals = new Map<string, (typeof expansion.grants)[number] & { principalType: IamPrincipalType }>();
+  for (const grant of iamGrants)
+    principals.set(principalKey(grant.account, grant.principalType, grant.principal), { ...grant, principalType: iamPrincipalType(grant.principalType) });
   await Promise.all(
     [...principals.entries()].map(async ([key, grant]) => {
       const target = {

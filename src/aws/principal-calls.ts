@@ -19,12 +19,12 @@ import {
   type AttachedPolicy,
   type Tag,
 } from '@aws-sdk/client-iam';
-import type { PrincipalType } from '../core/ids';
+import type { IamPrincipalType } from '../core/ids';
 import type { CallContext } from './errors';
 import { answering, call, listing, request, type IamListing, type IamRequest, type Target } from './iam-calls';
 
 export interface Principal {
-  type: PrincipalType;
+  type: IamPrincipalType;
   name: string;
 }
 
@@ -47,7 +47,7 @@ export interface PrincipalCalls {
   boundary(name: string): IamRequest<string | undefined>;
 }
 
-export const PRINCIPAL_CALLS: Record<PrincipalType, PrincipalCalls> = {
+export const PRINCIPAL_CALLS: Record<IamPrincipalType, PrincipalCalls> = {
   user: {
     listAttached: (user) => listing('ListAttachedUserPolicies', (paging) => paginateListAttachedUserPolicies(paging, { UserName: user })),
     listTags: (user) => listing('ListUserTags', (paging) => paginateListUserTags(paging, { UserName: user })),

@@ -56,7 +56,9 @@ export function guardrailDiagnostics(valid: ValidTeam, guardrails: Guardrails, d
     const at =
       problem.where.file === 'settings'
         ? locateSetting(dir, problem.where.key)
-        : valid.locate(problem.where.file, [problem.where.file, problem.where.key], { key: true });
+        : problem.where.path
+          ? valid.locate(problem.where.file, problem.where.path)
+          : valid.locate(problem.where.file, [problem.where.file, problem.where.key], { key: true });
     return error(at, `${problem.message} (the worker's guardrail ${problem.guardrail})`, 'guardrail');
   });
 }

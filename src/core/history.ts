@@ -2,7 +2,7 @@
 // from every run of every grant workflow that visibility still lists (the runs the ledger reads, not
 // only the latest), and printed as a table, JSON, CSV or a Markdown access-review report. Pure: the
 // reads live in src/temporal/history-reader.ts, and "now" is the caller's.
-import { parseGrantWorkflowId } from './ids';
+import { parseGrantWorkflowId, type PrincipalType } from './ids';
 import { canonicalPrincipal } from './names';
 import type { LedgerEntry } from './ledger';
 import { parseDuration, parseInstant } from './time';
@@ -39,7 +39,7 @@ export interface GrantPeriod {
   /** The run that began the period (continue-as-new runs are folded into it). */
   runId: string;
   team: string;
-  principalType: 'user' | 'role';
+  principalType: PrincipalType;
   principal: string;
   account: string;
   environment: string;

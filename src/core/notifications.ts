@@ -4,6 +4,8 @@
 // the worker) and the messages' two formats live here; delivery is an activity (activities/), started
 // from the grant workflow so that it never waits for it. Pure.
 
+import type { PrincipalType } from './ids';
+
 export const NOTIFICATION_EVENTS = ['granted', 'expiring', 'revoked', 'failed', 'revoke-stuck', 'refused'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 export const NOTIFICATION_FORMATS = ['slack', 'json'] as const;
@@ -26,7 +28,7 @@ export interface GrantNotification {
     id: string;
     runId: string;
     team: string;
-    principalType: 'user' | 'role';
+    principalType: PrincipalType;
     principal: string;
     account: string;
     environment: string;

@@ -4,7 +4,7 @@
 import type { Expansion } from './expand';
 import type { GrantSpec } from './grant';
 import { attachedArns, expiryParts, notCopied, unconditionedParts } from './grant-derived';
-import { parseGrantWorkflowId } from './ids';
+import { isIamPrincipal, parseGrantWorkflowId } from './ids';
 import type { LedgerEntry } from './ledger';
 import { planPass } from './reconcile-plan';
 import { boundaryProblem } from './managed-copies';
@@ -216,7 +216,7 @@ function flagOverQuota(entries: PlanEntry[], desired: Map<string, GrantSpec>, li
   const holding = new Map<string, { grants: GrantSpec[]; entries: PlanEntry[] }>();
   for (const entry of entries) {
     const grant = desired.get(entry.id);
-    if (!grant || !['add', 'replace', 'keep', 'update'].includes(entry.action)) continue;
+    if (!grant || !isIamPrincipal(grant.principalType) || !['add', 'replace', 'keep', 'update'].includes(entry.action)) continue;
     const key = principalKey(grant.account, grant.principalType, grant.principal);
     const held = holding.get(key) ?? { grants: [], entries: [] };
     held.grants.push(grant);
@@ -226,7 +226,7 @@ function flagOverQuota(entries: PlanEntry[], desired: Map<string, GrantSpec>, li
   for (const [key, { grants, entries: principalEntries }] of holding) {
     const state = live.iam[key];
     const first = grants[0]!;
-    const quota = live.quotas?.[first.account]?.[first.principalType];
+    const quota = isIamPrincipal(first.principalType) ? live.quotas?.[first.account]?.[first.principalType] : undefined;
     if (!state?.exists || quota === undefined) continue;
     const wanted = new Set([...state.attached, ...grants.flatMap(attachedArns)]);
     if (wanted.size <= quota) continue;

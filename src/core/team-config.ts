@@ -28,6 +28,8 @@ export const policySchema = z.object({
   description: z.string(),
   managedPolicyArns: z.array(z.string()),
   statements: z.array(iamStatementSchema),
+  /** An IAM Identity Center permission set that exists already, assigned as it is (then no managed policies or statements). */
+  permissionSet: z.string().optional(),
   source: sourceRefSchema,
 });
 
@@ -38,6 +40,9 @@ export const permanentGrantEntrySchema = z.object({
   description: z.string(),
   users: z.array(userRefSchema),
   roles: z.array(z.string()),
+  /** IAM Identity Center users (user name or email) and groups (display name), as written. */
+  ssoUsers: z.array(z.string()).optional(),
+  ssoGroups: z.array(z.string()).optional(),
   environments: z.array(z.string()),
   grants: z.array(z.string()),
   source: sourceRefSchema,
@@ -45,7 +50,10 @@ export const permanentGrantEntrySchema = z.object({
 
 export const temporaryGrantEntrySchema = z.object({
   description: z.string(),
-  user: userRefSchema,
+  /** The entry's principal: exactly one of an IAM user, an IAM Identity Center user, an Identity Center group. */
+  user: userRefSchema.optional(),
+  ssoUser: z.string().optional(),
+  ssoGroup: z.string().optional(),
   environment: z.string(),
   grant: z.string(),
   expiresAt: z.string(),

@@ -134,7 +134,7 @@ async function readConfig(deps: PassDeps, input: PassCaller & AppliedClaim, when
   return configRead(deps, input, durable, chosen);
 }
 
-const NOTHING: Expansion = { grants: [], skipped: [], policies: [], duplicates: [] };
+const NOTHING: Expansion = { grants: [], skipped: [], policies: [], permissionSets: [], duplicates: [] };
 
 /**
  * Read the ledger and decide, for every pass but a submission's. A pass whose config does not verify

@@ -3,7 +3,7 @@
 import type { WorkflowStartOptions } from '@temporalio/client';
 import type { GrantSpec } from '../core/grant';
 import { attachedArns, grantShape } from '../core/grant-derived';
-import { parseGrantWorkflowId } from '../core/ids';
+import { parseGrantWorkflowId, type PrincipalType } from '../core/ids';
 import { canonicalPrincipal } from '../core/names';
 import type { RecordDecision } from '../core/reconcile-plan';
 import type { Revision } from '../core/revision';
@@ -28,7 +28,7 @@ export interface GrantMemo {
   ticket?: string;
   revision?: string;
   submittedBy?: string;
-  principalType: 'user' | 'role';
+  principalType: PrincipalType;
   principalWritten: string;
   /** The name IAM calls use (the id and search attribute hold its lower-case form). */
   principalName: string;

@@ -5,6 +5,7 @@ import type { TeamConfig } from '../team-config';
 import type { ActionCatalog, FolderContext, Locate, Rule } from './context';
 import { duplicateRules } from './duplicates';
 import { escalationRules } from './escalation';
+import { identityCenterRules } from './identity-center';
 import { limitRules } from './limits';
 import { nameRules } from './names';
 import { policyRules } from './policies';
@@ -12,7 +13,17 @@ import { referenceRules } from './references';
 import { settingsRules } from './settings';
 import { temporaryRules } from './temporary';
 
-const RULES: readonly Rule[] = [referenceRules, nameRules, settingsRules, policyRules, escalationRules, temporaryRules, limitRules, duplicateRules];
+const RULES: readonly Rule[] = [
+  referenceRules,
+  nameRules,
+  settingsRules,
+  policyRules,
+  escalationRules,
+  temporaryRules,
+  limitRules,
+  duplicateRules,
+  identityCenterRules,
+];
 
 export interface TeamCheck {
   expansion: Expansion;
