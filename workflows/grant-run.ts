@@ -330,6 +330,11 @@ export class GrantRun {
     this.status.foreign = outcome.result.foreign;
     // What this grant attached itself: its revoke releases these, and only these.
     this.record(outcome.result.attached);
+    // An Identity Center principal's id, in the memo too: a clean-up after a Terminate deletes that id's assignment.
+    if (outcome.result.principalId && outcome.result.principalId !== this.status.principalId) {
+      this.status.principalId = outcome.result.principalId;
+      upsertMemo({ principalId: outcome.result.principalId });
+    }
     this.status.appliedFrom = { revision: outcome.appliedFrom.revision, signer: outcome.appliedFrom.signer };
     delete this.status.lastError;
     this.source = outcome.appliedFrom.ref;
@@ -381,7 +386,13 @@ export class GrantRun {
     const previous = this.spec;
     this.spec = next;
     const attached = [...new Set([...attachedArns(next), ...extraAttached])];
-    upsertMemo({ attachedArns: attached, shape: grantShape(next), principalName: next.principal, principalType: next.principalType });
+    upsertMemo({
+      attachedArns: attached,
+      shape: grantShape(next),
+      principalName: next.principal,
+      principalType: next.principalType,
+      ...(next.permissionSet ? { permissionSet: next.permissionSet } : {}),
+    });
     if (JSON.stringify(grantSearchAttributes(previous, this.status.state)) !== JSON.stringify(grantSearchAttributes(next, this.status.state))) {
       upsertSearchAttributes(grantSearchAttributes(next, this.status.state));
     }
@@ -391,7 +402,11 @@ export class GrantRun {
     const gone = new Set(released.arns);
     try {
       // By the record, like every revoke of the grant: what it attached under the previous spec, and nothing it merely found.
-      await revokeGrant({ ...released, ownedArns: (this.status.attached ?? []).filter((arn) => gone.has(arn)) });
+      await revokeGrant({
+        ...released,
+        ownedArns: (this.status.attached ?? []).filter((arn) => gone.has(arn)),
+        ...(this.status.principalId ? { principalId: this.status.principalId } : {}),
+      });
       this.status.attached = (this.status.attached ?? []).filter((arn) => !gone.has(arn));
     } catch (error) {
       this.status.lastError = describeFailure(error);

@@ -42,8 +42,10 @@ export interface GrantStatus {
   revokedBy?: string;
   /** Managed policies that were attached before grantflow and that it will leave alone. */
   foreign: string[];
-  /** Managed policies this grant attached itself (released even if a race cost one its ownership mark). */
+  /** Managed policies this grant attached itself (released even if a race cost one its ownership mark); an Identity Center grant's assignment, by its key. */
   attached?: string[];
+  /** Identity Center grants: the principal's id in the identity store, as the apply found it; the revoke deletes that id's assignment. */
+  principalId?: string;
   revokeAttempts: number;
   lastError?: string;
   /** The verified config the grant last applied: its revision and who signed it. */

@@ -54,6 +54,8 @@ export interface ApplyResult extends AttachOutcome {
   inline?: 'put' | 'unchanged';
   /** Each expiring copy, by its ARN: written, unchanged, or too large (its source attached instead). */
   copies?: Record<string, CopyOutcome>;
+  /** Identity Center grants: the principal's id in the identity store (the grant's revoke deletes the assignment of this id). */
+  principalId?: string;
 }
 
 export interface RevokeResult extends ReleaseOutcome {

@@ -35,6 +35,9 @@ export interface LedgerMemo {
   principalName?: string;
   attachedArns?: string[];
   inlinePolicy?: string;
+  /** Identity Center grants: the permission set assigned, and the principal's id in the identity store once applied. */
+  permissionSet?: { name: string; owned: boolean };
+  principalId?: string;
   /** Digest of the spec the grant runs with (grantShape). */
   shape?: string;
   startsAt?: string;

@@ -83,6 +83,11 @@ function entryFor(grant: GrantSpec, wanted: PlanAction, live: LiveView, nowMs: n
     action = 'update';
     note = `policy document changes: ${updated.split('/').pop()} gets a new default version`;
   }
+  const permissionSet = grant.permissionSet?.owned ? live.policies?.[attachedArns(grant)[0]!] : undefined;
+  if (action === 'keep' && permissionSet === 'update') {
+    action = 'update';
+    note = `permission set ${grant.permissionSet!.name} changes, and is provisioned again to the accounts that hold it`;
+  }
   const notStarted = grant.startsAt !== undefined && Date.parse(grant.startsAt) > nowMs;
   if (state && !state.exists) {
     note = `IAM ${grant.principalType} ${grant.principal} does not exist in ${grant.environment} (${grant.account}); create it or the grant fails`;
@@ -90,7 +95,10 @@ function entryFor(grant: GrantSpec, wanted: PlanAction, live: LiveView, nowMs: n
     // Nothing of it is in IAM before its start_date: missing parts are not drift.
     note = [note, `starts at ${grant.startsAt}; nothing is in IAM before then`].filter(Boolean).join('; ');
   } else if (state && (action === 'keep' || action === 'update')) {
-    for (const arn of arns) if (!state.attached.includes(arn)) drift.push(`${arn} detached`);
+    for (const arn of arns) {
+      if (!state.attached.includes(arn))
+        drift.push(grant.permissionSet ? `assignment of permission set ${grant.permissionSet.name} missing` : `${arn} detached`);
+    }
     if (grant.inlinePolicy && !state.inline.includes(grant.inlinePolicy.name)) drift.push(`inline ${grant.inlinePolicy.name} missing`);
   }
   const unbounded = state?.exists && state.boundary !== undefined && action !== 'revoke' ? boundaryProblem(grant, state.boundary ?? undefined) : undefined;

@@ -31,6 +31,7 @@ import { dropRetiredPolicies } from './act/policies';
 import { keepRemembered, reconcile, settle } from './act/reconcile';
 import { restore } from './act/restore';
 import { retire } from './act/retire';
+import { sweepIdentityCenter } from './act/identity-center-sweep';
 import { sweep, sweepIam } from './act/sweep';
 import { passContext, type PassContext, type PassDeps } from './context';
 import { decide } from './decide';
@@ -69,7 +70,7 @@ export async function submitPass(deps: PassDeps, input: SubmitPassInput): Promis
   }
   const { plan, decidedAtMs } = await decide(deps, read, expansion.grants, ledger, nowMs);
   const ctx = passContext(deps, input, { ...read, desired: expansion.grants, ledger, decidedAt: new Date(decidedAtMs).toISOString() }, new Report());
-  await reconcile(ctx, plan, expansion.policies);
+  await reconcile(ctx, plan, expansion.policies, expansion.permissionSets);
   ctx.report.skipped.push(...expansion.skipped.map((s) => s.id));
   return { summary: ctx.report.summary(input.team, read.revision), signer: verified.signer };
 }
@@ -79,9 +80,10 @@ export async function intervalPass(deps: PassDeps, input: IntervalPassInput): Pr
   const read = await readConfig(deps, input, 'remember');
   if (!read.config) return { summary: new Report().summary(input.team, read.revision) };
   const { ctx, plan, expansion } = await readAndDecide(deps, input, read);
-  await reconcile(ctx, plan, expansion.policies);
+  await reconcile(ctx, plan, expansion.policies, expansion.permissionSets);
   ctx.report.skipped.push(...expansion.skipped.map((s) => s.id));
   await sweepIam(ctx, plan, read.maxDays, false);
+  await sweepIdentityCenter(ctx, plan, false);
   return { summary: ctx.report.summary(input.team, read.revision), sweep: ctx.report.sweepSummary(false), ...signerOf(read) };
 }
 
