@@ -141,8 +141,10 @@ export function buildPeriods(runs: readonly LedgerEntry[]): GrantPeriod[] {
 
 export interface HistoryFilter {
   team?: string;
-  /** An IAM user or role name, in any case. */
+  /** An IAM user or role name, or an IAM Identity Center user or group, in any case. */
   principal?: string;
+  /** Only this type of principal (`user/…`, `sso-user/…` as operators write it). */
+  principalType?: PrincipalType;
   account?: string;
   environment?: string;
   policy?: string;
@@ -158,6 +160,7 @@ export function filterPeriods(periods: readonly GrantPeriod[], filter: HistoryFi
     (p) =>
       (filter.team === undefined || p.team === filter.team) &&
       (filter.principal === undefined || canonicalPrincipal(p.principal) === canonicalPrincipal(filter.principal)) &&
+      (filter.principalType === undefined || p.principalType === filter.principalType) &&
       (filter.account === undefined || p.account === filter.account) &&
       (filter.environment === undefined || p.environment === filter.environment) &&
       (filter.policy === undefined || p.policy === filter.policy) &&

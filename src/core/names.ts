@@ -25,12 +25,16 @@ export function iamUserName(written: string): string {
 }
 
 /**
- * A principal as an operator writes it: `user/NAME` and `role/NAME` (the form `status` prints), an
- * email (matched by its IAM user name), or a bare name (a user or a role).
+ * A principal as an operator writes it: `user/NAME`, `role/NAME`, `sso-user/NAME` and
+ * `sso-group/NAME` (the forms `status` prints; an IAM Identity Center user keeps its email whole), an
+ * email (matched by its IAM user name), or a bare name (an IAM user or role).
  */
-export function parsePrincipal(written: string): { type?: 'user' | 'role'; name: string } {
-  const match = /^(user|role)\/(.+)$/.exec(written.trim());
-  if (match) return { type: match[1] as 'user' | 'role', name: match[2] === undefined ? '' : match[1] === 'user' ? iamUserName(match[2]) : match[2] };
+export function parsePrincipal(written: string): { type?: 'user' | 'role' | 'sso-user' | 'sso-group'; name: string } {
+  const match = /^(user|role|sso-user|sso-group)\/(.+)$/.exec(written.trim());
+  if (match) {
+    const type = match[1] as 'user' | 'role' | 'sso-user' | 'sso-group';
+    return { type, name: type === 'user' ? iamUserName(match[2]!) : match[2]! };
+  }
   return { name: iamUserName(written.trim()) };
 }
 
