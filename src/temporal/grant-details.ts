@@ -2,7 +2,8 @@
 // search attributes and memo, its status query when a worker answers, and the state changes each
 // run recorded in its history (the GrantState search attribute as it was upserted, with the time).
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { statusQuery, type GrantStatus } from '../../workflows/messages';
+import type { GrantStatus } from '../../workflows/messages';
+import { grantStatusWithin } from './grant-operations';
 import { GrantState } from '../../workflows/search-attributes';
 import { workflowRunsQuery } from './grant-query';
 import { decodeGrantRow, labelsOf, listRows, type GrantLabels, type GrantRow as GrantRunRow } from './grant-rows';
@@ -66,21 +67,6 @@ async function stateChangesOf(client: Client, id: string, runId: string): Promis
   return changes;
 }
 
-async function statusOf(client: Client, id: string): Promise<GrantStatus | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      client.workflow
-        .getHandle(id)
-        .query(statusQuery)
-        .catch(() => undefined),
-      new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), QUERY_TIMEOUT_MS))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Everything Temporal knows of one grant; undefined when it has no run within retention. */
 export async function readGrantDetails(client: Client, id: string): Promise<GrantDetails | undefined> {
   let latest: GrantRunRow;
@@ -96,7 +82,7 @@ export async function readGrantDetails(client: Client, id: string): Promise<Gran
   runs.set(latest.runId, runOf(latest));
   const ordered = [...runs.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   const stateChanges = (await Promise.all(ordered.slice(-RUNS_WITH_HISTORY).map((run) => stateChangesOf(client, id, run.runId)))).flat();
-  const live = await statusOf(client, id);
+  const live = await grantStatusWithin(client, id, QUERY_TIMEOUT_MS);
   return {
     ...labelsOf(latest),
     id,

@@ -1,19 +1,38 @@
 // What the command line (and tests) ask of grant workflows: revoke one now, its status, and the
 // grants visibility lists (live ones, recent runs, a team's states and count).
+import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { revokeUpdate, statusQuery, type GrantStatus, type RevokeRequest } from '../../workflows/messages';
 import type { GrantState as GrantStateName } from '../../workflows/search-attributes';
 import { withoutEmpty } from './grant-query';
 import { countGrants, grantRows, labelsOf, latestGrantRows, type GrantLabels, type GrantRow } from './grant-rows';
-import { retryRacedUpdate } from './reconcile-operations';
+import { askPatiently } from './patience';
 
-/** Revokes a running grant now; resolves with its final state once IAM no longer holds it. */
-export async function revokeGrantNow(client: Client, grantId: string, request: RevokeRequest): Promise<GrantStateName> {
-  return retryRacedUpdate(() => client.workflow.getHandle(grantId).executeUpdate(revokeUpdate, { args: [{ origin: 'operator', ...request }] }));
+/** Revokes a running grant now; resolves with its final state once IAM no longer holds it. A worker that is away is waited for. */
+export async function revokeGrantNow(client: Client, grantId: string, request: RevokeRequest, onWait?: (line: string) => void): Promise<GrantStateName> {
+  // One update id for every attempt: a revoke sent again after a lost answer is one revoke.
+  const id = randomUUID();
+  return askPatiently(() => client.workflow.getHandle(grantId).executeUpdate(revokeUpdate, { updateId: id, args: [{ origin: 'operator', ...request }] }), {
+    waitingFor: `the worker of grant ${grantId}`,
+    ...(onWait ? { onWait } : {}),
+  });
 }
 
 export async function grantStatus(client: Client, grantId: string): Promise<GrantStatus> {
   return client.workflow.getHandle(grantId).query(statusQuery);
+}
+
+/** The grant's status query if its worker answers within `withinMs`; undefined otherwise (for views that go on without it). */
+export async function grantStatusWithin(client: Client, grantId: string, withinMs: number): Promise<GrantStatus | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      grantStatus(client, grantId).catch(() => undefined),
+      new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), withinMs))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A grant as visibility shows it: enough for `status` without querying each workflow. */

@@ -3,26 +3,12 @@
 // report failures instead of exiting 0 over a grant that never landed.
 import type { Client } from '@temporalio/client';
 import type { ObservedGrant } from '../core/grant-outcomes';
-import { statusQuery, type GrantStatus } from '../../workflows/messages';
+import { grantStatusWithin } from './grant-operations';
 import { latestGrantRows } from './grant-rows';
 
 /** How long one status query may take; a grant whose worker does not answer in time just has no answer yet. */
 const QUERY_TIMEOUT_MS = 5_000;
 const QUERY_CAP = 200;
-
-async function statusOf(client: Client, id: string): Promise<GrantStatus | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), QUERY_TIMEOUT_MS)));
-  try {
-    const status = client.workflow
-      .getHandle(id)
-      .query(statusQuery)
-      .catch(() => undefined);
-    return await Promise.race([status, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** The latest run of each of `ids` (of one team), with the state, cause and last error of those not yet active, from their status query. */
 export async function observeGrants(client: Client, team: string, ids: readonly string[]): Promise<Map<string, ObservedGrant>> {
@@ -46,7 +32,7 @@ export async function observeGrants(client: Client, team: string, ids: readonly 
   for (let i = 0; i < Math.min(pending.length, QUERY_CAP); i += 20) {
     await Promise.all(
       pending.slice(i, i + 20).map(async ([id, grant]) => {
-        const status = await statusOf(client, id);
+        const status = await grantStatusWithin(client, id, QUERY_TIMEOUT_MS);
         if (!status) return;
         grant.state = status.state;
         if (status.lastError) grant.lastError = status.lastError;

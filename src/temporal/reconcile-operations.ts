@@ -1,6 +1,7 @@
 // What the command line (and tests) ask of a team's reconcile workflow: submit or retire the team,
 // restore a grant, sweep, and its status. Each is an update (or query) of the workflow, which an
 // update starts again if an operator terminated it.
+import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client, type UpdateDefinition } from '@temporalio/client';
 import { reconcileWorkflowId } from '../core/ids';
 import type { Revision } from '../core/revision';
@@ -18,6 +19,7 @@ import {
   type RetireResult,
   type SweepSummary,
 } from '../../workflows/messages';
+import { askPatiently } from './patience';
 import { stageConfig, type SubmissionSigner } from './submissions';
 
 /** The reconcile workflow's signature, for typed starts (without importing the workflow module). */
@@ -42,15 +44,23 @@ export async function submitTeam(
   options: { config: TeamConfig; revision: Revision; taskQueue: string; sign?: SubmissionSigner; onProgress?: (message: string) => void },
 ): Promise<PlanSummary> {
   const { config } = options;
+  const onWait = (line: string) => options.onProgress?.(line);
   const ref = await stageConfig(client, config, options.taskQueue, {
     ...(options.sign ? { sign: options.sign } : {}),
     revision: options.revision,
     onPart: (index, total) => options.onProgress?.(`staged part ${index} of ${total} of the config`),
+    onWait,
   });
-  return client.workflow.executeUpdateWithStart(submitUpdate, {
-    args: [{ config: ref, revision: options.revision, settings: { reconcileIntervalMs: config.settings.reconcileIntervalMs } }],
-    startWorkflowOperation: startReconcile(config.team, options.taskQueue),
-  });
+  const id = randomUUID();
+  return askPatiently(
+    () =>
+      client.workflow.executeUpdateWithStart(submitUpdate, {
+        updateId: id,
+        args: [{ config: ref, revision: options.revision, settings: { reconcileIntervalMs: config.settings.reconcileIntervalMs } }],
+        startWorkflowOperation: startReconcile(config.team, options.taskQueue),
+      }),
+    { waitingFor: `a worker on task queue ${options.taskQueue}`, onWait },
+  );
 }
 
 /**
@@ -63,16 +73,29 @@ async function updateReconcile<Ret, Args extends [unknown, ...unknown[]]>(
   team: string,
   update: UpdateDefinition<Ret, Args>,
   args: Args,
+  onWait?: (line: string) => void,
 ): Promise<Ret> {
   const handle = client.workflow.getHandle(reconcileWorkflowId(team));
-  const description = await handle.describe();
-  if (description.status.name === 'RUNNING') return retryRacedUpdate(() => handle.executeUpdate(update, { args }));
-  return client.workflow.executeUpdateWithStart(update, { args, startWorkflowOperation: startReconcile(team, description.taskQueue) });
+  // One update id for every attempt: an update sent again after a lost answer runs once.
+  const id = randomUUID();
+  return askPatiently(
+    async () => {
+      const description = await handle.describe();
+      if (description.status.name === 'RUNNING') return handle.executeUpdate(update, { updateId: id, args });
+      return client.workflow.executeUpdateWithStart(update, { updateId: id, args, startWorkflowOperation: startReconcile(team, description.taskQueue) });
+    },
+    { waitingFor: `the worker of team ${team}'s reconcile workflow`, ...(onWait ? { onWait } : {}) },
+  );
 }
 
 /** Revokes every grant of the team, deletes its policies and ends its reconcile workflow. */
-export async function retireTeam(client: Client, team: string, request: { reason: string; by: string }): Promise<RetireResult> {
-  return updateReconcile(client, team, retireUpdate, [request]);
+export async function retireTeam(
+  client: Client,
+  team: string,
+  request: { reason: string; by: string },
+  onWait?: (line: string) => void,
+): Promise<RetireResult> {
+  return updateReconcile(client, team, retireUpdate, [request], onWait);
 }
 
 /** Whether the team has a reconcile workflow at all (running or closed within retention): a team never submitted has none. */
@@ -90,26 +113,10 @@ export async function reconcileStatus(client: Client, team: string): Promise<Rec
   return client.workflow.getHandle(reconcileWorkflowId(team)).query(reconcileStatusQuery);
 }
 
-export async function restoreGrant(client: Client, team: string, grantId: string, by: string): Promise<RestoreResult> {
-  return updateReconcile(client, team, restoreUpdate, [{ grantId, by }]);
+export async function restoreGrant(client: Client, team: string, grantId: string, by: string, onWait?: (line: string) => void): Promise<RestoreResult> {
+  return updateReconcile(client, team, restoreUpdate, [{ grantId, by }], onWait);
 }
 
-export async function sweepTeam(client: Client, team: string, dryRun: boolean, by: string): Promise<SweepSummary> {
-  return updateReconcile(client, team, sweepUpdate, [{ dryRun, by }]);
-}
-
-/**
- * The server refuses an update that arrived while the workflow's task in hand failed (it raced a
- * signal, say); the next task takes it. Such a refusal is retried, a few times.
- */
-export async function retryRacedUpdate<T>(send: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await send();
-    } catch (error) {
-      const cause = (error as { cause?: { message?: string } }).cause?.message ?? '';
-      if (attempt >= 5 || !/unexpected workflow task failure/.test(`${(error as Error).message} ${cause}`)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
-    }
-  }
+export async function sweepTeam(client: Client, team: string, dryRun: boolean, by: string, onWait?: (line: string) => void): Promise<SweepSummary> {
+  return updateReconcile(client, team, sweepUpdate, [{ dryRun, by }], onWait);
 }

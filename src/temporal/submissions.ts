@@ -9,6 +9,7 @@ import type { Revision } from '../core/revision';
 import { teamConfigSchema, type TeamConfig } from '../core/team-config';
 import { partQuery, signedQuery, stagedQuery, stagePartUpdate, type SubmissionInput, type SubmissionRef } from '../../workflows/messages';
 import { GrantTeam } from '../../workflows/search-attributes';
+import { askPatiently } from './patience';
 
 /** Well under Temporal's 512 KB payload warning, JSON string escaping included. */
 export const PART_CHARS = 200_000;
@@ -38,7 +39,7 @@ export async function stageConfig(
   client: Client,
   config: TeamConfig,
   taskQueue: string,
-  options: { sign?: SubmissionSigner; revision?: Revision; onPart?: (index: number, total: number) => void } = {},
+  options: { sign?: SubmissionSigner; revision?: Revision; onPart?: (index: number, total: number) => void; onWait?: (line: string) => void } = {},
 ): Promise<SubmissionRef> {
   const staged = splitConfig(config);
   const signed = options.sign && options.revision ? options.sign({ team: config.team, revision: options.revision, configText: staged.text }) : undefined;
@@ -54,13 +55,17 @@ export async function stageConfig(
     typedSearchAttributes: [{ key: GrantTeam, value: config.team }],
     memo: { team: config.team, digest: staged.digest, parts: staged.parts.length, characters: staged.text.length },
   });
-  const status = await handle.query(stagedQuery);
+  // The submission workflow answers through a worker: a worker that is down or busy is waited for.
+  const patiently = <T>(send: () => Promise<T>) =>
+    askPatiently(send, { waitingFor: `a worker on task queue ${taskQueue}`, ...(options.onWait ? { onWait: options.onWait } : {}) });
+  const status = await patiently(() => handle.query(stagedQuery));
   if (!status.complete) {
     for (let index = 1; index < staged.parts.length; index++) {
-      await handle.executeUpdate(stagePartUpdate, { args: [{ index, text: staged.parts[index]! }] });
+      // One update id per part: a part sent again after a lost answer is staged once.
+      await patiently(() => handle.executeUpdate(stagePartUpdate, { updateId: `part-${index}`, args: [{ index, text: staged.parts[index]! }] }));
       options.onPart?.(index + 1, staged.parts.length);
     }
-    const after = await handle.query(stagedQuery);
+    const after = await patiently(() => handle.query(stagedQuery));
     if (!after.complete)
       throw new Error(`the config of team ${config.team} did not arrive whole in ${workflowId} (${after.staged}/${after.parts} parts); submit again`);
   }

@@ -227,6 +227,19 @@ describe('grantflow command line, end to end (dev server, moto, worker and CLI a
     assert.match(none.stderr, /which command\?[\s\S]*submit/);
   });
 
+  it('submit waits out a worker that is down and comes back within --timeout, saying so, and succeeds', async () => {
+    await worker.stop(30_000);
+    const submitting = runBin(['submit', 'e2e', '--timeout', '3m'], env, 240_000);
+    // Longer than the server lets one query wait for a worker (30 s): the first query fails, and submit asks again.
+    await new Promise((resolve) => setTimeout(resolve, 40_000));
+    worker = startProcess(process.execPath, [BIN, 'worker'], { env: { ...process.env, ...env } });
+    const result = await submitting;
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /submit: waiting for a worker on task queue \S+ to answer/);
+    assert.match(result.stdout, /submitted e2e: /);
+    assert.ok((await iam(NONPROD)).users.alice!.attached.includes(READ_ONLY), 'the submission was applied');
+  });
+
   it('stops the worker gracefully on SIGTERM', async () => {
     await worker.stop(30_000);
     assert.equal(worker.child.exitCode, 0, worker.output());

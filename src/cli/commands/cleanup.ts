@@ -43,7 +43,7 @@ the principals of the team's YAML directly.`,
       let counts: SweepSummary['counts'] | undefined;
       try {
         write(io.stderr, `cleanup: asking ${team}'s reconcile workflow to sweep${dryRun ? ' (dry run)' : ''}`);
-        ({ findings, terminated, revoked, errors = [], counts } = await sweepTeam(client, team, dryRun, by));
+        ({ findings, terminated, revoked, errors = [], counts } = await sweepTeam(client, team, dryRun, by, (line) => write(io.stderr, `cleanup: ${line}`)));
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
         write(io.stderr, `cleanup: ${team} has no reconcile workflow; sweeping the principals in its YAML directly`);

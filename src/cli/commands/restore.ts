@@ -27,7 +27,7 @@ Exit codes: 0 restored, 1 not revoked early or the team has no reconcile workflo
     const by = values.by ?? currentRevision('.', io.env).submittedBy;
     return withTemporal({ timeoutMs: values.timeout, waitingFor: `the reconcile workflow of ${key.team} to restore ${grantId}` }, async (client) => {
       try {
-        const result = await restoreGrant(client, key.team, grantId, by);
+        const result = await restoreGrant(client, key.team, grantId, by, (line) => write(io.stderr, `restore: ${line}`));
         write(result.restored ? io.stdout : io.stderr, result.message);
         return result.restored ? EXIT.ok : EXIT.failed;
       } catch (error) {

@@ -42,7 +42,7 @@ workflow, 2 usage error, 3 Temporal unreachable.`,
         );
         let result;
         try {
-          result = await retireTeam(client, team, { reason: values.reason, by });
+          result = await retireTeam(client, team, { reason: values.reason, by }, (line) => write(io.stderr, `retire: ${line}`));
         } catch (error) {
           if (error instanceof WorkflowNotFoundError) {
             write(io.stderr, `team ${team} has no reconcile workflow (never submitted, or already retired); nothing to retire`);

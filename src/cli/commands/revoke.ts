@@ -77,7 +77,7 @@ grant of that user or role in every team is revoked, each sticky on its own, and
         for (const id of ids) {
           write(io.stderr, `revoke: ${id} ...`);
           try {
-            const state = await revokeGrantNow(client, id, { reason, by });
+            const state = await revokeGrantNow(client, id, { reason, by }, (line) => write(io.stderr, `revoke: ${line}`));
             write(io.stdout, `${state}: ${id}`);
           } catch (error) {
             // Listed by visibility, which lags: a grant that ended a moment ago is already revoked.

@@ -1,5 +1,5 @@
-import type { Client } from '@temporalio/client';
-import { connectClient, TemporalTimeout, withTimeout } from '../../temporal/connection';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { connectClient, withTimeout } from '../../temporal/connection';
 import { submitTeam } from '../../temporal/reconcile-operations';
 import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, timeoutOption, write, type Io } from '../command';
 import { appendStepSummary, submissionSummary } from '../plan-output';
@@ -127,10 +127,18 @@ Exit codes: 0 submitted (and, with --wait, all active), 1 invalid config, refuse
           client,
           timeoutMs,
           `the reconcile workflow of ${team} to take the submission (a worker on task queue ${config.settings.taskQueue} runs it; the submission is applied once one does)`,
-          () => submitTeam(client, { config, revision, taskQueue: config.settings.taskQueue, ...(sign ? { sign } : {}) }),
+          () =>
+            submitTeam(client, {
+              config,
+              revision,
+              taskQueue: config.settings.taskQueue,
+              ...(sign ? { sign } : {}),
+              onProgress: (line) => write(io.stderr, `submit: ${line}`),
+            }),
         );
       } catch (error) {
-        if (error instanceof TemporalTimeout) throw error;
+        // Only the workflow's answer is a refusal; a timeout or an unreachable server is printed as such by the caller.
+        if (!(error instanceof WorkflowUpdateFailedError)) throw error;
         const cause = (error as { cause?: Error }).cause;
         write(io.stderr, `error: the reconcile workflow refused the submission: ${cause?.message ?? (error as Error).message}`);
         return EXIT.failed;
