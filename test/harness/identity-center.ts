@@ -8,6 +8,7 @@ import {
   DescribePermissionSetCommand,
   GetInlinePolicyForPermissionSetCommand,
   ListAccountAssignmentsCommand,
+  ListAccountAssignmentsForPrincipalCommand,
   ListInstancesCommand,
   ListManagedPoliciesInPermissionSetCommand,
   ListPermissionSetsCommand,
@@ -120,6 +121,48 @@ export async function assignmentsIn(moto: Moto, instance: Instance, accounts: re
           held.push({ account, permissionSet: name, principalType: a.PrincipalType as 'USER' | 'GROUP', principalId: a.PrincipalId! });
         }
       }
+    }
+    return held.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  } finally {
+    destroy();
+  }
+}
+
+/**
+ * Every account assignment these principals hold, whatever the permission set (each time it is held),
+ * sorted: what a test compares when other tests' permission sets share the instance.
+ */
+export async function assignmentsOf(
+  moto: Moto,
+  instance: Instance,
+  principals: readonly { principalType: 'USER' | 'GROUP'; principalId: string }[],
+): Promise<HeldAssignment[]> {
+  const { sso, destroy } = await icClients(moto);
+  const names = new Map<string, string>();
+  const nameOf = async (arn: string) => {
+    if (!names.has(arn)) {
+      names.set(arn, (await sso.send(new DescribePermissionSetCommand({ InstanceArn: instance.instanceArn, PermissionSetArn: arn }))).PermissionSet!.Name!);
+    }
+    return names.get(arn)!;
+  };
+  try {
+    const held: HeldAssignment[] = [];
+    for (const { principalType, principalId } of principals) {
+      let NextToken: string | undefined;
+      do {
+        const page = await sso.send(
+          new ListAccountAssignmentsForPrincipalCommand({
+            InstanceArn: instance.instanceArn,
+            PrincipalType: principalType,
+            PrincipalId: principalId,
+            NextToken,
+          }),
+        );
+        for (const a of page.AccountAssignments ?? []) {
+          held.push({ account: a.AccountId!, permissionSet: await nameOf(a.PermissionSetArn!), principalType, principalId });
+        }
+        NextToken = page.NextToken ?? undefined;
+      } while (NextToken);
     }
     return held.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
   } finally {

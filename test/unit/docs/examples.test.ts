@@ -1,12 +1,13 @@
 // Every YAML example of the README and docs/ is validated with the real loader, as `grantflow validate`
 // reads it: each block names its file in a first comment line (`# grantflow.yaml`,
 // `# temporary-access/<team>.yaml`), is written there over a copy of the example team in config/, and
-// must validate. What the docs say an example does (the expiring copy it attaches, that sinks are
+// must validate; a worker's configuration (`# grantflow-worker.yaml`) must load as the worker loads it. What the docs say an example does (the expiring copy it attaches, that sinks are
 // checked without their webhook variables) is checked here too.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadWorkerConfig } from '../../../src/config/worker-config';
 import { FILE_KINDS } from '../../../src/core/team-config';
 import { runCli } from '../../harness/cli';
 import { NOW } from '../../harness/config-dir';
@@ -74,6 +75,9 @@ function envWithoutWebhooks(): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GRANTFLOW_')));
 }
 
+/** The worker's own configuration, kept apart from the team files. */
+const WORKER_FILE = 'grantflow-worker.yaml';
+
 const IN_TWO_DAYS = { expires: '2026-06-03', starts: '2026-06-02' };
 
 describe('the YAML examples of the README and docs/', function () {
@@ -89,13 +93,27 @@ describe('the YAML examples of the README and docs/', function () {
     for (const example of all) {
       const [kind, name, ...rest] = example.file.split('/');
       assert.ok(
-        example.file === 'grantflow.yaml' || (kinds.has(kind!) && name?.endsWith('.yaml') && rest.length === 0),
-        `${example.where} (${example.section}) starts with "# grantflow.yaml" or "# <kind>/<team>.yaml", not ${JSON.stringify(example.file)}`,
+        example.file === 'grantflow.yaml' || example.file === WORKER_FILE || (kinds.has(kind!) && name?.endsWith('.yaml') && rest.length === 0),
+        `${example.where} (${example.section}) starts with "# grantflow.yaml", "# ${WORKER_FILE}" or "# <kind>/<team>.yaml", not ${JSON.stringify(example.file)}`,
       );
     }
   });
 
-  for (const example of all) {
+  for (const example of all.filter((e) => e.file === WORKER_FILE)) {
+    it(`${example.where} (${example.section}, the worker's configuration) loads as the worker loads it`, () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-docs-worker-'));
+      made.push(dir);
+      const file = path.join(dir, WORKER_FILE);
+      fs.writeFileSync(file, example.text);
+      const { diagnostics } = loadWorkerConfig(file);
+      assert.deepEqual(
+        diagnostics.filter((d) => d.severity === 'error'),
+        [],
+      );
+    });
+  }
+
+  for (const example of all.filter((e) => e.file !== WORKER_FILE)) {
     it(`${example.where} (${example.section}, ${example.file || 'no file named'}) validates beside the example team`, async () => {
       assert.ok(example.file, 'the example names its file');
       const dir = configWith({ [example.file]: example.text }, IN_TWO_DAYS);
