@@ -334,6 +334,50 @@ describe('IAM Identity Center grants (dev server + moto + proxy)', function () {
     }
   });
 
+  it('is listed, revoked, restored and found in history with the commands of IAM grants: --user sso-user/NAME picks the Identity Center user, not an IAM one', async () => {
+    const name = nextTeam();
+    const config = readers(name);
+    await submit(config);
+    const bob = grantsOf(config).find((g) => g.kind === 'temporary')!;
+    for (const grant of grantsOf(config)) await waitState(grant.id, 'active');
+    const cli = async (...args: string[]) => {
+      const result = await runCli(args);
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+      return result.stdout;
+    };
+    const listed = await cli('status', name, '--user', 'sso-user/bob');
+    assert.match(listed, new RegExp(`sso-user/bob\\s+prod \\(${ACCOUNTS.prod}\\)\\s+reader\\s+temporary\\s+active`));
+    assert.match(listed, /^1 live grant of /m);
+    assert.match(await cli('status', name, '--user', 'sso-group/platform admins'), /^1 live grant of /m);
+    const iamBob = await runCli(['status', name, '--user', 'user/bob']);
+    assert.match(iamBob.stdout, /^0 live grants of /m, 'user/bob is the IAM user, who holds nothing here');
+
+    assert.match(await cli('revoke', name, '--user', 'sso-user/bob', '--reason', 'incident over', '--by', 'ops'), new RegExp(`revoked: ${bob.id}`));
+    assert.ok(!(await held()).some((a) => a.principalId === ids.bob), 'the assignment is gone');
+    await eventually('status lists the revoked grant no more (visibility catches up)', async () =>
+      /^0 live grants of /m.test(await cli('status', name, '--user', 'sso-user/bob')) ? true : undefined,
+    );
+
+    await cli('restore', bob.id, '--by', 'ops');
+    await waitState(bob.id, 'active');
+    assert.ok(
+      (await held()).some((a) => a.principalId === ids.bob),
+      'restored: the assignment is back',
+    );
+    const periods = JSON.parse(await cli('history', name, '--user', 'sso-user/bob', '--format', 'json')) as {
+      grantId: string;
+      principalType: string;
+      ended: string;
+    }[];
+    assert.deepEqual(
+      periods.map((p) => [p.grantId, p.principalType, p.ended]),
+      [
+        [bob.id, 'sso-user', 'early'],
+        [bob.id, 'sso-user', 'open'],
+      ],
+    );
+  });
+
   it('revokes at once on an operator revoke, which sticks, as for IAM grants', async () => {
     const config = readers(nextTeam());
     await submit(config);
