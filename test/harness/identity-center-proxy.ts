@@ -6,8 +6,10 @@
 // while. moto also makes a second assignment when the same one is created twice (a create sent again
 // after its answer was lost, two grants creating one assignment at once), where Identity Center
 // keeps one: the proxy answers such a duplicate create as Identity Center does, without passing it
-// on. It counts the assignment creations in flight at once, from a creation's request to the status
-// read that ends it, and the most there ever were.
+// on. moto also makes a second permission set of a name that exists (a create sent again after its
+// answer was lost), where Identity Center keeps names unique and answers ConflictException: so does
+// the proxy. It counts the assignment creations in flight at once, from a creation's request to the
+// status read that ends it, and the most there ever were.
 import crypto from 'node:crypto';
 
 export interface IdentityCenterScript {
@@ -57,10 +59,20 @@ export class IdentityCenterFakes {
   /** Assignments whose creation was passed on to moto and has not answered yet. */
   private readonly creating = new Set<string>();
 
+  /** Permission sets made through the proxy, by instance and name; their ARNs, for a deletion to find them by. */
+  private readonly permissionSets = new Map<string, string>();
+
   /** A call the proxy passes on to moto without looking (a fault that loses its answer): what it makes or deletes is still known. */
   passedOn(action: string, params: Record<string, unknown>): void {
     if (action === 'CreateAccountAssignment') this.assigned.add(assignmentKey(params));
     if (action === 'DeleteAccountAssignment') this.assigned.delete(assignmentKey(params));
+    // Its ARN is unknown: the name stays taken until a deletion through the proxy names an ARN of it.
+    if (action === 'CreatePermissionSet') this.permissionSets.set(`${String(params.InstanceArn)}|${String(params.Name)}`, '');
+    if (action === 'DeletePermissionSet') this.forgetPermissionSet(params);
+  }
+
+  private forgetPermissionSet(params: Record<string, unknown>): void {
+    for (const [key, arn] of this.permissionSets) if (arn === params.PermissionSetArn) this.permissionSets.delete(key);
   }
 
   setScript(script: IdentityCenterScript | undefined): void {
@@ -105,6 +117,10 @@ export class IdentityCenterFakes {
         return this.status('deletion', String(params.AccountAssignmentDeletionRequestId));
       case 'ProvisionPermissionSet':
         return this.provision();
+      case 'CreatePermissionSet':
+        return this.createPermissionSet(params);
+      case 'DeletePermissionSet':
+        return { forward: true, rewrite: (body) => (this.forgetPermissionSet(params), body) };
       case 'DescribePermissionSetProvisioningStatus':
         // moto has no such call: the proxy is the whole of it.
         return (
@@ -172,6 +188,25 @@ export class IdentityCenterFakes {
       after: () => {
         this.creating.delete(key);
         this.end(marker);
+      },
+    };
+  }
+
+  private createPermissionSet(params: Record<string, unknown>): Scripted {
+    const key = `${String(params.InstanceArn)}|${String(params.Name)}`;
+    if (this.permissionSets.has(key)) {
+      return { answer: { status: 400, body: { __type: 'ConflictException', message: `PermissionSet with name ${String(params.Name)} already exists` } } };
+    }
+    this.permissionSets.set(key, '');
+    return {
+      forward: true,
+      rewrite: (body) => {
+        const arn = (body.PermissionSet as Record<string, unknown> | undefined)?.PermissionSetArn;
+        this.permissionSets.set(key, String(arn ?? ''));
+        return body;
+      },
+      after: () => {
+        if (this.permissionSets.get(key) === '') this.permissionSets.delete(key);
       },
     };
   }

@@ -170,6 +170,21 @@ export async function assignmentsOf(
   }
 }
 
+/** The names of the instance's permission sets, one per permission set (a name twice is two of them), sorted. */
+export async function permissionSetNames(moto: Moto, instance: Instance): Promise<string[]> {
+  const { sso, destroy } = await icClients(moto);
+  try {
+    const arns = (await sso.send(new ListPermissionSetsCommand({ InstanceArn: instance.instanceArn, MaxResults: 100 }))).PermissionSets ?? [];
+    const names: string[] = [];
+    for (const arn of arns) {
+      names.push((await sso.send(new DescribePermissionSetCommand({ InstanceArn: instance.instanceArn, PermissionSetArn: arn }))).PermissionSet!.Name!);
+    }
+    return names.sort();
+  } finally {
+    destroy();
+  }
+}
+
 /** What a permission set of the instance holds: its managed policies, its inline policy (parsed), its description and session. */
 export async function permissionSetContent(
   moto: Moto,

@@ -9,7 +9,15 @@ import { sweepTeam } from '../../src/temporal/reconcile-operations';
 import { permissionSetName } from '../../src/core/names';
 import { runCli } from '../harness/cli';
 import { writeFolder } from '../harness/config-dir';
-import { assignmentsIn, handMade, makeIdentities, permissionSetContent, type HeldAssignment, type Instance } from '../harness/identity-center';
+import {
+  assignmentsIn,
+  handMade,
+  makeIdentities,
+  permissionSetContent,
+  permissionSetNames,
+  type HeldAssignment,
+  type Instance,
+} from '../harness/identity-center';
 import { eventually } from '../harness/stack';
 import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, revisionSequence, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
 import { workflowSuite } from '../harness/workflow-suite';
@@ -89,6 +97,22 @@ describe('IAM Identity Center grants (dev server + moto + proxy)', function () {
     for (const grant of grantsOf(config)) await waitState(grant.id, 'active', 60_000);
     assert.equal(stack.proxy.faultsInjected() > 0, true, 'an answer was lost');
     assert.equal((await held()).length, 3, 'one assignment per grant, not one more for the create sent again');
+  });
+
+  it('makes one permission set when the answer to its creation is lost (the create sent again meets the name taken, as in Identity Center)', async () => {
+    const config = readers(nextTeam());
+    let creations = 0;
+    stack.proxy.setFaults({ rate: 1, kinds: ['drop-after'], only: ({ action }) => action === 'CreatePermissionSet' && creations++ === 0 });
+    await submit(config);
+    for (const grant of grantsOf(config)) await waitState(grant.id, 'active', 90_000);
+    assert.equal(stack.proxy.faultsInjected(), 1, 'the answer to the creation was lost');
+    const name = permissionSetName(config.team, 'reader');
+    assert.deepEqual(
+      (await permissionSetNames(stack.moto, instance)).filter((n) => n === name),
+      [name],
+      'one permission set of that name',
+    );
+    assert.equal((await held()).length, 3);
   });
 
   it('follows a creation in progress until its status says it succeeded: the grant is active only after that', async () => {
