@@ -295,6 +295,51 @@ describe('IAM Identity Center grants (dev server + moto + proxy)', function () {
     assert.equal(refused.stdout, '', 'no plan when an identity is unknown or ambiguous');
   });
 
+  it("doctor finds the worker's instance through its role, its identity store and owner, and its permission sets against the quota; deployer-policy derives the role's policy", async () => {
+    const ic = stack.identityCenter()!;
+    const dir = writeFolder({});
+    const worker = (identityStore: string) => {
+      const file = path.join(dir, `worker-${identityStore}.yaml`);
+      fs.writeFileSync(
+        file,
+        `identity_center:\n  instance_arn: ${ic.instanceArn}\n  identity_store_id: ${identityStore}\n  region: ${ic.region}\n  account: "${ic.account}"\n  management_account: "${instance.ownerAccount}"\n`,
+      );
+      return file;
+    };
+    const checks = async (file: string) => {
+      const doctor = await runCli(['doctor', '--config', dir, '--worker-config', file, '--json']);
+      return (JSON.parse(doctor.stdout) as { check: string; outcome: string; detail: string }[]).filter((c) =>
+        ['identity center', 'management account', 'permission sets'].includes(c.check),
+      );
+    };
+    const good = await checks(worker(ic.identityStoreId));
+    assert.deepEqual(
+      good.map((c) => [c.check, c.outcome]),
+      [
+        ['identity center', 'ok'],
+        ['management account', 'ok'],
+        ['permission sets', 'ok'],
+      ],
+      JSON.stringify(good),
+    );
+    assert.match(good[2]!.detail, /^\d+ of Identity Center's quota of 2000 per instance/);
+    const wrongStore = await checks(worker('d-0000000000'));
+    assert.deepEqual(
+      wrongStore.map((c) => c.outcome),
+      ['FAIL'],
+    );
+    assert.match(wrongStore[0]!.detail, new RegExp(`uses identity store ${ic.identityStoreId}, not d-0000000000; fix identity_center.identity_store_id`));
+
+    const printed = await runCli(['deployer-policy', '--config', dir, '--worker-config', worker(ic.identityStoreId), '--json']);
+    assert.equal(printed.code, 0, printed.stderr);
+    const { identityCenter } = JSON.parse(printed.stdout) as { identityCenter: { permissions: { Statement: { Action: string[] }[] } } };
+    const actions = identityCenter.permissions.Statement.flatMap((s) => s.Action);
+    for (const op of [...SSO_ADMIN_OPERATIONS.map((o) => `sso:${o}`), ...IDENTITY_STORE_OPERATIONS.map((o) => `identitystore:${o}`)]) {
+      assert.ok(actions.includes(op), `${op} is allowed`);
+    }
+    fs.rmSync(dir, { recursive: true });
+  });
+
   it("brings grantflow's permission set in line with an edited policy and provisions it to the accounts that hold it, following the provisioning to its end", async () => {
     const name = nextTeam();
     const config = readers(name);
