@@ -156,12 +156,13 @@ describe('IAM Identity Center grants (dev server + moto + proxy)', function () {
     fs.rmSync(dir, { recursive: true });
   });
 
-  it('tries a revoke whose deletion keeps failing again and again, showing the reason, until it lands', async () => {
+  it('tries a revoke whose deletion keeps failing, 25 times in a row, showing the reason, until it lands', async () => {
     const config = readers(nextTeam(), { revokeMaxBackoffMs: 1000 });
     await submit(config);
     const grant = grantsOf(config).find((g) => g.kind === 'temporary')!;
     await waitState(grant.id, 'active');
-    stack.proxy.setIdentityCenter({ deletions: { polls: 1, failures: 12, failWith: 'a request for this assignment is being processed' } });
+    stack.proxy.record(['DeleteAccountAssignment']);
+    stack.proxy.setIdentityCenter({ deletions: { polls: 1, failures: 25, failWith: 'a request for this assignment is being processed' } });
     await stack.client.workflow.getHandle(grant.id).signal(revokeSignal, { reason: 'done', by: 'test' });
     const stuck = await eventually('the revoke fails several times, and says why', async () => {
       const status = await grantStatus(stack.client, grant.id);
@@ -175,8 +176,11 @@ describe('IAM Identity Center grants (dev server + moto + proxy)', function () {
       (await held()).some((a) => a.principalId === ids.bob),
       'the assignment is still there while the deletion fails',
     );
-    await waitClosed(grant.id, 120_000);
-    assert.equal((await grantStatus(stack.client, grant.id)).state, 'revoked');
+    await waitClosed(grant.id, 180_000);
+    const revoked = await grantStatus(stack.client, grant.id);
+    assert.equal(revoked.state, 'revoked');
+    const deletions = stack.proxy.events().filter((e) => e.action === 'DeleteAccountAssignment');
+    assert.ok(deletions.length > 25, `every failed deletion was tried again (${deletions.length} deletions sent)`);
     assert.ok(!(await held()).some((a) => a.principalId === ids.bob), 'the assignment is gone once a deletion landed');
   });
 
