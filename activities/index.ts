@@ -12,7 +12,9 @@ import type { RevokeTarget } from '../src/core/grant-derived';
 import type { AccountClients } from '../src/aws/accounts';
 import { GrantflowAwsError } from '../src/aws/errors';
 import { withCallClass } from '../src/aws/rate-limit';
-import { applyGrantIam, revokeGrantIam, type ApplyResult, type AttemptOptions, type HolderLookup, type RevokeResult } from '../src/aws/grant-iam';
+import type { ApplyResult, AttemptOptions, HolderLookup, RevokeResult } from '../src/aws/grant-iam';
+import { applyGrantAccess, revokeGrantAccess } from '../src/aws/grant-access';
+import type { IdentityCenter } from '../src/aws/identity-center';
 import { ConfigAuthority, type Authority, type VerifiedConfig } from '../src/reconcile/authority';
 import { BreakGlassAuthority, type GrantParent } from '../src/reconcile/break-glass';
 import { PassFailure } from '../src/reconcile/failures';
@@ -49,6 +51,8 @@ export type { Authority } from '../src/reconcile/authority';
 export interface ActivityDeps {
   accounts: AccountClients;
   holders: HolderLookup;
+  /** The worker's IAM Identity Center instance, if its configuration names one. */
+  identityCenter?: IdentityCenter;
   /** For the reconcile workflow's activities, which read visibility and start and signal grant workflows. */
   temporal?: Client;
   /** The namespace the worker serves (a pass reads its retention). */
@@ -140,11 +144,22 @@ export type ApplyOutcome =
  * One grant's IAM work for a spec the caller vouches for, with AWS errors translated into failures.
  * Not registered with the worker: workflows reach it only through `applyGrant`, which derives the spec.
  */
-export function createIamActivities(deps: Pick<ActivityDeps, 'accounts' | 'holders'>) {
+export function createIamActivities(deps: Pick<ActivityDeps, 'accounts' | 'holders' | 'identityCenter'>) {
   return {
-    async applySpec(spec: GrantSpec, options: { notFoundRetryUntil?: number } = {}): Promise<ApplyResult> {
-      return translated(() =>
-        applyGrantIam(deps, spec, attempt(options.notFoundRetryUntil !== undefined ? { notFoundRetryUntil: options.notFoundRetryUntil } : {})),
+    async applySpec(spec: GrantSpec, options: { notFoundRetryUntil?: number; owned?: string[] } = {}): Promise<ApplyResult> {
+      const progress = { claimed: [] as string[] };
+      return translated(
+        () =>
+          applyGrantAccess(
+            deps,
+            spec,
+            attempt({
+              progress,
+              ...(options.notFoundRetryUntil !== undefined ? { notFoundRetryUntil: options.notFoundRetryUntil } : {}),
+              ...(options.owned ? { owned: options.owned } : {}),
+            }),
+          ),
+        () => progress.claimed,
       );
     },
 
@@ -154,7 +169,7 @@ export function createIamActivities(deps: Pick<ActivityDeps, 'accounts' | 'holde
       const meter = activityContext()?.metricMeter;
       meter?.createCounter('grantflow_revoke_attempts_total', undefined, 'revoke activity tries').add(1);
       try {
-        return await translated(() => revokeGrantIam(deps, grant, attempt()));
+        return await translated(() => revokeGrantAccess(deps, grant, attempt()));
       } catch (error) {
         meter?.createCounter('grantflow_revoke_failures_total', undefined, 'revoke activity tries that failed').add(1);
         throw error;
@@ -206,6 +221,7 @@ export function createActivities(deps: ActivityDeps) {
         temporal: temporal(),
         accounts: deps.accounts,
         holders: deps.holders,
+        ...(deps.identityCenter ? { identityCenter: deps.identityCenter } : {}),
         authority: authorityOf(),
         retention: new NamespaceRetention(temporal(), deps.namespace ?? 'default', deps.assumeRetentionMs),
         heartbeat,

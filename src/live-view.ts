@@ -14,6 +14,14 @@ import { readPermissionsBoundary } from './aws/principal-calls';
 import type { Expansion } from './core/expand';
 import { isCustomerManagedArn, missingPolicyKey, principalKey, type LiveView } from './core/plan';
 import { readLedger } from './temporal/ledger-reader';
+import { iamPrincipalType, isIamPrincipal, type IamPrincipalType } from './core/ids';
+import { assignmentsOf } from './aws/account-assignments';
+import type { IdentityCenter } from './aws/identity-center';
+import type { IcTarget } from './aws/identity-center-calls';
+import { identityKey } from './aws/identities';
+import { plannedPermissionSet } from './aws/permission-sets';
+import type { GrantSpec } from './core/grant';
+import { assignmentKey, isSsoPrincipal, ssoPrincipalKind, type SsoPrincipalType } from './core/identity-center';
 
 /** A plan that cannot read IAM would show no drift and no changes: it stops instead (exit 3). */
 function unreadable(what: string, error: unknown): IamUnreadable {
@@ -31,7 +39,9 @@ export async function readLiveView(
 ): Promise<LiveView> {
   const view: LiveView = { ledger: await readLedger(client, team), iam: {} };
 
-  const accountsByGrant = new Map(expansion.grants.map((g) => [g.account, g]));
+  // Identity Center grants hold nothing in IAM: an account they alone use needs no deployer role.
+  const iamGrants = expansion.grants.filter((g) => isIamPrincipal(g.principalType));
+  const accountsByGrant = new Map(iamGrants.map((g) => [g.account, g]));
   view.quotas = {};
   for (const [account, grant] of accountsByGrant) {
     try {
@@ -49,11 +59,11 @@ export async function readLiveView(
     }
   }
 
-  const principals = new Map<string, (typeof expansion.grants)[number]>();
+  const principals = new Map<string, (typeof expansion.grants)[number] & { principalType: IamPrincipalType }>();
   const originalsOf = new Map<string, (typeof expansion.grants)[number][]>();
-  for (const grant of expansion.grants) {
+  for (const grant of iamGrants) {
     const key = principalKey(grant.account, grant.principalType, grant.principal);
-    principals.set(key, grant);
+    principals.set(key, { ...grant, principalType: iamPrincipalType(grant.principalType) });
     if (grant.inlineOriginal) originalsOf.set(key, [...(originalsOf.get(key) ?? []), grant]);
   }
   await Promise.all(
@@ -129,4 +139,69 @@ export async function readLiveView(
     }
   }
   return view;
+}
+
+/** An Identity Center name of the YAML that the identity store does not resolve to exactly one user or group, or a permission set that is missing. */
+export interface IdentityCenterProblem {
+  grant: GrantSpec;
+  message: string;
+}
+
+/**
+ * What `plan` reads from IAM Identity Center: who each user and group of the YAML is (one listing of
+ * the identity store: the answers the worker will get), the permission sets' state, and which
+ * assignments each principal holds, into `view` (by principal, as IAM's holdings: `permission-set/<name>`).
+ * A name that is unknown or ambiguous, or an existing permission set that is missing, is a problem.
+ */
+export async function readIdentityCenterView(ic: IdentityCenter, expansion: Expansion, view: LiveView): Promise<IdentityCenterProblem[]> {
+  const grants = expansion.grants.filter((g) => g.permissionSet && isSsoPrincipal(g.principalType));
+  if (grants.length === 0) return [];
+  const target: IcTarget = { clients: ic.clients };
+  const problems: IdentityCenterProblem[] = [];
+  try {
+    const wanted = grants.map((g) => ({ type: g.principalType as SsoPrincipalType, written: g.principal }));
+    const resolved = await ic.identities.resolveAll(wanted);
+    const names = new Map((await ic.permissionSets.all(target)).map((p) => [p.arn, p.name]));
+    view.policies ??= {};
+    for (const sync of expansion.permissionSets) {
+      const planned = await plannedPermissionSet(target, ic.permissionSets, sync);
+      if (planned === 'not-owned') {
+        const grant = grants.find((g) => g.permissionSet?.name === sync.name)!;
+        problems.push({
+          grant,
+          message: `permission set ${sync.name} exists in ${ic.clients.settings.instanceArn} but is not grantflow's for team ${sync.team}, policy ${sync.policy}; delete or rename it`,
+        });
+      } else view.policies[assignmentKey(sync.name)] = planned;
+    }
+    const read = new Set<string>();
+    for (const grant of grants) {
+      const resolution = resolved.get(identityKey(grant.principalType as SsoPrincipalType, grant.principal))!;
+      if (!resolution.ok) {
+        problems.push({ grant, message: resolution.message });
+        continue;
+      }
+      if (!grant.permissionSet!.owned && !(await ic.permissionSets.byName(grant.permissionSet!.name, target))) {
+        problems.push({
+          grant,
+          message: `permission set ${grant.permissionSet!.name} (policy ${grant.policy}) does not exist in ${ic.clients.settings.instanceArn}; create it there or fix permission_set`,
+        });
+      }
+      const principal = `${grant.principalType}/${resolution.id}`;
+      if (!read.has(principal)) {
+        const assigned = await assignmentsOf(target, { principalType: ssoPrincipalKind(grant.principalType as SsoPrincipalType), principalId: resolution.id });
+        for (const a of assigned) {
+          const key = principalKey(a.account, grant.principalType, grant.principal);
+          view.iam[key] ??= { exists: true, attached: [], inline: [] };
+          view.iam[key].attached.push(assignmentKey(names.get(a.permissionSetArn) ?? a.permissionSetArn));
+        }
+        read.add(principal);
+      }
+      view.iam[principalKey(grant.account, grant.principalType, grant.principal)] ??= { exists: true, attached: [], inline: [] };
+    }
+  } catch (error) {
+    throw new IamUnreadable(
+      `cannot read IAM Identity Center (${ic.clients.settings.instanceArn}), so there is no plan: ${(error as Error).message}. plan needs AWS credentials that can assume ${ic.clients.roleArn}`,
+    );
+  }
+  return problems;
 }

@@ -40,7 +40,11 @@ export function installWorkerMetrics(bindAddress: string): WorkerMetrics {
 }
 
 export function workerMetrics(meter: MetricMeter): WorkerMetrics {
-  const calls = meter.createCounter('grantflow_iam_calls_total', undefined, 'AWS IAM and STS calls by operation and outcome (after the SDK retries)');
+  const calls = meter.createCounter(
+    'grantflow_iam_calls_total',
+    undefined,
+    'AWS calls (IAM, STS, IAM Identity Center) by service, operation and outcome (after the SDK retries)',
+  );
   const grants: MetricGauge = meter.createGauge('grantflow_grants', 'int', undefined, 'running grant workflows by state, from Temporal visibility');
   return {
     outcomes: (call) => calls.add(1, { service: call.service, operation: call.operation, outcome: call.outcome, ...(call.error ? { error: call.error } : {}) }),

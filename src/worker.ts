@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { AccountClients, type CallObserver, type CallOutcomeObserver } from './aws/accounts';
+import { createIdentityCenter, type IdentityCenter } from './aws/identity-center';
+import type { IdentityCenterSettings } from './core/identity-center';
 import { VisibilityHolderDirectory, type HolderDirectory } from './temporal/holders';
 import { refreshShare, watchShare, workerIdentity, type ShareWatchOptions } from './temporal/worker-share';
 import { watchReconciles } from './temporal/reconcile-keeper';
@@ -66,6 +68,8 @@ export interface WorkerOptions {
   authority?: Authority;
   /** Webhook sinks the grant workflows notify (grantflow.yaml `notifications:`). */
   notifications?: { sinks: readonly NotificationSink[]; webUiUrl?: string };
+  /** The IAM Identity Center instance the worker assigns permission sets in (its configuration's `identity_center`). */
+  identityCenter?: IdentityCenterSettings;
   /** Told the number of workers serving the task queue (this one included) whenever it changes. */
   onShareChange?: (workers: number) => void;
   /** How often the workers serving the task queue are counted (default 5 s). */
@@ -81,15 +85,14 @@ export interface WorkerOptions {
   assumeRetentionMs?: number;
 }
 
-export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; accounts: AccountClients }> {
-  const accounts = new AccountClients({
-    iamCallsPerSecond: options.iamCallsPerSecond,
-    ...(options.observer ? { observer: options.observer } : {}),
-    ...(options.outcomes ? { outcomes: options.outcomes } : {}),
-  });
+export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; accounts: AccountClients; identityCenter?: IdentityCenter }> {
+  const observers = { ...(options.observer ? { observer: options.observer } : {}), ...(options.outcomes ? { outcomes: options.outcomes } : {}) };
+  const accounts = new AccountClients({ iamCallsPerSecond: options.iamCallsPerSecond, ...observers });
+  const identityCenter = options.identityCenter ? createIdentityCenter(options.identityCenter, observers) : undefined;
   const authority = options.authority ?? DEFAULT_AUTHORITY;
   const activities = createActivities({
     accounts,
+    ...(identityCenter ? { identityCenter } : {}),
     holders: options.holders ?? new VisibilityHolderDirectory(options.client),
     temporal: options.client,
     namespace: options.namespace,
@@ -128,6 +131,8 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
     apply: (workers) => {
       if (workers === accounts.currentShare()) return;
       accounts.setShare(workers);
+      // The Identity Center instance's rate and creations in flight are shared the same way.
+      identityCenter?.clients.setShare(workers);
       options.onShareChange?.(workers);
     },
     ...(options.shareRefreshMs ? { everyMs: options.shareRefreshMs } : {}),
@@ -151,7 +156,9 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
     } finally {
       watch.stop();
       keeper?.stop();
+      // The Identity Center clients are the worker's own: they end with it (the IAM clients are the caller's to destroy).
+      identityCenter?.clients.destroy();
     }
   };
-  return { worker, accounts };
+  return { worker, accounts, ...(identityCenter ? { identityCenter } : {}) };
 }

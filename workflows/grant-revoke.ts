@@ -28,7 +28,7 @@ export interface RevokeLoopOptions {
  */
 export async function revokeUntilDone(spec: GrantSpec, status: GrantStatus, options: RevokeLoopOptions): Promise<void> {
   const startedAt = Date.now();
-  const target = { ...revokeTarget(spec), ownedArns: status.attached ?? [] };
+  const target = { ...revokeTarget(spec), ownedArns: status.attached ?? [], ...(status.principalId ? { principalId: status.principalId } : {}) };
   const revokeOnce = async (): Promise<RevokeResult> => {
     for (let round = 0; ; round++) {
       if (options.historyFull()) await options.carryOn();

@@ -331,6 +331,11 @@ export class GrantRun {
     // What this grant attached itself: its revoke releases these, and only these.
     this.record(outcome.result.attached);
     this.recordAdoption(outcome.result.adopted);
+    // An Identity Center principal's id, in the memo too: a clean-up after a Terminate deletes that id's assignment.
+    if (outcome.result.principalId && outcome.result.principalId !== this.status.principalId) {
+      this.status.principalId = outcome.result.principalId;
+      upsertMemo({ principalId: outcome.result.principalId });
+    }
     this.status.appliedFrom = { revision: outcome.appliedFrom.revision, signer: outcome.appliedFrom.signer };
     delete this.status.lastError;
     this.source = outcome.appliedFrom.ref;
@@ -409,6 +414,7 @@ export class GrantRun {
       principalType: next.principalType,
       // What `status` lists as there before grantflow, and left in place (emptied once adopted).
       ...(before.length > 0 || workflowInfo().memo?.beforeGrantflow !== undefined ? { beforeGrantflow: before } : {}),
+      ...(next.permissionSet ? { permissionSet: next.permissionSet } : {}),
     });
     if (JSON.stringify(grantSearchAttributes(previous, this.status.state)) !== JSON.stringify(grantSearchAttributes(next, this.status.state))) {
       upsertSearchAttributes(grantSearchAttributes(next, this.status.state));
@@ -419,7 +425,11 @@ export class GrantRun {
     const gone = new Set(released.arns);
     try {
       // By the record, like every revoke of the grant: what it attached under the previous spec, and nothing it merely found.
-      await revokeGrant({ ...released, ownedArns: (this.status.attached ?? []).filter((arn) => gone.has(arn)) });
+      await revokeGrant({
+        ...released,
+        ownedArns: (this.status.attached ?? []).filter((arn) => gone.has(arn)),
+        ...(this.status.principalId ? { principalId: this.status.principalId } : {}),
+      });
       this.status.attached = (this.status.attached ?? []).filter((arn) => !gone.has(arn));
     } catch (error) {
       this.status.lastError = describeFailure(error);

@@ -43,13 +43,15 @@ export interface GrantStatus {
   revokedBy?: string;
   /** Managed policies that were attached before grantflow and that it will leave alone. */
   foreign: string[];
-  /** Managed policies this grant attached itself (released even if a race cost one its ownership mark). */
+  /** Managed policies this grant attached itself (released even if a race cost one its ownership mark); an Identity Center grant's assignment, by its key. */
   attached?: string[];
   /**
    * With `adopt: true`: what the grant took over from before grantflow (managed policies it found
    * attached, now in `attached`), and what became of its inline original (`deleted`, `absent`, or why it stays).
    */
   adopted?: { managed: string[]; inline?: { name: string; outcome: string }; error?: string };
+  /** Identity Center grants: the principal's id in the identity store, as the apply found it; the revoke deletes that id's assignment. */
+  principalId?: string;
   revokeAttempts: number;
   lastError?: string;
   /** The verified config the grant last applied: its revision and who signed it. */

@@ -5,30 +5,20 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { fromTemporaryCredentials, type FromTemporaryCredentialsOptions } from '@aws-sdk/credential-providers';
 import type { Deployer } from '../core/grant';
+import { guardPlugin, pacePlugin, type CallObserver, type CallOutcomeObserver, type Plugin } from './call-middleware';
 import { classifyAwsError } from './errors';
 import type { Target } from './iam-calls';
-import { IAM_OPERATIONS, IAM_WRITES, operationName, STS_OPERATIONS } from './operations';
-import { currentCallClass, isThrottling, RateLimiter, WAITING_BEAT_MS } from './rate-limit';
+import { IAM_OPERATIONS, IAM_WRITES, STS_OPERATIONS } from './operations';
+import { RateLimiter } from './rate-limit';
 import { QuickRetryStrategy } from './retry-strategy';
+
+export type { CallObserver, CallOutcomeObserver, CallRecord } from './call-middleware';
 
 export interface AccountRef {
   account: string;
   environment?: string;
   deployer: Deployer;
 }
-
-export interface CallRecord {
-  service: 'iam' | 'sts';
-  operation: string;
-  account: string;
-  write: boolean;
-}
-
-/** Observes every AWS call (tests count writes with it; benchmarks count reads per grant). */
-export type CallObserver = (call: CallRecord) => void;
-
-/** A call once it has answered (after the SDK's own retries): the worker's metrics count these. */
-export type CallOutcomeObserver = (call: CallRecord & { outcome: 'ok' | 'error'; error?: string }) => void;
 
 export interface AccountClientOptions {
   iamCallsPerSecond: number;
@@ -47,8 +37,6 @@ export function deployerRoleArn(ref: AccountRef): string {
   return `arn:${ref.deployer.partition}:iam::${ref.account}:role/${ref.deployer.roleName}`;
 }
 
-type Stack = IAMClient['middlewareStack'];
-type Plugin = NonNullable<FromTemporaryCredentialsOptions['clientPlugins']>[number];
 type CredentialProvider = ReturnType<typeof fromTemporaryCredentials>;
 
 export class AccountClients {
@@ -69,67 +57,22 @@ export class AccountClients {
     return this.share;
   }
 
-  /**
-   * Enforces the operation list and reports each call and its outcome. Added
-   * with `override`, because the credential provider applies its plugins again on every renewal.
-   */
+  /** The operation list and the observers, for `service`'s calls in `account`. */
   private guard(service: 'iam' | 'sts', account: string): Plugin {
-    const allowed: ReadonlySet<string> = new Set<string>(service === 'iam' ? IAM_OPERATIONS : STS_OPERATIONS);
-    return {
-      applyToStack: (stack) =>
-        (stack as Stack).add(
-          (next, context) => async (args) => {
-            const operation = operationName(String(context.commandName));
-            if (!allowed.has(operation)) {
-              throw new Error(`${service}:${operation} is not in src/aws/operations.ts; add it there so the deployer policy allows it`);
-            }
-            const call = { service, operation, account, write: service === 'iam' && IAM_WRITES.has(operation) };
-            this.options.observer?.(call);
-            const outcomes = this.options.outcomes;
-            if (!outcomes) return next(args);
-            try {
-              const output = await next(args);
-              outcomes({ ...call, outcome: 'ok' });
-              return output;
-            } catch (error) {
-              outcomes({ ...call, outcome: 'error', error: (error as { name?: string }).name ?? 'Error' });
-              throw error;
-            }
-          },
-          { step: 'initialize', name: 'grantflowGuard', override: true },
-        ),
-    };
+    return guardPlugin({
+      service,
+      account,
+      allowed: service === 'iam' ? IAM_OPERATIONS : STS_OPERATIONS,
+      writes: service === 'iam' ? IAM_WRITES : new Set(),
+      listedIn: 'src/aws/operations.ts',
+      observer: this.options.observer,
+      outcomes: this.options.outcomes,
+    });
   }
 
-  /**
-   * The rate limit, inside the SDK's retry loop: each attempt (a quick retry too) spends a token, in
-   * the class of the work that sends it, and a throttling answer slows the account's rate down.
-   */
+  /** The account's rate limit (see call-middleware.ts). */
   private pace(account: string): Plugin {
-    const limiter = this.limiter(account);
-    return {
-      applyToStack: (stack) =>
-        (stack as Stack).add(
-          (next) => async (args) => {
-            const { priority, signal, whileWaiting } = currentCallClass();
-            const beat = whileWaiting ? setInterval(whileWaiting, WAITING_BEAT_MS) : undefined;
-            try {
-              await limiter.take(priority, signal);
-            } finally {
-              if (beat) clearInterval(beat);
-            }
-            try {
-              const result = await next(args);
-              limiter.succeeded();
-              return result;
-            } catch (error) {
-              if (isThrottling(error)) limiter.throttled();
-              throw error;
-            }
-          },
-          { step: 'finalizeRequest', priority: 'low', name: 'grantflowPace', override: true },
-        ),
-    };
+    return pacePlugin(this.limiter(account));
   }
 
   /** The account's limiter (one per account in this process, at this process's share of the setting). */
@@ -154,7 +97,7 @@ export class AccountClients {
         ...(ref.deployer.externalId ? { ExternalId: ref.deployer.externalId } : {}),
       },
       clientConfig: { region: REGION_BY_PARTITION[ref.deployer.partition] ?? 'us-east-1', retryStrategy: new QuickRetryStrategy() },
-      clientPlugins: [this.guard('sts', 'caller'), this.pace('caller')],
+      clientPlugins: [this.guard('sts', 'caller'), this.pace('caller')] as unknown as NonNullable<FromTemporaryCredentialsOptions['clientPlugins']>,
     });
     return async (properties) => {
       try {
@@ -178,8 +121,8 @@ export class AccountClients {
         requestHandler: { requestTimeout: CALL_TIMEOUT_MS, connectionTimeout: 10_000 },
         credentials: this.deployerCredentials(ref),
       });
-      client.middlewareStack.use(this.guard('iam', ref.account));
-      client.middlewareStack.use(this.pace(ref.account));
+      client.middlewareStack.use(this.guard('iam', ref.account) as never);
+      client.middlewareStack.use(this.pace(ref.account) as never);
       this.iamClients.set(key, client);
     }
     return client;

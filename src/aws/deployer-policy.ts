@@ -1,7 +1,8 @@
 // The deployer role's least-privilege policy, derived from operations.ts (the list the
 // SDK middleware enforces), so it always matches the calls the code makes.
 import { ATTACHMENT_TAG_PREFIX } from '../core/names';
-import { IAM_OPERATIONS, type IamOperation } from './operations';
+import { instancePartition, type IdentityCenterSettings } from '../core/identity-center';
+import { IAM_OPERATIONS, IDENTITY_STORE_OPERATIONS, SSO_ADMIN_OPERATIONS, type IamOperation, type SsoAdminOperation } from './operations';
 
 /** Permissions AWS checks in addition to the operation's own (CreatePolicy with tags needs TagPolicy). */
 export const IMPLIED_ACTIONS: Partial<Record<IamOperation, string[]>> = {
@@ -103,6 +104,8 @@ export function deployerPolicies(options: {
   trustedPrincipal: string;
   externalId?: string;
   boundaries?: readonly string[];
+  /** Other roles the caller assumes (the Identity Center account's), by ARN. */
+  alsoAssumes?: readonly string[];
 }): DeployerPolicies {
   const { partition } = options;
   const actions = (scope: Scope) =>
@@ -165,7 +168,106 @@ export function deployerPolicies(options: {
     },
     caller: {
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:${partition}:iam::*:role/${options.roleName}` }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Resource: options.alsoAssumes?.length
+            ? [`arn:${partition}:iam::*:role/${options.roleName}`, ...options.alsoAssumes]
+            : `arn:${partition}:iam::*:role/${options.roleName}`,
+        },
+      ],
+    },
+  };
+}
+
+/** Permissions Identity Center checks in addition to the operation's own (a permission set made with tags). */
+export const IDENTITY_CENTER_IMPLIED: Partial<Record<SsoAdminOperation, string[]>> = {
+  CreatePermissionSet: ['sso:TagResource'],
+};
+
+/** Every action the Identity Center role is given: the operations grantflow sends there, and what they imply. */
+export function identityCenterActions(): string[] {
+  return [
+    ...SSO_ADMIN_OPERATIONS.flatMap((op) => [`sso:${op}`, ...(IDENTITY_CENTER_IMPLIED[op] ?? [])]),
+    ...IDENTITY_STORE_OPERATIONS.map((op) => `identitystore:${op}`),
+  ];
+}
+
+/**
+ * The role grantflow assumes in the account Identity Center is administered from: exactly the
+ * operations it sends there (operations.ts), on the worker's instance, its permission sets and
+ * the accounts it assigns in, and its identity store; and, when the worker may assign in the
+ * organisation's management account, what Identity Center needs there to make the role it provisions.
+ */
+export function identityCenterPolicies(options: { settings: IdentityCenterSettings; trustedPrincipal: string }): { permissions: object; trust: object } {
+  const { settings } = options;
+  const partition = instancePartition(settings.instanceArn);
+  const instanceId = settings.instanceArn.slice(settings.instanceArn.lastIndexOf('/') + 1);
+  const ssoActions = (ops: readonly SsoAdminOperation[]) => ops.flatMap((op) => [`sso:${op}`, ...(IDENTITY_CENTER_IMPLIED[op] ?? [])]).sort();
+  const management = settings.allowManagementAccount && settings.managementAccount ? settings.managementAccount : undefined;
+  return {
+    permissions: {
+      Version: '2012-10-17',
+      Statement: [
+        // Listing instances (doctor) cannot be narrowed to one.
+        { Sid: 'FindTheInstance', Effect: 'Allow', Action: ssoActions(SSO_ADMIN_OPERATIONS.filter((op) => op === 'ListInstances')), Resource: '*' },
+        {
+          Sid: 'PermissionSetsAndAssignmentsOfTheInstance',
+          Effect: 'Allow',
+          Action: ssoActions(SSO_ADMIN_OPERATIONS.filter((op) => op !== 'ListInstances')),
+          Resource: [settings.instanceArn, `arn:${partition}:sso:::permissionSet/${instanceId}/*`, `arn:${partition}:sso:::account/*`],
+        },
+        {
+          Sid: 'ReadTheIdentityStore',
+          Effect: 'Allow',
+          Action: IDENTITY_STORE_OPERATIONS.map((op) => `identitystore:${op}`).sort(),
+          Resource: [
+            `arn:${partition}:identitystore::${settings.account}:identitystore/${settings.identityStoreId}`,
+            `arn:${partition}:identitystore:::user/*`,
+            `arn:${partition}:identitystore:::group/*`,
+          ],
+        },
+        ...(management
+          ? [
+              {
+                Sid: 'ProvisionInTheManagementAccount',
+                Effect: 'Allow',
+                Action: [
+                  'iam:AttachRolePolicy',
+                  'iam:CreateRole',
+                  'iam:DeleteRole',
+                  'iam:DeleteRolePolicy',
+                  'iam:DetachRolePolicy',
+                  'iam:GetRole',
+                  'iam:ListAttachedRolePolicies',
+                  'iam:ListRolePolicies',
+                  'iam:PutRolePolicy',
+                  'iam:UpdateRole',
+                  'iam:UpdateRoleDescription',
+                ],
+                Resource: `arn:${partition}:iam::${management}:role/aws-reserved/sso.amazonaws.com/*`,
+              },
+              {
+                Sid: 'SamlProviderInTheManagementAccount',
+                Effect: 'Allow',
+                Action: ['iam:CreateSAMLProvider', 'iam:DeleteSAMLProvider', 'iam:GetSAMLProvider', 'iam:UpdateSAMLProvider'],
+                Resource: `arn:${partition}:iam::${management}:saml-provider/AWSSSO_*`,
+              },
+            ]
+          : []),
+      ],
+    },
+    trust: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: options.trustedPrincipal },
+          Action: 'sts:AssumeRole',
+          ...(settings.externalId ? { Condition: { StringEquals: { 'sts:ExternalId': settings.externalId } } } : {}),
+        },
+      ],
     },
   };
 }

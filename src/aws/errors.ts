@@ -24,6 +24,14 @@ export type AwsErrorType =
   | 'IamUnavailable'
   /** The workflow gave up on the attempt (cancelled, timed out); nothing more is sent. */
   | 'Abandoned'
+  /** IAM Identity Center (identity-center-errors.ts): no such user or group, or a name two match, */
+  | 'IdentityNotFound'
+  | 'IdentityAmbiguous'
+  /** no such permission set, an assignment that failed, the service throttling or down, or no instance configured. */
+  | 'PermissionSetNotFound'
+  | 'AssignmentFailed'
+  | 'IdentityCenterUnavailable'
+  | 'IdentityCenterNotConfigured'
   | 'Unexpected';
 
 export class GrantflowAwsError extends Error {

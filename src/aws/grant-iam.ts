@@ -3,7 +3,7 @@
 // grant workflow's local activities and the reconcile pass's clean-up both do it through here.
 import type { GrantSpec } from '../core/grant';
 import { attachedArns, type RevokeTarget } from '../core/grant-derived';
-import type { PrincipalType } from '../core/ids';
+import { iamPrincipalType, type PrincipalType } from '../core/ids';
 import type { AccountClients, AccountRef } from './accounts';
 import { GrantflowAwsError } from './errors';
 import { BOUNDARY_MISSING } from '../core/grant-failures';
@@ -69,6 +69,8 @@ export interface ApplyResult extends AttachOutcome {
   copies?: Record<string, CopyOutcome>;
   /** With `adopt: true`: what became grantflow's. */
   adopted?: Adoption;
+  /** Identity Center grants: the principal's id in the identity store (the grant's revoke deletes the assignment of this id). */
+  principalId?: string;
 }
 
 export interface RevokeResult extends ReleaseOutcome {
@@ -101,7 +103,7 @@ export function revokeGrantIam(deps: GrantIamDeps, grant: RevokeTarget, options:
 
 async function applyNow(deps: GrantIamDeps, spec: GrantSpec, options: AttemptOptions): Promise<ApplyResult> {
   const t = targetFor(deps, spec, options);
-  const principal: Principal = { type: spec.principalType, name: spec.principal };
+  const principal: Principal = { type: iamPrincipalType(spec.principalType), name: spec.principal };
   if (spec.permissionsBoundary) {
     // Before any write: a principal without the required boundary gets nothing, and a retry cannot fix it.
     const problem = boundaryProblem(spec, await readPermissionsBoundary(t, principal));
@@ -234,7 +236,7 @@ async function revokeNow(deps: GrantIamDeps, grant: RevokeTarget, options: Attem
   // The grant's record decides what is its own; a target without one (built from a memo) goes by the marks.
   const release = await releaseManaged(
     t,
-    { type: grant.principalType, name: grant.principal },
+    { type: iamPrincipalType(grant.principalType), name: grant.principal },
     grant.arns,
     stillNeeded,
     grant.ownedArns ? new Set(grant.ownedArns) : undefined,

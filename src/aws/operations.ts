@@ -70,3 +70,55 @@ export const IAM_WRITES: ReadonlySet<string> = new Set<IamOperation>([
 export function operationName(commandName: string): string {
   return commandName.replace(/Command$/, '');
 }
+
+/**
+ * Every IAM Identity Center call grantflow sends, in the account and region of the worker's instance
+ * (its configuration's `identity_center`): what the role it assumes there needs.
+ */
+export const SSO_ADMIN_OPERATIONS = [
+  // the instance (doctor)
+  'ListInstances',
+  // permission sets: grantflow's own (gf-…), and the names of existing ones to assign
+  'ListPermissionSets',
+  'DescribePermissionSet',
+  'CreatePermissionSet',
+  'UpdatePermissionSet',
+  'DeletePermissionSet',
+  'GetInlinePolicyForPermissionSet',
+  'PutInlinePolicyToPermissionSet',
+  'DeleteInlinePolicyFromPermissionSet',
+  'ListManagedPoliciesInPermissionSet',
+  'AttachManagedPolicyToPermissionSet',
+  'DetachManagedPolicyFromPermissionSet',
+  // a changed permission set, provisioned to the accounts that hold it
+  'ProvisionPermissionSet',
+  'DescribePermissionSetProvisioningStatus',
+  'ListAccountsForProvisionedPermissionSet',
+  // account assignments, and their asynchronous status
+  'ListAccountAssignments',
+  'ListAccountAssignmentsForPrincipal',
+  'CreateAccountAssignment',
+  'DescribeAccountAssignmentCreationStatus',
+  'DeleteAccountAssignment',
+  'DescribeAccountAssignmentDeletionStatus',
+] as const;
+
+/** The identity store's users and groups, read to find who a name or email in the YAML is. */
+export const IDENTITY_STORE_OPERATIONS = ['ListUsers', 'ListGroups'] as const;
+
+export type SsoAdminOperation = (typeof SSO_ADMIN_OPERATIONS)[number];
+export type IdentityStoreOperation = (typeof IDENTITY_STORE_OPERATIONS)[number];
+
+/** Identity Center operations that change something; a re-run with nothing to do sends none of these. */
+export const IDENTITY_CENTER_WRITES: ReadonlySet<string> = new Set<SsoAdminOperation>([
+  'CreatePermissionSet',
+  'UpdatePermissionSet',
+  'DeletePermissionSet',
+  'PutInlinePolicyToPermissionSet',
+  'DeleteInlinePolicyFromPermissionSet',
+  'AttachManagedPolicyToPermissionSet',
+  'DetachManagedPolicyFromPermissionSet',
+  'ProvisionPermissionSet',
+  'CreateAccountAssignment',
+  'DeleteAccountAssignment',
+]);

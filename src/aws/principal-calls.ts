@@ -23,12 +23,12 @@ import {
   type AttachedPolicy,
   type Tag,
 } from '@aws-sdk/client-iam';
-import type { PrincipalType } from '../core/ids';
+import type { IamPrincipalType } from '../core/ids';
 import type { CallContext } from './errors';
 import { answering, call, listing, request, type IamListing, type IamRequest, type Target } from './iam-calls';
 
 export interface Principal {
-  type: PrincipalType;
+  type: IamPrincipalType;
   name: string;
 }
 
@@ -54,7 +54,7 @@ export interface PrincipalCalls {
   deleteInline(name: string, policyName: string): IamRequest<unknown>;
 }
 
-export const PRINCIPAL_CALLS: Record<PrincipalType, PrincipalCalls> = {
+export const PRINCIPAL_CALLS: Record<IamPrincipalType, PrincipalCalls> = {
   user: {
     listAttached: (user) => listing('ListAttachedUserPolicies', (paging) => paginateListAttachedUserPolicies(paging, { UserName: user })),
     listTags: (user) => listing('ListUserTags', (paging) => paginateListUserTags(paging, { UserName: user })),

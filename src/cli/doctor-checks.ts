@@ -2,6 +2,9 @@
 import type { Client } from '@temporalio/client';
 import { AccountClients } from '../aws/accounts';
 import { readQuotas } from '../aws/account-quotas';
+import { IdentityCenterClients } from '../aws/identity-center-client';
+import { countPermissionSets, listInstances, PERMISSION_SETS_QUOTA } from '../aws/identity-center-instance';
+import type { IdentityCenterSettings } from '../core/identity-center';
 import { loadTeam } from '../config/load';
 import { deployerFor } from '../core/grant-derived';
 import type { Settings } from '../core/team-config';
@@ -138,5 +141,67 @@ export async function checkAccounts(
     }
   } finally {
     accounts.destroy();
+  }
+}
+
+/**
+ * The worker's IAM Identity Center instance: reachable through its role, with the configured identity
+ * store; the management account named and right (assignments there are refused unless allowed); its
+ * permission sets within Identity Center's quota.
+ */
+export async function checkIdentityCenter(settings: IdentityCenterSettings, report: Report): Promise<void> {
+  const clients = new IdentityCenterClients(settings);
+  const target = { clients };
+  try {
+    const instances = await listInstances(target);
+    const found = instances.find((i) => i.instanceArn === settings.instanceArn);
+    if (!found) {
+      report(
+        'identity center',
+        'FAIL',
+        `instance ${settings.instanceArn} is not among those ${clients.roleArn} sees in ${settings.region} (${instances.map((i) => i.instanceArn).join(', ') || 'none'}); fix identity_center.instance_arn or region`,
+      );
+      return;
+    }
+    if (found.identityStoreId && found.identityStoreId !== settings.identityStoreId) {
+      report(
+        'identity center',
+        'FAIL',
+        `instance ${settings.instanceArn} uses identity store ${found.identityStoreId}, not ${settings.identityStoreId}; fix identity_center.identity_store_id`,
+      );
+      return;
+    }
+    report(
+      'identity center',
+      'ok',
+      `instance ${settings.instanceArn} (${settings.region}) reachable as ${clients.roleArn}, identity store ${settings.identityStoreId}`,
+    );
+    const owner = found.ownerAccount;
+    if (!settings.managementAccount) {
+      report(
+        'management account',
+        'warn',
+        `identity_center.management_account is not set; the instance belongs to ${owner ?? 'an unknown account'}: set management_account: "${owner ?? '<id>'}" so that no team assigns permission sets there unless allow_management_account says so`,
+      );
+    } else if (owner && owner !== settings.managementAccount) {
+      report('management account', 'FAIL', `identity_center.management_account is ${settings.managementAccount}, but the instance belongs to ${owner}; fix it`);
+    } else {
+      report(
+        'management account',
+        'ok',
+        `${settings.managementAccount}: ${settings.allowManagementAccount ? 'assignments there are allowed (allow_management_account)' : 'no team may assign permission sets there'}`,
+      );
+    }
+    const count = await countPermissionSets(target);
+    const outcome = count >= PERMISSION_SETS_QUOTA * 0.9 ? 'warn' : 'ok';
+    report(
+      'permission sets',
+      outcome,
+      `${count} of Identity Center's quota of ${PERMISSION_SETS_QUOTA} per instance${outcome === 'warn' ? '; grantflow makes one per team and policy granted there: raise the quota or remove unused ones' : ''}`,
+    );
+  } catch (error) {
+    report('identity center', 'FAIL', (error as Error).message);
+  } finally {
+    clients.destroy();
   }
 }

@@ -2,6 +2,7 @@
 // diagnostics, and stop before any network call when there is an error.
 import { error, formatDiagnostic, sortDiagnostics, type Diagnostic } from '../core/diagnostics';
 import { guardrailProblems, type Guardrails } from '../core/guardrails';
+import type { IdentityCenterSettings } from '../core/identity-center';
 import { parseInstant } from '../core/time';
 import { locateSetting } from '../config/load';
 import { validateTeam, type ValidTeam, type Validation } from '../validate';
@@ -29,22 +30,28 @@ export async function loadValidTeam(
   io: Io,
   team: string,
   options: { config: string; nowMs?: number; workerConfig?: string | undefined },
-): Promise<{ validation: Validation; dir: string; nowMs: number }> {
+): Promise<{ validation: Validation; dir: string; nowMs: number; identityCenter?: IdentityCenterSettings }> {
   const dir = options.config;
   const nowMs = options.nowMs ?? Date.now();
-  const validation = withGuardrails(await validateTeam({ dir, team, env: io.env, nowMs }), dir, options.workerConfig);
+  const worker = options.workerConfig ? loadWorkerAuthority({ file: options.workerConfig }) : undefined;
+  const validation = withGuardrails(await validateTeam({ dir, team, env: io.env, nowMs }), dir, options.workerConfig, worker);
   for (const diagnostic of validation.diagnostics) write(io.stderr, formatDiagnostic(diagnostic));
   if (!validation.ok) {
     const errors = validation.diagnostics.filter((d) => d.severity === 'error').length;
     write(io.stderr, `${team}: ${errors} error${errors === 1 ? '' : 's'}; nothing was sent to AWS or Temporal`);
   }
-  return { validation, dir, nowMs };
+  return { validation, dir, nowMs, ...(worker?.identityCenter ? { identityCenter: worker.identityCenter } : {}) };
 }
 
 /** The validation, with what the worker's guardrails (in `workerConfig`) would refuse added as errors. */
-export function withGuardrails(validation: Validation, dir: string, workerConfig: string | undefined): Validation {
-  if (!workerConfig) return validation;
-  const { authority, diagnostics } = loadWorkerAuthority({ file: workerConfig });
+export function withGuardrails(
+  validation: Validation,
+  dir: string,
+  workerConfig: string | undefined,
+  loaded: ReturnType<typeof loadWorkerAuthority> | undefined = workerConfig ? loadWorkerAuthority({ file: workerConfig }) : undefined,
+): Validation {
+  if (!workerConfig || !loaded) return validation;
+  const { authority, diagnostics } = loaded;
   const found = [...diagnostics, ...(validation.ok ? guardrailDiagnostics(validation.team, authority.guardrails, dir) : [])];
   if (found.length === 0) return validation;
   return { ok: false, diagnostics: sortDiagnostics([...validation.diagnostics, ...found]) };
@@ -56,7 +63,9 @@ export function guardrailDiagnostics(valid: ValidTeam, guardrails: Guardrails, d
     const at =
       problem.where.file === 'settings'
         ? locateSetting(dir, problem.where.key)
-        : valid.locate(problem.where.file, [problem.where.file, problem.where.key], { key: true });
+        : problem.where.path
+          ? valid.locate(problem.where.file, problem.where.path)
+          : valid.locate(problem.where.file, [problem.where.file, problem.where.key], { key: true });
     return error(at, `${problem.message} (the worker's guardrail ${problem.guardrail})`, 'guardrail');
   });
 }

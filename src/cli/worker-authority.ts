@@ -2,6 +2,7 @@
 // trusts and the guardrails it holds. `worker` runs with it; `validate`, `plan` and `submit` read the
 // same file to say early what the worker will refuse.
 import { DEFAULT_GUARDRAILS, type Guardrails } from '../core/guardrails';
+import type { IdentityCenterSettings } from '../core/identity-center';
 import type { Diagnostic } from '../core/diagnostics';
 import { loadWorkerConfig } from '../config/worker-config';
 import { buildTrust } from '../trust/worker-trust';
@@ -12,7 +13,8 @@ export const WORKER_CONFIG_OPTION = {
   type: 'string',
   value: 'FILE',
   env: 'GRANTFLOW_WORKER_CONFIG',
-  description: "the worker's own configuration (trusted submitters, guardrails); kept by whoever runs the worker, never in the team repository",
+  description:
+    "the worker's own configuration (trusted submitters, guardrails, the IAM Identity Center instance); kept by whoever runs the worker, never in the team repository",
 } as const satisfies ValueOption;
 
 export interface WorkerAuthority {
@@ -29,7 +31,7 @@ export function loadWorkerAuthority(options: {
   trustedKeys?: readonly string[];
   insecureAcceptUnsigned?: boolean;
   maxTemporaryDays?: number;
-}): { authority: WorkerAuthority; diagnostics: Diagnostic[] } {
+}): { authority: WorkerAuthority; identityCenter?: IdentityCenterSettings; diagnostics: Diagnostic[] } {
   const loaded = options.file ? loadWorkerConfig(options.file) : { config: { trustedSubmitters: [], guardrails: {} }, diagnostics: [] };
   const { config } = loaded;
   const built = buildTrust({
@@ -46,5 +48,9 @@ export function loadWorkerAuthority(options: {
     ...config.guardrails,
     maxTemporaryDays: ceilings.length ? Math.min(...ceilings) : DEFAULT_GUARDRAILS.maxTemporaryDays,
   };
-  return { authority: { trust: built.trust, guardrails }, diagnostics: [...loaded.diagnostics, ...built.diagnostics] };
+  return {
+    authority: { trust: built.trust, guardrails },
+    ...(config.identityCenter ? { identityCenter: config.identityCenter } : {}),
+    diagnostics: [...loaded.diagnostics, ...built.diagnostics],
+  };
 }

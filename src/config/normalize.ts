@@ -41,6 +41,7 @@ export function normalizeTeam(files: TeamFiles, settings: Settings): { config: T
         managedPolicyArns: policy.managed_policies ?? [],
         statements: (policy.custom_statements ?? []).map(toIamStatement),
         ...(policy.replaces_inline !== undefined ? { replacesInline: policy.replaces_inline } : {}),
+        ...(policy.permission_set !== undefined ? { permissionSet: policy.permission_set } : {}),
         source: { file: relative, line: source.locate(['aws-policies', name], { key: true }).line },
       };
     }
@@ -54,6 +55,8 @@ export function normalizeTeam(files: TeamFiles, settings: Settings): { config: T
         description: entry.description,
         users: (entry.users ?? []).map((written) => ({ written, name: iamUserName(written) })),
         roles: entry.roles ?? [],
+        ...(entry.sso_users ? { ssoUsers: entry.sso_users } : {}),
+        ...(entry.sso_groups ? { ssoGroups: entry.sso_groups } : {}),
         environments: entry.environments,
         grants: entry.grants,
         ...(entry.adopt ? { adopt: true } : {}),
@@ -79,7 +82,9 @@ export function normalizeTeam(files: TeamFiles, settings: Settings): { config: T
       }
       temporary.push({
         description: entry.description,
-        user: { written: entry.user, name: iamUserName(entry.user) },
+        ...(entry.user !== undefined ? { user: { written: entry.user, name: iamUserName(entry.user) } } : {}),
+        ...(entry.sso_user !== undefined ? { ssoUser: entry.sso_user } : {}),
+        ...(entry.sso_group !== undefined ? { ssoGroup: entry.sso_group } : {}),
         environment: entry.environment,
         grant: entry.grant,
         expiresAt: expiry.iso,

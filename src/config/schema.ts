@@ -51,6 +51,8 @@ export const policyInputSchema = z.strictObject({
   custom_statements: z.array(statementInputSchema).optional(),
   /** The inline policy, on each principal granted this policy, that holds the same statements (written by `grantflow import`). */
   replaces_inline: text('replaces_inline').optional(),
+  /** An IAM Identity Center permission set that exists already, assigned as it is (Identity Center principals only). */
+  permission_set: text('permission_set').optional(),
 });
 
 export const accountsFileSchema = z.strictObject({
@@ -72,6 +74,9 @@ export const permanentEntrySchema = z.strictObject({
   description: text('description'),
   users: z.array(text('user')).optional(),
   roles: z.array(text('role')).optional(),
+  /** IAM Identity Center users (user name or email) and groups (display name): `users` and `roles` stay IAM's. */
+  sso_users: z.array(text('sso_user')).optional(),
+  sso_groups: z.array(text('sso_group')).optional(),
   environments: z.array(text('environment')).min(1, 'environments must list at least one environment'),
   grants: z.array(text('grant')).min(1, 'grants must list at least one policy'),
   /** grantflow takes over what the entry's principals held before it: found attachments, and inline originals once its policy is attached. */
@@ -85,16 +90,27 @@ export const permanentFileSchema = z.strictObject({
     .transform((entries) => entries ?? []),
 });
 
-export const temporaryEntrySchema = z.strictObject({
-  description: text('description'),
-  user: text('user'),
-  environment: text('environment'),
-  grant: text('grant'),
-  expiration_date: text('expiration_date'),
-  start_date: text('start_date').optional(),
-  reason: text('reason').optional(),
-  ticket: text('ticket').optional(),
-});
+export const temporaryEntrySchema = z
+  .strictObject({
+    description: text('description'),
+    /** Exactly one of: an IAM user, an IAM Identity Center user (user name or email), an Identity Center group (display name). */
+    user: text('user').optional(),
+    sso_user: text('sso_user').optional(),
+    sso_group: text('sso_group').optional(),
+    environment: text('environment'),
+    grant: text('grant'),
+    expiration_date: text('expiration_date'),
+    start_date: text('start_date').optional(),
+    reason: text('reason').optional(),
+    ticket: text('ticket').optional(),
+  })
+  .superRefine((entry, ctx) => {
+    const given = (['user', 'sso_user', 'sso_group'] as const).filter((key) => entry[key] !== undefined);
+    if (given.length === 0)
+      ctx.addIssue({ code: 'custom', path: [], message: 'a temporary entry needs its principal: add user (an IAM user), sso_user or sso_group' });
+    if (given.length > 1)
+      ctx.addIssue({ code: 'custom', path: [given[1]!], message: `a temporary entry names one principal: ${given.join(' and ')} are both given; keep one` });
+  });
 
 export const temporaryFileSchema = z.strictObject({
   'temporary-access': z

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { error, type Diagnostic, type Position } from '../core/diagnostics';
 import type { Guardrails } from '../core/guardrails';
+import { IDENTITY_CENTER_DEFAULTS, isoDuration, sessionDurationMs, type IdentityCenterSettings } from '../core/identity-center';
 import { parseManagedPolicyArn } from '../core/names';
 import { formatDuration, parseDuration } from '../core/time';
 import { parseYaml } from './yaml-source';
@@ -32,6 +33,28 @@ export const workerConfigFileSchema = z.strictObject({
       team_accounts: z.record(text, z.array(accountId)).optional(),
     })
     .optional(),
+  /** The IAM Identity Center instance the worker assigns permission sets in, and how it reaches it. */
+  identity_center: z
+    .strictObject({
+      instance_arn: text.regex(
+        /^arn:[a-z-]+:sso:::instance\/(sso)?ins-[a-zA-Z0-9.-]{16}$/,
+        'an instance ARN, such as arn:aws:sso:::instance/ssoins-1234567890abcdef',
+      ),
+      identity_store_id: text.regex(
+        /^(d-[0-9a-z]{10}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
+        'an identity store id, such as d-1234567890',
+      ),
+      region: text.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region, such as us-east-1'),
+      account: accountId,
+      role: text.regex(/^[\w+=,.@-]{1,64}$/, 'an IAM role name').optional(),
+      external_id: text.optional(),
+      session_duration: text.optional(),
+      management_account: accountId.optional(),
+      allow_management_account: z.boolean().optional(),
+      calls_per_second: z.number().positive().max(1000).optional(),
+      max_creations_in_flight: z.number().int().min(1).max(100).optional(),
+    })
+    .optional(),
 });
 
 export type WorkerConfigFile = z.infer<typeof workerConfigFileSchema>;
@@ -41,6 +64,8 @@ export interface WorkerConfig {
   trustedSubmitters: { name: string; publicKey: string; at: Position }[];
   submissionMaxAgeMs?: number;
   guardrails: Partial<Guardrails>;
+  /** Where the worker grants IAM Identity Center access (absent: it grants none). */
+  identityCenter?: IdentityCenterSettings;
 }
 
 const MAX_AGE_RANGE_MS = [60_000, 7 * 24 * 60 * 60 * 1000] as const;
@@ -111,5 +136,58 @@ export function loadWorkerConfig(file: string): { config: WorkerConfig; diagnost
   if (g.deployer_external_id !== undefined) guardrails.deployerExternalId = g.deployer_external_id;
   if (g.team_accounts !== undefined)
     guardrails.teamAccounts = Object.fromEntries(Object.entries(g.team_accounts).map(([team, ids]) => [team, [...new Set(ids)].sort()]));
-  return { config: { trustedSubmitters, ...(submissionMaxAgeMs !== undefined ? { submissionMaxAgeMs } : {}), guardrails }, diagnostics };
+  const identityCenter = data.identity_center ? identityCenterSettings(data.identity_center, guardrails, at, diagnostics) : undefined;
+  if (identityCenter) {
+    guardrails.identityCenter = {
+      allowManagementAccount: identityCenter.allowManagementAccount,
+      ...(identityCenter.managementAccount ? { managementAccount: identityCenter.managementAccount } : {}),
+    };
+  }
+  return {
+    config: {
+      trustedSubmitters,
+      ...(submissionMaxAgeMs !== undefined ? { submissionMaxAgeMs } : {}),
+      guardrails,
+      ...(identityCenter ? { identityCenter } : {}),
+    },
+    diagnostics,
+  };
+}
+
+/** The instance's settings, defaults filled in: the role is the deployer role's name unless given, the session an hour. */
+function identityCenterSettings(
+  ic: NonNullable<WorkerConfigFile['identity_center']>,
+  guardrails: Partial<Guardrails>,
+  at: (...segments: (string | number)[]) => Position,
+  diagnostics: Diagnostic[],
+): IdentityCenterSettings | undefined {
+  let sessionDuration: string = IDENTITY_CENTER_DEFAULTS.sessionDuration;
+  if (ic.session_duration !== undefined) {
+    // `1h` as the other durations of grantflow are written, or ISO 8601 (`PT1H`) as Identity Center writes it.
+    const ms = sessionDurationMs(ic.session_duration) ?? parseDuration(ic.session_duration);
+    if (ms === undefined || sessionDurationMs(isoDuration(ms)) === undefined) {
+      diagnostics.push(
+        error(
+          at('identity_center', 'session_duration'),
+          `identity_center.session_duration must be from 1h to 12h (such as 1h, 90m or PT1H30M), got ${JSON.stringify(ic.session_duration)}: ` +
+            'it is how long a session lasts after a revoke',
+        ),
+      );
+      return undefined;
+    }
+    sessionDuration = isoDuration(ms);
+  }
+  return {
+    instanceArn: ic.instance_arn,
+    identityStoreId: ic.identity_store_id,
+    region: ic.region,
+    account: ic.account,
+    roleName: ic.role ?? guardrails.deployerRole ?? 'AWSSelfServeDeployer',
+    ...(ic.external_id !== undefined ? { externalId: ic.external_id } : {}),
+    sessionDuration,
+    ...(ic.management_account !== undefined ? { managementAccount: ic.management_account } : {}),
+    allowManagementAccount: ic.allow_management_account ?? false,
+    callsPerSecond: ic.calls_per_second ?? IDENTITY_CENTER_DEFAULTS.callsPerSecond,
+    maxCreationsInFlight: ic.max_creations_in_flight ?? IDENTITY_CENTER_DEFAULTS.maxCreationsInFlight,
+  };
 }

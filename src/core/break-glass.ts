@@ -237,7 +237,10 @@ export function tally(
 }
 
 /** The temporary-access entry that records an approved request: it expands to the break-glass grant's very id. */
-export function breakGlassEntry(terms: RequestTerms, approval: { expiresAt: string; approvers: readonly string[] }, ruleLine: number): TemporaryGrantEntry {
+/** A temporary entry for an IAM user: break-glass grants are IAM users' (never Identity Center's). */
+export type UserTemporaryEntry = TemporaryGrantEntry & { user: NonNullable<TemporaryGrantEntry['user']> };
+
+export function breakGlassEntry(terms: RequestTerms, approval: { expiresAt: string; approvers: readonly string[] }, ruleLine: number): UserTemporaryEntry {
   return {
     description: `Break-glass ${terms.requestId} (rule ${terms.rule}), approved by ${approval.approvers.join(', ')}`,
     user: { written: terms.principalWritten, name: terms.principal },
@@ -251,7 +254,7 @@ export function breakGlassEntry(terms: RequestTerms, approval: { expiresAt: stri
 }
 
 /** The entry as lines to add under `temporary-access:` in temporary-access/<team>.yaml. */
-export function printedEntry(entry: TemporaryGrantEntry): string {
+export function printedEntry(entry: UserTemporaryEntry): string {
   // JSON strings are YAML double-quoted scalars: whatever a reason holds, the entry reads back the same.
   const lines = [
     `  - description: ${JSON.stringify(entry.description)}`,

@@ -1,13 +1,23 @@
 // Expansion of a team's entries into atomic grants: one per principal × environment × policy for a
 // permanent entry, exactly one for a temporary entry. Deterministic: the same config gives the same
 // grants, ids, names and documents in the same order, whatever the order of keys in the YAML.
-import type { GrantSpec, PolicySync } from './grant';
+import type { GrantSpec, PermissionSetSync, PolicySync } from './grant';
 import { deployerFor } from './grant-derived';
 import { grantWorkflowId, type PrincipalType } from './ids';
-import { canonicalPrincipal, copyPolicyArn, copyPolicyName, customPolicyArn, customPolicyName, inlinePolicyName } from './names';
+import { isSsoPrincipal, type SsoPrincipalType } from './identity-center';
+import {
+  canonicalPrincipal,
+  copyPolicyArn,
+  copyPolicyName,
+  customPolicyArn,
+  customPolicyName,
+  inlinePolicyName,
+  permissionSetDescription,
+  permissionSetName,
+} from './names';
 import { conditionAllows, renderDocument } from './documents';
 import { boundaryFor, decideManagedParts, mfaRequired } from './managed-copies';
-import type { SourceRef, TeamConfig, TemporaryGrantEntry } from './team-config';
+import type { Policy, SourceRef, TeamConfig, TemporaryGrantEntry } from './team-config';
 
 export interface SkippedGrant {
   id: string;
@@ -23,6 +33,8 @@ export interface Expansion {
   skipped: SkippedGrant[];
   /** Customer-managed policies that must exist, per account, sorted by account then name. */
   policies: PolicySync[];
+  /** Permission sets grantflow owns that the Identity Center grants assign, sorted by name. */
+  permissionSets: PermissionSetSync[];
   /** Ids that more than one entry produced (first source kept). */
   duplicates: { id: string; first: SourceRef; again: SourceRef }[];
 }
@@ -46,6 +58,8 @@ export function expandTeam(config: TeamConfig, nowMs: number): Expansion {
     const principals: { type: PrincipalType; name: string; written: string }[] = [
       ...entry.users.map((user) => ({ type: 'user' as const, name: iamName('user', user.name), written: user.written })),
       ...entry.roles.map((role) => ({ type: 'role' as const, name: iamName('role', role), written: role })),
+      ...(entry.ssoUsers ?? []).map((user) => ({ type: 'sso-user' as const, name: iamName('sso-user', user), written: user })),
+      ...(entry.ssoGroups ?? []).map((group) => ({ type: 'sso-group' as const, name: iamName('sso-group', group), written: group })),
     ];
     for (const principal of principals) {
       for (const environment of entry.environments) {
@@ -53,11 +67,31 @@ export function expandTeam(config: TeamConfig, nowMs: number): Expansion {
           const account = Object.hasOwn(config.accounts, environment) ? config.accounts[environment] : undefined;
           const policy = Object.hasOwn(config.policies, policyName) ? config.policies[policyName] : undefined;
           if (account === undefined || policy === undefined) continue; // reported by the reference rules
+          const { type } = principal;
+          if (isSsoPrincipal(type)) {
+            add(
+              ssoGrant(config, {
+                kind: 'permanent',
+                type,
+                name: principal.name,
+                written: principal.written,
+                environment,
+                account,
+                policyName,
+                policy,
+                deployer,
+                description: entry.description,
+                source: entry.source,
+              }),
+            );
+            continue;
+          }
+          if (policy.permissionSet !== undefined) continue; // an IAM principal cannot take a permission set: reported by the rules
           add({
             id: grantWorkflowId({ team, kind: 'permanent', account, principalType: principal.type, principal: principal.name, policy: policyName }),
             team,
             kind: 'permanent',
-            principalType: principal.type,
+            principalType: type,
             principal: principal.name,
             principalWritten: principal.written,
             environment,
@@ -83,7 +117,9 @@ export function expandTeam(config: TeamConfig, nowMs: number): Expansion {
   }
 
   for (const entry of config.temporary) {
-    const grant = temporaryGrant(config, { ...entry, user: { ...entry.user, name: iamName('user', entry.user.name) } }, deployer);
+    const grant = entry.user
+      ? temporaryGrant(config, { ...entry, user: { ...entry.user, name: iamName('user', entry.user.name) } }, deployer)
+      : temporarySsoGrant(config, entry, iamName, deployer);
     if (!grant) continue;
     if (Date.parse(entry.expiresAt) <= nowMs) {
       skipped.push({ id: grant.id, reason: 'expired', expiresAt: entry.expiresAt, source: entry.source });
@@ -93,7 +129,13 @@ export function expandTeam(config: TeamConfig, nowMs: number): Expansion {
   }
 
   const grants = [...byId.values()].sort((a, b) => compare(a.id, b.id));
-  return { grants, skipped: skipped.sort((a, b) => compare(a.id, b.id)), policies: policySyncs(config, grants), duplicates };
+  return {
+    grants,
+    skipped: skipped.sort((a, b) => compare(a.id, b.id)),
+    policies: policySyncs(config, grants),
+    permissionSets: permissionSetSyncs(config, grants),
+    duplicates,
+  };
 }
 
 /**
@@ -102,15 +144,109 @@ export function expandTeam(config: TeamConfig, nowMs: number): Expansion {
  * this, so the entry that later records it in git maps to the same grant.
  */
 export function temporaryGrantOf(config: TeamConfig, entry: TemporaryGrantEntry): GrantSpec | undefined {
+  if (!entry.user) return undefined; // break-glass grants are IAM users'
   const spelled = principalSpellings(config).get(`user/${canonicalPrincipal(entry.user.name)}`) ?? entry.user.name;
   return temporaryGrant(config, { ...entry, user: { ...entry.user, name: spelled } }, deployerFor(config.settings));
 }
 
-function temporaryGrant(config: TeamConfig, entry: TemporaryGrantEntry, deployer: GrantSpec['deployer']): GrantSpec | undefined {
+interface SsoGrantInput {
+  kind: GrantSpec['kind'];
+  type: SsoPrincipalType;
+  name: string;
+  written: string;
+  environment: string;
+  account: string;
+  policyName: string;
+  policy: Policy;
+  deployer: GrantSpec['deployer'];
+  description: string;
+  source: SourceRef;
+}
+
+/**
+ * An Identity Center grant: the assignment of the policy's permission set (grantflow's own for the
+ * policy, or the existing one it names) to the user or group in the account. It carries no
+ * condition: the workflow alone ends it.
+ */
+function ssoGrant(config: TeamConfig, input: SsoGrantInput, temporary?: TemporaryGrantEntry): GrantSpec {
+  const { team, settings } = config;
+  const id = grantWorkflowId({
+    team,
+    kind: input.kind,
+    account: input.account,
+    principalType: input.type,
+    principal: input.name,
+    policy: input.policyName,
+    ...(temporary ? { expiresAt: temporary.expiresAt } : {}),
+  });
+  const permissionSet =
+    input.policy.permissionSet !== undefined
+      ? { name: input.policy.permissionSet, owned: false }
+      : { name: permissionSetName(team, input.policyName), owned: true };
+  return {
+    id,
+    team,
+    kind: input.kind,
+    principalType: input.type,
+    principal: input.name,
+    principalWritten: input.written,
+    environment: input.environment,
+    account: input.account,
+    policy: input.policyName,
+    managedPolicyArns: [],
+    permissionSet,
+    ...(temporary?.startsAt ? { startsAt: temporary.startsAt } : {}),
+    ...(temporary ? { expiresAt: temporary.expiresAt } : {}),
+    deployer: input.deployer,
+    description: input.description,
+    source: input.source,
+    revokeMaxBackoffMs: settings.revokeMaxBackoffMs,
+    propagationWaitMs: settings.iamPropagationWaitMs,
+    ...(temporary?.reason ? { reason: temporary.reason } : {}),
+    ...(temporary?.ticket ? { ticket: temporary.ticket } : {}),
+  };
+}
+
+function temporarySsoGrant(
+  config: TeamConfig,
+  entry: TemporaryGrantEntry,
+  spelling: (type: PrincipalType, name: string) => string,
+  deployer: GrantSpec['deployer'],
+): GrantSpec | undefined {
+  const principal =
+    entry.ssoUser !== undefined
+      ? { type: 'sso-user' as const, written: entry.ssoUser }
+      : entry.ssoGroup !== undefined
+        ? { type: 'sso-group' as const, written: entry.ssoGroup }
+        : undefined;
+  const account = Object.hasOwn(config.accounts, entry.environment) ? config.accounts[entry.environment] : undefined;
+  const policy = Object.hasOwn(config.policies, entry.grant) ? config.policies[entry.grant] : undefined;
+  if (!principal || account === undefined || policy === undefined) return undefined;
+  const input: SsoGrantInput = {
+    kind: 'temporary',
+    type: principal.type,
+    name: spelling(principal.type, principal.written),
+    written: principal.written,
+    environment: entry.environment,
+    account,
+    policyName: entry.grant,
+    policy,
+    deployer,
+    description: entry.description,
+    source: entry.source,
+  };
+  return ssoGrant(config, input, entry);
+}
+
+function temporaryGrant(
+  config: TeamConfig,
+  entry: TemporaryGrantEntry & { user: NonNullable<TemporaryGrantEntry['user']> },
+  deployer: GrantSpec['deployer'],
+): GrantSpec | undefined {
   const { team } = config;
   const account = Object.hasOwn(config.accounts, entry.environment) ? config.accounts[entry.environment] : undefined;
   const policy = Object.hasOwn(config.policies, entry.grant) ? config.policies[entry.grant] : undefined;
-  if (account === undefined || policy === undefined) return undefined;
+  if (account === undefined || policy === undefined || policy.permissionSet !== undefined) return undefined;
   const settings = config.settings;
   const mfa = mfaRequired(settings, entry.environment);
   const conditions = { expiresAt: entry.expiresAt, mfa };
@@ -181,9 +317,35 @@ export function principalSpellings(config: TeamConfig): Map<string, string> {
   for (const entry of config.permanent) {
     for (const user of entry.users) see('user', user.name);
     for (const role of entry.roles) see('role', role);
+    for (const user of entry.ssoUsers ?? []) see('sso-user', user);
+    for (const group of entry.ssoGroups ?? []) see('sso-group', group);
   }
-  for (const entry of config.temporary) see('user', entry.user.name);
+  for (const entry of config.temporary) {
+    if (entry.user) see('user', entry.user.name);
+    if (entry.ssoUser !== undefined) see('sso-user', entry.ssoUser);
+    if (entry.ssoGroup !== undefined) see('sso-group', entry.ssoGroup);
+  }
   return spellings;
+}
+
+/** The permission sets grantflow owns that the grants assign: one per policy, whatever the account. */
+function permissionSetSyncs(config: TeamConfig, grants: readonly GrantSpec[]): PermissionSetSync[] {
+  const syncs = new Map<string, PermissionSetSync>();
+  for (const grant of grants) {
+    if (!grant.permissionSet?.owned || syncs.has(grant.permissionSet.name)) continue;
+    const policy = config.policies[grant.policy]!;
+    syncs.set(grant.permissionSet.name, {
+      team: config.team,
+      policy: grant.policy,
+      name: grant.permissionSet.name,
+      description: permissionSetDescription(config.team, grant.policy, policy.description),
+      managedPolicyArns: [...policy.managedPolicyArns],
+      // No grant condition: the permission set serves permanent and temporary grants alike, and
+      // Identity Center sessions are federated (MFA is its sign-in's to require).
+      ...(policy.statements.length > 0 ? { inlinePolicy: renderDocument(policy.statements) } : {}),
+    });
+  }
+  return [...syncs.values()].sort((a, b) => compare(a.name, b.name));
 }
 
 /** The customer-managed policies the permanent grants attach, one per (account, policy). */

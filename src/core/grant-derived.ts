@@ -2,8 +2,10 @@
 // it needs, and which parts AWS expires. Free of zod at run time, so the workflow bundle stays small
 // (every cached workflow pays for each module the bundle initialises).
 import type { Deployer, GrantSpec } from './grant';
+import type { PrincipalType } from './ids';
 import type { Settings } from './team-config';
 import { digest } from './digest';
+import { assignmentKey } from './identity-center';
 
 /** The deployer role grantflow assumes in every account, from the settings. */
 export function deployerFor(settings: Pick<Settings, 'deployerRole' | 'partition' | 'deployerExternalId'>): Deployer {
@@ -17,8 +19,12 @@ export function deployerFor(settings: Pick<Settings, 'deployerRole' | 'partition
  * Every managed policy the grant attaches: its own customer-managed policy first, then its expiring
  * copies, then the managed policies attached as they are, including each one the spec says is
  * attached as is instead of copied (`attachedAsIs`), so the memo holds it whatever built the spec.
+ * An Identity Center grant holds one assignment instead, under its key (./identity-center.ts).
  */
-export function attachedArns(grant: Pick<GrantSpec, 'customPolicyArn' | 'managedPolicyArns' | 'expiringCopies' | 'attachedAsIs'>): string[] {
+export function attachedArns(
+  grant: Pick<GrantSpec, 'customPolicyArn' | 'managedPolicyArns' | 'expiringCopies' | 'attachedAsIs'> & Partial<Pick<GrantSpec, 'permissionSet'>>,
+): string[] {
+  if (grant.permissionSet) return [assignmentKey(grant.permissionSet.name)];
   const arns = [...(grant.customPolicyArn ? [grant.customPolicyArn] : []), ...(grant.expiringCopies ?? []).map((c) => c.arn), ...grant.managedPolicyArns];
   // Expansion lists them among managedPolicyArns already: only one missing there is added.
   const asIs = (grant.attachedAsIs ?? []).map((p) => p.arn).filter((arn, i, all) => !arns.includes(arn) && all.indexOf(arn) === i);
@@ -32,6 +38,8 @@ export function attachedArns(grant: Pick<GrantSpec, 'customPolicyArn' | 'managed
  */
 export function expiryParts(grant: GrantSpec): { awsExpires: string[]; workflowExpires: string[] } {
   if (grant.kind === 'permanent') return { awsExpires: [], workflowExpires: [] };
+  // An assignment carries no condition: only the workflow ends it.
+  if (grant.permissionSet) return { awsExpires: [], workflowExpires: [`assignment of permission set ${grant.permissionSet.name}`] };
   return {
     awsExpires: [
       ...(grant.inlinePolicy ? [`inline ${grant.inlinePolicy.name}`] : []),
@@ -60,9 +68,13 @@ export interface RevokeTarget {
   account: string;
   environment: string;
   deployer: Deployer;
-  principalType: 'user' | 'role';
+  principalType: PrincipalType;
   principal: string;
   arns: string[];
+  /** Identity Center grants: the permission set whose assignment `arns` holds under its key. */
+  permissionSet?: { name: string; owned: boolean };
+  /** Identity Center grants: the principal's id in the identity store, as the grant's apply found it (its assignment names this id). */
+  principalId?: string;
   inlinePolicyName?: string;
   /** The grant's expiring copies: deleted once detached (they belong to this grant alone). */
   copyArns?: string[];
@@ -90,6 +102,7 @@ export function revokeTarget(grant: GrantSpec): RevokeTarget {
     // A copy's source too: attached instead when the account's version no longer fits as a copy
     // (released only where grantflow's mark says it attached it).
     arns: [...attachedArns(grant), ...(grant.expiringCopies ?? []).map((c) => c.sourceArn)],
+    ...(grant.permissionSet ? { permissionSet: grant.permissionSet } : {}),
     ...(grant.inlinePolicy ? { inlinePolicyName: grant.inlinePolicy.name } : {}),
     ...(grant.expiringCopies?.length ? { copyArns: grant.expiringCopies.map((c) => c.arn) } : {}),
     ownedArns: [],

@@ -19,7 +19,8 @@ export const grantSpecSchema = z.object({
   id: z.string(),
   team: z.string(),
   kind: z.enum(['permanent', 'temporary']),
-  principalType: z.enum(['user', 'role']),
+  /** An IAM user or role, or an IAM Identity Center user or group (whose grants assign `permissionSet`). */
+  principalType: z.enum(['user', 'role', 'sso-user', 'sso-group']),
   principal: z.string(),
   /** As written in YAML (an email for users, usually). */
   principalWritten: z.string(),
@@ -28,8 +29,14 @@ export const grantSpecSchema = z.object({
   policy: z.string(),
   /** Permanent grants: the team's customer-managed policy `grantflow.T.P` holding P's custom statements. */
   customPolicyArn: z.string().optional(),
-  /** P's managed policies, attached as they are (for a temporary grant, for its life only). */
+  /** P's managed policies, attached as they are (for a temporary grant, for its life only). Empty for an Identity Center grant. */
   managedPolicyArns: z.array(z.string()),
+  /**
+   * Identity Center grants: the permission set assigned to the principal in the account, in the
+   * worker's instance. `owned`: grantflow's own for the policy (./names.ts permissionSetName), kept in
+   * line with the YAML by the reconcile pass; else one that exists already, assigned as it is.
+   */
+  permissionSet: z.object({ name: z.string(), owned: z.boolean() }).optional(),
   /**
    * Temporary grants: managed policies written as customer-managed copies whose statements carry
    * the grant's conditions.
@@ -81,3 +88,18 @@ export const policySyncSchema = z.object({
 });
 
 export type PolicySync = z.infer<typeof policySyncSchema>;
+
+/**
+ * A permission set grantflow owns: the policy's managed policies, and its custom statements as the
+ * inline policy. One per (team, policy), for every account; the worker's settings give its session duration.
+ */
+export const permissionSetSyncSchema = z.object({
+  team: z.string(),
+  policy: z.string(),
+  name: z.string(),
+  description: z.string(),
+  managedPolicyArns: z.array(z.string()),
+  inlinePolicy: z.string().optional(),
+});
+
+export type PermissionSetSync = z.infer<typeof permissionSetSyncSchema>;

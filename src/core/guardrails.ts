@@ -19,12 +19,17 @@ export interface Guardrails {
   deployerExternalId?: string;
   /** Which accounts each team may manage. When set, a team not listed may manage none. */
   teamAccounts?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The worker's IAM Identity Center instance, when it has one (a team that grants to Identity
+   * Center users or groups needs it), and whether it may assign in the organisation's management account.
+   */
+  identityCenter?: { managementAccount?: string; allowManagementAccount: boolean };
 }
 
 export const DEFAULT_GUARDRAILS: Guardrails = { maxTemporaryDays: 6 };
 
-/** Where a problem is written in the team's files: grantflow.yaml's settings, or an environment of aws-accounts. */
-export type GuardrailWhere = { file: 'settings'; key: string } | { file: FileKind; key: string };
+/** Where a problem is written in the team's files: grantflow.yaml's settings, an environment of aws-accounts, or an entry (`path`). */
+export type GuardrailWhere = { file: 'settings'; key: string } | { file: FileKind; key: string; path?: (string | number)[] };
 
 export interface GuardrailProblem {
   /** The guardrail, as the worker's configuration names it. */
@@ -144,7 +149,58 @@ export function guardrailProblems(config: TeamConfig, guardrails: Guardrails): G
     ...mfaProblems(config, guardrails),
     ...boundaryProblems(config, guardrails),
     ...settingProblems(config, guardrails),
+    ...identityCenterProblems(config, guardrails),
   ];
+}
+
+/** Where the team grants to Identity Center users or groups: each entry's file, path and environments. */
+function ssoEntries(config: TeamConfig): { file: FileKind; path: (string | number)[]; environments: string[] }[] {
+  return [
+    ...config.permanent.flatMap((entry, i) =>
+      entry.ssoUsers?.length || entry.ssoGroups?.length
+        ? [{ file: 'permanent-access' as const, path: ['permanent-access', entry.source.index ?? i], environments: entry.environments }]
+        : [],
+    ),
+    ...config.temporary.flatMap((entry, i) =>
+      entry.ssoUser !== undefined || entry.ssoGroup !== undefined
+        ? [{ file: 'temporary-access' as const, path: ['temporary-access', entry.source.index ?? i], environments: [entry.environment] }]
+        : [],
+    ),
+  ];
+}
+
+/**
+ * Identity Center grants need the worker's instance; and none goes to the organisation's management
+ * account (only it may manage assignments there, and its roles reach the whole organisation) unless
+ * the worker's configuration allows it.
+ */
+function identityCenterProblems(config: TeamConfig, guardrails: Guardrails): GuardrailProblem[] {
+  const entries = ssoEntries(config);
+  if (entries.length === 0) return [];
+  const ic = guardrails.identityCenter;
+  if (!ic) {
+    const first = entries[0]!;
+    return [
+      {
+        guardrail: 'identity_center',
+        message:
+          "the team grants to IAM Identity Center users or groups, but the worker's configuration has no identity_center (its instance, identity store and region); " +
+          "add identity_center to the worker's configuration, or grant to IAM users and roles",
+        where: { file: first.file, key: String(first.path[1]), path: first.path },
+      },
+    ];
+  }
+  if (!ic.managementAccount || ic.allowManagementAccount) return [];
+  const granted = new Set(entries.flatMap((e) => e.environments));
+  return environments(config)
+    .filter(([environment, account]) => account === ic.managementAccount && granted.has(environment))
+    .map(([environment, account]) => ({
+      guardrail: 'identity_center.allow_management_account',
+      message:
+        `aws-accounts: environment ${environment} is the organisation's management account ${account}, where the worker assigns no IAM Identity Center permission set ` +
+        "(only that account itself may manage its assignments, and its roles reach the whole organisation); grant in another account, or set identity_center.allow_management_account: true in the worker's configuration",
+      where: { file: 'aws-accounts', key: environment },
+    }));
 }
 
 /** The team's max_temporary_days as it applies under the worker's ceiling. */

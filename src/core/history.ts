@@ -3,7 +3,7 @@
 // only the latest), and printed as a table, JSON, CSV or a Markdown access-review report. Pure: the
 // reads live in src/temporal/history-reader.ts, and "now" is the caller's.
 import type { BreakGlassMark } from './break-glass';
-import { parseGrantWorkflowId } from './ids';
+import { parseGrantWorkflowId, type PrincipalType } from './ids';
 import { canonicalPrincipal } from './names';
 import type { LedgerEntry } from './ledger';
 import { parseDuration, parseInstant } from './time';
@@ -40,7 +40,7 @@ export interface GrantPeriod {
   /** The run that began the period (continue-as-new runs are folded into it). */
   runId: string;
   team: string;
-  principalType: 'user' | 'role';
+  principalType: PrincipalType;
   principal: string;
   account: string;
   environment: string;
@@ -191,8 +191,10 @@ export function describeBreakGlass(b: BreakGlassPeriod): string {
 
 export interface HistoryFilter {
   team?: string;
-  /** An IAM user or role name, in any case. */
+  /** An IAM user or role name, or an IAM Identity Center user or group, in any case. */
   principal?: string;
+  /** Only this type of principal (`user/…`, `sso-user/…` as operators write it). */
+  principalType?: PrincipalType;
   account?: string;
   environment?: string;
   policy?: string;
@@ -208,6 +210,7 @@ export function filterPeriods(periods: readonly GrantPeriod[], filter: HistoryFi
     (p) =>
       (filter.team === undefined || p.team === filter.team) &&
       (filter.principal === undefined || canonicalPrincipal(p.principal) === canonicalPrincipal(filter.principal)) &&
+      (filter.principalType === undefined || p.principalType === filter.principalType) &&
       (filter.account === undefined || p.account === filter.account) &&
       (filter.environment === undefined || p.environment === filter.environment) &&
       (filter.policy === undefined || p.policy === filter.policy) &&

@@ -4,7 +4,22 @@
 import { canonicalPrincipal } from './names';
 
 export type GrantKind = 'permanent' | 'temporary';
-export type PrincipalType = 'user' | 'role';
+/** An IAM user or role, or an IAM Identity Center user or group. */
+export type PrincipalType = 'user' | 'role' | 'sso-user' | 'sso-group';
+/** The principals IAM itself holds. */
+export type IamPrincipalType = 'user' | 'role';
+
+/** Whether the principal is IAM's (a user or role), not IAM Identity Center's. */
+export function isIamPrincipal(type: PrincipalType): type is IamPrincipalType {
+  return type === 'user' || type === 'role';
+}
+
+/** The IAM principal type of a grant that reaches IAM's code; an Identity Center grant never does. */
+export function iamPrincipalType(type: PrincipalType): IamPrincipalType {
+  if (isIamPrincipal(type)) return type;
+  throw new Error(`an IAM Identity Center ${type} has no IAM principal; its grant goes through Identity Center`);
+}
+const PRINCIPAL_TYPES: readonly string[] = ['user', 'role', 'sso-user', 'sso-group'];
 
 export interface GrantKey {
   team: string;
@@ -19,24 +34,24 @@ export interface GrantKey {
 
 const PREFIX = 'grantflow';
 
-/** `grantflow/<team>/<account>/<user|role>/<principal>/<policy>[/until/<expiry>]` */
+/** `grantflow/<team>/<account>/<user|role|sso-user|sso-group>/<principal>/<policy>[/until/<expiry>]` */
 export function grantWorkflowId(key: GrantKey): string {
   const base = `${PREFIX}/${key.team}/${key.account}/${key.principalType}/${canonicalPrincipal(key.principal)}/${key.policy}`;
   return key.kind === 'temporary' ? `${base}/until/${key.expiresAt}` : base;
 }
 
-/** Parses what `grantWorkflowId` wrote (IAM names hold no `/`, so the split is unambiguous). */
+/** Parses what `grantWorkflowId` wrote (principal names hold no `/`, so the split is unambiguous). */
 export function parseGrantWorkflowId(id: string): GrantKey | undefined {
   const parts = id.split('/');
   if (parts[0] !== PREFIX || (parts.length !== 6 && parts.length !== 8)) return undefined;
   const [, team, account, principalType, principal, policy, until, expiresAt] = parts;
-  if (principalType !== 'user' && principalType !== 'role') return undefined;
+  if (!PRINCIPAL_TYPES.includes(principalType!)) return undefined;
   if (parts.length === 8 && until !== 'until') return undefined;
   return {
     team: team!,
     kind: parts.length === 8 ? 'temporary' : 'permanent',
     account: account!,
-    principalType,
+    principalType: principalType as PrincipalType,
     principal: principal!,
     policy: policy!,
     ...(parts.length === 8 ? { expiresAt: expiresAt! } : {}),

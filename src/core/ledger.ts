@@ -6,6 +6,8 @@
 // stands (still revoked early, revoked early in succession to another, no longer sticky, cleaned up
 // after a Terminate). Pure: the visibility reads that fill it live in src/temporal/ledger-reader.ts.
 
+import type { PrincipalType } from './ids';
+
 /**
  * Why a grant ended: `early` (an operator revoked it) is sticky; the others are not. `unbounded`:
  * a re-apply found the principal without the permission boundary the grant requires.
@@ -30,11 +32,14 @@ export type RunStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERM
 
 /** What a grant workflow's memo records (a record run holds fewer of the fields). */
 export interface LedgerMemo {
-  principalType?: 'user' | 'role';
+  principalType?: PrincipalType;
   /** The principal's name as IAM calls use it (the id holds its lower-case form). */
   principalName?: string;
   attachedArns?: string[];
   inlinePolicy?: string;
+  /** Identity Center grants: the permission set assigned, and the principal's id in the identity store once applied. */
+  permissionSet?: { name: string; owned: boolean };
+  principalId?: string;
   /** Digest of the spec the grant runs with (grantShape). */
   shape?: string;
   startsAt?: string;

@@ -4,6 +4,7 @@
 // so `validate` and `plan` say the same as the grant does later.
 import { findAwsManagedPolicy } from './aws-managed-policies';
 import { copyOverheadPerStatement, LIMITS, type GrantConditions } from './documents';
+import type { PrincipalType } from './ids';
 
 export type TemporaryManagedPolicies = 'copy' | 'attach';
 
@@ -58,7 +59,7 @@ export function boundaryArns(settings: { permissionsBoundary?: { all: string } |
  * fix; undefined when it carries the boundary. `actual` is the boundary IAM reports (undefined: none).
  */
 export function boundaryProblem(
-  grant: { principalType: 'user' | 'role'; principal: string; environment: string; account: string; permissionsBoundary?: string | undefined },
+  grant: { principalType: PrincipalType; principal: string; environment: string; account: string; permissionsBoundary?: string | undefined },
   actual: string | undefined,
 ): string | undefined {
   const required = grant.permissionsBoundary;

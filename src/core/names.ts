@@ -25,12 +25,16 @@ export function iamUserName(written: string): string {
 }
 
 /**
- * A principal as an operator writes it: `user/NAME` and `role/NAME` (the form `status` prints), an
- * email (matched by its IAM user name), or a bare name (a user or a role).
+ * A principal as an operator writes it: `user/NAME`, `role/NAME`, `sso-user/NAME` and
+ * `sso-group/NAME` (the forms `status` prints; an IAM Identity Center user keeps its email whole), an
+ * email (matched by its IAM user name), or a bare name (an IAM user or role).
  */
-export function parsePrincipal(written: string): { type?: 'user' | 'role'; name: string } {
-  const match = /^(user|role)\/(.+)$/.exec(written.trim());
-  if (match) return { type: match[1] as 'user' | 'role', name: match[2] === undefined ? '' : match[1] === 'user' ? iamUserName(match[2]) : match[2] };
+export function parsePrincipal(written: string): { type?: 'user' | 'role' | 'sso-user' | 'sso-group'; name: string } {
+  const match = /^(user|role|sso-user|sso-group)\/(.+)$/.exec(written.trim());
+  if (match) {
+    const type = match[1] as 'user' | 'role' | 'sso-user' | 'sso-group';
+    return { type, name: type === 'user' ? iamUserName(match[2]!) : match[2]! };
+  }
   return { name: iamUserName(written.trim()) };
 }
 
@@ -200,4 +204,51 @@ export function grantflowPolicyReason(arn: string): string | undefined {
   if (parsed.path.toLowerCase().startsWith(POLICY_PATH)) return `it is under grantflow's path ${POLICY_PATH}`;
   const prefix = [INLINE_PREFIX, COPY_PREFIX].find((p) => parsed.name.toLowerCase().startsWith(p));
   return prefix ? `its name starts with grantflow's prefix ${prefix}` : undefined;
+}
+
+/** IAM Identity Center allows at most 32 characters in a permission set's name, from IAM's character set. */
+export const PERMISSION_SET_NAME_MAX = 32;
+/** Every permission set grantflow owns is named with this prefix (and its description says whose it is). */
+export const PERMISSION_SET_PREFIX = 'gf-';
+const PERMISSION_SET_DIGEST = 12;
+/** What a permission set's description may hold (Identity Center's pattern), at most 700 characters. */
+const DESCRIPTION_CHARS = /[^\t\n\r\x20-\x7e\xa1-\xff]/g;
+const DESCRIPTION_MAX = 700;
+
+/**
+ * The permission set grantflow owns for policy P of team T: `gf-<team.policy, cut to fit>-<12 hex>`,
+ * at most 32 characters. The 12 hex digits are the digest of team and policy, so two (team, policy)
+ * pairs get different names however alike they read; the readable part only helps people.
+ */
+export function permissionSetName(team: string, policy: string): string {
+  const hash = digest(`${team}\n${policy}`).slice(0, PERMISSION_SET_DIGEST);
+  const room = PERMISSION_SET_NAME_MAX - PERMISSION_SET_PREFIX.length - 1 - PERMISSION_SET_DIGEST;
+  const readable = `${team}.${policy}`.replace(/[^\w+=,.@-]/g, '_').slice(0, room);
+  return `${PERMISSION_SET_PREFIX}${readable}-${hash}`;
+}
+
+/** A grantflow permission set's description: whose it is (read back by `permissionSetOwner`), then the policy's own. */
+export function permissionSetDescription(team: string, policy: string, description: string): string {
+  return `grantflow team ${team} policy ${policy}: ${description}`.replace(DESCRIPTION_CHARS, '?').slice(0, DESCRIPTION_MAX);
+}
+
+/**
+ * The team and policy a permission set belongs to, when it is grantflow's: its description says so
+ * and its name is the one grantflow gives that team and policy. Anything else is not grantflow's.
+ */
+export function permissionSetOwner(name: string, description: string | undefined): { team: string; policy: string } | undefined {
+  const match = /^grantflow team ([A-Za-z0-9_-]+) policy ([\w+=,.@-]+): /.exec(description ?? '');
+  if (!match) return undefined;
+  const owner = { team: match[1]!, policy: match[2]! };
+  return permissionSetName(owner.team, owner.policy) === name ? owner : undefined;
+}
+
+/** A permission set name Identity Center accepts, or why not. */
+export function checkPermissionSetName(name: string): NameProblem {
+  return checkIamName(name, PERMISSION_SET_NAME_MAX, 'permission set name').ok
+    ? { ok: true }
+    : {
+        ok: false,
+        reason: `permission set name "${name}" is not one IAM Identity Center accepts: 1 to ${PERMISSION_SET_NAME_MAX} letters, digits and + = , . @ _ -`,
+      };
 }

@@ -6,6 +6,8 @@
 // delivery is an activity (activities/), started from the grant or request workflow so that it never
 // waits for it. Pure.
 
+import type { PrincipalType } from './ids';
+
 /** The events of a break-glass request. */
 export const REQUEST_EVENTS = ['requested', 'approved', 'self-approved', 'denied', 'lapsed'] as const;
 export type RequestEvent = (typeof REQUEST_EVENTS)[number];
@@ -34,7 +36,7 @@ export interface GrantNotification {
     id: string;
     runId: string;
     team: string;
-    principalType: 'user' | 'role';
+    principalType: PrincipalType;
     principal: string;
     account: string;
     environment: string;

@@ -4,7 +4,7 @@
 import type { Expansion } from './expand';
 import type { GrantSpec } from './grant';
 import { attachedArns, expiryParts, notCopied, unconditionedParts } from './grant-derived';
-import { parseGrantWorkflowId } from './ids';
+import { isIamPrincipal, parseGrantWorkflowId } from './ids';
 import type { LedgerEntry } from './ledger';
 import { planPass } from './reconcile-plan';
 import { holdsStatements } from './documents';
@@ -108,6 +108,11 @@ function entryFor(grant: GrantSpec, wanted: PlanAction, live: LiveView, nowMs: n
     action = 'update';
     note = `policy document changes: ${updated.split('/').pop()} gets a new default version`;
   }
+  const permissionSet = grant.permissionSet?.owned ? live.policies?.[attachedArns(grant)[0]!] : undefined;
+  if (action === 'keep' && permissionSet === 'update') {
+    action = 'update';
+    note = `permission set ${grant.permissionSet!.name} changes, and is provisioned again to the accounts that hold it`;
+  }
   const notStarted = grant.startsAt !== undefined && Date.parse(grant.startsAt) > nowMs;
   if (state && !state.exists) {
     note = `IAM ${grant.principalType} ${grant.principal} does not exist in ${grant.environment} (${grant.account}); create it or the grant fails`;
@@ -115,7 +120,10 @@ function entryFor(grant: GrantSpec, wanted: PlanAction, live: LiveView, nowMs: n
     // Nothing of it is in IAM before its start_date: missing parts are not drift.
     note = [note, `starts at ${grant.startsAt}; nothing is in IAM before then`].filter(Boolean).join('; ');
   } else if (state && (action === 'keep' || action === 'update')) {
-    for (const arn of arns) if (!state.attached.includes(arn)) drift.push(`${arn} detached`);
+    for (const arn of arns) {
+      if (!state.attached.includes(arn))
+        drift.push(grant.permissionSet ? `assignment of permission set ${grant.permissionSet.name} missing` : `${arn} detached`);
+    }
     if (grant.inlinePolicy && !state.inline.includes(grant.inlinePolicy.name)) drift.push(`inline ${grant.inlinePolicy.name} missing`);
   }
   const unbounded = state?.exists && state.boundary !== undefined && action !== 'revoke' ? boundaryProblem(grant, state.boundary ?? undefined) : undefined;
@@ -267,7 +275,7 @@ function flagOverQuota(entries: PlanEntry[], desired: Map<string, GrantSpec>, li
   const holding = new Map<string, { grants: GrantSpec[]; entries: PlanEntry[] }>();
   for (const entry of entries) {
     const grant = desired.get(entry.id);
-    if (!grant || !['add', 'replace', 'keep', 'update'].includes(entry.action)) continue;
+    if (!grant || !isIamPrincipal(grant.principalType) || !['add', 'replace', 'keep', 'update'].includes(entry.action)) continue;
     const key = principalKey(grant.account, grant.principalType, grant.principal);
     const held = holding.get(key) ?? { grants: [], entries: [] };
     held.grants.push(grant);
@@ -277,7 +285,7 @@ function flagOverQuota(entries: PlanEntry[], desired: Map<string, GrantSpec>, li
   for (const [key, { grants, entries: principalEntries }] of holding) {
     const state = live.iam[key];
     const first = grants[0]!;
-    const quota = live.quotas?.[first.account]?.[first.principalType];
+    const quota = isIamPrincipal(first.principalType) ? live.quotas?.[first.account]?.[first.principalType] : undefined;
     if (!state?.exists || quota === undefined) continue;
     const wanted = new Set([...state.attached, ...grants.flatMap(attachedArns)]);
     if (wanted.size <= quota) continue;

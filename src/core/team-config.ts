@@ -30,6 +30,8 @@ export const policySchema = z.object({
   statements: z.array(iamStatementSchema),
   /** The inline policy these statements came from (`replaces_inline`): plan reads it, adoption deletes it. */
   replacesInline: z.string().optional(),
+  /** An IAM Identity Center permission set that exists already, assigned as it is (then no managed policies or statements). */
+  permissionSet: z.string().optional(),
   source: sourceRefSchema,
 });
 
@@ -40,6 +42,9 @@ export const permanentGrantEntrySchema = z.object({
   description: z.string(),
   users: z.array(userRefSchema),
   roles: z.array(z.string()),
+  /** IAM Identity Center users (user name or email) and groups (display name), as written. */
+  ssoUsers: z.array(z.string()).optional(),
+  ssoGroups: z.array(z.string()).optional(),
   environments: z.array(z.string()),
   grants: z.array(z.string()),
   /** `adopt: true`: the entry's grants take over what their principals held before grantflow. */
@@ -49,7 +54,10 @@ export const permanentGrantEntrySchema = z.object({
 
 export const temporaryGrantEntrySchema = z.object({
   description: z.string(),
-  user: userRefSchema,
+  /** The entry's principal: exactly one of an IAM user, an IAM Identity Center user, an Identity Center group. */
+  user: userRefSchema.optional(),
+  ssoUser: z.string().optional(),
+  ssoGroup: z.string().optional(),
   environment: z.string(),
   grant: z.string(),
   expiresAt: z.string(),

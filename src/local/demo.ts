@@ -127,7 +127,7 @@ async function seedAccounts(moto: Moto, config: TeamConfig, log: (line: string) 
     entry.users.forEach((u) => users.add(u.name));
     entry.roles.forEach((r) => roles.add(r));
   }
-  for (const entry of config.temporary) users.add(entry.user.name);
+  for (const entry of config.temporary) if (entry.user) users.add(entry.user.name);
   for (const [environment, account] of Object.entries(config.accounts)) {
     await moto.createRoles(account, [deployer, ...roles]);
     await moto.createUsers(account, [...users]);

@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { AccountClients } from '../aws/accounts';
 import type { HolderLookup } from '../aws/grant-iam';
+import type { IdentityCenter } from '../aws/identity-center';
 import type { Deployer, GrantSpec } from '../core/grant';
 import { deployerFor } from '../core/grant-derived';
 import type { LedgerEntry } from '../core/ledger';
@@ -19,6 +20,8 @@ export interface PassDeps {
   temporal: Client;
   accounts: AccountClients;
   holders: HolderLookup;
+  /** The worker's IAM Identity Center instance, if its configuration names one. */
+  identityCenter?: IdentityCenter | undefined;
   authority: ConfigAuthority;
   /** The namespace's retention, read (and kept for a while) by an object the worker owns. */
   retention: Pick<NamespaceRetention, 'current'>;

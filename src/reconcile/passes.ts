@@ -32,6 +32,7 @@ import { dropRetiredPolicies } from './act/policies';
 import { keepRemembered, reconcile, settle } from './act/reconcile';
 import { restore } from './act/restore';
 import { retire } from './act/retire';
+import { sweepIdentityCenter } from './act/identity-center-sweep';
 import { sweep, sweepIam } from './act/sweep';
 import { passContext, type PassContext, type PassDeps } from './context';
 import { decide } from './decide';
@@ -70,7 +71,7 @@ export async function submitPass(deps: PassDeps, input: SubmitPassInput): Promis
   }
   const { plan, decidedAtMs } = await decide(deps, read, expansion.grants, ledger, nowMs, verified.config.breakGlass);
   const ctx = passContext(deps, input, { ...read, desired: expansion.grants, ledger, decidedAt: new Date(decidedAtMs).toISOString() }, new Report());
-  await reconcile(ctx, plan, expansion.policies);
+  await reconcile(ctx, plan, expansion.policies, expansion.permissionSets);
   ctx.report.skipped.push(...expansion.skipped.map((s) => s.id));
   // A break-glass grant this config records as a temporary-access entry is ratified: its request looks now.
   await nudgeRatification(deps.temporal, input.team, verified.ref).catch((error: unknown) =>
@@ -84,9 +85,10 @@ export async function intervalPass(deps: PassDeps, input: IntervalPassInput): Pr
   const read = await readConfig(deps, input, 'remember');
   if (!read.config) return { summary: new Report().summary(input.team, read.revision) };
   const { ctx, plan, expansion } = await readAndDecide(deps, input, read);
-  await reconcile(ctx, plan, expansion.policies);
+  await reconcile(ctx, plan, expansion.policies, expansion.permissionSets);
   ctx.report.skipped.push(...expansion.skipped.map((s) => s.id));
   await sweepIam(ctx, plan, read.maxDays, false);
+  await sweepIdentityCenter(ctx, plan, false);
   return { summary: ctx.report.summary(input.team, read.revision), sweep: ctx.report.sweepSummary(false), ...signerOf(read) };
 }
 
@@ -139,7 +141,7 @@ async function readConfig(deps: PassDeps, input: PassCaller & AppliedClaim, when
   return configRead(deps, input, durable, chosen);
 }
 
-const NOTHING: Expansion = { grants: [], skipped: [], policies: [], duplicates: [] };
+const NOTHING: Expansion = { grants: [], skipped: [], policies: [], permissionSets: [], duplicates: [] };
 
 /**
  * Read the ledger and decide, for every pass but a submission's. A pass whose config does not verify

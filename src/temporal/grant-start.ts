@@ -3,7 +3,7 @@
 import type { WorkflowStartOptions } from '@temporalio/client';
 import type { GrantSpec } from '../core/grant';
 import { attachedArns, grantShape } from '../core/grant-derived';
-import { parseGrantWorkflowId } from '../core/ids';
+import { parseGrantWorkflowId, type PrincipalType } from '../core/ids';
 import { canonicalPrincipal } from '../core/names';
 import type { RecordDecision } from '../core/reconcile-plan';
 import type { Revision } from '../core/revision';
@@ -28,7 +28,7 @@ export interface GrantMemo {
   ticket?: string;
   revision?: string;
   submittedBy?: string;
-  principalType: 'user' | 'role';
+  principalType: PrincipalType;
   principalWritten: string;
   /** The name IAM calls use (the id and search attribute hold its lower-case form). */
   principalName: string;
@@ -36,6 +36,9 @@ export interface GrantMemo {
   shape: string;
   attachedArns: string[];
   inlinePolicy?: string;
+  /** Identity Center grants: the permission set it assigns, and (once applied) the principal's id in the identity store. */
+  permissionSet?: { name: string; owned: boolean };
+  principalId?: string;
   /** A grant waiting for its start_date holds nothing yet. */
   startsAt?: string;
   /** When the grant's first run started (continue-as-new keeps the memo). */
@@ -61,6 +64,7 @@ export function grantMemo(spec: GrantSpec, revision?: Revision, decidedAt?: stri
     shape: grantShape(spec),
     attachedArns: attachedArns(spec),
     ...(spec.inlinePolicy ? { inlinePolicy: spec.inlinePolicy.name } : {}),
+    ...(spec.permissionSet ? { permissionSet: spec.permissionSet } : {}),
     ...(spec.startsAt ? { startsAt: spec.startsAt } : {}),
     firstStartedAt: new Date().toISOString(),
     ...(decidedAt ? { decidedAt } : {}),

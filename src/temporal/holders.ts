@@ -1,15 +1,16 @@
-// Who else needs a managed policy on a principal. A detach asks Temporal's visibility store for the
+// Who else needs a managed policy (or, for an IAM Identity Center principal, an assignment) on a principal. A detach asks Temporal's visibility store for the
 // other live grant workflows on the same account and principal (in IAM's case-insensitive form) (search attributes GrantAccount,
 // GrantPrincipal, GrantState) and reads the policies each one attaches from its memo. Visibility is
 // eventually consistent: a grant started a moment ago may be missed, and the next re-apply restores
 // what it needs; the reconcile sweep likewise removes any attachment no grant holds.
 import type { Client } from '@temporalio/client';
+import type { PrincipalType } from '../core/ids';
 import { listRows } from './grant-rows';
 import { grantQuery } from './grant-query';
 
 export interface HolderQuery {
   account: string;
-  principalType: 'user' | 'role';
+  principalType: PrincipalType;
   principal: string;
   /** The asking grant itself. */
   excludeId?: string;

@@ -60,15 +60,17 @@ export function expectedIam(config: TeamConfig, nowMs: number): IamExpectation {
     }
   }
   for (const entry of config.temporary) {
+    const user = entry.user;
+    if (!user) continue; // an Identity Center principal: nothing in IAM
     if (Date.parse(entry.expiresAt) <= nowMs || (entry.startsAt !== undefined && Date.parse(entry.startsAt) > nowMs)) continue;
     const account = config.accounts[entry.environment]!;
     const policy = config.policies[entry.grant]!;
     const inline = policy.statements.length > 0 ? `grantflow.${config.team}.${entry.grant}.${compactTime(entry.expiresAt)}` : undefined;
     const copyArn = (source: string) =>
-      `arn:${partition}:iam::${account}:policy/grantflow/${config.team}/grantflow+copy.${config.team}.${compactTime(entry.expiresAt)}.<digest>.${entry.user.name}.${source.slice(source.lastIndexOf('/') + 1)}`;
+      `arn:${partition}:iam::${account}:policy/grantflow/${config.team}/grantflow+copy.${config.team}.${compactTime(entry.expiresAt)}.<digest>.${user.name}.${source.slice(source.lastIndexOf('/') + 1)}`;
     const copies = config.settings.temporaryManagedPolicies !== 'attach';
     const attached = policy.managedPolicyArns.map((arn) => (copies && COPIED_WHEN_TEMPORARY.has(arn) ? copyArn(arn) : arn));
-    add(account, `user/${entry.user.name}`, attached, inline);
+    add(account, `user/${user.name}`, attached, inline);
   }
   return out;
 }

@@ -8,7 +8,7 @@ export function ruleContext(config: TeamConfig, folder?: FolderContext): RuleCon
   return {
     config,
     nowMs: 0,
-    expansion: { grants: [], policies: [], skipped: [], duplicates: [] },
+    expansion: { grants: [], policies: [], permissionSets: [], skipped: [], duplicates: [] },
     locate: (kind, path, options) => ({ file: `${kind}:${path.join('/')}`, line: 1, col: options?.key ? 1 : 2 }),
     ...(folder ? { folder } : {}),
   } as RuleContext;

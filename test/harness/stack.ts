@@ -12,6 +12,8 @@ import { DEFAULT_SUBMISSION_MAX_AGE_MS, signerFor } from '../../src/trust/submis
 import { startDevServer, type DevServer } from '../../src/local/dev-server';
 import { startIamProxy, type IamProxy } from './iam-proxy';
 import { startMoto, type Moto } from '../../src/local/moto';
+import type { IdentityCenterSettings } from '../../src/core/identity-center';
+import { readInstance, settingsFor, type Instance } from './identity-center';
 
 export interface Stack {
   server: DevServer;
@@ -27,7 +29,13 @@ export interface Stack {
   key: { privatePem: string; publicLine: string; id: string };
   /** What a worker of this stack trusts and holds: the stack's key, and these guardrails over the defaults. */
   authority(guardrails?: Partial<Guardrails>, options?: { insecure?: boolean }): Authority;
+  /** moto's IAM Identity Center instance now (a reset of moto makes a new one). */
+  instance(): Promise<Instance>;
+  /** The Identity Center settings the worker was last started with (undefined: it has none). */
+  identityCenter(): IdentityCenterSettings | undefined;
   startWorker(options?: {
+    /** Give the worker moto's Identity Center instance (these settings over the test defaults), and the guardrail that goes with it. */
+    identityCenter?: Partial<IdentityCenterSettings> | boolean;
     maxCachedWorkflows?: number;
     maxTemporaryDays?: number;
     notifications?: WorkerOptions['notifications'];
@@ -45,10 +53,16 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { retentionDays?: number; worker?: boolean } = {}): Promise<Stack> {
+export async function startStack(options: { retentionDays?: number; worker?: boolean; identityCenter?: boolean } = {}): Promise<Stack> {
   const [server, moto] = await Promise.all([startDevServer({ retentionDays: options.retentionDays ?? 8 }), startMoto()]);
   const proxy = await startIamProxy(moto.endpoint);
-  const iamEnv = { ...moto.env, AWS_ENDPOINT_URL_IAM: proxy.endpoint, AWS_ENDPOINT_URL_STS: proxy.endpoint };
+  const iamEnv = {
+    ...moto.env,
+    AWS_ENDPOINT_URL_IAM: proxy.endpoint,
+    AWS_ENDPOINT_URL_STS: proxy.endpoint,
+    AWS_ENDPOINT_URL_SSO_ADMIN: proxy.endpoint,
+    AWS_ENDPOINT_URL_IDENTITYSTORE: proxy.endpoint,
+  };
   Object.assign(process.env, iamEnv);
   const client = await server.client();
   const taskQueue = `grantflow-test-${Date.now()}`;
@@ -70,6 +84,7 @@ export async function startStack(options: { retentionDays?: number; worker?: boo
   let running: Promise<void> | undefined;
   let accounts: AccountClients | undefined;
   let lastWorkerOptions: Parameters<Stack['startWorker']>[0] = {};
+  let identityCenter: IdentityCenterSettings | undefined;
 
   const stack: Stack = {
     server,
@@ -88,17 +103,30 @@ export async function startStack(options: { retentionDays?: number; worker?: boo
     signer: signerFor(privateKey),
     key,
     authority,
+    instance: () => readInstance(moto),
+    identityCenter: () => identityCenter,
     async startWorker(workerOptions = {}) {
       lastWorkerOptions = workerOptions;
       connection ??= await NativeConnection.connect({ address: server.address });
+      const wantsIc = workerOptions.identityCenter ?? options.identityCenter ?? false;
+      identityCenter = wantsIc ? settingsFor(await readInstance(moto), typeof wantsIc === 'object' ? wantsIc : {}) : undefined;
+      const icGuardrail = identityCenter
+        ? {
+            identityCenter: {
+              allowManagementAccount: identityCenter.allowManagementAccount,
+              ...(identityCenter.managementAccount ? { managementAccount: identityCenter.managementAccount } : {}),
+            },
+          }
+        : {};
       const created = await createWorker({
         connection,
         client: await server.client(),
         namespace: server.namespace,
         taskQueue,
         iamCallsPerSecond: 1000,
+        ...(identityCenter ? { identityCenter } : {}),
         authority: authority(
-          { ...workerOptions.guardrails, ...(workerOptions.maxTemporaryDays ? { maxTemporaryDays: workerOptions.maxTemporaryDays } : {}) },
+          { ...icGuardrail, ...workerOptions.guardrails, ...(workerOptions.maxTemporaryDays ? { maxTemporaryDays: workerOptions.maxTemporaryDays } : {}) },
           { insecure: workerOptions.insecure ?? false },
         ),
         keepReconciles: workerOptions.keepReconciles ?? false,

@@ -11,7 +11,8 @@ export const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
 export const VIEW_ONLY = 'arn:aws:iam::aws:policy/job-function/ViewOnlyAccess';
 export const SECURITY_AUDIT = 'arn:aws:iam::aws:policy/SecurityAudit';
 
-export type TemporaryInput = Omit<TemporaryGrantEntry, 'source' | 'description' | 'user'> & { user: string; description?: string };
+/** A temporary entry: `user` an IAM user, or `ssoUser` / `ssoGroup` an Identity Center principal. */
+export type TemporaryInput = Omit<TemporaryGrantEntry, 'source' | 'description' | 'user'> & { user?: string; description?: string };
 
 export function policy(managed: string[], actions: string[] = [], description = 'test policy'): Policy {
   return {
@@ -25,7 +26,7 @@ export function policy(managed: string[], actions: string[] = [], description = 
 export function team(parts: {
   name?: string;
   policies: Record<string, Policy>;
-  permanent?: { users?: string[]; roles?: string[]; environments: string[]; grants: string[]; adopt?: boolean }[];
+  permanent?: { users?: string[]; roles?: string[]; ssoUsers?: string[]; ssoGroups?: string[]; environments: string[]; grants: string[]; adopt?: boolean }[];
   temporary?: TemporaryInput[];
   settings?: Partial<Settings>;
   accounts?: Record<string, string>;
@@ -39,15 +40,17 @@ export function team(parts: {
       description: `permanent ${index}`,
       users: (entry.users ?? []).map((u) => ({ written: u, name: u.replace(/@.*/, '') })),
       roles: entry.roles ?? [],
+      ...(entry.ssoUsers ? { ssoUsers: entry.ssoUsers } : {}),
+      ...(entry.ssoGroups ? { ssoGroups: entry.ssoGroups } : {}),
       environments: entry.environments,
       grants: entry.grants,
       ...(entry.adopt ? { adopt: true } : {}),
       source: { file: 'permanent-access/test.yaml', line: 2 + index, index },
     })),
-    temporary: (parts.temporary ?? []).map((entry, index) => ({
+    temporary: (parts.temporary ?? []).map(({ user, ...entry }, index) => ({
       ...entry,
       description: entry.description ?? `temporary ${index}`,
-      user: { written: entry.user, name: entry.user.replace(/@.*/, '') },
+      ...(user !== undefined ? { user: { written: user, name: user.replace(/@.*/, '') } } : {}),
       source: { file: 'temporary-access/test.yaml', line: 2 + index, index },
     })),
     settings: { ...DEFAULT_SETTINGS, ...parts.settings },

@@ -1,11 +1,12 @@
 // The fault suite: grantflow's promises under failure. After each fault, IAM equals the desired
-// state: no leaked grant, no lost revocation, no duplicate attachment, and every mark matches.
+// state: no leaked grant, no lost revocation, no duplicate attachment, and every mark matches; and
+// IAM Identity Center holds exactly the assignments the YAML needs, one each.
 // GRANTFLOW_PROOF_SCALE=large runs bigger variants. Each test prints its random seed.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { TeamConfig } from '../../src/core/team-config';
 import { startProcess, type Managed } from '../../src/local/processes';
-import { countTeamGrants } from '../../src/temporal/grant-operations';
+import { countTeamGrants, grantStatus, teamGrantStates } from '../../src/temporal/grant-operations';
 import { submitTeam } from '../../src/temporal/reconcile-operations';
 import { grantStartOptions } from '../../src/temporal/grant-start';
 import { reapplySignal, statusQuery } from '../../workflows/messages';
@@ -14,7 +15,9 @@ import { approveAs, ask, breakGlassTeam, EMPTY, type BreakGlassBed } from '../ha
 import { snapshotUsers } from '../harness/iam-snapshot';
 import { expectedIam, iamDifferences } from '../harness/desired-iam';
 import { seededRandom } from '../harness/iam-proxy';
+import { assignmentsIn, makeIdentities, type HeldAssignment } from '../harness/identity-center';
 import { eventually, startStack, type Stack } from '../harness/stack';
+import { permissionSetName } from '../../src/core/names';
 import { ACCOUNTS, grantsOf, policy, READ_ONLY, revisionSequence, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
 
 const LARGE = process.env.GRANTFLOW_PROOF_SCALE === 'large';
@@ -56,6 +59,48 @@ function randomTeam(name: string, users: string[], random: () => number, tempora
     }
   }
   return team({ name, policies: POLICIES, permanent, temporary });
+}
+
+/**
+ * A team granting Identity Center users and a group, in both accounts, some of it temporary, and the
+ * assignments it needs (one per principal, account and permission set, however many entries ask for it).
+ */
+function randomIdentityCenterTeam(
+  name: string,
+  users: string[],
+  ids: Record<string, string>,
+  random: () => number,
+): { config: TeamConfig; assignments: HeldAssignment[] } {
+  const names = ['reader', 'auditor'];
+  const permanent: { ssoUsers?: string[]; ssoGroups?: string[]; environments: string[]; grants: string[] }[] = [];
+  const temporary: { ssoUser: string; environment: string; grant: string; expiresAt: string }[] = [];
+  const needed = new Map<string, HeldAssignment>();
+  const need = (account: string, grant: string, principalType: 'USER' | 'GROUP', principalId: string) => {
+    const held = { account, permissionSet: permissionSetName(name, grant), principalType, principalId };
+    needed.set(JSON.stringify(held), held);
+  };
+  for (const environment of ['nonprod', 'prod'] as const) {
+    if (random() < 0.5) {
+      permanent.push({ ssoGroups: ['Operators'], environments: [environment], grants: ['reader'] });
+      need(ACCOUNTS[environment], 'reader', 'GROUP', ids.Operators!);
+    }
+    for (const user of users) {
+      for (const grant of names.filter(() => random() < 0.5)) {
+        // Permanent and temporary for the same assignment now and then: one assignment holds both.
+        const draw = random();
+        const both = draw < 0.2;
+        const temporaryOnly = draw >= 0.2 && draw < 0.4;
+        if (!temporaryOnly) permanent.push({ ssoUsers: [user], environments: [environment], grants: [grant] });
+        if (both || temporaryOnly) {
+          const expiresAt = new Date(Date.now() + (2 + Math.floor(random() * 48)) * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+          temporary.push({ ssoUser: user, environment, grant, expiresAt });
+        }
+        need(ACCOUNTS[environment], grant, 'USER', ids[user]!);
+      }
+    }
+  }
+  const config = team({ name, policies: { reader: POLICIES.reader, auditor: POLICIES.auditor }, permanent, temporary });
+  return { config, assignments: [...needed.values()].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)) };
 }
 
 describe('fault suite (dev server, moto, worker)', function () {
@@ -170,6 +215,59 @@ describe('fault suite (dev server, moto, worker)', function () {
     await submit(second);
     await converged(second, 'second submission (adds and revokes) converged', 180_000);
     assert.ok(stack.proxy.faultsInjected() > 10, `only ${stack.proxy.faultsInjected()} faults were injected`);
+  });
+
+  it('holds exactly the Identity Center assignments the YAML needs with a fifth of sso-admin and identity store calls throttled, failing with 500s or dropped (before and after they were applied), and every creation and deletion in progress first', async () => {
+    await stack.startWorker({ identityCenter: true });
+    const random = seededRandom(seedFor('Identity Center faults'));
+    const instance = await stack.instance();
+    const people = Array.from({ length: LARGE ? 12 : 5 }, (_, i) => `sso${i}`);
+    const ids = await makeIdentities(stack.moto, instance, { users: people.map((name) => ({ name })), groups: ['Operators'] });
+    const held = () => assignmentsIn(stack.moto, instance, [ACCOUNTS.nonprod, ACCOUNTS.prod]);
+    const holds = async (want: HeldAssignment[], what: string) => {
+      let last: HeldAssignment[] = [];
+      await eventually(
+        what,
+        async () => {
+          last = await held();
+          const key = (a: HeldAssignment) => `${a.account} ${a.permissionSet} ${a.principalType} ${a.principalId}`;
+          return JSON.stringify(last.map(key).sort()) === JSON.stringify(want.map(key).sort()) ? true : undefined;
+        },
+        180_000,
+        500,
+      ).catch(async (error: Error) => {
+        const all = await teamGrantStates(stack.client, 'faults-sso');
+        const states = [...all].filter(([, s]) => !s.running || s.state !== 'active');
+        const stuck = await Promise.all(
+          states.map(
+            async ([id, s]) =>
+              `${id} ${s.running ? 'running' : 'closed'} ${s.state}: ${(await grantStatus(stack.client, id).catch(() => undefined))?.lastError ?? ''}`,
+          ),
+        );
+        throw new Error(`${error.message}\n  held ${JSON.stringify(last)}\n  want ${JSON.stringify(want)}\n  not active:\n  ${stuck.join('\n  ')}`);
+      });
+    };
+    stack.proxy.setIdentityCenter({
+      creations: { polls: 1 },
+      deletions: { polls: 1, failures: 3, failWith: 'a request for this assignment is being processed' },
+    });
+    stack.proxy.setFaults({
+      rate: 0.2,
+      kinds: ['throttle', 'server-error', 'drop', 'drop-after'],
+      seed: Math.floor(random() * 1e9),
+      only: ({ service }) => service === 'sso-admin' || service === 'identitystore',
+    });
+    try {
+      const first = randomIdentityCenterTeam('faults-sso', people, ids, random);
+      await submit(first.config);
+      await holds(first.assignments, 'the first submission holds exactly its assignments');
+      const second = randomIdentityCenterTeam('faults-sso', people, ids, random);
+      await submit(second.config);
+      await holds(second.assignments, 'the second submission (adds and revokes) holds exactly its assignments');
+      assert.ok(stack.proxy.faultsInjected() > 5, `only ${stack.proxy.faultsInjected()} faults were injected`);
+    } finally {
+      stack.proxy.setIdentityCenter(undefined);
+    }
   });
 
   it('ends equal to the newest of racing submissions', async () => {

@@ -7,7 +7,11 @@
 // changes for none of them: IAM holds exactly what the verified YAML says) run against the real stack. Two teams with look-alike names
 // (`lk<seed>` with policy `x-p1`, and `lk<seed>-x` with policy `p1`: the same `T-P` name under the
 // earlier scheme) grant to the same users, spelt in varying case; the first team's environment
-// requires MFA. After every step IAM (attachments, marks, inline policies, customer-managed
+// requires MFA. Each team also grants its policies to two IAM Identity Center users, permanently and
+// for a while, edited, revoked and restored by a generator of its own (so the IAM steps each seed
+// was measured with stay the same), beside an assignment made by hand that nothing may delete; after
+// every step those users hold exactly the assignments of the live Identity Center grants, plus the
+// hand-made one. After every step IAM (attachments, marks, inline policies, customer-managed
 // documents, expiring copies of managed policies, the expiry and MFA conditions on their Allow
 // statements, and their Deny statements exactly as written) and the grants' states must equal the model.
 // npm test runs a fixed set of seeds (so a bug they catch is caught on every run, not by luck) and a
@@ -25,12 +29,14 @@ import {
 } from '@aws-sdk/client-iam';
 import type { Worker } from '@temporalio/worker';
 import type { IamStatement, TeamConfig } from '../../src/core/team-config';
+import { permissionSetName } from '../../src/core/names';
 import { createWorker } from '../../src/worker';
 import { revokeGrantNow, teamGrantStates } from '../../src/temporal/grant-operations';
 import { restoreGrant, submitTeam, sweepTeam } from '../../src/temporal/reconcile-operations';
 import { grantStartOptions } from '../../src/temporal/grant-start';
 import { reapplySignal, statusQuery } from '../../workflows/messages';
 import { seededRandom } from '../harness/iam-proxy';
+import { assignmentsOf, handMade, makeIdentities, settingsFor, type HeldAssignment, type Instance } from '../harness/identity-center';
 import { snapshotUsers } from '../harness/iam-snapshot';
 import { eventually, startStack, type Stack } from '../harness/stack';
 import { ACCOUNTS, grantsOf, policy, READ_ONLY, revisionSequence, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
@@ -42,7 +48,9 @@ import type { AccountClients } from '../../src/aws/accounts';
  * revoke or expiry that leaves its expiring copy behind: of seeds 1-40, eleven caught it (1, 5, 9,
  * 12, 15, 20, 24, 26, 30, 33, 40). Seed 15 also compares a copy while its grant is live. Grant
  * conditions put on Deny statements too (MFA and expiry added to every statement): of seeds 1-16,
- * six caught it (3, 4, 7, 13, 14, 15). Random seeds miss each bug more often than not; the set holds
+ * six caught it (3, 4, 7, 13, 14, 15). An Identity Center revoke that deletes the assignment another
+live grant needs (the overlap of a permanent and a temporary grant): of seeds 1-16, four caught it
+(1, 2, 5, 15). Random seeds miss each bug more often than not; the set holds
  * catchers of each and one that catches none, for the paths it takes.
  */
 const FIXED_SEEDS = [1, 2, 12, 15, 16];
@@ -107,6 +115,18 @@ const isCopy = (arn: string) => arn.includes('/grantflow+copy.');
  */
 const copyKey = (arn: string) => (isCopy(arn) ? arn.replace(/(\.\d{8}T\d{6}Z\.)[0-9a-f]{16}\./, '$1<digest>.').toLowerCase() : arn);
 
+/** The IAM Identity Center users a seed's teams grant to (made in the identity store before the sequences run). */
+const ssoUsersOf = (seed: number) => [`m${seed}-sso-a`, `m${seed}-sso-b`];
+
+/** What the model says one live Identity Center grant holds: its user's assignment of the team's permission set for the policy. */
+interface ExpectedSsoGrant {
+  team: string;
+  id: string;
+  user: string;
+  permissionSet: string;
+  expiresMs?: number;
+}
+
 /** One team: what its YAML says and what operators did to its grants. */
 class TeamModel {
   /** `${user}|${policy}` -> how the user is spelt in that entry. */
@@ -117,6 +137,10 @@ class TeamModel {
   managed: Record<string, string[]>;
   /** Whether the team has a reconcile workflow at all (it was submitted once). */
   everSubmitted = false;
+  /** IAM Identity Center entries, `${ssoUser}|${policy}`: permanent ones, temporary ones by expiry (ms), and grants revoked early. */
+  ssoPermanent = new Set<string>();
+  ssoTemporary = new Map<string, number>();
+  ssoSticky = new Set<string>();
 
   constructor(
     readonly name: string,
@@ -154,11 +178,19 @@ class TeamModel {
       return { user: spelt(user, spelling), environment: 'nonprod', grant, expiresAt: iso(expiresMs) };
     });
     const statements = (p: string) => (p === this.customPolicy ? [...policy([], [this.action]).statements, this.deny] : []);
+    const ssoPermanent = [...this.ssoPermanent].sort().map((key) => {
+      const [user, grant] = key.split('|') as [string, string];
+      return { ssoUsers: [user], environments: ['nonprod'], grants: [grant] };
+    });
+    const ssoTemporary = [...this.ssoTemporary].sort().map(([key, expiresMs]) => {
+      const [user, grant] = key.split('|') as [string, string];
+      return { ssoUser: user, environment: 'nonprod', grant, expiresAt: iso(expiresMs) };
+    });
     return team({
       name: this.name,
       policies: Object.fromEntries(this.policies.map((p) => [p, { ...policy(this.managed[p]!), statements: statements(p) }])),
-      permanent,
-      temporary,
+      permanent: [...permanent, ...ssoPermanent],
+      temporary: [...temporary, ...ssoTemporary],
       settings: { taskQueue, maxTemporaryDays: CEILING, ...(this.mfa ? { requireMfa: ['nonprod'] } : {}) },
     });
   }
@@ -223,10 +255,38 @@ class TeamModel {
     return this.desired(nowMs).filter((g) => !this.sticky.has(g.id));
   }
 
+  /**
+   * One Identity Center grant per entry: id `grantflow/<team>/<account>/sso-user/<user>/<policy>[/until/<expiry>]`,
+   * assigning the team's own permission set for the policy (a permanent and a temporary grant of the
+   * same user and policy share one assignment). Entries already expired are skipped.
+   */
+  ssoDesired(nowMs: number): ExpectedSsoGrant[] {
+    const grant = (key: string, expiresMs?: number): ExpectedSsoGrant => {
+      const [user, policyName] = key.split('|') as [string, string];
+      const base = `grantflow/${this.name}/${ACCOUNT}/sso-user/${user}/${policyName}`;
+      return {
+        team: this.name,
+        id: expiresMs === undefined ? base : `${base}/until/${iso(expiresMs)}`,
+        user,
+        permissionSet: permissionSetName(this.name, policyName),
+        ...(expiresMs === undefined ? {} : { expiresMs }),
+      };
+    };
+    return [
+      ...[...this.ssoPermanent].map((key) => grant(key)),
+      ...[...this.ssoTemporary].filter(([, expiresMs]) => expiresMs > nowMs).map(([key, expiresMs]) => grant(key, expiresMs)),
+    ];
+  }
+
+  ssoLive(nowMs: number): ExpectedSsoGrant[] {
+    return this.ssoDesired(nowMs).filter((g) => !this.ssoSticky.has(g.id));
+  }
+
   /** Entries that left the YAML take their stickiness with them. */
   submitted(nowMs: number): void {
-    const desired = new Set(this.desired(nowMs).map((g) => g.id));
+    const desired = new Set([...this.desired(nowMs), ...this.ssoDesired(nowMs)].map((g) => g.id));
     for (const id of [...this.sticky]) if (!desired.has(id)) this.sticky.delete(id);
+    for (const id of [...this.ssoSticky]) if (!desired.has(id)) this.ssoSticky.delete(id);
   }
 }
 
@@ -238,10 +298,15 @@ class Model {
   /** ARNs attached by hand before grantflow: never detached by it. */
   foreign = new Map<string, string[]>();
   ceiling = CEILING;
+  /** The Identity Center users and the assignment made by hand before grantflow, set when the sequence starts. */
+  ssoUsers: string[] = [];
+  ssoIds: Record<string, string> = {};
+  handHeld: HeldAssignment[] = [];
 
   constructor(
     seed: number,
     readonly users: string[],
+    readonly instance: Instance,
   ) {
     // Each Deny carries conditions of its own that a grant's stricter MFA or expiry would replace.
     this.teams = [
@@ -270,6 +335,10 @@ class Model {
   live(nowMs: number): ExpectedGrant[] {
     return this.teams.flatMap((t) => t.live(nowMs));
   }
+
+  ssoLive(nowMs: number): ExpectedSsoGrant[] {
+    return this.teams.flatMap((t) => t.ssoLive(nowMs));
+  }
 }
 
 interface Step {
@@ -281,13 +350,18 @@ interface Step {
 async function sequenceWorker(stack: Stack, taskQueue: string, maxTemporaryDays: number): Promise<{ stop(): Promise<void> }> {
   const { NativeConnection } = await import('@temporalio/worker');
   const connection = await NativeConnection.connect({ address: stack.server.address });
+  const identityCenter = settingsFor(await stack.instance());
   const created: { worker: Worker; accounts: AccountClients } = await createWorker({
     connection,
     client: stack.client,
     namespace: stack.server.namespace,
     taskQueue,
     iamCallsPerSecond: 1000,
-    authority: stack.authority({ maxTemporaryDays }),
+    identityCenter,
+    authority: stack.authority({
+      maxTemporaryDays,
+      identityCenter: { allowManagementAccount: false, ...(identityCenter.managementAccount ? { managementAccount: identityCenter.managementAccount } : {}) },
+    }),
     // The model's steps terminate reconcile workflows and say when they come back.
     keepReconciles: false,
   });
@@ -310,13 +384,18 @@ interface Lane {
   ceiling: number;
 }
 
-async function runSequence(stack: Stack, seed: number, lane: Lane): Promise<string[]> {
+async function runSequence(stack: Stack, seed: number, lane: Lane, sso: { instance: Instance; ids: Record<string, string> }): Promise<string[]> {
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   // Created in mixed case; the YAML spells them in other cases too.
   const users = ['Ann', 'bob', 'CID'].map((u) => `m${seed}-${u}`);
   const spellings = (user: string) => [user, user.toLowerCase(), user.toUpperCase()];
-  const model = new Model(seed, users);
+  const model = new Model(seed, users, sso.instance);
+  model.ssoUsers = ssoUsersOf(seed);
+  model.ssoIds = sso.ids;
+  /** Identity Center edits and operator actions, from a generator of their own. */
+  const icRandom = seededRandom(seed ^ 0x1dc0);
+  const icPick = <T>(items: readonly T[]): T => items[Math.floor(icRandom() * items.length)]!;
   const { taskQueue } = lane;
   const log: string[] = [];
   await stack.moto.createUsers(ACCOUNT, users);
@@ -327,6 +406,10 @@ async function runSequence(stack: Stack, seed: number, lane: Lane): Promise<stri
     lane.ceiling = CEILING;
   }
   try {
+    // One Identity Center user holds a permission set assigned by hand before grantflow came.
+    const handUser = { account: ACCOUNT, principalType: 'USER' as const, principalId: sso.ids[model.ssoUsers[0]!]! };
+    await handMade(stack.moto, sso.instance, `m${seed}-hand`, [handUser]);
+    model.handHeld = [{ ...handUser, permissionSet: `m${seed}-hand` }];
     // Some users hold a policy attached by hand before grantflow came.
     for (const user of users) {
       if (random() < 0.4) {
@@ -335,7 +418,25 @@ async function runSequence(stack: Stack, seed: number, lane: Lane): Promise<stri
       }
     }
 
+    /**
+     * Submissions also edit the team's Identity Center entries, one or two at a time, half the time
+     * one already written: a permanent and a temporary grant of one assignment are what overlap.
+     */
+    const editSso = (t: TeamModel) => {
+      for (let edits = icRandom() < 0.5 ? 2 : 1; edits > 0; edits--) {
+        const written = [...t.ssoPermanent, ...t.ssoTemporary.keys()];
+        const key = written.length > 0 && icRandom() < 0.5 ? icPick(written) : `${icPick(model.ssoUsers)}|${icPick(t.policies)}`;
+        const permanent = icRandom() < 0.5;
+        const drop = icRandom() < 0.5;
+        if (permanent) {
+          if (t.ssoPermanent.has(key)) t.ssoPermanent.delete(key);
+          else t.ssoPermanent.add(key);
+        } else if (t.ssoTemporary.has(key) && drop) t.ssoTemporary.delete(key);
+        else t.ssoTemporary.set(key, Math.ceil((Date.now() + 5000 + icRandom() * 6000) / 1000) * 1000);
+      }
+    };
     const submit = async (t: TeamModel) => {
+      editSso(t);
       await submitTeam(stack.client, { config: t.config(taskQueue), revision: revision(), taskQueue, sign: stack.signer });
       t.everSubmitted = true;
       t.submitted(Date.now());
@@ -365,7 +466,7 @@ async function runSequence(stack: Stack, seed: number, lane: Lane): Promise<stri
       if (forge() < 0.5) return undefined;
       const user = forgePick(users);
       const t = forgePick(model.teams);
-      const live = model.live(Date.now());
+      const live = model.live(Date.now()).filter((g) => g.expiresMs === undefined || g.expiresMs > Date.now() + 5000);
       const kinds = ['start', 'unsigned', ...(live.length > 0 ? ['reapply'] : [])];
       const kind = forgePick(kinds);
       if (kind === 'reapply') {
@@ -548,13 +649,57 @@ async function runSequence(stack: Stack, seed: number, lane: Lane): Promise<stri
       return options;
     };
 
+    /** An operator's revoke or restore of an Identity Center grant, now and then. */
+    const ssoStep = (): Step | undefined => {
+      const now = Date.now();
+      const draw = icRandom();
+      const live = model.ssoLive(now).filter((g) => g.expiresMs === undefined || g.expiresMs > now + 5000);
+      if (draw < 0.25 && live.length > 0) {
+        const target = icPick(live);
+        return {
+          name: `revoke ${target.id}`,
+          run: async () => {
+            await revokeGrantNow(stack.client, target.id, { reason: 'model', by: 'model' });
+            model.teams.find((m) => m.name === target.team)!.ssoSticky.add(target.id);
+          },
+        };
+      }
+      const sticky = model.teams.flatMap((m) =>
+        m
+          .ssoDesired(now)
+          .filter((g) => m.ssoSticky.has(g.id) && (g.expiresMs === undefined || g.expiresMs > now + 3000))
+          .map((g) => ({ m, id: g.id })),
+      );
+      if (draw > 0.8 && sticky.length > 0) {
+        const { m, id } = icPick(sticky);
+        return {
+          name: `restore ${id}`,
+          run: async () => {
+            await restoreGrant(stack.client, m.name, id, 'model');
+            m.ssoSticky.delete(id);
+          },
+        };
+      }
+      return undefined;
+    };
+
     for (let step = 0; step < STEPS; step++) {
       const chosen = pick(steps());
-      const forged = forgery();
-      log.push(forged ? `${chosen.name}; then ${forged.name}` : chosen.name);
+      log.push(chosen.name);
       try {
         await chosen.run.call(chosen);
-        if (forged) await forged.run.call(forged);
+        // Chosen once the step ran, so that it targets a grant still live (not one the step revoked or let expire).
+        const forged = forgery();
+        if (forged) {
+          log[log.length - 1] += `; then ${forged.name}`;
+          await forged.run.call(forged);
+        }
+        // Chosen once the others ran, so that a temporary grant it picks is not expiring meanwhile.
+        const ssoChosen = ssoStep();
+        if (ssoChosen) {
+          log[log.length - 1] += `; then ${ssoChosen.name}`;
+          await ssoChosen.run.call(ssoChosen);
+        }
       } catch (error) {
         return [...log.map((l, i) => `step ${i + 1}: ${l}`), `failed: ${(error as Error).message}`];
       }
@@ -572,10 +717,7 @@ async function runSequence(stack: Stack, seed: number, lane: Lane): Promise<stri
 async function settleAwayFromExpiry(model: Model): Promise<void> {
   for (;;) {
     const now = Date.now();
-    const close = model
-      .live(now)
-      .map((g) => g.expiresMs ?? Infinity)
-      .filter((t) => Math.abs(t - now) < 2500);
+    const close = [...model.live(now), ...model.ssoLive(now)].map((g) => g.expiresMs ?? Infinity).filter((t) => Math.abs(t - now) < 2500);
     if (close.length === 0) return;
     await new Promise((resolve) => setTimeout(resolve, Math.max(...close) + 2500 - now));
   }
@@ -714,8 +856,39 @@ async function disagreements(stack: Stack, iam: IAMClient, model: Model): Promis
     .sort();
   const wanted = [...new Set(live.flatMap((g) => (g.copies ?? []).map((c) => c.key)))].sort();
   if (JSON.stringify(copies) !== JSON.stringify(wanted)) problems.push(`expiring copies ${JSON.stringify(copies)}, model ${JSON.stringify(wanted)}`);
+  // The Identity Center users hold exactly the live grants' assignments (one however many grants
+  // need it), and the one made by hand before grantflow.
+  const assignmentKey = (a: HeldAssignment) => `${a.account} ${a.permissionSet} ${a.principalType} ${a.principalId}`;
+  const ssoWanted = [
+    ...new Set(
+      [
+        ...model
+          .ssoLive(now)
+          .map((g) => ({ account: ACCOUNT, permissionSet: g.permissionSet, principalType: 'USER' as const, principalId: model.ssoIds[g.user]! })),
+        ...model.handHeld,
+      ].map(assignmentKey),
+    ),
+  ].sort();
+  const ssoHeld = (
+    await assignmentsOf(
+      stack.moto,
+      model.instance,
+      model.ssoUsers.map((u) => ({ principalType: 'USER' as const, principalId: model.ssoIds[u]! })),
+    )
+  )
+    .map(assignmentKey)
+    .sort();
+  if (JSON.stringify(ssoHeld) !== JSON.stringify(ssoWanted))
+    problems.push(`Identity Center assignments ${JSON.stringify(ssoHeld)}, model ${JSON.stringify(ssoWanted)}`);
   for (const t of model.teams) {
     const states = await teamGrantStates(stack.client, t.name);
+    for (const grant of t.ssoLive(now)) {
+      const state = states.get(grant.id);
+      if (!state?.running || state.state !== 'active')
+        problems.push(`${grant.id} should be active, is ${state ? `${state.running ? 'running' : 'closed'} ${state.state}` : 'absent'}`);
+    }
+    for (const id of t.ssoSticky) if (states.get(id)?.running) problems.push(`${id} was revoked early but is running`);
+    const liveIds = new Set([...t.live(now), ...t.ssoLive(now)].map((g) => g.id));
     for (const grant of t.live(now)) {
       const state = states.get(grant.id);
       if (!state?.running || state.state !== 'active')
@@ -723,7 +896,7 @@ async function disagreements(stack: Stack, iam: IAMClient, model: Model): Promis
     }
     for (const id of t.sticky) if (states.get(id)?.running) problems.push(`${id} was revoked early but is running`);
     for (const [id, state] of states) {
-      if (state.running && !t.live(now).some((g) => g.id === id)) problems.push(`${id} is running (${state.state}) but the model has no such live grant`);
+      if (state.running && !liveIds.has(id)) problems.push(`${id} is running (${state.state}) but the model has no such live grant`);
     }
   }
   return problems;
@@ -757,6 +930,8 @@ describe('model-based randomized test (dev server, moto, workers)', function () 
     process.stderr.write(
       `      model seeds: ${fixed.length ? `fixed ${fixed.join(',')}; ` : ''}${random.length ? `${fixed.length ? 'random ' : ''}${random.length > 20 ? `${random[0]}..${random[random.length - 1]}` : random.join(',')}` : ''} (GRANTFLOW_SEED=<seed> replays one)\n`,
     );
+    const instance = await stack.instance();
+    const ids = await makeIdentities(stack.moto, instance, { users: seeds.flatMap((seed) => ssoUsersOf(seed).map((name) => ({ name }))) });
     const failures: string[] = [];
     let next = 0;
     let done = 0;
@@ -767,7 +942,7 @@ describe('model-based randomized test (dev server, moto, workers)', function () 
       try {
         while (next < seeds.length && (failures.length === 0 || !stopAtFirst)) {
           const seed = seeds[next++]!;
-          const problems = await runSequence(stack, seed, state);
+          const problems = await runSequence(stack, seed, state, { instance, ids });
           if (problems.length > 0) failures.push(`seed ${seed} (GRANTFLOW_SEED=${seed}):\n  ${problems.join('\n  ')}`);
           if (seeds.length < 20) process.stderr.write(`      seed ${seed}: ${problems.length > 0 ? 'FAILED' : 'agreed'}\n`);
           done++;

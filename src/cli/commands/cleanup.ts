@@ -12,6 +12,7 @@ import { loadValidTeam } from '../team-input';
 import type { ValidTeam } from '../../validate';
 import type { SweepSummary } from '../../../workflows/messages';
 import { plural } from '../../core/grant-outcomes';
+import { iamPrincipalType, isIamPrincipal } from '../../core/ids';
 
 export const cleanupCommand = defineCommand({
   name: 'cleanup',
@@ -89,11 +90,16 @@ async function sweepDirectly(client: Client, iamCallsPerSecond: number, valid: V
     const holders = new VisibilityHolderDirectory(client);
     const liveGrantIds = new Set((await listLiveGrants(client, { team: valid.config.team })).map((g) => g.id));
     const byAccount = new Map<string, (typeof valid.expansion.grants)[number][]>();
-    for (const grant of valid.expansion.grants) byAccount.set(grant.account, [...(byAccount.get(grant.account) ?? []), grant]);
+    // Identity Center grants are swept by the worker's own pass (`grantflow cleanup` through the reconcile workflow).
+    for (const grant of valid.expansion.grants.filter((g) => isIamPrincipal(g.principalType))) {
+      byAccount.set(grant.account, [...(byAccount.get(grant.account) ?? []), grant]);
+    }
     const findings: SweepFinding[] = [];
     for (const grants of byAccount.values()) {
       const first = grants[0]!;
-      const principals = [...new Map(grants.map((g) => [needsKey(g.principalType, g.principal), { type: g.principalType, name: g.principal }])).values()];
+      const principals = [
+        ...new Map(grants.map((g) => [needsKey(g.principalType, g.principal), { type: iamPrincipalType(g.principalType), name: g.principal }])).values(),
+      ];
       findings.push(
         ...(await sweepPrincipals(accounts, holders, {
           team: valid.config.team,

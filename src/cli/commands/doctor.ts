@@ -5,8 +5,18 @@ import { formatDiagnostic } from '../../core/diagnostics';
 import { parseDuration } from '../../core/time';
 import { connectClient, withTimeout } from '../../temporal/connection';
 import { catalogsAbout } from '../../validate';
-import { checkAccounts, checkNotifications, checkRefusals, checkRetention, checkSearchAttributes, checkWorkers, type Outcome } from '../doctor-checks';
+import {
+  checkAccounts,
+  checkIdentityCenter,
+  checkNotifications,
+  checkRefusals,
+  checkRetention,
+  checkSearchAttributes,
+  checkWorkers,
+  type Outcome,
+} from '../doctor-checks';
 import { CONFIG_OPTION, defineCommand, EXIT, JSON_OPTION, timeoutOption, UsageError, write } from '../command';
+import { loadWorkerAuthority, WORKER_CONFIG_OPTION } from '../worker-authority';
 
 export const doctorCommand = defineCommand({
   name: 'doctor',
@@ -38,6 +48,7 @@ export const doctorCommand = defineCommand({
       },
     },
     timeout: timeoutOption('1m', 'how long the checks of Temporal may take'),
+    'worker-config': WORKER_CONFIG_OPTION,
   },
   description: `
 Checks that:
@@ -53,7 +64,11 @@ Checks that:
   - no notification sink is stuck: messages still retrying after --stuck-after, or given up (a
     warning only, naming the sink and its last error);
   - the deployer role can be assumed in every account of the given teams (default: every team in
-    the config folder), and its quotas can be read.`,
+    the config folder), and its quotas can be read;
+  - with --worker-config naming an IAM Identity Center instance (identity_center): the instance is
+    reachable through its role and uses the configured identity store, the organisation's
+    management account is named (and is the instance's owner), and its permission sets are within
+    Identity Center's quota.`,
   exitCodes: 'Exit codes: 0 all good, 1 a check failed, 3 Temporal unreachable.',
   async run({ values, positionals, io }) {
     const dir = values.config;
@@ -102,6 +117,12 @@ Checks that:
         'No worker is involved: Temporal answers slowly. Check the server (`temporal operator cluster health`) or raise --timeout',
       );
       await checkAccounts({ dir, teams: positionals.length > 0 ? positionals : teamsIn(dir), settings, env: io.env }, report);
+      if (values['worker-config']) {
+        const worker = loadWorkerAuthority({ file: values['worker-config'] });
+        for (const d of worker.diagnostics) write(io.stderr, formatDiagnostic(d));
+        if (worker.diagnostics.some((d) => d.severity === 'error')) report('worker configuration', 'FAIL', `errors in ${values['worker-config']} (above)`);
+        if (worker.identityCenter) await checkIdentityCenter(worker.identityCenter, report);
+      }
     } finally {
       await connection.close();
     }

@@ -8,7 +8,7 @@ import {
   type HistoryFilter,
   type HistoryFormat,
 } from '../../core/history';
-import { iamUserName } from '../../core/names';
+import { parsePrincipal } from '../../core/names';
 import { DAY_MS } from '../../core/time';
 import { connectClient, withTimeout } from '../../temporal/connection';
 import { readGrantRuns, readRatifications } from '../../temporal/history-reader';
@@ -25,7 +25,12 @@ export const historyCommand = defineCommand({
   summary: 'Who held which access, from when to when, how it ended and why: every grant period Temporal still lists.',
   arguments: [{ name: 'team' }],
   options: {
-    user: { type: 'string', short: 'u', value: 'U', description: 'only periods of this user or role (an email is matched by its IAM user name)' },
+    user: {
+      type: 'string',
+      short: 'u',
+      value: 'U',
+      description: 'only periods of this user or role (an email is matched by its IAM user name), or sso-user/NAME or sso-group/NAME (IAM Identity Center)',
+    },
     account: { type: 'string', value: 'A', description: 'only periods in this AWS account id' },
     env: { type: 'string', value: 'E', description: 'only periods in this environment' },
     policy: { type: 'string', value: 'P', description: 'only periods of this policy' },
@@ -63,11 +68,12 @@ unratified (the Markdown report lists them in a section of their own).`,
       if (!parsed.ok) throw new UsageError(`--${option} ${raw}: ${parsed.reason}`);
       return parsed.iso;
     };
+    const wanted = values.user !== undefined ? parsePrincipal(values.user) : undefined;
     const since = time('since');
     const until = time('until');
     const filter: HistoryFilter = {
       ...(positionals[0] ? { team: positionals[0] } : {}),
-      ...(values.user !== undefined ? { principal: iamUserName(values.user) } : {}),
+      ...(wanted ? { principal: wanted.name, ...(wanted.type ? { principalType: wanted.type } : {}) } : {}),
       ...(values.account !== undefined ? { account: values.account } : {}),
       ...(values.env !== undefined ? { environment: values.env } : {}),
       ...(values.policy !== undefined ? { policy: values.policy } : {}),

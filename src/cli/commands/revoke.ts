@@ -16,7 +16,12 @@ export const revokeCommand = defineCommand({
   arguments: [{ name: 'grant-id|team' }],
   options: {
     reason: { type: 'string', value: 'R', description: 'why (required; recorded in the workflow)' },
-    user: { type: 'string', short: 'u', value: 'U', description: 'with <team>: the user (or role) whose grants to revoke' },
+    user: {
+      type: 'string',
+      short: 'u',
+      value: 'U',
+      description: 'with <team>: the user (or role; sso-user/NAME or sso-group/NAME for IAM Identity Center) whose grants to revoke',
+    },
     policy: { type: 'string', value: 'P', description: 'with <team>: only grants of this policy' },
     by: { ...BY_OPTION, description: 'who revokes' },
     'all-teams': { type: 'boolean', description: 'with --user and no team: every live grant of that user or role in every team (offboarding)' },

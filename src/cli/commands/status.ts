@@ -21,7 +21,12 @@ export const statusCommand = defineCommand({
   summary: 'List live grants (principal, account, policy, kind, state, expiry) and the grants that failed.',
   arguments: [{ name: 'team-or-grant-id' }],
   options: {
-    user: { type: 'string', short: 'u', value: 'U', description: 'only grants of this user or role: NAME, an email, user/NAME or role/NAME' },
+    user: {
+      type: 'string',
+      short: 'u',
+      value: 'U',
+      description: 'only grants of this principal: NAME, an email, user/NAME or role/NAME, sso-user/NAME or sso-group/NAME (IAM Identity Center)',
+    },
     policy: { type: 'string', value: 'P', description: 'only grants of this policy' },
     account: { type: 'string', value: 'ID', description: 'only grants in this AWS account (12 digits)' },
     env: { type: 'string', value: 'E', description: 'only grants in this environment (its name in aws-accounts)' },
@@ -65,8 +70,8 @@ GrantTeam, GrantPrincipal, GrantPolicy, ...): the running ones, then those that 
 grants also held through what was there before grantflow (an imported entry not adopted) are
 listed with it: removing their entries leaves it in place. The
 argument is a team or one grant id (as the GRANT ID column shows it). --user takes the forms the
-PRINCIPAL column shows (user/NAME, role/NAME), a bare name or an email (matched by its IAM user
-name).`,
+PRINCIPAL column shows (user/NAME, role/NAME, and for IAM Identity Center sso-user/NAME and
+sso-group/NAME), a bare name or an email (matched by its IAM user name).`,
   exitCodes: 'Exit codes: 0 listed, 1 the team has no reconcile workflow, 2 usage error, 3 Temporal unreachable.',
   async run({ values, positionals, io }) {
     return withTemporal(

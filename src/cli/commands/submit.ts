@@ -94,10 +94,10 @@ Exit codes: 0 submitted (and, with --wait, all active), 1 invalid config, refuse
   async run({ values, positionals, io }) {
     const team = positionals[0]!;
     const timeoutMs = values.timeout;
-    const { validation, dir } = await loadValidTeam(io, team, { config: values.config, workerConfig: values['worker-config'] });
+    const { validation, dir, identityCenter } = await loadValidTeam(io, team, { config: values.config, workerConfig: values['worker-config'] });
     if (!validation.ok) return EXIT.failed;
     if (values['dry-run']) {
-      return printPlan(io, team, await computePlan(io, validation.team, values.timeout), values.json);
+      return printPlan(io, team, await computePlan(io, validation.team, values.timeout, identityCenter), values.json);
     }
     const { config, expansion } = validation.team;
     const revision = currentRevision(dir, io.env);

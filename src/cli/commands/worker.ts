@@ -90,6 +90,14 @@ A worker that trusts no key refuses every submission, unless started with
       return EXIT.failed;
     }
     for (const key of trust.keys) write(io.stderr, `worker: applies submissions signed by ${key.name} (${key.id})`);
+    const ic = authority.identityCenter;
+    if (ic) {
+      write(
+        io.stderr,
+        `worker: assigns IAM Identity Center permission sets in ${ic.instanceArn} (${ic.region}) as ${ic.roleName} in account ${ic.account}; ` +
+          `sessions last up to ${ic.sessionDuration} after a revoke; ${ic.callsPerSecond} calls/s and ${ic.maxCreationsInFlight} creations in flight for all workers`,
+      );
+    }
     if (trust.insecureAcceptUnsigned) {
       write(
         io.stderr,
@@ -120,6 +128,7 @@ A worker that trusts no key refuses every submission, unless started with
         iamCallsPerSecond: settings.iamCallsPerSecond,
         maxCachedWorkflows: Number(values['max-cached-workflows']),
         authority: authority.authority,
+        ...(authority.identityCenter ? { identityCenter: authority.identityCenter } : {}),
         onReconcilesStarted: (teams) =>
           write(
             io.stderr,

@@ -6,6 +6,7 @@ import { breakGlassRules } from './break-glass';
 import type { ActionCatalog, FolderContext, Locate, Rule } from './context';
 import { duplicateRules } from './duplicates';
 import { escalationRules } from './escalation';
+import { identityCenterRules } from './identity-center';
 import { limitRules } from './limits';
 import { nameRules } from './names';
 import { policyRules } from './policies';
@@ -23,6 +24,7 @@ const RULES: readonly Rule[] = [
   limitRules,
   duplicateRules,
   breakGlassRules,
+  identityCenterRules,
 ];
 
 export interface TeamCheck {

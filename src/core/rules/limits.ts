@@ -5,6 +5,7 @@ import { error, type Diagnostic } from '../diagnostics';
 import { LIMITS, policySize } from '../documents';
 import type { GrantSpec } from '../grant';
 import { attachedArns } from '../grant-derived';
+import { isIamPrincipal } from '../ids';
 import type { Rule, RuleContext } from './context';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -33,7 +34,8 @@ export const limitRules: Rule = (context) => {
   const { config, expansion, nowMs } = context;
   const out: Diagnostic[] = [];
   const byPrincipal = new Map<string, GrantSpec[]>();
-  for (const grant of expansion.grants) {
+  // An Identity Center grant attaches nothing to an IAM principal: its permission set's limits are rules/identity-center.ts's.
+  for (const grant of expansion.grants.filter((g) => isIamPrincipal(g.principalType))) {
     const key = `${grant.account}/${grant.principalType}/${grant.principal}`;
     byPrincipal.set(key, [...(byPrincipal.get(key) ?? []), grant]);
   }

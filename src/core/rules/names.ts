@@ -139,7 +139,7 @@ export const nameRules: Rule = (context) => {
   });
   config.temporary.forEach((entry, fallback) => {
     const index = entry.source.index ?? fallback;
-    checkUser(entry.user.written, entry.user.name, locate('temporary-access', ['temporary-access', index, 'user']));
+    if (entry.user) checkUser(entry.user.written, entry.user.name, locate('temporary-access', ['temporary-access', index, 'user']));
   });
   return out;
 };

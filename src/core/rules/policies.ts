@@ -61,7 +61,7 @@ export const policyRules: Rule = (context) => {
     const base: PathSegment[] = ['aws-policies', name];
     const at = (path: PathSegment[], key = false) => locate('aws-policies', [...base, ...path], { key });
 
-    if (policy.managedPolicyArns.length === 0 && policy.statements.length === 0) {
+    if (policy.managedPolicyArns.length === 0 && policy.statements.length === 0 && policy.permissionSet === undefined) {
       out.push(error(at([], true), `policy "${name}" grants nothing: add managed_policies or custom_statements`, 'empty-policy'));
     }
 

@@ -20,8 +20,13 @@ export const referenceRules: Rule = ({ config, locate }) => {
 
   config.permanent.forEach((entry, fallback) => {
     const index = entry.source.index ?? fallback;
-    if (entry.users.length === 0 && entry.roles.length === 0) {
-      out.push(error(locate('permanent-access', ['permanent-access', index]), `entry "${entry.description}" names no principal: add users or roles`));
+    if (entry.users.length === 0 && entry.roles.length === 0 && !entry.ssoUsers?.length && !entry.ssoGroups?.length) {
+      out.push(
+        error(
+          locate('permanent-access', ['permanent-access', index]),
+          `entry "${entry.description}" names no principal: add users, roles, sso_users or sso_groups`,
+        ),
+      );
     }
     entry.environments.forEach((environment, i) => {
       if (!Object.hasOwn(config.accounts, environment)) {

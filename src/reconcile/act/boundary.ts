@@ -3,6 +3,7 @@
 import { GrantflowAwsError } from '../../aws/errors';
 import { readPermissionsBoundary } from '../../aws/principal-calls';
 import type { GrantSpec } from '../../core/grant';
+import { iamPrincipalType } from '../../core/ids';
 import { boundaryProblem } from '../../core/managed-copies';
 import type { PassDeps } from '../context';
 import { PassFailure } from '../failures';
@@ -15,7 +16,7 @@ export async function refuseUnbounded(deps: Pick<PassDeps, 'accounts' | 'heartbe
   const problems: string[] = [];
   for (const grant of principals.values()) {
     try {
-      const boundary = await readPermissionsBoundary(deps.accounts.target(grant), { type: grant.principalType, name: grant.principal });
+      const boundary = await readPermissionsBoundary(deps.accounts.target(grant), { type: iamPrincipalType(grant.principalType), name: grant.principal });
       const problem = boundaryProblem(grant, boundary);
       if (problem) problems.push(problem);
     } catch (error) {

@@ -6,6 +6,7 @@ import { compare } from '../../core/expand';
 import type { PolicySync } from '../../core/grant';
 import { parseCopyPolicyName } from '../../core/names';
 import type { PassContext } from '../context';
+import { dropUnusedPermissionSets, teamAccounts, usesIdentityCenter } from './permission-sets';
 import { sleep } from '../waiting';
 
 /** Tries of a customer-managed policy's sync in one pass, the waits between them doubling from the backoff (1+2+4+8 s). */
@@ -81,6 +82,7 @@ export async function dropUnusedPolicies(ctx: PassContext, wanted: ReadonlySet<s
 /** Deletes every policy of a retired team that nothing has attached, and reports the others. */
 export async function dropRetiredPolicies(ctx: PassContext): Promise<void> {
   const deleted = await dropUnusedPolicies(ctx, new Set());
+  if (usesIdentityCenter(ctx)) deleted.push(...(await dropUnusedPermissionSets(ctx, new Set(), teamAccounts(ctx))));
   ctx.report.cleanedObjects += deleted.length;
   for (const [arn, outcome] of Object.entries(ctx.report.policies)) {
     if (outcome !== 'deleted' && outcome !== 'absent') ctx.report.error(`policy ${arn} of the retired team: ${outcome}`);

@@ -2,12 +2,13 @@
 // first (an expiry or a removal must not wait behind applies); a settle pass only what cannot wait
 // for the next interval; a pass with no config it may apply only keeps early revocations remembered.
 import { compare } from '../../core/expand';
-import type { PolicySync } from '../../core/grant';
+import type { PermissionSetSync, PolicySync } from '../../core/grant';
 import { isSticky } from '../../core/ledger';
 import type { PassPlan } from '../../core/reconcile-plan';
 import type { PassContext } from '../context';
 import { assertCurrent } from '../read/grants';
 import { waitForClose } from '../waiting';
+import { dropUnusedPermissionSets, syncPermissionSets, teamAccounts, usesIdentityCenter } from './permission-sets';
 import { dropUnusedPolicies, syncPolicies } from './policies';
 import { cleanUp, record } from './records';
 import { replace } from './replace';
@@ -19,7 +20,12 @@ const ENDING_WAIT_MS = 20_000;
 const ENDING_POLL_MS = 250;
 
 /** Revokes first (an expiry or removal must not wait behind applies), then everything else. */
-export async function reconcile(ctx: PassContext, plan: PassPlan, policies: readonly PolicySync[]): Promise<void> {
+export async function reconcile(
+  ctx: PassContext,
+  plan: PassPlan,
+  policies: readonly PolicySync[],
+  permissionSets: readonly PermissionSetSync[] = [],
+): Promise<void> {
   const { report } = ctx;
   const revoked = await revoke(ctx, plan.revoke);
   report.revoked.push(...revoked);
@@ -27,6 +33,7 @@ export async function reconcile(ctx: PassContext, plan: PassPlan, policies: read
   await cleanUp(ctx, plan.cleanup);
   await record(ctx, plan.records);
   await syncPolicies(ctx, policies);
+  await syncPermissionSets(ctx, permissionSets);
   await assertCurrent(ctx.deps, ctx.caller);
   // A desired grant whose previous run is still revoking starts once that run has closed, unless an
   // operator's revoke was what it was finishing; a revoke that shares an attachment with a grant
@@ -47,6 +54,7 @@ export async function reconcile(ctx: PassContext, plan: PassPlan, policies: read
   if (revoked.length > 0) await waitForEnding(ctx, revoked);
   const desiredCopies = [...ctx.desired.values()].flatMap((g) => (g.expiringCopies ?? []).map((c) => c.arn));
   await dropUnusedPolicies(ctx, new Set(policies.map((p) => p.arn)), new Set(desiredCopies));
+  if (usesIdentityCenter(ctx)) await dropUnusedPermissionSets(ctx, new Set(permissionSets.map((p) => p.name)), teamAccounts(ctx));
 }
 
 /** Only what cannot wait for the next interval: replacements whose new grant is active, and revokes that follow an operator's. */

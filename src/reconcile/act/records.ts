@@ -3,7 +3,7 @@
 // holds nothing and ends at once, written so that visibility keeps saying how the grant stands
 // (src/core/ledger.ts): an early revoke kept, or lifted.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { revokeGrantIam } from '../../aws/grant-iam';
+import { revokeGrantAccess } from '../../aws/grant-access';
 import type { Deployer } from '../../core/grant';
 import type { RevokeTarget } from '../../core/grant-derived';
 import { parseGrantWorkflowId } from '../../core/ids';
@@ -28,6 +28,8 @@ export function targetOf(entry: LedgerEntry, deployer: Deployer): RevokeTarget |
     principal: entry.memo.principalName ?? key.principal,
     arns: entry.memo.attachedArns ?? [],
     ...(entry.memo.inlinePolicy ? { inlinePolicyName: entry.memo.inlinePolicy } : {}),
+    ...(entry.memo.permissionSet ? { permissionSet: entry.memo.permissionSet } : {}),
+    ...(entry.memo.principalId ? { principalId: entry.memo.principalId } : {}),
     // The memo lists a grant's expiring copies among what it attaches; they are deleted once detached.
     ...copyArnsOf(entry.memo.attachedArns ?? []),
   };
@@ -46,7 +48,7 @@ export async function cleanUp(ctx: PassContext, entries: PassPlan['cleanup']): P
     const target = targetOf(entry, deployer);
     if (!target) continue;
     try {
-      const removed = await revokeGrantIam(deps, target);
+      const removed = await revokeGrantAccess(deps, target);
       report.cleaned++;
       report.cleanedObjects += removed.detached.length + (removed.inline === 'deleted' ? 1 : 0);
       if (ending(entry) === 'abandoned') report.terminated.push(entry.id);

@@ -8,6 +8,8 @@ import { SUMMARY_LIST_CAP, type RetireResult } from '../../../workflows/messages
 import type { PassContext } from '../context';
 import { Capped } from '../report';
 import { waitForClose } from '../waiting';
+import { assignmentKey } from '../../core/identity-center';
+import { dropUnusedPermissionSets, teamAccounts, usesIdentityCenter } from './permission-sets';
 import { dropUnusedPolicies } from './policies';
 import { cleanUp, record } from './records';
 import { revoke } from './signal';
@@ -54,6 +56,8 @@ export async function retire(ctx: PassContext, why: string | undefined): Promise
     what: (open) => `waiting for ${open} grants to finish revoking`,
   });
   const deleted = remaining.length === 0 ? await dropUnusedPolicies(ctx, new Set()) : [];
+  if (remaining.length === 0 && usesIdentityCenter(ctx))
+    deleted.push(...(await dropUnusedPermissionSets(ctx, new Set(), teamAccounts(ctx))).map(assignmentKey));
   const left = new Capped<string>();
   left.push(...remaining.map((id) => `${id} is still revoking`));
   for (const [arn, outcome] of Object.entries(report.policies)) if (outcome !== 'deleted' && outcome !== 'absent') left.push(`policy ${arn}: ${outcome}`);

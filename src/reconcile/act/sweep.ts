@@ -6,9 +6,11 @@ import type { AccountRef } from '../../aws/accounts';
 import { needsKey, sweepPrincipals } from '../../aws/sweep';
 import { compare } from '../../core/expand';
 import { attachedArns } from '../../core/grant-derived';
+import { isIamPrincipal } from '../../core/ids';
 import { ending } from '../../core/ledger';
 import type { PassPlan } from '../../core/reconcile-plan';
 import type { PassContext } from '../context';
+import { sweepIdentityCenter } from './identity-center-sweep';
 import { cleanUp, record, targetOf } from './records';
 import { revoke } from './signal';
 
@@ -24,6 +26,7 @@ export async function sweep(ctx: PassContext, plan: PassPlan, maxDays: number, d
     await record(ctx, plan.records);
   }
   await sweepIam(ctx, plan, maxDays, dryRun);
+  await sweepIdentityCenter(ctx, plan, dryRun);
 }
 
 type Principal = { type: 'user' | 'role'; name: string };
@@ -34,15 +37,16 @@ export async function sweepIam(ctx: PassContext, plan: PassPlan, maxDays: number
   const { deps, deployer, report } = ctx;
   if (!deployer) return;
   const scopes = new Map<string, Scope>();
-  const scopeOf = (ref: AccountRef) => {
-    const scope = scopes.get(ref.account) ?? { ref, principals: new Map(), needs: new Map() };
+  const scopeOf = (ref: AccountRef): Scope => {
+    const scope: Scope = scopes.get(ref.account) ?? { ref, principals: new Map(), needs: new Map() };
     scopes.set(ref.account, scope);
     return scope;
   };
   const live = new Set<string>();
   for (const entry of ctx.ledger.values()) {
     const target = targetOf(entry, deployer);
-    if (!target) continue;
+    // An Identity Center grant holds nothing in IAM: sweepIdentityCenter looks after it.
+    if (!target || !isIamPrincipal(target.principalType)) continue;
     const scope = scopeOf({ account: target.account, environment: target.environment, deployer });
     const key = needsKey(target.principalType, target.principal);
     scope.principals.set(key, { type: target.principalType, name: target.principal });
@@ -53,9 +57,11 @@ export async function sweepIam(ctx: PassContext, plan: PassPlan, maxDays: number
   }
   // Grants this pass started or re-specified hold their policies even before visibility lists them.
   for (const grant of [...plan.start, ...plan.respec]) {
-    const key = needsKey(grant.principalType, grant.principal);
+    const type = grant.principalType;
+    if (!isIamPrincipal(type)) continue;
+    const key = needsKey(type, grant.principal);
     const scope = scopeOf({ account: grant.account, environment: grant.environment, deployer });
-    scope.principals.set(key, { type: grant.principalType, name: grant.principal });
+    scope.principals.set(key, { type, name: grant.principal });
     scope.needs.set(key, [...(scope.needs.get(key) ?? []), ...attachedArns(grant)]);
     live.add(grant.id);
   }

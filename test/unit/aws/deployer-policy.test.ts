@@ -3,9 +3,9 @@
 // (when a boundary is required) and revoking calls always, and nothing on the deployer role itself.
 import assert from 'node:assert/strict';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { deployerActions, deployerPolicies } from '../../../src/aws/deployer-policy';
+import { deployerActions, deployerPolicies, identityCenterActions, identityCenterPolicies } from '../../../src/aws/deployer-policy';
 import { markerKey } from '../../../src/aws/ownership-marks';
-import { IAM_OPERATIONS, type IamOperation } from '../../../src/aws/operations';
+import { IAM_OPERATIONS, IDENTITY_STORE_OPERATIONS, SSO_ADMIN_OPERATIONS, type IamOperation } from '../../../src/aws/operations';
 
 const ACCOUNT = '111111111111';
 const ROLE = 'AWSSelfServeDeployer';
@@ -176,6 +176,67 @@ describe('deployer-policy, judged by an IAM policy evaluator', function () {
       conditioned.flatMap((s) => s.Action),
       ['iam:AttachRolePolicy', 'iam:AttachUserPolicy', 'iam:PutUserPolicy'],
       'only the granting calls carry the boundary condition',
+    );
+  });
+});
+
+describe('the IAM Identity Center role policy, derived from the calls grantflow sends there', function () {
+  const settings = {
+    instanceArn: 'arn:aws:sso:::instance/ssoins-1234567890abcdef',
+    identityStoreId: 'd-1234567890',
+    region: 'us-east-1',
+    account: '333333333333',
+    roleName: 'GrantflowIdentityCenter',
+    sessionDuration: 'PT1H',
+    managementAccount: '444444444444',
+    allowManagementAccount: false,
+    callsPerSecond: 20,
+    maxCreationsInFlight: 10,
+  };
+  const statements = (allow = false) =>
+    (
+      identityCenterPolicies({ settings: { ...settings, allowManagementAccount: allow }, trustedPrincipal: 'arn:aws:iam::999999999999:root' }).permissions as {
+        Statement: { Sid: string; Action: string[]; Resource: string | string[] }[];
+      }
+    ).Statement;
+
+  it('allows exactly the sso and identitystore operations of the list (and the tagging a create with tags needs), nothing else', () => {
+    const allowed = statements()
+      .flatMap((s) => s.Action)
+      .sort();
+    assert.deepEqual(allowed, identityCenterActions().sort());
+    assert.deepEqual(
+      [...SSO_ADMIN_OPERATIONS.map((op) => `sso:${op}`), 'sso:TagResource', ...IDENTITY_STORE_OPERATIONS.map((op) => `identitystore:${op}`)].sort(),
+      allowed,
+    );
+  });
+
+  it('acts on the worker instance, its permission sets and its identity store only', () => {
+    const resources = statements().flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
+    assert.deepEqual(resources, [
+      '*',
+      settings.instanceArn,
+      'arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/*',
+      'arn:aws:sso:::account/*',
+      'arn:aws:identitystore::333333333333:identitystore/d-1234567890',
+      'arn:aws:identitystore:::user/*',
+      'arn:aws:identitystore:::group/*',
+    ]);
+    assert.deepEqual(
+      statements()
+        .filter((s) => s.Resource === '*')
+        .flatMap((s) => s.Action),
+      ['sso:ListInstances'],
+      'only the listing of instances is account-wide',
+    );
+  });
+
+  it('adds what provisioning in the management account needs only where the worker may assign there', () => {
+    assert.ok(!statements(false).some((s) => s.Sid.includes('ManagementAccount')));
+    const management = statements(true).filter((s) => s.Sid.includes('ManagementAccount'));
+    assert.deepEqual(
+      management.map((s) => s.Resource),
+      ['arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*', 'arn:aws:iam::444444444444:saml-provider/AWSSSO_*'],
     );
   });
 });

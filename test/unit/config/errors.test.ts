@@ -497,7 +497,7 @@ const CASES: Case[] = [
     name: 'permanent entry naming no principal',
     kind: 'permanent-access',
     text: 'permanent-access:\n  - description: Nobody #<\n    environments: [nonprod]\n    grants: [reader]\n',
-    message: /entry "Nobody" names no principal: add users or roles/,
+    message: /entry "Nobody" names no principal: add users, roles, sso_users or sso_groups/,
     value: 'Nobody',
   },
   {
@@ -646,6 +646,70 @@ const CASES: Case[] = [
     text: BASE['permanent-access'].replace('    grants:\n      - reader\n', '    grants:\n      - reader\n    adopt: yes please #<\n'),
     message: /permanent-access\[0\].adopt must be a boolean, got the string "yes please"/,
     value: 'yes please',
+  },
+  {
+    name: 'Identity Center group whose display name holds a /',
+    kind: 'permanent-access',
+    text: BASE['permanent-access'].replace('    roles:\n      - ci-role\n', '    sso_groups:\n      - platform/admins #<\n'),
+    message: /sso_group "platform\/admins" holds a \/, which grantflow's workflow ids use as a separator/,
+    value: 'platform/admins',
+  },
+  {
+    name: 'temporary entry naming both an IAM user and an Identity Center user',
+    kind: 'temporary-access',
+    text: BASE['temporary-access'].replace('    user: bob@example.com\n', '    user: bob@example.com\n    sso_user: bob@example.com #<\n'),
+    message: /a temporary entry names one principal: user and sso_user are both given; keep one/,
+    value: 'sso_user',
+  },
+  {
+    name: 'temporary entry naming no principal',
+    kind: 'temporary-access',
+    text: BASE['temporary-access']
+      .replace('  - description: Debug prod #<\n', '')
+      .replace('  - description: Debug prod\n    user: bob@example.com\n', '  - description: Debug prod #<\n'),
+    message: /a temporary entry needs its principal: add user \(an IAM user\), sso_user or sso_group/,
+    value: 'sso_user',
+  },
+  {
+    name: 'policy naming an existing permission set and holding managed policies too',
+    kind: 'aws-policies',
+    text:
+      BASE['aws-policies'] +
+      '  admins:\n    description: "Admins, in Identity Center"\n    permission_set: AdministratorAccess #<\n    managed_policies: ["arn:aws:iam::aws:policy/ReadOnlyAccess"]\n',
+    message: /policy "admins" names permission set AdministratorAccess, which is assigned as it is; it cannot also take managed_policies or custom_statements/,
+    value: 'AdministratorAccess',
+  },
+  {
+    name: 'policy naming a permission set as grantflow names its own',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'] + '  admins:\n    description: "Admins"\n    permission_set: gf-other.admins-0123456789ab #<\n',
+    message: /permission set "gf-other.admins-0123456789ab" is named as grantflow names its own/,
+    value: 'gf-other.admins-0123456789ab',
+  },
+  {
+    name: 'permission set granted to an IAM user',
+    kind: 'permanent-access',
+    text: BASE['permanent-access'].replace('      - reader\n', '      - admins #<\n'),
+    others: { 'aws-policies/team.yaml': BASE['aws-policies'] + '  admins:\n    description: "Admins"\n    permission_set: AdministratorAccess\n' },
+    message:
+      /policy "admins" is the IAM Identity Center permission set AdministratorAccess, which only Identity Center users and groups can be assigned, not IAM user alice@example.com/,
+    value: 'sso_users',
+  },
+  {
+    name: 'customer-managed policy in a policy granted to Identity Center users',
+    kind: 'aws-policies',
+    text: BASE['aws-policies'].replace(
+      '      - "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"',
+      '      - "arn:aws:iam::111111111111:policy/team-tools" #<',
+    ),
+    others: {
+      'temporary-access/team.yaml': BASE['temporary-access']
+        .replace('    user: bob@example.com\n', '    sso_user: bob@example.com\n')
+        .replace('grant: reader', 'grant: breakglass'),
+    },
+    message:
+      /policy "breakglass" is granted to IAM Identity Center principals, so it becomes permission set gf-team.breakglass-[0-9a-f]{12}, which takes AWS managed policies only/,
+    value: 'arn:aws:iam::111111111111:policy/team-tools',
   },
 ];
 

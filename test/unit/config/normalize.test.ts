@@ -22,7 +22,7 @@ describe('normalize cases: temporary entries', function () {
     assert.ok(!('startsAt' in second) && !('reason' in second) && !('ticket' in second));
     assert.deepEqual(second.source, { file: 't/temporary.yaml', line: 7, index: 1 });
     assert.equal(second.expiresAt, '2030-02-03T23:59:59Z');
-    assert.deepEqual(second.user.written, 'b@example.com');
+    assert.deepEqual(second.user?.written, 'b@example.com');
   });
 
   it('start, reason and ticket are kept when written', function () {

@@ -63,6 +63,12 @@ describe("guardrails: the worker's configuration file", function () {
     ['an account id that is not 12 digits', 'guardrails:\n  team_accounts:\n    payments: ["1234"]\n', 3, /exactly 12 digits/],
     ['a key it does not know (a typo must not drop a guardrail)', 'guardrails:\n  require_mfa_in: [prod]\n', 2, /require_mfa_in/],
     ['temporary_managed_policies other than copy (the only floor)', 'guardrails:\n  temporary_managed_policies: attach\n', 2, /copy/],
+    [
+      'an Identity Center instance ARN that is none',
+      'identity_center:\n  instance_arn: ssoins-1\n  identity_store_id: d-1234567890\n  region: us-east-1\n  account: "333333333333"\n',
+      2,
+      /an instance ARN/,
+    ],
     ['two trusted submitters of one name', 'trusted_submitters:\n  - {name: ci, public_key: a}\n  - {name: ci, public_key: b}\n', 3, /listed twice/],
   ];
   for (const [what, text, line, message] of bad) {
@@ -73,6 +79,52 @@ describe("guardrails: the worker's configuration file", function () {
       assert.match(diagnostics[0]!.message, message);
     });
   }
+
+  it('reads the IAM Identity Center instance, with its defaults: the deployer role, an hour of session, 20 calls a second, 10 creations in flight', () => {
+    const { config, diagnostics } = loadWorkerConfig(
+      write(
+        [
+          'guardrails:',
+          '  deployer_role: GrantflowDeployer',
+          'identity_center:',
+          '  instance_arn: arn:aws:sso:::instance/ssoins-1234567890abcdef',
+          '  identity_store_id: d-1234567890',
+          '  region: eu-west-1',
+          '  account: "333333333333"',
+          '  management_account: "444444444444"',
+        ].join('\n'),
+      ),
+    );
+    assert.deepEqual(diagnostics, []);
+    assert.deepEqual(config.identityCenter, {
+      instanceArn: 'arn:aws:sso:::instance/ssoins-1234567890abcdef',
+      identityStoreId: 'd-1234567890',
+      region: 'eu-west-1',
+      account: '333333333333',
+      roleName: 'GrantflowDeployer',
+      sessionDuration: 'PT1H',
+      managementAccount: '444444444444',
+      allowManagementAccount: false,
+      callsPerSecond: 20,
+      maxCreationsInFlight: 10,
+    });
+    assert.deepEqual(config.guardrails.identityCenter, { managementAccount: '444444444444', allowManagementAccount: false });
+  });
+
+  it('takes the session duration as grantflow writes durations or as Identity Center does', () => {
+    const base =
+      'identity_center:\n  instance_arn: arn:aws:sso:::instance/ssoins-1234567890abcdef\n  identity_store_id: d-1234567890\n  region: us-east-1\n  account: "333333333333"\n';
+    for (const [written, iso] of [
+      ['90m', 'PT1H30M'],
+      ['PT12H', 'PT12H'],
+      ['2h', 'PT2H'],
+    ] as const) {
+      assert.equal(loadWorkerConfig(write(`${base}  session_duration: ${written}\n`)).config.identityCenter?.sessionDuration, iso, written);
+    }
+    const { diagnostics } = loadWorkerConfig(write(`${base}  session_duration: 13h\n`));
+    assert.equal(diagnostics[0]!.line, 6);
+    assert.match(diagnostics[0]!.message, /session_duration must be from 1h to 12h .* it is how long a session lasts after a revoke/);
+  });
 
   it('names the file when it cannot be read', () => {
     const { diagnostics } = loadWorkerConfig('/nonexistent/worker.yaml');

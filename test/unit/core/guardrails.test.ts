@@ -91,6 +91,45 @@ describe('guardrails: what a submission may not ask for', function () {
     });
   }
 
+  describe('IAM Identity Center grants', function () {
+    const sso = (accounts: Record<string, string> = { ...ACCOUNTS }) =>
+      team({
+        name: 'payments',
+        policies: { reader: policy([READ_ONLY]) },
+        accounts,
+        permanent: [
+          { users: ['alice'], environments: ['nonprod'], grants: ['reader'] },
+          { ssoGroups: ['Payments Admins'], environments: ['prod'], grants: ['reader'] },
+        ],
+      });
+
+    it('are refused by a worker whose configuration names no Identity Center instance, at the first entry that makes one', () => {
+      const problems = guardrailProblems(sso(), DEFAULT_GUARDRAILS);
+      assert.equal(problems.length, 1);
+      assert.match(problems[0]!.message, /grants to IAM Identity Center users or groups, but the worker's configuration has no identity_center/);
+      assert.deepEqual(problems[0]!.where, { file: 'permanent-access', key: '1', path: ['permanent-access', 1] });
+    });
+
+    it('are refused in the management account unless the worker allows it', () => {
+      const guardrails = { ...DEFAULT_GUARDRAILS, identityCenter: { managementAccount: ACCOUNTS.prod, allowManagementAccount: false } };
+      const problems = guardrailProblems(sso(), guardrails);
+      assert.deepEqual(
+        problems.map((p) => [p.guardrail, p.where]),
+        [['identity_center.allow_management_account', { file: 'aws-accounts', key: 'prod' }]],
+      );
+      assert.match(
+        problems[0]!.message,
+        /environment prod is the organisation's management account 222222222222.*set identity_center.allow_management_account: true/,
+      );
+      assert.deepEqual(guardrailProblems(sso(), { ...guardrails, identityCenter: { ...guardrails.identityCenter, allowManagementAccount: true } }), []);
+    });
+
+    it('leave the management account alone when only IAM principals are granted there', () => {
+      const guardrails = { ...DEFAULT_GUARDRAILS, identityCenter: { managementAccount: ACCOUNTS.nonprod, allowManagementAccount: false } };
+      assert.deepEqual(guardrailProblems(sso(), guardrails), []);
+    });
+  });
+
   it('says where each problem is written: a setting of grantflow.yaml, or the environment in aws-accounts', () => {
     const problems = guardrailProblems(config({}), { ...DEFAULT_GUARDRAILS, requireMfa: ['prod'], teamAccounts: { payments: [ACCOUNTS.nonprod] } });
     assert.deepEqual(

@@ -120,6 +120,8 @@ describe('what operators type and read', function () {
     ['role/github-actions-deployer', { type: 'role', name: 'github-actions-deployer' }],
     ['user/alice', { type: 'user', name: 'alice' }],
     ['user/alice@example.com', { type: 'user', name: 'alice' }],
+    ['sso-user/alice@example.com', { type: 'sso-user', name: 'alice@example.com' }],
+    ['sso-group/Platform Admins', { type: 'sso-group', name: 'Platform Admins' }],
     ['alice@example.com', { name: 'alice' }],
     ['Bob', { name: 'Bob' }],
   ];

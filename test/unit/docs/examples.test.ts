@@ -1,12 +1,14 @@
 // Every YAML example of the README and docs/ is validated with the real loader, as `grantflow validate`
 // reads it: each block names its file in a first comment line (`# grantflow.yaml`,
 // `# temporary-access/<team>.yaml`), is written there, with the other blocks of its section, over a
-// copy of the example team in config/, and must validate. What the docs say an example does (the expiring copy it attaches, that sinks are
+// copy of the example team in config/, and must validate; a worker's configuration
+// (`# grantflow-worker.yaml`) must load as the worker loads it. What the docs say an example does (the expiring copy it attaches, that sinks are
 // checked without their webhook variables) is checked here too.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadWorkerConfig } from '../../../src/config/worker-config';
 import { FILE_KINDS } from '../../../src/core/team-config';
 import { runCli } from '../../harness/cli';
 import { NOW } from '../../harness/config-dir';
@@ -74,6 +76,9 @@ function envWithoutWebhooks(): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GRANTFLOW_')));
 }
 
+/** The worker's own configuration, kept apart from the team files. */
+const WORKER_FILE = 'grantflow-worker.yaml';
+
 const IN_TWO_DAYS = { expires: '2026-06-03', starts: '2026-06-02' };
 
 describe('the YAML examples of the README and docs/', function () {
@@ -89,16 +94,30 @@ describe('the YAML examples of the README and docs/', function () {
     for (const example of all) {
       const [kind, name, ...rest] = example.file.split('/');
       assert.ok(
-        example.file === 'grantflow.yaml' || (kinds.has(kind!) && name?.endsWith('.yaml') && rest.length === 0),
-        `${example.where} (${example.section}) starts with "# grantflow.yaml" or "# <kind>/<team>.yaml", not ${JSON.stringify(example.file)}`,
+        example.file === 'grantflow.yaml' || example.file === WORKER_FILE || (kinds.has(kind!) && name?.endsWith('.yaml') && rest.length === 0),
+        `${example.where} (${example.section}) starts with "# grantflow.yaml", "# ${WORKER_FILE}" or "# <kind>/<team>.yaml", not ${JSON.stringify(example.file)}`,
       );
     }
   });
 
+  for (const example of all.filter((e) => e.file === WORKER_FILE)) {
+    it(`${example.where} (${example.section}, the worker's configuration) loads as the worker loads it`, () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grantflow-docs-worker-'));
+      made.push(dir);
+      const file = path.join(dir, WORKER_FILE);
+      fs.writeFileSync(file, example.text);
+      const { diagnostics } = loadWorkerConfig(file);
+      assert.deepEqual(
+        diagnostics.filter((d) => d.severity === 'error'),
+        [],
+      );
+    });
+  }
+
   // The blocks of one section are one example: written together (an imported team's policies and
   // entries, say), each team they name validated.
   const sections = new Map<string, Example[]>();
-  for (const example of all) {
+  for (const example of all.filter((e) => e.file !== WORKER_FILE)) {
     const key = `${example.where.split(':')[0]}#${example.section}`;
     sections.set(key, [...(sections.get(key) ?? []), example]);
   }

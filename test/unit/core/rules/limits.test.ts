@@ -39,7 +39,7 @@ function errorsOf(grants: G[], quota = 2): Diagnostic[] {
   const context = {
     config: { settings: { maxManagedPoliciesPerPrincipal: quota } } as unknown as TeamConfig,
     nowMs: NOW,
-    expansion: { grants: grants.map(grantOf), policies: [], skipped: [], duplicates: [] },
+    expansion: { grants: grants.map(grantOf), policies: [], permissionSets: [], skipped: [], duplicates: [] },
     locate: (kind, path) => ({ file: `${kind}:${path.join('/')}`, line: 1, col: 1 }),
   } as RuleContext;
   return limitRules(context);

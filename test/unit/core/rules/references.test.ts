@@ -12,7 +12,7 @@ function run(rule: typeof referenceRules, config: Partial<TeamConfig>, duplicate
   const context = {
     config: { team: 'ops', accounts: {}, policies: {}, permanent: [], temporary: [], ...config } as TeamConfig,
     nowMs: 0,
-    expansion: { grants: [], policies: [], skipped: [], duplicates },
+    expansion: { grants: [], policies: [], permissionSets: [], skipped: [], duplicates },
     locate: (kind, path) => ({ file: `${kind}:${path.join('/')}`, line: 1, col: 1 }),
   } as RuleContext;
   return rule(context);
