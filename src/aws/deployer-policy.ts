@@ -86,6 +86,21 @@ export const SELF_PROTECTED_ACTIONS = [
   'iam:UpdateAssumeRolePolicy',
 ] as const;
 
+/** A role's trust policy: the principal grantflow's worker runs as may assume it, with the external id when one is set. */
+function assumeRoleTrust(trustedPrincipal: string, externalId: string | undefined): object {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: trustedPrincipal },
+        Action: 'sts:AssumeRole',
+        ...(externalId ? { Condition: { StringEquals: { 'sts:ExternalId': externalId } } } : {}),
+      },
+    ],
+  };
+}
+
 /** The deployer role in every account, at any path (role names are unique per account whatever the path). */
 export function deployerRoleResources(partition: string, roleName: string): string[] {
   return [`arn:${partition}:iam::*:role/${roleName}`, `arn:${partition}:iam::*:role/*/${roleName}`];
@@ -155,17 +170,7 @@ export function deployerPolicies(options: {
         },
       ],
     },
-    trust: {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { AWS: options.trustedPrincipal },
-          Action: 'sts:AssumeRole',
-          ...(options.externalId ? { Condition: { StringEquals: { 'sts:ExternalId': options.externalId } } } : {}),
-        },
-      ],
-    },
+    trust: assumeRoleTrust(options.trustedPrincipal, options.externalId),
     caller: {
       Version: '2012-10-17',
       Statement: [
@@ -258,16 +263,6 @@ export function identityCenterPolicies(options: { settings: IdentityCenterSettin
           : []),
       ],
     },
-    trust: {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { AWS: options.trustedPrincipal },
-          Action: 'sts:AssumeRole',
-          ...(settings.externalId ? { Condition: { StringEquals: { 'sts:ExternalId': settings.externalId } } } : {}),
-        },
-      ],
-    },
+    trust: assumeRoleTrust(options.trustedPrincipal, settings.externalId),
   };
 }
