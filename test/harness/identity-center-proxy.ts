@@ -15,8 +15,11 @@ import crypto from 'node:crypto';
 export interface IdentityCenterScript {
   /** Creations answer IN_PROGRESS, and their status reads say so `polls` times before the outcome: made, or FAILED with `failWith` (nothing made). */
   creations?: { polls: number; failWith?: string };
-  /** The first `failures` deletions stay IN_PROGRESS for `polls` reads, then FAIL with `failWith` (nothing deleted); later ones go through. */
-  deletions?: { polls: number; failures: number; failWith: string };
+  /**
+   * The first `failures` deletions, or every deletion sent before `untilMs` (epoch ms), stay IN_PROGRESS
+   * for `polls` reads, then FAIL with `failWith` (nothing deleted); later ones go through.
+   */
+  deletions?: { polls: number; failures?: number; untilMs?: number; failWith: string };
   /** The first `conflicts` creations answer ConflictException (a request for the same assignment in progress). */
   conflicts?: number;
   /** ProvisionPermissionSet answers IN_PROGRESS, and its status reads say so `polls` times before SUCCEEDED. */
@@ -213,7 +216,8 @@ export class IdentityCenterFakes {
 
   private delete(params: Record<string, unknown>): Scripted {
     const deletions = this.script.deletions;
-    if (deletions && this.deletionFailures < deletions.failures) {
+    const failing = deletions && (this.deletionFailures < (deletions.failures ?? 0) || Date.now() < (deletions.untilMs ?? 0));
+    if (deletions && failing) {
       this.deletionFailures++;
       const RequestId = crypto.randomUUID();
       const status = {
