@@ -9,8 +9,7 @@ import type { LedgerEntry } from './ledger';
 import { planPass } from './reconcile-plan';
 import { holdsStatements } from './documents';
 import { boundaryProblem } from './managed-copies';
-import type { IamStatement } from './team-config';
-import type { BreakGlassRule } from './team-config';
+import type { BreakGlassRule, IamStatement } from './team-config';
 
 /** `update`: the grant stays, but what it grants changes (its policy's document, or its definition). */
 export type PlanAction = 'add' | 'keep' | 'update' | 'replace' | 'revoke' | 'sticky' | 'skip';
@@ -84,11 +83,12 @@ export function principalKey(account: string, type: string, name: string): strin
 
 /**
  * Whether IAM already gives the principal the grant's access without grantflow: a permanent grant
- * whose managed policies are all attached and whose custom statements (if any) its inline original
+ * of an IAM user or role whose managed policies are all attached and whose custom statements (if any) its inline original
  * holds, with the same meaning.
  */
 export function heldAlready(grant: GrantSpec, state: PrincipalState | undefined): boolean {
-  if (grant.kind !== 'permanent' || !state?.exists) return false;
+  // An Identity Center grant holds no policy in IAM: nothing of it can be there before grantflow.
+  if (grant.kind !== 'permanent' || !isIamPrincipal(grant.principalType) || !state?.exists) return false;
   if (!grant.managedPolicyArns.every((arn) => state.attached.includes(arn))) return false;
   if (!grant.customPolicyArn) return true;
   const original = grant.inlineOriginal;

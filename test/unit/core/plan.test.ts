@@ -3,7 +3,7 @@
 // of the exact action, note and problem of each entry.
 import assert from 'node:assert/strict';
 import { expandTeam } from '../../../src/core/expand';
-import { isCustomerManagedArn, type LiveView, missingPolicyKey, type PlanEntry, planTeam } from '../../../src/core/plan';
+import { isCustomerManagedArn, type LiveView, missingPolicyKey, type PlanEntry, planTeam, principalKey } from '../../../src/core/plan';
 import type { GrantSpec } from '../../../src/core/grant';
 import type { LedgerEntry } from '../../../src/core/ledger';
 import { ACCOUNTS, inHours, policy, READ_ONLY, SECURITY_AUDIT, team, VIEW_ONLY } from '../../harness/team';
@@ -412,5 +412,17 @@ describe('plan: "add (already in IAM)" for what was there before grantflow', fun
     );
     const alice = entries.find((e) => e.principal === 'user/alice' && e.policy === 'aws.ReadOnlyAccess' && e.kind === 'permanent')!;
     assert.equal(alice.alreadyInIam, undefined, 'not read: not in IAM as far as the plan knows');
+  });
+
+  it('never says so of an IAM Identity Center grant, whose access no IAM policy holds', () => {
+    const sso = expandTeam(
+      team({ policies: { reader: policy([READ_ONLY]) }, permanent: [{ ssoUsers: ['alice@example.com'], environments: ['nonprod'], grants: ['reader'] }] }),
+      Date.now(),
+    );
+    const grant = sso.grants[0]!;
+    const iam = { [principalKey(grant.account, grant.principalType, grant.principal)]: { exists: true, attached: [], inline: [] } };
+    const [entry] = planTeam(sso, { ledger: ledgerOf(), iam }, planOptions);
+    assert.equal(entry!.action, 'add');
+    assert.equal(entry!.alreadyInIam, undefined);
   });
 });
