@@ -180,6 +180,16 @@ export async function startStack(options: { retentionDays?: number; worker?: boo
   return stack;
 }
 
+/**
+ * Waits for every start to finish, then fails with the first that failed: a start that fails never
+ * leaves another still under way, and out of reach of the `after` hook that stops what started.
+ */
+export async function allStarted(starts: readonly Promise<unknown>[]): Promise<void> {
+  const settled = await Promise.allSettled(starts);
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** Polls `check` until it returns a value that is not undefined (or throws after `timeoutMs`). */
 export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;

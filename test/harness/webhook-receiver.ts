@@ -3,7 +3,6 @@
 // a redirect elsewhere.
 import http from 'node:http';
 import type net from 'node:net';
-import { freePort } from '../../src/local/processes';
 
 export type Behaviour = 'ok' | 'fail' | 'hang' | { redirectTo: string };
 
@@ -26,7 +25,6 @@ export interface WebhookReceiver {
 }
 
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
-  const port = await freePort();
   const behaviours = new Map<string, Behaviour>();
   const received: Received[] = [];
   const sockets = new Set<net.Socket>();
@@ -58,7 +56,12 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  // Port 0: the kernel picks a free port as it binds, so nothing started beside the receiver can take it first.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const port = (server.address() as net.AddressInfo).port;
   return {
     url: (path) => `http://127.0.0.1:${port}${path}`,
     set: (path, behaviour) => behaviours.set(path, behaviour),

@@ -22,6 +22,7 @@ import { startMoto, type Moto } from '../../src/local/moto';
 import { approversSink, breakGlassScenarios, NOT_LAST } from '../harness/break-glass';
 import { snapshotUsers } from '../harness/iam-snapshot';
 import { ACCOUNTS } from '../harness/team';
+import { allStarted } from '../harness/stack';
 import { createTimeSkippingEnv } from '../harness/time-skipping';
 import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver';
 
@@ -45,7 +46,8 @@ describe('break-glass requests with time skipping (Java test server + moto)', fu
   const ci = generateSigningKey('ci');
 
   before(async () => {
-    [env, moto, receiver] = await Promise.all([createTimeSkippingEnv(), startMoto(), startWebhookReceiver()]);
+    // Each is kept as soon as it has started: if another fails to start, `after` still stops it.
+    await allStarted([createTimeSkippingEnv().then((e) => (env = e)), startMoto().then((m) => (moto = m)), startWebhookReceiver().then((r) => (receiver = r))]);
     Object.assign(process.env, moto.env);
     const types = temporal.api.enums.v1.IndexedValueType;
     await env.client.connection.operatorService.addSearchAttributes({

@@ -17,7 +17,7 @@ import { statusQuery, type GrantOutcome } from '../../workflows/messages';
 import { GrantState, SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { snapshotAccount } from '../harness/iam-snapshot';
 import { startMoto, type Moto } from '../../src/local/moto';
-import { eventually } from '../harness/stack';
+import { allStarted, eventually } from '../harness/stack';
 import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, team } from '../harness/team';
 import { createTimeSkippingEnv } from '../harness/time-skipping';
 
@@ -31,7 +31,8 @@ describe('grant expiry with time skipping (Java test server + moto)', function (
   let accounts: AccountClients;
 
   before(async () => {
-    [env, moto] = await Promise.all([createTimeSkippingEnv(), startMoto()]);
+    // Each is kept as soon as it has started: if the other fails to start, `after` still stops it.
+    await allStarted([createTimeSkippingEnv().then((e) => (env = e)), startMoto().then((m) => (moto = m))]);
     Object.assign(process.env, moto.env);
     const types = temporal.api.enums.v1.IndexedValueType;
     await env.client.connection.operatorService.addSearchAttributes({
