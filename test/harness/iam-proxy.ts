@@ -164,7 +164,10 @@ export async function startIamProxy(upstream: string): Promise<IamProxy> {
           return;
         }
         if (kind === 'drop-after') {
-          if (call.json) identityCenter.passedOn(action, call.json);
+          if (call.json && !identityCenter.passOn(action, call.json)) {
+            request.socket.destroy();
+            return;
+          }
           const forward = http.request(
             { host: target.hostname, port: target.port, method: request.method, path: request.url, headers: request.headers },
             (upstream) => {

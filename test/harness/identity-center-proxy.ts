@@ -65,13 +65,26 @@ export class IdentityCenterFakes {
   /** Permission sets made through the proxy, by instance and name; their ARNs, for a deletion to find them by. */
   private readonly permissionSets = new Map<string, string>();
 
-  /** A call the proxy passes on to moto without looking (a fault that loses its answer): what it makes or deletes is still known. */
-  passedOn(action: string, params: Record<string, unknown>): void {
-    if (action === 'CreateAccountAssignment') this.assigned.add(assignmentKey(params));
-    if (action === 'DeleteAccountAssignment') this.assigned.delete(assignmentKey(params));
-    // Its ARN is unknown: the name stays taken until a deletion through the proxy names an ARN of it.
-    if (action === 'CreatePermissionSet') this.permissionSets.set(`${String(params.InstanceArn)}|${String(params.Name)}`, '');
+  /**
+   * A call about to be passed on to moto without looking (a fault that loses its answer): what it makes
+   * or deletes is still known. False when Identity Center would make nothing (the assignment exists or
+   * is being made, the permission set's name is taken) but moto would make a second one: not to be sent.
+   */
+  passOn(action: string, params: Record<string, unknown>): boolean {
+    const assignment = assignmentKey(params);
+    const name = `${String(params.InstanceArn)}|${String(params.Name)}`;
+    if (action === 'CreateAccountAssignment') {
+      if (this.assigned.has(assignment) || this.creating.has(assignment)) return false;
+      this.assigned.add(assignment);
+    }
+    if (action === 'DeleteAccountAssignment') this.assigned.delete(assignment);
+    if (action === 'CreatePermissionSet') {
+      if (this.permissionSets.has(name)) return false;
+      // Its ARN is unknown: the name stays taken until a deletion through the proxy names an ARN of it.
+      this.permissionSets.set(name, '');
+    }
     if (action === 'DeletePermissionSet') this.forgetPermissionSet(params);
+    return true;
   }
 
   private forgetPermissionSet(params: Record<string, unknown>): void {
