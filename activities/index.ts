@@ -13,7 +13,7 @@ import type { AccountClients } from '../src/aws/accounts';
 import { GrantflowAwsError } from '../src/aws/errors';
 import { withCallClass } from '../src/aws/rate-limit';
 import type { ApplyResult, AttemptOptions, HolderLookup, RevokeResult } from '../src/aws/grant-iam';
-import { applyGrantAccess, revokeGrantAccess } from '../src/aws/grant-access';
+import { applyGrantAccess, reserveQuickApply, revokeGrantAccess } from '../src/aws/grant-access';
 import type { IdentityCenter } from '../src/aws/identity-center';
 import { ConfigAuthority, type Authority, type VerifiedConfig } from '../src/reconcile/authority';
 import { BreakGlassAuthority, type GrantParent } from '../src/reconcile/break-glass';
@@ -128,17 +128,25 @@ export interface ApplyInput {
   owned?: string[];
   /** A break-glass grant: its request, and the run that started it as the server recorded it (absent: started by hand). */
   breakGlass?: { requestId: string; parent?: GrantParent };
+  /**
+   * Run inside the workflow's task (a local activity): only if the account's call budget can take the
+   * apply's calls at once; otherwise `busy`, with nothing sent, and the workflow queues it as an activity task.
+   */
+  quick?: boolean;
 }
 
 /**
  * applied: IAM holds `spec` (derived from the verified config `appliedFrom`); notYet: the verified
  * spec starts later than the workflow thought, so nothing was sent; refused: no verified config holds
- * the grant, nothing was sent.
+ * the grant, nothing was sent; busy: a quick apply found no room in the account's call budget, nothing
+ * was sent. Each says which notification sinks want which events, so the grant need not ask apart.
  */
-export type ApplyOutcome =
+export type ApplyOutcome = (
   | { outcome: 'applied'; spec: GrantSpec; appliedFrom: { ref: SubmissionRef; revision: string; signer: string }; result: ApplyResult }
   | { outcome: 'notYet'; spec: GrantSpec; startsAt: string }
-  | { outcome: 'refused'; reason: string };
+  | { outcome: 'refused'; reason: string }
+  | { outcome: 'busy' }
+) & { notifications?: NotificationPlan };
 
 /**
  * One grant's IAM work for a spec the caller vouches for, with AWS errors translated into failures.
@@ -196,9 +204,12 @@ export function createActivities(deps: ActivityDeps) {
    * The spec a grant may apply: what the team's newest verified config holds for its id; for a
    * break-glass grant the YAML does not (yet) record, what its request's approvals give.
    */
-  const derive = async (input: ApplyInput): Promise<{ spec: GrantSpec; from: VerifiedConfig; via?: string } | { refused: string }> => {
+  const derive = async (input: ApplyInput): Promise<{ spec: GrantSpec; from: VerifiedConfig; via?: string } | { refused: string } | 'busy'> => {
+    // A quick apply holds its workflow's task: it may not wait for a read that this worker's own workflow tasks answer.
+    if (input.quick && !(await authorityOf().knows(input.spec.team, input.sources ?? []))) return 'busy';
     const derived = await authorityOf().specFor(input.spec.id, input.spec.team, input.sources ?? []);
     if (!('refused' in derived) || !input.breakGlass) return derived;
+    if (input.quick) return 'busy';
     const granted = await breakGlassOf().specForGrant(input.spec.id, input.breakGlass.requestId, input.breakGlass.parent);
     if (!granted.ok) return { refused: `${derived.refused}; and as a break-glass grant: ${granted.reason}` };
     return {
@@ -245,16 +256,21 @@ export function createActivities(deps: ActivityDeps) {
      * verified config defines it; a grant no verified config holds is refused before any IAM call.
      */
     async applyGrant(input: ApplyInput): Promise<ApplyOutcome> {
+      const notifications = notificationPlan(deps.notifications?.sinks ?? []);
       const derived = await derive(input);
+      if (derived === 'busy') return { outcome: 'busy', notifications };
       if ('refused' in derived) {
         activityContext()
           ?.metricMeter.createCounter('grantflow_refused_total', undefined, 'requests refused for lack of a verified submission')
           .add(1, { what: 'grant' });
-        return { outcome: 'refused', reason: derived.refused };
+        return { outcome: 'refused', reason: derived.refused, notifications };
       }
       const { spec, from } = derived;
       const revision = derived.via ?? (from.revision ? describeRevision(from.revision) : 'unsigned');
-      if (spec.startsAt && Date.parse(spec.startsAt) > Date.now()) return { outcome: 'notYet', spec, startsAt: spec.startsAt };
+      if (spec.startsAt && Date.parse(spec.startsAt) > Date.now()) return { outcome: 'notYet', spec, startsAt: spec.startsAt, notifications };
+      // A quick apply holds its workflow's task while it runs: it goes only where it will not wait for the budget.
+      const release = input.quick ? reserveQuickApply(deps, spec) : undefined;
+      if (input.quick && !release) return { outcome: 'busy', notifications };
       const context = activityContext();
       // As an activity task the apply says it is alive while its calls wait for the budget, and hears
       // at a heartbeat that its workflow cancelled it.
@@ -270,6 +286,7 @@ export function createActivities(deps: ActivityDeps) {
           spec,
           appliedFrom: { ref: from.ref, revision, signer: from.signer },
           result,
+          notifications,
         };
       } catch (error) {
         // Stopped because its workflow cancelled it: reported as cancelled, which the workflow waits for
@@ -281,6 +298,7 @@ export function createActivities(deps: ActivityDeps) {
         throw error;
       } finally {
         if (beat) clearInterval(beat);
+        release?.();
       }
     },
 

@@ -196,6 +196,10 @@ export async function paceBench(options: PaceOptions): Promise<Record<string, nu
     results.worker_cpu_s = cpu.worker ?? 0;
     results.cpu_ms_per_grant = Math.round(((results.server_cpu_s + results.worker_cpu_s) * 1000) / options.grants);
     results.floor_ms = Math.round(floorMs);
+    // Every part of the stack shares this machine: the cores it would take to do the burst's CPU work within 1.5 times the floor.
+    const stackCpuS = Object.values(cpu).reduce((sum, seconds) => sum + seconds, 0);
+    results.stack_cpu_s = Math.round(stackCpuS * 10) / 10;
+    results.cores_for_1_5x_floor = Math.round((stackCpuS / ((1.5 * floorMs) / 1000)) * 10) / 10;
     results.converge_ratio = Math.round((results.converge_ms / floorMs) * 100) / 100;
     const events = stack.proxy.events();
     // A listing of the account answers many grants' reads at once: the burst pays for every one sent during it.
@@ -211,7 +215,8 @@ export async function paceBench(options: PaceOptions): Promise<Record<string, nu
       `converged ${options.grants} grants in ${results.converge_ms} ms; floor (${NECESSARY_WRITES_PER_GRANT} writes a grant, the busiest account's at ${options.rate}/s) ${results.floor_ms} ms; ratio ${results.converge_ratio}`,
     );
     log(
-      `  CPU during the burst: Temporal server ${results.server_cpu_s} s, worker(s) ${results.worker_cpu_s} s; ${results.cpu_ms_per_grant} ms a grant (${os.cpus().length} cores)`,
+      `  CPU during the burst: Temporal server ${results.server_cpu_s} s, worker(s) ${results.worker_cpu_s} s; ${results.cpu_ms_per_grant} ms a grant (${os.cpus().length} cores); ` +
+        `the whole stack ${results.stack_cpu_s} s, ${results.cores_for_1_5x_floor} cores' worth within 1.5 times the floor`,
     );
     log(`  calls per grant ${results.calls_per_grant} (${results.writes_per_grant} writes, ${results.reads_per_grant} reads): ${JSON.stringify(perAction)}`);
 

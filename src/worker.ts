@@ -43,6 +43,19 @@ const quietBundlerLogger = {
   log: () => undefined,
 };
 
+/** Workflows kept in memory unless the worker is told otherwise. */
+export const DEFAULT_CACHED_WORKFLOWS = 100;
+/**
+ * Workflow tasks a worker runs at once. A revoke or a quick apply runs inside its workflow task, so
+ * with the SDK's 40, 200 grants expiring together waited for a slot in turn. Half the cache: a task
+ * for a workflow that is not cached always finds a place to load it, where with one slot per cached
+ * workflow a new grant's first task could wait until its timeout for a cached one to finish.
+ */
+function workflowTaskSlots(cached: number): number {
+  return Math.max(2, Math.floor(cached / 2));
+}
+/** Polls for workflow tasks a worker keeps open, as many on the normal queue as on its sticky one. */
+const WORKFLOW_TASK_POLLS = 20;
 /** Local activities a worker runs at once: every cached workflow's, so none waits for a slot. */
 const LOCAL_ACTIVITY_SLOTS = 5000;
 /** Activity tasks a worker runs at once: a burst of applies, and the passes beside them. */
@@ -106,7 +119,13 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
     taskQueue: options.taskQueue,
     workflowBundle: await workflowBundle(),
     activities,
-    maxCachedWorkflows: options.maxCachedWorkflows ?? 100,
+    maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_CACHED_WORKFLOWS,
+    maxConcurrentWorkflowTaskExecutions: workflowTaskSlots(options.maxCachedWorkflows ?? DEFAULT_CACHED_WORKFLOWS),
+    // A burst's new grants (and the grants a mass expiry wakes after their eviction) arrive on the task
+    // queue's normal queue, not the worker's sticky one: with the SDK's 2 of 10 polls there, a burst's
+    // first tasks waited seconds for a poll while slots stood free.
+    maxConcurrentWorkflowTaskPolls: Math.min(WORKFLOW_TASK_POLLS, workflowTaskSlots(options.maxCachedWorkflows ?? DEFAULT_CACHED_WORKFLOWS)),
+    nonStickyToStickyPollRatio: 1,
     // A grant's apply runs as an activity task that spends most of its life waiting for the account's
     // call budget (a promise, not a thread): a burst's applies all wait here, in the budget's order,
     // rather than in the server's queue, where a reconcile pass's activity would wait behind them.

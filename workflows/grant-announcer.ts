@@ -7,22 +7,28 @@ import { notificationPlan } from './grant-activities';
 import { sendNotification } from './notifications';
 
 export class GrantAnnouncer {
-  /** Asked at once and awaited where needed, so a signal handled before the answer can still announce. */
-  private readonly planned: Promise<NotificationPlan | undefined>;
+  /** Awaited where needed, so a signal handled before the answer can still announce. */
+  private planned: Promise<NotificationPlan | undefined> | undefined;
   private readonly stuckSent = new Set<number>();
 
-  /** `spec`: the grant as it stands when a message goes (the verified one once applied). */
-  constructor(private readonly spec: () => GrantSpec) {
-    // Asked outside cancellation: a Cancel that arrives meanwhile is the grant's to handle, like any other.
-    this.planned = CancellationScope.nonCancellable(() => notificationPlan()).catch(() => undefined);
+  /**
+   * `spec`: the grant as it stands when a message goes (the verified one once applied). The plan comes
+   * with the apply's answer; it is asked apart only if a message is due before any apply answered.
+   */
+  constructor(private readonly spec: () => GrantSpec) {}
+
+  /** The plan an apply's answer carried: kept unless one was asked for already. */
+  know(plan: NotificationPlan | undefined): void {
+    if (plan) this.planned ??= Promise.resolve(plan);
   }
 
   plan(): Promise<NotificationPlan | undefined> {
+    this.planned ??= askPlan();
     return this.planned;
   }
 
   async announce(event: GrantNotification['event'], extra: Partial<Omit<GrantNotification, 'event' | 'grant'>> = {}): Promise<void> {
-    const plan = await this.planned;
+    const plan = await this.plan();
     if (!plan) return;
     const spec = this.spec();
     const message: GrantNotification = {
@@ -54,11 +60,16 @@ export class GrantAnnouncer {
 
   /** `revoke-stuck` once per lead the sinks ask for, as the revoke's retrying passes it. */
   async revokeStuck(error: string, retryingMs: number): Promise<void> {
-    const plan = await this.planned;
+    const plan = await this.plan();
     for (const lead of plan ? leadsFor(plan, 'revoke-stuck') : []) {
       if (retryingMs < lead || this.stuckSent.has(lead)) continue;
       this.stuckSent.add(lead);
       await this.announce('revoke-stuck', { afterMs: lead, error });
     }
   }
+}
+
+/** Asked outside cancellation: a Cancel that arrives meanwhile is the grant's to handle, like any other. */
+function askPlan(): Promise<NotificationPlan | undefined> {
+  return CancellationScope.nonCancellable(() => notificationPlan()).catch(() => undefined);
 }

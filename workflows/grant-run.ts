@@ -16,12 +16,12 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ApplyOutcome, ApplyResult } from '../activities';
+import type { ApplyInput, ApplyOutcome, ApplyResult } from '../activities';
 import type { GrantSpec } from '../src/core/grant';
 import { attachedArns, beforeGrantflow, grantShape, releasedBy } from '../src/core/grant-derived';
 import { APPLY_INTERRUPTED, BOUNDARY_MISSING } from '../src/core/grant-failures';
 import { leadsFor } from '../src/core/notifications';
-import { applyGrant, revokeGrant } from './grant-activities';
+import { applyGrant, applyGrantQuickly, revokeGrant } from './grant-activities';
 import { GrantAnnouncer } from './grant-announcer';
 import { claimedBy, describeFailure, finalFailure } from './grant-failures';
 import { revokeHistoryFull, revokeUntilDone } from './grant-revoke';
@@ -316,6 +316,8 @@ export class GrantRun {
 
   /** What an apply's answer means for the grant: applied, refused, or (starting later than thought) not yet. */
   private async landed(outcome: ApplyOutcome): Promise<Applied | undefined> {
+    // Only a quick apply answers busy, and that one is handed to the activity task: the round goes again.
+    if (outcome.outcome === 'busy') return undefined;
     if (outcome.outcome === 'refused') {
       this.status.lastError = outcome.reason;
       this.refused(outcome.reason);
@@ -352,10 +354,10 @@ export class GrantRun {
     const scope = new CancellationScope();
     this.applying.add(scope);
     try {
-      const sources = [this.reapplySource, this.source].filter((s): s is SubmissionRef => s !== undefined);
-      const owned = this.status.attached?.length ? { owned: this.status.attached } : {};
-      const retryUntil = this.notFoundRetryUntil !== undefined ? { notFoundRetryUntil: this.notFoundRetryUntil } : {};
-      return await scope.run(() => applyGrant({ spec: this.spec, sources, ...retryUntil, ...owned, ...this.breakGlass() }));
+      // Inside this workflow task when the account's budget has room; else (or if that fails) as an activity task.
+      const outcome = await scope.run(async () => (await this.applyQuickly()) ?? (await applyGrant(this.applyInput())));
+      this.announcer.know(outcome.notifications);
+      return outcome;
     } catch (error) {
       this.record(claimedBy(error));
       if (isCancellation(error)) {
@@ -370,6 +372,31 @@ export class GrantRun {
       return final.type === BOUNDARY_MISSING ? 'unbounded' : 'failed';
     } finally {
       this.applying.delete(scope);
+    }
+  }
+
+  /** What an apply is asked: the grant's id and team, the configs its spec may come from, and its record. */
+  private applyInput(): ApplyInput {
+    const sources = [this.reapplySource, this.source].filter((s): s is SubmissionRef => s !== undefined);
+    const owned = this.status.attached?.length ? { owned: this.status.attached } : {};
+    const retryUntil = this.notFoundRetryUntil !== undefined ? { notFoundRetryUntil: this.notFoundRetryUntil } : {};
+    return { spec: this.spec, sources, ...retryUntil, ...owned, ...this.breakGlass() };
+  }
+
+  /**
+   * The apply inside this workflow task, when the account's call budget can take it at once. Undefined
+   * when it could not (busy) or failed: the activity task does it then, with Temporal's retries and
+   * heartbeats, after what the failed try claimed is in the record.
+   */
+  private async applyQuickly(): Promise<ApplyOutcome | undefined> {
+    try {
+      const outcome = await applyGrantQuickly({ ...this.applyInput(), quick: true });
+      this.announcer.know(outcome.notifications);
+      return outcome.outcome === 'busy' ? undefined : outcome;
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      this.record(claimedBy(error));
+      return undefined;
     }
   }
 
@@ -407,7 +434,7 @@ export class GrantRun {
     this.spec = next;
     const attached = [...new Set([...attachedArns(next), ...extraAttached])];
     const before = beforeGrantflow(next, this.status.foreign, this.status.adopted?.inline?.outcome);
-    upsertMemo({
+    this.upsertChangedMemo({
       attachedArns: attached,
       shape: grantShape(next),
       principalName: next.principal,
@@ -435,6 +462,16 @@ export class GrantRun {
       this.status.lastError = describeFailure(error);
       log.warn('could not release what the previous spec held; the sweep will', { grant: next.id, error: this.status.lastError });
     }
+  }
+
+  /**
+   * Writes what of `fields` the memo does not already say: a grant whose verified spec is what it was
+   * started with (nearly every one) writes nothing, which spares the server an event and a visibility update.
+   */
+  private upsertChangedMemo(fields: Record<string, unknown>): void {
+    const memo = workflowInfo().memo ?? {};
+    const changed = Object.entries(fields).filter(([key, value]) => JSON.stringify(memo[key]) !== JSON.stringify(value));
+    if (changed.length > 0) upsertMemo(Object.fromEntries(changed));
   }
 
   private async setState(state: GrantState, cause?: EndCause): Promise<void> {

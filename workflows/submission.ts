@@ -14,7 +14,13 @@ export async function submissionWorkflow(input: SubmissionInput): Promise<void> 
   let superseded = false;
 
   const staged = () => parts.filter((p) => p !== undefined).length;
-  const complete = () => staged() === input.parts && digest(parts.join('')) === input.digest;
+  // A staged part never changes: the text is hashed once, when the last part is in, not at every query.
+  let matches: boolean | undefined;
+  const complete = () => {
+    if (staged() !== input.parts) return false;
+    matches ??= digest(parts.join('')) === input.digest;
+    return matches;
+  };
 
   setHandler(partQuery, (index) => {
     const part = parts[index];

@@ -9,6 +9,7 @@ import { guardPlugin, pacePlugin, type CallObserver, type CallOutcomeObserver, t
 import { classifyAwsError } from './errors';
 import type { Target } from './iam-calls';
 import { IAM_OPERATIONS, IAM_WRITES, STS_OPERATIONS } from './operations';
+import { readsPacedBy } from './principal-reads';
 import { RateLimiter } from './rate-limit';
 import { QuickRetryStrategy } from './retry-strategy';
 
@@ -123,6 +124,8 @@ export class AccountClients {
       });
       client.middlewareStack.use(this.guard('iam', ref.account) as never);
       client.middlewareStack.use(this.pace(ref.account) as never);
+      const limiter = this.limiter(ref.account);
+      readsPacedBy(client, () => limiter.spare());
       this.iamClients.set(key, client);
     }
     return client;

@@ -19,3 +19,16 @@ export function applyGrantAccess(deps: GrantAccessDeps, spec: GrantSpec, options
 export function revokeGrantAccess(deps: GrantAccessDeps, grant: RevokeTarget, options: AttemptOptions = {}): Promise<RevokeResult> {
   return isSsoPrincipal(grant.principalType) ? revokeIdentityCenterGrant(deps, grant, options) : revokeGrantIam(deps, grant, options);
 }
+
+/** The calls one IAM grant's apply makes when nothing is in its way: its two reads and its writes. */
+export const QUICK_APPLY_CALLS = 5;
+
+/**
+ * Room for an apply that must not wait in the account's call budget (one that runs inside its
+ * workflow's task): the release function, or undefined when the budget has not that many calls to
+ * spare. Identity Center grants always take the queue (their creations are tracked across workers).
+ */
+export function reserveQuickApply(deps: GrantAccessDeps, spec: GrantSpec): (() => void) | undefined {
+  if (isSsoPrincipal(spec.principalType)) return undefined;
+  return deps.accounts.limiter(spec.account).reserve(QUICK_APPLY_CALLS);
+}

@@ -221,18 +221,22 @@ async function heldByOthers(deps: GrantIamDeps, spec: GrantSpec, kept: readonly 
 
 async function revokeNow(deps: GrantIamDeps, grant: RevokeTarget, options: AttemptOptions): Promise<RevokeResult> {
   const t = targetFor(deps, grant, options);
-  let inline: RevokeResult['inline'];
-  if (grant.inlinePolicyName) {
+  const deleteInline = async (): Promise<RevokeResult['inline']> => {
+    if (!grant.inlinePolicyName) return undefined;
     try {
-      inline = await deleteInlinePolicy(t, grant.principal, grant.inlinePolicyName);
+      return await deleteInlinePolicy(t, grant.principal, grant.inlinePolicyName);
     } catch (error) {
       if (!(error instanceof GrantflowAwsError && error.type === 'PrincipalNotFound')) throw error;
-      inline = 'absent';
+      return 'absent';
     }
-  }
-  const stillNeeded = grant.arns.length
-    ? await deps.holders.neededArns({ account: grant.account, principalType: grant.principalType, principal: grant.principal, excludeId: grant.id })
-    : new Set<string>();
+  };
+  // Who else holds the managed policies is asked of Temporal while IAM deletes the inline policy.
+  const [inline, stillNeeded] = await Promise.all([
+    deleteInline(),
+    grant.arns.length
+      ? deps.holders.neededArns({ account: grant.account, principalType: grant.principalType, principal: grant.principal, excludeId: grant.id })
+      : Promise.resolve(new Set<string>()),
+  ]);
   // The grant's record decides what is its own; a target without one (built from a memo) goes by the marks.
   const release = await releaseManaged(
     t,

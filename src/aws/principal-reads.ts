@@ -36,10 +36,15 @@ export function principalKey(type: PrincipalType, name: string): string {
   return `${type}/${canonicalPrincipal(name)}`;
 }
 
-/** Whether one listing of the account costs fewer calls than reading each waiting principal on its own. */
-export function listingPays(waiting: readonly Pick<Asker, 'needs'>[], listingPages: number): boolean {
+/**
+ * Whether one listing of the account pays: it costs fewer calls than reading each waiting principal
+ * on its own, and those calls would wait for the account's budget (`spare`: the calls it can make at
+ * once). With budget to spare the reads go alone: a listing costs AWS and the worker work in
+ * proportion to the account's principals, and saves no time.
+ */
+export function listingPays(waiting: readonly Pick<Asker, 'needs'>[], listingPages: number, spare = 0): boolean {
   const alone = waiting.reduce((sum, asker) => sum + asker.needs.length, 0);
-  return alone > listingPages;
+  return alone > listingPages && alone > spare;
 }
 
 /** Every user and role of the listing, by type and lower-case name: what is attached, and the tags. */
@@ -85,7 +90,11 @@ class AccountReads {
   private listingRefused = false;
   readonly stats: ListingStats = { listings: 0, answeredByListing: 0, readAlone: 0 };
 
-  constructor(private readonly client: IAMClient) {}
+  constructor(
+    private readonly client: IAMClient,
+    /** The calls the account's budget can make at once; unknown, none. */
+    private readonly spare: () => number = () => 0,
+  ) {}
 
   read(asker: Asker, alone: () => Promise<PrincipalState>, cls: CallClass): Promise<PrincipalState> {
     return new Promise<PrincipalState>((resolve, reject) => {
@@ -100,7 +109,7 @@ class AccountReads {
     try {
       while (this.waiting.length > 0) {
         const round = this.waiting.splice(0);
-        if (!this.listingRefused && listingPays(round, this.listingPages)) await this.answerByListing(round);
+        if (!this.listingRefused && listingPays(round, this.listingPages, this.spare())) await this.answerByListing(round);
         else await Promise.all(round.map((w) => this.answerAlone(w)));
       }
     } finally {
@@ -162,11 +171,17 @@ function isDenied(error: unknown): boolean {
 }
 
 const byClient = new WeakMap<IAMClient, AccountReads>();
+const spareOf = new WeakMap<IAMClient, () => number>();
+
+/** Tells the shared reads of `client`'s account how many calls its budget can make at once. */
+export function readsPacedBy(client: IAMClient, spare: () => number): void {
+  spareOf.set(client, spare);
+}
 
 function readsOf(client: IAMClient): AccountReads {
   let reads = byClient.get(client);
   if (!reads) {
-    reads = new AccountReads(client);
+    reads = new AccountReads(client, spareOf.get(client));
     byClient.set(client, reads);
   }
   return reads;

@@ -88,6 +88,8 @@ export class RateLimiter {
   private readonly recoverFraction: number;
   private readonly queues: Record<CallPriority, Waiter[]> = { revoke: [], apply: [], reconcile: [] };
   private timer: unknown;
+  /** Calls set aside by `reserve` and not yet released. */
+  private reserved = 0;
 
   constructor(
     private readonly perSecond: number,
@@ -139,6 +141,30 @@ export class RateLimiter {
   /** How many workers this limiter shares the setting with (itself included). */
   currentShare(): number {
     return this.share;
+  }
+
+  /** Calls that could go at once: the tokens there are now, less the calls already waiting for them and those reserved. */
+  spare(): number {
+    this.refill();
+    const queued = CALL_PRIORITIES.reduce((sum, p) => sum + this.queues[p].length, 0);
+    return Math.floor(this.tokens) - queued - this.reserved;
+  }
+
+  /**
+   * Sets aside `calls` of what could go at once, for work that must not wait in the queue (a quick
+   * apply inside a workflow task): the release function, or undefined when that many are not spare.
+   * What is set aside counts against `spare` until released, so work that asks at the same moment
+   * does not all see the same tokens as its own.
+   */
+  reserve(calls: number): (() => void) | undefined {
+    if (this.spare() < calls) return undefined;
+    this.reserved += calls;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.reserved -= calls;
+    };
   }
 
   /** Calls waiting, by class. */

@@ -57,9 +57,17 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V, cap: number): V {
 export class ConfigAuthority {
   private readonly loaded = new Map<string, Promise<StagedSubmission>>();
   private readonly grantsOf = new Map<string, Map<string, GrantSpec>>();
-  private readonly views = new Map<string, { view: TeamView; readAt: number }>();
-  /** Verdicts on staged configs, not arriving: a staged text never changes, nor do this worker's keys and guardrails. */
-  private readonly verdicts = new Map<string, VerifiedConfig | Refusal>();
+  /** What the team's runs claim, as read (or being read: the applies of a burst share one read). */
+  private readonly views = new Map<string, { view: Promise<TeamView>; readAt: number }>();
+  /** The configs the team's runs named when last read (a refresh under way does not forget them). */
+  private readonly lastRead = new Map<string, SubmissionRef[]>();
+  /** The verdicts (keys of `verdicts`) that are in, not being reached. */
+  private readonly judged = new Set<string>();
+  /**
+   * Verdicts on staged configs, not arriving: a staged text never changes, nor do this worker's keys
+   * and guardrails. Kept as promises, so a burst's applies that ask at once share one verification.
+   */
+  private readonly verdicts = new Map<string, Promise<VerifiedConfig | Refusal>>();
 
   constructor(
     private readonly temporal: Client,
@@ -79,21 +87,41 @@ export class ConfigAuthority {
    * exactly this text (and, `arriving`, this revision and recently), within the guardrails.
    */
   async verify(ref: SubmissionRef, expected: { team: string; arriving?: { revision: Revision; nowMs: number } }): Promise<VerifiedConfig> {
-    if (expected.arriving) return this.judge(ref, await this.load(ref), expected);
+    const key = `${ref.workflowId}\n${expected.team}`;
+    if (expected.arriving) {
+      const verified = this.judge(ref, await this.load(ref), expected);
+      // What verifies arriving verifies for the grants that follow (they ask less): they need not judge it again.
+      if (!this.verdicts.has(key)) {
+        void remember(this.verdicts, key, Promise.resolve(verified), LOADED_CAP);
+        this.judged.add(key);
+      }
+      // The grants it starts will ask what the team's runs claim: read it now, while they are being started.
+      this.teamView(expected.team).catch(() => undefined);
+      return verified;
+    }
     // Every grant's apply verifies its team's configs again: hashing a large team's config each time
     // would cost more than the apply's own work, and the verdict cannot change.
-    const key = `${ref.workflowId}\n${expected.team}`;
-    let verdict = this.verdicts.get(key);
-    if (!verdict) {
-      const staged = await this.load(ref);
-      try {
-        verdict = this.judge(ref, staged, expected);
-      } catch (error) {
-        if (!(error instanceof Refusal)) throw error;
-        verdict = error;
-      }
-      remember(this.verdicts, key, verdict, LOADED_CAP);
+    let judged = this.verdicts.get(key);
+    if (!judged) {
+      judged = this.load(ref).then((staged) => {
+        try {
+          return this.judge(ref, staged, expected);
+        } catch (error) {
+          if (error instanceof Refusal) return error;
+          throw error;
+        }
+      });
+      // A failed read is no verdict: the next apply reads again.
+      judged.then(
+        () => {
+          if (this.verdicts.get(key) === judged) this.judged.add(key);
+        },
+        () => this.verdicts.delete(key),
+      );
+      void remember(this.verdicts, key, judged, LOADED_CAP);
+      for (const kept of this.judged) if (!this.verdicts.has(kept)) this.judged.delete(kept);
     }
+    const verdict = await judged;
     if (verdict instanceof Refusal) throw verdict;
     return verdict;
   }
@@ -123,6 +151,7 @@ export class ConfigAuthority {
   /** Drops what was read of the team's runs: after its retirement, which changes what counts, and before a break-glass decision. */
   forget(team: string): void {
     this.views.delete(team);
+    this.lastRead.delete(team);
   }
 
   /**
@@ -130,9 +159,25 @@ export class ConfigAuthority {
    * the configs they applied since the team was last retired, and when that was. Claims, all of them:
    * a config counts only once it verifies, and one signed before the retirement never counts again.
    */
-  private async teamView(team: string): Promise<TeamView> {
+  private teamView(team: string): Promise<TeamView> {
     const cached = this.views.get(team);
     if (cached && Date.now() - cached.readAt < VIEW_TTL_MS) return cached.view;
+    const reading = this.readTeamView(team);
+    this.views.set(team, { view: reading, readAt: Date.now() });
+    // A view with no config is not kept (the team's first submission is adopted any moment now), nor a failed read.
+    reading.then(
+      (view) => {
+        remember(this.lastRead, team, view.refs, LOADED_CAP);
+        if (view.refs.length === 0 && this.views.get(team)?.view === reading) this.views.delete(team);
+      },
+      () => {
+        if (this.views.get(team)?.view === reading) this.views.delete(team);
+      },
+    );
+    return reading;
+  }
+
+  private async readTeamView(team: string): Promise<TeamView> {
     // The current run's memo, read directly (visibility may not list a memo written a moment ago), and every run's from visibility.
     const current = await currentState(this.temporal, team).catch((error: unknown) => {
       if (error instanceof WorkflowNotFoundError) return [];
@@ -146,8 +191,6 @@ export class ConfigAuthority {
       refs: states.flatMap((state) => (state.config && !state.retiredAt ? [state.config] : [])),
       ...(Number.isFinite(retiredAtMs) ? { retiredAtMs } : {}),
     };
-    // A view with no config is not kept: the team's first submission is adopted any moment now.
-    if (view.refs.length > 0) this.views.set(team, { view, readAt: Date.now() });
     return view;
   }
 
@@ -175,6 +218,17 @@ export class ConfigAuthority {
       }
     }
     return { ...(best ? { verified: best } : {}), reasons };
+  }
+
+  /**
+   * Whether `specFor` would answer without reading a staged config: every config the team's runs and
+   * `candidates` name is judged. Work that must not wait for this worker's own workflow tasks asks
+   * this first: a staged config is read by a query that they answer. What the team's runs claim is
+   * the server's to answer, and is read here if it is not at hand.
+   */
+  async knows(team: string, candidates: readonly (SubmissionRef | undefined)[]): Promise<boolean> {
+    const named = this.lastRead.get(team) ?? (await this.teamView(team)).refs;
+    return [...candidates, ...named].every((ref) => !ref || this.judged.has(`${ref.workflowId}\n${team}`));
   }
 
   /**

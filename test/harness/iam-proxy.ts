@@ -130,6 +130,14 @@ export async function startIamProxy(upstream: string): Promise<IamProxy> {
   const events: CallEvent[] = [];
   const identityCenter = new IdentityCenterFakes();
 
+  /**
+   * moto's answer without its hop-by-hop headers: its `Connection: close` is about moto's own
+   * connection, and passed on it made the worker open a connection per IAM call, where AWS keeps one.
+   */
+  const endToEnd = (headers: http.IncomingHttpHeaders): http.IncomingHttpHeaders => {
+    const { connection: _connection, 'keep-alive': _keepAlive, ...rest } = headers;
+    return rest;
+  };
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -208,7 +216,7 @@ export async function startIamProxy(upstream: string): Promise<IamProxy> {
               let text = Buffer.concat(parts).toString('utf8');
               if (status === 200) text = JSON.stringify(rewrite(JSON.parse(text) as Record<string, unknown>));
               scripted.after?.();
-              const headers = { ...upstreamResponse.headers, 'content-length': String(Buffer.byteLength(text)) };
+              const headers = { ...endToEnd(upstreamResponse.headers), 'content-length': String(Buffer.byteLength(text)) };
               response.writeHead(status, headers);
               response.end(text);
               record(status);
@@ -225,7 +233,7 @@ export async function startIamProxy(upstream: string): Promise<IamProxy> {
       const forward = http.request(
         { host: target.hostname, port: target.port, method: request.method, path: request.url, headers: request.headers },
         (upstreamResponse) => {
-          response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+          response.writeHead(upstreamResponse.statusCode ?? 502, endToEnd(upstreamResponse.headers));
           upstreamResponse.pipe(response);
           upstreamResponse.on('end', () => record(upstreamResponse.statusCode ?? 0));
         },
@@ -234,6 +242,8 @@ export async function startIamProxy(upstream: string): Promise<IamProxy> {
       forward.end(body);
     });
   });
+  // Idle connections stay open longer than the SDK keeps them, so a call never meets one closing under it.
+  server.keepAliveTimeout = 120_000;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

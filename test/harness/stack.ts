@@ -37,6 +37,8 @@ export interface Stack {
     /** Give the worker moto's Identity Center instance (these settings over the test defaults), and the guardrail that goes with it. */
     identityCenter?: Partial<IdentityCenterSettings> | boolean;
     maxCachedWorkflows?: number;
+    /** Each account's call budget (default 1,000 a second: never short). */
+    iamCallsPerSecond?: number;
     maxTemporaryDays?: number;
     notifications?: WorkerOptions['notifications'];
     guardrails?: Partial<Guardrails>;
@@ -123,7 +125,7 @@ export async function startStack(options: { retentionDays?: number; worker?: boo
         client: await server.client(),
         namespace: server.namespace,
         taskQueue,
-        iamCallsPerSecond: 1000,
+        iamCallsPerSecond: workerOptions.iamCallsPerSecond ?? 1000,
         ...(identityCenter ? { identityCenter } : {}),
         authority: authority(
           { ...icGuardrail, ...workerOptions.guardrails, ...(workerOptions.maxTemporaryDays ? { maxTemporaryDays: workerOptions.maxTemporaryDays } : {}) },

@@ -87,7 +87,8 @@ describe('IAM activities (moto)', function () {
     await moto?.stop();
   });
   /** A fresh moto state; moto forgets assumed-role keys on reset, so the clients are new too. */
-  async function resetIam(): Promise<void> {
+  /** `iamCallsPerSecond`: the accounts' budget (by default one that is never short). */
+  async function resetIam(iamCallsPerSecond = 1000): Promise<void> {
     accounts?.destroy();
     await moto.reset();
     await moto.createUsers(ACCOUNTS.nonprod, ['alice', 'bob']);
@@ -97,7 +98,7 @@ describe('IAM activities (moto)', function () {
     failOnWrite = undefined;
     records = new Map();
     accounts = new AccountClients({
-      iamCallsPerSecond: 1000,
+      iamCallsPerSecond,
       observer: (call) => {
         observedOperations.add(`${call.service}:${call.operation}`);
         if (call.write && failOnWrite !== undefined && writes().length + 1 === failOnWrite) {
@@ -426,7 +427,9 @@ describe('IAM activities (moto)', function () {
     }
   });
 
-  it("answers a burst's principal reads with one listing of the account, and tells grantflow's attachments from those made before it", async () => {
+  it("answers a burst's principal reads with one listing of the account when its budget is short, and tells grantflow's attachments from those made before it", async () => {
+    // At 10 calls a second the burst's reads would wait for the budget: a listing saves them.
+    await resetIam(10);
     const users = Array.from({ length: 12 }, (_, i) => `burst${i}`);
     await moto.createUsers(ACCOUNTS.nonprod, users);
     const burst = team({
@@ -466,6 +469,18 @@ describe('IAM activities (moto)', function () {
     assert.deepEqual(writes(), []);
     assert.deepEqual(again.find((_, i) => specs[i]!.principal === 'burst3')!.foreign, [READ_ONLY]);
     assert.ok(again.every((o, i) => o.kept.length === (specs[i]!.principal === 'burst3' ? 1 : 2)));
+  });
+
+  it("reads a burst's principals one by one when the account's budget can send those reads at once: a listing would cost more and save nothing", async () => {
+    const users = Array.from({ length: 12 }, (_, i) => `spare${i}`);
+    await moto.createUsers(ACCOUNTS.nonprod, users);
+    const burst = team({ policies: { viewer: policy([READ_ONLY]) }, permanent: [{ users, environments: ['nonprod'], grants: ['viewer'] }] });
+    calls = [];
+    await Promise.all(grantsOf(burst).map((spec) => activities.applySpec(spec)));
+    const count = (operation: string) => calls.filter((c) => c.operation === operation).length;
+    assert.equal(count('GetAccountAuthorizationDetails'), 0);
+    assert.equal(count('ListAttachedUserPolicies'), users.length, 'each principal read on its own');
+    assert.equal(count('AttachUserPolicy'), users.length);
   });
 
   it('lands grants in two accounts only in their own account', async () => {

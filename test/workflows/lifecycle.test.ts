@@ -56,6 +56,44 @@ describe('grant and reconcile workflows (dev server + moto)', function () {
     });
   }
 
+  /** What a grant's history shows of its applies: activity tasks, and local activities (their markers name the activity). */
+  async function appliesOf(id: string): Promise<{ activityTasks: number; local: number }> {
+    const events = (await stack.client.workflow.getHandle(id).fetchHistory()).events ?? [];
+    const marker = (e: (typeof events)[number]) =>
+      Object.values(e.markerRecordedEventAttributes?.details ?? {})
+        .flatMap((p) => p.payloads ?? [])
+        .map((p) => Buffer.from(p.data ?? []).toString())
+        .join(' ');
+    return {
+      activityTasks: events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'applyGrant').length,
+      local: events.filter((e) => marker(e).includes('applyGrant')).length,
+    };
+  }
+
+  it("applies a new grant inside its first workflow task when the account's budget has calls to spare, and as an activity task when it has not", async () => {
+    const roomy = readerTeam(nextTeam());
+    await submit(roomy);
+    for (const grant of grantsOf(roomy)) {
+      await waitState(grant.id, 'active');
+      assert.deepEqual(await appliesOf(grant.id), { activityTasks: 0, local: 1 }, `${grant.id}: one local activity, no activity task`);
+    }
+    // A budget of 2 calls a second never has an apply's 5 to spare: the quick try answers busy, having sent nothing.
+    await stack.stopWorker();
+    await stack.startWorker({ iamCallsPerSecond: 2 });
+    try {
+      const short = readerTeam(nextTeam());
+      await submit(short);
+      for (const grant of grantsOf(short)) {
+        await waitState(grant.id, 'active');
+        assert.deepEqual(await appliesOf(grant.id), { activityTasks: 1, local: 1 }, `${grant.id}: the quick try, then the activity task`);
+      }
+      assert.deepEqual(Object.keys((await user('bob')).inline).length, 2, "both temporary grants' inline policies are in IAM");
+    } finally {
+      await stack.stopWorker();
+      await stack.startWorker();
+    }
+  });
+
   it('lifts stickiness when the entry leaves the YAML and comes back', async () => {
     const config = readerTeam(nextTeam());
     const temporary = grantsOf(config).find((g) => g.kind === 'temporary')!;

@@ -7,8 +7,11 @@ import { FIRST_LISTING_PAGES, indexListing, listingPays, listingStats, readPrinc
 import { withCallClass } from '../../../src/aws/rate-limit';
 
 describe('shared principal reads: when a listing pays', () => {
-  const cases: { name: string; needs: number[]; pages: number; pays: boolean }[] = [
+  const cases: { name: string; needs: number[]; pages: number; spare?: number; pays: boolean }[] = [
     { name: 'one read, one page', needs: [1], pages: 1, pays: false },
+    { name: 'two reads, one page, a budget that can send both at once', needs: [1, 1], pages: 1, spare: 2, pays: false },
+    { name: 'three reads, one page, a budget that can send two at once', needs: [1, 1, 1], pages: 1, spare: 2, pays: true },
+    { name: 'two reads, one page, calls already waiting for the budget', needs: [1, 1], pages: 1, spare: -40, pays: true },
     { name: 'two reads, one page', needs: [1, 1], pages: 1, pays: true },
     { name: 'a read of both, one page', needs: [2], pages: 1, pays: true },
     { name: 'five reads before the first listing (five pages assumed)', needs: [1, 1, 1, 1, 1], pages: FIRST_LISTING_PAGES, pays: false },
@@ -18,7 +21,7 @@ describe('shared principal reads: when a listing pays', () => {
   for (const c of cases) {
     it(c.name, () => {
       const waiting = c.needs.map((n) => ({ needs: (['attached', 'tags'] as const).slice(0, n) }));
-      assert.equal(listingPays(waiting, c.pages), c.pays);
+      assert.equal(listingPays(waiting, c.pages, c.spare), c.pays);
     });
   }
 });

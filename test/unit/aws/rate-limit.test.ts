@@ -96,6 +96,39 @@ describe('the per-account call budget', function () {
     assert.equal(served.length, 30, 'ten a second after the burst');
   });
 
+  it('says how many calls could go at once: the tokens there are, less the calls already waiting', async function () {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter(10, { burst: 5, clock });
+    const served: string[] = [];
+    assert.equal(limiter.spare(), 5, 'a full bucket');
+    for (let i = 0; i < 8; i++) void ask(limiter, served, `apply-${i}`, 'apply');
+    await flush();
+    assert.equal(limiter.spare(), -3, 'the burst spent, three calls waiting');
+    await clock.advance(1000);
+    assert.equal(served.length, 8);
+    assert.equal(limiter.spare(), 5, 'refilled, up to the burst');
+  });
+
+  it('sets aside what could go at once for work that must not queue, and never the same tokens twice', async function () {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter(10, { burst: 10, clock });
+    const first = limiter.reserve(5);
+    assert.ok(first, 'ten spare: five set aside');
+    const second = limiter.reserve(5);
+    assert.ok(second, 'five more');
+    assert.equal(limiter.reserve(5), undefined, 'nothing left to set aside');
+    assert.equal(limiter.spare(), 0);
+    first!();
+    first!();
+    assert.equal(limiter.spare(), 5, 'a release counts once');
+    const served: string[] = [];
+    for (let i = 0; i < 12; i++) void ask(limiter, served, `apply-${i}`, 'apply');
+    await flush();
+    assert.equal(served.length, 10, 'what is set aside holds no token back from calls already asking');
+    assert.equal(limiter.reserve(1), undefined, 'calls are waiting: nothing is spare');
+    second!();
+  });
+
   it("takes an abandoned attempt's queued calls out of the queue without spending a token", async function () {
     const clock = new ManualClock();
     const limiter = new RateLimiter(10, { burst: 1, clock });

@@ -21,9 +21,17 @@ const trust: SubmissionTrust = {
 const revision: Revision = { commit: 'abc123', committedAt: '2026-12-01T10:00:00.000Z', submittedAt: '2026-12-01T10:05:00.000Z', submittedBy: 'ci' };
 const SIGNED_AT = '2026-12-01T10:05:00Z';
 
-/** A client whose staged submissions are `staged` (by workflow id), counting the parts it is asked for. */
-function stagedClient(staged: Record<string, { text: string; signed?: SignedSubmission }>): { client: Client; partsRead: () => number } {
+/**
+ * A client whose staged submissions are `staged` (by workflow id), counting the parts it is asked for;
+ * the team's reconcile workflow's memo names `adopted` (counting the describes and listings of its runs).
+ */
+function stagedClient(
+  staged: Record<string, { text: string; signed?: SignedSubmission }>,
+  adopted?: SubmissionRef,
+): { client: Client; partsRead: () => number; viewReads: () => number } {
   let partsRead = 0;
+  let viewReads = 0;
+  const memo = { state: adopted ? { config: adopted } : {} };
   const client = {
     workflow: {
       getHandle: (id: string) => ({
@@ -34,10 +42,17 @@ function stagedClient(staged: Record<string, { text: string; signed?: SignedSubm
           }
           return staged[id]!.signed;
         },
+        describe: async () => {
+          viewReads++;
+          return { memo };
+        },
       }),
+      list: async function* () {
+        yield { runId: 'r1', startTime: new Date(SIGNED_AT), memo };
+      },
     },
   } as unknown as Client;
-  return { client, partsRead: () => partsRead };
+  return { client, partsRead: () => partsRead, viewReads: () => viewReads };
 }
 
 function stage(id: string, teamName: string, signedFor = teamName): { ref: SubmissionRef; text: string; signed: SignedSubmission } {
@@ -56,6 +71,43 @@ describe('authority: a staged config the worker may apply', function () {
     assert.equal(first.config.team, 'payments');
     // The same verdict object: nothing was hashed or checked again.
     assert.equal(await authority.verify(good.ref, { team: 'payments' }), first);
+  });
+
+  it("shares one read and one verification among a burst's applies that ask at the same moment", async () => {
+    const good = stage('submission-5', 'payments');
+    const { client, partsRead, viewReads } = stagedClient({ 'submission-5': good }, good.ref);
+    const authority = new ConfigAuthority(client, { trust, guardrails: DEFAULT_GUARDRAILS });
+    const answers = await Promise.all(Array.from({ length: 50 }, () => authority.newestFor('payments', [good.ref])));
+    assert.ok(answers.every((a) => a.verified === answers[0]!.verified && a.verified?.signer === 'ci'));
+    assert.equal(partsRead(), 1, 'the staged text was read once');
+    assert.equal(viewReads(), 1, "the team's runs were read once");
+  });
+
+  it("reads the team's runs again once the view is a few seconds old, or forgotten", async () => {
+    const good = stage('submission-6', 'payments');
+    const { client, viewReads } = stagedClient({ 'submission-6': good }, good.ref);
+    const authority = new ConfigAuthority(client, { trust, guardrails: DEFAULT_GUARDRAILS });
+    await authority.newestFor('payments', []);
+    await authority.newestFor('payments', []);
+    assert.equal(viewReads(), 1);
+    authority.forget('payments');
+    const again = await authority.newestFor('payments', []);
+    assert.equal(again.verified?.config.team, 'payments', 'the adopted config, read from the memo');
+    assert.equal(viewReads(), 2);
+  });
+
+  it('knows a team only once every config it could need is judged: a quick apply never waits for a staged config to be read', async () => {
+    const adopted = stage('submission-7', 'payments');
+    const candidate = stage('submission-8', 'payments');
+    const { client, partsRead } = stagedClient({ 'submission-7': adopted, 'submission-8': candidate }, adopted.ref);
+    const authority = new ConfigAuthority(client, { trust, guardrails: DEFAULT_GUARDRAILS });
+    assert.equal(await authority.knows('payments', []), false, "the config the team's runs name is not judged yet");
+    await authority.verify(adopted.ref, { team: 'payments' });
+    assert.equal(await authority.knows('payments', []), true);
+    assert.equal(await authority.knows('payments', [candidate.ref]), false, 'a candidate not judged yet');
+    await authority.verify(candidate.ref, { team: 'payments', arriving: { revision, nowMs: Date.parse(SIGNED_AT) + 60_000 } });
+    assert.equal(await authority.knows('payments', [candidate.ref]), true, 'judged as it arrived');
+    assert.equal(partsRead(), 2, 'knowing reads no staged config');
   });
 
   it('refuses again from memory what it refused once, with the same reason', async () => {
