@@ -5,7 +5,6 @@
 // two), so the latest run of each id is what stands for the grant.
 import { ServiceError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import type { temporal } from '@temporalio/proto';
 import type { LedgerMemo } from '../core/ledger';
 import {
@@ -105,9 +104,21 @@ function fromRaw(raw: RawExecution): GrantExecution {
     status: { code, name: STATUS_NAMES[code] ?? 'UNSPECIFIED' } as GrantExecution['status'],
     startTime: protoDate(raw.startTime) ?? new Date(0),
     ...(protoDate(raw.closeTime) ? { closeTime: protoDate(raw.closeTime)! } : {}),
-    typedSearchAttributes: decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields as Record<string, Payload> | undefined),
+    typedSearchAttributes: searchAttributesOf(raw.searchAttributes?.indexedFields ?? {}),
     memo,
   } as GrantExecution;
+}
+
+/** The search attributes of a listed run, read by key as `decodeGrantRow` reads them (a keyword, or a date as text). */
+function searchAttributesOf(fields: Record<string, Payload | null | undefined>): GrantExecution['typedSearchAttributes'] {
+  const values = new Map<string, unknown>();
+  for (const [name, payload] of Object.entries(fields)) {
+    if (!payload) continue;
+    const value = defaultPayloadConverter.fromPayload(payload);
+    // A keyword written as a one-element list reads as that keyword.
+    values.set(name, Array.isArray(value) && value.length === 1 ? value[0] : value);
+  }
+  return { get: (key: { name: string }) => values.get(key.name) } as unknown as GrantExecution['typedSearchAttributes'];
 }
 
 /**
