@@ -3,9 +3,7 @@
 // (the live grants of `status`, the ledger, `show`, `history`, the holders of a policy, `submit`'s
 // watch, `doctor`). Visibility lists every run of an id (a grant revoked early, then restored, has
 // two), so the latest run of each id is what stands for the grant.
-import { ServiceError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import type { temporal } from '@temporalio/proto';
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { LedgerMemo } from '../core/ledger';
 import {
   GrantAccount,
@@ -77,73 +75,11 @@ export function decodeGrantRow(run: GrantExecution): GrantRow {
   };
 }
 
-type RawExecution = temporal.api.workflow.v1.IWorkflowExecutionInfo;
-
-/** The run statuses by their code, as Temporal's SDK names them. */
-const STATUS_NAMES = ['UNSPECIFIED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'CONTINUED_AS_NEW', 'TIMED_OUT', 'PAUSED'];
-
-function protoDate(time: { seconds?: { toNumber(): number } | number | null; nanos?: number | null } | null | undefined): Date | undefined {
-  if (!time?.seconds && !time?.nanos) return undefined;
-  const seconds = typeof time.seconds === 'number' ? time.seconds : (time.seconds?.toNumber() ?? 0);
-  return new Date(seconds * 1000 + Math.floor((time.nanos ?? 0) / 1e6));
-}
-
-/**
- * One listed run, decoded straight from the server's answer: what a GrantRow needs and no more. (The
- * SDK's list decodes each run through its asynchronous codec chain and walks the whole answer for
- * externally stored payloads, which grantflow never writes; for 11,000 grants that was most of
- * `status`'s time.) Memos are JSON, written with the default payload converter.
- */
-function fromRaw(raw: RawExecution): GrantExecution {
-  const fields = raw.memo?.fields ?? {};
-  const memo = Object.fromEntries(Object.entries(fields).map(([key, payload]) => [key, defaultPayloadConverter.fromPayload(payload as Payload)]));
-  const code = raw.status ?? 0;
-  return {
-    workflowId: raw.execution?.workflowId ?? '',
-    runId: raw.execution?.runId ?? '',
-    status: { code, name: STATUS_NAMES[code] ?? 'UNSPECIFIED' } as GrantExecution['status'],
-    startTime: protoDate(raw.startTime) ?? new Date(0),
-    ...(protoDate(raw.closeTime) ? { closeTime: protoDate(raw.closeTime)! } : {}),
-    typedSearchAttributes: searchAttributesOf(raw.searchAttributes?.indexedFields ?? {}),
-    memo,
-  } as GrantExecution;
-}
-
-/** The search attributes of a listed run, read by key as `decodeGrantRow` reads them (a keyword, or a date as text). */
-function searchAttributesOf(fields: Record<string, Payload | null | undefined>): GrantExecution['typedSearchAttributes'] {
-  const values = new Map<string, unknown>();
-  for (const [name, payload] of Object.entries(fields)) {
-    if (!payload) continue;
-    const value = defaultPayloadConverter.fromPayload(payload);
-    // A keyword written as a one-element list reads as that keyword.
-    values.set(name, Array.isArray(value) && value.length === 1 ? value[0] : value);
-  }
-  return { get: (key: { name: string }) => values.get(key.name) } as unknown as GrantExecution['typedSearchAttributes'];
-}
-
-/**
- * Every run a query lists, decoded, as it is listed: a caller may stop early. The next page is asked
- * for while this one is decoded and handed out.
- */
+/** Every run a query lists, decoded, as it is listed: a caller may stop early. */
 export async function* listRows(client: Client, query: string, onEach?: () => void): AsyncGenerator<GrantRow> {
-  const page = async (nextPageToken: Uint8Array) => {
-    try {
-      return await client.workflowService.listWorkflowExecutions({ namespace: client.options.namespace, query, nextPageToken });
-    } catch (error) {
-      throw new ServiceError('Failed to list workflows', { cause: error as Error });
-    }
-  };
-  let next: ReturnType<typeof page> | undefined = page(new Uint8Array());
-  while (next) {
-    const response: Awaited<ReturnType<typeof page>> = await next;
-    const token = response.nextPageToken;
-    next = token && token.length > 0 ? page(token) : undefined;
-    // An abandoned prefetch (the caller stopped early) must not surface as an unhandled rejection.
-    next?.catch(() => undefined);
-    for (const raw of response.executions ?? []) {
-      onEach?.();
-      yield decodeGrantRow(fromRaw(raw));
-    }
+  for await (const execution of client.workflow.list({ query })) {
+    onEach?.();
+    yield decodeGrantRow(execution);
   }
 }
 

@@ -6,7 +6,6 @@
 // caller without MFA (every access key), with MFA, before and after the grant's expiry.
 import assert from 'node:assert/strict';
 import { GetPolicyCommand, GetPolicyVersionCommand } from '@aws-sdk/client-iam';
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { createIamActivities } from '../../activities';
 import { AccountClients } from '../../src/aws/accounts';
 import { ensureManagedPolicy } from '../../src/aws/managed-policies';
@@ -16,6 +15,7 @@ import { attachedArns, deployerFor } from '../../src/core/grant-derived';
 import { DEFAULT_SETTINGS, type IamStatement, type Settings } from '../../src/core/team-config';
 import type { HolderDirectory, HolderQuery } from '../../src/temporal/holders';
 import { startMoto, type Moto } from '../../src/local/moto';
+import { decide as evaluate } from '../harness/iam-evaluator';
 import { snapshotUsers } from '../harness/iam-snapshot';
 import { ACCOUNTS, inHours, team } from '../harness/team';
 
@@ -121,23 +121,9 @@ describe('a Deny denies whatever grantflow adds (moto, IAM policy evaluator)', f
     return [...inline, ...attached];
   }
 
-  async function decide(user: string, policies: { name: string; policy: Document }[], action: string, at: { atMs: number; mfa: Mfa }): Promise<string> {
-    const response = await runSimulation(
-      {
-        identityPolicies: policies,
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-        request: {
-          action,
-          principal: `arn:aws:iam::${ACCOUNT}:user/${user}`,
-          resource: { accountId: ACCOUNT, resource: RESOURCES[action] ?? '*' },
-          contextVariables: { 'aws:CurrentTime': new Date(at.atMs).toISOString(), ...MFA_VALUES[at.mfa] },
-        },
-      },
-      {},
-    );
-    if (response.resultType === 'error') throw new Error(`the evaluator refused the request: ${JSON.stringify(response.errors)}`);
-    return response.overallResult;
+  function decide(user: string, policies: { name: string; policy: Document }[], action: string, at: { atMs: number; mfa: Mfa }): Promise<string> {
+    const context = { 'aws:CurrentTime': new Date(at.atMs).toISOString(), ...MFA_VALUES[at.mfa] };
+    return evaluate(policies, { account: ACCOUNT, principal: `user/${user}`, action, resource: RESOURCES[action] ?? '*', context });
   }
 
   /** Every expectation that fails, so one run names them all. */

@@ -5,7 +5,6 @@
 // that does not fit falls back to attaching the original.
 import assert from 'node:assert/strict';
 import { GetPolicyCommand, GetPolicyVersionCommand, ListPoliciesCommand } from '@aws-sdk/client-iam';
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { createIamActivities } from '../../activities';
 import { AccountClients, type CallRecord } from '../../src/aws/accounts';
 import { deployerPolicies } from '../../src/aws/deployer-policy';
@@ -18,6 +17,7 @@ import { COPY_TAGS, teamPolicyPath } from '../../src/core/names';
 import type { Settings } from '../../src/core/team-config';
 import type { HolderDirectory, HolderQuery } from '../../src/temporal/holders';
 import { startMoto, type Moto } from '../../src/local/moto';
+import { decide as evaluate } from '../harness/iam-evaluator';
 import { snapshotAccount } from '../harness/iam-snapshot';
 import { ACCOUNTS, inHours, policy, READ_ONLY, team } from '../harness/team';
 
@@ -95,26 +95,14 @@ describe('expiring copies of managed policies (moto)', function () {
     }
   }
 
-  async function decide(document: Document, action: string, atMs: number, mfa?: boolean): Promise<string> {
-    const response = await runSimulation(
-      {
-        identityPolicies: [{ name: 'copy', policy: document }],
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-        request: {
-          action,
-          principal: `arn:aws:iam::${ACCOUNTS.nonprod}:user/bob`,
-          resource: { accountId: ACCOUNTS.nonprod, resource: action.startsWith('s3:') ? 'arn:aws:s3:::any-bucket' : '*' },
-          contextVariables: {
-            'aws:CurrentTime': new Date(atMs).toISOString(),
-            ...(mfa === undefined ? {} : { 'aws:MultiFactorAuthPresent': mfa ? 'true' : 'false' }),
-          },
-        },
-      },
-      {},
-    );
-    if (response.resultType === 'error') throw new Error(`the evaluator refused the request: ${JSON.stringify(response.errors)}`);
-    return response.overallResult;
+  function decide(document: Document, action: string, atMs: number, mfa?: boolean): Promise<string> {
+    return evaluate([{ name: 'copy', policy: document }], {
+      account: ACCOUNTS.nonprod,
+      principal: 'user/bob',
+      action,
+      resource: action.startsWith('s3:') ? 'arn:aws:s3:::any-bucket' : '*',
+      context: { 'aws:CurrentTime': new Date(atMs).toISOString(), ...(mfa === undefined ? {} : { 'aws:MultiFactorAuthPresent': mfa ? 'true' : 'false' }) },
+    });
   }
 
   it('a temporary grant of PowerUserAccess is allowed one second before expiry and denied at expiry, through its copy alone', async () => {
@@ -248,24 +236,14 @@ describe('expiring copies of managed policies (moto)', function () {
       boundaries: [boundary],
     });
     const permissions = policies.permissions as Document;
-    const judge = async (action: string, withBoundary: string | undefined) => {
-      const response = await runSimulation(
-        {
-          identityPolicies: [{ name: 'deployer', policy: permissions }],
-          serviceControlPolicies: [],
-          resourceControlPolicies: [],
-          request: {
-            action,
-            principal: `arn:aws:iam::${ACCOUNTS.nonprod}:role/AWSSelfServeDeployer`,
-            resource: { accountId: ACCOUNTS.nonprod, resource: `arn:aws:iam::${ACCOUNTS.nonprod}:user/bob` },
-            contextVariables: withBoundary ? { 'iam:PermissionsBoundary': withBoundary } : {},
-          },
-        },
-        {},
-      );
-      if (response.resultType === 'error') throw new Error(JSON.stringify(response.errors));
-      return response.overallResult;
-    };
+    const judge = (action: string, withBoundary: string | undefined) =>
+      evaluate([{ name: 'deployer', policy: permissions }], {
+        account: ACCOUNTS.nonprod,
+        principal: 'role/AWSSelfServeDeployer',
+        action,
+        resource: `arn:aws:iam::${ACCOUNTS.nonprod}:user/bob`,
+        context: withBoundary ? { 'iam:PermissionsBoundary': withBoundary } : {},
+      });
     for (const action of ['iam:AttachUserPolicy', 'iam:PutUserPolicy']) {
       assert.equal(await judge(action, boundary), 'Allowed', `${action} on a bounded user`);
       assert.equal(await judge(action, undefined), 'ImplicitlyDenied', `${action} on an unbounded user`);

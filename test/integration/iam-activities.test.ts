@@ -20,8 +20,8 @@ import {
   SetDefaultPolicyVersionCommand,
   TagUserCommand,
 } from '@aws-sdk/client-iam';
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { ApplicationFailure } from '@temporalio/common';
+import { decide as evaluate } from '../harness/iam-evaluator';
 import { AccountClients, type CallRecord } from '../../src/aws/accounts';
 import type { HolderDirectory, HolderQuery } from '../../src/temporal/holders';
 import { createIamActivities } from '../../activities';
@@ -670,24 +670,14 @@ describe('IAM activities (moto)', function () {
       'every statement carries the expiry',
     );
     const expiresMs = Date.parse(bobTemporary.expiresAt!);
-    const decide = async (action: string, resource: string, atMs: number): Promise<string> => {
-      const response = await runSimulation(
-        {
-          identityPolicies: [{ name: bobTemporary.inlinePolicy!.name, policy: document }],
-          serviceControlPolicies: [],
-          resourceControlPolicies: [],
-          request: {
-            action,
-            principal: `arn:aws:iam::${ACCOUNTS.nonprod}:user/bob`,
-            resource: { accountId: ACCOUNTS.nonprod, resource },
-            contextVariables: { 'aws:CurrentTime': new Date(atMs).toISOString() },
-          },
-        },
-        {},
-      );
-      if (response.resultType === 'error') throw new Error(`the evaluator refused the request: ${JSON.stringify(response.errors)}`);
-      return response.overallResult;
-    };
+    const decide = (action: string, resource: string, atMs: number): Promise<string> =>
+      evaluate([{ name: bobTemporary.inlinePolicy!.name, policy: document }], {
+        account: ACCOUNTS.nonprod,
+        principal: 'user/bob',
+        action,
+        resource,
+        context: { 'aws:CurrentTime': new Date(atMs).toISOString() },
+      });
     for (const [action, resource] of [
       ['s3:ListBucket', 'arn:aws:s3:::any-bucket'],
       ['ec2:DescribeInstances', '*'],
@@ -767,24 +757,14 @@ describe('IAM activities (moto)', function () {
     const document = JSON.parse(decodeURIComponent(stored.PolicyDocument!)) as { Statement: unknown[] };
     assert.equal(document.Statement.length, 4);
     const expiresMs = Date.parse(grant.expiresAt!);
-    const decide = async (action: string, resource: string, atMs: number): Promise<string> => {
-      const response = await runSimulation(
-        {
-          identityPolicies: [{ name: grant.inlinePolicy!.name, policy: document }],
-          serviceControlPolicies: [],
-          resourceControlPolicies: [],
-          request: {
-            action,
-            principal: `arn:aws:iam::${ACCOUNTS.nonprod}:user/bob`,
-            resource: { accountId: ACCOUNTS.nonprod, resource },
-            contextVariables: { 'aws:CurrentTime': new Date(atMs).toISOString(), 'aws:RequestedRegion': 'eu-west-1' },
-          },
-        },
-        {},
-      );
-      if (response.resultType === 'error') throw new Error(`the evaluator refused the request: ${JSON.stringify(response.errors)}`);
-      return response.overallResult;
-    };
+    const decide = (action: string, resource: string, atMs: number): Promise<string> =>
+      evaluate([{ name: grant.inlinePolicy!.name, policy: document }], {
+        account: ACCOUNTS.nonprod,
+        principal: 'user/bob',
+        action,
+        resource,
+        context: { 'aws:CurrentTime': new Date(atMs).toISOString(), 'aws:RequestedRegion': 'eu-west-1' },
+      });
     for (const [action, resource, endMs] of [
       ['s3:ListBucket', 'arn:aws:s3:::logs', expiresMs],
       ['ec2:DescribeInstances', '*', expiresMs],

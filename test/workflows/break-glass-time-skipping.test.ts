@@ -8,22 +8,18 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { AccountClients } from '../../src/aws/accounts';
-import { createActivities } from '../../activities';
-import { DEFAULT_GUARDRAILS } from '../../src/core/guardrails';
 import { reconcileWorkflowId } from '../../src/core/ids';
 import type { TeamConfig } from '../../src/core/team-config';
-import type { HolderDirectory } from '../../src/temporal/holders';
 import { stageConfig } from '../../src/temporal/submissions';
-import { generateSigningKey, parsePrivateKey, parsePublicKey } from '../../src/trust/keys';
-import { DEFAULT_SUBMISSION_MAX_AGE_MS, signerFor } from '../../src/trust/submissions';
-import { workflowBundle } from '../../src/worker';
+import { generateSigningKey, parsePrivateKey } from '../../src/trust/keys';
+import { signerFor } from '../../src/trust/submissions';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { startMoto, type Moto } from '../../src/local/moto';
 import { approversSink, breakGlassScenarios, NOT_LAST } from '../harness/break-glass';
 import { snapshotUsers } from '../harness/iam-snapshot';
 import { ACCOUNTS } from '../harness/team';
 import { allStarted } from '../harness/stack';
-import { createTimeSkippingEnv } from '../harness/time-skipping';
+import { createTimeSkippingEnv, timeSkippingWorker } from '../harness/time-skipping';
 import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver';
 
 const HOUR = 3600_000;
@@ -31,8 +27,6 @@ const TASK_QUEUE = 'break-glass';
 /** Where the stand-ins for the teams' reconcile workflows sleep; only their memos matter. */
 const STAND_IN_QUEUE = 'stand-in';
 const FIXTURE_WORKFLOWS = path.resolve(__dirname, '../fixtures/workflows');
-// No visibility lists on this server: no one else holds a policy the grants attach.
-const noOtherHolders: HolderDirectory = { neededArns: async () => new Set() };
 
 describe('break-glass requests with time skipping (Java test server + moto)', function () {
   this.timeout(120_000);
@@ -58,23 +52,8 @@ describe('break-glass requests with time skipping (Java test server + moto)', fu
     });
     await moto.createUsers(ACCOUNTS.nonprod, ['alice', 'bob', 'mallory']);
     accounts = new AccountClients({ iamCallsPerSecond: 1000 });
-    const trusted = parsePublicKey(ci.publicLine);
     workers = [
-      await Worker.create({
-        connection: env.nativeConnection,
-        taskQueue: TASK_QUEUE,
-        workflowBundle: await workflowBundle(),
-        activities: createActivities({
-          accounts,
-          holders: noOtherHolders,
-          temporal: env.client,
-          authority: {
-            trust: { keys: [{ name: 'ci', id: trusted.id, key: trusted.key }], insecureAcceptUnsigned: false, maxAgeMs: DEFAULT_SUBMISSION_MAX_AGE_MS },
-            guardrails: DEFAULT_GUARDRAILS,
-          },
-          notifications: { sinks: [approversSink(receiver, NOT_LAST)] },
-        }),
-      }),
+      await timeSkippingWorker(env, { taskQueue: TASK_QUEUE, accounts, trustedPublicLine: ci.publicLine, sinks: [approversSink(receiver, NOT_LAST)] }),
       await Worker.create({ connection: env.nativeConnection, taskQueue: STAND_IN_QUEUE, workflowsPath: FIXTURE_WORKFLOWS }),
     ];
     running = Promise.all(workers.map((worker) => worker.run()));

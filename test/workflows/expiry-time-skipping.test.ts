@@ -3,27 +3,18 @@
 import assert from 'node:assert/strict';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { AccountClients } from '../../src/aws/accounts';
-import type { HolderDirectory } from '../../src/temporal/holders';
-import { createActivities } from '../../activities';
-import { DEFAULT_GUARDRAILS } from '../../src/core/guardrails';
 import { grantStartOptions } from '../../src/temporal/grant-start';
 import { stageConfig } from '../../src/temporal/submissions';
-import { generateSigningKey, parsePrivateKey, parsePublicKey } from '../../src/trust/keys';
-import { DEFAULT_SUBMISSION_MAX_AGE_MS, signerFor } from '../../src/trust/submissions';
-import { workflowBundle } from '../../src/worker';
+import { generateSigningKey, parsePrivateKey } from '../../src/trust/keys';
+import { signerFor } from '../../src/trust/submissions';
 import { statusQuery, type GrantOutcome } from '../../workflows/messages';
 import { GrantState, SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { snapshotAccount } from '../harness/iam-snapshot';
 import { startMoto, type Moto } from '../../src/local/moto';
 import { allStarted, eventually } from '../harness/stack';
 import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, team } from '../harness/team';
-import { createTimeSkippingEnv } from '../harness/time-skipping';
-
-// The Java test server has no visibility list API, so "who else holds this policy" cannot be asked
-// of it; this test has a single grant, so no one else does.
-const noOtherHolders: HolderDirectory = { neededArns: async () => new Set() };
+import { createTimeSkippingEnv, timeSkippingWorker } from '../harness/time-skipping';
 
 describe('grant expiry with time skipping (Java test server + moto)', function () {
   let env: TestWorkflowEnvironment;
@@ -59,21 +50,7 @@ describe('grant expiry with time skipping (Java test server + moto)', function (
     const grant = grantsOf(config)[0]!;
     // The grant derives its spec from a signed submission, as one started by a pass does.
     const key = generateSigningKey('ci');
-    const trusted = parsePublicKey(key.publicLine);
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: 'expiry',
-      workflowBundle: await workflowBundle(),
-      activities: createActivities({
-        accounts,
-        holders: noOtherHolders,
-        temporal: env.client,
-        authority: {
-          trust: { keys: [{ name: 'ci', id: trusted.id, key: trusted.key }], insecureAcceptUnsigned: false, maxAgeMs: DEFAULT_SUBMISSION_MAX_AGE_MS },
-          guardrails: DEFAULT_GUARDRAILS,
-        },
-      }),
-    });
+    const worker = await timeSkippingWorker(env, { taskQueue: 'expiry', accounts, trustedPublicLine: key.publicLine });
     await worker.runUntil(async () => {
       const source = await stageConfig(env.client, config, 'expiry', {
         sign: signerFor(parsePrivateKey(key.privatePem)),

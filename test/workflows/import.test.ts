@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { PlanEntry } from '../../src/core/plan';
 import type { GrantSpec } from '../../src/core/grant';
 import type { TeamConfig } from '../../src/core/team-config';
@@ -19,6 +18,7 @@ import { validateTeam } from '../../src/validate';
 import { runCli } from '../harness/cli';
 import { snapshotAccount, type AccountSnapshot } from '../harness/iam-snapshot';
 import { buildFixture, DEPLOY, devAccessArn, identityPolicies, IMPORTED, NO_IAM, type IdentityPolicy } from '../harness/import-fixture';
+import { decide as evaluate } from '../harness/iam-evaluator';
 import { eventually } from '../harness/stack';
 import { ACCOUNTS, READ_ONLY, revisionSequence, VIEW_ONLY } from '../harness/team';
 import { workflowSuite } from '../harness/workflow-suite';
@@ -48,24 +48,9 @@ const SAMPLE: [string, string][] = [
   ['kms:Decrypt', `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234`],
 ];
 
-async function decide(policies: IdentityPolicy[], principal: string, action: string, resource: string): Promise<string> {
-  const [type, name] = principal.split('/');
-  const response = await runSimulation(
-    {
-      identityPolicies: policies,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      request: {
-        action,
-        principal: `arn:aws:iam::${ACCOUNT}:${type}/${name}`,
-        resource: { accountId: ACCOUNT, resource },
-        contextVariables: { 'aws:SecureTransport': 'true', 'aws:MultiFactorAuthPresent': 'true', 'aws:CurrentTime': '2026-06-01T00:00:00Z' },
-      },
-    },
-    {},
-  );
-  if (response.resultType === 'error') throw new Error(`the evaluator refused ${action} on ${resource}: ${JSON.stringify(response.errors)}`);
-  return response.overallResult;
+function decide(policies: IdentityPolicy[], principal: string, action: string, resource: string): Promise<string> {
+  const context = { 'aws:SecureTransport': 'true', 'aws:MultiFactorAuthPresent': 'true', 'aws:CurrentTime': '2026-06-01T00:00:00Z' };
+  return evaluate(policies, { account: ACCOUNT, principal, action, resource, context });
 }
 
 /** What IAM holds that `before` did not: it must all be grantflow's own, of `team`. */
