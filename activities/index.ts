@@ -5,6 +5,7 @@
 // What a grant applies is never what its workflow was told: it is derived from the team's verified
 // config (src/reconcile/authority.ts), so a workflow started or signalled by hand grants nothing the
 // YAML does not.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { GrantSpec } from '../src/core/grant';
@@ -67,6 +68,8 @@ export interface ActivityDeps {
 
 /** How often an apply running as an activity task heartbeats (Temporal sends at most one per 0.8 of its heartbeat timeout). */
 const APPLY_BEAT_MS = 2000;
+/** How often a revoke waiting for its expiry heartbeats: each answer may carry its cancellation (an operator's revoke came first). */
+const DUE_BEAT_MS = 1000;
 
 /** A worker told nothing trusts no submitter: every submission is refused, and no grant applies anything. */
 export const DEFAULT_AUTHORITY: Authority = {
@@ -172,18 +175,62 @@ export function createIamActivities(deps: Pick<ActivityDeps, 'accounts' | 'holde
     },
 
     /** Takes the grant away, leaving what was there before grantflow and what other live grants need. */
-    async revokeGrant(grant: RevokeTarget): Promise<RevokeResult> {
-      // Counted on the worker's metrics endpoint (src/metrics.ts): a revoke that keeps failing shows there first.
-      const meter = activityContext()?.metricMeter;
-      meter?.createCounter('grantflow_revoke_attempts_total', undefined, 'revoke activity tries').add(1);
+    revokeGrant(grant: RevokeTarget): Promise<RevokeResult> {
+      return revokeCounted(grant, attempt());
+    },
+
+    /**
+     * The revoke of an expiry, started as an activity task shortly before it: it asks who else holds
+     * the grant's policies, waits for the expiry (by this worker's clock, and no longer than the
+     * workflow reckoned), then sends its writes. A mass expiry's workflow tasks and reads are done by
+     * then, so each grant's access goes with its first IAM calls. Heartbeats while it waits: its
+     * workflow cancels it when an operator's revoke arrives first, and a worker that dies is noticed.
+     */
+    async revokeGrantWhenDue(input: DueRevoke): Promise<RevokeResult> {
+      const context = activityContext();
+      const beat = context ? setInterval(() => context.heartbeat(), DUE_BEAT_MS) : undefined;
+      const signal = context?.cancellationSignal;
+      const untilDue = async () => {
+        const wait = Math.min(input.waitAtMostMs, Date.parse(input.dueAt) - Date.now());
+        if (wait > 0) await sleep(wait, undefined, signal ? { signal } : {});
+      };
       try {
-        return await translated(() => revokeGrantAccess(deps, grant, attempt()));
-      } catch (error) {
-        meter?.createCounter('grantflow_revoke_failures_total', undefined, 'revoke activity tries that failed').add(1);
-        throw error;
+        const result = await revokeCounted(input.grant, attempt({ untilDue }));
+        // A revoke with nothing to send (nothing of the grant was grantflow's) still ends no sooner than its expiry.
+        await untilDue();
+        return result;
+      } finally {
+        if (beat) clearInterval(beat);
       }
     },
   };
+
+  async function revokeCounted(grant: RevokeTarget, options: AttemptOptions): Promise<RevokeResult> {
+    // Counted on the worker's metrics endpoint (src/metrics.ts): a revoke that keeps failing shows there first.
+    const meter = activityContext()?.metricMeter;
+    meter?.createCounter('grantflow_revoke_attempts_total', undefined, 'revoke activity tries').add(1);
+    try {
+      return await translated(() => revokeGrantAccess(deps, grant, options));
+    } catch (error) {
+      meter?.createCounter('grantflow_revoke_failures_total', undefined, 'revoke activity tries that failed').add(1);
+      throw error;
+    }
+  }
+}
+
+/** A revoke started ahead of the expiry it is for. */
+export interface DueRevoke {
+  grant: RevokeTarget;
+  /** The expiry (ISO 8601): no write is sent before it. */
+  dueAt: string;
+  /** The wait as the workflow reckoned it: a worker whose clock disagrees (a time-skipping test server's) waits no longer. */
+  waitAtMostMs: number;
+}
+
+/** `make`'s value, made at the first call (a worker's authority, say, which needs its Temporal client). */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -192,14 +239,8 @@ export function createActivities(deps: ActivityDeps) {
     return deps.temporal;
   };
   const iam = createIamActivities(deps);
-  const authorityOf = (() => {
-    let made: ConfigAuthority | undefined;
-    return () => (made ??= new ConfigAuthority(temporal(), deps.authority ?? DEFAULT_AUTHORITY));
-  })();
-  const breakGlassOf = (() => {
-    let made: BreakGlassAuthority | undefined;
-    return () => (made ??= new BreakGlassAuthority(temporal(), authorityOf()));
-  })();
+  const authorityOf = once(() => new ConfigAuthority(temporal(), deps.authority ?? DEFAULT_AUTHORITY));
+  const breakGlassOf = once(() => new BreakGlassAuthority(temporal(), authorityOf()));
   /**
    * The spec a grant may apply: what the team's newest verified config holds for its id; for a
    * break-glass grant the YAML does not (yet) record, what its request's approvals give.
@@ -225,19 +266,15 @@ export function createActivities(deps: ActivityDeps) {
     if (context?.cancellationSignal.aborted) throw new CancelledFailure('the reconcile pass was cancelled; its workflow no longer waits for it');
   };
   // What every pass works with, made once for the worker: its clients, its authority, the namespace's retention (read at most hourly).
-  const passDeps = (() => {
-    let made: PassDeps | undefined;
-    return (): PassDeps =>
-      (made ??= {
-        temporal: temporal(),
-        accounts: deps.accounts,
-        holders: deps.holders,
-        ...(deps.identityCenter ? { identityCenter: deps.identityCenter } : {}),
-        authority: authorityOf(),
-        retention: new NamespaceRetention(temporal(), deps.namespace ?? 'default', deps.assumeRetentionMs),
-        heartbeat,
-      });
-  })();
+  const passDeps = once((): PassDeps => ({
+    temporal: temporal(),
+    accounts: deps.accounts,
+    holders: deps.holders,
+    ...(deps.identityCenter ? { identityCenter: deps.identityCenter } : {}),
+    authority: authorityOf(),
+    retention: new NamespaceRetention(temporal(), deps.namespace ?? 'default', deps.assumeRetentionMs),
+    heartbeat,
+  }));
   /**
    * One reconcile pass as an activity. Its own IAM calls (reads, policies, clean-ups) come last in the
    * account's budget, behind the applies it starts; the activity heartbeats while they wait.
@@ -303,6 +340,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     revokeGrant: iam.revokeGrant,
+    revokeGrantWhenDue: iam.revokeGrantWhenDue,
 
     /** A submission: verified as it arrives, refused if older than the last applied, then applied. */
     submitPass: pass<SubmitPassInput, SubmitPassResult>(submitPass),

@@ -46,5 +46,20 @@ export const { revokeGrant } = proxyLocalActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
 });
 
+/**
+ * An expiry's revoke, started as an activity task a little before the expiry (grant-revoke.ts): it
+ * waits in the worker, not in the workflow's task, so the task is done and its slot free long before
+ * the expiry. One try: if it fails or its worker dies (no heartbeat), the revoke loop above takes over
+ * once the expiry has come. The heartbeat timeout bounds how late an operator's revoke during the
+ * wait goes: Temporal tells an activity of its cancellation in the answer to a heartbeat, which the
+ * worker sends at most every 0.8 of it (8 s; more often would add server writes to a mass expiry).
+ */
+export const { revokeGrantWhenDue } = proxyActivities<Activities>({
+  startToCloseTimeout: ATTEMPT_TIMEOUT,
+  heartbeatTimeout: '10 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { maximumAttempts: 1 },
+});
+
 /** Which notification sinks want which events (no URLs: those stay in the worker). */
 export const { notificationPlan } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });

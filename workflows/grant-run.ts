@@ -16,7 +16,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ApplyInput, ApplyOutcome, ApplyResult } from '../activities';
+import type { ApplyInput, ApplyOutcome, ApplyResult, RevokeResult } from '../activities';
 import type { GrantSpec } from '../src/core/grant';
 import { attachedArns, beforeGrantflow, grantShape, releasedBy } from '../src/core/grant-derived';
 import { APPLY_INTERRUPTED, BOUNDARY_MISSING } from '../src/core/grant-failures';
@@ -24,7 +24,7 @@ import { leadsFor } from '../src/core/notifications';
 import { applyGrant, applyGrantQuickly, revokeGrant } from './grant-activities';
 import { GrantAnnouncer } from './grant-announcer';
 import { claimedBy, describeFailure, finalFailure } from './grant-failures';
-import { revokeHistoryFull, revokeUntilDone } from './grant-revoke';
+import { EXPIRY_LEAD_MS, revokeHistoryFull, revokeUntilDone, revokeWhenDue } from './grant-revoke';
 import {
   grantChangedSignal,
   reapplySignal,
@@ -189,17 +189,20 @@ export class GrantRun {
     /** `expiring` reminders still to send, by their lead before the expiry, earliest first. */
     const reminders = plan && expiry !== undefined ? leadsFor(plan, 'expiring').filter((lead) => expiry - lead > Date.now()) : [];
     const historyFull = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT;
+    // A reminder due while the revoke waits for the expiry goes as the revoke starts.
+    const remindAt = (lead: number) => expiry! - Math.max(lead, EXPIRY_LEAD_MS);
     while (this.status.state === 'active' && !this.revoke) {
-      const remaining = expiry === undefined ? undefined : expiry - Date.now();
+      while (reminders.length > 0 && Date.now() >= remindAt(reminders[0]!)) {
+        await this.announcer.announce('expiring', { afterMs: reminders.shift()! });
+      }
+      // Woken EXPIRY_LEAD_MS early: the revoke is started ahead, and waits for the expiry itself (end()).
+      const remaining = expiry === undefined ? undefined : expiry - EXPIRY_LEAD_MS - Date.now();
       if (remaining !== undefined && remaining <= 0) return;
-      const untilReminder = reminders.length > 0 ? Math.max(1, expiry! - reminders[0]! - Date.now()) : undefined;
+      const untilReminder = reminders.length > 0 ? Math.max(1, remindAt(reminders[0]!) - Date.now()) : undefined;
       const wait = remaining !== undefined && untilReminder !== undefined ? Math.min(remaining, untilReminder) : remaining;
       const wake = () => this.revoke !== undefined || this.reapplyRequested || historyFull();
       if (wait === undefined) await condition(wake);
       else await condition(wake, wait);
-      while (reminders.length > 0 && !this.revoke && Date.now() >= expiry! - reminders[0]!) {
-        await this.announcer.announce('expiring', { afterMs: reminders.shift()! });
-      }
       if (this.reapplyRequested && !this.revoke) await this.reapply();
       if (!this.revoke && historyFull()) {
         await condition(allHandlersFinished);
@@ -228,10 +231,16 @@ export class GrantRun {
   private async end(cancelled: unknown): Promise<GrantOutcome> {
     const root = CancellationScope.current();
     await CancellationScope.nonCancellable(async () => {
+      // Ending by its expiry, still ahead: the grant stays active (and holds its policies for other
+      // grants' revokes) until the revoke started ahead lands at the expiry.
+      const expiry = this.expiresMs();
+      const dueAt = !this.revoke && this.status.state === 'active' && expiry !== undefined && expiry > Date.now() ? expiry : undefined;
+      const first =
+        dueAt === undefined ? undefined : await revokeWhenDue(this.spec, this.status, dueAt, () => this.revoke !== undefined || root.consideredCancelled);
       if (this.status.state !== 'revoking') await this.setState('revoking');
       // Visibility lists the memo: a pass that sees this grant still revoking already knows how it ends.
       upsertMemo({ endCause: this.causeNow() });
-      await this.revokeAll();
+      await this.revokeAll(first);
       if (root.consideredCancelled && !cancelled) this.requestRevoke({ reason: 'cancelled in Temporal', by: 'Temporal cancellation', origin: 'operator' });
       const cause = this.causeNow();
       this.status.endedAt = new Date(Date.now()).toISOString();
@@ -274,8 +283,9 @@ export class GrantRun {
     return { id: this.spec.id, state: 'failed', cause: 'failed', ...(status.lastError ? { error: status.lastError } : {}) };
   }
 
-  private revokeAll(): Promise<void> {
+  private revokeAll(first?: RevokeResult): Promise<void> {
     return revokeUntilDone(this.spec, this.status, {
+      ...(first ? { first } : {}),
       twice: this.applyAbandoned,
       onFailure: (error, retryingMs) => this.announcer.revokeStuck(error, retryingMs),
       historyFull: revokeHistoryFull(HISTORY_LIMIT * 5),

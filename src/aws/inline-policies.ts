@@ -15,10 +15,15 @@ export async function putInlinePolicy(target: Target, user: string, name: string
   return 'put';
 }
 
-export async function deleteInlinePolicy(target: Target, user: string, name: string): Promise<'deleted' | 'absent'> {
+/**
+ * Deletes grantflow's inline policy, reading first so that a second run sends no write; `unread`
+ * (the first revoke of a grant still active, at its expiry) deletes at once, the access going with
+ * the first call.
+ */
+export async function deleteInlinePolicy(target: Target, user: string, name: string, unread = false): Promise<'deleted' | 'absent'> {
   if (!name.startsWith('grantflow.')) throw new Error(`refusing to delete inline policy ${name}: not grantflow's`);
   const extra = { principalType: 'user' as const, principal: user };
-  const current = await callOrAbsent(target, request('GetUserPolicy', new GetUserPolicyCommand({ UserName: user, PolicyName: name })), extra);
+  const current = unread || (await callOrAbsent(target, request('GetUserPolicy', new GetUserPolicyCommand({ UserName: user, PolicyName: name })), extra));
   if (!current) return 'absent';
   const deleted = await callOrAbsent(target, request('DeleteUserPolicy', new DeleteUserPolicyCommand({ UserName: user, PolicyName: name })), extra);
   return deleted ? 'deleted' : 'absent';

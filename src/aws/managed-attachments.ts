@@ -120,9 +120,16 @@ export async function releaseManaged(
    * can lag its writes; a principal may untag itself), and, when given, the only ones released.
    */
   owned?: ReadonlySet<string>,
+  /**
+   * The first revoke of a grant still active (at its expiry): what its record holds is attached, so
+   * it detaches without reading first (see releaseOwned). Any other release reads first, and sends no
+   * write that is not needed.
+   */
+  unread = false,
 ): Promise<ReleaseOutcome> {
   const outcome: ReleaseOutcome = { detached: [], kept: [] };
   if (arns.length === 0) return outcome;
+  if (unread && owned && arns.every((arn) => owned.has(arn) && !stillNeeded.has(arn))) return releaseOwned(target, principal, arns);
   const state = await unlessPrincipalGone(() => readAttachments(target, principal));
   if (!state) return outcome;
   const unmark: { arn: string; key: string }[] = [];
@@ -144,14 +151,38 @@ export async function releaseManaged(
     }
     if (key) unmark.push({ arn, key });
   }
-  if (unmark.length === 0) return outcome;
+  await dropMarks(target, principal, unmark);
+  return outcome;
+}
+
+/**
+ * Every ARN is in the grant's record and no other live grant needs it: the record alone decides, so
+ * nothing is read before the detaches and the access goes with the first call (a mass expiry waits
+ * for nothing else). A detach IAM answers NoSuchEntity for was not attached (someone detached it by
+ * hand: the one write sent in vain); the marks go after.
+ */
+async function releaseOwned(target: Target, principal: Principal, arns: readonly string[]): Promise<ReleaseOutcome> {
+  const sent = await Promise.all(
+    arns.map((arn) => callOrAbsent(target, PRINCIPAL_CALLS[principal.type].detach(principal.name, arn), { ...principalContext(principal), policyArn: arn })),
+  );
+  await dropMarks(
+    target,
+    principal,
+    arns.map((arn) => ({ arn, key: markerKey(arn) })),
+  );
+  return { detached: arns.filter((_, i) => sent[i] !== undefined), kept: [] };
+}
+
+/** Drops the marks of released ARNs, then reads the attachments back: a mark whose policy was attached again meanwhile is put back. */
+async function dropMarks(target: Target, principal: Principal, unmark: readonly { arn: string; key: string }[]): Promise<void> {
+  if (unmark.length === 0) return;
   await untag(
     target,
     principal,
     unmark.map((u) => u.key),
   );
   const now = await unlessPrincipalGone(() => listAttached(target, principal));
-  if (!now) return outcome;
+  if (!now) return;
   const reattached = unmark.filter((u) => now.has(u.arn));
   if (reattached.length > 0)
     await tag(
@@ -159,7 +190,6 @@ export async function releaseManaged(
       principal,
       reattached.map((u) => markTag(u.arn)),
     );
-  return outcome;
 }
 
 /** A read of the principal, or undefined when IAM says it does not exist (PrincipalNotFound). */

@@ -182,6 +182,14 @@ describe('IAM activities (moto)', function () {
   /** The revoke the grant's workflow sends: the spec's target with the grant's record of what it attached. */
   const revokeOf = (grant: GrantSpec): RevokeTarget => ({ ...revokeTarget(grant), ownedArns: [...(records.get(grant.id) ?? [])] });
 
+  /** Each grant's revoke, as its workflow sends it once the grant is no longer live. */
+  async function revokeEverything(): Promise<void> {
+    for (const grant of grants) {
+      holders.remove(grant);
+      await activities.revokeGrant(revokeOf(grant));
+    }
+  }
+
   async function snapshots() {
     return { nonprod: await snapshotAccount(moto, ACCOUNTS.nonprod), prod: await snapshotAccount(moto, ACCOUNTS.prod) };
   }
@@ -203,10 +211,7 @@ describe('IAM activities (moto)', function () {
 
     it('revokes everything, and a second revoke makes zero writes and changes nothing', async () => {
       await grantEverything();
-      for (const grant of grants) {
-        holders.remove(grant);
-        await activities.revokeGrant(revokeOf(grant));
-      }
+      await revokeEverything();
       const afterFirst = await snapshots();
       assert.deepEqual(afterFirst.nonprod.users.alice!.attached, []);
       assert.deepEqual(afterFirst.nonprod.users.bob, { attached: [], inline: {}, tags: {} });
@@ -214,6 +219,25 @@ describe('IAM activities (moto)', function () {
       for (const grant of grants) await activities.revokeGrant(revokeOf(grant));
       assert.deepEqual(writes(), []);
       assert.deepEqual(await snapshots(), afterFirst);
+    });
+
+    it('revokes at the expiry with its access-removing writes first, no read before them, to the same end as a revoke that reads first', async () => {
+      await grantEverything();
+      await revokeEverything();
+      const readFirst = await snapshots();
+      await resetIam();
+      await grantEverything();
+      for (const grant of grants) {
+        holders.remove(grant);
+        calls = [];
+        await activities.revokeGrantWhenDue({ grant: revokeOf(grant), dueAt: new Date().toISOString(), waitAtMostMs: 0 });
+        const sent = calls.map((c) => c.operation);
+        const removals = sent.map((op, i) => (/^(DeleteUserPolicy|DeleteRolePolicy|Detach\w+Policy)$/.test(op) ? i : -1)).filter((i) => i >= 0);
+        const firstRead = sent.findIndex((op) => /^(List|Get)/.test(op));
+        assert.ok(removals.length > 0, `${grant.id}: ${sent.join(', ')}`);
+        assert.ok(firstRead < 0 || firstRead > Math.max(...removals), `${grant.id} read before its access was gone: ${sent.join(', ')}`);
+      }
+      assert.deepEqual(await snapshots(), readFirst);
     });
 
     it('deletes unused team policies once; the second run makes zero writes', async () => {

@@ -16,6 +16,7 @@ import { eventually } from '../harness/stack';
 import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, revisionSequence, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
 import { runCli } from '../harness/cli';
 import { workflowSuite } from '../harness/workflow-suite';
+import { markerText } from '../harness/markers';
 
 const revision = revisionSequence('durable', '2026-02-01T00:00:00Z');
 const EMPTY = { attached: [], inline: {}, tags: {} };
@@ -161,12 +162,6 @@ describe('durable truth: the promise under resets, look-alikes, races and operat
     const at = (test: (e: (typeof events)[number]) => unknown) => events.findIndex((e) => Boolean(test(e)));
     const scheduled = at((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'applyGrant');
     const applyClosed = at((e) => e.activityTaskCanceledEventAttributes || e.activityTaskCompletedEventAttributes || e.activityTaskFailedEventAttributes);
-    // A local activity's marker names its activity type in its details' JSON payloads.
-    const markerText = (e: (typeof events)[number]) =>
-      Object.values(e.markerRecordedEventAttributes?.details ?? {})
-        .flatMap((p) => p.payloads ?? [])
-        .map((p) => Buffer.from(p.data ?? []).toString())
-        .join(' ');
     const revoked = at((e) => markerText(e).includes('revokeGrant'));
     assert.ok(scheduled >= 0, 'the apply is an activity task');
     assert.ok(at((e) => e.activityTaskCancelRequestedEventAttributes) > scheduled, 'the Cancel reached the apply');

@@ -5,11 +5,13 @@ import assert from 'node:assert/strict';
 import { DetachUserPolicyCommand } from '@aws-sdk/client-iam';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { grantStatus, revokeGrantNow } from '../../src/temporal/grant-operations';
+import { protoMs } from '../../src/temporal/proto-time';
 import { reconcileStatus, restoreGrant, sweepTeam } from '../../src/temporal/reconcile-operations';
 import { revokeSignal } from '../../workflows/messages';
 import { eventually } from '../harness/stack';
 import { ACCOUNTS, grantsOf, inHours, policy, READ_ONLY, revisionSequence, SECURITY_AUDIT, team, VIEW_ONLY } from '../harness/team';
 import { workflowSuite } from '../harness/workflow-suite';
+import { markerText } from '../harness/markers';
 
 const revision = revisionSequence('lifecycle', '2026-01-01T00:00:00Z');
 
@@ -59,14 +61,9 @@ describe('grant and reconcile workflows (dev server + moto)', function () {
   /** What a grant's history shows of its applies: activity tasks, and local activities (their markers name the activity). */
   async function appliesOf(id: string): Promise<{ activityTasks: number; local: number }> {
     const events = (await stack.client.workflow.getHandle(id).fetchHistory()).events ?? [];
-    const marker = (e: (typeof events)[number]) =>
-      Object.values(e.markerRecordedEventAttributes?.details ?? {})
-        .flatMap((p) => p.payloads ?? [])
-        .map((p) => Buffer.from(p.data ?? []).toString())
-        .join(' ');
     return {
       activityTasks: events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'applyGrant').length,
-      local: events.filter((e) => marker(e).includes('applyGrant')).length,
+      local: events.filter((e) => markerText(e).includes('applyGrant')).length,
     };
   }
 
@@ -171,6 +168,83 @@ describe('grant and reconcile workflows (dev server + moto)', function () {
     assert.ok(Date.parse(newStatus.activeSince!) <= Date.parse(oldStatus.endedAt!), 'the new grant was active before the old one ended');
     assert.equal(oldStatus.cause, 'superseded');
     assert.deepEqual(Object.keys((await user('bob')).inline), [newPolicy]);
+  });
+
+  /** A temporary grant of bob's expiring `inMs` from now (whole seconds, as the YAML writes them). */
+  function expiringTeam(inMs: number) {
+    const expiresAt = new Date(Math.ceil((Date.now() + inMs) / 1000) * 1000).toISOString().replace(/\.\d+Z/, 'Z');
+    const config = team({
+      name: nextTeam(),
+      policies: { reader: policy([VIEW_ONLY], ['s3:ListBucket']) },
+      temporary: [{ user: 'bob', environment: 'nonprod', grant: 'reader', expiresAt }],
+    });
+    return { config, grant: grantsOf(config)[0]!, expiresMs: Date.parse(expiresAt) };
+  }
+
+  /** When the grant's revoke-at-the-expiry activity task was scheduled, once it has been. */
+  async function dueRevokeScheduled(id: string): Promise<number> {
+    return eventually(
+      `${id} revoke scheduled ahead of its expiry`,
+      async () => {
+        const events = (await stack.client.workflow.getHandle(id).fetchHistory()).events ?? [];
+        const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'revokeGrantWhenDue');
+        return scheduled ? protoMs(scheduled.eventTime) : undefined;
+      },
+      60_000,
+    );
+  }
+
+  /** When IAM stopped holding bob's grant: its inline policy deleted and its attachment detached. */
+  function bobRevokedAt(): number | undefined {
+    const done = stack.proxy.events().filter((e) => e.user === 'bob' && e.status === 200 && ['DeleteUserPolicy', 'DetachUserPolicy'].includes(e.action));
+    return new Set(done.map((e) => e.action)).size === 2 ? Math.max(...done.map((e) => e.at)) : undefined;
+  }
+
+  it('starts the revoke of an expiry ahead of it, keeps the grant active and in IAM until the expiry, and takes it away then', async () => {
+    const { config, grant, expiresMs } = expiringTeam(30_000);
+    await submit(config);
+    await waitState(grant.id, 'active');
+    stack.proxy.record(['DeleteUserPolicy', 'DetachUserPolicy']);
+    const scheduledAt = await dueRevokeScheduled(grant.id);
+    assert.ok(scheduledAt < expiresMs, `the revoke was scheduled ${scheduledAt - expiresMs} ms after the expiry`);
+    // Started, and waiting: the grant is still active, in the status and in IAM.
+    assert.ok(Date.now() < expiresMs - 1000, 'the test reached the wait too late to look at it; the machine is too slow for this test');
+    assert.equal((await statusOf(grant.id)).state, 'active');
+    assert.deepEqual((await user('bob')).attached, [VIEW_ONLY]);
+    assert.equal(bobRevokedAt(), undefined, 'no revoke write before the expiry');
+
+    await waitState(grant.id, 'revoked', 60_000);
+    const revokedAt = bobRevokedAt();
+    assert.ok(revokedAt !== undefined && revokedAt >= expiresMs, `IAM lost the grant at ${revokedAt}, expiry ${expiresMs}`);
+    assert.equal((await statusOf(grant.id)).cause, 'expired');
+    assert.deepEqual(await user('bob'), { attached: [], inline: {}, tags: {} });
+    const events = (await stack.client.workflow.getHandle(grant.id).fetchHistory()).events ?? [];
+    assert.equal(
+      events.filter((e) => markerText(e).includes('revokeGrant')).length,
+      0,
+      'the activity at the expiry was the whole revoke: no local revoke after it',
+    );
+  });
+
+  it("cancels that wait when an operator's revoke arrives during it, and takes the access at once", async () => {
+    const { config, grant, expiresMs } = expiringTeam(40_000);
+    await submit(config);
+    await waitState(grant.id, 'active');
+    stack.proxy.record(['DeleteUserPolicy', 'DetachUserPolicy']);
+    await dueRevokeScheduled(grant.id);
+    const askedAt = Date.now();
+    // Temporal tells the waiting activity at its next heartbeat, 8 s apart at most.
+    assert.ok(askedAt < expiresMs - 10_000, 'the test reached the wait too late to look at it; the machine is too slow for this test');
+    await revokeGrantNow(stack.client, grant.id, { reason: 'incident', by: 'operator' });
+    const revokedAt = bobRevokedAt();
+    assert.ok(
+      revokedAt !== undefined && revokedAt < expiresMs,
+      `IAM lost the grant ${revokedAt === undefined ? 'never' : `${revokedAt - expiresMs} ms after`} the expiry`,
+    );
+    const status = await statusOf(grant.id);
+    assert.equal(status.state, 'revoked');
+    assert.equal(status.cause, 'early');
+    assert.deepEqual(await user('bob'), { attached: [], inline: {}, tags: {} });
   });
 
   it('keeps revoking while IAM fails at expiry, and completes when IAM comes back', async () => {
