@@ -180,10 +180,9 @@ export function createIamActivities(deps: Pick<ActivityDeps, 'accounts' | 'holde
     },
 
     /**
-     * The revoke of an expiry, started as an activity task shortly before it: it asks who else holds
-     * the grant's policies, waits for the expiry (by this worker's clock, and no longer than the
-     * workflow reckoned), then sends its writes. A mass expiry's workflow tasks and reads are done by
-     * then, so each grant's access goes with its first IAM calls. Heartbeats while it waits: its
+     * The revoke of an expiry, started as an activity task shortly before it: it waits for the expiry
+     * (by this worker's clock, and no longer than the workflow reckoned), then revokes. A mass
+     * expiry's workflow tasks are done by then, so each grant's access goes with its first IAM calls. Heartbeats while it waits: its
      * workflow cancels it when an operator's revoke arrives first, and a worker that dies is noticed.
      */
     async revokeGrantWhenDue(input: DueRevoke): Promise<RevokeResult> {

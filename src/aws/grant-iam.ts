@@ -44,24 +44,8 @@ export interface AttemptOptions {
    * record keeps what the attempt may have attached, and the next attempt's find is not "someone else's".
    */
   progress?: { claimed: string[] };
-  /**
-   * A revoke started ahead of its grant's expiry: resolves once it is due. The revoke asks who else
-   * holds its policies before (a read), and sends its first write only after.
-   */
+  /** A revoke started ahead of its grant's expiry: resolves once it is due. The revoke sends nothing before. */
   untilDue?: () => Promise<void>;
-}
-
-/**
- * Who else holds the grant's policies on its principal, for a revoke. One started ahead of its expiry
- * asks before it waits, so that at the expiry only IAM calls remain; if anyone did hold one then, it
- * asks again once due (that grant may have ended meanwhile). A grant that started to share a policy
- * during the wait is missed, as visibility's lag can miss one anyway: its next re-apply restores it.
- */
-export async function holdersWhenDue(ask: () => Promise<Set<string>>, options: AttemptOptions): Promise<Set<string>> {
-  const before = await ask();
-  if (!options.untilDue) return before;
-  await options.untilDue();
-  return before.size > 0 ? ask() : before;
 }
 
 /** What an apply of a grant whose entry says `adopt: true` took over from before grantflow. */
@@ -250,26 +234,18 @@ async function revokeNow(deps: GrantIamDeps, grant: RevokeTarget, options: Attem
       return 'absent';
     }
   };
-  const stillNeeded = await holdersWhenDue(
-    async () =>
-      grant.arns.length
-        ? deps.holders.neededArns({ account: grant.account, principalType: grant.principalType, principal: grant.principal, excludeId: grant.id })
-        : new Set<string>(),
-    options,
-  );
-  // The inline policy and the attachments go at once: neither waits for the other.
-  const [inline, release] = await Promise.all([
-    deleteInline(),
-    // The grant's record decides what is its own; a target without one (built from a memo) goes by the marks.
-    releaseManaged(
-      t,
-      { type: iamPrincipalType(grant.principalType), name: grant.principal },
-      grant.arns,
-      stillNeeded,
-      grant.ownedArns ? new Set(grant.ownedArns) : undefined,
-      unread,
-    ),
-  ]);
+  // The record decides what is the grant's own (a target without one, built from a memo, goes by the
+  // marks), less what other live grants hold, asked of Temporal once due: one may have started to share it a moment ago.
+  const releaseAttachments = async (): Promise<ReleaseOutcome> => {
+    const stillNeeded = grant.arns.length
+      ? await deps.holders.neededArns({ account: grant.account, principalType: grant.principalType, principal: grant.principal, excludeId: grant.id })
+      : new Set<string>();
+    const principal = { type: iamPrincipalType(grant.principalType), name: grant.principal };
+    return releaseManaged(t, principal, grant.arns, stillNeeded, grant.ownedArns ? new Set(grant.ownedArns) : undefined, unread);
+  };
+  await options.untilDue?.();
+  // The inline policy (the grant's alone) goes while Temporal is asked about the attachments.
+  const [inline, release] = await Promise.all([deleteInline(), releaseAttachments()]);
   // A copy belongs to this grant alone: once detached it goes (one still attached elsewhere stays, for the sweep).
   const copies: NonNullable<RevokeResult['copies']> = {};
   for (const arn of grant.copyArns ?? []) {

@@ -8,7 +8,7 @@ import type { RevokeTarget } from '../core/grant-derived';
 import { assignmentKey, isSsoPrincipal, ssoPrincipalKind, type SsoPrincipalType } from '../core/identity-center';
 import { createAssignment, deleteAssignment, hasAssignment, type Assignment } from './account-assignments';
 import { GrantflowAwsError } from './errors';
-import { holdersWhenDue, type ApplyResult, type AttemptOptions, type HolderLookup, type RevokeResult } from './grant-iam';
+import type { ApplyResult, AttemptOptions, HolderLookup, RevokeResult } from './grant-iam';
 import type { IdentityCenter } from './identity-center';
 import type { IcTarget } from './identity-center-calls';
 import { currentCallClass, withCallClass } from './rate-limit';
@@ -116,10 +116,8 @@ async function revokeNow(deps: IdentityCenterGrantDeps, grant: RevokeTarget, opt
   if (!own) return { detached: [], kept: [{ arn: key, reason: 'attached before grantflow' }] };
   const ic = instanceOf(deps);
   const type = ssoType(grant.principalType);
-  const stillNeeded = await holdersWhenDue(
-    () => deps.holders.neededArns({ account: grant.account, principalType: type, principal: grant.principal, excludeId: grant.id }),
-    options,
-  );
+  await options.untilDue?.();
+  const stillNeeded = await deps.holders.neededArns({ account: grant.account, principalType: type, principal: grant.principal, excludeId: grant.id });
   if (stillNeeded.has(key)) return { detached: [], kept: [{ arn: key, reason: 'needed by another live grant' }] };
   const target: IcTarget = { clients: ic.clients, ...(options.signal ? { signal: options.signal } : {}) };
   let principalId = grant.principalId;

@@ -29,6 +29,8 @@ export interface GrantQuery {
   team?: string;
   /** An IAM user or role name in any case: grants record it in lower case. */
   principal?: string;
+  /** Any of these principals (in any case). */
+  principals?: readonly string[];
   account?: string;
   environment?: string;
   policy?: string;
@@ -60,6 +62,8 @@ export function grantQuery(filter: GrantQuery = {}): string {
   if (filter.id !== undefined) clauses.push(`WorkflowId = ${quote(filter.id)}`);
   equals(GrantTeam, filter.team);
   if (filter.principal !== undefined) clauses.push(principalClause(filter.principal));
+  if (filter.principals !== undefined)
+    clauses.push(`${GrantPrincipal.name} IN (${[...new Set(filter.principals.map(canonicalPrincipal))].map(quote).join(', ')})`);
   equals(GrantAccount, filter.account);
   equals(GrantEnvironment, filter.environment);
   equals(GrantPolicy, filter.policy);

@@ -15,6 +15,13 @@ describe('grant visibility queries', function () {
     assert.equal(grantQuery(), TYPE);
   });
 
+  it('narrows to any of several principals, each once and in lower case', function () {
+    assert.equal(
+      grantQuery({ account: '111122223333', principals: ['Bob', 'bob', "o'neil"], running: true }),
+      `${TYPE} AND GrantPrincipal IN ('bob', 'o\\'neil') AND GrantAccount = '111122223333' AND ExecutionStatus = 'Running'`,
+    );
+  });
+
   it('narrows by each attribute, the principal in lower case', function () {
     const query = grantQuery({
       id: 'grantflow/t/1',
