@@ -39,8 +39,9 @@ function grantTarget(spec: GrantSpec, status: GrantStatus): RevokeTarget {
  * The revoke of an expiry still ahead, started EXPIRY_LEAD_MS before it: an activity task that waits
  * for the expiry in the worker, then sends its writes, so that at the expiry only IAM calls remain
  * (the workflow's task is long done). An operator's revoke or a Cancel (`early`) cancels the wait, and
- * the revoke loop goes at once. Undefined when the loop is to do the revoke: the task was cancelled,
- * or failed, in which case the loop still waits for the expiry.
+ * the revoke loop goes once the task has stopped (it hears so at its next heartbeat). Undefined when
+ * the loop is to do the revoke: the task was cancelled, or failed, in which case the loop still
+ * waits for the expiry.
  */
 export async function revokeWhenDue(spec: GrantSpec, status: GrantStatus, dueAt: number, early: () => boolean): Promise<RevokeResult | undefined> {
   status.revokeAttempts++;
