@@ -682,26 +682,35 @@ describe('IAM activities (moto)', function () {
     assert.ok(quotas.attachedPerUser >= 10 && quotas.attachedPerRole >= 10, JSON.stringify(quotas));
   });
 
+  /**
+   * The inline policy IAM holds for bob's `grant`, and what an independent IAM evaluator decides of
+   * an action on a resource at a moment under it (moto ignores conditions).
+   */
+  async function bobsInlinePolicy(grant: GrantSpec, context: Record<string, string> = {}) {
+    const iam = await moto.iamIn(ACCOUNTS.nonprod);
+    const stored = await iam.send(new GetUserPolicyCommand({ UserName: 'bob', PolicyName: grant.inlinePolicy!.name }));
+    iam.destroy();
+    const document = JSON.parse(decodeURIComponent(stored.PolicyDocument!)) as { Statement: { Condition?: unknown }[] };
+    const decide = (action: string, resource: string, atMs: number): Promise<string> =>
+      evaluate([{ name: grant.inlinePolicy!.name, policy: document }], {
+        account: ACCOUNTS.nonprod,
+        principal: 'user/bob',
+        action,
+        resource,
+        context: { 'aws:CurrentTime': new Date(atMs).toISOString(), ...context },
+      });
+    return { document, decide };
+  }
+
   it('stores a temporary policy that an IAM policy evaluator allows one second before its expiry and denies from its expiry on', async () => {
     // moto ignores conditions, so the document IAM now holds is judged by an independent evaluator.
     await activities.applySpec(bobTemporary);
-    const iam = await moto.iamIn(ACCOUNTS.nonprod);
-    const stored = await iam.send(new GetUserPolicyCommand({ UserName: 'bob', PolicyName: bobTemporary.inlinePolicy!.name }));
-    iam.destroy();
-    const document = JSON.parse(decodeURIComponent(stored.PolicyDocument!)) as { Statement: { Condition?: unknown }[] };
+    const { document, decide } = await bobsInlinePolicy(bobTemporary);
     assert.ok(
       document.Statement.every((s) => JSON.stringify(s.Condition).includes('aws:CurrentTime')),
       'every statement carries the expiry',
     );
     const expiresMs = Date.parse(bobTemporary.expiresAt!);
-    const decide = (action: string, resource: string, atMs: number): Promise<string> =>
-      evaluate([{ name: bobTemporary.inlinePolicy!.name, policy: document }], {
-        account: ACCOUNTS.nonprod,
-        principal: 'user/bob',
-        action,
-        resource,
-        context: { 'aws:CurrentTime': new Date(atMs).toISOString() },
-      });
     for (const [action, resource] of [
       ['s3:ListBucket', 'arn:aws:s3:::any-bucket'],
       ['ec2:DescribeInstances', '*'],
@@ -775,20 +784,9 @@ describe('IAM activities (moto)', function () {
     });
     const grant = expandTeam(multi, Date.now()).grants.find((g) => g.kind === 'temporary')!;
     await activities.applySpec(grant);
-    const iam = await moto.iamIn(ACCOUNTS.nonprod);
-    const stored = await iam.send(new GetUserPolicyCommand({ UserName: 'bob', PolicyName: grant.inlinePolicy!.name }));
-    iam.destroy();
-    const document = JSON.parse(decodeURIComponent(stored.PolicyDocument!)) as { Statement: unknown[] };
+    const { document, decide } = await bobsInlinePolicy(grant, { 'aws:RequestedRegion': 'eu-west-1' });
     assert.equal(document.Statement.length, 4);
     const expiresMs = Date.parse(grant.expiresAt!);
-    const decide = (action: string, resource: string, atMs: number): Promise<string> =>
-      evaluate([{ name: grant.inlinePolicy!.name, policy: document }], {
-        account: ACCOUNTS.nonprod,
-        principal: 'user/bob',
-        action,
-        resource,
-        context: { 'aws:CurrentTime': new Date(atMs).toISOString(), 'aws:RequestedRegion': 'eu-west-1' },
-      });
     for (const [action, resource, endMs] of [
       ['s3:ListBucket', 'arn:aws:s3:::logs', expiresMs],
       ['ec2:DescribeInstances', '*', expiresMs],
